@@ -1,0 +1,30 @@
+/** Counts requests per route (`GET /api/x/:id`) for `GET /_sim/state`. */
+import type { MiddlewareHandler } from 'hono'
+import { routePath } from 'hono/route'
+
+export class RequestCounter {
+  private counts = new Map<string, number>()
+
+  middleware(): MiddlewareHandler {
+    return async (c, next) => {
+      await next()
+      if (c.req.path.startsWith('/_sim/')) return
+      const key = `${c.req.method} ${routePath(c)}`
+      this.counts.set(key, (this.counts.get(key) ?? 0) + 1)
+    }
+  }
+
+  reset(): void {
+    this.counts.clear()
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)))
+  }
+
+  get total(): number {
+    let sum = 0
+    for (const n of this.counts.values()) sum += n
+    return sum
+  }
+}
