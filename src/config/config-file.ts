@@ -1,0 +1,154 @@
+/**
+ * <name>.yaml: the human-editable configuration (ThreatQ connection, default status, local option
+ * overrides). Comments survive every rewrite. A format version lets upgrades migrate the file in
+ * place and say what changed, instead of asking users to start over.
+ */
+import { readFile } from 'node:fs/promises'
+import { Document, isMap, isScalar, parseDocument } from 'yaml'
+import { z } from 'zod'
+import { ConfigError } from '../errors.js'
+import { writePrivateFile } from './secure-file.js'
+
+export const CONFIG_FORMAT_VERSION = 1
+
+export const configSchema = z
+  .object({
+    format_version: z.literal(CONFIG_FORMAT_VERSION),
+    threatq: z
+      .object({
+        host: z.string().trim().optional(),
+        client_id: z.string().trim().min(1),
+        username: z.string().trim().min(1),
+        password: z.string().min(1),
+        ca_file: z.string().trim().min(1).optional(),
+      })
+      .strict(),
+    status: z.string().trim().min(1),
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict()
+
+export type ConnectorConfig = z.infer<typeof configSchema>
+
+export interface LoadedConfig {
+  config: ConnectorConfig
+  /** What a migration changed, to be logged; empty when the file was current. */
+  migrated: string[]
+}
+
+type Migration = (doc: Document) => string[]
+
+/**
+ * Version 0 is a flat file as the Python tool's first-run wrote it [I: docs/assumptions.md A-CFG-1]:
+ * host / client_id / email / password / status at the top level.
+ */
+const MIGRATIONS: Record<number, Migration> = {
+  0: (doc) => {
+    const changes: string[] = []
+    // A comment above the first key belongs to the file; keep it when that key moves.
+    const first = isMap(doc.contents) ? doc.contents.items[0]?.key : undefined
+    if (isScalar(first) && first.commentBefore) {
+      doc.commentBefore = [doc.commentBefore, first.commentBefore].filter(Boolean).join('\n')
+      first.commentBefore = undefined
+    }
+    const moves: [string, string][] = [
+      ['host', 'host'],
+      ['threatq_host', 'host'],
+      ['client_id', 'client_id'],
+      ['clientid', 'client_id'],
+      ['email', 'username'],
+      ['username', 'username'],
+      ['password', 'password'],
+    ]
+    for (const [from, to] of moves) {
+      if (!doc.has(from)) continue
+      doc.setIn(['threatq', to], doc.get(from))
+      doc.delete(from)
+      changes.push(`moved ${from} to threatq.${to}`)
+    }
+    if (doc.has('default_status') && !doc.has('status')) {
+      doc.set('status', doc.get('default_status'))
+      doc.delete('default_status')
+      changes.push('renamed default_status to status')
+    }
+    return changes
+  },
+}
+
+function versionOf(doc: Document): number {
+  const v: unknown = doc.get('format_version')
+  return typeof v === 'number' ? v : 0
+}
+
+function describeIssues(error: z.ZodError, path: string): string {
+  return error.issues
+    .map((i) =>
+      i.code === 'unrecognized_keys'
+        ? `${path}: unknown key(s) ${i.keys.join(', ')}`
+        : `${path}: ${i.path.join('.') || '(top level)'}: ${i.message}`,
+    )
+    .join('\n  ')
+}
+
+export async function readConfig(path: string): Promise<LoadedConfig | undefined> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`, { cause: error })
+  }
+  const doc = parseDocument(text)
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]
+    throw new ConfigError(
+      `${path} is not valid YAML: ${first?.message ?? 'parse error'} — fix the file or restore it from a backup`,
+    )
+  }
+  if (!isMap(doc.contents))
+    throw new ConfigError(`${path}: expected a mapping of keys (format_version, threatq, …)`)
+
+  const migrated: string[] = []
+  let version = versionOf(doc)
+  if (version > CONFIG_FORMAT_VERSION)
+    throw new ConfigError(
+      `${path} has format_version ${String(version)}, newer than this connector understands (${String(CONFIG_FORMAT_VERSION)}): upgrade the connector`,
+    )
+  while (version < CONFIG_FORMAT_VERSION) {
+    const migrate = MIGRATIONS[version]
+    if (migrate === undefined)
+      throw new ConfigError(`${path}: unknown format_version ${String(version)}`)
+    migrated.push(...migrate(doc))
+    version += 1
+    doc.set('format_version', version)
+    migrated.push(`format_version is now ${String(version)}`)
+  }
+
+  const parsed = configSchema.safeParse(doc.toJS())
+  if (!parsed.success)
+    throw new ConfigError(`invalid configuration:\n  ${describeIssues(parsed.error, path)}`)
+  if (migrated.length > 0) await writePrivateFile(path, doc.toString())
+  return { config: parsed.data, migrated }
+}
+
+const HEADER = ` tq-conn-netscout-aed configuration (format_version ${String(CONFIG_FORMAT_VERSION)}).
+ Edit freely: comments are kept. Environment variables THREATQ_HOST, THREATQ_CLIENT_ID,
+ THREATQ_USERNAME, THREATQ_PASSWORD and THREATQ_STATUS override these values.
+ Options set in the ThreatQ UI can be overridden under "options:" with the same keys.`
+
+/** Writes a new config file (first run). */
+export async function writeNewConfig(path: string, config: ConnectorConfig): Promise<void> {
+  const doc = new Document(config)
+  doc.commentBefore = HEADER
+  await writePrivateFile(path, doc.toString())
+}
+
+/** Updates some keys of an existing file, keeping its comments and layout. */
+export async function updateConfig(
+  path: string,
+  changes: { path: string[]; value: unknown }[],
+): Promise<void> {
+  const doc = parseDocument(await readFile(path, 'utf8'))
+  for (const change of changes) doc.setIn(change.path, change.value)
+  await writePrivateFile(path, doc.toString())
+}

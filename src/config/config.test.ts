@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { ConfigError, EXIT, ExitError } from '../errors.js'
+import { readConfig, updateConfig, writeNewConfig } from './config-file.js'
+import { parseHost } from './host.js'
+import { instancePaths, validateInstanceName } from './instance.js'
+import { acquireLock } from './lock.js'
+import { parseOptions } from './options.js'
+import { readState, writeState } from './state-file.js'
+
+const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'tq-aed-config-'))
+const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777
+
+describe('instance names', () => {
+  for (const bad of [
+    '../x',
+    'a/b',
+    'two words',
+    'quo"te',
+    "it's",
+    'new\nline',
+    '',
+    '-flag',
+    '.hidden',
+    'a..b',
+    'x'.repeat(64),
+    'semi;colon',
+    '$(id)',
+  ])
+    it(`refuses ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => validateInstanceName(bad), ConfigError)
+    })
+
+  it('accepts ordinary names and derives the instance files', () => {
+    const paths = instancePaths('/etc/tq_labs', 'aed-prod_2.eu')
+    assert.equal(paths.config, '/etc/tq_labs/aed-prod_2.eu.yaml')
+    assert.equal(paths.state, '/etc/tq_labs/aed-prod_2.eu.state.json')
+    assert.equal(paths.lock, '/etc/tq_labs/aed-prod_2.eu.lock')
+  })
+})
+
+describe('hosts', () => {
+  it('takes a name, name:port or URL, https by default', () => {
+    assert.deepEqual(parseHost('tq.example', 'ThreatQ Host'), {
+      baseUrl: 'https://tq.example',
+      host: 'tq.example',
+      insecure: false,
+    })
+    assert.equal(parseHost('10.0.0.5:8443', 'x').baseUrl, 'https://10.0.0.5:8443')
+    assert.equal(parseHost('https://TQ.example/', 'x').baseUrl, 'https://tq.example')
+    assert.equal(parseHost('[2001:db8::1]:443', 'x').host, '[2001:db8::1]')
+    const plain = parseHost('http://127.0.0.1:4000', 'x')
+    assert.equal(plain.insecure, true)
+  })
+
+  for (const bad of [
+    '',
+    'ftp://x.example',
+    'https://user:pw@x.example',
+    'bad host',
+    'https://x.example/?q=1',
+    'x.example:99999',
+    '-x.example',
+  ])
+    it(`refuses ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => parseHost(bad, 'ThreatQ Host'), ConfigError)
+    })
+})
+
+describe('options', () => {
+  it('reads the UI strings: comma lists, numbers, case-insensitive choices', () => {
+    const { options } = parseOptions(
+      {
+        hostname: 'aed.example',
+        relationship_depth: '2',
+        default_indicator_labels: 'malicious-activity, ,anomalous-activity',
+        alert_severity: 'medium',
+        query_keywords: 'botnet,c2',
+        some_ui_field_we_do_not_know: 'x',
+      },
+      {},
+    )
+    assert.equal(options.relationship_depth, 2)
+    assert.deepEqual(options.default_indicator_labels, ['malicious-activity', 'anomalous-activity'])
+    assert.equal(options.alert_severity, 'Medium')
+    assert.deepEqual(options.query_keywords, ['botnet', 'c2'])
+    assert.equal(options.stix_version, '2.0')
+    assert.equal(options.aed_api_version, 'auto')
+  })
+
+  it('lets local options win and reports which', () => {
+    const { options, overridden } = parseOptions(
+      { relationship_depth: '1', hostname: 'a.example' },
+      { relationship_depth: 3 },
+    )
+    assert.equal(options.relationship_depth, 3)
+    assert.deepEqual(overridden, ['relationship_depth'])
+  })
+
+  it('names the option, where it came from and what is wrong', () => {
+    assert.throws(
+      () => parseOptions({ relationship_depth: '4' }, {}),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /Relationship Depth/.test(e.message) &&
+        /relationship_depth/.test(e.message),
+    )
+    assert.throws(
+      () => parseOptions({}, { relationship_depth: 'deep' }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /options\.relationship_depth in the config file/.test(e.message),
+    )
+    assert.throws(() => parseOptions({}, { alert_severity: 'Critical' }), ConfigError)
+    assert.throws(
+      () => parseOptions({}, { no_such_option: 1 }),
+      (e: unknown) => e instanceof ConfigError && /no_such_option/.test(e.message),
+    )
+  })
+})
+
+const sample = {
+  format_version: 1 as const,
+  threatq: { host: 'tq.example', client_id: 'cid', username: 'a@b.example', password: 'pw' },
+  status: 'Review',
+  options: {},
+}
+
+describe('config file', () => {
+  it('is written 0600 and read back', async () => {
+    const path = join(await tmp(), 'x.yaml')
+    await writeNewConfig(path, sample)
+    assert.equal(await mode(path), 0o600)
+    const loaded = await readConfig(path)
+    assert.deepEqual(loaded?.config, sample)
+    assert.deepEqual(loaded.migrated, [])
+  })
+
+  it('keeps the comments a person added when updated', async () => {
+    const path = join(await tmp(), 'x.yaml')
+    await writeNewConfig(path, sample)
+    const edited = (await readFile(path, 'utf8')).replace(
+      'status: Review',
+      'status: Review # chosen by the SOC',
+    )
+    await writeFile(path, `# my own note\n${edited}`)
+    await updateConfig(path, [{ path: ['options', 'relationship_depth'], value: 2 }])
+    const text = await readFile(path, 'utf8')
+    assert.match(text, /# my own note/)
+    assert.match(text, /# chosen by the SOC/)
+    assert.equal((await readConfig(path))?.config.options.relationship_depth, 2)
+    assert.equal(await mode(path), 0o600)
+  })
+
+  it('migrates a version-0 flat file in place and says what changed', async () => {
+    const path = join(await tmp(), 'old.yaml')
+    await writeFile(
+      path,
+      '# legacy\nhost: tq.example\nclient_id: cid\nemail: a@b.example\npassword: pw\ndefault_status: Review\n',
+      { mode: 0o644 },
+    )
+    const loaded = await readConfig(path)
+    assert.ok(loaded)
+    assert.equal(loaded.config.threatq.username, 'a@b.example')
+    assert.equal(loaded.config.status, 'Review')
+    assert.ok(loaded.migrated.some((m) => m.includes('email to threatq.username')))
+    const again = await readConfig(path)
+    assert.deepEqual(again?.migrated, [], 'the file was rewritten in the new format')
+    assert.match(await readFile(path, 'utf8'), /# legacy/)
+    assert.equal(await mode(path), 0o600)
+  })
+
+  it('rejects broken YAML, wrong types, unknown keys and a newer format precisely', async () => {
+    const dir = await tmp()
+    const cases: [string, RegExp][] = [
+      ['format_version: 1\nthreatq: [unclosed\n', /not valid YAML/],
+      [
+        'format_version: 1\nthreatq: {client_id: c, username: u, password: 7}\nstatus: Review\n',
+        /threatq\.password/,
+      ],
+      [
+        'format_version: 1\nthreatq: {client_id: c, username: u, password: p}\nstatus: Review\nextra: 1\n',
+        /unknown key\(s\) extra/,
+      ],
+      ['format_version: 9\n', /newer than this connector understands/],
+      ['- a list\n', /expected a mapping/],
+    ]
+    for (const [i, [text, message]] of cases.entries()) {
+      const path = join(dir, `c${String(i)}.yaml`)
+      await writeFile(path, text)
+      await assert.rejects(
+        readConfig(path),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+        text,
+      )
+    }
+  })
+
+  it('is absent, not an error, on a first run', async () => {
+    assert.equal(await readConfig(join(await tmp(), 'none.yaml')), undefined)
+  })
+})
+
+describe('state file', () => {
+  it('starts empty, round-trips 0600, and names a corrupt file', async () => {
+    const path = join(await tmp(), 'x.state.json')
+    const empty = await readState(path)
+    assert.deepEqual(empty.export, {})
+    await writeState(path, { ...empty, import: { until: 1_700_000_000 } })
+    assert.equal((await readState(path)).import.until, 1_700_000_000)
+    assert.equal(await mode(path), 0o600)
+    await writeFile(path, '{"import": ')
+    await assert.rejects(readState(path), /not valid JSON/)
+  })
+})
+
+describe('instance lock', () => {
+  it('refuses a second holder with exit 5 and frees on release', async () => {
+    const path = join(await tmp(), 'x.lock')
+    const lock = await acquireLock(path, 'x')
+    assert.equal(await mode(path), 0o600)
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'])
+    try {
+      await writeFile(path, `${String(child.pid)}\n`)
+      await assert.rejects(
+        acquireLock(path, 'x'),
+        (e: unknown) => e instanceof ExitError && e.code === EXIT.locked,
+      )
+    } finally {
+      child.kill('SIGKILL')
+    }
+    await writeFile(path, `${String(process.pid)}\n`)
+    await lock.release()
+    await (await acquireLock(path, 'x')).release()
+  })
+
+  it('takes over a stale lock left by a dead process', async () => {
+    const path = join(await tmp(), 'x.lock')
+    const child = spawn(process.execPath, ['-e', ''])
+    await new Promise((resolve) => child.on('exit', resolve))
+    await writeFile(path, `${String(child.pid)}\n`)
+    const lock = await acquireLock(path, 'x')
+    assert.equal((await readFile(path, 'utf8')).trim(), String(process.pid))
+    await lock.release()
+  })
+})

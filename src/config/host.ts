@@ -1,0 +1,44 @@
+/**
+ * Host settings (ThreatQ Host, the AED `hostname` option) may be a name, `name:port` or a full
+ * URL. https is the default; plain http is accepted (the simulators) and flagged for a warning.
+ */
+import { isIP } from 'node:net'
+import { ConfigError } from '../errors.js'
+
+export interface ParsedHost {
+  /** Origin plus any base path, without a trailing slash: `https://tq.example:8443`. */
+  baseUrl: string
+  /** The host[:port] as written in ids and links. */
+  host: string
+  insecure: boolean
+}
+
+const NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/
+
+export function parseHost(input: string, what: string): ParsedHost {
+  const raw = input.trim()
+  if (raw === '') throw new ConfigError(`${what} is empty`)
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`
+  let url: URL
+  try {
+    url = new URL(withScheme)
+  } catch (error) {
+    throw new ConfigError(`${what} ${JSON.stringify(raw)} is not a host name, host:port or URL`, {
+      cause: error,
+    })
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(`${what} must use https (or http for a simulator), not ${url.protocol}`)
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+    throw new ConfigError(`${what} must not carry credentials, a query or a fragment`)
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+  if (isIP(hostname) === 0 && !NAME.test(hostname))
+    throw new ConfigError(`${what} ${JSON.stringify(raw)} has an invalid host name`)
+  const path = url.pathname.replace(/\/+$/, '')
+  return {
+    baseUrl: `${url.origin}${path}`,
+    host: url.host.toLowerCase(),
+    insecure: url.protocol === 'http:',
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Instance names (`-n`) and the files each instance owns. A name becomes part of file names, a
+ * cron file name and a ThreatQ connector name, so it is restricted to a safe character set.
+ */
+import { join, resolve } from 'node:path'
+import { ConfigError } from '../errors.js'
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/
+
+export function validateInstanceName(name: string): string {
+  if (!NAME.test(name) || name.includes('..'))
+    throw new ConfigError(
+      `invalid instance name ${JSON.stringify(name)}: use 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    )
+  return name
+}
+
+export interface InstancePaths {
+  name: string
+  configDir: string
+  config: string
+  state: string
+  lock: string
+}
+
+export function instancePaths(configDir: string, name: string): InstancePaths {
+  validateInstanceName(name)
+  const dir = resolve(configDir)
+  return {
+    name,
+    configDir: dir,
+    config: join(dir, `${name}.yaml`),
+    state: join(dir, `${name}.state.json`),
+    lock: join(dir, `${name}.lock`),
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The connector's options: the keys of DESIGN §2.3 set in the ThreatQ UI (the connector record's
+ * custom fields, which arrive as strings), overridable under `options:` in <name>.yaml. Parsed
+ * once; every problem is reported with its key and how to fix it.
+ */
+import { z } from 'zod'
+import { ConfigError } from '../errors.js'
+
+/** A comma list given as "a, b" or as a YAML list; empty entries dropped. */
+const commaList = z.preprocess(
+  (v) =>
+    v === null || v === undefined
+      ? []
+      : typeof v === 'string'
+        ? v.split(',')
+        : Array.isArray(v)
+          ? v.map(String)
+          : v,
+  z.array(z.string()).transform((items) => items.map((s) => s.trim()).filter((s) => s !== '')),
+)
+
+const blankToUndefined = (v: unknown): unknown =>
+  typeof v === 'string' && v.trim() === '' ? undefined : v
+
+const text = z.preprocess(blankToUndefined, z.string().trim().min(1).optional())
+
+const intIn = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : blankToUndefined(v)),
+    z.number().int().min(min).max(max).default(fallback),
+  )
+
+const bool = (fallback: boolean) =>
+  z.preprocess((v) => {
+    if (typeof v !== 'string') return blankToUndefined(v)
+    const s = v.trim().toLowerCase()
+    if (['true', 'yes', 'on', '1', 'y'].includes(s)) return true
+    if (['false', 'no', 'off', '0', 'n'].includes(s)) return false
+    return blankToUndefined(v)
+  }, z.boolean().default(fallback))
+
+const oneOf = <T extends string>(values: readonly [T, ...T[]], fallback: T) =>
+  z.preprocess((v) => {
+    if (typeof v !== 'string') return blankToUndefined(v)
+    const match = values.find((x) => x.toLowerCase() === v.trim().toLowerCase())
+    return match ?? blankToUndefined(v)
+  }, z.enum(values).default(fallback))
+
+export const SEVERITIES = ['Low', 'Medium', 'High'] as const
+
+export const optionsSchema = z
+  .object({
+    hostname: text.describe('AED host or IP (https)'),
+    api_token: text.describe('AED REST token (X-Arbux-APIToken)'),
+    stix_client_username: text.describe('AED TAXII client user'),
+    stix_client_password: text.describe('AED TAXII client password'),
+    data_collection: text.describe('ThreatQ data collection (saved search) to export'),
+    aed_collection: text.describe('title of the AED TAXII collection to push into'),
+    relationship_depth: intIn(0, 3, 1).describe('related objects to follow, 0-3'),
+    default_indicator_labels: commaList,
+    default_threat_actor_labels: commaList,
+    default_malware_labels: commaList,
+    default_tool_labels: commaList,
+    default_report_labels: commaList,
+    alert_severity: oneOf(SEVERITIES, 'Low').describe('minimum severity to import'),
+    query_keywords: commaList.describe('AED alert keywords, sent as q joined with +'),
+    // Further options (DESIGN §2.3), each with a safe default.
+    aed_api_version: oneOf(['auto', 'v2', 'v3'], 'auto'),
+    stix_version: oneOf(['2.0', '2.1'], '2.0'),
+    export_all_types: bool(false).describe('also export types AED does not enforce'),
+    first_run_lookback_hours: intIn(1, 24 * 365, 24),
+    event_type: z.preprocess(blankToUndefined, z.string().trim().min(1).default('Alert')),
+    consume_batch_size: intIn(1, 5000, 500),
+    taxii_max_objects: intIn(1, 100_000, 5000),
+    aed_ca_file: text,
+  })
+  .strict()
+
+export type Options = z.infer<typeof optionsSchema>
+export type OptionKey = keyof Options
+
+/** UI labels of DESIGN §2.3, also used for the connector record's form. */
+export const OPTION_LABELS: Partial<Record<OptionKey, string>> = {
+  hostname: 'Hostname',
+  api_token: 'API Token',
+  stix_client_username: 'STIX Client Username',
+  stix_client_password: 'STIX Client Password',
+  data_collection: 'ThreatQ Data Collection',
+  aed_collection: 'AED STIX Collection Name',
+  relationship_depth: 'Relationship Depth',
+  default_indicator_labels: 'Default Indicator Labels',
+  default_threat_actor_labels: 'Default Threat Actor Labels',
+  default_malware_labels: 'Default Malware Labels',
+  default_tool_labels: 'Default Tool Labels',
+  default_report_labels: 'Default Report Labels',
+  alert_severity: 'Alert Severity',
+  query_keywords: 'Query Keywords',
+}
+
+export const SECRET_OPTIONS: readonly OptionKey[] = ['api_token', 'stix_client_password']
+
+/**
+ * Merges the UI options with local overrides (local wins; the caller logs which) and validates.
+ * Unknown keys from the UI are ignored (ThreatQ may add its own); unknown local keys are errors.
+ */
+export function parseOptions(
+  ui: Record<string, unknown>,
+  local: Record<string, unknown>,
+): { options: Options; overridden: string[] } {
+  const known = new Set(Object.keys(optionsSchema.shape))
+  const fromUi = Object.fromEntries(Object.entries(ui).filter(([k]) => known.has(k)))
+  const merged = { ...fromUi, ...local }
+  const result = optionsSchema.safeParse(merged)
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = issue.path.join('.')
+      const where =
+        key in local
+          ? `options.${key} in the config file`
+          : `UI option "${OPTION_LABELS[key as OptionKey] ?? key}" (${key})`
+      return issue.code === 'unrecognized_keys'
+        ? `unknown option(s) ${issue.keys.join(', ')} under options: in the config file`
+        : `${where}: ${issue.message}`
+    })
+    throw new ConfigError(`invalid connector options:\n  ${lines.join('\n  ')}`)
+  }
+  return { options: result.data, overridden: Object.keys(local).filter((k) => k in ui) }
+}

@@ -1,0 +1,72 @@
+/**
+ * <name>.state.json: tokens, checkpoints and last-run facts. Written atomically with mode 0600;
+ * checkpoints only move after the data before them is committed.
+ */
+import { readFile } from 'node:fs/promises'
+import { z } from 'zod'
+import { ConfigError } from '../errors.js'
+import { writePrivateFile } from './secure-file.js'
+
+const tokenSchema = z.object({
+  access_token: z.string(),
+  refresh_token: z.string().optional(),
+  expires_at: z.string(),
+})
+
+const runSchema = z.object({
+  at: z.string(),
+  fetched: z.number().int().nonnegative(),
+  sent: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+})
+
+export const stateSchema = z.object({
+  format_version: z.literal(1).default(1),
+  threatq_token: tokenSchema.optional(),
+  export: z
+    .object({
+      /** ThreatQ `updated_at` (UTC ISO) up to which every object has reached AED. */
+      updated_until: z.string().optional(),
+      last_run: runSchema.optional(),
+    })
+    .default({}),
+  import: z
+    .object({
+      /** AED alert time (epoch seconds) up to which every alert has reached ThreatQ. */
+      until: z.number().int().optional(),
+      last_run: runSchema.optional(),
+    })
+    .default({}),
+})
+
+export type State = z.infer<typeof stateSchema>
+export type ThreatqToken = z.infer<typeof tokenSchema>
+
+export async function readState(path: string): Promise<State> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return stateSchema.parse({})
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`, { cause: error })
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw new ConfigError(
+      `${path} is not valid JSON (${(error as Error).message}); delete it to resync from scratch (tokens are fetched again)`,
+      { cause: error },
+    )
+  }
+  const parsed = stateSchema.safeParse(json)
+  if (!parsed.success)
+    throw new ConfigError(
+      `${path} is not a state file this connector understands (${parsed.error.issues[0]?.message ?? ''}); delete it to resync from scratch`,
+    )
+  return parsed.data
+}
+
+export async function writeState(path: string, state: State): Promise<void> {
+  await writePrivateFile(path, `${JSON.stringify(state, null, 2)}\n`)
+}
