@@ -1,0 +1,103 @@
+/**
+ * `--cron SCHEDULE` (ThreatQ v6): writes /etc/cron.d/<name> ($TQ_CRON_DIR overrides) with one
+ * commented-out line for the operator to enable. The schedule is checked the way crontab reads
+ * it, and nothing from the command line can inject into the line or the file name.
+ */
+import { Cron } from 'croner'
+import { join } from 'node:path'
+import { ConfigError } from '../errors.js'
+import { writePrivateFile } from '../config/secure-file.js'
+
+const FIELD = /^[0-9A-Za-z*,/-]+$/
+const NAMES = /[A-Za-z]{3}/g
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
+const SPECIAL = ['@hourly', '@daily', '@midnight', '@weekly', '@monthly', '@yearly', '@annually']
+
+/** Returns the schedule normalised to single spaces, or throws with what crontab would do. */
+export function validateSchedule(schedule: string): string {
+  const trimmed = schedule.trim()
+  if (SPECIAL.includes(trimmed.toLowerCase())) return trimmed.toLowerCase()
+  if (trimmed.includes('%'))
+    throw new ConfigError(
+      `cron schedule ${JSON.stringify(schedule)}: "%" is not allowed in a schedule (crontab treats it as a newline)`,
+    )
+  const fields = trimmed.split(/\s+/)
+  if (fields.length !== 5)
+    throw new ConfigError(
+      `cron schedule ${JSON.stringify(schedule)} has ${String(fields.length)} field(s); crontab needs exactly 5: minute hour day-of-month month day-of-week (e.g. "0 */2 * * *")`,
+    )
+  fields.forEach((field, i) => {
+    const allowed = i === 3 ? MONTHS : i === 4 ? DAYS : []
+    const names = field.match(NAMES) ?? []
+    if (
+      !FIELD.test(field) ||
+      names.some((n) => !allowed.includes(n.toLowerCase())) ||
+      /[A-Za-z]/.test(field.replace(NAMES, ''))
+    )
+      throw new ConfigError(
+        `cron schedule ${JSON.stringify(schedule)}: field ${String(i + 1)} "${field}" is not something crontab understands`,
+      )
+  })
+  // Day-of-week 7 is Sunday to crontab; croner wants 0-6.
+  const forCheck = [...fields.slice(0, 4), fields[4]?.replace(/\b7\b/g, '0') ?? '*'].join(' ')
+  try {
+    new Cron(forCheck, { paused: true })
+  } catch (error) {
+    throw new ConfigError(
+      `cron schedule ${JSON.stringify(schedule)}: ${(error as Error).message.replace(/^CronPattern: /, '')}`,
+      { cause: error },
+    )
+  }
+  return fields.join(' ')
+}
+
+const PLAIN = /^[A-Za-z0-9_./:@+=,-]+$/
+// eslint-disable-next-line no-control-regex -- control characters are what we refuse
+const UNSAFE = /["'$`\\\n\r\t\u0000-\u001f\u007f]/
+
+/** A word for the `bash -c "…"` string: quoted when needed, `%` escaped for crontab. */
+function word(value: string, what: string): string {
+  if (UNSAFE.test(value))
+    throw new ConfigError(
+      `${what} ${JSON.stringify(value)} contains quotes, "$", "\\", a backquote or control characters; it cannot go into a cron line safely`,
+    )
+  const escaped = value.replaceAll('%', '\\%')
+  return PLAIN.test(value) ? escaped : `'${escaped}'`
+}
+
+export interface CronLineInput {
+  schedule: string
+  nodePath: string
+  binPath: string
+  configDir: string
+  /** Added as --name=… when not the default instance. */
+  name?: string | undefined
+}
+
+export function cronLine(input: CronLineInput): string {
+  const schedule = validateSchedule(input.schedule)
+  const args = [
+    word(input.nodePath, 'node path'),
+    word(input.binPath, 'connector path'),
+    `--config=${word(input.configDir, 'config directory')}`,
+    ...(input.name === undefined ? [] : [`--name=${word(input.name, 'instance name')}`]),
+  ]
+  return `#${schedule} root /bin/bash -c "source /etc/env-vars.sh; ${args.join(' ')} > /proc/1/fd/1 2>/proc/1/fd/2"`
+}
+
+const CRON_FILE = /^[A-Za-z0-9_-]+$/
+
+/** Writes the cron file; returns its path. cron ignores files in cron.d whose names have a dot. */
+export async function writeCronFile(dir: string, name: string, line: string): Promise<string> {
+  if (!CRON_FILE.test(name))
+    throw new ConfigError(
+      `instance name "${name}" cannot be a cron.d file name (cron ignores names with "." and other characters): use letters, digits, "_" and "-" with --cron`,
+    )
+  const path = join(dir, name)
+  await writePrivateFile(
+    path,
+    `# Written by tq-conn-netscout-aed --cron. Remove the leading "#" to enable.\n${line}\n`,
+  )
+  return path
+}

@@ -1,0 +1,47 @@
+/**
+ * `--since WHEN`: ISO-8601 (a date alone is UTC midnight; a time without a zone is UTC) or a
+ * relative phrase such as "7 days ago". The host's time zone never changes the result.
+ */
+import * as chrono from 'chrono-node'
+import { ConfigError } from '../errors.js'
+
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i
+
+function parseIso(text: string): Date | undefined {
+  const m = ISO.exec(text)
+  if (m === null) return undefined
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m
+  const normalisedZone =
+    zone.toUpperCase() === 'Z' ? 'Z' : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')
+  const ms = frac.padEnd(3, '0').slice(0, 3)
+  const iso = `${y ?? ''}-${mo ?? ''}-${d ?? ''}T${h}:${mi}:${s}.${ms}${normalisedZone}`
+  const date = new Date(iso)
+  // Date accepts 2026-02-31 by rolling over; refuse it instead.
+  if (
+    Number.isNaN(date.getTime()) ||
+    (zone === 'Z' && date.toISOString().slice(0, 10) !== `${y ?? ''}-${mo ?? ''}-${d ?? ''}`)
+  )
+    return undefined
+  return date
+}
+
+export function parseSince(text: string, now: Date): Date {
+  const trimmed = text.trim()
+  const date =
+    parseIso(trimmed) ??
+    // Something ISO-shaped that did not parse is an error, not a phrase for chrono to guess at.
+    (/^\d{4}-/.test(trimmed)
+      ? undefined
+      : (chrono.parseDate(trimmed, { instant: now, timezone: 'UTC' }, { forwardDate: false }) ??
+        undefined))
+  if (date === undefined)
+    throw new ConfigError(
+      `--since ${JSON.stringify(text)}: not a date; use ISO-8601 (2026-01-31, 2026-01-31T08:00:00Z) or a relative time ("7 days ago", "12 hours ago")`,
+    )
+  if (date.getTime() > now.getTime())
+    throw new ConfigError(
+      `--since ${JSON.stringify(text)} is in the future (${date.toISOString()})`,
+    )
+  return date
+}
