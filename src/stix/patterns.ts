@@ -30,7 +30,8 @@ export const AED_ENFORCEABLE_TYPES: ReadonlySet<string> = new Set<PatternType>([
 ])
 
 export type PatternResult =
-  { ok: true; pattern: string; value: string; objectPath: string } | { ok: false; reason: string }
+  | { ok: true; pattern: string; value: string; objectPath: string }
+  | { ok: false; code: 'unsupported-type' | 'invalid'; reason: string }
 
 /**
  * Escapes a string for a STIX pattern literal: backslash first, then the quote — the only two
@@ -182,14 +183,23 @@ export function isPatternType(type: string): type is PatternType {
  */
 export function buildPattern(type: string, rawValue: string): PatternResult {
   if (!isPatternType(type))
-    return { ok: false, reason: `indicator type "${type}" has no STIX pattern` }
+    return {
+      ok: false,
+      code: 'unsupported-type',
+      reason: `indicator type "${type}" has no STIX pattern`,
+    }
   const trimmed = rawValue.trim()
-  if (trimmed.length === 0) return { ok: false, reason: 'empty value' }
+  if (trimmed.length === 0) return { ok: false, code: 'invalid', reason: 'empty value' }
   if (trimmed.length > MAX_VALUE_LENGTH)
-    return { ok: false, reason: `value longer than ${String(MAX_VALUE_LENGTH)} characters` }
+    return {
+      ok: false,
+      code: 'invalid',
+      reason: `value longer than ${String(MAX_VALUE_LENGTH)} characters`,
+    }
   const rule = RULES[type]
   const checked = rule.check(trimmed)
-  if (!checked.ok) return { ok: false, reason: `invalid ${type}: ${checked.reason}` }
+  if (!checked.ok)
+    return { ok: false, code: 'invalid', reason: `invalid ${type}: ${checked.reason}` }
   const objectPath = rule.objectPath(checked.value)
   return {
     ok: true,

@@ -1,0 +1,204 @@
+/**
+ * ThreatQ → STIX mapping (DESIGN §3, docs/mapping.md): one ThreatQ object becomes one SDO with a
+ * stable id; relations become relationships; TLP becomes markings; labels come from attributes or
+ * the type's default labels.
+ */
+import * as build from '../../stix/builders.js'
+import { stableId } from '../../stix/ids.js'
+import { AED_ENFORCEABLE_TYPES, buildPattern } from '../../stix/patterns.js'
+import { tlpMarking } from '../../stix/tlp.js'
+import type { StixObject, StixVersion } from '../../stix/types.js'
+import type { TqCollection, TqObject, TqRef } from '../../threatq/model.js'
+
+export const STIX_TYPE: Record<TqCollection, string> = {
+  indicators: 'indicator',
+  adversaries: 'threat-actor',
+  malware: 'malware',
+  tool: 'tool',
+  report: 'report',
+  attack_pattern: 'attack-pattern',
+}
+
+/** Path of an object's page in the ThreatQ UI [I: docs/assumptions.md A-TQ-UI-LINKS]. */
+export const UI_PATH: Record<TqCollection, string> = {
+  indicators: 'indicators',
+  adversaries: 'adversaries',
+  malware: 'malware',
+  tool: 'tool',
+  report: 'report',
+  attack_pattern: 'attack_pattern',
+}
+
+export type LabelledStixType = 'indicator' | 'threat-actor' | 'malware' | 'tool' | 'report'
+export type DefaultLabels = Record<LabelledStixType, readonly string[]>
+
+export interface ExportContext {
+  version: StixVersion
+  /** ThreatQ host[:port] as it enters stable ids. */
+  host: string
+  /** ThreatQ base URL for links back to the UI. */
+  baseUrl: string
+  identityId: string
+  defaultLabels: DefaultLabels
+  exportAllTypes: boolean
+}
+
+export type SkipReason = 'not enforceable by AED' | 'no STIX pattern' | 'invalid value'
+
+export type Converted =
+  | { ok: true; object: StixObject; markings: StixObject[] }
+  | { ok: false; reason: SkipReason; detail: string }
+
+export function stixIdOf(ref: TqRef, host: string): string {
+  return stableId(STIX_TYPE[ref.collection], { host, kind: ref.collection, id: ref.id })
+}
+
+/** The identity every exported object is created by: the ThreatQ instance. */
+export function instanceIdentity(version: StixVersion, host: string): StixObject {
+  const epoch = new Date(Date.UTC(2020, 0, 1))
+  return build.identity(version, {
+    id: stableId('identity', { host, kind: 'instance', id: 0 }),
+    created: epoch,
+    modified: epoch,
+    name: `ThreatQ (${host})`,
+    identityClass: 'organization',
+  })
+}
+
+const LABEL_ATTRIBUTES = new Set(['label', 'labels', 'stix label'])
+
+/** Labels from `Label`/`Labels`/`STIX Label` attributes (any case, comma-split), else the defaults. */
+export function labelsFor(object: TqObject, defaults: readonly string[]): string[] {
+  const fromAttributes = object.attributes
+    .filter((a) => LABEL_ATTRIBUTES.has(a.name.trim().toLowerCase()))
+    .flatMap((a) => a.value.split(','))
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+  return fromAttributes.length > 0 ? [...new Set(fromAttributes)] : [...defaults]
+}
+
+function common(
+  object: TqObject,
+  ctx: ExportContext,
+): build.CommonInput & { markings: StixObject[] } {
+  const marking = object.tlp === undefined ? undefined : tlpMarking(ctx.version, object.tlp)
+  return {
+    id: stixIdOf(object, ctx.host),
+    created: object.createdAt,
+    // ThreatQ can report updated_at before created_at after imports; STIX forbids it.
+    modified: object.updatedAt < object.createdAt ? object.createdAt : object.updatedAt,
+    createdByRef: ctx.identityId,
+    markingRefs: marking?.refs,
+    markings: marking?.objects ?? [],
+    externalReferences: [
+      {
+        source_name: 'ThreatQ',
+        external_id: String(object.id),
+        url: `${ctx.baseUrl}/${UI_PATH[object.collection]}/${String(object.id)}/details`,
+      },
+    ],
+  }
+}
+
+export function convertIndicator(object: TqObject, ctx: ExportContext): Converted {
+  const type = object.type ?? ''
+  if (!ctx.exportAllTypes && !AED_ENFORCEABLE_TYPES.has(type))
+    return { ok: false, reason: 'not enforceable by AED', detail: `type ${type}` }
+  const pattern = buildPattern(type, object.name)
+  if (!pattern.ok)
+    return {
+      ok: false,
+      reason: pattern.code === 'unsupported-type' ? 'no STIX pattern' : 'invalid value',
+      detail: pattern.reason,
+    }
+  const { markings, ...base } = common(object, ctx)
+  const indicator = build.indicator(ctx.version, {
+    ...base,
+    name: pattern.value,
+    description: object.description,
+    pattern: pattern.pattern,
+    validFrom: object.publishedAt ?? object.createdAt,
+    labels: labelsFor(object, ctx.defaultLabels.indicator),
+  })
+  return { ok: true, object: indicator, markings }
+}
+
+/**
+ * A related (non-indicator) object. Reports need their object refs: the related objects that are
+ * in this export.
+ */
+export function convertRelated(
+  object: TqObject,
+  ctx: ExportContext,
+  reportRefs: readonly string[] = [],
+): { object: StixObject; markings: StixObject[] } {
+  const { markings, ...base } = common(object, ctx)
+  const named = { ...base, name: object.name, description: object.description }
+  const type = STIX_TYPE[object.collection]
+  const labels = (t: LabelledStixType): string[] => labelsFor(object, ctx.defaultLabels[t])
+  switch (object.collection) {
+    case 'adversaries':
+      return {
+        object: build.threatActor(ctx.version, { ...named, labels: labels('threat-actor') }),
+        markings,
+      }
+    case 'malware':
+      return {
+        object: build.malware(ctx.version, { ...named, labels: labels('malware') }),
+        markings,
+      }
+    case 'tool':
+      return { object: build.tool(ctx.version, { ...named, labels: labels('tool') }), markings }
+    case 'report':
+      return {
+        object: build.report(ctx.version, {
+          ...named,
+          labels: labels('report'),
+          published: object.publishedAt ?? object.createdAt,
+          objectRefs: reportRefs,
+        }),
+        markings,
+      }
+    case 'attack_pattern':
+      return { object: build.attackPattern(ctx.version, named), markings }
+    case 'indicators':
+      throw new Error(`convertRelated called with an indicator (${type})`)
+  }
+}
+
+/** DESIGN §3: indicator `indicates` malware/threat-actor/tool/attack-pattern; threat-actor `uses` malware/tool/attack-pattern; otherwise `related-to`. */
+export function relationshipType(source: TqCollection, target: TqCollection): string {
+  const s = STIX_TYPE[source]
+  const t = STIX_TYPE[target]
+  if (s === 'indicator' && ['malware', 'threat-actor', 'tool', 'attack-pattern'].includes(t))
+    return 'indicates'
+  if (s === 'threat-actor' && ['malware', 'tool', 'attack-pattern'].includes(t)) return 'uses'
+  return 'related-to'
+}
+
+/**
+ * A relationship between two exported objects, oriented so the typed verbs read correctly
+ * (indicator → malware, never malware → indicator). Its version follows the newer endpoint.
+ */
+export function convertRelationship(a: TqObject, b: TqObject, ctx: ExportContext): StixObject {
+  const forward = relationshipType(a.collection, b.collection)
+  const backward = relationshipType(b.collection, a.collection)
+  const [source, target] = forward === 'related-to' && backward !== 'related-to' ? [b, a] : [a, b]
+  const sourceId = stixIdOf(source, ctx.host)
+  const targetId = stixIdOf(target, ctx.host)
+  const created = source.createdAt > target.createdAt ? source.createdAt : target.createdAt
+  const newest = source.updatedAt > target.updatedAt ? source.updatedAt : target.updatedAt
+  return build.relationship(ctx.version, {
+    id: stableId('relationship', {
+      host: ctx.host,
+      kind: 'relationship',
+      id: `${sourceId}>${targetId}`,
+    }),
+    created,
+    modified: newest < created ? created : newest,
+    createdByRef: ctx.identityId,
+    relationshipType: relationshipType(source.collection, target.collection),
+    sourceRef: sourceId,
+    targetRef: targetId,
+  })
+}
