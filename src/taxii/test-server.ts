@@ -5,7 +5,7 @@
  * Options add the awkward behaviours of real servers: medallion's off-by-one ranges, statuses that
  * stay pending, objects rejected one by one, 404 for an empty 2.0 collection.
  */
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import type { StixObject } from '../stix/types.js'
 import { refOf } from './batches.js'
 import { isMediaType } from './media.js'
@@ -45,7 +45,7 @@ interface Stored {
 
 export interface TestServerState {
   objects: Map<string, Stored[]>
-  /** `METHOD path?query` of every request, in order. */
+  /** `METHOD path?query (range)` of every request, in order. */
   log: string[]
 }
 
@@ -110,7 +110,10 @@ export function createTaxiiTestServer(options: TestServerOptions): {
   const app = new Hono()
   app.use(async (c, next) => {
     const url = new URL(c.req.url)
-    state.log.push(`${c.req.method} ${url.pathname}${url.search}`)
+    const range = c.req.header('range')
+    state.log.push(
+      `${c.req.method} ${url.pathname}${url.search}${range === undefined ? '' : ` (${range})`}`,
+    )
     const auth = c.req.header('authorization') ?? ''
     const [user, ...rest] = Buffer.from(auth.replace(/^Basic /, ''), 'base64')
       .toString()
@@ -132,12 +135,12 @@ export function createTaxiiTestServer(options: TestServerOptions): {
     return taxii(c, { title: 'Test TAXII server', default: root, api_roots: [root] })
   })
 
-  const root = new Hono()
-  root.use(async (c, next) => {
+  const knownRoot: MiddlewareHandler = async (c, next) => {
     if (c.req.param('root') !== TEST_ROOT) return error(c, 404, 'Not Found', 'unknown API root')
     await next()
-  })
-  root.get('/', (c) => {
+  }
+  app.use('/:root/*', knownRoot)
+  app.get('/:root/', (c) => {
     if (!acceptable(c, media.taxii)) return error(c, 406, 'Not Acceptable')
     return taxii(c, {
       title: 'API root 1',
@@ -145,12 +148,12 @@ export function createTaxiiTestServer(options: TestServerOptions): {
       max_content_length: maxContentLength,
     })
   })
-  root.get('/collections/', (c) => {
+  app.get('/:root/collections/', (c) => {
     if (!acceptable(c, media.taxii)) return error(c, 406, 'Not Acceptable')
     return taxii(c, { collections })
   })
   const findCollection = (c: Context) => collections.find((x) => x.id === c.req.param('id'))
-  root.get('/collections/:id/', (c) => {
+  app.get('/:root/collections/:id/', (c) => {
     if (!acceptable(c, media.taxii)) return error(c, 406, 'Not Acceptable')
     const found = findCollection(c)
     return found === undefined ? error(c, 404, 'Not Found', 'unknown collection') : taxii(c, found)
@@ -165,10 +168,10 @@ export function createTaxiiTestServer(options: TestServerOptions): {
     return taxii(c, entry.resource)
   }
   // taxii2-client polls without the trailing slash; the spec's URL has it.
-  root.get('/status/:sid/', statusRoute)
-  root.get('/status/:sid', statusRoute)
+  app.get('/:root/status/:sid/', statusRoute)
+  app.get('/:root/status/:sid', statusRoute)
 
-  root.post('/collections/:id/objects/', async (c) => {
+  app.post('/:root/collections/:id/objects/', async (c) => {
     const found = findCollection(c)
     if (found === undefined) return error(c, 404, 'Not Found', 'unknown collection')
     if (!found.can_write) return error(c, 403, 'Forbidden', 'collection is not writable')
@@ -235,7 +238,7 @@ export function createTaxiiTestServer(options: TestServerOptions): {
     return { items: filtered(c, state.objects.get(found.id) ?? []) }
   }
 
-  root.get('/collections/:id/objects/', (c) => {
+  app.get('/:root/collections/:id/objects/', (c) => {
     const { response, items } = readable(c, media.stix)
     if (response !== undefined) return response
     if (version === '2.0' && options.emptyIs404 === true && items.length === 0) {
@@ -258,7 +261,7 @@ export function createTaxiiTestServer(options: TestServerOptions): {
     )
   })
 
-  root.get('/collections/:id/manifest/', (c) => {
+  app.get('/:root/collections/:id/manifest/', (c) => {
     const { response, items } = readable(c, media.taxii)
     if (response !== undefined) return response
     return page(
@@ -393,6 +396,5 @@ export function createTaxiiTestServer(options: TestServerOptions): {
     resource.pending_count = resource.pendings?.length ?? 0
   }
 
-  app.route('/:root', root)
   return { app, state }
 }
