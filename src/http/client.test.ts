@@ -175,10 +175,10 @@ describe('createHttpClient over a real socket', () => {
     await http.close()
   })
 
-  it('returns statuses listed in `accept` instead of throwing', async () => {
+  it('returns statuses listed in `okStatuses` instead of throwing', async () => {
     script(new Response('', { status: 416, headers: { 'content-range': 'items */3' } }))
     const http = client()
-    const res = await http.request({ path: '/scripted', accept: [200, 206, 416] })
+    const res = await http.request({ path: '/scripted', okStatuses: [200, 206, 416] })
     assert.equal(res.status, 416)
     assert.equal(res.headers.get('content-range'), 'items */3')
     await http.close()

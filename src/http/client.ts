@@ -52,7 +52,7 @@ export interface HttpRequest {
   headers?: Record<string, string>
   body?: string
   /** Statuses returned instead of thrown (default: 200–299). */
-  accept?: readonly number[]
+  okStatuses?: readonly number[]
   signal?: AbortSignal
 }
 
@@ -139,8 +139,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       },
       'http request',
     )
-    const accepted = request.accept ?? []
-    if ((response.ok && request.accept === undefined) || accepted.includes(response.status)) {
+    const okStatuses = request.okStatuses
+    if (okStatuses === undefined ? response.ok : okStatuses.includes(response.status)) {
       return {
         status: response.status,
         headers: response.headers,

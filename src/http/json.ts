@@ -10,17 +10,7 @@ export function parseJsonBody<S extends z.ZodType>(
   schema: S,
   what: string,
 ): z.output<S> {
-  const fail = (detail: string, cause?: unknown): RemoteError =>
-    new RemoteError({
-      system,
-      kind: 'parse',
-      method: response.method,
-      url: response.url,
-      status: response.status,
-      detail,
-      retryable: false,
-      cause,
-    })
+  const fail = (detail: string, cause?: unknown) => parseError(system, response, detail, cause)
   let data: unknown
   try {
     data = JSON.parse(response.body)
@@ -36,4 +26,23 @@ export function parseJsonBody<S extends z.ZodType>(
     )
     .join('; ')
   throw fail(`${what} does not match the expected shape: ${issues}`, result.error)
+}
+
+/** An answer that arrived but cannot be used (wrong shape, media type, paging headers). */
+export function parseError(
+  system: RemoteSystem,
+  response: HttpResponse,
+  detail: string,
+  cause?: unknown,
+): RemoteError {
+  return new RemoteError({
+    system,
+    kind: 'parse',
+    method: response.method,
+    url: response.url,
+    status: response.status,
+    detail,
+    retryable: false,
+    cause,
+  })
 }

@@ -36,6 +36,16 @@ function fakeDeps(random = 0.5): RetryDeps & { slept: number[] } {
   }
 }
 
+/** An attempt that always fails with `make(attempt number)`, counting its calls. */
+function alwaysFailing(make: (attempt: number) => Error) {
+  const counter = { calls: 0 }
+  const attempt = (n: number): Promise<never> => {
+    counter.calls = n
+    return Promise.reject(make(n))
+  }
+  return { attempt, counter }
+}
+
 describe('parseRetryAfter', () => {
   it('reads delay-seconds', () => {
     assert.equal(parseRetryAfter('2', NOW), 2000)
@@ -108,70 +118,39 @@ describe('withRetry', () => {
 
   it('never retries a non-retryable error', async () => {
     const deps = fakeDeps()
-    let calls = 0
+    const { attempt, counter } = alwaysFailing(() => httpError(404, false))
     await assert.rejects(
-      withRetry(
-        () => {
-          calls++
-          return Promise.reject(httpError(404, false))
-        },
-        DEFAULT_RETRY,
-        deps,
-      ),
+      withRetry(attempt, DEFAULT_RETRY, deps),
       (e: unknown) => e instanceof RemoteError && e.status === 404,
     )
-    assert.equal(calls, 1)
+    assert.equal(counter.calls, 1)
     assert.deepEqual(deps.slept, [])
   })
 
   it('never retries errors that are not RemoteError (bugs must surface)', async () => {
-    let calls = 0
-    await assert.rejects(
-      withRetry(
-        () => {
-          calls++
-          return Promise.reject(new TypeError('bug'))
-        },
-        DEFAULT_RETRY,
-        fakeDeps(),
-      ),
-      TypeError,
-    )
-    assert.equal(calls, 1)
+    const { attempt, counter } = alwaysFailing(() => new TypeError('bug'))
+    await assert.rejects(withRetry(attempt, DEFAULT_RETRY, fakeDeps()), TypeError)
+    assert.equal(counter.calls, 1)
   })
 
   it('stops after maxAttempts and rethrows the last error', async () => {
     const deps = fakeDeps()
-    let calls = 0
+    const { attempt, counter } = alwaysFailing((n) => httpError(500 + n, true))
     await assert.rejects(
-      withRetry(
-        () => {
-          calls++
-          return Promise.reject(httpError(500 + calls, true))
-        },
-        { ...DEFAULT_RETRY, maxAttempts: 3 },
-        deps,
-      ),
+      withRetry(attempt, { ...DEFAULT_RETRY, maxAttempts: 3 }, deps),
       (e: unknown) => e instanceof RemoteError && e.status === 503,
     )
-    assert.equal(calls, 3)
+    assert.equal(counter.calls, 3)
     assert.equal(deps.slept.length, 2)
   })
 
   it('stops when the next delay would pass the total time budget', async () => {
     const deps = fakeDeps()
-    let calls = 0
+    const { attempt, counter } = alwaysFailing(() => httpError(429, true, '60'))
     await assert.rejects(
-      withRetry(
-        () => {
-          calls++
-          return Promise.reject(httpError(429, true, '60'))
-        },
-        { ...DEFAULT_RETRY, maxAttempts: 10, maxElapsedMs: 150_000 },
-        deps,
-      ),
+      withRetry(attempt, { ...DEFAULT_RETRY, maxAttempts: 10, maxElapsedMs: 150_000 }, deps),
     )
-    assert.equal(calls, 3)
+    assert.equal(counter.calls, 3)
     assert.deepEqual(deps.slept, [60_000, 60_000])
   })
 
@@ -179,20 +158,12 @@ describe('withRetry', () => {
     const controller = new AbortController()
     const reason = new Error('stopped by the user')
     controller.abort(reason)
-    let calls = 0
+    const { attempt, counter } = alwaysFailing(() => httpError(503, true, '1'))
     await assert.rejects(
-      withRetry(
-        () => {
-          calls++
-          return Promise.reject(httpError(503, true, '1'))
-        },
-        DEFAULT_RETRY,
-        undefined,
-        controller.signal,
-      ),
+      withRetry(attempt, DEFAULT_RETRY, undefined, controller.signal),
       (e: unknown) => (e as Error).name === 'AbortError',
     )
-    assert.equal(calls, 1)
+    assert.equal(counter.calls, 1)
   })
 
   it('logs each retry at debug with the request and the delay', async () => {

@@ -13,7 +13,7 @@ import {
   type HttpResponse,
 } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
-import { parseJsonBody } from '../http/json.js'
+import { parseError, parseJsonBody } from '../http/json.js'
 import { silentLogger, type Logger } from '../http/logger.js'
 import type { StixObject } from '../stix/types.js'
 import { splitIntoBatches, type Batch } from './batches.js'
@@ -352,7 +352,8 @@ export class TaxiiClient {
       // Without `next`, 2.1 servers page by date: resume after the last date_added returned.
       const last = response.headers.get('x-taxii-date-added-last')
       if (last === null || page.items.length === 0) {
-        throw this.parseError(
+        throw parseError(
+          'taxii',
           response,
           'the server says more:true but gives neither next nor X-TAXII-Date-Added-Last',
         )
@@ -378,7 +379,7 @@ export class TaxiiClient {
         ...base,
         query,
         headers: { ...base.headers, range: rangeHeader(first, pageSize) },
-        accept: [200, 206, 404, 416],
+        okStatuses: [200, 206, 404, 416],
       })
       if (response.status === 416) return
       if (response.status === 404) {
@@ -401,14 +402,16 @@ export class TaxiiClient {
       const range = parseContentRange(response.headers.get('content-range'))
       if (range === undefined) {
         if (response.status === 200) return
-        throw this.parseError(
+        throw parseError(
+          'taxii',
           response,
           `206 without a usable Content-Range (got ${String(response.headers.get('content-range'))})`,
         )
       }
       const next = range.last + 1
       if (next <= first) {
-        throw this.parseError(
+        throw parseError(
+          'taxii',
           response,
           `Content-Range ${String(response.headers.get('content-range'))} does not advance past item ${String(first)}`,
         )
@@ -437,7 +440,8 @@ export class TaxiiClient {
     if (response.status >= 400) return response
     const contentType = response.headers.get('content-type')
     if (!isMediaType(contentType, this.media.taxii) && !isMediaType(contentType, this.media.stix)) {
-      throw this.parseError(
+      throw parseError(
+        'taxii',
         response,
         `Content-Type is ${contentType ?? '(none)'}, not the TAXII ${this.version} media type ${this.media.taxii}`,
       )
@@ -463,18 +467,6 @@ export class TaxiiClient {
       }
       throw error
     }
-  }
-
-  private parseError(response: HttpResponse, detail: string): RemoteError {
-    return new RemoteError({
-      system: 'taxii',
-      kind: 'parse',
-      method: response.method,
-      url: response.url,
-      status: response.status,
-      detail,
-      retryable: false,
-    })
   }
 }
 
