@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import { connect as netConnect, type AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
@@ -299,6 +302,19 @@ describe('TLS per client', () => {
     })
     assert.equal((await http.request({ path: '/' })).body, 'secure')
     await http.close()
+  })
+  it('trusts a CA read from a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ca-'))
+    const caFile = join(dir, 'ca.pem')
+    writeFileSync(caFile, SIM_TLS_CERT)
+    const http = createHttpClient({
+      system: 'aed',
+      baseUrl: server.url,
+      tls: { verify: true, caFile },
+    })
+    assert.equal((await http.request({ path: '/' })).body, 'secure')
+    await http.close()
+    rmSync(dir, { recursive: true })
   })
   it('skips verification only when asked', async () => {
     const http = createHttpClient({ system: 'aed', baseUrl: server.url, tls: { verify: false } })

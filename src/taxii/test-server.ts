@@ -35,6 +35,8 @@ export interface TestServerOptions {
   /** medallion 1.1: GET objects of an empty collection is a 404. */
   emptyIs404?: boolean
   collections?: CollectionInfo[]
+  /** false: accept and acknowledge objects without keeping them (benchmarks). Default true. */
+  keepObjects?: boolean
 }
 
 interface Stored {
@@ -212,7 +214,9 @@ export function createTaxiiTestServer(options: TestServerOptions): {
       if (rejected !== undefined) {
         resource.failures?.push({ ...detail, message: rejected })
       } else {
-        stored.push({ object, version: objectVersion, dateAdded: nextAdded() })
+        if (options.keepObjects !== false) {
+          stored.push({ object, version: objectVersion, dateAdded: nextAdded() })
+        }
         resource.successes?.push(version === '2.0' ? object.id : detail)
       }
     }
