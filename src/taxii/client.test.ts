@@ -334,6 +334,28 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
       assert.ok(pulled.n < 100, `pulled ${String(pulled.n)}`)
     })
 
+    it('lets requests in flight finish when the source fails, then rethrows its error', async () => {
+      const h = await harness({ version })
+      const collection = await h.client.collection(TEST_ROOT, WRITABLE)
+      const broken = new Error('ThreatQ went away')
+      async function* source() {
+        yield* indicators(25, version)
+        throw broken
+      }
+      const done: number[] = []
+      await assert.rejects(
+        h.client.addObjects(collection, source(), {
+          maxObjects: 10,
+          onRequest: (r) => {
+            done.push(r.success)
+          },
+        }),
+        (e: unknown) => e === broken,
+      )
+      assert.deepEqual(done, [10, 10])
+      assert.equal(h.state.objects.get(collection.info.id)?.length, 20)
+    })
+
     it('turns server errors into RemoteError with the TAXII title and description', async () => {
       const h = await harness({ version })
       await assert.rejects(h.client.apiRoot('/nope/'), (e: unknown) => {

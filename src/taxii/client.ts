@@ -227,30 +227,34 @@ export class TaxiiClient {
       await options.onRequest?.(result, statusId)
     }
 
-    for await (const item of splitIntoBatches(objects, limits)) {
-      if (item.kind === 'oversized') {
-        await report(
-          {
-            ...emptyResult(),
-            total: 1,
-            failure: 1,
-            failures: [{ ...item.object, message: item.message }],
-          },
-          undefined,
-        )
-        continue
+    try {
+      for await (const item of splitIntoBatches(objects, limits)) {
+        if (item.kind === 'oversized') {
+          await report(
+            {
+              ...emptyResult(),
+              total: 1,
+              failure: 1,
+              failures: [{ ...item.object, message: item.message }],
+            },
+            undefined,
+          )
+          continue
+        }
+        while (inFlight.size >= concurrency && failed === undefined) await Promise.race(inFlight)
+        if (failed !== undefined) break
+        const task: Promise<void> = this.send(collection, item, options.signal)
+          .then(({ result, statusId }) => report(result, statusId))
+          .catch((error: unknown) => {
+            failed ??= { error }
+          })
+          .finally(() => inFlight.delete(task))
+        inFlight.add(task)
       }
-      while (inFlight.size >= concurrency && failed === undefined) await Promise.race(inFlight)
-      if (failed !== undefined) break
-      const task: Promise<void> = this.send(collection, item, options.signal)
-        .then(({ result, statusId }) => report(result, statusId))
-        .catch((error: unknown) => {
-          failed ??= { error }
-        })
-        .finally(() => inFlight.delete(task))
-      inFlight.add(task)
+    } finally {
+      // Also when the source throws: no request is left running unobserved.
+      await Promise.all(inFlight)
     }
-    await Promise.all(inFlight)
     if (failed !== undefined) throw failed.error
     return total
   }
