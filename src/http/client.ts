@@ -1,0 +1,233 @@
+/**
+ * The HTTP layer every remote client uses: undici fetch on a per-system dispatcher, a timeout per
+ * attempt, an auth hook, retries (see retry.ts) and one error type (see errors.ts).
+ */
+import { fetch, type Dispatcher } from 'undici'
+import { createDispatcher, type TlsOptions } from './dispatcher.js'
+import { extractServerMessage, RemoteError, redactUrl, type RemoteSystem } from './errors.js'
+import { silentLogger, type Logger } from './logger.js'
+import {
+  DEFAULT_RETRY,
+  realRetryDeps,
+  withRetry,
+  type RetryDeps,
+  type RetryOptions,
+} from './retry.js'
+
+/** Credentials as headers; `refresh` (optional) is called once after a 401, then the request is retried. */
+export interface AuthHook {
+  headers(): Record<string, string> | Promise<Record<string, string>>
+  refresh?(): Promise<void>
+}
+
+/** Statuses retried by default (with network errors and timeouts). */
+export const DEFAULT_RETRY_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504]
+
+/** Never retried, whatever the configuration says: the same request would fail the same way. */
+const NEVER_RETRY: ReadonlySet<number> = new Set([400, 401, 403, 404, 409, 410, 413, 415, 422])
+
+export interface HttpClientOptions {
+  system: RemoteSystem
+  /** Paths starting with `/` are appended to it; absolute URLs are used as they are. */
+  baseUrl: string
+  tls?: TlsOptions
+  proxy?: string
+  env?: Readonly<Record<string, string | undefined>>
+  /** Per attempt, from sending the request to the end of the body (default 30 s). */
+  timeoutMs?: number
+  retry?: Partial<RetryOptions>
+  retryStatuses?: readonly number[]
+  logger?: Logger
+  /** Injected dispatcher (e.g. undici MockAgent); `close()` leaves it open, its owner closes it. */
+  dispatcher?: Dispatcher
+  auth?: AuthHook
+  /** Test seams for the retry layer's clock, sleep and jitter. */
+  retryDeps?: Partial<Omit<RetryDeps, 'logger'>>
+}
+
+export interface HttpRequest {
+  method?: string
+  path: string
+  query?: Record<string, string | number | undefined>
+  headers?: Record<string, string>
+  body?: string
+  /** Statuses returned instead of thrown (default: 200–299). */
+  okStatuses?: readonly number[]
+  signal?: AbortSignal
+}
+
+export interface HttpResponse {
+  status: number
+  headers: Headers
+  /** Redacted request URL, for messages. */
+  url: string
+  method: string
+  body: string
+}
+
+export interface HttpClient {
+  readonly system: RemoteSystem
+  readonly baseUrl: string
+  request(request: HttpRequest): Promise<HttpResponse>
+  /** Closes the keep-alive pool. */
+  close(): Promise<void>
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const ownDispatcher = options.dispatcher === undefined
+  const dispatcher =
+    options.dispatcher ??
+    createDispatcher({ tls: options.tls, proxy: options.proxy, env: options.env })
+  const logger = options.logger ?? silentLogger
+  const retry = { ...DEFAULT_RETRY, ...options.retry }
+  const deps: RetryDeps = { ...realRetryDeps, ...options.retryDeps, logger }
+  const retryStatuses = new Set(
+    (options.retryStatuses ?? DEFAULT_RETRY_STATUSES).filter((s) => !NEVER_RETRY.has(s)),
+  )
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const { system } = options
+  const { baseUrl, auth } = credentialsFromUrl(options.baseUrl, options.auth)
+
+  async function attempt(request: HttpRequest, url: string, attemptNumber: number) {
+    const method = request.method ?? 'GET'
+    const headers: Record<string, string> = {
+      'user-agent': 'tq-conn-netscout-aed',
+      ...request.headers,
+      ...(await auth?.headers()),
+    }
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const signal =
+      request.signal === undefined ? timeout : AbortSignal.any([request.signal, timeout])
+    const started = deps.now()
+    const fail = (kind: 'network' | 'timeout', cause: unknown): RemoteError =>
+      new RemoteError({
+        system,
+        kind,
+        method,
+        url,
+        retryable: true,
+        cause,
+        ...(kind === 'timeout'
+          ? { detail: `no complete answer within ${String(timeoutMs)} ms` }
+          : {}),
+      })
+    let response
+    let body: string
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        ...(request.body === undefined ? {} : { body: request.body }),
+        dispatcher,
+        signal,
+      })
+      body = await response.text()
+    } catch (error) {
+      if (request.signal?.aborted === true) throw request.signal.reason
+      throw fail(timeout.aborted ? 'timeout' : 'network', error)
+    }
+    logger.debug(
+      {
+        system,
+        method,
+        url: redactUrl(url),
+        attempt: attemptNumber,
+        status: response.status,
+        ms: deps.now() - started,
+      },
+      'http request',
+    )
+    const okStatuses = request.okStatuses
+    if (okStatuses === undefined ? response.ok : okStatuses.includes(response.status)) {
+      return {
+        status: response.status,
+        headers: response.headers,
+        url: redactUrl(url),
+        method,
+        body,
+      }
+    }
+    const retryAfter = response.headers.get('retry-after')
+    throw new RemoteError({
+      system,
+      kind: 'http',
+      method,
+      url,
+      status: response.status,
+      serverMessage: extractServerMessage(body),
+      retryable: retryStatuses.has(response.status),
+      ...(retryAfter === null ? {} : { retryAfter }),
+    })
+  }
+
+  return {
+    system,
+    baseUrl,
+    async request(request) {
+      const url = resolveUrl(baseUrl, request.path, request.query)
+      let refreshed = false
+      return withRetry(
+        async (n) => {
+          try {
+            return await attempt(request, url, n)
+          } catch (error) {
+            if (
+              !(error instanceof RemoteError) ||
+              error.status !== 401 ||
+              auth?.refresh === undefined ||
+              refreshed
+            ) {
+              throw error
+            }
+            refreshed = true
+            logger.debug({ system, url: redactUrl(url) }, 'HTTP 401: refreshing credentials once')
+            await auth.refresh()
+            return attempt(request, url, n)
+          }
+        },
+        retry,
+        deps,
+        request.signal,
+      )
+    },
+    async close() {
+      if (ownDispatcher) await dispatcher.close()
+    },
+  }
+}
+
+export function resolveUrl(
+  baseUrl: string,
+  path: string,
+  query?: Record<string, string | number | undefined>,
+): string {
+  const url = new URL(/^https?:\/\//i.test(path) ? path : baseUrl.replace(/\/+$/, '') + path)
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) url.searchParams.append(key, String(value))
+  }
+  return url.toString()
+}
+
+/**
+ * fetch refuses URLs with user info, so `https://user:pass@host/` becomes HTTP Basic auth (as curl
+ * does) unless an auth hook is given, and the URL is kept without it.
+ */
+function credentialsFromUrl(
+  raw: string,
+  hook: AuthHook | undefined,
+): { baseUrl: string; auth: AuthHook | undefined } {
+  const url = new URL(raw)
+  if (url.username === '' && url.password === '') return { baseUrl: raw, auth: hook }
+  const user = decodeURIComponent(url.username)
+  const password = decodeURIComponent(url.password)
+  url.username = ''
+  url.password = ''
+  return { baseUrl: url.toString(), auth: hook ?? basicAuth(user, password) }
+}
+
+export function basicAuth(user: string, password: string): AuthHook {
+  const value = `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`
+  return { headers: () => ({ authorization: value }) }
+}
