@@ -1,0 +1,161 @@
+/**
+ * AED REST client (aed-api.md): API version probing, the X-Arbux-APIToken header, page/perPage
+ * paging until a short page, and the [SIM] alerts resource of DESIGN §2.4.
+ */
+import { z } from 'zod'
+import type { HttpClient } from '../http/client.js'
+import { RemoteError } from '../http/errors.js'
+import { parseJsonBody } from '../http/json.js'
+import type { Logger } from '../http/logger.js'
+
+export type AedApiVersion = 'v2' | 'v3'
+
+/** [SIM: A-AED-ALERT-MODEL] No public source documents AED's alert fields. */
+export const alertSchema = z.looseObject({
+  alertId: z.number().int().positive(),
+  alertType: z.string(),
+  category: z.string().nullish(),
+  severity: z.number().int().min(1).max(9),
+  startTime: z.number().int().nonnegative(),
+  endTime: z.number().int().nonnegative().nullish(),
+  updateTime: z.number().int().nonnegative().nullish(),
+  direction: z.string().nullish(),
+  pgid: z.number().int().nullish(),
+  pgName: z.string().nullish(),
+  src: z.string().nullish(),
+  dst: z.string().nullish(),
+  srcPort: z.number().int().nullish(),
+  dstPort: z.number().int().nullish(),
+  proto: z.string().nullish(),
+  matchType: z.string().nullish(),
+  iocPattern: z.string().nullish(),
+  threatName: z.string().nullish(),
+  threatCategory: z.string().nullish(),
+  taxiiCollectionId: z.string().nullish(),
+  taxiiCollectionTitle: z.string().nullish(),
+  description: z.string().nullish(),
+})
+export type AedAlert = z.output<typeof alertSchema>
+
+/** Minimum severity per the Alert Severity option (DESIGN §2.3). */
+export const MIN_SEVERITY = { Low: 1, Medium: 4, High: 7 } as const
+
+export interface AlertQuery {
+  /** Epoch seconds. */
+  startTime: number
+  endTime: number
+  minSeverity: number
+  keywords: readonly string[]
+  perPage: number
+  signal?: AbortSignal
+}
+
+export interface AlertPage {
+  alerts: AedAlert[]
+  invalid: { id: unknown; reason: string }[]
+}
+
+const alertList = z.looseObject({ alerts: z.array(z.unknown()) })
+
+export class AedClient {
+  private version: AedApiVersion | undefined
+
+  constructor(
+    private readonly http: HttpClient,
+    private readonly logger: Logger,
+    forced: 'auto' | AedApiVersion,
+  ) {
+    if (forced !== 'auto') this.version = forced
+  }
+
+  close(): Promise<void> {
+    return this.http.close()
+  }
+
+  /** `auto`: probe summary/ on v3, then v2, as NETSCOUT's own tooling does (aed-api.md §1.1). */
+  async apiVersion(): Promise<AedApiVersion> {
+    if (this.version !== undefined) return this.version
+    for (const candidate of ['v3', 'v2'] as const) {
+      const response = await this.http.request({
+        path: `/api/aed/${candidate}/summary/`,
+        headers: { accept: 'application/json' },
+        okStatuses: [200, 404, 405],
+      })
+      if (response.status === 200 && !/"errors"\s*:/.test(response.body)) {
+        this.version = candidate
+        this.logger.info({ version: candidate }, 'AED API version detected')
+        return candidate
+      }
+    }
+    throw new RemoteError({
+      system: 'aed',
+      kind: 'http',
+      method: 'GET',
+      url: `${this.http.baseUrl}/api/aed/v3/summary/`,
+      status: 404,
+      detail:
+        'neither /api/aed/v3/summary/ nor /api/aed/v2/summary/ answered: is this an AED appliance?',
+      retryable: false,
+    })
+  }
+
+  /** Pages through alerts until a short page. Guards against a server that ignores paging. */
+  async *alerts(query: AlertQuery): AsyncGenerator<AlertPage> {
+    const version = await this.apiVersion()
+    let previousFirst: unknown
+    for (let page = 1; ; page++) {
+      const response = await this.http.request({
+        path: `/api/aed/${version}/alerts/`,
+        query: {
+          startTime: query.startTime,
+          endTime: query.endTime,
+          severity: query.minSeverity,
+          // AED's q takes "+"-joined terms (aed-api.md §1.5).
+          q: query.keywords.length > 0 ? query.keywords.join('+') : undefined,
+          sort: 'startTime',
+          direction: 'ASC',
+          page,
+          perPage: query.perPage,
+        },
+        headers: { accept: 'application/json' },
+        ...(query.signal === undefined ? {} : { signal: query.signal }),
+      })
+      const items = parseJsonBody('aed', response, alertList, `alerts page ${String(page)}`).alerts
+      const first = (items[0] as { alertId?: unknown } | undefined)?.alertId
+      if (page > 1 && items.length > 0 && first === previousFirst) {
+        this.logger.warn(
+          { page },
+          'AED returned the same alerts page again (perPage/page ignored); stopped paging',
+        )
+        return
+      }
+      previousFirst = first
+      yield splitAlerts(items)
+      if (items.length < query.perPage) return
+      if (items.length > query.perPage) {
+        this.logger.warn(
+          { page, got: items.length, perPage: query.perPage },
+          'AED ignored perPage; took the page as complete',
+        )
+        return
+      }
+    }
+  }
+}
+
+function splitAlerts(items: unknown[]): AlertPage {
+  const page: AlertPage = { alerts: [], invalid: [] }
+  for (const item of items) {
+    const parsed = alertSchema.safeParse(item)
+    if (parsed.success) page.alerts.push(parsed.data)
+    else
+      page.invalid.push({
+        id: (item as { alertId?: unknown } | null)?.alertId,
+        reason: parsed.error.issues
+          .slice(0, 2)
+          .map((i) => `${i.path.join('.') || '(alert)'}: ${i.message}`)
+          .join('; '),
+      })
+  }
+  return page
+}

@@ -1,0 +1,190 @@
+/**
+ * Streams the STIX objects of one export: the data collection's indicators page by page, the
+ * objects related to them up to the relationship depth (breadth of ThreatQ relations, each object
+ * fetched once), the relationships between them, and the reports last (their object_refs are the
+ * related objects in this export). Memory holds the related objects, not the indicators.
+ */
+import type { Logger } from '../../http/logger.js'
+import type { StixObject } from '../../stix/types.js'
+import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
+import type { TqCollection, TqObject, TqRef } from '../../threatq/model.js'
+import { relatedRefs, toObject } from '../../threatq/records.js'
+import type { RunSummary } from '../summary.js'
+import {
+  convertIndicator,
+  convertRelated,
+  convertRelationship,
+  type ExportContext,
+  STIX_TYPE,
+  stixIdOf,
+} from './convert.js'
+
+/** Collections followed from an object to its related objects (indicators outside the collection are not exported). */
+export const RELATED: readonly TqCollection[] = [
+  'adversaries',
+  'malware',
+  'tool',
+  'report',
+  'attack_pattern',
+]
+
+export interface ExportPlan {
+  collection: DataCollection
+  depth: number
+  /** Checkpoint: only indicators updated at or after it … */
+  updatedSince?: Date | undefined
+  /** … except these, already exported at exactly that time. */
+  exportedAtCheckpoint: ReadonlySet<number>
+  pageSize: number
+}
+
+/** Where the next incremental export starts: the newest `updated_at` seen and who had it. */
+export interface ExportHighWater {
+  updatedAt: Date | undefined
+  ids: Set<number>
+}
+
+export interface CollectDeps {
+  threatq: ThreatqClient
+  logger: Logger
+  summary: RunSummary
+  onPage?: (done: number, total: number | undefined) => void
+}
+
+const key = (ref: TqRef): string => `${ref.collection}:${String(ref.id)}`
+
+export async function* collectExport(
+  deps: CollectDeps,
+  ctx: ExportContext,
+  plan: ExportPlan,
+  highWater: ExportHighWater,
+): AsyncGenerator<StixObject> {
+  const { threatq, logger, summary } = deps
+  const queue: StixObject[] = []
+  const markings = new Set<string>()
+  const edges = new Set<string>()
+  const related = new Map<string, TqObject | null>()
+  const reports = new Map<string, { object: TqObject; refs: Set<string> }>()
+
+  const emit = (object: StixObject, extra: readonly StixObject[] = []): void => {
+    for (const m of extra)
+      if (!markings.has(m.id)) {
+        markings.add(m.id)
+        queue.push(m)
+      }
+    summary.sent.add(object.type)
+    queue.push(object)
+  }
+
+  const link = (a: TqObject, b: TqObject): void => {
+    const report = a.collection === 'report' ? a : b.collection === 'report' ? b : undefined
+    if (report !== undefined) {
+      const other = report === a ? b : a
+      if (other.collection !== 'report')
+        reports.get(key(report))?.refs.add(stixIdOf(other, ctx.host))
+      return
+    }
+    const relationship = convertRelationship(a, b, ctx)
+    if (edges.has(relationship.id)) return
+    edges.add(relationship.id)
+    emit(relationship)
+  }
+
+  /** Fetches a related object once, then what it relates to, until `level` reaches the depth. */
+  const resolve = async (ref: TqRef, level: number): Promise<TqObject | undefined> => {
+    const k = key(ref)
+    if (related.has(k)) return related.get(k) ?? undefined
+    related.set(k, null)
+    const record = await threatq.getObject(
+      ref.collection,
+      ref.id,
+      level < plan.depth ? RELATED : [],
+    )
+    if (record === undefined) {
+      summary.skipped.add('related object not found')
+      return undefined
+    }
+    const object = toObject(ref.collection, record)
+    related.set(k, object)
+    summary.fetched.add(STIX_TYPE[ref.collection])
+    if (ref.collection === 'report') reports.set(k, { object, refs: new Set() })
+    else {
+      const converted = convertRelated(object, ctx)
+      emit(converted.object, converted.markings)
+    }
+    if (level < plan.depth)
+      for (const next of relatedRefs(record)) {
+        if (next.collection === 'indicators') continue
+        const target = await resolve(next, level + 1)
+        if (target !== undefined) link(object, target)
+      }
+    return object
+  }
+
+  const since = plan.updatedSince
+  const pages = threatq.query('indicators', plan.collection.query, {
+    // The query's +gt is second-precise: ask from a second earlier, drop what was already sent.
+    updatedAfter: since === undefined ? undefined : new Date(since.getTime() - 1000),
+    pageSize: plan.pageSize,
+    with: plan.depth > 0 ? RELATED : [],
+  })
+  let done = 0
+  for await (const page of pages) {
+    for (const bad of page.invalid) {
+      summary.skipped.add('invalid ThreatQ record')
+      logger.warn(
+        { id: bad.id, reason: bad.reason },
+        'skipped an indicator record ThreatQ sent malformed',
+      )
+    }
+    for (const record of page.records) {
+      const indicator = toObject('indicators', record)
+      if (
+        since !== undefined &&
+        (indicator.updatedAt < since ||
+          (indicator.updatedAt.getTime() === since.getTime() &&
+            plan.exportedAtCheckpoint.has(indicator.id)))
+      )
+        continue
+      summary.fetched.add('indicator')
+      advance(highWater, indicator)
+      const converted = convertIndicator(indicator, ctx)
+      if (!converted.ok) {
+        summary.skipped.add(converted.reason)
+        logger.info(
+          { id: indicator.id, type: indicator.type, reason: converted.detail },
+          `indicator skipped: ${converted.reason}`,
+        )
+        continue
+      }
+      emit(converted.object, converted.markings)
+      if (plan.depth > 0)
+        for (const ref of relatedRefs(record)) {
+          if (ref.collection === 'indicators') continue
+          const target = await resolve(ref, 1)
+          if (target !== undefined) link(indicator, target)
+        }
+      yield* queue.splice(0)
+    }
+    done += page.records.length + page.invalid.length
+    deps.onPage?.(done, page.total)
+  }
+
+  for (const { object, refs } of reports.values()) {
+    if (refs.size === 0) {
+      summary.skipped.add('report with no exported objects')
+      continue
+    }
+    const converted = convertRelated(object, ctx, [...refs])
+    emit(converted.object, converted.markings)
+  }
+  yield* queue.splice(0)
+}
+
+function advance(highWater: ExportHighWater, indicator: TqObject): void {
+  const current = highWater.updatedAt
+  if (current === undefined || indicator.updatedAt > current) {
+    highWater.updatedAt = indicator.updatedAt
+    highWater.ids = new Set([indicator.id])
+  } else if (indicator.updatedAt.getTime() === current.getTime()) highWater.ids.add(indicator.id)
+}

@@ -1,0 +1,154 @@
+/**
+ * AED alert → ThreatQ event (DESIGN §3, docs/mapping.md): one event per alert whose title carries
+ * the AED host and alert id, so a re-import upserts the same event; the remote host and the IOC
+ * pattern become related indicators with the configured status.
+ */
+import { isIPv4, isIPv6 } from 'node:net'
+import type { AedAlert } from '../../aed/client.js'
+import { buildPattern } from '../../stix/patterns.js'
+import { formatThreatqTime } from '../../threatq/model.js'
+
+export interface ImportContext {
+  /** AED host[:port], part of event titles. */
+  aedHost: string
+  /** The connector's name: the source of everything it writes. */
+  sourceName: string
+  eventType: string
+  indicatorStatus: string
+}
+
+export interface IndicatorItem {
+  value: string
+  type: { name: string }
+  status: { name: string }
+  sources: { name: string }[]
+}
+
+export interface EventItem {
+  title: string
+  type: { name: string }
+  happened_at: string
+  description: string
+  sources: { name: string }[]
+  attributes: { name: string; value: string }[]
+  indicators: { value: string; type: string }[]
+}
+
+export interface ConvertedAlert {
+  event: EventItem
+  indicators: IndicatorItem[]
+  /** Values found on the alert that are not valid indicators: reported, never sent. */
+  skipped: { value: string; reason: string }[]
+}
+
+export function severityName(severity: number): 'Low' | 'Medium' | 'High' {
+  return severity >= 7 ? 'High' : severity >= 4 ? 'Medium' : 'Low'
+}
+
+export function eventTitle(alert: AedAlert, aedHost: string): string {
+  return `AED ${aedHost} alert ${String(alert.alertId)}: ${alert.alertType}`
+}
+
+/** The indicator type of a value AED matched, by its match type. */
+function iocType(matchType: string | null | undefined, value: string): string | undefined {
+  switch (matchType) {
+    case 'ip':
+      return value.includes('/') ? 'CIDR Block' : isIPv6(value) ? 'IPv6 Address' : 'IP Address'
+    case 'dns':
+      return 'FQDN'
+    case 'url':
+      return 'URL'
+    default:
+      return isIPv4(value) ? 'IP Address' : isIPv6(value) ? 'IPv6 Address' : undefined
+  }
+}
+
+/** AED stores URLs without a scheme (aed-api.md §4.2); ThreatQ's URL type wants one to validate. */
+function validated(
+  type: string,
+  value: string,
+): { ok: true; value: string } | { ok: false; reason: string } {
+  const candidate =
+    type === 'URL' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? `http://${value}` : value
+  const checked = buildPattern(type, candidate)
+  if (!checked.ok) return { ok: false, reason: checked.reason }
+  return { ok: true, value: type === 'URL' ? value : checked.value }
+}
+
+export function convertAlert(alert: AedAlert, ctx: ImportContext): ConvertedAlert {
+  const sources = [{ name: ctx.sourceName }]
+  const attributes: { name: string; value: string }[] = []
+  const add = (name: string, value: string | number | null | undefined): void => {
+    if (value !== null && value !== undefined && String(value).trim() !== '')
+      attributes.push({ name, value: String(value) })
+  }
+  add('AED Alert ID', alert.alertId)
+  add('AED Host', ctx.aedHost)
+  add('Alert Type', alert.alertType)
+  add('Category', alert.category)
+  add('Severity', severityName(alert.severity))
+  add('Severity Score', alert.severity)
+  add('Direction', alert.direction)
+  add('Protection Group', alert.pgName)
+  add('Protection Group ID', alert.pgid)
+  add('Match Type', alert.matchType)
+  add('IOC Pattern', alert.iocPattern)
+  add('Threat Name', alert.threatName)
+  add('Threat Category', alert.threatCategory)
+  add('TAXII Collection', alert.taxiiCollectionTitle)
+  add('TAXII Collection ID', alert.taxiiCollectionId)
+  add('Source Port', alert.srcPort)
+  add('Destination Port', alert.dstPort)
+  add('Protocol', alert.proto)
+
+  const indicators = new Map<string, IndicatorItem>()
+  const skipped: ConvertedAlert['skipped'] = []
+  const consider = (type: string | undefined, value: string | null | undefined): void => {
+    if (value === null || value === undefined || value.trim() === '') return
+    if (type === undefined) {
+      skipped.push({ value, reason: 'not an IP address, host name or URL' })
+      return
+    }
+    const checked = validated(type, value.trim())
+    if (!checked.ok) {
+      skipped.push({ value, reason: checked.reason })
+      return
+    }
+    indicators.set(`${type}\n${checked.value}`, {
+      value: checked.value,
+      type: { name: type },
+      status: { name: ctx.indicatorStatus },
+      sources,
+    })
+  }
+  // The remote end: the source of inbound traffic, the destination of outbound traffic.
+  const remote = alert.direction === 'outbound' ? alert.dst : alert.src
+  consider(
+    remote === null || remote === undefined
+      ? undefined
+      : isIPv4(remote)
+        ? 'IP Address'
+        : isIPv6(remote)
+          ? 'IPv6 Address'
+          : undefined,
+    remote,
+  )
+  if (alert.iocPattern !== null && alert.iocPattern !== undefined)
+    consider(iocType(alert.matchType, alert.iocPattern.trim()), alert.iocPattern)
+
+  const list = [...indicators.values()]
+  return {
+    event: {
+      title: eventTitle(alert, ctx.aedHost),
+      type: { name: ctx.eventType },
+      happened_at: formatThreatqTime(new Date(alert.startTime * 1000)),
+      description:
+        alert.description ?? `${alert.category ?? alert.alertType} alert from AED ${ctx.aedHost}`,
+      sources,
+      attributes,
+      indicators: list.map((i) => ({ value: i.value, type: i.type.name })),
+    },
+    indicators: list,
+    skipped,
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The import direction: AED alerts in a time window → ThreatQ events with related indicators,
+ * consumed (upserted) in batches. The checkpoint moves to the window's end only after every
+ * batch is committed.
+ */
+import type { AedClient } from '../../aed/client.js'
+import { MIN_SEVERITY } from '../../aed/client.js'
+import { RemoteError } from '../../http/errors.js'
+import type { Logger } from '../../http/logger.js'
+import type { ThreatqClient } from '../../threatq/client.js'
+import type { DryRunOutput } from '../output.js'
+import { newSummary, type RunSummary } from '../summary.js'
+import { convertAlert, type EventItem, type ImportContext, type IndicatorItem } from './convert.js'
+
+/** [I: A-TQ-EVENT-FALLBACK] Used when the instance refuses to create the configured event type. */
+export const FALLBACK_EVENT_TYPE = 'Incident'
+
+export interface ImportDeps {
+  threatq: ThreatqClient
+  aed: AedClient
+  logger: Logger
+  now: () => Date
+  onProgress?: (done: number) => void
+}
+
+export interface ImportSettings {
+  context: Omit<ImportContext, 'eventType'>
+  eventType: string
+  severity: keyof typeof MIN_SEVERITY
+  keywords: readonly string[]
+  /** Epoch seconds. */
+  from: number
+  batchSize: number
+  perPage: number
+  dryRun: boolean
+  output?: DryRunOutput | undefined
+}
+
+export interface ImportOutcome {
+  summary: RunSummary
+  /** Epoch seconds the next window starts at; undefined when it must not move. */
+  until: number | undefined
+  eventsWritten: number
+}
+
+async function eventType(deps: ImportDeps, wanted: string, dryRun: boolean): Promise<string> {
+  if (dryRun) return wanted
+  try {
+    const { created } = await deps.threatq.ensureEventType(wanted)
+    if (created) deps.logger.info({ eventType: wanted }, 'created the ThreatQ event type')
+    return wanted
+  } catch (error) {
+    if (!(error instanceof RemoteError) || error.status === undefined || error.status >= 500)
+      throw error
+    deps.logger.warn(
+      { eventType: wanted, fallback: FALLBACK_EVENT_TYPE, error: error.message },
+      'cannot create the event type; using the fallback',
+    )
+    return FALLBACK_EVENT_TYPE
+  }
+}
+
+export async function runImport(
+  deps: ImportDeps,
+  settings: ImportSettings,
+): Promise<ImportOutcome> {
+  const started = Date.now()
+  const summary = newSummary('import')
+  const { threatq, aed, logger } = deps
+  const until = Math.floor(deps.now().getTime() / 1000)
+  const context: ImportContext = {
+    ...settings.context,
+    eventType: await eventType(deps, settings.eventType, settings.dryRun),
+  }
+  logger.info(
+    { from: settings.from, until, severity: settings.severity, keywords: settings.keywords },
+    'import started',
+  )
+
+  let indicators: IndicatorItem[] = []
+  let events: EventItem[] = []
+  const eventIds: number[] = []
+  let written = 0
+
+  if (settings.dryRun) {
+    await settings.output?.beginSection('import')
+  }
+  const dryIndicators: IndicatorItem[] = []
+  const dryEvents: EventItem[] = []
+
+  const flush = async (): Promise<void> => {
+    if (indicators.length === 0 && events.length === 0) return
+    if (settings.dryRun) {
+      dryIndicators.push(...indicators)
+      dryEvents.push(...events)
+    } else {
+      // Indicators first, so the events' relations point at objects carrying our status and source.
+      if (indicators.length > 0) await threatq.consume('indicators', indicators)
+      const answer = await threatq.consume('events', events)
+      for (const item of answer) {
+        const id = (item as { id?: unknown } | null)?.id
+        if (typeof id === 'number' && eventIds.length < 20) eventIds.push(id)
+      }
+    }
+    summary.sent.add('indicator', indicators.length)
+    summary.sent.add('event', events.length)
+    written += events.length
+    indicators = []
+    events = []
+  }
+
+  let done = 0
+  for await (const page of aed.alerts({
+    startTime: settings.from,
+    endTime: until,
+    minSeverity: MIN_SEVERITY[settings.severity],
+    keywords: settings.keywords,
+    perPage: settings.perPage,
+  })) {
+    for (const bad of page.invalid) {
+      summary.skipped.add('invalid AED alert')
+      logger.warn({ id: bad.id, reason: bad.reason }, 'skipped an alert AED sent malformed')
+    }
+    for (const alert of page.alerts) {
+      summary.fetched.add('alert')
+      const converted = convertAlert(alert, context)
+      for (const s of converted.skipped) {
+        summary.skipped.add('invalid indicator value')
+        logger.info(
+          { alert: alert.alertId, value: s.value, reason: s.reason },
+          'alert value not imported as an indicator',
+        )
+      }
+      events.push(converted.event)
+      indicators.push(...converted.indicators)
+      if (events.length >= settings.batchSize) await flush()
+    }
+    done += page.alerts.length + page.invalid.length
+    deps.onProgress?.(done)
+  }
+  await flush()
+
+  if (settings.dryRun && settings.output !== undefined) {
+    await settings.output.beginList('indicators')
+    for (const item of dryIndicators) await settings.output.item(item)
+    await settings.output.beginList('events')
+    for (const item of dryEvents) await settings.output.item(item)
+  }
+  if (eventIds.length > 0)
+    summary.notes.push(
+      `ThreatQ event ids: ${eventIds.join(', ')}${written > eventIds.length ? ', …' : ''}`,
+    )
+  summary.durationMs = Date.now() - started
+  logger.info(
+    {
+      fetched: summary.fetched.toJSON(),
+      sent: summary.sent.toJSON(),
+      skipped: summary.skipped.toJSON(),
+    },
+    'import finished',
+  )
+  return { summary, until: settings.dryRun ? undefined : until, eventsWritten: written }
+}

@@ -1,0 +1,71 @@
+/** What a run did, per direction: printed at the end and logged. */
+
+export class Counter {
+  private readonly counts = new Map<string, number>()
+
+  add(key: string, n = 1): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + n)
+  }
+
+  get(key: string): number {
+    return this.counts.get(key) ?? 0
+  }
+
+  get total(): number {
+    let sum = 0
+    for (const n of this.counts.values()) sum += n
+    return sum
+  }
+
+  toJSON(): Record<string, number> {
+    return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)))
+  }
+}
+
+export interface RunSummary {
+  direction: 'export' | 'import'
+  /** Objects read from the source system, per kind. */
+  fetched: Counter
+  /** Objects written to the target system, per kind. */
+  sent: Counter
+  /** Objects not sent, per reason. */
+  skipped: Counter
+  /** Objects the target refused. */
+  rejected: number
+  /** Objects the target already had in this exact version. */
+  unchanged: number
+  durationMs: number
+  /** Facts for the summary table (collection title, event ids …). */
+  notes: string[]
+}
+
+export function newSummary(direction: RunSummary['direction']): RunSummary {
+  return {
+    direction,
+    fetched: new Counter(),
+    sent: new Counter(),
+    skipped: new Counter(),
+    rejected: 0,
+    unchanged: 0,
+    durationMs: 0,
+    notes: [],
+  }
+}
+
+export function formatSummary(summaries: readonly RunSummary[]): string {
+  const lines: string[] = []
+  for (const s of summaries) {
+    const list = (c: Counter): string =>
+      Object.entries(c.toJSON())
+        .map(([k, n]) => `${k} ${String(n)}`)
+        .join(', ') || 'none'
+    lines.push(`${s.direction} (${(s.durationMs / 1000).toFixed(1)} s)`)
+    lines.push(`  fetched:   ${list(s.fetched)}`)
+    lines.push(`  sent:      ${list(s.sent)}`)
+    lines.push(`  skipped:   ${list(s.skipped)}`)
+    lines.push(`  unchanged: ${String(s.unchanged)}`)
+    lines.push(`  rejected:  ${String(s.rejected)}`)
+    for (const note of s.notes) lines.push(`  ${note}`)
+  }
+  return lines.join('\n')
+}

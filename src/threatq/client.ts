@@ -1,0 +1,318 @@
+/**
+ * ThreatQ API client (threatq-api.md): connector records, data collections, Threat Library
+ * queries with cursor paging, related objects, event types and consume. One HttpClient with the
+ * token hook underneath; every response parsed before use.
+ */
+import { z } from 'zod'
+import type { HttpClient } from '../http/client.js'
+import { parseError, parseJsonBody } from '../http/json.js'
+import type { Logger } from '../http/logger.js'
+import { ConfigError } from '../errors.js'
+import { formatThreatqTime, type TqCollection } from './model.js'
+import { recordSchema, type TqRecord } from './records.js'
+
+const dataOf = <T extends z.ZodType>(schema: T) => z.looseObject({ data: schema })
+
+const connectorSchema = z.looseObject({
+  id: z.number().int(),
+  name: z.string(),
+  // The SDK normalises "", "False", 0 … to booleans; so do we.
+  is_active: z
+    .unknown()
+    .transform(
+      (v) => v === true || v === 1 || (typeof v === 'string' && /^(1|true|y|yes)$/i.test(v)),
+    ),
+  custom_fields: z.unknown().transform((v): Record<string, unknown> => {
+    if (typeof v === 'string' && v.trim() !== '') {
+      try {
+        v = JSON.parse(v)
+      } catch {
+        return {}
+      }
+    }
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : {}
+  }),
+  last_import_at: z.string().nullish(),
+})
+export type ConnectorRecord = z.output<typeof connectorSchema>
+
+const searchSchema = z.looseObject({
+  name: z.string(),
+  hash: z.string().optional(),
+  id: z.union([z.number(), z.string()]).optional(),
+  json: z.unknown(),
+})
+
+const apiQuerySchema = z.looseObject({
+  criteria: z.record(z.string(), z.unknown()).optional(),
+  filters: z.record(z.string(), z.unknown()).optional(),
+})
+export type ApiQuery = z.output<typeof apiQuerySchema>
+
+export interface DataCollection {
+  name: string
+  hash: string | undefined
+  query: ApiQuery
+}
+
+const cursorPage = z.looseObject({
+  total: z.coerce.number().int().nonnegative().optional(),
+  // The last page may be `{}` rather than `[]` (threatq-api.md §4.1).
+  data: z.union([z.array(z.unknown()), z.looseObject({}).transform(() => [])]).nullish(),
+  nextCursorMark: z.string().nullish(),
+})
+
+const offsetPage = z.looseObject({
+  total: z.coerce.number().int().nonnegative().optional(),
+  data: z.array(z.unknown()),
+})
+
+const typeSchema = z.looseObject({ id: z.number().int(), name: z.string() })
+
+export interface QueryOptions {
+  /** Only objects updated after this time (a date clause added to the saved query). */
+  updatedAfter?: Date | undefined
+  pageSize: number
+  /** `with` relations to embed. */
+  with?: readonly string[]
+  signal?: AbortSignal
+}
+
+export interface RecordPage {
+  records: TqRecord[]
+  /** Records that failed validation: skipped, with the reason. */
+  invalid: { id: unknown; reason: string }[]
+  total: number | undefined
+}
+
+export class ThreatqClient {
+  constructor(
+    private readonly http: HttpClient,
+    private readonly logger: Logger,
+  ) {}
+
+  close(): Promise<void> {
+    return this.http.close()
+  }
+
+  private async json<S extends z.ZodType>(
+    what: string,
+    schema: S,
+    request: Parameters<HttpClient['request']>[0],
+  ): Promise<z.output<S>> {
+    const response = await this.http.request({
+      ...request,
+      headers: {
+        accept: 'application/json',
+        ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...request.headers,
+      },
+    })
+    const parsed = parseJsonBody('threatq', response, schema, what)
+    // threatqsdk treats any `errors` key as a failure, even on 2xx.
+    if (typeof response.body === 'string' && /^\s*\{\s*"errors"\s*:/.test(response.body))
+      throw parseError('threatq', response, `${what}: the answer carries errors`)
+    return parsed
+  }
+
+  async findConnector(name: string): Promise<ConnectorRecord | undefined> {
+    const page = await this.json('the connector list', dataOf(z.array(z.unknown())), {
+      path: '/api/connectors',
+      query: { name, limit: 1000 },
+    })
+    // The name filter may be a LIKE: match exactly here.
+    for (const item of page.data) {
+      const record = connectorSchema.safeParse(item)
+      if (record.success && record.data.name === name) return record.data
+    }
+    return undefined
+  }
+
+  /** [I: A-TQ-CONNECTOR-CREATE] the create call is REST convention, not documented. */
+  async createConnector(body: {
+    name: string
+    custom_fields: Record<string, unknown>
+    indicator_status_id?: number | undefined
+  }): Promise<ConnectorRecord> {
+    const created = await this.json('the created connector', dataOf(connectorSchema), {
+      method: 'POST',
+      path: '/api/connectors',
+      body: JSON.stringify({ ...body, is_active: false }),
+    })
+    return created.data
+  }
+
+  async updateConnector(id: number, patch: Record<string, unknown>): Promise<void> {
+    await this.http.request({
+      method: 'PUT',
+      path: `/api/connectors/${String(id)}`,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(patch),
+    })
+  }
+
+  /** Ids of an indicator status (Review, Active, …); undefined when the instance lacks it. */
+  async indicatorStatusId(name: string): Promise<number | undefined> {
+    const page = await this.json('the indicator statuses', dataOf(z.array(typeSchema)), {
+      path: '/api/indicator/statuses',
+      query: { limit: 1000 },
+    })
+    return page.data.find((s) => s.name.toLowerCase() === name.toLowerCase())?.id
+  }
+
+  /** The event type's id, creating the type when missing (ThreatQ has no default "Alert"). */
+  async ensureEventType(name: string): Promise<{ id: number; created: boolean }> {
+    const page = await this.json('the event types', dataOf(z.array(typeSchema)), {
+      path: '/api/event/types',
+      query: { limit: 1000 },
+    })
+    const found = page.data.find((t) => t.name.toLowerCase() === name.toLowerCase())
+    if (found !== undefined) return { id: found.id, created: false }
+    const created = await this.json('the created event type', dataOf(typeSchema), {
+      method: 'POST',
+      path: '/api/event/types',
+      body: JSON.stringify({ name }),
+    })
+    return { id: created.data.id, created: true }
+  }
+
+  async findDataCollection(name: string): Promise<DataCollection> {
+    const page = await this.json('the data collections', dataOf(z.array(searchSchema)), {
+      path: '/api/search/query',
+    })
+    const search = page.data.find((s) => s.name === name)
+    if (search === undefined) {
+      const names = page.data.map((s) => JSON.stringify(s.name)).sort()
+      throw new ConfigError(
+        `ThreatQ has no data collection named ${JSON.stringify(name)}; set "ThreatQ Data Collection" to one of: ${names.length === 0 ? '(none: save a Threat Library search first)' : names.join(', ')}`,
+      )
+    }
+    let json = search.json
+    if (typeof json === 'string') {
+      try {
+        json = JSON.parse(json)
+      } catch (error) {
+        throw new ConfigError(
+          `data collection ${JSON.stringify(name)} holds a query that is not JSON`,
+          { cause: error },
+        )
+      }
+    }
+    const apiQuery = apiQuerySchema.safeParse(
+      (json as { api_query?: unknown } | null)?.api_query ?? {},
+    )
+    if (!apiQuery.success)
+      throw new ConfigError(
+        `data collection ${JSON.stringify(name)} holds an api_query this connector cannot read`,
+      )
+    return { name, hash: search.hash, query: apiQuery.data }
+  }
+
+  /**
+   * Pages the Threat Library query for one collection with cursorMark (stop on an empty page or
+   * an unchanged cursor, threatq-api.md §4.1). Records are validated one by one.
+   */
+  async *query(
+    collection: TqCollection,
+    base: ApiQuery,
+    options: QueryOptions,
+  ): AsyncGenerator<RecordPage> {
+    const body = JSON.stringify({
+      ...withUpdatedAfter(base, options.updatedAfter),
+      fields: ['*', 'attributes', 'sources'],
+    })
+    let cursor = '*'
+    let seen = 0
+    for (;;) {
+      const page = await this.json(`the ${collection} query page`, cursorPage, {
+        method: 'POST',
+        path: `/api/${collection}/query`,
+        query: {
+          limit: options.pageSize,
+          sort: 'id',
+          cursorMark: cursor,
+          with: ['sources.tlp', ...(options.with ?? [])].join(','),
+        },
+        body,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      })
+      const items = page.data ?? []
+      if (items.length === 0) return
+      seen += items.length
+      yield splitValid(items, page.total)
+      const next = page.nextCursorMark ?? undefined
+      if (next === undefined || next === cursor) return
+      // A server that never stops: more records than it said it had, by far.
+      if (page.total !== undefined && seen > page.total * 2 + options.pageSize) {
+        this.logger.warn(
+          { collection, seen, total: page.total },
+          'ThreatQ kept returning pages past its total; stopped',
+        )
+        return
+      }
+      cursor = next
+    }
+  }
+
+  /** One object with attributes, sources and the given relations embedded. */
+  async getObject(
+    collection: TqCollection,
+    id: number,
+    relations: readonly string[],
+  ): Promise<TqRecord | undefined> {
+    const response = await this.http.request({
+      path: `/api/${collection}/${String(id)}`,
+      query: { with: ['attributes', 'sources.tlp', 'type', 'status', ...relations].join(',') },
+      headers: { accept: 'application/json' },
+      okStatuses: [200, 404],
+    })
+    if (response.status === 404) return undefined
+    return parseJsonBody('threatq', response, dataOf(recordSchema), `${collection} ${String(id)}`)
+      .data
+  }
+
+  /** Consumes (upserts) items into a collection; returns the response items. */
+  async consume(collection: string, items: readonly object[]): Promise<unknown[]> {
+    const result = await this.json(
+      `the ${collection} consume answer`,
+      offsetPage.partial({ total: true }),
+      {
+        method: 'POST',
+        path: `/api/${collection}/consume`,
+        body: JSON.stringify(items),
+      },
+    )
+    return result.data
+  }
+}
+
+/** Adds an `updated_at > since` clause to the query's filters, as threatqsdk's inject_date does. */
+export function withUpdatedAfter(query: ApiQuery, since: Date | undefined): ApiQuery {
+  if (since === undefined) return query
+  const clause = { updated_at: { '+gt': formatThreatqTime(since) } }
+  const filters = query.filters ?? {}
+  const and = Array.isArray(filters['+and']) ? (filters['+and'] as unknown[]) : []
+  const rest = Object.fromEntries(Object.entries(filters).filter(([k]) => k !== '+and'))
+  const kept = Object.keys(rest).length > 0 ? [rest] : []
+  return { ...query, filters: { '+and': [...and, ...kept, clause] } }
+}
+
+function splitValid(items: unknown[], total: number | undefined): RecordPage {
+  const records: TqRecord[] = []
+  const invalid: RecordPage['invalid'] = []
+  for (const item of items) {
+    const parsed = recordSchema.safeParse(item)
+    if (parsed.success) records.push(parsed.data)
+    else
+      invalid.push({
+        id: (item as { id?: unknown } | null)?.id,
+        reason: parsed.error.issues
+          .slice(0, 2)
+          .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
+          .join('; '),
+      })
+  }
+  return { records, invalid, total }
+}
