@@ -201,6 +201,14 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
         objects[1]?.id,
         objects[2]?.id,
       ])
+      const newer = { ...indicator(1, version), modified: '2026-02-01T00:00:00.000Z' }
+      await h.client.addObjects(collection, [newer])
+      const versions = async (version: string) =>
+        (await drain(h.client.objects(collection, { id: newer.id, version }))).map(
+          (o) => o.modified,
+        )
+      assert.deepEqual(await versions('last'), [newer.modified])
+      assert.deepEqual(await versions('all'), [indicator(1, version).modified, newer.modified])
     })
 
     it('finds a collection by id; names the available titles when it is absent', async () => {
