@@ -305,7 +305,7 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
 
     it('keeps at most `concurrency` requests in flight', async () => {
       for (const concurrency of [1, 2, 3]) {
-        const h = await harness({ version }, {}, { postDelayMs: 20 })
+        const h = await harness({ version }, {}, { postDelayMs: 50 })
         const collection = await h.client.collection(TEST_ROOT, WRITABLE)
         await h.client.addObjects(collection, indicators(40, version), {
           maxObjects: 5,
