@@ -101,18 +101,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const signal =
       request.signal === undefined ? timeout : AbortSignal.any([request.signal, timeout])
     const started = deps.now()
-    const fail = (kind: 'network' | 'timeout', cause: unknown): RemoteError =>
-      new RemoteError({
-        system,
-        kind,
-        method,
-        url,
-        retryable: true,
-        cause,
-        ...(kind === 'timeout'
-          ? { detail: `no complete answer within ${String(timeoutMs)} ms` }
-          : {}),
-      })
     let response
     let body: string
     try {
@@ -126,7 +114,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       body = await response.text()
     } catch (error) {
       if (request.signal?.aborted === true) throw request.signal.reason
-      throw fail(timeout.aborted ? 'timeout' : 'network', error)
+      const timedOut = timeout.aborted
+      throw new RemoteError({
+        system,
+        kind: timedOut ? 'timeout' : 'network',
+        method,
+        url,
+        retryable: true,
+        cause: error,
+        ...(timedOut ? { detail: `no complete answer within ${String(timeoutMs)} ms` } : {}),
+      })
     }
     logger.debug(
       {

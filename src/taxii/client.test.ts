@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { RemoteError } from '../http/errors.js'
 import { serveApp, type RunningServer } from '../../sim/common/serve.js'
+import { SIM_TLS_CERT } from '../../sim/common/tls.js'
 import type { StixObject } from '../stix/types.js'
 import { TaxiiClient, TaxiiUsageError, type TaxiiClientOptions } from './client.js'
 import {
@@ -200,6 +201,14 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
         objects[1]?.id,
         objects[2]?.id,
       ])
+      const newer = { ...indicator(1, version), modified: '2026-02-01T00:00:00.000Z' }
+      await h.client.addObjects(collection, [newer])
+      const versions = async (version: string) =>
+        (await drain(h.client.objects(collection, { id: newer.id, version }))).map(
+          (o) => o.modified,
+        )
+      assert.deepEqual(await versions('last'), [newer.modified])
+      assert.deepEqual(await versions('all'), [indicator(1, version).modified, newer.modified])
     })
 
     it('finds a collection by id; names the available titles when it is absent', async () => {
@@ -296,7 +305,7 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
 
     it('keeps at most `concurrency` requests in flight', async () => {
       for (const concurrency of [1, 2, 3]) {
-        const h = await harness({ version }, {}, { postDelayMs: 20 })
+        const h = await harness({ version }, {}, { postDelayMs: 50 })
         const collection = await h.client.collection(TEST_ROOT, WRITABLE)
         await h.client.addObjects(collection, indicators(40, version), {
           maxObjects: 5,
@@ -415,6 +424,62 @@ describe('TAXII 2.0 paging quirks', () => {
     assert.deepEqual(await drain(plain.h.client.objects(plain.collection)), [])
     const medallion = await seeded(0, { emptyIs404: true })
     assert.deepEqual(await drain(medallion.h.client.objects(medallion.collection)), [])
+  })
+})
+
+describe('TAXII servers that ignore Range, and TLS', () => {
+  it('2.0: a 200 without Content-Range is the whole set, fetched once', async () => {
+    const log: string[] = []
+    const objects = [indicator(1, '2.0'), indicator(2, '2.0')]
+    const server = await serveApp(
+      (request) => {
+        log.push(new URL(request.url).pathname)
+        const body = new URL(request.url).pathname.endsWith('/objects/')
+          ? { type: 'bundle', id: 'bundle--1', spec_version: '2.0', objects }
+          : {
+              title: 'root',
+              versions: ['taxii-2.0'],
+              max_content_length: 1000,
+              collections: TEST_COLLECTIONS,
+            }
+        return new Response(JSON.stringify(body), {
+          headers: { 'content-type': 'application/vnd.oasis.taxii+json; version=2.0' },
+        })
+      },
+      { host: '127.0.0.1', port: 0, tls: false },
+    )
+    const client = new TaxiiClient({ version: '2.0', url: server.url })
+    const collection = await client.collection(TEST_ROOT, WRITABLE)
+    assert.deepEqual(await drain(client.objects(collection, {}, { pageSize: 1 })), objects)
+    assert.equal(log.filter((p) => p.endsWith('/objects/')).length, 1)
+    await client.close()
+    await server.close()
+  })
+
+  it('talks to an HTTPS server whose CA is pinned, and refuses it by default', async () => {
+    const { app } = createTaxiiTestServer({ version: '2.1' })
+    const server = await serveApp(app.fetch, { host: '127.0.0.1', port: 0, tls: true })
+    const auth = { username: 'user', password: 'pass' }
+    const pinned = new TaxiiClient({
+      version: '2.1',
+      url: server.url,
+      ...auth,
+      tls: { verify: true, ca: SIM_TLS_CERT },
+    })
+    assert.equal((await pinned.discover()).title, 'Test TAXII server')
+    const strict = new TaxiiClient({
+      version: '2.1',
+      url: server.url,
+      ...auth,
+      retry: { maxAttempts: 1 },
+    })
+    await assert.rejects(
+      strict.discover(),
+      (e: unknown) => e instanceof RemoteError && e.kind === 'network',
+    )
+    await pinned.close()
+    await strict.close()
+    await server.close()
   })
 })
 
