@@ -25,11 +25,13 @@ export const stateSchema = z.object({
   threatq_token: tokenSchema.optional(),
   export: z
     .object({
-      /** ThreatQ `updated_at` (UTC ISO) up to which every object has reached AED. */
-      updated_until: z.string().optional(),
+      /** ThreatQ `updated_at` (UTC ISO) of the newest indicator every run so far has sent. */
+      updated_since: z.string().optional(),
+      /** Indicators already sent whose `updated_at` is exactly `updated_since`. */
+      ids_at_checkpoint: z.array(z.number().int()).default([]),
       last_run: runSchema.optional(),
     })
-    .default({}),
+    .default({ ids_at_checkpoint: [] }),
   import: z
     .object({
       /** AED alert time (epoch seconds) up to which every alert has reached ThreatQ. */

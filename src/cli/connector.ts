@@ -1,0 +1,482 @@
+/**
+ * The connector command: configuration, first run, the instance lock, then import and/or export.
+ * A plain async function returning an exit code; only bin.ts touches the process.
+ */
+import { randomUUID } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import { AedClient } from '../aed/client.js'
+import { readConfig, writeNewConfig, type ConnectorConfig } from '../config/config-file.js'
+import { parseHost, type ParsedHost } from '../config/host.js'
+import { instancePaths, validateInstanceName, type InstancePaths } from '../config/instance.js'
+import { acquireLock } from '../config/lock.js'
+import { OPTION_LABELS, parseOptions, type OptionKey, type Options } from '../config/options.js'
+import { readState, writeState, type State } from '../config/state-file.js'
+import { ConfigError, EXIT, type ExitCode } from '../errors.js'
+import { createHttpClient } from '../http/client.js'
+import { createLogger, type Logger } from '../log/logger.js'
+import { Secrets } from '../log/secrets.js'
+import { runExport } from '../sync/export/run.js'
+import { runImport } from '../sync/import/run.js'
+import { DryRunOutput } from '../sync/output.js'
+import { formatSummary, type RunSummary } from '../sync/summary.js'
+import { TaxiiClient } from '../taxii/client.js'
+import { ThreatqAuth } from '../threatq/auth.js'
+import { ThreatqClient, type ConnectorRecord } from '../threatq/client.js'
+import { formatThreatqTime } from '../threatq/model.js'
+import type { CliArgs } from './args.js'
+import { DEFAULT_NAME } from './args.js'
+import { cronLine, writeCronFile } from './cron.js'
+import { answersFromEnv, promptAnswers, type FirstRunAnswers } from './first-run.js'
+import { createProgress } from './progress.js'
+import { parseSince } from './since.js'
+
+export interface CommandIo {
+  env: Readonly<Record<string, string | undefined>>
+  stdout(text: string): void
+  stderr(text: string): void
+  stdinIsTTY: boolean
+  stdoutIsTTY: boolean
+  stderrIsTTY: boolean
+  now(): Date
+  /** For the cron line: the node binary and this program. */
+  execPath: string
+  binPath: string
+}
+
+export const CONNECTOR_RECORD = 'Netscout AED Connector'
+
+/** The ThreatQ connector record (and source name) of an instance. */
+export function recordName(instance: string): string {
+  return instance === DEFAULT_NAME ? CONNECTOR_RECORD : `${CONNECTOR_RECORD} (${instance})`
+}
+
+/** UI form values a new connector record starts with (DESIGN §2.3). */
+function initialCustomFields(): Record<string, string> {
+  const fields = Object.fromEntries(Object.keys(OPTION_LABELS).map((k) => [k, '']))
+  return {
+    ...fields,
+    relationship_depth: '1',
+    alert_severity: 'Low',
+    default_indicator_labels: 'malicious-activity',
+  }
+}
+
+const IMPORT_NEEDS: OptionKey[] = ['hostname', 'api_token']
+const EXPORT_NEEDS: OptionKey[] = [
+  'hostname',
+  'stix_client_username',
+  'stix_client_password',
+  'data_collection',
+  'aed_collection',
+]
+
+interface Connection {
+  threatq: ParsedHost
+  clientId: string
+  username: string
+  password: string
+  status: string
+  caFile: string | undefined
+}
+
+/** The config file's connection with environment overrides (env wins, DESIGN §2.2). */
+function connection(config: ConnectorConfig, env: CommandIo['env']): Connection {
+  const pick = (name: string, fallback: string | undefined): string | undefined => {
+    const v = env[name]
+    return v !== undefined && v.trim() !== '' ? v : fallback
+  }
+  const host = pick('THREATQ_HOST', config.threatq.host)
+  if (host === undefined || host.trim() === '')
+    throw new ConfigError('ThreatQ Host is empty in the config file and THREATQ_HOST is not set')
+  return {
+    threatq: parseHost(host, 'ThreatQ Host'),
+    clientId: pick('THREATQ_CLIENT_ID', config.threatq.client_id) ?? '',
+    username: pick('THREATQ_USERNAME', config.threatq.username) ?? '',
+    password: pick('THREATQ_PASSWORD', config.threatq.password) ?? '',
+    status: pick('THREATQ_STATUS', config.status) ?? 'Review',
+    caFile: pick('THREATQ_CA_FILE', config.threatq.ca_file),
+  }
+}
+
+function threatqClient(
+  conn: Connection,
+  state: State,
+  secrets: Secrets,
+  logger: Logger,
+): ThreatqClient {
+  // ThreatQ's certificate is always verified (-d only concerns AED).
+  const tls = { verify: true, ...(conn.caFile === undefined ? {} : { caFile: conn.caFile }) }
+  const tokenHttp = createHttpClient({
+    system: 'threatq',
+    baseUrl: conn.threatq.baseUrl,
+    tls,
+    logger,
+  })
+  const auth = new ThreatqAuth({
+    http: tokenHttp,
+    credentials: { clientId: conn.clientId, username: conn.username, password: conn.password },
+    token: state.threatq_token,
+    onToken: (token) => {
+      state.threatq_token = token
+    },
+    onSecret: (v) => {
+      secrets.add(v)
+    },
+  })
+  const http = createHttpClient({
+    system: 'threatq',
+    baseUrl: conn.threatq.baseUrl,
+    tls,
+    logger,
+    auth,
+  })
+  const client = new ThreatqClient(http, logger)
+  const close = client.close.bind(client)
+  client.close = async () => {
+    await Promise.all([close(), tokenHttp.close()])
+  }
+  return client
+}
+
+async function firstRun(
+  args: CliArgs,
+  paths: InstancePaths,
+  io: CommandIo,
+  secrets: Secrets,
+  logger: Logger,
+): Promise<ExitCode> {
+  const interactive = !args.non_interactive && io.stdinIsTTY
+  const answers: FirstRunAnswers = interactive
+    ? await promptAnswers(io.env)
+    : answersFromEnv(io.env)
+  secrets.add(answers.password)
+  const config: ConnectorConfig = {
+    format_version: 1,
+    threatq: {
+      host: answers.host,
+      client_id: answers.clientId,
+      username: answers.username,
+      password: answers.password,
+    },
+    status: answers.status,
+    options: {},
+  }
+  const conn = connection(config, io.env)
+  const state = await readState(paths.state)
+  const threatq = threatqClient(conn, state, secrets, logger)
+  try {
+    await register(threatq, paths.name, conn.status, logger)
+  } finally {
+    await threatq.close()
+  }
+  await writeNewConfig(paths.config, config)
+  await writeState(paths.state, state)
+  logger.info({ config: paths.config }, 'first run complete')
+  io.stdout(`Connector configured. Set information in UI\n`)
+  io.stdout(
+    `(ThreatQ: Integrations → "${recordName(paths.name)}": fill in the options and switch it on, then run again.)\n`,
+  )
+  return EXIT.notEnabled
+}
+
+/** Finds the instance's connector record, creating it with the UI options when absent. */
+async function register(
+  threatq: ThreatqClient,
+  instance: string,
+  status: string,
+  logger: Logger,
+): Promise<ConnectorRecord> {
+  const name = recordName(instance)
+  const existing = await threatq.findConnector(name)
+  if (existing !== undefined) return existing
+  const statusId = await threatq.indicatorStatusId(status)
+  if (statusId === undefined)
+    logger.warn(
+      { status },
+      'ThreatQ has no indicator status by that name; objects get the instance default',
+    )
+  const created = await threatq.createConnector({
+    name,
+    custom_fields: initialCustomFields(),
+    indicator_status_id: statusId,
+  })
+  logger.info({ id: created.id, name }, 'registered the connector in ThreatQ')
+  return created
+}
+
+function missingOptions(options: Options, needs: readonly OptionKey[]): string[] {
+  return needs.filter((k) => options[k] === undefined).map((k) => `${OPTION_LABELS[k] ?? k} (${k})`)
+}
+
+function checkLabels(options: Options): void {
+  if (options.stix_version !== '2.0') return
+  const needed: [OptionKey, string][] = [['default_indicator_labels', 'indicator']]
+  if (options.relationship_depth > 0)
+    needed.push(
+      ['default_threat_actor_labels', 'threat-actor'],
+      ['default_malware_labels', 'malware'],
+      ['default_tool_labels', 'tool'],
+      ['default_report_labels', 'report'],
+    )
+  const empty = needed.filter(([k]) => (options[k] as string[]).length === 0)
+  if (empty.length > 0)
+    throw new ConfigError(
+      `STIX 2.0 requires labels: set ${empty.map(([k]) => `"${OPTION_LABELS[k] ?? k}"`).join(', ')} in the ThreatQ UI (or under options: in the config file), or set stix_version to 2.1`,
+    )
+}
+
+export async function runConnector(args: CliArgs, io: CommandIo): Promise<ExitCode> {
+  const name = validateInstanceName(args.name)
+  if (args.output !== undefined && !args.dry_run)
+    throw new ConfigError('--output only works with --dry-run')
+  const since = args.since === undefined ? undefined : parseSince(args.since, io.now())
+  const paths = instancePaths(args.config, name)
+  const secrets = new Secrets()
+  const { logger } = createLogger({
+    verbosity: args.verbosity,
+    location: args.loglocation,
+    instance: name,
+    runId: randomUUID(),
+    secrets,
+    tty: io.stdoutIsTTY,
+  })
+
+  if (args.cron !== undefined) {
+    const line = cronLine({
+      schedule: args.cron,
+      nodePath: io.execPath,
+      binPath: io.binPath,
+      configDir: paths.configDir,
+      name: name === DEFAULT_NAME ? undefined : name,
+    })
+    const path = await writeCronFile(io.env.TQ_CRON_DIR ?? '/etc/cron.d', name, line)
+    io.stdout(
+      `Cron entry written to ${path}, commented out: remove the leading "#" to enable it.\n`,
+    )
+  }
+
+  await mkdir(paths.configDir, { recursive: true, mode: 0o700 })
+  const lock = await acquireLock(paths.lock, name)
+  try {
+    const loaded = await readConfig(paths.config)
+    if (loaded === undefined) return await firstRun(args, paths, io, secrets, logger)
+    for (const change of loaded.migrated)
+      logger.warn({ config: paths.config }, `configuration upgraded: ${change}`)
+    if (args.cron !== undefined) return EXIT.ok
+    return await run(args, paths, loaded.config, since, io, secrets, logger)
+  } finally {
+    await lock.release()
+  }
+}
+
+async function run(
+  args: CliArgs,
+  paths: InstancePaths,
+  config: ConnectorConfig,
+  since: Date | undefined,
+  io: CommandIo,
+  secrets: Secrets,
+  logger: Logger,
+): Promise<ExitCode> {
+  const conn = connection(config, io.env)
+  secrets.add(conn.password)
+  if (conn.threatq.insecure)
+    logger.warn({ host: conn.threatq.host }, 'ThreatQ is reached over plain http')
+  const state = await readState(paths.state)
+  const threatq = threatqClient(conn, state, secrets, logger)
+  const summaries: RunSummary[] = []
+  const output = args.output === undefined ? undefined : new DryRunOutput(args.output)
+  let clients: { close(): Promise<void> }[] = [threatq]
+  try {
+    const record = await register(threatq, paths.name, conn.status, logger)
+    if (!record.is_active) {
+      io.stdout(
+        `The connector "${record.name}" is not enabled in ThreatQ. Set information in UI and switch it on, then run again.\n`,
+      )
+      return EXIT.notEnabled
+    }
+    const { options, overridden } = parseOptions(record.custom_fields, config.options)
+    for (const key of overridden)
+      logger.info({ option: key }, 'option set in the config file overrides the ThreatQ UI')
+    secrets.add(options.api_token)
+    secrets.add(options.stix_client_password)
+
+    const doImport = args.import || !args.export
+    const doExport = args.export || !args.import
+    const missing = [
+      ...new Set([
+        ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
+        ...(doExport ? missingOptions(options, EXPORT_NEEDS) : []),
+      ]),
+    ]
+    if (missing.length > 0) {
+      io.stdout(
+        `The connector is not configured yet: set ${missing.join(', ')} in the ThreatQ UI.\n`,
+      )
+      return EXIT.notEnabled
+    }
+    if (doExport) checkLabels(options)
+
+    const aedHost = parseHost(options.hostname ?? '', 'AED Hostname')
+    if (aedHost.insecure) logger.warn({ host: aedHost.host }, 'AED is reached over plain http')
+    const aedTls = {
+      verify: !args.disable_ssl,
+      ...(options.aed_ca_file === undefined ? {} : { caFile: options.aed_ca_file }),
+    }
+
+    if (doImport) {
+      const aed = new AedClient(
+        createHttpClient({
+          system: 'aed',
+          baseUrl: aedHost.baseUrl,
+          tls: aedTls,
+          logger,
+          auth: { headers: () => ({ 'x-arbux-apitoken': options.api_token ?? '' }) },
+        }),
+        logger,
+        options.aed_api_version,
+      )
+      clients = [...clients, aed]
+      const progress = createProgress('import', io.stderrIsTTY)
+      const from =
+        since !== undefined
+          ? Math.floor(since.getTime() / 1000)
+          : args.full
+            ? 0
+            : (state.import.until ??
+              Math.floor(io.now().getTime() / 1000) - options.first_run_lookback_hours * 3600)
+      try {
+        const outcome = await runImport(
+          {
+            threatq,
+            aed,
+            logger,
+            now: () => io.now(),
+            onProgress: (done) => {
+              progress.update(done, undefined)
+            },
+          },
+          {
+            context: {
+              aedHost: aedHost.host,
+              sourceName: recordName(paths.name),
+              indicatorStatus: conn.status,
+            },
+            eventType: options.event_type,
+            severity: options.alert_severity,
+            keywords: options.query_keywords,
+            from,
+            batchSize: options.consume_batch_size,
+            perPage: 1000,
+            dryRun: args.dry_run,
+            output,
+          },
+        )
+        summaries.push(outcome.summary)
+        if (outcome.until !== undefined) {
+          state.import = { until: outcome.until, last_run: lastRun(outcome.summary, io.now()) }
+          await writeState(paths.state, state)
+          await threatq.updateConnector(record.id, {
+            last_import_at: formatThreatqTime(io.now()),
+            last_import_count: outcome.eventsWritten,
+          })
+        }
+      } finally {
+        progress.stop()
+      }
+    }
+
+    if (doExport) {
+      const taxii = new TaxiiClient({
+        version: options.stix_version,
+        url: aedHost.baseUrl,
+        username: options.stix_client_username ?? '',
+        password: options.stix_client_password ?? '',
+        tls: aedTls,
+        logger,
+      })
+      clients = [...clients, taxii]
+      const progress = createProgress('export', io.stderrIsTTY)
+      const checkpoint =
+        since !== undefined
+          ? { updatedSince: since, idsAtCheckpoint: [] }
+          : args.full || state.export.updated_since === undefined
+            ? { updatedSince: undefined, idsAtCheckpoint: [] }
+            : {
+                updatedSince: new Date(state.export.updated_since),
+                idsAtCheckpoint: state.export.ids_at_checkpoint,
+              }
+      try {
+        const outcome = await runExport(
+          {
+            threatq,
+            taxii,
+            logger,
+            onProgress: (done, total) => {
+              progress.update(done, total)
+            },
+          },
+          {
+            context: {
+              version: options.stix_version,
+              host: conn.threatq.host,
+              baseUrl: conn.threatq.baseUrl,
+              defaultLabels: {
+                indicator: options.default_indicator_labels,
+                'threat-actor': options.default_threat_actor_labels,
+                malware: options.default_malware_labels,
+                tool: options.default_tool_labels,
+                report: options.default_report_labels,
+              },
+              exportAllTypes: options.export_all_types,
+            },
+            dataCollection: options.data_collection ?? '',
+            aedCollection: options.aed_collection ?? '',
+            depth: options.relationship_depth,
+            pageSize: 1000,
+            maxObjects: options.taxii_max_objects,
+            checkpoint,
+            dryRun: args.dry_run,
+            output,
+          },
+        )
+        summaries.push(outcome.summary)
+        if (outcome.checkpoint !== undefined) {
+          state.export = {
+            ...(outcome.checkpoint.updatedSince === undefined
+              ? {}
+              : { updated_since: outcome.checkpoint.updatedSince.toISOString() }),
+            ids_at_checkpoint: outcome.checkpoint.idsAtCheckpoint,
+            last_run: lastRun(outcome.summary, io.now()),
+          }
+          await writeState(paths.state, state)
+        }
+      } finally {
+        progress.stop()
+      }
+    }
+    await output?.commit()
+    await writeState(paths.state, state)
+    io.stdout(`${formatSummary(summaries)}\n`)
+    return summaries.some((s) => s.rejected > 0) ? EXIT.rejected : EXIT.ok
+  } catch (error) {
+    await output?.abort()
+    // Keep a refreshed token even when the run fails.
+    await writeState(paths.state, state).catch(() => undefined)
+    throw error
+  } finally {
+    await Promise.all(clients.map((c) => c.close()))
+  }
+}
+
+function lastRun(
+  summary: RunSummary,
+  now: Date,
+): { at: string; fetched: number; sent: number; rejected: number } {
+  return {
+    at: now.toISOString(),
+    fetched: summary.fetched.total,
+    sent: summary.sent.total,
+    rejected: summary.rejected,
+  }
+}
