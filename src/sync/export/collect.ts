@@ -70,6 +70,7 @@ export async function* collectExport(
     for (const m of extra)
       if (!markings.has(m.id)) {
         markings.add(m.id)
+        summary.sent.add(m.type)
         queue.push(m)
       }
     summary.sent.add(object.type)

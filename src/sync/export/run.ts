@@ -107,14 +107,21 @@ export async function runExport(
   }
   const highWater: ExportHighWater = { updatedAt: undefined, ids: new Set() }
   const objects = (async function* () {
-    summary.sent.add('identity')
-    yield identity
-    yield* collectExport(
+    let first = true
+    for await (const object of collectExport(
       { threatq, logger, summary, ...(deps.onProgress ? { onPage: deps.onProgress } : {}) },
       context,
       plan,
       highWater,
-    )
+    )) {
+      // The identity travels with the first object, so a run with nothing new sends nothing.
+      if (first) {
+        first = false
+        summary.sent.add('identity')
+        yield identity
+      }
+      yield object
+    }
   })()
 
   if (settings.dryRun) {
