@@ -50,8 +50,9 @@ const LEVELS: Record<string, 1 | 2 | 3 | null> = {
 }
 
 function protectionLevel(params: Params): 1 | 2 | 3 | null | undefined {
-  if (!params.has('protectionLevel'))
-    return params.raw('protectionLevel') === null ? null : undefined
+  const raw = params.raw('protectionLevel')
+  if (raw === undefined || raw === '') return undefined
+  if (raw === null) return null // "use the global protection level"
   const text = params.string('protectionLevel') ?? ''
   const level = LEVELS[text.toLowerCase()]
   if (level === undefined) {
