@@ -1,4 +1,5 @@
 /** Shared helpers for the aed-sim handler tests (no sockets: `sim.app.request`). */
+import { scalarText } from './json.js'
 import { createAedSim, DEFAULTS, type AedSim, type AedSimOptions } from './app.js'
 
 export const TOKEN = DEFAULTS.token
@@ -57,3 +58,13 @@ export async function call(
 /** Narrowing for test assertions on JSON bodies. */
 export const obj = (value: unknown): Record<string, unknown> => value as Record<string, unknown>
 export const arr = (value: unknown): Record<string, unknown>[] => value as Record<string, unknown>[]
+
+/** Items keyed by one of their fields. */
+export function indexBy(
+  items: Record<string, unknown>[],
+  key: string,
+): Record<string, Record<string, unknown> | undefined> {
+  const out: Record<string, Record<string, unknown> | undefined> = {}
+  for (const item of items) out[scalarText(item[key])] = item
+  return out
+}
