@@ -4,7 +4,7 @@ import { v4 as uuidv4 } from 'uuid'
 import { MEDIA_TYPES } from '../../src/taxii/types.js'
 import { DEFAULTS, type AedSim } from './app.js'
 import { collectionIdFor } from './taxii/store.js'
-import { arr, call, newSim, obj, NOW_MS } from './test-support.js'
+import { arr, call, newSim, obj, NOW_MS, createPg } from './test-support.js'
 
 const V3 = '/api/aed/v3'
 
@@ -64,13 +64,7 @@ async function pushIndicators(
 describe('aed-sim /_sim/traffic: flows become blocked-host alerts', () => {
   it('matches an inbound deny-list host, naming the protection group that holds the destination', async () => {
     const sim = newSim()
-    const pg = obj(
-      (
-        await call(sim, 'POST', `${V3}/protection-groups/`, {
-          body: { name: 'web', prefixes: '192.0.2.0/24' },
-        })
-      ).body,
-    )
+    const pgid = await createPg(sim, { name: 'web', prefixes: '192.0.2.0/24' })
     await call(sim, 'POST', `${V3}/protection-groups/denied-hosts/`, {
       body: { hostAddress: '203.0.113.0/24' },
     })
@@ -83,7 +77,7 @@ describe('aed-sim /_sim/traffic: flows become blocked-host alerts', () => {
     assert.equal(alert.alertType, 'blocked-host')
     assert.equal(alert.matchType, 'ip')
     assert.equal(alert.iocPattern, '203.0.113.0/24')
-    assert.equal(alert.pgid, pg.pgid)
+    assert.equal(alert.pgid, pgid)
     assert.equal(alert.pgName, 'web')
     assert.equal(alert.taxiiCollectionId, null)
     assert.equal(alert.startTime, NOW_MS / 1000)
@@ -97,15 +91,9 @@ describe('aed-sim /_sim/traffic: flows become blocked-host alerts', () => {
 
   it('lets the allow list win over a deny entry, and scopes inbound entries to their group', async () => {
     const sim = newSim()
-    const pg = obj(
-      (
-        await call(sim, 'POST', `${V3}/protection-groups/`, {
-          body: { name: 'web', prefixes: '192.0.2.0/24' },
-        })
-      ).body,
-    )
+    const pgid = await createPg(sim, { name: 'web', prefixes: '192.0.2.0/24' })
     await call(sim, 'POST', `${V3}/protection-groups/denied-hosts/`, {
-      body: { hostAddress: '203.0.113.0/24', pgid: pg.pgid },
+      body: { hostAddress: '203.0.113.0/24', pgid },
     })
     await call(sim, 'POST', `${V3}/protection-groups/allowed-hosts/`, {
       body: { hostAddress: '203.0.113.7' },

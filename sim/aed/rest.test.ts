@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { arr, call, newSim, NOW, obj } from './test-support.js'
+import { arr, call, newSim, NOW, obj, createPg } from './test-support.js'
 
 const V2 = '/api/aed/v2'
 const V3 = '/api/aed/v3'
@@ -286,20 +286,14 @@ describe('aed-sim REST: inbound lists and scopes', () => {
 
   it('collects one record per value across scopes, one annotation per scope', async () => {
     const sim = newSim()
-    const pg = obj(
-      (
-        await call(sim, 'POST', `${V3}/protection-groups/`, {
-          body: { name: 'web', prefixes: '192.0.2.0/24' },
-        })
-      ).body,
-    )
+    const pgid = await createPg(sim, { name: 'web', prefixes: '192.0.2.0/24' })
     await call(sim, 'POST', `${V3}/protection-groups/denied-hosts/`, {
       body: { hostAddress: '1.2.3.4', pgid: '-1', annotation: 'g' },
     })
     await call(
       sim,
       'POST',
-      `${V3}/protection-groups/denied-hosts/?hostAddress=1.2.3.4&pgid=${String(pg.pgid)}&annotation=p`,
+      `${V3}/protection-groups/denied-hosts/?hostAddress=1.2.3.4&pgid=${String(pgid)}&annotation=p`,
     )
     await call(sim, 'POST', `${V3}/protection-groups/denied-hosts/`, {
       body: { hostAddress: '1.2.3.4', cid: 12 },
@@ -312,28 +306,24 @@ describe('aed-sim REST: inbound lists and scopes', () => {
         annotation: ['g', 'p', ''],
         cid: [-1, 12],
         hostAddress: '1.2.3.4',
-        pgid: [-1, pg.pgid],
+        pgid: [-1, pgid],
         updateTime: NOW,
       },
     ])
     const scoped = await call(
       sim,
       'GET',
-      `${V3}/protection-groups/denied-hosts/?pgid=${String(pg.pgid)}`,
+      `${V3}/protection-groups/denied-hosts/?pgid=${String(pgid)}`,
     )
     assert.equal(arr(obj(scoped.body)['denied-hosts']).length, 1)
-    const perPg = await call(sim, 'GET', `${V3}/protection-groups/${String(pg.pgid)}/denied-hosts/`)
+    const perPg = await call(sim, 'GET', `${V3}/protection-groups/${String(pgid)}/denied-hosts/`)
     assert.equal(arr(obj(perPg.body)['denied-hosts']).length, 1)
   })
 
   it('takes a pgid as int, numeric string, comma string or array', async () => {
     const sim = newSim()
-    const a = obj(
-      (await call(sim, 'POST', `${V3}/protection-groups/`, { body: { name: 'a' } })).body,
-    ).pgid as number
-    const b = obj(
-      (await call(sim, 'POST', `${V3}/protection-groups/`, { body: { name: 'b' } })).body,
-    ).pgid as number
+    const a = await createPg(sim, { name: 'a' })
+    const b = await createPg(sim, { name: 'b' })
     for (const [i, pgid] of [a, String(a), `${String(a)},${String(b)}`, [a, b]].entries()) {
       const res = await call(sim, 'POST', `${V3}/protection-groups/denied-domains/`, {
         body: { domain: `d${String(i)}.example`, pgid },
@@ -402,9 +392,7 @@ describe('aed-sim REST: inbound lists and scopes', () => {
 
   it('deletes from one scope when one is given, from every scope otherwise', async () => {
     const sim = newSim()
-    const pg = obj(
-      (await call(sim, 'POST', `${V3}/protection-groups/`, { body: { name: 'a' } })).body,
-    ).pgid as number
+    const pg = await createPg(sim, { name: 'a' })
     for (const pgid of [-1, pg]) {
       await call(sim, 'POST', `${V3}/protection-groups/denied-hosts/`, {
         body: { hostAddress: ['1.1.1.1', '2.2.2.2'], pgid },
@@ -473,12 +461,8 @@ describe('aed-sim REST: protection groups', () => {
 
   it('PATCHes one pgid to a bare object without cid, several to a wrapper', async () => {
     const sim = newSim()
-    const a = obj(
-      (await call(sim, 'POST', `${V3}/protection-groups/`, { body: { name: 'a' } })).body,
-    ).pgid as number
-    const b = obj(
-      (await call(sim, 'POST', `${V3}/protection-groups/`, { body: { name: 'b' } })).body,
-    ).pgid as number
+    const a = await createPg(sim, { name: 'a' })
+    const b = await createPg(sim, { name: 'b' })
     const one = await call(
       sim,
       'PATCH',

@@ -226,6 +226,18 @@ function mountList(
       state.protectionGroups.require(pgid)
       return [{ kind: 'pgid', id: pgid }]
     }
+    /** POST adds, PUT replaces; both answer with what was written. */
+    const write = async (
+      c: Context,
+      mode: 'add' | 'replace',
+      status: number,
+    ): Promise<Response> => {
+      const params = await Params.from(c)
+      const values = valuesOf(params, def)
+      const scope = scopes(c, params) ?? [GLOBAL]
+      store[mode](values, annotationsFor(params, values.length), scope, state.now())
+      return written(values, status)
+    }
     const h: Partial<Record<Method, Handler>> = {
       GET: async (c) => {
         const params = await Params.from(c)
@@ -234,17 +246,7 @@ function mountList(
         if (wanted !== undefined) items = items.filter((i) => inScope(i, wanted))
         return listResponse(c, key, applyListQuery(items, params, spec))
       },
-      POST: async (c) => {
-        const params = await Params.from(c)
-        const values = valuesOf(params, def)
-        store.add(
-          values,
-          annotationsFor(params, values.length),
-          scopes(c, params) ?? [GLOBAL],
-          state.now(),
-        )
-        return written(values, 201)
-      },
+      POST: (c) => write(c, 'add', 201),
       DELETE: async (c) => {
         const params = await Params.from(c)
         store.remove(valuesOf(params, def), scopes(c, params))
@@ -252,17 +254,7 @@ function mountList(
       },
     }
     if (def.kind === 'host') {
-      h.PUT = async (c) => {
-        const params = await Params.from(c)
-        const values = valuesOf(params, def)
-        store.replace(
-          values,
-          annotationsFor(params, values.length),
-          scopes(c, params) ?? [GLOBAL],
-          state.now(),
-        )
-        return written(values, 200)
-      }
+      h.PUT = (c) => write(c, 'replace', 200)
     }
     return h
   }

@@ -68,3 +68,10 @@ export function indexBy(
   for (const item of items) out[scalarText(item[key])] = item
   return out
 }
+
+/** Creates a protection group through the REST API; returns its pgid. */
+export async function createPg(sim: AedSim, body: Record<string, unknown>): Promise<number> {
+  const res = await call(sim, 'POST', '/api/aed/v3/protection-groups/', { body })
+  if (res.status !== 201) throw new Error(`protection group not created: ${res.text}`)
+  return obj(res.body).pgid as number
+}
