@@ -66,7 +66,17 @@ export function mountAdmin(app: Hono, { state, faults, requests, reset }: AdminO
   })
 
   app.get('/_sim/state', (c) =>
-    c.json({ objects: state.counts(), requests: requests.snapshot(), faults: faults.size }),
+    c.json({
+      objects: state.counts(),
+      requests: requests.snapshot(),
+      faults: faults.size,
+      // Memory stays proportional to what is stored; the benchmark reads the peak from here.
+      process: {
+        rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      },
+    }),
   )
 
   app.post('/_sim/faults', async (c) => {

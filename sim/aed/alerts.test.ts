@@ -54,6 +54,8 @@ describe('aed-sim [SIM] alerts', () => {
       'threatName',
       'updateTime',
     ])
+    const listed = arr(obj((await call(sim, 'GET', `${V3}/alerts/`)).body).alerts)[0] ?? {}
+    assert.deepEqual(Object.keys(listed), Object.keys(alert), 'listings keep the keys sorted')
     assert.equal(alert.alertType, 'blocked-host')
     assert.equal(alert.category, 'Blocked Host')
     assert.equal(alert.startTime, NOW)

@@ -125,7 +125,10 @@ export function completeAlert(p: PartialAlert, alertId: number, now: number): Al
     threatName: p.threatName ?? null,
     updateTime: p.updateTime ?? Math.max(now, startTime),
   }
-  return { ...base, description: p.description ?? describe(base) }
+  const description = p.description ?? describe(base)
+  // Keys in alphabetical order, so listings can skip sorting them (see aedJsonText).
+  const { alertId: id, alertType: type, category, ...rest } = base
+  return { alertId: id, alertType: type, category, description, ...rest }
 }
 
 const before = (a: Alert, b: Alert): boolean =>

@@ -120,9 +120,14 @@ export function wantsCsv(c: Context): boolean {
 }
 
 /** `{"<key>": [...]}` (the only key, aed-api.md §1.5) or CSV when asked for. */
-export function listResponse(c: Context, key: string, items: readonly Item[]): Response {
+export function listResponse(
+  c: Context,
+  key: string,
+  items: readonly Item[],
+  presorted = false,
+): Response {
   if (wantsCsv(c)) {
     return new Response(toCsv(items), { headers: { 'content-type': 'text/csv; charset=utf-8' } })
   }
-  return aedJsonResponse({ [key]: items })
+  return aedJsonResponse({ [key]: items }, 200, presorted)
 }

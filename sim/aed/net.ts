@@ -2,11 +2,22 @@
 import { isIP } from 'node:net'
 import ipaddr from 'ipaddr.js'
 
-export interface HostRange {
-  /** Canonical text: the address alone for a single host, else `address/bits`. */
-  text: string
-  address: ipaddr.IPv4 | ipaddr.IPv6
-  bits: number
+export class HostRange {
+  private parsed: ipaddr.IPv4 | ipaddr.IPv6 | undefined
+
+  constructor(
+    /** Canonical text: the address alone for a single host, else `address/bits`. */
+    readonly text: string,
+    readonly family: 4 | 6,
+    readonly bits: number,
+    private readonly addressText: string,
+  ) {}
+
+  /** Parsed on first use: most entries are only ever looked up by their text. */
+  get address(): ipaddr.IPv4 | ipaddr.IPv6 {
+    this.parsed ??= ipaddr.parse(this.addressText)
+    return this.parsed
+  }
 }
 
 /**
@@ -18,7 +29,7 @@ export function parseHostRange(input: string): HostRange | undefined {
   const slash = trimmed.indexOf('/')
   const addressText = slash === -1 ? trimmed : trimmed.slice(0, slash)
   const version = isIP(addressText)
-  if (version === 0) return undefined
+  if (version !== 4 && version !== 6) return undefined
   const full = version === 4 ? 32 : 128
   let bits = full
   if (slash !== -1) {
@@ -27,9 +38,14 @@ export function parseHostRange(input: string): HostRange | undefined {
     bits = Number(bitsText)
     if (bits > full) return undefined
   }
-  const address = ipaddr.parse(addressText)
-  const canonical = address.toString()
-  return { text: bits === full ? canonical : `${canonical}/${String(bits)}`, address, bits }
+  // isIP refuses leading zeros, so a dotted quad is already canonical.
+  const canonical = version === 4 ? addressText : ipaddr.parse(addressText).toString()
+  return new HostRange(
+    bits === full ? canonical : `${canonical}/${String(bits)}`,
+    version,
+    bits,
+    addressText,
+  )
 }
 
 /** A single address (the remote end of a flow), or undefined when not an IP. */

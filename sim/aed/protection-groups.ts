@@ -65,7 +65,7 @@ function prefixes(params: Params): string[] {
   return params.list('prefixes').map((p) => {
     const range = parseHostRange(p)
     if (range === undefined) throw badField('prefixes', `"${p}" is not a valid prefix.`)
-    return range.bits === (range.address.kind() === 'ipv4' ? 32 : 128)
+    return range.bits === (range.family === 4 ? 32 : 128)
       ? `${range.text}/${String(range.bits)}`
       : range.text
   })

@@ -80,7 +80,10 @@ export function mountRest(app: Hono, base: string, options: RestOptions): void {
   }
 
   route(app, p('alerts/'), {
-    GET: async (c) => listResponse(c, 'alerts', state.alerts.query(await Params.from(c))),
+    GET: async (c) => {
+      const params = await Params.from(c)
+      return listResponse(c, 'alerts', state.alerts.query(params), !params.has('select'))
+    },
   })
   route(app, p('alerts/:alertId{[0-9]+}/'), {
     GET: (c) => aedJsonResponse(state.alerts.require(Number(param(c, 'alertId')))),

@@ -37,8 +37,8 @@ function entryFor(objectType: string, literal: string): EnforcementEntry | strin
   const matchType = ENFORCEABLE[objectType]?.matchType
   if (matchType === 'ip') {
     const range = parseHostRange(literal)
-    const family = objectType === 'ipv4-addr' ? 'ipv4' : 'ipv6'
-    if (range?.address.kind() !== family) return `"${literal}" is not a valid ${objectType} value`
+    const family = objectType === 'ipv4-addr' ? 4 : 6
+    if (range?.family !== family) return `"${literal}" is not a valid ${objectType} value`
     return { matchType, value: range.text, iocPattern: literal, range }
   }
   const value = matchType === 'dns' ? normalizeDomain(literal) : normalizeUrl(literal)

@@ -22,34 +22,51 @@ type Token =
 
 class PatternSyntaxError extends Error {}
 
+// Sticky regexes: the tokenizer runs once per pushed indicator, so it avoids substrings.
+const SPACE = /\s+/y
+const WORD = /[A-Za-z0-9_-]+/y
+const OTHER = /[^\sA-Za-z0-9_'[\]():.=-]+/y
+const STRING_CHUNK = /[^'\\]+/y
+
+function sticky(re: RegExp, text: string, at: number): string | undefined {
+  re.lastIndex = at
+  return re.exec(text)?.[0]
+}
+
+function stringLiteral(pattern: string, start: number): { text: string; end: number } {
+  let text = ''
+  let i = start
+  for (;;) {
+    const chunk = sticky(STRING_CHUNK, pattern, i)
+    if (chunk !== undefined) {
+      text += chunk
+      i += chunk.length
+    }
+    if (i >= pattern.length) throw new PatternSyntaxError('unterminated string literal')
+    if (pattern.charAt(i) === "'") return { text, end: i + 1 }
+    const next = pattern.charAt(i + 1)
+    if (next !== '\\' && next !== "'") {
+      throw new PatternSyntaxError(`invalid escape \\${next} (only \\\\ and \\' are allowed)`)
+    }
+    text += next
+    i += 2
+  }
+}
+
 function tokenize(pattern: string): Token[] {
   const tokens: Token[] = []
   let i = 0
   while (i < pattern.length) {
+    const space = sticky(SPACE, pattern, i)
+    if (space !== undefined) {
+      i += space.length
+      continue
+    }
     const ch = pattern.charAt(i)
-    if (/\s/.test(ch)) {
-      i++
-    } else if (ch === "'") {
-      let text = ''
-      i++
-      for (;;) {
-        if (i >= pattern.length) throw new PatternSyntaxError('unterminated string literal')
-        const c = pattern.charAt(i)
-        if (c === "'") break
-        if (c === '\\') {
-          const next = pattern.charAt(i + 1)
-          if (next !== '\\' && next !== "'") {
-            throw new PatternSyntaxError(`invalid escape \\${next} (only \\\\ and \\' are allowed)`)
-          }
-          text += next
-          i += 2
-        } else {
-          text += c
-          i++
-        }
-      }
-      i++
-      tokens.push({ kind: 'string', text })
+    if (ch === "'") {
+      const literal = stringLiteral(pattern, i + 1)
+      tokens.push({ kind: 'string', text: literal.text })
+      i = literal.end
     } else if ('[]():.'.includes(ch)) {
       tokens.push({ kind: 'punct', text: ch })
       i++
@@ -58,15 +75,10 @@ function tokenize(pattern: string): Token[] {
       tokens.push({ kind: 'punct', text })
       i += text.length
     } else {
-      const word = /^[A-Za-z0-9_-]+/.exec(pattern.slice(i))
-      if (word !== null) {
-        tokens.push({ kind: 'word', text: word[0] })
-        i += word[0].length
-      } else {
-        const other = /^[^\sA-Za-z0-9_'[\]():.=-]+/.exec(pattern.slice(i))?.[0] ?? ch
-        tokens.push({ kind: 'other', text: other })
-        i += other.length
-      }
+      const word = sticky(WORD, pattern, i)
+      const text = word ?? sticky(OTHER, pattern, i) ?? ch
+      tokens.push({ kind: word === undefined ? 'other' : 'word', text })
+      i += text.length
     }
   }
   return tokens
