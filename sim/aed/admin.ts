@@ -1,0 +1,109 @@
+/** The test-only admin surface under /_sim/ (DESIGN §2.4); never on the appliance's own paths. */
+import type { Hono } from 'hono'
+import { z } from 'zod'
+import type { FaultTable } from '../common/faults.js'
+import type { RequestCounter } from '../common/requests.js'
+import { partialAlertSchema } from './alerts.js'
+import { aedJsonResponse } from './json.js'
+import type { AedState } from './state.js'
+import type { TaxiiBehaviour } from './taxii/store.js'
+import { flowSchema, matchFlow } from './traffic.js'
+
+const alertsPayload = z.object({ alerts: z.array(partialAlertSchema) })
+const trafficPayload = z.object({ flows: z.array(flowSchema) })
+
+/** `POST /_sim/taxii`: pending statuses, rejected objects and limits (any subset). */
+export const taxiiBehaviourSchema = z.object({
+  pendingPolls: z.number().int().min(0).optional(),
+  reject: z
+    .array(
+      z.object({
+        id: z.string().optional(),
+        type: z.string().optional(),
+        pattern: z
+          .string()
+          .refine((p) => {
+            try {
+              new RegExp(p)
+              return true
+            } catch {
+              return false
+            }
+          }, 'not a valid regular expression')
+          .optional(),
+        message: z.string().optional(),
+      }),
+    )
+    .optional(),
+  unsupportedPatterns: z.enum(['accept', 'reject']).optional(),
+  duplicates: z.enum(['fail', 'succeed']).optional(),
+  maxContentLength: z.number().int().positive().optional(),
+  maxPageSize: z.number().int().positive().optional(),
+})
+
+export function applyBehaviour(
+  current: TaxiiBehaviour,
+  input: z.infer<typeof taxiiBehaviourSchema>,
+): TaxiiBehaviour {
+  const next = { ...current }
+  for (const [key, value] of Object.entries(input)) {
+    ;(next as Record<string, unknown>)[key] = value
+  }
+  return next
+}
+
+export interface AdminOptions {
+  state: AedState
+  faults: FaultTable
+  requests: RequestCounter
+  reset: () => void
+}
+
+export function mountAdmin(app: Hono, { state, faults, requests, reset }: AdminOptions): void {
+  app.post('/_sim/reset', (c) => {
+    reset()
+    return c.json({ reset: true })
+  })
+
+  app.get('/_sim/state', (c) =>
+    c.json({
+      objects: state.counts(),
+      requests: requests.snapshot(),
+      faults: faults.size,
+      // Memory stays proportional to what is stored; the benchmark reads the peak from here.
+      process: {
+        rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      },
+    }),
+  )
+
+  app.post('/_sim/faults', async (c) => {
+    const body: unknown = await c.req.json()
+    for (const rule of Array.isArray(body) ? body : [body]) faults.add(rule)
+    return c.json({ faults: faults.size })
+  })
+  app.delete('/_sim/faults', (c) => {
+    faults.clear()
+    return c.json({ faults: 0 })
+  })
+
+  app.post('/_sim/alerts', async (c) => {
+    const { alerts } = alertsPayload.parse(await c.req.json())
+    return aedJsonResponse({ alerts: state.alerts.addAll(alerts, state.now()) })
+  })
+
+  app.post('/_sim/traffic', async (c) => {
+    const { flows } = trafficPayload.parse(await c.req.json())
+    const matched = flows.map((f) => matchFlow(state, f)).filter((a) => a !== undefined)
+    return aedJsonResponse({ alerts: state.alerts.addAll(matched, state.now()) })
+  })
+
+  app.get('/_sim/taxii', (c) => c.json(state.taxii.behaviour))
+  app.post('/_sim/taxii', async (c) => {
+    const input = taxiiBehaviourSchema.parse(await c.req.json())
+    state.taxii.behaviour = applyBehaviour(state.taxii.behaviour, input)
+    return c.json(state.taxii.behaviour)
+  })
+}

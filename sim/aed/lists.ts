@@ -1,0 +1,269 @@
+/**
+ * The deny/allow lists (aed-api.md §2.2, §2.5–2.10): outbound (OTF) lists keep one annotation per
+ * value; inbound (protection-group) lists keep one record per value collected across scopes
+ * (global, protection groups, central configurations).
+ */
+import { COUNTRIES } from './countries.js'
+import { badField } from './json.js'
+import { normalizeDomain, normalizeUrl, parseHostRange } from './net.js'
+
+export type ValueKind = 'host' | 'country' | 'domain' | 'url'
+
+export interface ListDef {
+  /** Stable name used in state snapshots and /_sim/state. */
+  id: string
+  direction: 'outbound' | 'inbound'
+  action: 'deny' | 'allow'
+  kind: ValueKind
+  /** Paths relative to the API version root, without slashes at the ends. */
+  v2Path: string
+  v3Path: string
+  v2Key: string
+  v3Key: string
+}
+
+/** Item field and multi-item wrapper per kind (aed-api.md §2.2). */
+export const KIND_FIELD: Record<ValueKind, string> = {
+  host: 'hostAddress',
+  country: 'country',
+  domain: 'domain',
+  url: 'url',
+}
+export const KIND_WRAPPER: Record<ValueKind, string> = {
+  host: 'hosts',
+  country: 'countries',
+  domain: 'domains',
+  url: 'urls',
+}
+
+const def = (
+  id: string,
+  direction: ListDef['direction'],
+  action: ListDef['action'],
+  kind: ValueKind,
+  v2: string,
+  v3: string,
+): ListDef => {
+  const prefix = direction === 'outbound' ? 'otf' : 'protection-groups'
+  return {
+    id,
+    direction,
+    action,
+    kind,
+    v2Path: `${prefix}/${v2}`,
+    v3Path: `${prefix}/${v3}`,
+    v2Key: v2,
+    v3Key: v3,
+  }
+}
+
+/** The v2 ↔ v3 name mapping of aed-api.md §2.2. */
+export const LIST_DEFS: readonly ListDef[] = [
+  def('outbound-denied-hosts', 'outbound', 'deny', 'host', 'blacklisted-hosts', 'denied-hosts'),
+  def('outbound-allowed-hosts', 'outbound', 'allow', 'host', 'whitelisted-hosts', 'allowed-hosts'),
+  def(
+    'outbound-denied-countries',
+    'outbound',
+    'deny',
+    'country',
+    'blacklisted-countries',
+    'denied-countries',
+  ),
+  def('inbound-denied-hosts', 'inbound', 'deny', 'host', 'blacklisted-hosts', 'denied-hosts'),
+  def('inbound-allowed-hosts', 'inbound', 'allow', 'host', 'whitelisted-hosts', 'allowed-hosts'),
+  def(
+    'inbound-denied-countries',
+    'inbound',
+    'deny',
+    'country',
+    'blacklisted-countries',
+    'denied-countries',
+  ),
+  def(
+    'inbound-denied-domains',
+    'inbound',
+    'deny',
+    'domain',
+    'blacklisted-domains',
+    'denied-domains',
+  ),
+  def('inbound-denied-urls', 'inbound', 'deny', 'url', 'blacklisted-urls', 'denied-urls'),
+]
+
+/** Validates and canonicalises a list value; throws a 400 naming the field. */
+export function normalizeValue(kind: ValueKind, input: string): string {
+  const field = KIND_FIELD[kind]
+  let value: string | undefined
+  switch (kind) {
+    case 'host':
+      value = parseHostRange(input)?.text
+      break
+    case 'country':
+      value = COUNTRIES.has(input.trim().toUpperCase()) ? input.trim().toUpperCase() : undefined
+      break
+    case 'domain':
+      value = normalizeDomain(input)
+      break
+    case 'url':
+      value = normalizeUrl(input)
+  }
+  if (value === undefined) throw badField(field, `"${input}" is not a valid ${field}.`)
+  return value
+}
+
+/** A scope: `-1` global (cid and pgid both -1), one protection group, or one central config. */
+export type Scope = { kind: 'global' } | { kind: 'pgid'; id: number } | { kind: 'cid'; id: number }
+
+export const GLOBAL: Scope = { kind: 'global' }
+
+const sameScope = (a: Scope, b: Scope): boolean =>
+  a.kind === b.kind && (a.kind === 'global' || a.id === (b as { id: number }).id)
+
+export interface ScopeEntry {
+  scope: Scope
+  annotation: string
+}
+
+export interface OutboundRecord {
+  annotation: string | null
+  updateTime: number
+}
+
+export interface InboundRecord {
+  entries: ScopeEntry[]
+  updateTime: number
+}
+
+export type Record_ = OutboundRecord | InboundRecord
+
+/** One list's values in insertion order. */
+export class ListStore {
+  readonly outbound = new Map<string, OutboundRecord>()
+  readonly inbound = new Map<string, InboundRecord>()
+
+  constructor(readonly def: ListDef) {}
+
+  get size(): number {
+    return this.def.direction === 'outbound' ? this.outbound.size : this.inbound.size
+  }
+
+  clear(): void {
+    this.outbound.clear()
+    this.inbound.clear()
+  }
+
+  /** Adds or updates values; returns them in request order. */
+  add(
+    values: readonly string[],
+    annotations: readonly string[],
+    scopes: readonly Scope[],
+    now: number,
+  ): void {
+    values.forEach((value, i) => {
+      const annotation = annotations[i] ?? annotations[0] ?? ''
+      if (this.def.direction === 'outbound') {
+        // Empty annotations read back as "" for hosts and null for countries (aed-api.md §2.16).
+        const stored = annotation === '' && this.def.kind === 'country' ? null : annotation
+        this.outbound.set(value, { annotation: stored, updateTime: now })
+        return
+      }
+      const record = this.inbound.get(value) ?? { entries: [], updateTime: now }
+      for (const scope of scopes) {
+        const existing = record.entries.find((e) => sameScope(e.scope, scope))
+        if (existing === undefined) record.entries.push({ scope, annotation })
+        else existing.annotation = annotation
+      }
+      record.updateTime = now
+      this.inbound.set(value, record)
+    })
+  }
+
+  /** Removes values; with no scope from every scope, else only from the given scopes. */
+  remove(values: readonly string[], scopes: readonly Scope[] | undefined): void {
+    for (const value of values) {
+      if (this.def.direction === 'outbound') {
+        this.outbound.delete(value)
+        continue
+      }
+      const record = this.inbound.get(value)
+      if (record === undefined) continue
+      if (scopes === undefined) {
+        this.inbound.delete(value)
+        continue
+      }
+      record.entries = record.entries.filter((e) => !scopes.some((s) => sameScope(e.scope, s)))
+      if (record.entries.length === 0) this.inbound.delete(value)
+    }
+  }
+
+  /** PUT: the given scopes (or the whole outbound list) hold exactly these values afterwards. */
+  replace(
+    values: readonly string[],
+    annotations: readonly string[],
+    scopes: readonly Scope[],
+    now: number,
+  ): void {
+    if (this.def.direction === 'outbound') this.outbound.clear()
+    else this.remove([...this.inbound.keys()], scopes)
+    this.add(values, annotations, scopes, now)
+  }
+
+  /** The wire form of one value (aed-api.md §2.3), or undefined when absent. */
+  render(value: string): Record<string, unknown> | undefined {
+    const field = KIND_FIELD[this.def.kind]
+    if (this.def.direction === 'outbound') {
+      const r = this.outbound.get(value)
+      return r && { annotation: r.annotation, [field]: value, updateTime: r.updateTime }
+    }
+    const r = this.inbound.get(value)
+    if (r === undefined) return undefined
+    const cid: number[] = []
+    const pgid: number[] = []
+    const annotation: string[] = []
+    for (const { scope, annotation: text } of r.entries) {
+      if (scope.kind === 'global') {
+        cid.push(-1)
+        pgid.push(-1)
+      } else if (scope.kind === 'cid') cid.push(scope.id)
+      else pgid.push(scope.id)
+      // Empty annotations: hosts read back [""], countries/domains/URLs [] (aed-api.md §2.16).
+      if (text !== '' || this.def.kind === 'host') annotation.push(text)
+    }
+    return { annotation, cid, [field]: value, pgid, updateTime: r.updateTime }
+  }
+
+  renderAll(): Record<string, unknown>[] {
+    const keys = this.def.direction === 'outbound' ? this.outbound.keys() : this.inbound.keys()
+    const out: Record<string, unknown>[] = []
+    for (const key of keys) {
+      const item = this.render(key)
+      if (item !== undefined) out.push(item)
+    }
+    return out
+  }
+
+  /** Values in force for a protection group (inbound) or everywhere (outbound). */
+  *activeValues(pgid: number | undefined): Generator<string> {
+    if (this.def.direction === 'outbound') {
+      yield* this.outbound.keys()
+      return
+    }
+    for (const [value, record] of this.inbound) {
+      // [SIM] Global and central-configuration entries apply to every protection group.
+      if (record.entries.some((e) => e.scope.kind !== 'pgid' || e.scope.id === pgid)) yield value
+    }
+  }
+
+  snapshot(): unknown {
+    return this.def.direction === 'outbound' ? [...this.outbound] : [...this.inbound]
+  }
+
+  restore(data: unknown): void {
+    this.clear()
+    if (!Array.isArray(data)) return
+    for (const entry of data as [string, Record_][]) {
+      if (this.def.direction === 'outbound') this.outbound.set(entry[0], entry[1] as OutboundRecord)
+      else this.inbound.set(entry[0], entry[1] as InboundRecord)
+    }
+  }
+}

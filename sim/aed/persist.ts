@@ -1,0 +1,55 @@
+/**
+ * `--data-dir`: the state survives restarts. A JSON snapshot is written shortly after changes
+ * (debounced) and on shutdown, atomically, and loaded at start.
+ */
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import writeFileAtomic from 'write-file-atomic'
+import type { AedState } from './state.js'
+
+export const SNAPSHOT_FILE = 'aed-sim.json'
+
+export class Persistence {
+  private timer: NodeJS.Timeout | undefined
+  private dirty = false
+  readonly file: string
+
+  constructor(
+    dir: string,
+    private readonly state: AedState,
+    private readonly delayMs = 250,
+  ) {
+    mkdirSync(dir, { recursive: true })
+    this.file = join(dir, SNAPSHOT_FILE)
+  }
+
+  /** Loads the snapshot if there is one; says what happened. */
+  load(): 'loaded' | 'absent' | 'incompatible' {
+    let text: string
+    try {
+      text = readFileSync(this.file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent'
+      throw error
+    }
+    return this.state.restore(JSON.parse(text)) ? 'loaded' : 'incompatible'
+  }
+
+  schedule(): void {
+    this.dirty = true
+    if (this.timer !== undefined) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.flush()
+    }, this.delayMs)
+    this.timer.unref()
+  }
+
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    if (!this.dirty) return
+    this.dirty = false
+    writeFileAtomic.sync(this.file, JSON.stringify(this.state.snapshot()), { mode: 0o600 })
+  }
+}

@@ -1,0 +1,88 @@
+/** Everything the simulated appliance stores, with snapshot/restore for `--data-dir`. */
+import { AlertStore } from './alerts.js'
+import { LIST_DEFS, ListStore } from './lists.js'
+import { ProtectionGroups } from './protection-groups.js'
+import { TaxiiStore } from './taxii/store.js'
+
+/** Bumped when the snapshot layout changes; older snapshots are ignored with a warning. */
+export const SNAPSHOT_FORMAT = 1
+
+export class AedState {
+  readonly protectionGroups = new ProtectionGroups()
+  readonly lists: ReadonlyMap<string, ListStore> = new Map(
+    LIST_DEFS.map((d) => [d.id, new ListStore(d)]),
+  )
+  readonly alerts = new AlertStore()
+  readonly taxii: TaxiiStore
+  /** [SIM] The global protection level `/summary/` reports (1 low, 2 medium, 3 high). */
+  protectionLevel: 1 | 2 | 3 = 1
+
+  constructor(readonly nowMs: () => number) {
+    this.taxii = new TaxiiStore(nowMs)
+  }
+
+  /** Epoch seconds, AED's time unit. */
+  now(): number {
+    return Math.floor(this.nowMs() / 1000)
+  }
+
+  list(id: string): ListStore {
+    const store = this.lists.get(id)
+    if (store === undefined) throw new Error(`unknown list ${id}`)
+    return store
+  }
+
+  clear(): void {
+    this.protectionGroups.clear()
+    for (const l of this.lists.values()) l.clear()
+    this.alerts.clear()
+    this.taxii.clear()
+    this.protectionLevel = 1
+  }
+
+  /** Counts of stored objects per kind, for `GET /_sim/state`. */
+  counts(): Record<string, number> {
+    const counts: Record<string, number> = {
+      alerts: this.alerts.size,
+      protectionGroups: this.protectionGroups.size,
+      taxiiClients: this.taxii.clients.size,
+      taxiiCollections: this.taxii.collections.size,
+      taxiiObjects: this.taxii.objectCount,
+      taxiiStatuses: this.taxii.statuses.size,
+      stixEnforcementEntries: this.taxii.enforcementIndex().size,
+    }
+    for (const [id, store] of this.lists) counts[id] = store.size
+    return counts
+  }
+
+  snapshot(): unknown {
+    return {
+      format: SNAPSHOT_FORMAT,
+      protectionLevel: this.protectionLevel,
+      protectionGroups: this.protectionGroups.snapshot(),
+      lists: Object.fromEntries([...this.lists].map(([id, s]) => [id, s.snapshot()])),
+      alerts: this.alerts.snapshot(),
+      taxii: this.taxii.snapshot(),
+    }
+  }
+
+  /** Returns false (and changes nothing) when the snapshot has another format. */
+  restore(data: unknown): boolean {
+    const d = data as {
+      format?: number
+      protectionLevel?: 1 | 2 | 3
+      protectionGroups?: unknown
+      lists?: Record<string, unknown>
+      alerts?: unknown
+      taxii?: unknown
+    } | null
+    if (d?.format !== SNAPSHOT_FORMAT) return false
+    this.clear()
+    this.protectionLevel = d.protectionLevel ?? 1
+    this.protectionGroups.restore(d.protectionGroups)
+    for (const [id, store] of this.lists) store.restore(d.lists?.[id])
+    this.alerts.restore(d.alerts)
+    this.taxii.restore(d.taxii)
+    return true
+  }
+}

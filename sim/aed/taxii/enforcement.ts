@@ -1,0 +1,76 @@
+/**
+ * [SIM] How STIX indicators pushed into a TAXII collection become AED enforcement entries
+ * (aed-api.md §4.1–4.2): IPv4/IPv6 addresses and CIDRs → `ip`, domain names → `dns`, URLs →
+ * `url`. Other comparisons are stored but not enforced; each object records why.
+ */
+import type { StixObject } from '../../../src/stix/types.js'
+import { scalarText } from '../json.js'
+import { normalizeDomain, normalizeUrl, parseHostRange, type HostRange } from '../net.js'
+import { readPattern } from './pattern.js'
+
+export type MatchType = 'ip' | 'dns' | 'url'
+
+export interface EnforcementEntry {
+  matchType: MatchType
+  /** Canonical value (CIDR text, lower-case domain, URL without scheme). */
+  value: string
+  /** The literal as written in the pattern: the alert's `iocPattern`. */
+  iocPattern: string
+  range?: HostRange
+}
+
+export interface Enforcement {
+  entries: EnforcementEntry[]
+  /** Why (part of) the object is not enforced; null when all of it is. */
+  reason: string | null
+}
+
+/** [SIM] Object path per enforceable object type. */
+const ENFORCEABLE: Record<string, { path: string; matchType: MatchType }> = {
+  'ipv4-addr': { path: 'value', matchType: 'ip' },
+  'ipv6-addr': { path: 'value', matchType: 'ip' },
+  'domain-name': { path: 'value', matchType: 'dns' },
+  url: { path: 'value', matchType: 'url' },
+}
+
+function entryFor(objectType: string, literal: string): EnforcementEntry | string {
+  const matchType = ENFORCEABLE[objectType]?.matchType
+  if (matchType === 'ip') {
+    const range = parseHostRange(literal)
+    const family = objectType === 'ipv4-addr' ? 4 : 6
+    if (range?.family !== family) return `"${literal}" is not a valid ${objectType} value`
+    return { matchType, value: range.text, iocPattern: literal, range }
+  }
+  const value = matchType === 'dns' ? normalizeDomain(literal) : normalizeUrl(literal)
+  if (value === undefined || matchType === undefined)
+    return `"${literal}" is not a valid ${objectType} value`
+  return { matchType, value, iocPattern: literal }
+}
+
+/** The enforcement an object's latest version asks for. */
+export function enforcementOf(object: StixObject): Enforcement {
+  if (object.type !== 'indicator') return { entries: [], reason: 'only indicators are enforced' }
+  if (object.revoked === true) return { entries: [], reason: 'revoked' }
+  if (typeof object.pattern !== 'string') return { entries: [], reason: 'indicator has no pattern' }
+  if (object.pattern_type !== undefined && object.pattern_type !== 'stix') {
+    return {
+      entries: [],
+      reason: `pattern_type ${scalarText(object.pattern_type)} is not enforced`,
+    }
+  }
+  const reading = readPattern(object.pattern)
+  if (!reading.ok) return { entries: [], reason: reading.reason }
+  const entries: EnforcementEntry[] = []
+  const skipped: string[] = []
+  for (const c of reading.comparisons) {
+    const spec = ENFORCEABLE[c.objectType]
+    if (spec?.path !== c.path) {
+      skipped.push(`${c.objectType}:${c.path} is not an enforceable match type (ip, dns, url)`)
+      continue
+    }
+    const entry = entryFor(c.objectType, c.value)
+    if (typeof entry === 'string') skipped.push(entry)
+    else entries.push(entry)
+  }
+  return { entries, reason: skipped.length === 0 ? null : skipped.join('; ') }
+}

@@ -1,0 +1,425 @@
+/**
+ * The appliance's TAXII side: collections (UUID + title), TAXII-client users with per-collection
+ * access, stored STIX object versions keyed by `modified`, status resources, and the enforcement
+ * index built from the latest version of each indicator.
+ */
+import { v4 as uuidv4, v5 as uuidv5 } from 'uuid'
+import type { StixObject } from '../../../src/stix/types.js'
+import type { TaxiiVersion } from '../../../src/taxii/types.js'
+import { domainMatches, parseAddress, rangeContains } from '../net.js'
+import { enforcementOf, type Enforcement, type EnforcementEntry } from './enforcement.js'
+
+export interface TaxiiClient {
+  id: number
+  username: string
+  password: string
+  /** Collections this client may read. */
+  collections: string[]
+  /** Whether it may also write to them. */
+  canWrite: boolean
+}
+
+export interface StoredVersion {
+  object: StixObject
+  /** `modified`, else `created`, else "" (objects without either have one version). */
+  version: string
+  /** Sortable form of `version` (fraction padded to nanoseconds). */
+  versionKey: string
+  dateAdded: string
+}
+
+export interface CollectionRecord {
+  id: string
+  title: string
+  description: string
+  /** Version records in the order they were added. */
+  versions: StoredVersion[]
+  /** Per object id, versions sorted by versionKey (latest last). */
+  byId: Map<string, StoredVersion[]>
+  /** Per object id, the enforcement of its latest version. */
+  enforcement: Map<string, Enforcement>
+}
+
+export interface StatusDetailRecord {
+  id: string
+  version: string
+  message?: string
+}
+
+export interface StatusRecord {
+  id: string
+  taxiiVersion: TaxiiVersion
+  requestTimestamp: string
+  successes: StatusDetailRecord[]
+  failures: StatusDetailRecord[]
+  /** Polls still answered with "pending" (the pending-status fault). */
+  pendingPolls: number
+}
+
+/** Rejection rule for partial-failure tests: any given field must match. */
+export interface RejectRule {
+  id?: string
+  type?: string
+  /** Regex on an indicator's pattern. */
+  pattern?: string
+  message?: string
+}
+
+export interface TaxiiBehaviour {
+  /** Status GETs answered "pending" before "complete". */
+  pendingPolls: number
+  reject: RejectRule[]
+  /** [SIM] Indicators AED cannot enforce: stored and reported as successes, or rejected. */
+  unsupportedPatterns: 'accept' | 'reject'
+  /** [SIM] A re-sent id + modified is a failure (medallion does this), or a success. */
+  duplicates: 'fail' | 'succeed'
+  maxContentLength: number
+  maxPageSize: number
+}
+
+/** [SIM] Defaults: no limits are known for AED (aed-api.md §4.5). */
+export const DEFAULT_BEHAVIOUR: TaxiiBehaviour = {
+  pendingPolls: 0,
+  reject: [],
+  unsupportedPatterns: 'accept',
+  duplicates: 'fail',
+  maxContentLength: 64 * 1024 * 1024,
+  maxPageSize: 10_000,
+}
+
+/** Fixed namespace so a collection title always maps to the same UUID across restarts. */
+const COLLECTION_NAMESPACE = '6f0d3a52-5c1e-4f4b-9d35-5a7d2c1f0b11'
+
+export const collectionIdFor = (title: string): string => uuidv5(title, COLLECTION_NAMESPACE)
+
+const ID = /^([a-z0-9-]+)--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/
+
+/** Sortable key of an RFC 3339 UTC timestamp, or undefined when malformed. */
+export function timestampKey(text: string): string | undefined {
+  const m = TIMESTAMP.exec(text)
+  if (m === null) return undefined
+  return `${m[1] ?? ''}.${(m[2] ?? '').padEnd(9, '0')}Z`
+}
+
+export interface IndexedEntry extends EnforcementEntry {
+  collectionId: string
+  indicatorId: string
+  name: string | null
+  validUntil: string | null
+}
+
+export class TaxiiStore {
+  readonly collections = new Map<string, CollectionRecord>()
+  readonly clients = new Map<string, TaxiiClient>()
+  readonly statuses = new Map<string, StatusRecord>()
+  behaviour: TaxiiBehaviour = { ...DEFAULT_BEHAVIOUR }
+  private nextClientId = 1
+  private lastAdded = 0
+  private index: EnforcementIndex | undefined
+
+  constructor(private readonly nowMs: () => number) {}
+
+  clear(): void {
+    this.collections.clear()
+    this.clients.clear()
+    this.statuses.clear()
+    this.behaviour = { ...DEFAULT_BEHAVIOUR }
+    this.nextClientId = 1
+    this.index = undefined
+  }
+
+  addCollection(title: string, description = '', id = collectionIdFor(title)): CollectionRecord {
+    const existing = this.collections.get(id)
+    if (existing !== undefined) return existing
+    const record: CollectionRecord = {
+      id,
+      title,
+      description,
+      versions: [],
+      byId: new Map(),
+      enforcement: new Map(),
+    }
+    this.collections.set(id, record)
+    return record
+  }
+
+  deleteCollection(id: string): void {
+    this.collections.delete(id)
+    for (const client of this.clients.values())
+      client.collections = client.collections.filter((c) => c !== id)
+    this.index = undefined
+  }
+
+  addClient(spec: Omit<TaxiiClient, 'id'>): TaxiiClient {
+    const existing = this.clients.get(spec.username)
+    const client = { ...spec, id: existing?.id ?? this.nextClientId++ }
+    this.clients.set(client.username, client)
+    return client
+  }
+
+  authenticate(username: string, password: string): TaxiiClient | undefined {
+    const client = this.clients.get(username)
+    return client?.password === password ? client : undefined
+  }
+
+  /** A date_added later than any before it, so `added_after` never skips a request's objects. */
+  private dateAdded(): string {
+    this.lastAdded = Math.max(this.nowMs(), this.lastAdded + 1)
+    return new Date(this.lastAdded).toISOString()
+  }
+
+  private rejection(object: StixObject): string | undefined {
+    for (const rule of this.behaviour.reject) {
+      if (rule.id !== undefined && rule.id !== object.id) continue
+      if (rule.type !== undefined && rule.type !== object.type) continue
+      if (rule.pattern !== undefined) {
+        if (typeof object.pattern !== 'string' || !new RegExp(rule.pattern).test(object.pattern))
+          continue
+      }
+      return rule.message ?? 'rejected by the simulator'
+    }
+    return undefined
+  }
+
+  /** Stores a batch of objects; returns the status resource (already counted, maybe pending). */
+  addObjects(
+    collection: CollectionRecord,
+    objects: readonly unknown[],
+    taxiiVersion: TaxiiVersion,
+  ): StatusRecord {
+    const status: StatusRecord = {
+      id: uuidv4(),
+      taxiiVersion,
+      requestTimestamp: new Date(this.nowMs()).toISOString(),
+      successes: [],
+      failures: [],
+      pendingPolls: this.behaviour.pendingPolls,
+    }
+    const dateAdded = this.dateAdded()
+    const checkRejects = this.behaviour.reject.length > 0
+    for (const raw of objects) {
+      const outcome = this.addOne(collection, raw, dateAdded, checkRejects)
+      if (outcome.message === undefined)
+        status.successes.push({ id: outcome.id, version: outcome.version })
+      else
+        status.failures.push({ id: outcome.id, version: outcome.version, message: outcome.message })
+    }
+    this.statuses.set(status.id, status)
+    return status
+  }
+
+  private addOne(
+    collection: CollectionRecord,
+    raw: unknown,
+    dateAdded: string,
+    checkRejects: boolean,
+  ): { id: string; version: string; message?: string } {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      return { id: '', version: '', message: 'not a STIX object' }
+    }
+    const object = raw as StixObject
+    const id = typeof object.id === 'string' ? object.id : ''
+    const modified = typeof object.modified === 'string' ? object.modified : undefined
+    const created = typeof object.created === 'string' ? object.created : undefined
+    const version = modified ?? created ?? ''
+    const fail = (message: string): { id: string; version: string; message: string } => ({
+      id,
+      version,
+      message,
+    })
+    const idMatch = ID.exec(id)
+    if (idMatch === null) return fail('"id" must be <type>--<uuid>')
+    if (idMatch[1] !== object.type) return fail('"id" prefix does not match "type"')
+    const versionKey = version === '' ? '' : timestampKey(version)
+    if (versionKey === undefined)
+      return fail('"modified"/"created" must be an RFC 3339 UTC timestamp')
+    if (object.type === 'indicator' && typeof object.pattern !== 'string')
+      return fail('an indicator needs a "pattern"')
+    if (checkRejects) {
+      const message = this.rejection(object)
+      if (message !== undefined) return fail(message)
+    }
+    const versions = collection.byId.get(id)
+    if (versions?.some((v) => v.versionKey === versionKey) === true) {
+      return this.behaviour.duplicates === 'fail'
+        ? fail('an object with this id and version already exists')
+        : { id, version }
+    }
+    const latest = versions?.[versions.length - 1]
+    const isLatest = latest === undefined || latest.versionKey < versionKey
+    let enforcement: Enforcement | undefined
+    if (isLatest) {
+      enforcement = enforcementOf(object)
+      if (
+        this.behaviour.unsupportedPatterns === 'reject' &&
+        object.type === 'indicator' &&
+        object.revoked !== true &&
+        enforcement.entries.length === 0
+      ) {
+        return fail(
+          `pattern not enforceable by AED: ${enforcement.reason ?? 'no enforceable comparison'}`,
+        )
+      }
+    }
+    const record: StoredVersion = { object, version, versionKey, dateAdded }
+    collection.versions.push(record)
+    if (versions === undefined) collection.byId.set(id, [record])
+    else {
+      versions.push(record)
+      if (!isLatest) versions.sort((a, b) => (a.versionKey < b.versionKey ? -1 : 1))
+    }
+    if (enforcement !== undefined) {
+      collection.enforcement.set(id, enforcement)
+      if (object.type === 'indicator') this.index = undefined
+    }
+    return { id, version }
+  }
+
+  /** Deletes an object (all versions, or the given ones) from a collection (TAXII 2.1). */
+  deleteObject(collection: CollectionRecord, id: string, versionKeys?: ReadonlySet<string>): void {
+    const remaining = (collection.byId.get(id) ?? []).filter(
+      (v) => versionKeys !== undefined && !versionKeys.has(v.versionKey),
+    )
+    collection.versions = collection.versions.filter(
+      (v) => v.object.id !== id || remaining.includes(v),
+    )
+    const latest = remaining[remaining.length - 1]
+    if (latest === undefined) {
+      collection.byId.delete(id)
+      collection.enforcement.delete(id)
+    } else {
+      collection.byId.set(id, remaining)
+      collection.enforcement.set(id, enforcementOf(latest.object))
+    }
+    this.index = undefined
+  }
+
+  clearObjects(collection: CollectionRecord): void {
+    collection.versions = []
+    collection.byId.clear()
+    collection.enforcement.clear()
+    this.index = undefined
+  }
+
+  /** The enforcement index over every collection, rebuilt after indicators change. */
+  enforcementIndex(): EnforcementIndex {
+    this.index ??= new EnforcementIndex(this.collections)
+    return this.index
+  }
+
+  get objectCount(): number {
+    let n = 0
+    for (const c of this.collections.values()) n += c.byId.size
+    return n
+  }
+
+  snapshot(): unknown {
+    return {
+      nextClientId: this.nextClientId,
+      behaviour: this.behaviour,
+      clients: [...this.clients.values()],
+      collections: [...this.collections.values()].map((c) => ({
+        id: c.id,
+        title: c.title,
+        description: c.description,
+        versions: c.versions.map((v) => ({ object: v.object, dateAdded: v.dateAdded })),
+      })),
+    }
+  }
+
+  restore(data: unknown): void {
+    this.clear()
+    const d = data as {
+      nextClientId?: number
+      behaviour?: TaxiiBehaviour
+      clients?: TaxiiClient[]
+      collections?: {
+        id: string
+        title: string
+        description: string
+        versions: { object: StixObject; dateAdded: string }[]
+      }[]
+    }
+    this.behaviour = { ...DEFAULT_BEHAVIOUR, ...d.behaviour }
+    for (const c of d.clients ?? []) this.clients.set(c.username, c)
+    this.nextClientId = d.nextClientId ?? this.clients.size + 1
+    const saved = this.behaviour
+    this.behaviour = { ...DEFAULT_BEHAVIOUR, duplicates: 'succeed' }
+    for (const c of d.collections ?? []) {
+      const record = this.addCollection(c.title, c.description, c.id)
+      for (const v of c.versions) this.addOne(record, v.object, v.dateAdded, false)
+    }
+    this.behaviour = saved
+  }
+}
+
+/** Lookup structures for matching flows against every enforced STIX entry. */
+export class EnforcementIndex {
+  private readonly exact = new Map<string, IndexedEntry>()
+  private readonly cidrs: IndexedEntry[] = []
+  private readonly domains = new Map<string, IndexedEntry>()
+  private readonly urls = new Map<string, IndexedEntry>()
+
+  constructor(collections: ReadonlyMap<string, CollectionRecord>) {
+    for (const collection of collections.values()) {
+      for (const [indicatorId, enforcement] of collection.enforcement) {
+        const latest = collection.byId.get(indicatorId)?.at(-1)?.object
+        const name = typeof latest?.name === 'string' ? latest.name : null
+        const validUntil = typeof latest?.valid_until === 'string' ? latest.valid_until : null
+        for (const entry of enforcement.entries) {
+          const indexed: IndexedEntry = {
+            ...entry,
+            collectionId: collection.id,
+            indicatorId,
+            name,
+            validUntil,
+          }
+          if (entry.matchType === 'dns') this.domains.set(entry.value, indexed)
+          else if (entry.matchType === 'url') this.urls.set(entry.value, indexed)
+          else if (entry.value.includes('/')) this.cidrs.push(indexed)
+          else this.exact.set(entry.value, indexed)
+        }
+      }
+    }
+  }
+
+  get size(): number {
+    return this.exact.size + this.cidrs.length + this.domains.size + this.urls.size
+  }
+
+  /** [SIM] An indicator past its `valid_until` is no longer enforced. */
+  private live(entry: IndexedEntry | undefined, nowIso: string): IndexedEntry | undefined {
+    return entry !== undefined && (entry.validUntil === null || entry.validUntil > nowIso)
+      ? entry
+      : undefined
+  }
+
+  matchAddress(text: string, nowIso: string): IndexedEntry | undefined {
+    const address = parseAddress(text)
+    if (address === undefined) return undefined
+    const exact = this.live(this.exact.get(address.toString()), nowIso)
+    if (exact !== undefined) return exact
+    return this.cidrs.find(
+      (e) =>
+        e.range !== undefined &&
+        rangeContains(e.range, address) &&
+        this.live(e, nowIso) !== undefined,
+    )
+  }
+
+  /** Exact domain or any parent domain (a dns entry covers its subdomains). */
+  matchHost(host: string, nowIso: string): IndexedEntry | undefined {
+    const labels = host.toLowerCase().replace(/\.$/, '').split('.')
+    for (let i = 0; i < labels.length; i++) {
+      const candidate = labels.slice(i).join('.')
+      const entry = this.live(this.domains.get(candidate), nowIso)
+      if (entry !== undefined && domainMatches(candidate, host.toLowerCase())) return entry
+    }
+    return undefined
+  }
+
+  matchUrl(url: string, nowIso: string): IndexedEntry | undefined {
+    return this.live(this.urls.get(url), nowIso)
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * [SIM] Closing the loop (`POST /_sim/traffic`): a flow that hits a deny list or an enforced STIX
+ * indicator becomes a blocked-host alert, carrying what matched (DESIGN §2.4, aed-api.md §3.2).
+ */
+import { z } from 'zod'
+import type { PartialAlert } from './alerts.js'
+import type { ListStore } from './lists.js'
+import {
+  domainMatches,
+  normalizeDomain,
+  normalizeUrl,
+  parseAddress,
+  parseHostRange,
+  rangeContains,
+} from './net.js'
+import type { AedState } from './state.js'
+
+export const flowSchema = z.object({
+  src: z.string(),
+  dst: z.string(),
+  srcPort: z.number().int().min(0).max(65535).nullable().optional(),
+  dstPort: z.number().int().min(0).max(65535).nullable().optional(),
+  proto: z.string().nullable().optional(),
+  host: z.string().optional(),
+  url: z.string().optional(),
+  direction: z.enum(['inbound', 'outbound']).optional(),
+  severity: z.number().int().min(1).max(9).optional(),
+})
+export type Flow = z.infer<typeof flowSchema>
+
+/** [SIM] Severity of a blocked-host alert when the flow gives none. */
+export const DENY_LIST_SEVERITY = 5
+export const STIX_SEVERITY = 7
+
+interface Match {
+  matchType: 'ip' | 'dns' | 'url'
+  iocPattern: string
+  collectionId?: string
+  threatName?: string | null
+}
+
+function hostListMatch(
+  store: ListStore,
+  pgid: number | undefined,
+  remote: string,
+): string | undefined {
+  const address = parseAddress(remote)
+  if (address === undefined) return undefined
+  for (const value of store.activeValues(pgid)) {
+    const range = parseHostRange(value)
+    if (range !== undefined && rangeContains(range, address)) return value
+  }
+  return undefined
+}
+
+function hostOf(flow: Flow): string | undefined {
+  if (flow.host !== undefined) return normalizeDomain(flow.host)
+  if (flow.url === undefined) return undefined
+  const withoutScheme = normalizeUrl(flow.url) ?? ''
+  return normalizeDomain(withoutScheme.split(/[/:?#]/)[0] ?? '')
+}
+
+/**
+ * Precedence: the allow list passes the flow; then deny hosts, denied domains and URLs (inbound);
+ * then STIX entries (both directions): ip, dns (exact or subdomain), url (equal, scheme ignored).
+ */
+export function matchFlow(state: AedState, flow: Flow): PartialAlert | undefined {
+  const direction = flow.direction ?? 'inbound'
+  const inbound = direction === 'inbound'
+  const remote = inbound ? flow.src : flow.dst
+  const local = parseAddress(inbound ? flow.dst : flow.src)
+  const group = local === undefined ? undefined : state.protectionGroups.groupFor(local)
+  const prefix = inbound ? 'inbound' : 'outbound'
+  const host = hostOf(flow)
+  const url = flow.url === undefined ? undefined : normalizeUrl(flow.url)
+  const nowIso = new Date(state.nowMs()).toISOString()
+
+  if (hostListMatch(state.list(`${prefix}-allowed-hosts`), group?.pgid, remote) !== undefined)
+    return undefined
+  let match: Match | undefined
+  const denied = hostListMatch(state.list(`${prefix}-denied-hosts`), group?.pgid, remote)
+  if (denied !== undefined) match = { matchType: 'ip', iocPattern: denied }
+  if (match === undefined && inbound && host !== undefined) {
+    for (const domain of state.list('inbound-denied-domains').activeValues(group?.pgid)) {
+      if (domainMatches(domain, host)) {
+        match = { matchType: 'dns', iocPattern: domain }
+        break
+      }
+    }
+  }
+  if (match === undefined && inbound && url !== undefined) {
+    for (const value of state.list('inbound-denied-urls').activeValues(group?.pgid)) {
+      if (value === url) {
+        match = { matchType: 'url', iocPattern: value }
+        break
+      }
+    }
+  }
+  if (match === undefined) {
+    const index = state.taxii.enforcementIndex()
+    const entry =
+      index.matchAddress(remote, nowIso) ??
+      (host === undefined ? undefined : index.matchHost(host, nowIso)) ??
+      (url === undefined ? undefined : index.matchUrl(url, nowIso))
+    if (entry !== undefined) {
+      match = {
+        matchType: entry.matchType,
+        iocPattern: entry.iocPattern,
+        collectionId: entry.collectionId,
+        threatName: entry.name,
+      }
+    }
+  }
+  if (match === undefined) return undefined
+  const collection =
+    match.collectionId === undefined ? undefined : state.taxii.collections.get(match.collectionId)
+  return {
+    alertType: 'blocked-host',
+    direction,
+    src: flow.src,
+    dst: flow.dst,
+    srcPort: flow.srcPort ?? null,
+    dstPort: flow.dstPort ?? null,
+    proto: flow.proto ?? null,
+    pgid: group?.pgid ?? null,
+    pgName: group?.name ?? null,
+    matchType: match.matchType,
+    iocPattern: match.iocPattern,
+    threatName: match.threatName ?? null,
+    taxiiCollectionId: collection?.id ?? null,
+    taxiiCollectionTitle: collection?.title ?? null,
+    severity: flow.severity ?? (collection === undefined ? DENY_LIST_SEVERITY : STIX_SEVERITY),
+  }
+}
