@@ -22,7 +22,6 @@ async function start(args: string[]): Promise<Running> {
   const child = spawn(process.execPath, [BIN, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  if (child.stdout === null) throw new Error('no stdout')
   const lines = createInterface({ input: child.stdout })
   const [line] = (await once(lines, 'line')) as [string]
   const ready = JSON.parse(line) as { ready: boolean; url: string }
@@ -59,12 +58,13 @@ describe('threatq-sim command', () => {
       const list = (await (await fetch(`${r.url}/api/search/query`, { headers: auth })).json()) as {
         data: { name: string; hash: string }[]
       }
-      assert.equal(list.data[0]?.name, 'Smoke DC')
+      const dc = list.data[0]
+      assert.ok(dc !== undefined)
+      assert.equal(dc.name, 'Smoke DC')
       const page = (await (
-        await fetch(
-          `${r.url}/api/indicators/query/hash/${list.data[0]?.hash ?? ''}?cursorMark=*&limit=10`,
-          { headers: auth },
-        )
+        await fetch(`${r.url}/api/indicators/query/hash/${dc.hash}?cursorMark=*&limit=10`, {
+          headers: auth,
+        })
       ).json()) as { total: number }
       assert.equal(page.total, 25)
     } finally {
