@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+/**
+ * The `threatq-sim` command: serves the simulator over HTTP or HTTPS, prints one JSON ready line,
+ * persists to `--data-dir` when asked, and shuts down cleanly on SIGINT/SIGTERM.
+ */
+import { readFileSync } from 'node:fs'
+import { ArgumentParser } from 'argparse'
+import { announce, serveApp } from '../common/serve.js'
+import { DEFAULT_TOKEN_TTL_SECONDS } from './auth.js'
+import { Persister, readSnapshot } from './persist.js'
+import { DEFAULT_COLLECTION } from './seed.js'
+import { createThreatqSim, DEFAULT_CLIENT, DEFAULT_USER, type ThreatqSimOptions } from './sim.js'
+
+interface Args {
+  host: string
+  port: number
+  tls: boolean
+  user: string
+  password: string
+  client_id: string
+  client_secret: string
+  token_ttl: number
+  seed_indicators: number
+  collection: string
+  faults: string | undefined
+  data_dir: string | undefined
+}
+
+function buildParser(): ArgumentParser {
+  const parser = new ArgumentParser({
+    prog: 'threatq-sim',
+    description:
+      'A local stand-in for the ThreatQ platform API (tokens, Threat Library objects, ' +
+      'relationships, data collections, connector records) plus a test-only admin surface ' +
+      'under /_sim/. See docs/sim-threatq.md.',
+    epilog: 'Prints {"ready":true,"url":"..."} on stdout once listening.',
+  })
+  parser.add_argument('--host', {
+    default: '127.0.0.1',
+    help: 'address to listen on (default 127.0.0.1)',
+  })
+  parser.add_argument('--port', {
+    type: 'int',
+    default: 0,
+    help: 'port (default 0: pick a free port)',
+  })
+  parser.add_argument('--tls', {
+    action: 'store_true',
+    help: 'serve HTTPS with the simulator certificate',
+  })
+  parser.add_argument('--user', {
+    default: DEFAULT_USER.email,
+    metavar: 'EMAIL',
+    help: 'user e-mail for the password grant',
+  })
+  parser.add_argument('--password', {
+    default: DEFAULT_USER.password,
+    metavar: 'P',
+    help: "that user's password",
+  })
+  parser.add_argument('--client-id', {
+    default: DEFAULT_USER.clientId,
+    metavar: 'ID',
+    help: "that user's API client id (sent with the password grant; also the OAuth client id of the client_credentials grant)",
+  })
+  parser.add_argument('--client-secret', {
+    default: DEFAULT_CLIENT.clientSecret,
+    metavar: 'S',
+    help: 'secret of the client_credentials grant (HTTP Basic client-id:secret)',
+  })
+  parser.add_argument('--token-ttl', {
+    type: 'int',
+    default: DEFAULT_TOKEN_TTL_SECONDS,
+    metavar: 'SECONDS',
+    help: `access token lifetime, expires_in (default ${String(DEFAULT_TOKEN_TTL_SECONDS)})`,
+  })
+  parser.add_argument('--seed-indicators', {
+    type: 'int',
+    default: 0,
+    metavar: 'N',
+    help: 'seed N indicators with related objects, sources, attributes and a saved search',
+  })
+  parser.add_argument('--collection', {
+    default: DEFAULT_COLLECTION,
+    metavar: 'NAME',
+    help: `name of the seeded data collection (default "${DEFAULT_COLLECTION}")`,
+  })
+  parser.add_argument('--faults', {
+    metavar: 'SPEC',
+    help: 'JSON array of fault rules, or @file holding one',
+  })
+  parser.add_argument('--data-dir', {
+    metavar: 'DIR',
+    help: 'load state from DIR at start, save it there after changes and on exit',
+  })
+  return parser
+}
+
+function readFaults(spec: string | undefined): unknown[] {
+  if (spec === undefined) return []
+  const text = spec.startsWith('@') ? readFileSync(spec.slice(1), 'utf8') : spec
+  const parsed = JSON.parse(text) as unknown
+  return Array.isArray(parsed) ? (parsed as unknown[]) : [parsed]
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = buildParser().parse_args<Args>(argv)
+  const options: ThreatqSimOptions = {
+    users: [{ email: args.user, password: args.password, clientId: args.client_id }],
+    clients: [{ clientId: args.client_id, clientSecret: args.client_secret }],
+    tokenTtlSeconds: args.token_ttl,
+    seedIndicators: args.seed_indicators,
+    collection: args.collection,
+    faults: readFaults(args.faults),
+  }
+  if (args.data_dir !== undefined) {
+    const restored = await readSnapshot(args.data_dir, Date.now)
+    if (restored !== undefined) options.store = restored
+  }
+  const sim = createThreatqSim(options)
+  const persister = args.data_dir === undefined ? undefined : new Persister(sim.core, args.data_dir)
+  const server = await serveApp(sim.app.fetch, { host: args.host, port: args.port, tls: args.tls })
+  announce({
+    url: server.url,
+    close: async () => {
+      await server.close()
+      await persister?.flush()
+    },
+  })
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`threatq-sim: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(2)
+})

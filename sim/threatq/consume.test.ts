@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { createThreatqSim } from './sim.js'
+import { at, SimClient } from './testing.js'
+
+function client(): SimClient {
+  return new SimClient(createThreatqSim({ clock: () => Date.UTC(2026, 0, 3) }))
+}
+
+describe('POST /api/{type}/consume', () => {
+  it('upserts indicators keyed by (value, type): a re-consume updates status instead of duplicating', async () => {
+    const c = client()
+    const first = await c.post('/api/indicators/consume', [
+      {
+        value: '1.2.3.4',
+        type: { name: 'IP Address' },
+        status: { name: 'Review' },
+        class: 'network',
+        normalize: 'Y',
+      },
+      { value: 'evil.example', type_id: 11, status_id: 1 },
+    ])
+    assert.equal(first.status, 200)
+    assert.deepEqual(
+      (at(first.body, 'data') as { id: number; value: string }[]).map((d) => [d.id, d.value]),
+      [
+        [1, '1.2.3.4'],
+        [2, 'evil.example'],
+      ],
+    )
+    const again = await c.post('/api/indicators/consume', [
+      { value: '1.2.3.4', type: 'IP Address', status: 'Active' },
+    ])
+    assert.equal(at(again.body, 'data', 0, 'id'), 1)
+    assert.equal(at(again.body, 'data', 0, 'status_id'), 1)
+    // The same value under another type is another indicator.
+    const other = await c.post('/api/indicators/consume', [{ value: '1.2.3.4', type: 'String' }])
+    assert.equal(at(other.body, 'data', 0, 'id'), 3)
+    assert.equal(at((await c.get('/api/indicators')).body, 'total'), 3)
+  })
+
+  it('upserts events by title, merging attributes, sources and comments without duplicates', async () => {
+    const c = client()
+    assert.equal((await c.post('/api/event/types', { name: 'Alert' })).status, 201)
+    const event = {
+      title: 'AED alert 42',
+      type: { name: 'Alert' },
+      happened_at: '2026-01-02 10:00:00',
+      description: [{ value: 'blocked host' }],
+      sources: [{ name: 'netscout-aed', tlp_id: 3 }],
+      attributes: [
+        { name: 'Severity', value: 'High' },
+        { name: 'Alert ID', value: '42' },
+      ],
+      comments: [{ value: 'first seen' }],
+      indicators: [
+        {
+          value: '203.0.113.9',
+          type: 'IP Address',
+          status: 'Review',
+          sources: [{ name: 'netscout-aed' }],
+        },
+        { value: 'bad.example', type: { name: 'FQDN' } },
+      ],
+    }
+    const one = await c.post('/api/events/consume', [event])
+    const id = at(one.body, 'data', 0, 'id') as number
+    assert.equal(at(one.body, 'data', 0, 'title'), 'AED alert 42')
+    await c.post('/api/events/consume', [
+      {
+        ...event,
+        attributes: [...event.attributes, { name: 'Severity Number', value: '8' }],
+        happened_at: '2026-01-02 11:00:00',
+      },
+    ])
+    const got = await c.get(
+      `/api/events/${String(id)}?with=attributes,sources,comments,type,indicators`,
+    )
+    const data = at(got.body, 'data') as Record<string, unknown>
+    assert.equal(at(data, 'type', 'name'), 'Alert')
+    assert.equal(at(data, 'description'), 'blocked host')
+    assert.equal(at(data, 'happened_at'), '2026-01-02 11:00:00')
+    assert.equal((data.attributes as unknown[]).length, 3)
+    assert.equal((data.sources as unknown[]).length, 1)
+    assert.equal(at(data, 'sources', 0, 'tlp_id'), 3)
+    assert.equal((data.comments as unknown[]).length, 1)
+    assert.deepEqual((data.indicators as { value: string }[]).map((i) => i.value).sort(), [
+      '203.0.113.9',
+      'bad.example',
+    ])
+    assert.equal(at((await c.get('/api/events')).body, 'total'), 1)
+    assert.equal(
+      at((await c.get('/api/indicators')).body, 'total'),
+      2,
+      'related indicators are upserted too',
+    )
+  })
+
+  it('links relationship keys given as {id}, and answers 400 for unknown ids or types', async () => {
+    const c = client()
+    const adv = at(
+      (await c.post('/api/adversaries', { name: 'APT Z' })).body,
+      'data',
+      'id',
+    ) as number
+    const res = await c.post('/api/indicators/consume', [
+      { value: 'z.example', type: 'FQDN', adversaries: [{ id: adv }] },
+    ])
+    const id = at(res.body, 'data', 0, 'id') as number
+    assert.equal(
+      at((await c.get(`/api/indicators/${String(id)}/adversaries`)).body, 'data', 0, 'name'),
+      'APT Z',
+    )
+    const badId = await c.post('/api/indicators/consume', [
+      { value: 'y.example', type: 'FQDN', adversaries: [{ id: 404 }] },
+    ])
+    assert.equal(badId.status, 400)
+    const badType = await c.post('/api/events/consume', [{ title: 'x', type: 'Nope' }])
+    assert.equal(badType.status, 400)
+    assert.ok(Array.isArray(at(badType.body, 'data', 'errors', 'type_id')))
+  })
+
+  it('updates an existing object named by id, and takes adversary names and STIX-object values', async () => {
+    const c = client()
+    const adv = await c.post('/api/adversaries/consume', [
+      { name: 'APT Q', description: [{ value: 'v1' }] },
+    ])
+    const id = at(adv.body, 'data', 0, 'id') as number
+    await c.post('/api/adversaries/consume', [{ id, description: [{ value: 'v2' }] }])
+    assert.equal(
+      at((await c.get(`/api/adversaries/${String(id)}`)).body, 'data', 'description'),
+      'v2',
+    )
+    const mal = await c.post('/api/malware/consume', [
+      { value: 'Emotet', adversaries: [{ name: 'APT Q' }] },
+    ])
+    assert.equal(at(mal.body, 'data', 0, 'value'), 'Emotet')
+    assert.equal(at((await c.get(`/api/adversaries/${String(id)}/malware`)).body, 'total'), 1)
+    assert.equal((await c.post('/api/adversaries/consume', [{ id: 99 }])).status, 400)
+  })
+})

@@ -1,0 +1,313 @@
+/**
+ * Response shapes of ThreatQ objects (threatq-api.md §2.4): the base fields per collection,
+ * sub-objects embedded by `with` (dot form `indicators.type` embeds sub-fields of related
+ * objects), and the Threat Library projection by `fields` (results omit `attributes` and
+ * `sources` unless asked).
+ */
+import { createHash } from 'node:crypto'
+import type { Json } from './ingest.js'
+import type { AttributeValue, CommentRec, Pivot, SourceLink, Store, TqObject } from './store.js'
+import { formatTq, formatTqOrNull } from './time.js'
+import { collectionDef, tlpFromId } from './vocab.js'
+
+/** `with=a,b.c,b.d` as a tree: a → {}, b → {c, d}. */
+export type WithTree = Map<string, WithTree>
+
+export function parseWith(spec: string | undefined | null): WithTree {
+  const tree: WithTree = new Map()
+  for (const part of (spec ?? '').split(',')) {
+    const path = part.trim()
+    if (path === '') continue
+    let node = tree
+    for (const name of path.split('.')) {
+      let child = node.get(name)
+      if (child === undefined) {
+        child = new Map()
+        node.set(name, child)
+      }
+      node = child
+    }
+  }
+  return tree
+}
+
+function singular(collection: string): string {
+  return collectionDef(collection)?.name ?? collection
+}
+
+/** Effective score: the manual one when set, else the generated one (floored), 0–10. */
+export function effectiveScore(obj: TqObject): number {
+  return Math.floor(obj.manualScore ?? obj.generatedScore)
+}
+
+function md5(text: string): string {
+  return createHash('md5').update(text).digest('hex')
+}
+
+export function presentBase(store: Store, obj: TqObject): Json {
+  const created = formatTq(obj.createdAt)
+  const updated = formatTq(obj.updatedAt)
+  const touched = formatTq(obj.touchedAt)
+  const published = formatTqOrNull(obj.publishedAt)
+  switch (obj.collection) {
+    case 'indicators':
+      return {
+        id: obj.id,
+        value: obj.identity,
+        class: store.typeById('indicators', obj.typeId)?.class ?? 'network',
+        hash: md5(obj.identity),
+        type_id: obj.typeId,
+        status_id: obj.statusId,
+        description: obj.description,
+        score: effectiveScore(obj),
+        published_at: published,
+        created_at: created,
+        updated_at: updated,
+        touched_at: touched,
+        last_detected_at: formatTqOrNull(obj.lastDetectedAt),
+        expires_at: null,
+        expired_at: null,
+        expires_calculated_at: null,
+      }
+    case 'events':
+      return {
+        id: obj.id,
+        title: obj.identity,
+        type_id: obj.typeId,
+        happened_at: formatTqOrNull(obj.happenedAt),
+        description: obj.description,
+        hash: md5(obj.identity),
+        published_at: published,
+        created_at: created,
+        updated_at: updated,
+        touched_at: touched,
+      }
+    case 'adversaries':
+      return {
+        id: obj.id,
+        name: obj.identity,
+        description: obj.description,
+        published_at: published,
+        created_at: created,
+        updated_at: updated,
+        touched_at: touched,
+      }
+    default: {
+      const def = collectionDef(obj.collection)
+      return {
+        id: obj.id,
+        value: obj.identity,
+        description: obj.description,
+        object_code: obj.collection,
+        object_name: def?.displayName ?? obj.collection,
+        object_name_plural: def?.displayNamePlural ?? obj.collection,
+        published_at: published,
+        created_at: created,
+        updated_at: updated,
+        touched_at: touched,
+      }
+    }
+  }
+}
+
+export function presentType(store: Store, obj: TqObject): Json | null {
+  const type = store.typeById(obj.collection, obj.typeId)
+  if (type === undefined) return null
+  return obj.collection === 'indicators'
+    ? { id: type.id, name: type.name, class: type.class }
+    : { id: type.id, name: type.name, user_editable: type.userEditable ? 'Y' : 'N' }
+}
+
+export function presentStatus(store: Store, obj: TqObject): Json | null {
+  const status = store.statusById(obj.collection, obj.statusId)
+  return status === undefined
+    ? null
+    : { id: status.id, name: status.name, description: status.description }
+}
+
+export function presentScore(obj: TqObject): Json {
+  const at = formatTq(obj.createdAt)
+  return {
+    id: obj.id,
+    indicator_id: obj.id,
+    generated_score: obj.generatedScore.toFixed(1),
+    manual_score: obj.manualScore === null ? null : obj.manualScore.toFixed(1),
+    score_config_hash: 'threatq-sim',
+    created_at: at,
+    updated_at: formatTq(obj.updatedAt),
+  }
+}
+
+function presentTlp(id: number | null): Json | null {
+  const tlp = id === null ? undefined : tlpFromId(id)
+  return tlp === undefined ? null : { id: tlp.id, name: tlp.name }
+}
+
+export function presentSourceLink(
+  store: Store,
+  obj: TqObject,
+  link: SourceLink,
+  sub: WithTree = new Map(),
+): Json {
+  const source = store.sourceById(link.sourceId)
+  const name = singular(obj.collection)
+  const tlpId = store.effectiveTlpId(link)
+  const out: Json = {
+    id: link.pivotId,
+    source_id: link.sourceId,
+    [`${name}_id`]: obj.id,
+    name: source?.name ?? '',
+    source_type: source?.sourceType ?? 'other',
+    reference_id: source?.referenceId ?? null,
+    creator_source_id: link.sourceId,
+    tlp_id: tlpId,
+    published_at: formatTqOrNull(link.publishedAt),
+    created_at: formatTq(link.createdAt),
+    updated_at: formatTq(link.createdAt),
+    pivot: { id: link.pivotId, source_id: link.sourceId, [`${name}_id`]: obj.id },
+  }
+  if (obj.collection === 'indicators') {
+    out.indicator_status_id = obj.statusId
+    out.indicator_type_id = obj.typeId
+  }
+  if (sub.has('tlp')) out.tlp = presentTlp(tlpId)
+  return out
+}
+
+export function presentAttribute(
+  store: Store,
+  obj: TqObject,
+  a: AttributeValue,
+  sub: WithTree = new Map(),
+): Json {
+  const name = store.attributeName(a.attributeId)
+  const out: Json = {
+    id: a.id,
+    attribute_id: a.attributeId,
+    [`${singular(obj.collection)}_id`]: obj.id,
+    name,
+    value: a.value,
+    tlp_id: a.tlpId,
+    created_at: formatTq(a.createdAt),
+    updated_at: formatTq(a.updatedAt),
+    touched_at: formatTq(a.updatedAt),
+  }
+  if (sub.has('attribute')) out.attribute = { id: a.attributeId, name }
+  if (sub.has('sources')) {
+    const source = a.sourceId === null ? undefined : store.sourceById(a.sourceId)
+    out.sources =
+      source === undefined ? [] : [{ id: source.id, name: source.name, tlp_id: a.tlpId }]
+  }
+  return out
+}
+
+export function presentComment(store: Store, c: CommentRec): Json {
+  return {
+    id: c.id,
+    value: c.value,
+    source_name: c.sourceId === null ? null : (store.sourceById(c.sourceId)?.name ?? null),
+    created_at: formatTq(c.createdAt),
+    updated_at: formatTq(c.updatedAt),
+  }
+}
+
+export function presentPivot(pivot: Pivot): Json {
+  return {
+    id: pivot.id,
+    [`${singular(pivot.aColl)}_id`]: pivot.aId,
+    [`${singular(pivot.bColl)}${pivot.aColl === pivot.bColl ? '_related' : ''}_id`]: pivot.bId,
+    created_at: formatTq(pivot.createdAt),
+    updated_at: formatTq(pivot.createdAt),
+  }
+}
+
+/** An object with whatever `with` asks to embed. */
+export function present(store: Store, obj: TqObject, withTree: WithTree): Json {
+  const out = presentBase(store, obj)
+  for (const [name, sub] of withTree) embed(store, obj, out, name, sub)
+  return out
+}
+
+function embed(store: Store, obj: TqObject, out: Json, name: string, sub: WithTree): void {
+  switch (name) {
+    case 'type':
+      if (collectionDef(obj.collection)?.typed === true) out.type = presentType(store, obj)
+      return
+    case 'status':
+      if (collectionDef(obj.collection)?.statused === true) out.status = presentStatus(store, obj)
+      return
+    case 'score':
+      if (obj.collection === 'indicators') out.score = presentScore(obj)
+      return
+    case 'attributes':
+      out.attributes = (obj.attributes ?? []).map((a) => presentAttribute(store, obj, a, sub))
+      return
+    case 'sources':
+      out.sources = (obj.sources ?? []).map((l) => presentSourceLink(store, obj, l, sub))
+      return
+    case 'tags':
+      out.tags = (obj.tags ?? []).map((id) => ({ id, name: store.tagById(id)?.name ?? '' }))
+      return
+    case 'comments':
+      out.comments = (obj.comments ?? []).map((c) => presentComment(store, c))
+      return
+    case 'tlp':
+      out.tlp = presentTlp(store.objectTlpId(obj))
+      return
+    default:
+      if (collectionDef(name) !== undefined) {
+        out[name] = store.related(obj, name).map(({ object, pivot }) => ({
+          ...present(store, object, sub),
+          pivot: presentPivot(pivot),
+        }))
+      }
+  }
+}
+
+/**
+ * Threat Library results (`/query`, `/query/hash/{hash}`). Without `fields` (or with `*` in it):
+ * the base fields plus `type` and `status` objects [I], and `attributes`/`sources` only when
+ * listed (or asked by `with`). With an explicit list and no `*`: only those fields, `type` and
+ * `status` flattened to names and `tags` to names, as the Netskope plugin reads them.
+ */
+export class LibraryProjection {
+  private readonly star: boolean
+  private readonly listed: string[]
+
+  constructor(
+    fields: readonly string[] | undefined,
+    private readonly withTree: WithTree,
+  ) {
+    const names = (fields ?? []).map((f) => f.trim()).filter((f) => f !== '')
+    this.star = names.length === 0 || names.includes('*')
+    this.listed = [...new Set(names.map((f) => f.split('.')[0] ?? f))].filter((f) => f !== '*')
+  }
+
+  project(store: Store, obj: TqObject): Json {
+    const base = presentBase(store, obj)
+    let out: Json
+    if (this.star) {
+      out = base
+      const def = collectionDef(obj.collection)
+      if (def?.typed === true) out.type = presentType(store, obj)
+      if (def?.statused === true) out.status = presentStatus(store, obj)
+      for (const name of this.listed) if (!(name in out)) embed(store, obj, out, name, new Map())
+    } else {
+      out = { id: obj.id }
+      for (const name of this.listed) {
+        if (name === 'type') out.type = store.typeById(obj.collection, obj.typeId)?.name ?? null
+        else if (name === 'status') {
+          out.status = store.statusById(obj.collection, obj.statusId)?.name ?? null
+        } else if (name === 'tags') {
+          out.tags = (obj.tags ?? []).map((id) => store.tagById(id)?.name ?? '')
+        } else if (name in base) out[name] = base[name]
+        else embed(store, obj, out, name, new Map())
+      }
+    }
+    for (const [name, sub] of this.withTree) {
+      if ((name === 'type' || name === 'status') && name in out) continue
+      embed(store, obj, out, name, sub)
+    }
+    return out
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Data collections (threatq-api.md §4.1): saved searches under `/api/search/query`, their results
+ * for any collection via `GET /api/{type}/query/hash/{hash}` (cursorMark paging), and ad-hoc
+ * Threat Library queries via `POST /api/{type}/query` (limit/offset, or a cursor).
+ */
+import { createHash } from 'node:crypto'
+import type { Context, Hono } from 'hono'
+import type { AuthVariables } from './auth.js'
+import { notFound, validationError } from './errors.js'
+import { listEnvelope, paging, readJson } from './http.js'
+import { isObject, requireDef, text, type Json } from './ingest.js'
+import { LibraryProjection, parseWith } from './present.js'
+import { evaluate, QueryCompiler } from './query.js'
+import { encodeCursor, type Page } from './results.js'
+import type { SimCore } from './sim.js'
+import type { SavedSearch, Store } from './store.js'
+import { formatTq } from './time.js'
+
+type App = Hono<{ Variables: AuthVariables }>
+type Ctx = Context<{ Variables: AuthVariables }>
+
+export function presentSearch(search: SavedSearch): Json {
+  return {
+    id: search.id,
+    hash: search.hash,
+    name: search.name,
+    json: search.json,
+    created_at: formatTq(search.createdAt),
+    updated_at: formatTq(search.updatedAt),
+  }
+}
+
+/** The `api_query` of a saved search whose `json` may be an object or a JSON string. */
+export function apiQuery(search: SavedSearch): unknown {
+  let json = search.json
+  if (typeof json === 'string') {
+    try {
+      json = JSON.parse(json) as unknown
+    } catch {
+      return undefined
+    }
+  }
+  return isObject(json) ? json.api_query : undefined
+}
+
+export function searchHash(id: number, name: string): string {
+  return createHash('md5')
+    .update(`${String(id)}:${name}`)
+    .digest('hex')
+}
+
+export function createSearch(store: Store, name: string, json: unknown): SavedSearch {
+  const now = store.now()
+  const id = ++store.seq.search
+  const search: SavedSearch = {
+    id,
+    hash: searchHash(id, name),
+    name,
+    json,
+    createdAt: now,
+    updatedAt: now,
+  }
+  store.searches.push(search)
+  store.changed()
+  return search
+}
+
+function fieldsParam(v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined
+  if (typeof v === 'string') return v.split(',')
+  if (Array.isArray(v)) return v.map((f) => text(f) ?? '')
+  throw validationError('fields', 'The fields must be a list.')
+}
+
+export function libraryRoutes(app: App, sim: SimCore): void {
+  app.get('/api/search/query', (c) => {
+    const name = c.req.query('name')
+    const test = name === undefined ? undefined : name.toLowerCase().replaceAll('%', '')
+    const data = sim.store.searches
+      .filter((s) => test === undefined || s.name.toLowerCase().includes(test))
+      .map(presentSearch)
+    return c.json({ total: data.length, data })
+  })
+
+  app.get('/api/search/query/:hash', (c) => {
+    const search = sim.store.searchByHash(c.req.param('hash'))
+    if (search === undefined) throw notFound()
+    const full = presentSearch(search)
+    const fields = fieldsParam(c.req.query('fields'))
+    const data =
+      fields === undefined
+        ? full
+        : Object.fromEntries(fields.filter((f) => f in full).map((f) => [f, full[f]]))
+    return c.json({ data })
+  })
+
+  app.post('/api/search/query', async (c) => {
+    const body = await readJson(c)
+    if (!isObject(body) || typeof body.name !== 'string' || body.name === '') {
+      throw validationError('name', 'The name field is required.')
+    }
+    if (sim.store.searches.some((s) => s.name === body.name)) {
+      throw validationError('name', 'The name has already been taken.')
+    }
+    return c.json({ data: presentSearch(createSearch(sim.store, body.name, body.json ?? {})) }, 201)
+  })
+
+  app.get('/api/:type/query/hash/:hash', (c) => {
+    const collection = requireDef(c.req.param('type')).collection
+    const search = sim.store.searchByHash(c.req.param('hash'))
+    if (search === undefined) throw notFound()
+    return c.json(
+      run(
+        c,
+        collection,
+        apiQuery(search),
+        fieldsParam(c.req.query('fields')),
+        `hash:${search.hash}`,
+      ),
+    )
+  })
+
+  app.post('/api/:type/query', async (c) => {
+    const collection = requireDef(c.req.param('type')).collection
+    const body = await readJson(c)
+    const query = isObject(body) ? body : {}
+    return c.json(
+      run(
+        c,
+        collection,
+        query,
+        fieldsParam(query.fields),
+        JSON.stringify([query.criteria, query.filters]),
+      ),
+    )
+  })
+
+  function run(
+    c: Ctx,
+    collection: string,
+    query: unknown,
+    fields: string[] | undefined,
+    queryKey: string,
+  ): Json {
+    const store = sim.store
+    const predicate = new QueryCompiler(store, collection).compileQuery(query)
+    const sort = c.req.query('sort')
+    const key = `query\n${collection}\n${queryKey}\n${sort ?? ''}`
+    const compute = (): number[] => evaluate(store, collection, predicate, sort)
+    const p = paging(c)
+    const mark = c.req.query('cursorMark')
+    // cursorMark overrides offset (threatq-api.md §4.1).
+    const page: Page =
+      mark === undefined
+        ? sim.results.page(key, store.version, compute, p.offset, p.limit)
+        : sim.results.cursor(key, store.version, compute, mark, p.limit)
+    const projection = new LibraryProjection(fields, parseWith(c.req.query('with')))
+    const data: Json[] = []
+    for (const id of page.ids) {
+      const obj = store.get(collection, id)
+      if (obj !== undefined) data.push(projection.project(store, obj))
+    }
+    if (mark === undefined) return listEnvelope(page.total, data, p)
+    // The last page is empty and echoes the request's cursor: clients stop on either.
+    const next =
+      page.ids.length === 0 ? mark : encodeCursor(page.session, page.offset + page.ids.length)
+    return { total: page.total, data, nextCursorMark: next, limit: p.limit }
+  }
+}

@@ -1,0 +1,695 @@
+/**
+ * In-memory ThreatQ store, sized for a million indicators: one small record per object in a
+ * dense array indexed by id, identity indexes per collection, relationships as pivot rows plus an
+ * adjacency list per object. Every mutation bumps `version` (result caches and persistence key
+ * off it).
+ */
+import { notFound } from './errors.js'
+import {
+  COLLECTIONS,
+  EVENT_TYPES,
+  INDICATOR_STATUSES,
+  INDICATOR_TYPES,
+  tlpFromId,
+  type CollectionDef,
+} from './vocab.js'
+
+export interface SourceLink {
+  /** The link row's id (the source "pivot" id clients delete by). */
+  pivotId: number
+  sourceId: number
+  /** TLP the ingested data carried (source-provided). */
+  tlpId: number | null
+  /** TLP a person set on this link (wins over everything). */
+  manualTlpId: number | null
+  publishedAt: number | null
+  createdAt: number
+}
+
+export interface AttributeValue {
+  id: number
+  attributeId: number
+  value: string
+  sourceId: number | null
+  tlpId: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface CommentRec {
+  id: number
+  value: string
+  sourceId: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface TqObject {
+  id: number
+  collection: string
+  /** value / name / title, by collection. */
+  identity: string
+  typeId: number | null
+  statusId: number | null
+  description: string | null
+  createdAt: number
+  updatedAt: number
+  touchedAt: number
+  publishedAt: number | null
+  happenedAt: number | null
+  lastDetectedAt: number | null
+  generatedScore: number
+  manualScore: number | null
+  attributes: AttributeValue[] | null
+  sources: SourceLink[] | null
+  tags: number[] | null
+  comments: CommentRec[] | null
+}
+
+export interface Pivot {
+  id: number
+  aColl: string
+  aId: number
+  bColl: string
+  bId: number
+  createdAt: number
+}
+
+export interface SourceRec {
+  id: number
+  name: string
+  sourceType: string
+  referenceId: number | null
+  /** Admin-set default TLP of the source (lowest precedence). */
+  defaultTlpId: number | null
+  createdAt: number
+}
+
+export interface NamedRec {
+  id: number
+  name: string
+}
+
+export interface TypeRec extends NamedRec {
+  class: string | null
+  userEditable: boolean
+  createdAt: number
+}
+
+export interface StatusRec extends NamedRec {
+  description: string
+  createdAt: number
+}
+
+export interface SavedSearch {
+  id: number
+  hash: string
+  name: string
+  /** As stored: an object, or the JSON string real servers sometimes return. */
+  json: unknown
+  createdAt: number
+  updatedAt: number
+}
+
+export interface ConnectorRec {
+  id: number
+  name: string
+  namespace: string | null
+  customFields: Record<string, unknown>
+  frequency: string | null
+  categoryId: number | null
+  indicatorStatusId: number | null
+  tlpId: number | null
+  isActive: boolean
+  lastImportAt: number | null
+  lastImportCount: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface Related {
+  object: TqObject
+  pivot: Pivot
+}
+
+export class Table {
+  /** Index = id; holes for deleted ids. */
+  rows: (TqObject | undefined)[] = [undefined]
+  count = 0
+  /** Identity → id, one map per indicator type (one map in all for other collections). */
+  private readonly byIdentity = new Map<number, Map<string, number>>()
+  /** Object id → ids of the relationship pivots touching it. */
+  readonly adjacency = new Map<number, number[]>()
+
+  constructor(readonly def: CollectionDef) {}
+
+  get(id: number): TqObject | undefined {
+    return Number.isInteger(id) && id > 0 ? this.rows[id] : undefined
+  }
+
+  private identityMap(typeId: number | null): Map<string, number> {
+    const key = this.def.collection === 'indicators' ? (typeId ?? 0) : 0
+    let map = this.byIdentity.get(key)
+    if (map === undefined) {
+      map = new Map()
+      this.byIdentity.set(key, map)
+    }
+    return map
+  }
+
+  lookup(identity: string, typeId: number | null): number | undefined {
+    return this.identityMap(typeId).get(identity)
+  }
+
+  index(obj: TqObject): void {
+    this.identityMap(obj.typeId).set(obj.identity, obj.id)
+  }
+
+  unindex(obj: TqObject): void {
+    this.identityMap(obj.typeId).delete(obj.identity)
+  }
+
+  *all(): Generator<TqObject> {
+    for (const row of this.rows) if (row !== undefined) yield row
+  }
+}
+
+const lower = (s: string): string => s.toLowerCase()
+
+/** Sequences for every id space; persisted with the snapshot. */
+export interface Sequences {
+  pivot: number
+  sourceLink: number
+  source: number
+  attribute: number
+  attributeValue: number
+  tag: number
+  comment: number
+  search: number
+  connector: number
+  eventType: number
+  indicatorType: number
+  status: number
+}
+
+export class Store {
+  readonly tables = new Map<string, Table>()
+  readonly pivots = new Map<number, Pivot>()
+  private readonly pairs = new Map<string, number>()
+  readonly sources: SourceRec[] = []
+  private readonly sourceByName = new Map<string, SourceRec>()
+  private readonly sourceByIdMap = new Map<number, SourceRec>()
+  readonly attributeDefs: NamedRec[] = []
+  private readonly attributeByName = new Map<string, NamedRec>()
+  readonly tags: NamedRec[] = []
+  private readonly tagByName = new Map<string, NamedRec>()
+  readonly indicatorTypes: TypeRec[] = []
+  readonly indicatorStatuses: StatusRec[] = []
+  readonly eventTypes: TypeRec[] = []
+  readonly searches: SavedSearch[] = []
+  readonly connectors: ConnectorRec[] = []
+  seq: Sequences = {
+    pivot: 0,
+    sourceLink: 0,
+    source: 0,
+    attribute: 0,
+    attributeValue: 0,
+    tag: 0,
+    comment: 0,
+    search: 0,
+    connector: 0,
+    eventType: 0,
+    indicatorType: 0,
+    status: 0,
+  }
+  /** Bumped by every mutation. */
+  version = 0
+  private readonly listeners: (() => void)[] = []
+
+  /** `clock` returns epoch milliseconds (injectable so tests never read the wall clock). */
+  constructor(readonly clock: () => number = Date.now) {
+    for (const def of COLLECTIONS) this.tables.set(def.collection, new Table(def))
+  }
+
+  /** A fresh instance's vocabularies (threatq-api.md §2.2). */
+  static withDefaults(clock: () => number = Date.now): Store {
+    const store = new Store(clock)
+    const at = Math.floor(Date.UTC(2017, 3, 17, 4, 34, 56) / 1000)
+    for (const t of INDICATOR_TYPES) {
+      store.indicatorTypes.push({ ...t, userEditable: false, createdAt: at })
+    }
+    for (const s of INDICATOR_STATUSES) store.indicatorStatuses.push({ ...s, createdAt: at })
+    for (const name of EVENT_TYPES) store.addEventType(name, false, at)
+    store.seq.indicatorType = INDICATOR_TYPES.length
+    store.seq.status = INDICATOR_STATUSES.length
+    return store
+  }
+
+  now(): number {
+    return Math.floor(this.clock() / 1000)
+  }
+
+  onChange(listener: () => void): void {
+    this.listeners.push(listener)
+  }
+
+  changed(): void {
+    this.version++
+    for (const l of this.listeners) l()
+  }
+
+  table(collection: string): Table {
+    const t = this.tables.get(collection)
+    if (t === undefined) throw notFound()
+    return t
+  }
+
+  get(collection: string, id: number): TqObject | undefined {
+    return this.tables.get(collection)?.get(id)
+  }
+
+  mustGet(collection: string, id: number): TqObject {
+    const obj = this.get(collection, id)
+    if (obj === undefined) throw notFound()
+    return obj
+  }
+
+  findByIdentity(
+    collection: string,
+    identity: string,
+    typeId: number | null,
+  ): TqObject | undefined {
+    const t = this.table(collection)
+    const id = t.lookup(identity, typeId)
+    return id === undefined ? undefined : t.rows[id]
+  }
+
+  insert(
+    collection: string,
+    fields: Partial<TqObject> & { identity: string },
+    id?: number,
+  ): TqObject {
+    const t = this.table(collection)
+    const now = this.now()
+    const obj: TqObject = {
+      id: id ?? t.rows.length,
+      collection,
+      identity: fields.identity,
+      typeId: fields.typeId ?? null,
+      statusId: fields.statusId ?? null,
+      description: fields.description ?? null,
+      createdAt: fields.createdAt ?? now,
+      updatedAt: fields.updatedAt ?? now,
+      touchedAt: fields.touchedAt ?? fields.updatedAt ?? now,
+      publishedAt: fields.publishedAt ?? fields.createdAt ?? now,
+      happenedAt: fields.happenedAt ?? null,
+      lastDetectedAt: fields.lastDetectedAt ?? null,
+      generatedScore: fields.generatedScore ?? 0,
+      manualScore: fields.manualScore ?? null,
+      attributes: fields.attributes ?? null,
+      sources: fields.sources ?? null,
+      tags: fields.tags ?? null,
+      comments: fields.comments ?? null,
+    }
+    t.rows[obj.id] = obj
+    t.count++
+    t.index(obj)
+    this.changed()
+    return obj
+  }
+
+  /** Changes value/name/title and/or type, keeping the identity index right. */
+  reidentify(obj: TqObject, identity: string, typeId: number | null): void {
+    const t = this.table(obj.collection)
+    t.unindex(obj)
+    obj.identity = identity
+    obj.typeId = typeId
+    t.index(obj)
+  }
+
+  touch(obj: TqObject): void {
+    const now = this.now()
+    obj.updatedAt = now
+    obj.touchedAt = now
+    this.changed()
+  }
+
+  remove(obj: TqObject): void {
+    const t = this.table(obj.collection)
+    for (const pivotId of [...(t.adjacency.get(obj.id) ?? [])]) this.unlink(pivotId)
+    t.adjacency.delete(obj.id)
+    t.unindex(obj)
+    t.rows[obj.id] = undefined
+    t.count--
+    this.changed()
+  }
+
+  // --- relationships -------------------------------------------------------------------------
+
+  private pairKey(aColl: string, aId: number, bColl: string, bId: number): string {
+    const a = `${aColl}:${String(aId)}`
+    const b = `${bColl}:${String(bId)}`
+    return a < b ? `${a}|${b}` : `${b}|${a}`
+  }
+
+  /** Links two objects (idempotent: an existing link is returned with `created: false`). */
+  link(
+    a: TqObject,
+    b: TqObject,
+    pivotId?: number,
+    createdAt?: number,
+  ): { pivot: Pivot; created: boolean } {
+    const key = this.pairKey(a.collection, a.id, b.collection, b.id)
+    const existing = this.pairs.get(key)
+    if (existing !== undefined) {
+      const pivot = this.pivots.get(existing)
+      if (pivot !== undefined) return { pivot, created: false }
+    }
+    const id = pivotId ?? ++this.seq.pivot
+    if (id > this.seq.pivot) this.seq.pivot = id
+    const pivot: Pivot = {
+      id,
+      aColl: a.collection,
+      aId: a.id,
+      bColl: b.collection,
+      bId: b.id,
+      createdAt: createdAt ?? this.now(),
+    }
+    this.pivots.set(id, pivot)
+    this.pairs.set(key, id)
+    this.adjacent(a).push(id)
+    if (a !== b) this.adjacent(b).push(id)
+    this.changed()
+    return { pivot, created: true }
+  }
+
+  private adjacent(obj: TqObject): number[] {
+    const adjacency = this.table(obj.collection).adjacency
+    let list = adjacency.get(obj.id)
+    if (list === undefined) {
+      list = []
+      adjacency.set(obj.id, list)
+    }
+    return list
+  }
+
+  unlink(pivotId: number): boolean {
+    const pivot = this.pivots.get(pivotId)
+    if (pivot === undefined) return false
+    this.pivots.delete(pivotId)
+    this.pairs.delete(this.pairKey(pivot.aColl, pivot.aId, pivot.bColl, pivot.bId))
+    for (const [coll, id] of [
+      [pivot.aColl, pivot.aId],
+      [pivot.bColl, pivot.bId],
+    ] as const) {
+      const list = this.tables.get(coll)?.adjacency.get(id)
+      if (list === undefined) continue
+      const i = list.indexOf(pivotId)
+      if (i >= 0) list.splice(i, 1)
+    }
+    this.changed()
+    return true
+  }
+
+  /** Objects of `relColl` linked to `obj`, oldest link first. */
+  related(obj: TqObject, relColl: string): Related[] {
+    const out: Related[] = []
+    const list = this.tables.get(obj.collection)?.adjacency.get(obj.id)
+    if (list === undefined) return out
+    for (const pivotId of list) {
+      const pivot = this.pivots.get(pivotId)
+      if (pivot === undefined) continue
+      const isA = pivot.aColl === obj.collection && pivot.aId === obj.id
+      const [coll, id] = isA ? [pivot.bColl, pivot.bId] : [pivot.aColl, pivot.aId]
+      if (coll !== relColl) continue
+      const other = this.get(coll, id)
+      if (other !== undefined) out.push({ object: other, pivot })
+    }
+    return out
+  }
+
+  relationshipCount(obj: TqObject): number {
+    return this.tables.get(obj.collection)?.adjacency.get(obj.id)?.length ?? 0
+  }
+
+  // --- sources and TLP -----------------------------------------------------------------------
+
+  sourceByNameOrCreate(
+    name: string,
+    sourceType = 'other',
+    referenceId: number | null = null,
+  ): SourceRec {
+    const key = lower(name)
+    let source = this.sourceByName.get(key)
+    if (source === undefined) {
+      source = {
+        id: ++this.seq.source,
+        name,
+        sourceType,
+        referenceId,
+        defaultTlpId: null,
+        createdAt: this.now(),
+      }
+      this.addSource(source)
+      this.changed()
+    }
+    return source
+  }
+
+  addSource(source: SourceRec): void {
+    this.sources.push(source)
+    this.sourceByName.set(lower(source.name), source)
+    this.sourceByIdMap.set(source.id, source)
+    if (source.id > this.seq.source) this.seq.source = source.id
+  }
+
+  findSource(name: string): SourceRec | undefined {
+    return this.sourceByName.get(lower(name))
+  }
+
+  sourceById(id: number): SourceRec | undefined {
+    return this.sourceByIdMap.get(id)
+  }
+
+  /** Attaches a source to an object; a repeated source updates the provided TLP only. */
+  attachSource(
+    obj: TqObject,
+    source: SourceRec,
+    tlpId: number | null,
+    publishedAt: number | null,
+  ): SourceLink {
+    obj.sources ??= []
+    const existing = obj.sources.find((l) => l.sourceId === source.id)
+    if (existing !== undefined) {
+      if (tlpId !== null) existing.tlpId = tlpId
+      return existing
+    }
+    const link: SourceLink = {
+      pivotId: ++this.seq.sourceLink,
+      sourceId: source.id,
+      tlpId,
+      manualTlpId: null,
+      publishedAt,
+      createdAt: this.now(),
+    }
+    obj.sources.push(link)
+    return link
+  }
+
+  /** Precedence (threatq-api.md §5): manually set > source-provided > source default > none. */
+  effectiveTlpId(link: SourceLink): number | null {
+    return link.manualTlpId ?? link.tlpId ?? this.sourceById(link.sourceId)?.defaultTlpId ?? null
+  }
+
+  /** The most restrictive TLP over an object's sources. */
+  objectTlpId(obj: TqObject): number | null {
+    let best: number | null = null
+    let bestRank = Infinity
+    for (const link of obj.sources ?? []) {
+      const id = this.effectiveTlpId(link)
+      const rank = id === null ? undefined : tlpFromId(id)?.rank
+      if (id !== null && rank !== undefined && rank < bestRank) {
+        best = id
+        bestRank = rank
+      }
+    }
+    return best
+  }
+
+  // --- attributes, tags, comments ------------------------------------------------------------
+
+  attributeDef(name: string): NamedRec {
+    const key = lower(name)
+    let def = this.attributeByName.get(key)
+    if (def === undefined) {
+      def = { id: ++this.seq.attribute, name }
+      this.addAttributeDef(def)
+    }
+    return def
+  }
+
+  addAttributeDef(def: NamedRec): void {
+    this.attributeDefs.push(def)
+    this.attributeByName.set(lower(def.name), def)
+    if (def.id > this.seq.attribute) this.seq.attribute = def.id
+  }
+
+  attributeName(attributeId: number): string {
+    return this.attributeDefs[attributeId - 1]?.id === attributeId
+      ? (this.attributeDefs[attributeId - 1]?.name ?? '')
+      : (this.attributeDefs.find((d) => d.id === attributeId)?.name ?? '')
+  }
+
+  /** Adds an attribute value unless the object already has the same name and value. */
+  addAttribute(
+    obj: TqObject,
+    name: string,
+    value: string,
+    sourceId: number | null,
+    tlpId: number | null,
+  ): { attribute: AttributeValue; created: boolean } {
+    const def = this.attributeDef(name)
+    obj.attributes ??= []
+    const existing = obj.attributes.find((a) => a.attributeId === def.id && a.value === value)
+    if (existing !== undefined) {
+      if (tlpId !== null) existing.tlpId = tlpId
+      return { attribute: existing, created: false }
+    }
+    const now = this.now()
+    const attribute: AttributeValue = {
+      id: ++this.seq.attributeValue,
+      attributeId: def.id,
+      value,
+      sourceId,
+      tlpId,
+      createdAt: now,
+      updatedAt: now,
+    }
+    obj.attributes.push(attribute)
+    return { attribute, created: true }
+  }
+
+  tag(name: string): NamedRec {
+    const key = lower(name)
+    let tag = this.tagByName.get(key)
+    if (tag === undefined) {
+      tag = { id: ++this.seq.tag, name }
+      this.addTag(tag)
+    }
+    return tag
+  }
+
+  addTag(tag: NamedRec): void {
+    this.tags.push(tag)
+    this.tagByName.set(lower(tag.name), tag)
+    if (tag.id > this.seq.tag) this.seq.tag = tag.id
+  }
+
+  tagById(id: number): NamedRec | undefined {
+    return this.tags[id - 1]?.id === id ? this.tags[id - 1] : this.tags.find((t) => t.id === id)
+  }
+
+  tagObject(obj: TqObject, tag: NamedRec): void {
+    obj.tags ??= []
+    if (!obj.tags.includes(tag.id)) obj.tags.push(tag.id)
+  }
+
+  addComment(obj: TqObject, value: string, sourceId: number | null): CommentRec {
+    const now = this.now()
+    const comment: CommentRec = {
+      id: ++this.seq.comment,
+      value,
+      sourceId,
+      createdAt: now,
+      updatedAt: now,
+    }
+    obj.comments ??= []
+    obj.comments.push(comment)
+    return comment
+  }
+
+  // --- vocabularies --------------------------------------------------------------------------
+
+  types(collection: string): TypeRec[] {
+    if (collection === 'indicators') return this.indicatorTypes
+    if (collection === 'events') return this.eventTypes
+    return []
+  }
+
+  typeById(collection: string, id: number | null): TypeRec | undefined {
+    return id === null ? undefined : this.types(collection).find((t) => t.id === id)
+  }
+
+  typeByName(collection: string, name: string): TypeRec | undefined {
+    const key = lower(name)
+    return this.types(collection).find((t) => lower(t.name) === key)
+  }
+
+  statuses(collection: string): StatusRec[] {
+    return collection === 'indicators' ? this.indicatorStatuses : []
+  }
+
+  statusById(collection: string, id: number | null): StatusRec | undefined {
+    return id === null ? undefined : this.statuses(collection).find((s) => s.id === id)
+  }
+
+  statusByName(collection: string, name: string): StatusRec | undefined {
+    const key = lower(name)
+    return this.statuses(collection).find((s) => lower(s.name) === key)
+  }
+
+  addEventType(name: string, userEditable = true, at = this.now()): TypeRec {
+    const type: TypeRec = {
+      id: ++this.seq.eventType,
+      name,
+      class: null,
+      userEditable,
+      createdAt: at,
+    }
+    this.eventTypes.push(type)
+    this.changed()
+    return type
+  }
+
+  // --- saved searches and connectors ---------------------------------------------------------
+
+  searchByHash(hash: string): SavedSearch | undefined {
+    return this.searches.find((s) => s.hash === hash)
+  }
+
+  connectorById(id: number): ConnectorRec | undefined {
+    return this.connectors.find((c) => c.id === id)
+  }
+
+  connectorByName(name: string): ConnectorRec | undefined {
+    return this.connectors.find((c) => c.name === name)
+  }
+
+  /** Counts per kind for `/_sim/state`. */
+  counts(): Record<string, number> {
+    const counts: Record<string, number> = {}
+    for (const [name, t] of this.tables) counts[name] = t.count
+    let attributes = 0
+    let sourceLinks = 0
+    let comments = 0
+    for (const t of this.tables.values()) {
+      for (const obj of t.all()) {
+        attributes += obj.attributes?.length ?? 0
+        sourceLinks += obj.sources?.length ?? 0
+        comments += obj.comments?.length ?? 0
+      }
+    }
+    return {
+      ...counts,
+      relationships: this.pivots.size,
+      attributes,
+      sourceLinks,
+      comments,
+      sources: this.sources.length,
+      tags: this.tags.length,
+      savedSearches: this.searches.length,
+      connectors: this.connectors.length,
+      eventTypes: this.eventTypes.length,
+    }
+  }
+}

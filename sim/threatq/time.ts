@@ -1,0 +1,63 @@
+/**
+ * ThreatQ dates are `YYYY-MM-DD HH:MM:SS` strings in UTC. The store keeps epoch seconds; these
+ * convert at the edges without ever consulting the host's time zone.
+ */
+
+const pad = (n: number): string => (n < 10 ? `0${String(n)}` : String(n))
+
+export function formatTq(epochSeconds: number): string {
+  const d = new Date(epochSeconds * 1000)
+  return (
+    `${String(d.getUTCFullYear())}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
+  )
+}
+
+export function formatTqOrNull(epochSeconds: number | null): string | null {
+  return epochSeconds === null ? null : formatTq(epochSeconds)
+}
+
+const TQ_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/
+const RELATIVE = /^now\s*(?:([+-])\s*(\d+)\s*(second|minute|hour|day|week|month|year)s?)?$/i
+const UNIT_SECONDS: Record<string, number> = {
+  second: 1,
+  minute: 60,
+  hour: 3600,
+  day: 86400,
+  week: 7 * 86400,
+  month: 30 * 86400,
+  year: 365 * 86400,
+}
+
+/**
+ * Parses a ThreatQ date (UTC unless an offset is given), ISO-8601, or a relative `NOW`,
+ * `NOW-7 days` (the Laravel-style relative dates query filters accept). Undefined when unparsable.
+ */
+export function parseTq(text: string, nowSeconds: number): number | undefined {
+  const trimmed = text.trim()
+  const rel = RELATIVE.exec(trimmed)
+  if (rel !== null) {
+    const [, sign, amount, unit] = rel
+    if (sign === undefined || amount === undefined || unit === undefined) return nowSeconds
+    const delta = Number(amount) * (UNIT_SECONDS[unit.toLowerCase()] ?? 0)
+    return sign === '-' ? nowSeconds - delta : nowSeconds + delta
+  }
+  const m = TQ_DATE.exec(trimmed)
+  if (m === null) return undefined
+  const [, y, mo, d, h, mi, s, zone] = m
+  let ms = Date.UTC(
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    Number(h ?? 0),
+    Number(mi ?? 0),
+    Number(s ?? 0),
+  )
+  if (zone !== undefined && zone !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1
+    const digits = zone.slice(1).replace(':', '')
+    ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000
+  }
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)
+}
