@@ -1,0 +1,95 @@
+/**
+ * End-to-end helpers: the simulators and the connector as real processes over real sockets.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+const dist = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url))
+
+export const BIN = {
+  connector: dist('src/cli/bin.js'),
+  aed: dist('sim/aed/bin.js'),
+  threatq: dist('sim/threatq/bin.js'),
+}
+
+export interface Sim {
+  url: string
+  child: ChildProcess
+  admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T>
+  stop(): Promise<void>
+}
+
+export async function startSim(bin: string, args: readonly string[]): Promise<Sim> {
+  const child = spawn(process.execPath, [bin, '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+    lines.once('line', (line) => {
+      try {
+        resolve((JSON.parse(line) as { url: string }).url)
+      } catch (error) {
+        reject(error as Error)
+      }
+    })
+    child.once('exit', (code) => {
+      reject(new Error(`simulator ${bin} exited with ${String(code)} before it was ready`))
+    })
+  })
+  return {
+    url,
+    child,
+    async admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      const text = await response.text()
+      if (!response.ok) throw new Error(`${method} ${path}: ${String(response.status)} ${text}`)
+      return (text === '' ? undefined : JSON.parse(text)) as T
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) {
+          resolve()
+          return
+        }
+        child.once('exit', () => {
+          resolve()
+        })
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN.connector, ...args], {
+      env: { PATH: process.env.PATH ?? '', TZ: process.env.TZ ?? 'UTC', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+export const tempDir = (prefix: string): Promise<string> => mkdtemp(join(tmpdir(), prefix))

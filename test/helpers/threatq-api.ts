@@ -1,0 +1,24 @@
+/** Reads and edits the ThreatQ simulator through its real API, as a person or another tool would. */
+import type { Sim } from './processes.js'
+import { CREDS } from './world.js'
+
+export async function threatqApi(
+  sim: Sim,
+): Promise<<T>(method: string, path: string, body?: unknown) => Promise<T>> {
+  const auth = await fetch(`${sim.url}/api/token?grant_type=password&client_id=${CREDS.clientId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: CREDS.user, password: CREDS.password }),
+  })
+  const { access_token } = (await auth.json()) as { access_token: string }
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${sim.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const text = await response.text()
+    if (!response.ok) throw new Error(`${method} ${path}: ${String(response.status)} ${text}`)
+    return (text === '' ? undefined : JSON.parse(text)) as T
+  }
+}

@@ -1,0 +1,99 @@
+/** A ThreatQ simulator, an AED simulator and a configured connector instance, for e2e tests. */
+import { BIN, runCli, startSim, tempDir, type CliResult, type Sim } from './processes.js'
+
+export const CREDS = {
+  user: 'analyst@example.com',
+  password: 'tq-Pa55word!',
+  clientId: 'client-id-123',
+  aedToken: 'aedToken4wtwfuxgaRyA0rGcpbTGLzKy4_j7',
+  taxiiUser: 'stix-client',
+  taxiiPassword: 'taxii-S3cret!',
+}
+
+export interface World {
+  threatq: Sim
+  aed: Sim
+  configDir: string
+  env: Record<string, string>
+  /** Runs the connector with this world's config dir (and name, if given). */
+  run(args?: readonly string[], env?: Record<string, string>): Promise<CliResult>
+  /** First run, then the connector switched on in the "UI" with these options. */
+  configure(options?: Record<string, string>, name?: string): Promise<void>
+  stop(): Promise<void>
+}
+
+export function recordName(name?: string): string {
+  return name === undefined ? 'Netscout AED Connector' : `Netscout AED Connector (${name})`
+}
+
+export async function startWorld(opts: { seed?: number; aedArgs?: string[] } = {}): Promise<World> {
+  const threatq = await startSim(BIN.threatq, [
+    '--user',
+    CREDS.user,
+    '--password',
+    CREDS.password,
+    '--client-id',
+    CREDS.clientId,
+    ...(opts.seed === undefined ? [] : ['--seed-indicators', String(opts.seed)]),
+  ])
+  const aed = await startSim(BIN.aed, [
+    '--token',
+    CREDS.aedToken,
+    '--taxii-user',
+    CREDS.taxiiUser,
+    '--taxii-password',
+    CREDS.taxiiPassword,
+    ...(opts.aedArgs ?? []),
+  ])
+  const configDir = await tempDir('tq-aed-e2e-')
+  const env = {
+    THREATQ_HOST: threatq.url,
+    THREATQ_CLIENT_ID: CREDS.clientId,
+    THREATQ_USERNAME: CREDS.user,
+    THREATQ_PASSWORD: CREDS.password,
+    THREATQ_STATUS: 'Review',
+  }
+  const world: World = {
+    threatq,
+    aed,
+    configDir,
+    env,
+    run: (args = [], extra = {}) => runCli(['-c', configDir, ...args], extra),
+    async configure(options = {}, name) {
+      const nameArgs = name === undefined ? [] : ['-n', name]
+      const first = await runCli(['-c', configDir, '--non-interactive', ...nameArgs], env)
+      if (first.code !== 4)
+        throw new Error(`first run exited ${String(first.code)}: ${first.stderr}`)
+      await threatq.admin('POST', '/_sim/connector', {
+        name: recordName(name),
+        active: true,
+        options: {
+          hostname: aed.url,
+          api_token: CREDS.aedToken,
+          stix_client_username: CREDS.taxiiUser,
+          stix_client_password: CREDS.taxiiPassword,
+          data_collection: 'AED Export',
+          aed_collection: 'ThreatQ',
+          relationship_depth: '1',
+          default_indicator_labels: 'malicious-activity',
+          default_threat_actor_labels: 'criminal',
+          default_malware_labels: 'trojan',
+          default_tool_labels: 'exploitation',
+          default_report_labels: 'threat-report',
+          ...options,
+        },
+      })
+    },
+    async stop() {
+      await Promise.all([threatq.stop(), aed.stop()])
+    },
+  }
+  return world
+}
+
+interface SimState {
+  objects: Record<string, number>
+  requests: Record<string, number>
+}
+
+export const simState = (sim: Sim): Promise<SimState> => sim.admin<SimState>('GET', '/_sim/state')
