@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { schemaPathFor, schemaSkip, stixSchemas } from '../helpers/stix-schemas.js'
+import { tempDir } from '../helpers/processes.js'
+import { threatqApi } from '../helpers/threatq-api.js'
+import { simState, startWorld, type World } from '../helpers/world.js'
+import type { StixObject, StixVersion } from '../../src/stix/types.js'
+import { TaxiiClient } from '../../src/taxii/client.js'
+import { CREDS } from '../helpers/world.js'
+
+async function aedObjects(world: World, version: StixVersion): Promise<StixObject[]> {
+  const taxii = new TaxiiClient({
+    version,
+    url: world.aed.url,
+    username: CREDS.taxiiUser,
+    password: CREDS.taxiiPassword,
+  })
+  try {
+    const discovery = await taxii.discover()
+    const root = discovery.default ?? discovery.api_roots?.[0] ?? ''
+    const collection = await taxii.collection(root, 'ThreatQ')
+    const all: StixObject[] = []
+    for await (const o of taxii.objects(collection, { version: 'all' })) all.push(o)
+    return all
+  } finally {
+    await taxii.close()
+  }
+}
+
+const sentLine = (stdout: string): string =>
+  /export[^\n]*\n[^\n]*\n\s*sent:\s*([^\n]*)/.exec(stdout)?.[1] ?? ''
+
+describe('export: ThreatQ data collection → STIX 2.0 over TAXII → AED', () => {
+  let world: World
+  before(async () => {
+    world = await startWorld({ seed: 300 })
+    await world.configure()
+  })
+  after(async () => {
+    await world.stop()
+  })
+
+  it('pushes the enforceable indicators with related objects; AED enforces them', async () => {
+    const result = await world.run(['-e'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, /skipped:.*not enforceable by AED \d+/)
+    const state = await simState(world.aed)
+    assert.ok((state.objects.stixEnforcementEntries ?? 0) > 200, JSON.stringify(state.objects))
+    const objects = await aedObjects(world, '2.0')
+    const types = new Set(objects.map((o) => o.type))
+    for (const t of ['identity', 'indicator', 'relationship', 'marking-definition'])
+      assert.ok(types.has(t), t)
+    assert.ok(
+      objects.some((o) => ['threat-actor', 'malware', 'tool', 'attack-pattern'].includes(o.type)),
+    )
+  })
+
+  it('sends STIX that the OASIS 2.0 schemas accept', { skip: schemaSkip }, async () => {
+    const schemas = stixSchemas('2.0')
+    for (const o of await aedObjects(world, '2.0'))
+      assert.deepEqual(schemas.errors(schemaPathFor(o.type), o), [], o.id)
+  })
+
+  it('sends nothing new on a second run', async () => {
+    const before = await simState(world.aed)
+    const result = await world.run(['-e'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(sentLine(result.stdout), 'none')
+    const afterRun = await simState(world.aed)
+    assert.equal(afterRun.objects.taxiiObjects, before.objects.taxiiObjects)
+  })
+
+  it('re-sends a changed indicator as a newer version of the same object', async () => {
+    const api = await threatqApi(world.threatq)
+    const page = await api<{ data: { id: number; value: string }[] }>(
+      'GET',
+      '/api/indicators?type_name=FQDN&limit=1&value=%25.%25',
+    )
+    const target = page.data[0]
+    assert.ok(target)
+    const before = (await aedObjects(world, '2.0')).filter(
+      (o) => o.type === 'indicator' && o.name === target.value,
+    )
+    assert.equal(before.length, 1)
+    await new Promise((r) => setTimeout(r, 1100)) // ThreatQ times have one-second precision
+    await api('PUT', `/api/indicators/${String(target.id)}`, {
+      description: 'updated by the analyst',
+    })
+    const result = await world.run(['-e'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(sentLine(result.stdout), /indicator 1\b/)
+    const versions = (await aedObjects(world, '2.0')).filter((o) => o.id === before[0]?.id)
+    assert.equal(versions.length, 2, 'two versions of one id, not two objects')
+    const modified = versions.map((v) => String(v.modified)).sort()
+    assert.ok((modified[1] ?? '') > (modified[0] ?? ''))
+  })
+
+  it('--dry-run --output writes schema-valid bundles and sends nothing', async () => {
+    const dir = await tempDir('tq-aed-dry-')
+    const file = join(dir, 'out.json')
+    const before = await simState(world.aed)
+    const result = await world.run(['-e', '--full', '--dry-run', '--output', file])
+    assert.equal(result.code, 0, result.stderr)
+    const output = JSON.parse(await readFile(file, 'utf8')) as {
+      export: { bundles: { objects?: StixObject[] }[] }
+    }
+    assert.ok(output.export.bundles.length >= 1)
+    if (schemaSkip === false)
+      for (const b of output.export.bundles)
+        assert.deepEqual(stixSchemas('2.0').errors('common/bundle.json', b), [])
+    const objects = output.export.bundles.flatMap((b) => b.objects ?? [])
+    assert.ok(objects.filter((o) => o.type === 'indicator').length > 200)
+    assert.equal((await simState(world.aed)).objects.taxiiObjects, before.objects.taxiiObjects)
+  })
+})
+
+describe('export: relationship depth and STIX 2.1 with TLP 2.0 markings', () => {
+  let world: World
+  before(async () => {
+    world = await startWorld({ seed: 200, aedArgs: ['--taxii', 'both'] })
+  })
+  after(async () => {
+    await world.stop()
+  })
+
+  async function dryRun(name: string, options: Record<string, string>): Promise<StixObject[]> {
+    await world.configure(options, name)
+    const file = join(await tempDir('tq-aed-depth-'), 'out.json')
+    const result = await world.run(['-n', name, '-e', '--dry-run', '--output', file])
+    assert.equal(result.code, 0, result.stderr)
+    const output = JSON.parse(await readFile(file, 'utf8')) as {
+      export: { bundles: { objects?: StixObject[] }[] }
+    }
+    return output.export.bundles.flatMap((b) => b.objects ?? [])
+  }
+
+  it('depth 0 sends indicators only; deeper depths add related objects and relationships', async () => {
+    const count = (objects: StixObject[], type: string): number =>
+      objects.filter((o) => o.type === type).length
+    const d0 = await dryRun('depth0', { relationship_depth: '0' })
+    const d1 = await dryRun('depth1', { relationship_depth: '1' })
+    const d3 = await dryRun('depth3', { relationship_depth: '3' })
+    assert.equal(count(d0, 'relationship') + count(d0, 'malware') + count(d0, 'threat-actor'), 0)
+    assert.ok(count(d1, 'relationship') > 0)
+    assert.ok(count(d3, 'relationship') >= count(d1, 'relationship'))
+    assert.equal(count(d0, 'indicator'), count(d1, 'indicator'))
+  })
+
+  it('exports STIX 2.1 over TAXII 2.1 with TLP 2.0 markings, valid against the 2.1 schemas', async () => {
+    const objects = await dryRun('v21', { stix_version: '2.1', relationship_depth: '2' })
+    for (const o of objects) assert.equal(o.spec_version, '2.1', o.id)
+    const markings = objects.filter((o) => o.type === 'marking-definition')
+    assert.ok(markings.length > 0)
+    for (const m of markings) assert.ok(m.extensions !== undefined, 'TLP 2.0 extension markings')
+    if (schemaSkip === false)
+      for (const o of objects)
+        assert.deepEqual(stixSchemas('2.1').errors(schemaPathFor(o.type), o), [], o.id)
+    const result = await world.run(['-n', 'v21', '-e'])
+    assert.equal(result.code, 0, result.stderr)
+  })
+})
