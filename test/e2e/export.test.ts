@@ -5,29 +5,8 @@ import { after, before, describe, it } from 'node:test'
 import { schemaPathFor, schemaSkip, stixSchemas } from '../helpers/stix-schemas.js'
 import { tempDir } from '../helpers/processes.js'
 import { threatqApi } from '../helpers/threatq-api.js'
-import { simState, startWorld, type World } from '../helpers/world.js'
-import type { StixObject, StixVersion } from '../../src/stix/types.js'
-import { TaxiiClient } from '../../src/taxii/client.js'
-import { CREDS } from '../helpers/world.js'
-
-async function aedObjects(world: World, version: StixVersion): Promise<StixObject[]> {
-  const taxii = new TaxiiClient({
-    version,
-    url: world.aed.url,
-    username: CREDS.taxiiUser,
-    password: CREDS.taxiiPassword,
-  })
-  try {
-    const discovery = await taxii.discover()
-    const root = discovery.default ?? discovery.api_roots?.[0] ?? ''
-    const collection = await taxii.collection(root, 'ThreatQ')
-    const all: StixObject[] = []
-    for await (const o of taxii.objects(collection, { version: 'all' })) all.push(o)
-    return all
-  } finally {
-    await taxii.close()
-  }
-}
+import { aedObjects, simState, startWorld, type World } from '../helpers/world.js'
+import type { StixObject } from '../../src/stix/types.js'
 
 const sentLine = (stdout: string): string =>
   /export[^\n]*\n[^\n]*\n\s*sent:\s*([^\n]*)/.exec(stdout)?.[1] ?? ''

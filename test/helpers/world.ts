@@ -1,4 +1,6 @@
 /** A ThreatQ simulator, an AED simulator and a configured connector instance, for e2e tests. */
+import type { StixObject, StixVersion } from '../../src/stix/types.js'
+import { TaxiiClient } from '../../src/taxii/client.js'
 import { BIN, runCli, startSim, tempDir, type CliResult, type Sim } from './processes.js'
 
 export const CREDS = {
@@ -97,3 +99,34 @@ interface SimState {
 }
 
 export const simState = (sim: Sim): Promise<SimState> => sim.admin<SimState>('GET', '/_sim/state')
+
+/** Every object version in the AED simulator's "ThreatQ" collection, read over TAXII. */
+export async function aedObjects(world: World, version: StixVersion): Promise<StixObject[]> {
+  const taxii = new TaxiiClient({
+    version,
+    url: world.aed.url,
+    username: CREDS.taxiiUser,
+    password: CREDS.taxiiPassword,
+  })
+  try {
+    const discovery = await taxii.discover()
+    const collection = await taxii.collection(
+      discovery.default ?? discovery.api_roots?.[0] ?? '',
+      'ThreatQ',
+    )
+    const all: StixObject[] = []
+    for await (const o of taxii.objects(collection, { version: 'all' })) all.push(o)
+    return all
+  } finally {
+    await taxii.close()
+  }
+}
+
+/** A domain AED enforces after an export: traffic to it is blocked. */
+export async function enforcedDomain(world: World): Promise<string> {
+  for (const o of await aedObjects(world, '2.0')) {
+    const m = /^\[domain-name:value = '([^'\\]+)'\]$/.exec(String(o.pattern))
+    if (m?.[1] !== undefined) return m[1]
+  }
+  throw new Error('no domain indicator in AED')
+}
