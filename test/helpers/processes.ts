@@ -33,7 +33,7 @@ export async function startSim(bin: string, args: readonly string[]): Promise<Si
       try {
         resolve((JSON.parse(line) as { url: string }).url)
       } catch (error) {
-        reject(error)
+        reject(error instanceof Error ? error : new Error(String(error)))
       }
     })
     child.once('exit', (code) => {
