@@ -140,3 +140,47 @@ describe('export: relationship depth and STIX 2.1 with TLP 2.0 markings', () => 
     assert.equal(result.code, 0, result.stderr)
   })
 })
+
+describe('export: what AED refuses, and TLP in STIX 2.0', () => {
+  let world: World
+  before(async () => {
+    world = await startWorld({ seed: 150 })
+    await world.configure({ relationship_depth: '2' })
+  })
+  after(async () => {
+    await world.stop()
+  })
+
+  it('maps CLEAR to TLP:WHITE and AMBER+STRICT to TLP:AMBER plus a statement', async () => {
+    const file = join(await tempDir('tq-aed-tlp-'), 'out.json')
+    const result = await world.run(['-e', '--dry-run', '--output', file])
+    assert.equal(result.code, 0, result.stderr)
+    const output = JSON.parse(await readFile(file, 'utf8')) as {
+      export: { bundles: { objects?: StixObject[] }[] }
+    }
+    const markings = output.export.bundles
+      .flatMap((b) => b.objects ?? [])
+      .filter((o) => o.type === 'marking-definition')
+    const definitions = markings.map((m) => JSON.stringify(m.definition))
+    assert.ok(definitions.includes('{"tlp":"white"}'), 'CLEAR/WHITE sources')
+    assert.ok(
+      definitions.includes('{"statement":"TLP:AMBER+STRICT"}'),
+      'AMBER+STRICT keeps its restriction',
+    )
+    for (const m of markings) assert.equal(m.name, undefined, 'no name on 2.0 TLP markings')
+  })
+
+  it('counts objects AED rejects, logs them, and exits 3', async () => {
+    await world.aed.admin('POST', '/_sim/taxii', {
+      reject: [{ type: 'tool', message: 'tools are not accepted here' }],
+    })
+    const logs = await tempDir('tq-aed-rej-')
+    const result = await world.run(['-e', '-ll', logs])
+    assert.equal(result.code, 3, result.stderr)
+    assert.match(result.stdout, /rejected:\s+[1-9]/)
+    assert.match(
+      await readFile(join(logs, 'netscout-aed.log'), 'utf8'),
+      /tools are not accepted here/,
+    )
+  })
+})

@@ -57,6 +57,18 @@ describe('import: AED alerts → ThreatQ events with related indicators', () => 
     assert.ok(related.data.length >= 1, 'the remote host and IOC are related indicators')
   })
 
+  it('creates the Alert event type and records the import on the connector record', async () => {
+    const api = await threatqApi(world.threatq)
+    const types = await api<{ data: { name: string }[] }>('GET', '/api/event/types?limit=100')
+    assert.ok(types.data.some((t) => t.name === 'Alert'))
+    const records = await api<{
+      data: { name: string; last_import_at: string | null; last_import_count: number | null }[]
+    }>('GET', '/api/connectors')
+    const record = records.data.find((r) => r.name === 'Netscout AED Connector')
+    assert.ok(record?.last_import_at !== null && record?.last_import_at !== undefined)
+    assert.equal(record.last_import_count, (await events()).length)
+  })
+
   it('re-importing the same window updates the same events instead of duplicating them', async () => {
     const before = (await events()).length
     const result = await world.run(['-i', '--since', '1 day ago'])
