@@ -352,6 +352,12 @@ describe('aed-sim TAXII 2.0: getting objects', () => {
     assert.equal(page.status, 206)
     assert.equal(page.headers.get('content-range'), 'items 0-1/5')
     assert.equal(page.headers.get('content-type'), S20)
+    assert.equal(page.headers.get('accept-ranges'), 'items')
+    assert.match(page.headers.get('x-taxii-date-added-first') ?? '', /^\d{4}-\d\d-\d\dT.*Z$/)
+    assert.equal(
+      page.headers.get('x-taxii-date-added-last'),
+      page.headers.get('x-taxii-date-added-first'),
+    )
     assert.equal(arr(obj(page.body).objects).length, 2)
     const tail = await taxii(sim, 'GET', OBJECTS20, {
       accept: S20,
