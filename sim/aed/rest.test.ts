@@ -484,6 +484,29 @@ describe('aed-sim REST: protection groups', () => {
     )
   })
 
+  it('gets and deletes one group by id; per-group list routes need the group', async () => {
+    const sim = newSim()
+    const pgid = await createPg(sim, { name: 'gone' })
+    assert.equal(
+      obj((await call(sim, 'GET', `${V3}/protection-groups/${String(pgid)}/`)).body).name,
+      'gone',
+    )
+    assert.equal(
+      (await call(sim, 'DELETE', `${V3}/protection-groups/${String(pgid)}/`)).status,
+      204,
+    )
+    assert.equal((await call(sim, 'GET', `${V3}/protection-groups/${String(pgid)}/`)).status, 404)
+    const scoped = await call(
+      sim,
+      'POST',
+      `${V3}/protection-groups/${String(pgid)}/denied-hosts/`,
+      {
+        body: { hostAddress: '1.1.1.1' },
+      },
+    )
+    assert.equal(scoped.status, 404)
+  })
+
   it('requires a pgid, an existing group, and a duration when profiling', async () => {
     const sim = newSim()
     assert.equal(

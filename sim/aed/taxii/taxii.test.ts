@@ -572,6 +572,19 @@ describe('aed-sim TAXII 2.1', () => {
     assert.equal(arr(manifest.objects)[0]?.version, '2026-01-01T00:00:00.000Z')
   })
 
+  it('filters on match[spec_version]', async () => {
+    const sim = newSim({ taxii: '2.1' })
+    const v21 = indicator("[ipv4-addr:value = '10.0.0.1']", { spec_version: '2.1' })
+    await push21(sim, [v21, indicator("[ipv4-addr:value = '10.0.0.2']")])
+    const only21 = obj(
+      (await taxii(sim, 'GET', `${OBJECTS21}?match[spec_version]=2.1`, { accept: T21 })).body,
+    )
+    assert.deepEqual(
+      arr(only21.objects).map((o) => o.id),
+      [v21.id],
+    )
+  })
+
   it('lists the versions of an object and deletes it', async () => {
     const sim = newSim({ taxii: '2.1' })
     const v1 = indicator("[ipv4-addr:value = '10.0.0.1']", { spec_version: '2.1' })
