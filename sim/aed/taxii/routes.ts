@@ -37,27 +37,45 @@ const STIX21_MEDIA_TYPE = 'application/stix+json;version=2.1'
 
 export function renderStatus(s: StatusRecord): StatusResource {
   const pending = s.pendingPolls > 0
-  const all = [...s.successes, ...s.failures]
   const v20 = s.taxiiVersion === '2.0'
-  const ids = (list: typeof all): (string | { id: string; version: string })[] =>
-    list.map((d) => (v20 ? d.id : { id: d.id, version: d.version }))
+  const successes = s.successIds.map((id, i) =>
+    v20 ? id : { id, version: s.successVersions[i] ?? '' },
+  )
+  const failures = s.failures.map((d) =>
+    v20
+      ? { id: d.id, message: d.message ?? '' }
+      : { id: d.id, version: d.version, message: d.message ?? '' },
+  )
+  const total = successes.length + failures.length
+  if (pending) {
+    const pendings = [
+      ...successes,
+      ...s.failures.map((d) => (v20 ? d.id : { id: d.id, version: d.version })),
+    ]
+    return {
+      id: s.id,
+      status: 'pending',
+      request_timestamp: s.requestTimestamp,
+      total_count: total,
+      success_count: 0,
+      failure_count: 0,
+      pending_count: total,
+      successes: [],
+      failures: [],
+      pendings,
+    }
+  }
   return {
     id: s.id,
-    status: pending ? 'pending' : 'complete',
+    status: 'complete',
     request_timestamp: s.requestTimestamp,
-    total_count: all.length,
-    success_count: pending ? 0 : s.successes.length,
-    failure_count: pending ? 0 : s.failures.length,
-    pending_count: pending ? all.length : 0,
-    successes: pending ? [] : ids(s.successes),
-    failures: pending
-      ? []
-      : s.failures.map((d) =>
-          v20
-            ? { id: d.id, message: d.message ?? '' }
-            : { id: d.id, version: d.version, message: d.message ?? '' },
-        ),
-    pendings: pending ? ids(all) : [],
+    total_count: total,
+    success_count: successes.length,
+    failure_count: failures.length,
+    pending_count: 0,
+    successes,
+    failures,
+    pendings: [],
   }
 }
 

@@ -4,7 +4,7 @@ import { v4 as uuidv4 } from 'uuid'
 import { MEDIA_TYPES } from '../../../src/taxii/types.js'
 import { DEFAULTS, type AedSim } from '../app.js'
 import { arr, call, indexBy, newSim, obj, type Reply } from '../test-support.js'
-import { collectionIdFor } from './store.js'
+import { collectionIdFor, MAX_STATUSES } from './store.js'
 
 const T20 = MEDIA_TYPES['2.0'].taxii
 const S20 = MEDIA_TYPES['2.0'].stix
@@ -306,6 +306,19 @@ describe('aed-sim TAXII 2.0: adding objects', () => {
     assert.equal(
       sim.state.taxii.enforcementIndex().matchAddress('203.0.113.1', '2026-03-01T00:00:00Z'),
       undefined,
+    )
+  })
+
+  it('keeps the latest statuses only, answering 404 for older ones', async () => {
+    const sim = newSim()
+    const first = String(obj((await push20(sim, ips(1))).body).id)
+    const collection = sim.state.taxii.collections.get(COLLECTION)
+    assert.ok(collection)
+    for (let i = 0; i < MAX_STATUSES; i++) sim.state.taxii.addObjects(collection, [], '2.0')
+    assert.equal(sim.state.taxii.statuses.size, MAX_STATUSES)
+    assert.equal(
+      (await taxii(sim, 'GET', `${ROOT20}status/${first}/`, { accept: T20 })).status,
+      404,
     )
   })
 
