@@ -16,7 +16,11 @@ describe('aed-sim command line', () => {
     )
     const options = optionsFrom(args)
     assert.equal(options.seed, undefined)
-    assert.deepEqual(options.taxiiBehaviour, { pendingPolls: 0, unsupportedPatterns: 'accept' })
+    assert.deepEqual(options.taxiiBehaviour, {
+      pendingPolls: 0,
+      unsupportedPatterns: 'accept',
+      duplicates: 'fail',
+    })
   })
 
   it('maps the flags onto createAedSim options', () => {
@@ -44,6 +48,8 @@ describe('aed-sim command line', () => {
         '1000',
         '--unsupported-patterns',
         'reject',
+        '--duplicates',
+        'succeed',
         '--v3-accepts-v2-names',
       ]),
     )
@@ -62,6 +68,7 @@ describe('aed-sim command line', () => {
     assert.deepEqual(options.taxiiBehaviour, {
       pendingPolls: 2,
       unsupportedPatterns: 'reject',
+      duplicates: 'succeed',
       maxContentLength: 1000,
     })
   })
