@@ -131,6 +131,31 @@ describe('aed-sim REST: list conventions', () => {
     assert.deepEqual(page2, all.slice(5, 10))
   })
 
+  it('reads one country by code and 404s an unknown one', async () => {
+    const sim = newSim()
+    assert.deepEqual((await call(sim, 'GET', `${V3}/countries/bs/`)).body, {
+      country: 'BS',
+      name: 'Bahamas',
+    })
+    assert.equal((await call(sim, 'GET', `${V3}/countries/QQ/`)).status, 404)
+  })
+
+  it('filters lists on value and updateTime comma lists', async () => {
+    let now = 1_700_000_000_000
+    const sim = newSim({ now: () => now })
+    await call(sim, 'POST', `${V3}/otf/denied-hosts/`, {
+      body: { hostAddress: ['1.1.1.1', '2.2.2.2'] },
+    })
+    now += 60_000
+    await call(sim, 'POST', `${V3}/otf/denied-hosts/`, { body: { hostAddress: '3.3.3.3' } })
+    const hosts = async (query: string): Promise<unknown[]> =>
+      arr(
+        obj((await call(sim, 'GET', `${V3}/otf/denied-hosts/?${query}`)).body)['denied-hosts'],
+      ).map((h) => h.hostAddress)
+    assert.deepEqual(await hosts('updateTime=1700000060'), ['3.3.3.3'])
+    assert.deepEqual(await hosts('hostAddress=1.1.1.1,3.3.3.3'), ['1.1.1.1', '3.3.3.3'])
+  })
+
   it('splits q on "+" and on spaces (a raw + arrives as a space)', async () => {
     const sim = newSim()
     for (const q of ['AZ+BS', 'AZ%2BBS', 'AZ BS']) {
