@@ -41,9 +41,11 @@ export const taxiiBehaviourSchema = z.object({
   maxPageSize: z.number().int().positive().optional(),
 })
 
+export type TaxiiBehaviourInput = z.infer<typeof taxiiBehaviourSchema>
+
 export function applyBehaviour(
   current: TaxiiBehaviour,
-  input: z.infer<typeof taxiiBehaviourSchema>,
+  input: TaxiiBehaviourInput,
 ): TaxiiBehaviour {
   const next = { ...current }
   for (const [key, value] of Object.entries(input)) {

@@ -80,6 +80,20 @@ describe('aed-sim [SIM] alerts', () => {
     assert.equal((await call(sim, 'GET', `${V3}/alerts/2/`)).status, 404)
   })
 
+  it('keeps one alert per alertId, even when a batch repeats one', async () => {
+    const sim = newSim()
+    await post(sim, [
+      { alertId: 5, severity: 1 },
+      { alertId: 5, severity: 9 },
+    ])
+    const listed = arr(obj((await call(sim, 'GET', `${V3}/alerts/`)).body).alerts)
+    assert.deepEqual(
+      listed.map((a) => [a.alertId, a.severity]),
+      [[5, 9]],
+    )
+    assert.equal((await post(sim, [{}]))[0]?.alertId, 6, 'new ids continue after the highest')
+  })
+
   it('replaces an alert posted again with its alertId (an alert that ended)', async () => {
     const sim = newSim()
     await post(sim, [{ alertType: 'ddos', startTime: 100 }])

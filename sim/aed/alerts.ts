@@ -161,15 +161,15 @@ export class AlertStore {
 
   /** Adds (or, with a known alertId, replaces) alerts; returns them completed. */
   addAll(partials: readonly PartialAlert[], now: number): Alert[] {
-    const added = partials.map((p) => {
+    return partials.map((p) => {
       const id = p.alertId ?? this.nextId
       this.nextId = Math.max(this.nextId, id + 1)
       const previous = this.byId.get(id)
       if (previous !== undefined) this.unlink(previous)
-      return completeAlert(p, id, now)
+      const alert = completeAlert(p, id, now)
+      this.link(alert)
+      return alert
     })
-    for (const alert of added) this.link(alert)
-    return added
   }
 
   private link(alert: Alert): void {

@@ -7,14 +7,13 @@ import { ZodError } from 'zod'
 import type { TaxiiVersion } from '../../src/taxii/types.js'
 import { ConnectionReset, FaultTable, faultMiddleware } from '../common/faults.js'
 import { RequestCounter } from '../common/requests.js'
-import { applyBehaviour, mountAdmin, type taxiiBehaviourSchema } from './admin.js'
+import { applyBehaviour, mountAdmin, type TaxiiBehaviourInput } from './admin.js'
 import { AedError, aedErrorResponse } from './json.js'
 import { mountRest, type ApiVersion } from './rest.js'
 import { seedState, DEFAULT_SEED_ALERTS } from './seed.js'
 import { AedState } from './state.js'
 import { TaxiiError, taxiiErrorResponse } from './taxii/http.js'
 import { mountTaxii } from './taxii/routes.js'
-import type { z } from 'zod'
 
 /** [SIM] Defaults when no flag says otherwise (docs/sim-aed.md). */
 export const DEFAULTS = {
@@ -42,7 +41,7 @@ export interface AedSimOptions {
   seedAlerts?: number
   /** Fault rules active from the start (the `/_sim/faults` payload). */
   faults?: unknown[]
-  taxiiBehaviour?: z.infer<typeof taxiiBehaviourSchema>
+  taxiiBehaviour?: TaxiiBehaviourInput
   /** Clock in epoch milliseconds (tests pin it). */
   now?: () => number
   /** Called after every successful change (persistence hooks in here). */

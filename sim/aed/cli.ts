@@ -22,6 +22,7 @@ export interface SimArgs {
   pending_polls: number
   max_content_length: number | undefined
   unsupported_patterns: 'accept' | 'reject'
+  duplicates: 'fail' | 'succeed'
   v3_accepts_v2_names: boolean
 }
 
@@ -107,6 +108,11 @@ export function buildSimParser(): ArgumentParser {
     default: 'accept',
     help: 'indicators AED cannot enforce: stored as successes (default) or rejected',
   })
+  parser.add_argument('--duplicates', {
+    choices: ['fail', 'succeed'],
+    default: 'fail',
+    help: 'a re-sent TAXII object (same id and modified) is a failure (default, as medallion) or a success',
+  })
   parser.add_argument('--v3-accepts-v2-names', {
     action: 'store_true',
     help: 'also serve the v2 list names under /api/aed/v3/',
@@ -135,6 +141,7 @@ export function optionsFrom(args: SimArgs): AedSimOptions {
     taxiiBehaviour: {
       pendingPolls: args.pending_polls,
       unsupportedPatterns: args.unsupported_patterns,
+      duplicates: args.duplicates,
       ...(args.max_content_length === undefined
         ? {}
         : { maxContentLength: args.max_content_length }),

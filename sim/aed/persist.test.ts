@@ -47,7 +47,7 @@ describe('aed-sim --data-dir snapshots', () => {
     }
   })
 
-  it('ignores a snapshot of another format and reports a missing one', () => {
+  it('ignores a snapshot of another format, reports a missing one, names a broken one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aed-sim-'))
     try {
       const sim = newSim()
@@ -55,6 +55,8 @@ describe('aed-sim --data-dir snapshots', () => {
       writeFileSync(join(dir, SNAPSHOT_FILE), JSON.stringify({ format: 999 }))
       assert.equal(new Persistence(dir, sim.state).load(), 'incompatible')
       assert.equal(sim.state.protectionGroups.size, 1, 'state untouched')
+      writeFileSync(join(dir, SNAPSHOT_FILE), '{"format": 1, "alerts": [')
+      assert.throws(() => new Persistence(dir, sim.state).load(), /not a readable snapshot/)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

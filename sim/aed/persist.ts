@@ -32,7 +32,15 @@ export class Persistence {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent'
       throw error
     }
-    return this.state.restore(JSON.parse(text)) ? 'loaded' : 'incompatible'
+    let data: unknown
+    try {
+      data = JSON.parse(text)
+    } catch (error) {
+      throw new Error(`${this.file} is not a readable snapshot (move it away to start afresh)`, {
+        cause: error,
+      })
+    }
+    return this.state.restore(data) ? 'loaded' : 'incompatible'
   }
 
   schedule(): void {

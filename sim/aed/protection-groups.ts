@@ -96,6 +96,7 @@ export class ProtectionGroups {
   clear(): void {
     this.groups.clear()
     this.nextId = 1
+    this.ranges = undefined
   }
 
   /** Every install has a default group on 0.0.0.0/0 (aed-api.md §2.11). */

@@ -131,6 +131,31 @@ describe('aed-sim REST: list conventions', () => {
     assert.deepEqual(page2, all.slice(5, 10))
   })
 
+  it('reads one country by code and 404s an unknown one', async () => {
+    const sim = newSim()
+    assert.deepEqual((await call(sim, 'GET', `${V3}/countries/bs/`)).body, {
+      country: 'BS',
+      name: 'Bahamas',
+    })
+    assert.equal((await call(sim, 'GET', `${V3}/countries/QQ/`)).status, 404)
+  })
+
+  it('filters lists on value and updateTime comma lists', async () => {
+    let now = 1_700_000_000_000
+    const sim = newSim({ now: () => now })
+    await call(sim, 'POST', `${V3}/otf/denied-hosts/`, {
+      body: { hostAddress: ['1.1.1.1', '2.2.2.2'] },
+    })
+    now += 60_000
+    await call(sim, 'POST', `${V3}/otf/denied-hosts/`, { body: { hostAddress: '3.3.3.3' } })
+    const hosts = async (query: string): Promise<unknown[]> =>
+      arr(
+        obj((await call(sim, 'GET', `${V3}/otf/denied-hosts/?${query}`)).body)['denied-hosts'],
+      ).map((h) => h.hostAddress)
+    assert.deepEqual(await hosts('updateTime=1700000060'), ['3.3.3.3'])
+    assert.deepEqual(await hosts('hostAddress=1.1.1.1,3.3.3.3'), ['1.1.1.1', '3.3.3.3'])
+  })
+
   it('splits q on "+" and on spaces (a raw + arrives as a space)', async () => {
     const sim = newSim()
     for (const q of ['AZ+BS', 'AZ%2BBS', 'AZ BS']) {
@@ -482,6 +507,29 @@ describe('aed-sim REST: protection groups', () => {
         [b, 1],
       ],
     )
+  })
+
+  it('gets and deletes one group by id; per-group list routes need the group', async () => {
+    const sim = newSim()
+    const pgid = await createPg(sim, { name: 'gone' })
+    assert.equal(
+      obj((await call(sim, 'GET', `${V3}/protection-groups/${String(pgid)}/`)).body).name,
+      'gone',
+    )
+    assert.equal(
+      (await call(sim, 'DELETE', `${V3}/protection-groups/${String(pgid)}/`)).status,
+      204,
+    )
+    assert.equal((await call(sim, 'GET', `${V3}/protection-groups/${String(pgid)}/`)).status, 404)
+    const scoped = await call(
+      sim,
+      'POST',
+      `${V3}/protection-groups/${String(pgid)}/denied-hosts/`,
+      {
+        body: { hostAddress: '1.1.1.1' },
+      },
+    )
+    assert.equal(scoped.status, 404)
   })
 
   it('requires a pgid, an existing group, and a duration when profiling', async () => {

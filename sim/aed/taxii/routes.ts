@@ -1,7 +1,6 @@
 /** TAXII 2.0 (discovery /taxii/) and 2.1 (discovery /taxii2/) endpoints over one TaxiiStore. */
 import type { Context, Hono } from 'hono'
 import { v4 as uuidv4 } from 'uuid'
-import type { StixObject } from '../../../src/stix/types.js'
 import {
   API_ROOT_VERSION,
   DISCOVERY_PATH,
@@ -38,27 +37,45 @@ const STIX21_MEDIA_TYPE = 'application/stix+json;version=2.1'
 
 export function renderStatus(s: StatusRecord): StatusResource {
   const pending = s.pendingPolls > 0
-  const all = [...s.successes, ...s.failures]
   const v20 = s.taxiiVersion === '2.0'
-  const ids = (list: typeof all): (string | { id: string; version: string })[] =>
-    list.map((d) => (v20 ? d.id : { id: d.id, version: d.version }))
+  const successes = s.successIds.map((id, i) =>
+    v20 ? id : { id, version: s.successVersions[i] ?? '' },
+  )
+  const failures = s.failures.map((d) =>
+    v20
+      ? { id: d.id, message: d.message ?? '' }
+      : { id: d.id, version: d.version, message: d.message ?? '' },
+  )
+  const total = successes.length + failures.length
+  if (pending) {
+    const pendings = [
+      ...successes,
+      ...s.failures.map((d) => (v20 ? d.id : { id: d.id, version: d.version })),
+    ]
+    return {
+      id: s.id,
+      status: 'pending',
+      request_timestamp: s.requestTimestamp,
+      total_count: total,
+      success_count: 0,
+      failure_count: 0,
+      pending_count: total,
+      successes: [],
+      failures: [],
+      pendings,
+    }
+  }
   return {
     id: s.id,
-    status: pending ? 'pending' : 'complete',
+    status: 'complete',
     request_timestamp: s.requestTimestamp,
-    total_count: all.length,
-    success_count: pending ? 0 : s.successes.length,
-    failure_count: pending ? 0 : s.failures.length,
-    pending_count: pending ? all.length : 0,
-    successes: pending ? [] : ids(s.successes),
-    failures: pending
-      ? []
-      : s.failures.map((d) =>
-          v20
-            ? { id: d.id, message: d.message ?? '' }
-            : { id: d.id, version: d.version, message: d.message ?? '' },
-        ),
-    pendings: pending ? ids(all) : [],
+    total_count: total,
+    success_count: successes.length,
+    failure_count: failures.length,
+    pending_count: 0,
+    successes,
+    failures,
+    pendings: [],
   }
 }
 
@@ -139,6 +156,16 @@ function dateHeaders(items: readonly StoredVersion[]): Record<string, string> {
   const last = items[items.length - 1]
   if (first === undefined || last === undefined) return {}
   return { 'x-taxii-date-added-first': first.dateAdded, 'x-taxii-date-added-last': last.dateAdded }
+}
+
+/** A TAXII 2.1 envelope; `{}` when there is nothing, as medallion answers. */
+function envelope(paged: Paged<unknown>, items: unknown[]): Record<string, unknown> {
+  if (items.length === 0 && !paged.more) return {}
+  return {
+    more: paged.more,
+    ...(paged.next === undefined ? {} : { next: paged.next }),
+    objects: items,
+  }
 }
 
 export interface TaxiiMountOptions {
@@ -267,11 +294,7 @@ export function mountTaxii(app: Hono, { version, store, title }: TaxiiMountOptio
       if (objects.length > 0) bundle.objects = objects
       return json(bundle, paged.status, media.stix, headers)
     }
-    const envelope =
-      objects.length === 0 && !paged.more
-        ? {}
-        : { more: paged.more, ...(paged.next === undefined ? {} : { next: paged.next }), objects }
-    return json(envelope, paged.status, media.stix, headers)
+    return json(envelope(paged, objects), paged.status, media.stix, headers)
   }
 
   app.get(`${root}collections/:collection/objects/`, (c) => {
@@ -347,41 +370,33 @@ export function mountTaxii(app: Hono, { version, store, title }: TaxiiMountOptio
     const client = enter(c, media.taxii)
     const collection = collectionFor(c, client, 'read')
     const selected = selectVersions(collection, filtersOf(c, version))
-    let entries: ManifestEntry[]
-    let records: StoredVersion[]
     if (v20) {
-      // One entry per object listing its selected versions.
+      // One entry per object, listing its selected versions.
       const byId = new Map<string, StoredVersion[]>()
-      for (const v of selected) byId.set(v.object.id, [...(byId.get(v.object.id) ?? []), v])
-      records = [...byId.values()].map((vs) => vs[0] as StoredVersion)
-      const paged = page(c, records)
-      entries = paged.items.map((first) => ({
-        id: first.object.id,
-        date_added: first.dateAdded,
-        versions: (byId.get(first.object.id) ?? []).map((v) => v.version),
+      for (const v of selected) {
+        const versions = byId.get(v.object.id)
+        if (versions === undefined) byId.set(v.object.id, [v])
+        else versions.push(v)
+      }
+      const paged = page(c, [...byId.values()])
+      const entries: ManifestEntry[] = paged.items.map((versions) => ({
+        id: (versions[0] as StoredVersion).object.id,
+        date_added: (versions[0] as StoredVersion).dateAdded,
+        versions: versions.map((v) => v.version),
         media_types: [media.stix],
       }))
-      return json({ objects: entries }, paged.status, media.taxii, {
-        ...paged.headers,
-        ...dateHeaders(paged.items),
-      })
+      const firsts = paged.items.map((versions) => versions[0] as StoredVersion)
+      const headers = { ...paged.headers, ...dateHeaders(firsts) }
+      return json({ objects: entries }, paged.status, media.taxii, headers)
     }
     const paged = page(c, selected)
-    entries = paged.items.map((v) => ({
+    const entries: ManifestEntry[] = paged.items.map((v) => ({
       id: v.object.id,
       date_added: v.dateAdded,
       version: v.version,
       media_type: STIX21_MEDIA_TYPE,
     }))
-    const body =
-      entries.length === 0 && !paged.more
-        ? {}
-        : {
-            more: paged.more,
-            ...(paged.next === undefined ? {} : { next: paged.next }),
-            objects: entries,
-          }
-    return json(body, paged.status, media.taxii, dateHeaders(paged.items))
+    return json(envelope(paged, entries), paged.status, media.taxii, dateHeaders(paged.items))
   })
 
   // taxii2-client builds the slashless form (urljoin(collection, "../../status/<id>")).
@@ -396,5 +411,3 @@ export function mountTaxii(app: Hono, { version, store, title }: TaxiiMountOptio
   app.get(`${root}status/:status/`, status)
   app.get(`${root}status/:status`, status)
 }
-
-export type { StixObject }

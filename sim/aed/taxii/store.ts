@@ -50,7 +50,9 @@ export interface StatusRecord {
   id: string
   taxiiVersion: TaxiiVersion
   requestTimestamp: string
-  successes: StatusDetailRecord[]
+  /** Successes as parallel id/version lists: no object per success stays in memory. */
+  successIds: string[]
+  successVersions: string[]
   failures: StatusDetailRecord[]
   /** Polls still answered with "pending" (the pending-status fault). */
   pendingPolls: number
@@ -86,6 +88,9 @@ export const DEFAULT_BEHAVIOUR: TaxiiBehaviour = {
   maxContentLength: 64 * 1024 * 1024,
   maxPageSize: 10_000,
 }
+
+/** [SIM] Status resources kept (oldest dropped first); clients poll soon after adding. */
+export const MAX_STATUSES = 1000
 
 /** Fixed namespace so a collection title always maps to the same UUID across restarts. */
 const COLLECTION_NAMESPACE = '6f0d3a52-5c1e-4f4b-9d35-5a7d2c1f0b11'
@@ -192,7 +197,8 @@ export class TaxiiStore {
       id: uuidv4(),
       taxiiVersion,
       requestTimestamp: new Date(this.nowMs()).toISOString(),
-      successes: [],
+      successIds: [],
+      successVersions: [],
       failures: [],
       pendingPolls: this.behaviour.pendingPolls,
     }
@@ -200,12 +206,19 @@ export class TaxiiStore {
     const checkRejects = this.behaviour.reject.length > 0
     for (const raw of objects) {
       const outcome = this.addOne(collection, raw, dateAdded, checkRejects)
-      if (outcome.message === undefined)
-        status.successes.push({ id: outcome.id, version: outcome.version })
-      else
+      if (outcome.message === undefined) {
+        status.successIds.push(outcome.id)
+        status.successVersions.push(outcome.version)
+      } else {
         status.failures.push({ id: outcome.id, version: outcome.version, message: outcome.message })
+      }
     }
     this.statuses.set(status.id, status)
+    // [SIM] Only the latest statuses are kept, so memory does not grow with every request.
+    if (this.statuses.size > MAX_STATUSES) {
+      const oldest = this.statuses.keys().next().value
+      if (oldest !== undefined) this.statuses.delete(oldest)
+    }
     return status
   }
 

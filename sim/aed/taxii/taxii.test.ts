@@ -4,7 +4,7 @@ import { v4 as uuidv4 } from 'uuid'
 import { MEDIA_TYPES } from '../../../src/taxii/types.js'
 import { DEFAULTS, type AedSim } from '../app.js'
 import { arr, call, indexBy, newSim, obj, type Reply } from '../test-support.js'
-import { collectionIdFor } from './store.js'
+import { collectionIdFor, MAX_STATUSES } from './store.js'
 
 const T20 = MEDIA_TYPES['2.0'].taxii
 const S20 = MEDIA_TYPES['2.0'].stix
@@ -309,6 +309,19 @@ describe('aed-sim TAXII 2.0: adding objects', () => {
     )
   })
 
+  it('keeps the latest statuses only, answering 404 for older ones', async () => {
+    const sim = newSim()
+    const first = String(obj((await push20(sim, ips(1))).body).id)
+    const collection = sim.state.taxii.collections.get(COLLECTION)
+    assert.ok(collection)
+    for (let i = 0; i < MAX_STATUSES; i++) sim.state.taxii.addObjects(collection, [], '2.0')
+    assert.equal(sim.state.taxii.statuses.size, MAX_STATUSES)
+    assert.equal(
+      (await taxii(sim, 'GET', `${ROOT20}status/${first}/`, { accept: T20 })).status,
+      404,
+    )
+  })
+
   it('keeps a status pending for the configured number of polls', async () => {
     const sim = newSim()
     await behave(sim, { pendingPolls: 2 })
@@ -352,6 +365,12 @@ describe('aed-sim TAXII 2.0: getting objects', () => {
     assert.equal(page.status, 206)
     assert.equal(page.headers.get('content-range'), 'items 0-1/5')
     assert.equal(page.headers.get('content-type'), S20)
+    assert.equal(page.headers.get('accept-ranges'), 'items')
+    assert.match(page.headers.get('x-taxii-date-added-first') ?? '', /^\d{4}-\d\d-\d\dT.*Z$/)
+    assert.equal(
+      page.headers.get('x-taxii-date-added-last'),
+      page.headers.get('x-taxii-date-added-first'),
+    )
     assert.equal(arr(obj(page.body).objects).length, 2)
     const tail = await taxii(sim, 'GET', OBJECTS20, {
       accept: S20,
@@ -564,6 +583,19 @@ describe('aed-sim TAXII 2.1', () => {
         .body,
     )
     assert.equal(arr(manifest.objects)[0]?.version, '2026-01-01T00:00:00.000Z')
+  })
+
+  it('filters on match[spec_version]', async () => {
+    const sim = newSim({ taxii: '2.1' })
+    const v21 = indicator("[ipv4-addr:value = '10.0.0.1']", { spec_version: '2.1' })
+    await push21(sim, [v21, indicator("[ipv4-addr:value = '10.0.0.2']")])
+    const only21 = obj(
+      (await taxii(sim, 'GET', `${OBJECTS21}?match[spec_version]=2.1`, { accept: T21 })).body,
+    )
+    assert.deepEqual(
+      arr(only21.objects).map((o) => o.id),
+      [v21.id],
+    )
   })
 
   it('lists the versions of an object and deletes it', async () => {

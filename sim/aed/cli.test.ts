@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { buildSimParser, optionsFrom, readFaults, type SimArgs } from './cli.js'
+
+const parse = (argv: string[]): SimArgs => buildSimParser().parse_args<SimArgs>(argv)
+
+describe('aed-sim command line', () => {
+  it('has the documented defaults', () => {
+    const args = parse([])
+    assert.deepEqual(
+      [args.host, args.port, args.tls, args.api, args.taxii],
+      ['127.0.0.1', 0, false, 'both', '2.0'],
+    )
+    const options = optionsFrom(args)
+    assert.equal(options.seed, undefined)
+    assert.deepEqual(options.taxiiBehaviour, {
+      pendingPolls: 0,
+      unsupportedPatterns: 'accept',
+      duplicates: 'fail',
+    })
+  })
+
+  it('maps the flags onto createAedSim options', () => {
+    const options = optionsFrom(
+      parse([
+        '--token',
+        't',
+        '--taxii-user',
+        'u',
+        '--taxii-password',
+        'p',
+        '--collection',
+        'Feeds',
+        '--api',
+        'v3',
+        '--taxii',
+        'both',
+        '--seed',
+        '9',
+        '--seed-alerts',
+        '3',
+        '--pending-polls',
+        '2',
+        '--max-content-length',
+        '1000',
+        '--unsupported-patterns',
+        'reject',
+        '--duplicates',
+        'succeed',
+        '--v3-accepts-v2-names',
+      ]),
+    )
+    assert.deepEqual(
+      [
+        options.token,
+        options.taxiiUser,
+        options.taxiiPassword,
+        options.collection,
+        options.api,
+        options.taxii,
+      ],
+      ['t', 'u', 'p', 'Feeds', 'v3', 'both'],
+    )
+    assert.deepEqual([options.seed, options.seedAlerts, options.v3AcceptsV2Names], [9, 3, true])
+    assert.deepEqual(options.taxiiBehaviour, {
+      pendingPolls: 2,
+      unsupportedPatterns: 'reject',
+      duplicates: 'succeed',
+      maxContentLength: 1000,
+    })
+  })
+
+  it('reads --faults inline or from @file, one rule or an array', () => {
+    const rule = { match: { path: '/alerts/' }, fault: { status: 503 } }
+    assert.deepEqual(readFaults(JSON.stringify([rule])), [rule])
+    assert.deepEqual(readFaults(JSON.stringify(rule)), [rule])
+    const dir = mkdtempSync(join(tmpdir(), 'aed-sim-faults-'))
+    try {
+      const file = join(dir, 'faults.json')
+      writeFileSync(file, JSON.stringify([rule, rule]))
+      assert.equal(readFaults(`@${file}`).length, 2)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    assert.throws(() => readFaults('{nope'), SyntaxError)
+  })
+})
