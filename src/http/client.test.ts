@@ -286,11 +286,11 @@ describe('TLS per client', () => {
   after(() => server.close())
   const once = { maxAttempts: 1 }
 
-  it('verifies certificates by default: a self-signed server fails', async () => {
-    const http = createHttpClient({ system: 'aed', baseUrl: server.url, retry: once })
+  it('verifies certificates by default: a self-signed server fails, and is not retried', async () => {
+    const http = createHttpClient({ system: 'aed', baseUrl: server.url, retry: { maxAttempts: 4 } })
     await assert.rejects(
       http.request({ path: '/' }),
-      (e: unknown) => (e as RemoteError).kind === 'network',
+      (e: unknown) => (e as RemoteError).kind === 'network' && !(e as RemoteError).retryable,
     )
     await http.close()
   })

@@ -120,7 +120,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         kind: timedOut ? 'timeout' : 'network',
         method,
         url,
-        retryable: true,
+        // A certificate the client refuses will be refused again: no retry.
+        retryable: !isTlsVerificationError(error),
         cause: error,
         ...(timedOut ? { detail: `no complete answer within ${String(timeoutMs)} ms` } : {}),
       })
@@ -193,6 +194,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (ownDispatcher) await dispatcher.close()
     },
   }
+}
+
+const TLS_VERIFICATION = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/
+
+/** undici wraps the TLS failure: fetch failed → cause (code UNABLE_TO_VERIFY_LEAF_SIGNATURE …). */
+function isTlsVerificationError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && TLS_VERIFICATION.test(code)) return true
+  }
+  return false
 }
 
 export function resolveUrl(

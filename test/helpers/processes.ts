@@ -7,8 +7,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { Agent, fetch } from 'undici'
+import { SIM_TLS_CERT } from '../../sim/common/tls.js'
 
 const dist = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url))
+
+/** Trusts the simulators' certificate, for admin calls to --tls simulators. */
+export const simDispatcher = new Agent({ connect: { ca: SIM_TLS_CERT } })
 
 export const BIN = {
   connector: dist('src/cli/bin.js'),
@@ -45,6 +50,7 @@ export async function startSim(bin: string, args: readonly string[]): Promise<Si
     child,
     async admin<T>(method: string, path: string, body?: unknown): Promise<T> {
       const response = await fetch(`${url}${path}`, {
+        dispatcher: simDispatcher,
         method,
         headers: { 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

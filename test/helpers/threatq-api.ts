@@ -1,11 +1,13 @@
 /** Reads and edits the ThreatQ simulator through its real API, as a person or another tool would. */
-import type { Sim } from './processes.js'
+import { fetch } from 'undici'
+import { simDispatcher, type Sim } from './processes.js'
 import { CREDS } from './world.js'
 
 export async function threatqApi(
   sim: Sim,
 ): Promise<<T>(method: string, path: string, body?: unknown) => Promise<T>> {
   const auth = await fetch(`${sim.url}/api/token?grant_type=password&client_id=${CREDS.clientId}`, {
+    dispatcher: simDispatcher,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: CREDS.user, password: CREDS.password }),
@@ -13,6 +15,7 @@ export async function threatqApi(
   const { access_token } = (await auth.json()) as { access_token: string }
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${sim.url}${path}`, {
+      dispatcher: simDispatcher,
       method,
       headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -28,7 +28,10 @@ export function recordName(name?: string): string {
   return name === undefined ? 'Netscout AED Connector' : `Netscout AED Connector (${name})`
 }
 
-export async function startWorld(opts: { seed?: number; aedArgs?: string[] } = {}): Promise<World> {
+export async function startWorld(
+  opts: { seed?: number; aedArgs?: string[]; tls?: boolean } = {},
+): Promise<World> {
+  const tls = opts.tls === true ? ['--tls'] : []
   const threatq = await startSim(BIN.threatq, [
     '--user',
     CREDS.user,
@@ -37,6 +40,7 @@ export async function startWorld(opts: { seed?: number; aedArgs?: string[] } = {
     '--client-id',
     CREDS.clientId,
     ...(opts.seed === undefined ? [] : ['--seed-indicators', String(opts.seed)]),
+    ...tls,
   ])
   const aed = await startSim(BIN.aed, [
     '--token',
@@ -46,6 +50,7 @@ export async function startWorld(opts: { seed?: number; aedArgs?: string[] } = {
     '--taxii-password',
     CREDS.taxiiPassword,
     ...(opts.aedArgs ?? []),
+    ...tls,
   ])
   const configDir = await tempDir('tq-aed-e2e-')
   const env = {
