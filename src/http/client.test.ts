@@ -284,7 +284,6 @@ describe('TLS per client', () => {
     server = await serveApp(() => new Response('secure'), { host: '127.0.0.1', port: 0, tls: true })
   })
   after(() => server.close())
-  const once = { maxAttempts: 1 }
 
   it('verifies certificates by default: a self-signed server fails, and is not retried', async () => {
     const http = createHttpClient({ system: 'aed', baseUrl: server.url, retry: { maxAttempts: 4 } })
