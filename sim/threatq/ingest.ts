@@ -121,8 +121,14 @@ export class Ingest {
     readonly attribution: Attribution,
   ) {}
 
+  private attribution_: SourceRec | undefined
+
   private attributionSource(): SourceRec {
-    return this.store.sourceByNameOrCreate(this.attribution.name, this.attribution.sourceType)
+    this.attribution_ ??= this.store.sourceByNameOrCreate(
+      this.attribution.name,
+      this.attribution.sourceType,
+    )
+    return this.attribution_
   }
 
   /**
@@ -258,9 +264,11 @@ export class Ingest {
 
   /** Relationship keys: `"adversaries": [{"id": 9}]`, `"indicators": [{"value", "type"}]`. */
   applyRelations(object: TqObject, item: Json): void {
-    for (const [key, refs] of Object.entries(item)) {
+    for (const key in item) {
+      const refs = item[key]
+      if (!Array.isArray(refs)) continue
       const relDef = collectionDef(key)
-      if (relDef === undefined || !Array.isArray(refs)) continue
+      if (relDef === undefined) continue
       for (const ref of refs as unknown[]) {
         const target = this.resolveRef(relDef, ref, key)
         this.store.link(object, target)

@@ -195,7 +195,6 @@ export interface Sequences {
 export class Store {
   readonly tables = new Map<string, Table>()
   readonly pivots = new Map<number, Pivot>()
-  private readonly pairs = new Map<string, number>()
   readonly sources: SourceRec[] = []
   private readonly sourceByName = new Map<string, SourceRec>()
   private readonly sourceByIdMap = new Map<number, SourceRec>()
@@ -346,10 +345,26 @@ export class Store {
 
   // --- relationships -------------------------------------------------------------------------
 
-  private pairKey(aColl: string, aId: number, bColl: string, bId: number): string {
-    const a = `${aColl}:${String(aId)}`
-    const b = `${bColl}:${String(bId)}`
-    return a < b ? `${a}|${b}` : `${b}|${a}`
+  /** The pivot linking a and b, found by scanning the shorter adjacency list. */
+  private findPivot(a: TqObject, b: TqObject): Pivot | undefined {
+    const la = this.tables.get(a.collection)?.adjacency.get(a.id) ?? []
+    const lb = this.tables.get(b.collection)?.adjacency.get(b.id) ?? []
+    const [list, other] = la.length <= lb.length ? [la, b] : [lb, a]
+    for (const pivotId of list) {
+      const p = this.pivots.get(pivotId)
+      if (p === undefined) continue
+      if (
+        (p.aColl === other.collection && p.aId === other.id) ||
+        (p.bColl === other.collection && p.bId === other.id)
+      ) {
+        // A self-collection link must also touch the first object on its other end.
+        const touches =
+          (p.aColl === a.collection && p.aId === a.id) ||
+          (p.bColl === a.collection && p.bId === a.id)
+        if (touches) return p
+      }
+    }
+    return undefined
   }
 
   /** Links two objects (idempotent: an existing link is returned with `created: false`). */
@@ -359,12 +374,8 @@ export class Store {
     pivotId?: number,
     createdAt?: number,
   ): { pivot: Pivot; created: boolean } {
-    const key = this.pairKey(a.collection, a.id, b.collection, b.id)
-    const existing = this.pairs.get(key)
-    if (existing !== undefined) {
-      const pivot = this.pivots.get(existing)
-      if (pivot !== undefined) return { pivot, created: false }
-    }
+    const existing = this.findPivot(a, b)
+    if (existing !== undefined) return { pivot: existing, created: false }
     const id = pivotId ?? ++this.seq.pivot
     if (id > this.seq.pivot) this.seq.pivot = id
     const pivot: Pivot = {
@@ -376,7 +387,6 @@ export class Store {
       createdAt: createdAt ?? this.now(),
     }
     this.pivots.set(id, pivot)
-    this.pairs.set(key, id)
     this.adjacent(a).push(id)
     if (a !== b) this.adjacent(b).push(id)
     this.changed()
@@ -397,7 +407,6 @@ export class Store {
     const pivot = this.pivots.get(pivotId)
     if (pivot === undefined) return false
     this.pivots.delete(pivotId)
-    this.pairs.delete(this.pairKey(pivot.aColl, pivot.aId, pivot.bColl, pivot.bId))
     for (const [coll, id] of [
       [pivot.aColl, pivot.aId],
       [pivot.bColl, pivot.bId],
@@ -617,7 +626,11 @@ export class Store {
   }
 
   typeById(collection: string, id: number | null): TypeRec | undefined {
-    return id === null ? undefined : this.types(collection).find((t) => t.id === id)
+    if (id === null) return undefined
+    const types = this.types(collection)
+    // Ids are dense from 1 in creation order; fall back to a scan for restored oddities.
+    const hit = types[id - 1]
+    return hit?.id === id ? hit : types.find((t) => t.id === id)
   }
 
   typeByName(collection: string, name: string): TypeRec | undefined {
@@ -630,7 +643,10 @@ export class Store {
   }
 
   statusById(collection: string, id: number | null): StatusRec | undefined {
-    return id === null ? undefined : this.statuses(collection).find((s) => s.id === id)
+    if (id === null) return undefined
+    const statuses = this.statuses(collection)
+    const hit = statuses[id - 1]
+    return hit?.id === id ? hit : statuses.find((s) => s.id === id)
   }
 
   statusByName(collection: string, name: string): StatusRec | undefined {
