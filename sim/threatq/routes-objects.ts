@@ -90,10 +90,11 @@ export function objectRoutes(app: App, sim: SimCore): void {
       p.limit,
     )
     const tree = parseWith(c.req.query('with'))
-    const data = page.ids.flatMap((id) => {
+    const data: Json[] = []
+    for (const id of page.ids) {
       const obj = sim.store.get(collection, id)
-      return obj === undefined ? [] : [present(sim.store, obj, tree)]
-    })
+      if (obj !== undefined) data.push(present(sim.store, obj, tree))
+    }
     return c.json(listEnvelope(page.total, data, p))
   })
 
