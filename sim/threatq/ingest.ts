@@ -72,30 +72,36 @@ function readNamedRef(v: unknown): { id?: number; name?: string } | undefined {
   return undefined
 }
 
-/** Type id from `type` / `type_id`; undefined when neither is given. */
-export function readType(store: Store, def: CollectionDef, item: Json): number | undefined {
-  if (!def.typed) return undefined
-  const ref = readNamedRef(item.type_id ?? item.type)
+/**
+ * The id of a type or status given as `<kind>_id`, a name, `{name}` or `{id}`; undefined when
+ * neither key is present or the collection has no such vocabulary.
+ */
+function readVocab(
+  store: Store,
+  def: CollectionDef,
+  item: Json,
+  kind: 'type' | 'status',
+): number | undefined {
+  if (!(kind === 'type' ? def.typed : def.statused)) return undefined
+  const ref = readNamedRef(item[`${kind}_id`] ?? item[kind])
   if (ref === undefined) return undefined
-  const type =
-    ref.id !== undefined
-      ? store.typeById(def.collection, ref.id)
-      : store.typeByName(def.collection, ref.name ?? '')
-  if (type === undefined) throw validationError('type_id', 'The selected type id is invalid.')
-  return type.id
+  const rec =
+    kind === 'type'
+      ? ref.id !== undefined
+        ? store.typeById(def.collection, ref.id)
+        : store.typeByName(def.collection, ref.name ?? '')
+      : ref.id !== undefined
+        ? store.statusById(def.collection, ref.id)
+        : store.statusByName(def.collection, ref.name ?? '')
+  if (rec === undefined) throw validationError(`${kind}_id`, `The selected ${kind} id is invalid.`)
+  return rec.id
 }
 
-export function readStatus(store: Store, def: CollectionDef, item: Json): number | undefined {
-  if (!def.statused) return undefined
-  const ref = readNamedRef(item.status_id ?? item.status)
-  if (ref === undefined) return undefined
-  const status =
-    ref.id !== undefined
-      ? store.statusById(def.collection, ref.id)
-      : store.statusByName(def.collection, ref.name ?? '')
-  if (status === undefined) throw validationError('status_id', 'The selected status id is invalid.')
-  return status.id
-}
+export const readType = (store: Store, def: CollectionDef, item: Json): number | undefined =>
+  readVocab(store, def, item, 'type')
+
+export const readStatus = (store: Store, def: CollectionDef, item: Json): number | undefined =>
+  readVocab(store, def, item, 'status')
 
 function readIdentity(def: CollectionDef, item: Json): string | undefined {
   const v = text(item[def.identity]) ?? text(item.value) ?? text(item.name) ?? text(item.title)

@@ -197,27 +197,11 @@ export class QueryCompiler {
           (o.comments?.some((c) => c.value.toLowerCase().includes(needle)) ?? false)
       }
       case 'type_name':
-      case 'type': {
-        const test = compileStringOperand(operand, key)
-        const ids = new Set(
-          store
-            .types(this.collection)
-            .filter((t) => test(t.name))
-            .map((t) => t.id),
-        )
-        return (o) => o.typeId !== null && ids.has(o.typeId)
-      }
+      case 'type':
+        return this.vocabClause(store.types(this.collection), operand, key, (o) => o.typeId)
       case 'status_name':
-      case 'status': {
-        const test = compileStringOperand(operand, key)
-        const ids = new Set(
-          store
-            .statuses(this.collection)
-            .filter((s) => test(s.name))
-            .map((s) => s.id),
-        )
-        return (o) => o.statusId !== null && ids.has(o.statusId)
-      }
+      case 'status':
+        return this.vocabClause(store.statuses(this.collection), operand, key, (o) => o.statusId)
       case 'id':
       case 'type_id':
       case 'status_id': {
@@ -281,6 +265,21 @@ export class QueryCompiler {
           return t !== null && test(t)
         }
       }
+    }
+  }
+
+  /** A name test over a vocabulary (types, statuses), compiled to a set of ids. */
+  private vocabClause(
+    vocab: readonly { id: number; name: string }[],
+    operand: unknown,
+    key: string,
+    get: (o: TqObject) => number | null,
+  ): Predicate {
+    const test = compileStringOperand(operand, key)
+    const ids = new Set(vocab.filter((v) => test(v.name)).map((v) => v.id))
+    return (o) => {
+      const id = get(o)
+      return id !== null && ids.has(id)
     }
   }
 

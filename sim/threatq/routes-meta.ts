@@ -133,7 +133,7 @@ export function metaRoutes(app: App, sim: SimCore): void {
   })
 
   app.get('/api/tags', (c) =>
-    c.json(pagedList(c, byName(sim.store.tags, c.req.query('name')), (t) => ({ ...t }))),
+    c.json(pagedList(c, byName(sim.store.tags.items, c.req.query('name')), (t) => ({ ...t }))),
   )
 
   app.get('/api/users/current', (c) => {

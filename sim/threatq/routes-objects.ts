@@ -171,9 +171,7 @@ export function objectRoutes(app: App, sim: SimCore): void {
   app.delete('/api/:type/:id/attributes/:attributeId', (c) => {
     const obj = target(c)
     const id = idParam(c, 'attributeId')
-    const i = obj.attributes?.findIndex((a) => a.id === id) ?? -1
-    if (i < 0) throw notFound()
-    obj.attributes?.splice(i, 1)
+    removeWhere(obj.attributes, (a) => a.id === id)
     sim.store.touch(obj)
     return c.body(null, 204)
   })
@@ -221,9 +219,7 @@ export function objectRoutes(app: App, sim: SimCore): void {
   app.delete('/api/:type/:id/tags/:tagId', (c) => {
     const obj = target(c)
     const id = idParam(c, 'tagId')
-    const i = obj.tags?.indexOf(id) ?? -1
-    if (i < 0) throw notFound()
-    obj.tags?.splice(i, 1)
+    removeWhere(obj.tags, (t) => t === id)
     sim.store.touch(obj)
     return c.body(null, 204)
   })
@@ -259,9 +255,7 @@ export function objectRoutes(app: App, sim: SimCore): void {
   app.delete('/api/:type/:id/sources/:pivotId', (c) => {
     const obj = target(c)
     const id = idParam(c, 'pivotId')
-    const i = obj.sources?.findIndex((l) => l.pivotId === id) ?? -1
-    if (i < 0) throw notFound()
-    obj.sources?.splice(i, 1)
+    removeWhere(obj.sources, (l) => l.pivotId === id)
     sim.store.touch(obj)
     return c.body(null, 204)
   })
@@ -304,4 +298,11 @@ export function objectRoutes(app: App, sim: SimCore): void {
     for (const id of ids) sim.store.unlink(id)
     return c.body(null, 204)
   })
+}
+
+/** Removes the first matching item of a sub-resource list, or answers 404. */
+function removeWhere<T>(list: T[] | null, match: (item: T) => boolean): void {
+  const i = list?.findIndex(match) ?? -1
+  if (list === null || i < 0) throw notFound()
+  list.splice(i, 1)
 }

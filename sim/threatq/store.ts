@@ -132,6 +132,33 @@ export interface Related {
   pivot: Pivot
 }
 
+const lower = (s: string): string => s.toLowerCase()
+
+/** Case-insensitive names with their own ids, from 1 (attribute names, tags). */
+export class NameRegistry {
+  readonly items: NamedRec[] = []
+  private readonly byLowerName = new Map<string, NamedRec>()
+  private readonly byIdMap = new Map<number, NamedRec>()
+  private seq = 0
+
+  /** The record of `name`, created on first use. */
+  named(name: string): NamedRec {
+    return this.byLowerName.get(lower(name)) ?? this.add({ id: this.seq + 1, name })
+  }
+
+  byId(id: number): NamedRec | undefined {
+    return this.byIdMap.get(id)
+  }
+
+  add(rec: NamedRec): NamedRec {
+    this.items.push(rec)
+    this.byLowerName.set(lower(rec.name), rec)
+    this.byIdMap.set(rec.id, rec)
+    if (rec.id > this.seq) this.seq = rec.id
+    return rec
+  }
+}
+
 export class Table {
   /** Index = id; holes for deleted ids. */
   rows: (TqObject | undefined)[] = [undefined]
@@ -174,16 +201,12 @@ export class Table {
   }
 }
 
-const lower = (s: string): string => s.toLowerCase()
-
 /** Sequences for every id space; persisted with the snapshot. */
 export interface Sequences {
   pivot: number
   sourceLink: number
   source: number
-  attribute: number
   attributeValue: number
-  tag: number
   comment: number
   search: number
   connector: number
@@ -198,10 +221,9 @@ export class Store {
   readonly sources: SourceRec[] = []
   private readonly sourceByName = new Map<string, SourceRec>()
   private readonly sourceByIdMap = new Map<number, SourceRec>()
-  readonly attributeDefs: NamedRec[] = []
-  private readonly attributeByName = new Map<string, NamedRec>()
-  readonly tags: NamedRec[] = []
-  private readonly tagByName = new Map<string, NamedRec>()
+  /** Attribute names (`attribute_id`s). */
+  readonly attributeDefs = new NameRegistry()
+  readonly tags = new NameRegistry()
   readonly indicatorTypes: TypeRec[] = []
   readonly indicatorStatuses: StatusRec[] = []
   readonly eventTypes: TypeRec[] = []
@@ -211,9 +233,7 @@ export class Store {
     pivot: 0,
     sourceLink: 0,
     source: 0,
-    attribute: 0,
     attributeValue: 0,
-    tag: 0,
     comment: 0,
     search: 0,
     connector: 0,
@@ -528,25 +548,11 @@ export class Store {
   // --- attributes, tags, comments ------------------------------------------------------------
 
   attributeDef(name: string): NamedRec {
-    const key = lower(name)
-    let def = this.attributeByName.get(key)
-    if (def === undefined) {
-      def = { id: ++this.seq.attribute, name }
-      this.addAttributeDef(def)
-    }
-    return def
-  }
-
-  addAttributeDef(def: NamedRec): void {
-    this.attributeDefs.push(def)
-    this.attributeByName.set(lower(def.name), def)
-    if (def.id > this.seq.attribute) this.seq.attribute = def.id
+    return this.attributeDefs.named(name)
   }
 
   attributeName(attributeId: number): string {
-    return this.attributeDefs[attributeId - 1]?.id === attributeId
-      ? (this.attributeDefs[attributeId - 1]?.name ?? '')
-      : (this.attributeDefs.find((d) => d.id === attributeId)?.name ?? '')
+    return this.attributeDefs.byId(attributeId)?.name ?? ''
   }
 
   /** Adds an attribute value unless the object already has the same name and value. */
@@ -579,23 +585,11 @@ export class Store {
   }
 
   tag(name: string): NamedRec {
-    const key = lower(name)
-    let tag = this.tagByName.get(key)
-    if (tag === undefined) {
-      tag = { id: ++this.seq.tag, name }
-      this.addTag(tag)
-    }
-    return tag
-  }
-
-  addTag(tag: NamedRec): void {
-    this.tags.push(tag)
-    this.tagByName.set(lower(tag.name), tag)
-    if (tag.id > this.seq.tag) this.seq.tag = tag.id
+    return this.tags.named(name)
   }
 
   tagById(id: number): NamedRec | undefined {
-    return this.tags[id - 1]?.id === id ? this.tags[id - 1] : this.tags.find((t) => t.id === id)
+    return this.tags.byId(id)
   }
 
   tagObject(obj: TqObject, tag: NamedRec): void {
@@ -702,7 +696,7 @@ export class Store {
       sourceLinks,
       comments,
       sources: this.sources.length,
-      tags: this.tags.length,
+      tags: this.tags.items.length,
       savedSearches: this.searches.length,
       connectors: this.connectors.length,
       eventTypes: this.eventTypes.length,
