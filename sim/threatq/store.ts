@@ -134,6 +134,18 @@ export interface Related {
 
 const lower = (s: string): string => s.toLowerCase()
 
+/** Vocabulary ids are dense from 1 in creation order; a scan covers anything else. */
+function byDenseId<T extends NamedRec>(list: readonly T[], id: number | null): T | undefined {
+  if (id === null) return undefined
+  const hit = list[id - 1]
+  return hit?.id === id ? hit : list.find((r) => r.id === id)
+}
+
+function byLowerName<T extends NamedRec>(list: readonly T[], name: string): T | undefined {
+  const key = lower(name)
+  return list.find((r) => lower(r.name) === key)
+}
+
 /** Case-insensitive names with their own ids, from 1 (attribute names, tags). */
 export class NameRegistry {
   readonly items: NamedRec[] = []
@@ -620,16 +632,11 @@ export class Store {
   }
 
   typeById(collection: string, id: number | null): TypeRec | undefined {
-    if (id === null) return undefined
-    const types = this.types(collection)
-    // Ids are dense from 1 in creation order; fall back to a scan for restored oddities.
-    const hit = types[id - 1]
-    return hit?.id === id ? hit : types.find((t) => t.id === id)
+    return byDenseId(this.types(collection), id)
   }
 
   typeByName(collection: string, name: string): TypeRec | undefined {
-    const key = lower(name)
-    return this.types(collection).find((t) => lower(t.name) === key)
+    return byLowerName(this.types(collection), name)
   }
 
   statuses(collection: string): StatusRec[] {
@@ -637,15 +644,11 @@ export class Store {
   }
 
   statusById(collection: string, id: number | null): StatusRec | undefined {
-    if (id === null) return undefined
-    const statuses = this.statuses(collection)
-    const hit = statuses[id - 1]
-    return hit?.id === id ? hit : statuses.find((s) => s.id === id)
+    return byDenseId(this.statuses(collection), id)
   }
 
   statusByName(collection: string, name: string): StatusRec | undefined {
-    const key = lower(name)
-    return this.statuses(collection).find((s) => lower(s.name) === key)
+    return byLowerName(this.statuses(collection), name)
   }
 
   addEventType(name: string, userEditable = true, at = this.now()): TypeRec {
