@@ -138,4 +138,18 @@ describe('POST /api/{type}/consume', () => {
     assert.equal(at((await c.get(`/api/adversaries/${String(id)}/malware`)).body, 'total'), 1)
     assert.equal((await c.post('/api/adversaries/consume', [{ id: 99 }])).status, 400)
   })
+
+  it('rejects an item without leaving half of it behind, and refuses renames onto taken names', async () => {
+    const c = client()
+    const bad = await c.post('/api/indicators/consume', [
+      { value: 'half.example', type: 'FQDN', tlp: 'PURPLE' },
+    ])
+    assert.equal(bad.status, 400)
+    assert.equal(at((await c.get('/api/indicators')).body, 'total'), 0)
+    await c.post('/api/adversaries', { name: 'A' })
+    await c.post('/api/adversaries', { name: 'B' })
+    const rename = await c.put('/api/adversaries/2', { name: 'A' })
+    assert.equal(rename.status, 400)
+    assert.equal(at((await c.get('/api/adversaries?name=A')).body, 'data', 0, 'id'), 1)
+  })
 })

@@ -178,7 +178,13 @@ export class Ingest {
       typeId: typeId ?? null,
       statusId: statusId ?? null,
     })
-    this.apply(object, item, true)
+    try {
+      this.apply(object, item, true)
+    } catch (error) {
+      // A rejected item leaves nothing behind.
+      store.remove(object)
+      throw error
+    }
     return { object, created: true }
   }
 
@@ -191,7 +197,12 @@ export class Ingest {
       const identity = readIdentity(def, item)
       const typeId = readType(store, def, item)
       if ((identity !== undefined && identity !== object.identity) || typeId !== undefined) {
-        store.reidentify(object, identity ?? object.identity, typeId ?? object.typeId)
+        const next = identity ?? object.identity
+        const clash = store.findByIdentity(object.collection, next, typeId ?? object.typeId)
+        if (clash !== undefined && clash !== object) {
+          throw validationError(def.identity, `The ${def.identity} has already been taken.`)
+        }
+        store.reidentify(object, next, typeId ?? object.typeId)
       }
       const statusId = readStatus(store, def, item)
       if (statusId !== undefined) object.statusId = statusId
