@@ -140,7 +140,7 @@ export async function readSnapshot(dir: string, clock: () => number): Promise<St
   return store
 }
 
-/** [SIM] Quiet time after the last change before a snapshot is written. */
+/** [SIM] Delay from a change to the snapshot that includes it (changes meanwhile ride along). */
 export const SAVE_DEBOUNCE_MS = 1000
 
 /** Debounced snapshots of the simulator's current store. */
