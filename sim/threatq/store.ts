@@ -141,7 +141,10 @@ function byDenseId<T extends NamedRec>(list: readonly T[], id: number | null): T
   return hit?.id === id ? hit : list.find((r) => r.id === id)
 }
 
+/** Names match case-insensitively; the exact spelling, the common case, is tried first. */
 function byLowerName<T extends NamedRec>(list: readonly T[], name: string): T | undefined {
+  const exact = list.find((r) => r.name === name)
+  if (exact !== undefined) return exact
   const key = lower(name)
   return list.find((r) => lower(r.name) === key)
 }
@@ -150,12 +153,17 @@ function byLowerName<T extends NamedRec>(list: readonly T[], name: string): T | 
 export class NameRegistry {
   readonly items: NamedRec[] = []
   private readonly byLowerName = new Map<string, NamedRec>()
+  private readonly byExactName = new Map<string, NamedRec>()
   private readonly byIdMap = new Map<number, NamedRec>()
   private seq = 0
 
   /** The record of `name`, created on first use. */
   named(name: string): NamedRec {
-    return this.byLowerName.get(lower(name)) ?? this.add({ id: this.seq + 1, name })
+    return (
+      this.byExactName.get(name) ??
+      this.byLowerName.get(lower(name)) ??
+      this.add({ id: this.seq + 1, name })
+    )
   }
 
   byId(id: number): NamedRec | undefined {
@@ -165,6 +173,7 @@ export class NameRegistry {
   add(rec: NamedRec): NamedRec {
     this.items.push(rec)
     this.byLowerName.set(lower(rec.name), rec)
+    this.byExactName.set(rec.name, rec)
     this.byIdMap.set(rec.id, rec)
     if (rec.id > this.seq) this.seq = rec.id
     return rec
