@@ -428,20 +428,17 @@ export class Store {
       createdAt: createdAt ?? this.now(),
     }
     this.pivots.set(id, pivot)
-    this.adjacent(a).push(id)
-    if (a !== b) this.adjacent(b).push(id)
+    this.addAdjacent(a, id)
+    if (a !== b) this.addAdjacent(b, id)
     this.changed()
     return { pivot, created: true }
   }
 
-  private adjacent(obj: TqObject): number[] {
+  private addAdjacent(obj: TqObject, pivotId: number): void {
     const adjacency = this.table(obj.collection).adjacency
-    let list = adjacency.get(obj.id)
-    if (list === undefined) {
-      list = []
-      adjacency.set(obj.id, list)
-    }
-    return list
+    const list = adjacency.get(obj.id)
+    if (list === undefined) adjacency.set(obj.id, [pivotId])
+    else list.push(pivotId)
   }
 
   unlink(pivotId: number): boolean {
@@ -528,8 +525,7 @@ export class Store {
     tlpId: number | null,
     publishedAt: number | null,
   ): SourceLink {
-    obj.sources ??= []
-    const existing = obj.sources.find((l) => l.sourceId === source.id)
+    const existing = obj.sources?.find((l) => l.sourceId === source.id)
     if (existing !== undefined) {
       if (tlpId !== null) existing.tlpId = tlpId
       return existing
@@ -542,7 +538,10 @@ export class Store {
       publishedAt,
       createdAt: this.now(),
     }
-    obj.sources.push(link)
+    // A one-element literal is allocated at its size; `[]` plus push would reserve 16 slots, which
+    // over a million single-source indicators is over a hundred megabytes.
+    if (obj.sources === null) obj.sources = [link]
+    else obj.sources.push(link)
     return link
   }
 
@@ -585,8 +584,7 @@ export class Store {
     tlpId: number | null,
   ): { attribute: AttributeValue; created: boolean } {
     const def = this.attributeDef(name)
-    obj.attributes ??= []
-    const existing = obj.attributes.find((a) => a.attributeId === def.id && a.value === value)
+    const existing = obj.attributes?.find((a) => a.attributeId === def.id && a.value === value)
     if (existing !== undefined) {
       if (tlpId !== null) existing.tlpId = tlpId
       return { attribute: existing, created: false }
@@ -601,7 +599,8 @@ export class Store {
       createdAt: now,
       updatedAt: now,
     }
-    obj.attributes.push(attribute)
+    if (obj.attributes === null) obj.attributes = [attribute]
+    else obj.attributes.push(attribute)
     return { attribute, created: true }
   }
 
