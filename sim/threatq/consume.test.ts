@@ -37,6 +37,18 @@ describe('POST /api/{type}/consume', () => {
     const other = await c.post('/api/indicators/consume', [{ value: '1.2.3.4', type: 'String' }])
     assert.equal(at(other.body, 'data', 0, 'id'), 3)
     assert.equal(at((await c.get('/api/indicators')).body, 'total'), 3)
+    // The older SDK path upserts the same way.
+    const legacy = await c.post('/api/indicators/consume/new', [
+      {
+        value: '1.2.3.4',
+        type: 'IP Address',
+        status: 'Expired',
+        normalize: 'Y',
+        sources: [{ name: 'Old Feed', tlp: 'amber' }],
+      },
+    ])
+    assert.equal(at(legacy.body, 'data', 0, 'id'), 1)
+    assert.equal(at(legacy.body, 'data', 0, 'status_id'), 2)
   })
 
   it('upserts events by title, merging attributes, sources and comments without duplicates', async () => {

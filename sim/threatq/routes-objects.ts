@@ -61,15 +61,18 @@ export function objectRoutes(app: App, sim: SimCore): void {
     return c.json({ data: presentScore(obj) })
   })
 
-  app.post('/api/:type/consume', async (c) => {
-    const def = requireDef(c.req.param('type'))
+  const consume = async (c: Ctx): Promise<Response> => {
+    const def = requireDef(c.req.param('type') ?? '')
     const items = asItems(await readJson(c))
     const writer = ingest(c)
     const data = items.map((item) =>
       presentBase(sim.store, writer.upsert(def, item, 'consume').object),
     )
     return c.json({ data })
-  })
+  }
+  app.post('/api/:type/consume', consume)
+  // The older SDK's indicator upload path: the same upsert.
+  app.post('/api/:type/consume/new', consume)
 
   app.get('/api/:type', (c) => {
     const collection = c.req.param('type')
