@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -50,9 +50,23 @@ async function token(url: string, dispatcher?: Agent): Promise<string> {
 }
 
 describe('threatq-sim command', () => {
-  it('serves plain HTTP on a free port, seeded, and exits 0 on SIGTERM', async () => {
-    const r = await start(['--seed-indicators', '25', '--collection', 'Smoke DC'])
+  it('serves plain HTTP on a free port, seeded, with --faults @file, and exits 0 on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tq-sim-faults-'))
+    const faults = join(dir, 'faults.json')
+    writeFileSync(
+      faults,
+      JSON.stringify([{ match: { path: '^/api/tags$' }, fault: { status: 418 } }]),
+    )
+    const r = await start([
+      '--seed-indicators',
+      '25',
+      '--collection',
+      'Smoke DC',
+      '--faults',
+      `@${faults}`,
+    ])
     try {
+      assert.equal((await fetch(`${r.url}/api/tags`)).status, 418)
       assert.match(r.url, /^http:\/\/127\.0\.0\.1:\d+$/)
       const auth = { authorization: `Bearer ${await token(r.url)}` }
       const list = (await (await fetch(`${r.url}/api/search/query`, { headers: auth })).json()) as {
@@ -69,6 +83,7 @@ describe('threatq-sim command', () => {
       assert.equal(page.total, 25)
     } finally {
       assert.equal(await stop(r), 0)
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 

@@ -24,6 +24,7 @@ interface Args {
   collection: string
   faults: string | undefined
   data_dir: string | undefined
+  with_underscore_bug: boolean
 }
 
 function buildParser(): ArgumentParser {
@@ -93,6 +94,10 @@ function buildParser(): ArgumentParser {
     metavar: 'DIR',
     help: 'load state from DIR at start, save it there after changes and on exit',
   })
+  parser.add_argument('--with-underscore-bug', {
+    action: 'store_true',
+    help: 'answer 500 to with= naming collections with "_" (attack_pattern), like real servers',
+  })
   return parser
 }
 
@@ -112,6 +117,7 @@ async function main(argv: string[]): Promise<void> {
     seedIndicators: args.seed_indicators,
     collection: args.collection,
     faults: readFaults(args.faults),
+    withUnderscoreBug: args.with_underscore_bug,
   }
   if (args.data_dir !== undefined) {
     const restored = await readSnapshot(args.data_dir, Date.now)

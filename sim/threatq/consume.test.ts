@@ -37,6 +37,18 @@ describe('POST /api/{type}/consume', () => {
     const other = await c.post('/api/indicators/consume', [{ value: '1.2.3.4', type: 'String' }])
     assert.equal(at(other.body, 'data', 0, 'id'), 3)
     assert.equal(at((await c.get('/api/indicators')).body, 'total'), 3)
+    // The older SDK path upserts the same way.
+    const legacy = await c.post('/api/indicators/consume/new', [
+      {
+        value: '1.2.3.4',
+        type: 'IP Address',
+        status: 'Expired',
+        normalize: 'Y',
+        sources: [{ name: 'Old Feed', tlp: 'amber' }],
+      },
+    ])
+    assert.equal(at(legacy.body, 'data', 0, 'id'), 1)
+    assert.equal(at(legacy.body, 'data', 0, 'status_id'), 2)
   })
 
   it('upserts events by title, merging attributes, sources and comments without duplicates', async () => {
@@ -137,5 +149,19 @@ describe('POST /api/{type}/consume', () => {
     assert.equal(at(mal.body, 'data', 0, 'value'), 'Emotet')
     assert.equal(at((await c.get(`/api/adversaries/${String(id)}/malware`)).body, 'total'), 1)
     assert.equal((await c.post('/api/adversaries/consume', [{ id: 99 }])).status, 400)
+  })
+
+  it('rejects an item without leaving half of it behind, and refuses renames onto taken names', async () => {
+    const c = client()
+    const bad = await c.post('/api/indicators/consume', [
+      { value: 'half.example', type: 'FQDN', tlp: 'PURPLE' },
+    ])
+    assert.equal(bad.status, 400)
+    assert.equal(at((await c.get('/api/indicators')).body, 'total'), 0)
+    await c.post('/api/adversaries', { name: 'A' })
+    await c.post('/api/adversaries', { name: 'B' })
+    const rename = await c.put('/api/adversaries/2', { name: 'A' })
+    assert.equal(rename.status, 400)
+    assert.equal(at((await c.get('/api/adversaries?name=A')).body, 'data', 0, 'id'), 1)
   })
 })

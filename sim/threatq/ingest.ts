@@ -72,30 +72,36 @@ function readNamedRef(v: unknown): { id?: number; name?: string } | undefined {
   return undefined
 }
 
-/** Type id from `type` / `type_id`; undefined when neither is given. */
-export function readType(store: Store, def: CollectionDef, item: Json): number | undefined {
-  if (!def.typed) return undefined
-  const ref = readNamedRef(item.type_id ?? item.type)
+/**
+ * The id of a type or status given as `<kind>_id`, a name, `{name}` or `{id}`; undefined when
+ * neither key is present or the collection has no such vocabulary.
+ */
+function readVocab(
+  store: Store,
+  def: CollectionDef,
+  item: Json,
+  kind: 'type' | 'status',
+): number | undefined {
+  if (!(kind === 'type' ? def.typed : def.statused)) return undefined
+  const ref = readNamedRef(item[`${kind}_id`] ?? item[kind])
   if (ref === undefined) return undefined
-  const type =
-    ref.id !== undefined
-      ? store.typeById(def.collection, ref.id)
-      : store.typeByName(def.collection, ref.name ?? '')
-  if (type === undefined) throw validationError('type_id', 'The selected type id is invalid.')
-  return type.id
+  const rec =
+    kind === 'type'
+      ? ref.id !== undefined
+        ? store.typeById(def.collection, ref.id)
+        : store.typeByName(def.collection, ref.name ?? '')
+      : ref.id !== undefined
+        ? store.statusById(def.collection, ref.id)
+        : store.statusByName(def.collection, ref.name ?? '')
+  if (rec === undefined) throw validationError(`${kind}_id`, `The selected ${kind} id is invalid.`)
+  return rec.id
 }
 
-export function readStatus(store: Store, def: CollectionDef, item: Json): number | undefined {
-  if (!def.statused) return undefined
-  const ref = readNamedRef(item.status_id ?? item.status)
-  if (ref === undefined) return undefined
-  const status =
-    ref.id !== undefined
-      ? store.statusById(def.collection, ref.id)
-      : store.statusByName(def.collection, ref.name ?? '')
-  if (status === undefined) throw validationError('status_id', 'The selected status id is invalid.')
-  return status.id
-}
+export const readType = (store: Store, def: CollectionDef, item: Json): number | undefined =>
+  readVocab(store, def, item, 'type')
+
+export const readStatus = (store: Store, def: CollectionDef, item: Json): number | undefined =>
+  readVocab(store, def, item, 'status')
 
 function readIdentity(def: CollectionDef, item: Json): string | undefined {
   const v = text(item[def.identity]) ?? text(item.value) ?? text(item.name) ?? text(item.title)
@@ -121,8 +127,14 @@ export class Ingest {
     readonly attribution: Attribution,
   ) {}
 
+  private attribution_: SourceRec | undefined
+
   private attributionSource(): SourceRec {
-    return this.store.sourceByNameOrCreate(this.attribution.name, this.attribution.sourceType)
+    this.attribution_ ??= this.store.sourceByNameOrCreate(
+      this.attribution.name,
+      this.attribution.sourceType,
+    )
+    return this.attribution_
   }
 
   /**
@@ -166,7 +178,13 @@ export class Ingest {
       typeId: typeId ?? null,
       statusId: statusId ?? null,
     })
-    this.apply(object, item, true)
+    try {
+      this.apply(object, item, true)
+    } catch (error) {
+      // A rejected item leaves nothing behind.
+      store.remove(object)
+      throw error
+    }
     return { object, created: true }
   }
 
@@ -179,7 +197,12 @@ export class Ingest {
       const identity = readIdentity(def, item)
       const typeId = readType(store, def, item)
       if ((identity !== undefined && identity !== object.identity) || typeId !== undefined) {
-        store.reidentify(object, identity ?? object.identity, typeId ?? object.typeId)
+        const next = identity ?? object.identity
+        const clash = store.findByIdentity(object.collection, next, typeId ?? object.typeId)
+        if (clash !== undefined && clash !== object) {
+          throw validationError(def.identity, `The ${def.identity} has already been taken.`)
+        }
+        store.reidentify(object, next, typeId ?? object.typeId)
       }
       const statusId = readStatus(store, def, item)
       if (statusId !== undefined) object.statusId = statusId
@@ -258,9 +281,11 @@ export class Ingest {
 
   /** Relationship keys: `"adversaries": [{"id": 9}]`, `"indicators": [{"value", "type"}]`. */
   applyRelations(object: TqObject, item: Json): void {
-    for (const [key, refs] of Object.entries(item)) {
+    for (const key in item) {
+      const refs = item[key]
+      if (!Array.isArray(refs)) continue
       const relDef = collectionDef(key)
-      if (relDef === undefined || !Array.isArray(refs)) continue
+      if (relDef === undefined) continue
       for (const ref of refs as unknown[]) {
         const target = this.resolveRef(relDef, ref, key)
         this.store.link(object, target)

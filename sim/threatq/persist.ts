@@ -44,8 +44,8 @@ function* lines(store: Store): Generator<Line> {
   for (const v of store.indicatorStatuses) yield { t: 'status', v }
   for (const v of store.eventTypes) yield { t: 'etype', v }
   for (const v of store.sources) yield { t: 'source', v }
-  for (const v of store.attributeDefs) yield { t: 'attrdef', v }
-  for (const v of store.tags) yield { t: 'tag', v }
+  for (const v of store.attributeDefs.items) yield { t: 'attrdef', v }
+  for (const v of store.tags.items) yield { t: 'tag', v }
   for (const v of store.searches) yield { t: 'search', v }
   for (const v of store.connectors) yield { t: 'connector', v }
   for (const table of store.tables.values()) for (const v of table.all()) yield { t: 'obj', v }
@@ -111,10 +111,10 @@ export async function readSnapshot(dir: string, clock: () => number): Promise<St
         store.addSource(line.v)
         break
       case 'attrdef':
-        store.addAttributeDef(line.v)
+        store.attributeDefs.add(line.v)
         break
       case 'tag':
-        store.addTag(line.v)
+        store.tags.add(line.v)
         break
       case 'search':
         store.searches.push(line.v)
@@ -140,7 +140,7 @@ export async function readSnapshot(dir: string, clock: () => number): Promise<St
   return store
 }
 
-/** [SIM] Quiet time after the last change before a snapshot is written. */
+/** [SIM] Delay from a change to the snapshot that includes it (changes meanwhile ride along). */
 export const SAVE_DEBOUNCE_MS = 1000
 
 /** Debounced snapshots of the simulator's current store. */

@@ -4,7 +4,6 @@
  * objects), and the Threat Library projection by `fields` (results omit `attributes` and
  * `sources` unless asked).
  */
-import { createHash } from 'node:crypto'
 import type { Json } from './ingest.js'
 import type { AttributeValue, CommentRec, Pivot, SourceLink, Store, TqObject } from './store.js'
 import { formatTq, formatTqOrNull } from './time.js'
@@ -40,9 +39,36 @@ export function effectiveScore(obj: TqObject): number {
   return Math.floor(obj.manualScore ?? obj.generatedScore)
 }
 
-function md5(text: string): string {
-  return createHash('md5').update(text).digest('hex')
+/**
+ * [SIM] The `hash` field: 32 hex digits derived from the value (four FNV-1a lanes), not MD5 —
+ * which digest real servers use is unknown, and a cryptographic hash per served object would cost
+ * more than the rest of the serialisation.
+ */
+export function valueHash(text: string): string {
+  let a = 0x811c9dc5
+  let b = 0x9e3779b1
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i)
+    a = Math.imul(a ^ ch, 0x01000193)
+    b = Math.imul(b ^ ch, 0x5bd1e995)
+  }
+  const c = fmix(a ^ b)
+  const d = fmix(c + a)
+  return hex8(a) + hex8(b) + hex8(c) + hex8(d)
 }
+
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+  return h ^ (h >>> 16)
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+const hex8 = (n: number): string =>
+  (HEX[n >>> 24] ?? '') +
+  (HEX[(n >>> 16) & 255] ?? '') +
+  (HEX[(n >>> 8) & 255] ?? '') +
+  (HEX[n & 255] ?? '')
 
 export function presentBase(store: Store, obj: TqObject): Json {
   const created = formatTq(obj.createdAt)
@@ -55,7 +81,7 @@ export function presentBase(store: Store, obj: TqObject): Json {
         id: obj.id,
         value: obj.identity,
         class: store.typeById('indicators', obj.typeId)?.class ?? 'network',
-        hash: md5(obj.identity),
+        hash: valueHash(obj.identity),
         type_id: obj.typeId,
         status_id: obj.statusId,
         description: obj.description,
@@ -76,7 +102,7 @@ export function presentBase(store: Store, obj: TqObject): Json {
         type_id: obj.typeId,
         happened_at: formatTqOrNull(obj.happenedAt),
         description: obj.description,
-        hash: md5(obj.identity),
+        hash: valueHash(obj.identity),
         published_at: published,
         created_at: created,
         updated_at: updated,
@@ -289,8 +315,15 @@ export class LibraryProjection {
     if (this.star) {
       out = base
       const def = collectionDef(obj.collection)
-      if (def?.typed === true) out.type = presentType(store, obj)
-      if (def?.statused === true) out.status = presentStatus(store, obj)
+      // One shared type/status object per id and request: a page repeats a handful of them.
+      if (def?.typed === true) {
+        out.type = this.shared(`t${obj.collection}${String(obj.typeId)}`, () =>
+          presentType(store, obj),
+        )
+      }
+      if (def?.statused === true) {
+        out.status = this.shared(`s${String(obj.statusId)}`, () => presentStatus(store, obj))
+      }
       for (const name of this.listed) if (!(name in out)) embed(store, obj, out, name, new Map())
     } else {
       out = { id: obj.id }
@@ -309,5 +342,16 @@ export class LibraryProjection {
       embed(store, obj, out, name, sub)
     }
     return out
+  }
+
+  private readonly vocab = new Map<string, Json | null>()
+
+  private shared(key: string, make: () => Json | null): Json | null {
+    let value = this.vocab.get(key)
+    if (value === undefined) {
+      value = make()
+      this.vocab.set(key, value)
+    }
+    return value
   }
 }

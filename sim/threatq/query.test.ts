@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import fc from 'fast-check'
 import { ApiError } from './errors.js'
 import { Ingest } from './ingest.js'
 import { compileSort, evaluate, QueryCompiler } from './query.js'
@@ -139,5 +140,41 @@ describe('query language', () => {
     // Type ids are alphabetical: CIDR Block 3 < FQDN 11 < IP Address 15 < MD5 18 < URL 28.
     assert.deepEqual(ids({}, 'type_id,-id'), [4, 5, 2, 1, 6, 3])
     assert.equal(compileSort('id'), undefined, 'id order needs no sort')
+  })
+
+  it('the fast single-key sort orders exactly like the comparator', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            updated: fc.integer({ min: 0, max: 5000 }),
+            score: fc.integer({ min: 0, max: 10 }),
+          }),
+          {
+            maxLength: 60,
+          },
+        ),
+        fc.constantFrom('updated_at', '-updated_at', 'score', '-score', 'value'),
+        (rows, sort) => {
+          const s = Store.withDefaults(() => 0)
+          rows.forEach((r, i) =>
+            s.insert('indicators', {
+              identity: `v${String((i * 7) % 13)}-${String(i)}`,
+              typeId: 11,
+              updatedAt: 1_700_000_000 + r.updated,
+              generatedScore: r.score,
+            }),
+          )
+          const all = [...s.table('indicators').all()]
+          const comparator = compileSort(sort)
+          assert.ok(comparator !== undefined)
+          const expected = [...all].sort(comparator).map((o) => o.id)
+          assert.deepEqual(
+            evaluate(s, 'indicators', () => true, sort),
+            expected,
+          )
+        },
+      ),
+    )
   })
 })

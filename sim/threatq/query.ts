@@ -197,27 +197,11 @@ export class QueryCompiler {
           (o.comments?.some((c) => c.value.toLowerCase().includes(needle)) ?? false)
       }
       case 'type_name':
-      case 'type': {
-        const test = compileStringOperand(operand, key)
-        const ids = new Set(
-          store
-            .types(this.collection)
-            .filter((t) => test(t.name))
-            .map((t) => t.id),
-        )
-        return (o) => o.typeId !== null && ids.has(o.typeId)
-      }
+      case 'type':
+        return this.vocabClause(store.types(this.collection), operand, key, (o) => o.typeId)
       case 'status_name':
-      case 'status': {
-        const test = compileStringOperand(operand, key)
-        const ids = new Set(
-          store
-            .statuses(this.collection)
-            .filter((s) => test(s.name))
-            .map((s) => s.id),
-        )
-        return (o) => o.statusId !== null && ids.has(o.statusId)
-      }
+      case 'status':
+        return this.vocabClause(store.statuses(this.collection), operand, key, (o) => o.statusId)
       case 'id':
       case 'type_id':
       case 'status_id': {
@@ -284,6 +268,21 @@ export class QueryCompiler {
     }
   }
 
+  /** A name test over a vocabulary (types, statuses), compiled to a set of ids. */
+  private vocabClause(
+    vocab: readonly { id: number; name: string }[],
+    operand: unknown,
+    key: string,
+    get: (o: TqObject) => number | null,
+  ): Predicate {
+    const test = compileStringOperand(operand, key)
+    const ids = new Set(vocab.filter((v) => test(v.name)).map((v) => v.id))
+    return (o) => {
+      const id = get(o)
+      return id !== null && ids.has(id)
+    }
+  }
+
   /** `{"attribute": {"name": "Label", "value": "x%"}}`. */
   private attributeClause(operand: unknown, key: string): Predicate {
     const spec: Json = isObject(operand) ? operand : { name: operand }
@@ -317,21 +316,33 @@ const SORT_KEYS: Record<string, SortKey> = {
 }
 
 /** `sort=-updated_at,id` → comparator (ties broken by id so paging is stable). */
-export function compileSort(
-  spec: string | undefined | null,
-): ((a: TqObject, b: TqObject) => number) | undefined {
+interface SortSpec {
+  key: SortKey
+  sign: 1 | -1
+}
+
+/** `sort=-updated_at,id` → keys; undefined for plain id order (no sort needed). */
+function parseSort(spec: string | undefined | null): SortSpec[] | undefined {
   const parts = (spec ?? '')
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '')
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'id')) return undefined
-  const keys = parts.map((p) => {
+  return parts.map((p) => {
     const desc = p.startsWith('-')
     const name = desc ? p.slice(1) : p.replace(/^\+/, '')
     const key = SORT_KEYS[name]
     if (key === undefined) throw validationError('sort', `Cannot sort by "${name}".`)
     return { key, sign: desc ? -1 : 1 }
   })
+}
+
+/** Comparator for `sort` (ties broken by id so paging is stable). */
+export function compileSort(
+  spec: string | undefined | null,
+): ((a: TqObject, b: TqObject) => number) | undefined {
+  const keys = parseSort(spec)
+  if (keys === undefined) return undefined
   return (a, b) => {
     for (const { key, sign } of keys) {
       const x = key(a)
@@ -343,6 +354,33 @@ export function compileSort(
   }
 }
 
+/**
+ * A single integer key (dates, scores) sorts a million objects fast when key and id pack into one
+ * float: (key relative to its range, id) sorted natively, the same order as the comparator.
+ * Undefined when the key is not an integer or the packing would lose precision.
+ */
+function packedSort(objects: readonly TqObject[], { key, sign }: SortSpec): number[] | undefined {
+  let min = Infinity
+  let max = -Infinity
+  let maxId = 0
+  for (const o of objects) {
+    const k = key(o)
+    if (typeof k !== 'number' || !Number.isInteger(k)) return undefined
+    if (k < min) min = k
+    if (k > max) max = k
+    if (o.id > maxId) maxId = o.id
+  }
+  const idSpan = 2 ** Math.ceil(Math.log2(maxId + 1))
+  if ((max - min + 1) * idSpan > Number.MAX_SAFE_INTEGER) return undefined
+  const packed = new Float64Array(objects.length)
+  objects.forEach((o, i) => {
+    const k = key(o) as number
+    packed[i] = (sign === 1 ? k - min : max - k) * idSpan + o.id
+  })
+  packed.sort()
+  return Array.from(packed, (v) => v % idSpan)
+}
+
 /** Ids of the objects matching `predicate`, in `sort` order. */
 export function evaluate(
   store: Store,
@@ -350,15 +388,19 @@ export function evaluate(
   predicate: Predicate,
   sort: string | undefined | null,
 ): number[] {
-  const comparator = compileSort(sort)
+  const keys = parseSort(sort)
   const table = store.table(collection)
-  if (comparator === undefined) {
+  if (keys === undefined) {
     const ids: number[] = []
     for (const row of table.rows) if (row !== undefined && predicate(row)) ids.push(row.id)
     return ids
   }
   const matched: TqObject[] = []
   for (const row of table.rows) if (row !== undefined && predicate(row)) matched.push(row)
-  matched.sort(comparator)
+  const [only] = keys
+  const fast = keys.length === 1 && only !== undefined ? packedSort(matched, only) : undefined
+  if (fast !== undefined) return fast
+  const comparator = compileSort(sort)
+  if (comparator !== undefined) matched.sort(comparator)
   return matched.map((o) => o.id)
 }

@@ -74,6 +74,7 @@ export function adminRoutes(app: App, sim: SimCore): void {
 
   app.get('/_sim/state', (c) => {
     const usage = process.memoryUsage()
+    const cpu = process.cpuUsage()
     return c.json({
       objects: sim.store.counts(),
       requests: sim.requests.snapshot(),
@@ -83,6 +84,7 @@ export function adminRoutes(app: App, sim: SimCore): void {
         rssMb: Math.round(usage.rss / 1048576),
         heapUsedMb: Math.round(usage.heapUsed / 1048576),
         peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
       },
     })
   })

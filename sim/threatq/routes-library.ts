@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 import type { AuthVariables } from './auth.js'
 import { notFound, validationError } from './errors.js'
-import { listEnvelope, paging, readJson } from './http.js'
+import { paging, readJson } from './http.js'
 import { isObject, requireDef, text, type Json } from './ingest.js'
 import { LibraryProjection, parseWith } from './present.js'
 import { evaluate, QueryCompiler } from './query.js'
@@ -65,6 +65,8 @@ export function createSearch(store: Store, name: string, json: unknown): SavedSe
   return search
 }
 
+const JSON_TYPE = { 'content-type': 'application/json' }
+
 function fieldsParam(v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined
   if (typeof v === 'string') return v.split(',')
@@ -109,14 +111,12 @@ export function libraryRoutes(app: App, sim: SimCore): void {
     const collection = requireDef(c.req.param('type')).collection
     const search = sim.store.searchByHash(c.req.param('hash'))
     if (search === undefined) throw notFound()
-    return c.json(
-      run(
-        c,
-        collection,
-        apiQuery(search),
-        fieldsParam(c.req.query('fields')),
-        `hash:${search.hash}`,
-      ),
+    return run(
+      c,
+      collection,
+      apiQuery(search),
+      fieldsParam(c.req.query('fields')),
+      `hash:${search.hash}`,
     )
   })
 
@@ -124,15 +124,8 @@ export function libraryRoutes(app: App, sim: SimCore): void {
     const collection = requireDef(c.req.param('type')).collection
     const body = await readJson(c)
     const query = isObject(body) ? body : {}
-    return c.json(
-      run(
-        c,
-        collection,
-        query,
-        fieldsParam(query.fields),
-        JSON.stringify([query.criteria, query.filters]),
-      ),
-    )
+    const queryKey = JSON.stringify([query.criteria, query.filters])
+    return run(c, collection, query, fieldsParam(query.fields), queryKey)
   })
 
   function run(
@@ -141,7 +134,7 @@ export function libraryRoutes(app: App, sim: SimCore): void {
     query: unknown,
     fields: string[] | undefined,
     queryKey: string,
-  ): Json {
+  ): Response {
     const store = sim.store
     const predicate = new QueryCompiler(store, collection).compileQuery(query)
     const sort = c.req.query('sort')
@@ -155,15 +148,26 @@ export function libraryRoutes(app: App, sim: SimCore): void {
         ? sim.results.page(key, store.version, compute, p.offset, p.limit)
         : sim.results.cursor(key, store.version, compute, mark, p.limit)
     const projection = new LibraryProjection(fields, parseWith(c.req.query('with')))
-    const data: Json[] = []
+    const items: Json[] = []
     for (const id of page.ids) {
       const obj = store.get(collection, id)
-      if (obj !== undefined) data.push(projection.project(store, obj))
+      if (obj !== undefined) items.push(projection.project(store, obj))
     }
-    if (mark === undefined) return listEnvelope(page.total, data, p)
+    const head = `{"total":${String(page.total)},"data":${JSON.stringify(items)}`
+    if (mark === undefined) {
+      return c.body(
+        `${head},"limit":${String(p.limit)},"offset":${String(p.offset)}}`,
+        200,
+        JSON_TYPE,
+      )
+    }
     // The last page is empty and echoes the request's cursor: clients stop on either.
     const next =
       page.ids.length === 0 ? mark : encodeCursor(page.session, page.offset + page.ids.length)
-    return { total: page.total, data, nextCursorMark: next, limit: p.limit }
+    return c.body(
+      `${head},"nextCursorMark":${JSON.stringify(next)},"limit":${String(p.limit)}}`,
+      200,
+      JSON_TYPE,
+    )
   }
 }

@@ -56,6 +56,11 @@ function sourceJson(s: SourceRec): Json {
   }
 }
 
+function found<T>(value: T | undefined): T {
+  if (value === undefined) throw notFound()
+  return value
+}
+
 /** `?name=` (with `%` wildcards) over a vocabulary list. */
 function byName<T extends NamedRec>(items: readonly T[], name: string | undefined): readonly T[] {
   if (name === undefined) return items
@@ -82,27 +87,21 @@ export function metaRoutes(app: App, sim: SimCore): void {
   app.get('/api/indicator/types', (c) =>
     c.json(pagedList(c, byName(sim.store.indicatorTypes, c.req.query('name')), typeJson)),
   )
-  app.get('/api/indicator/types/:id', (c) => {
-    const t = sim.store.typeById('indicators', idParam(c))
-    if (t === undefined) throw notFound()
-    return c.json({ data: typeJson(t) })
-  })
+  app.get('/api/indicator/types/:id', (c) =>
+    c.json({ data: typeJson(found(sim.store.typeById('indicators', idParam(c)))) }),
+  )
   app.get('/api/indicator/statuses', (c) =>
     c.json(pagedList(c, byName(sim.store.indicatorStatuses, c.req.query('name')), statusJson)),
   )
-  app.get('/api/indicator/statuses/:id', (c) => {
-    const s = sim.store.statusById('indicators', idParam(c))
-    if (s === undefined) throw notFound()
-    return c.json({ data: statusJson(s) })
-  })
+  app.get('/api/indicator/statuses/:id', (c) =>
+    c.json({ data: statusJson(found(sim.store.statusById('indicators', idParam(c)))) }),
+  )
   app.get('/api/event/types', (c) =>
     c.json(pagedList(c, byName(sim.store.eventTypes, c.req.query('name')), typeJson)),
   )
-  app.get('/api/event/types/:id', (c) => {
-    const t = sim.store.typeById('events', idParam(c))
-    if (t === undefined) throw notFound()
-    return c.json({ data: typeJson(t) })
-  })
+  app.get('/api/event/types/:id', (c) =>
+    c.json({ data: typeJson(found(sim.store.typeById('events', idParam(c)))) }),
+  )
   app.post('/api/event/types', async (c) => {
     const body = await readJson(c)
     const name = isObject(body) && typeof body.name === 'string' ? body.name.trim() : ''
@@ -116,15 +115,12 @@ export function metaRoutes(app: App, sim: SimCore): void {
   app.get('/api/sources', (c) =>
     c.json(pagedList(c, byName(sim.store.sources, c.req.query('name')), sourceJson)),
   )
-  app.get('/api/sources/:id', (c) => {
-    const s = sim.store.sourceById(idParam(c))
-    if (s === undefined) throw notFound()
-    return c.json({ data: sourceJson(s) })
-  })
+  app.get('/api/sources/:id', (c) =>
+    c.json({ data: sourceJson(found(sim.store.sourceById(idParam(c)))) }),
+  )
   // [SIM] The admin-set default TLP of a source (where real servers expose it is unknown).
   app.put('/api/sources/:id', async (c) => {
-    const s = sim.store.sourceById(idParam(c))
-    if (s === undefined) throw notFound()
+    const s = found(sim.store.sourceById(idParam(c)))
     const body = await readJson(c)
     if (!isObject(body)) throw validationError('tlp_id', 'The body must be an object.')
     s.defaultTlpId = readTlp(body.tlp_id ?? body.tlp, 'tlp_id') ?? null
@@ -133,7 +129,7 @@ export function metaRoutes(app: App, sim: SimCore): void {
   })
 
   app.get('/api/tags', (c) =>
-    c.json(pagedList(c, byName(sim.store.tags, c.req.query('name')), (t) => ({ ...t }))),
+    c.json(pagedList(c, byName(sim.store.tags.items, c.req.query('name')), (t) => ({ ...t }))),
   )
 
   app.get('/api/users/current', (c) => {

@@ -61,15 +61,18 @@ export function objectRoutes(app: App, sim: SimCore): void {
     return c.json({ data: presentScore(obj) })
   })
 
-  app.post('/api/:type/consume', async (c) => {
-    const def = requireDef(c.req.param('type'))
+  const consume = async (c: Ctx): Promise<Response> => {
+    const def = requireDef(c.req.param('type') ?? '')
     const items = asItems(await readJson(c))
     const writer = ingest(c)
     const data = items.map((item) =>
       presentBase(sim.store, writer.upsert(def, item, 'consume').object),
     )
     return c.json({ data })
-  })
+  }
+  app.post('/api/:type/consume', consume)
+  // The older SDK's indicator upload path: the same upsert.
+  app.post('/api/:type/consume/new', consume)
 
   app.get('/api/:type', (c) => {
     const collection = c.req.param('type')
@@ -90,10 +93,11 @@ export function objectRoutes(app: App, sim: SimCore): void {
       p.limit,
     )
     const tree = parseWith(c.req.query('with'))
-    const data = page.ids.flatMap((id) => {
+    const data: Json[] = []
+    for (const id of page.ids) {
       const obj = sim.store.get(collection, id)
-      return obj === undefined ? [] : [present(sim.store, obj, tree)]
-    })
+      if (obj !== undefined) data.push(present(sim.store, obj, tree))
+    }
     return c.json(listEnvelope(page.total, data, p))
   })
 
@@ -170,9 +174,7 @@ export function objectRoutes(app: App, sim: SimCore): void {
   app.delete('/api/:type/:id/attributes/:attributeId', (c) => {
     const obj = target(c)
     const id = idParam(c, 'attributeId')
-    const i = obj.attributes?.findIndex((a) => a.id === id) ?? -1
-    if (i < 0) throw notFound()
-    obj.attributes?.splice(i, 1)
+    removeWhere(obj.attributes, (a) => a.id === id)
     sim.store.touch(obj)
     return c.body(null, 204)
   })
@@ -220,9 +222,7 @@ export function objectRoutes(app: App, sim: SimCore): void {
   app.delete('/api/:type/:id/tags/:tagId', (c) => {
     const obj = target(c)
     const id = idParam(c, 'tagId')
-    const i = obj.tags?.indexOf(id) ?? -1
-    if (i < 0) throw notFound()
-    obj.tags?.splice(i, 1)
+    removeWhere(obj.tags, (t) => t === id)
     sim.store.touch(obj)
     return c.body(null, 204)
   })
@@ -258,9 +258,7 @@ export function objectRoutes(app: App, sim: SimCore): void {
   app.delete('/api/:type/:id/sources/:pivotId', (c) => {
     const obj = target(c)
     const id = idParam(c, 'pivotId')
-    const i = obj.sources?.findIndex((l) => l.pivotId === id) ?? -1
-    if (i < 0) throw notFound()
-    obj.sources?.splice(i, 1)
+    removeWhere(obj.sources, (l) => l.pivotId === id)
     sim.store.touch(obj)
     return c.body(null, 204)
   })
@@ -303,4 +301,11 @@ export function objectRoutes(app: App, sim: SimCore): void {
     for (const id of ids) sim.store.unlink(id)
     return c.body(null, 204)
   })
+}
+
+/** Removes the first matching item of a sub-resource list, or answers 404. */
+function removeWhere<T>(list: T[] | null, match: (item: T) => boolean): void {
+  const i = list?.findIndex(match) ?? -1
+  if (list === null || i < 0) throw notFound()
+  list.splice(i, 1)
 }

@@ -14,7 +14,7 @@ import {
   type ClientCredentials,
   type UserCredentials,
 } from './auth.js'
-import { ApiError } from './errors.js'
+import { ApiError, plainError } from './errors.js'
 import { ResultSets } from './results.js'
 import { connectorRoutes } from './routes-connectors.js'
 import { libraryRoutes } from './routes-library.js'
@@ -49,6 +49,11 @@ export interface ThreatqSimOptions {
   clock?: () => number
   /** Start from this store (restored from `--data-dir`) instead of a fresh, seeded one. */
   store?: Store
+  /**
+   * Mimic the reported bug: `with=` naming a collection with `_` (e.g. `attack_pattern`) answers
+   * 500, which is why clients fetch those through `/api/{type}/{id}/{related}` (threatq-api.md §4.3).
+   */
+  withUnderscoreBug?: boolean
 }
 
 /** Everything the route modules share. `store` is replaced on reset. */
@@ -131,6 +136,13 @@ export function createThreatqSim(options: ThreatqSimOptions = {}): ThreatqSim {
     return c.json(core.tokens.grant(params, c.req.header('authorization')))
   })
   app.use('/api/*', bearerAuth(core.tokens))
+  if (options.withUnderscoreBug === true) {
+    app.use('/api/*', async (c, next) => {
+      const names = (c.req.query('with') ?? '').split(',').map((w) => w.split('.')[0] ?? '')
+      if (names.some((n) => n.includes('_'))) throw plainError(500, 'Internal server error.')
+      await next()
+    })
+  }
   metaRoutes(app, core)
   connectorRoutes(app, core)
   libraryRoutes(app, core)

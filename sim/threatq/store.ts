@@ -132,6 +132,54 @@ export interface Related {
   pivot: Pivot
 }
 
+const lower = (s: string): string => s.toLowerCase()
+
+/** Vocabulary ids are dense from 1 in creation order; a scan covers anything else. */
+function byDenseId<T extends NamedRec>(list: readonly T[], id: number | null): T | undefined {
+  if (id === null) return undefined
+  const hit = list[id - 1]
+  return hit?.id === id ? hit : list.find((r) => r.id === id)
+}
+
+/** Names match case-insensitively; the exact spelling, the common case, is tried first. */
+function byLowerName<T extends NamedRec>(list: readonly T[], name: string): T | undefined {
+  const exact = list.find((r) => r.name === name)
+  if (exact !== undefined) return exact
+  const key = lower(name)
+  return list.find((r) => lower(r.name) === key)
+}
+
+/** Case-insensitive names with their own ids, from 1 (attribute names, tags). */
+export class NameRegistry {
+  readonly items: NamedRec[] = []
+  private readonly byLowerName = new Map<string, NamedRec>()
+  private readonly byExactName = new Map<string, NamedRec>()
+  private readonly byIdMap = new Map<number, NamedRec>()
+  private seq = 0
+
+  /** The record of `name`, created on first use. */
+  named(name: string): NamedRec {
+    return (
+      this.byExactName.get(name) ??
+      this.byLowerName.get(lower(name)) ??
+      this.add({ id: this.seq + 1, name })
+    )
+  }
+
+  byId(id: number): NamedRec | undefined {
+    return this.byIdMap.get(id)
+  }
+
+  add(rec: NamedRec): NamedRec {
+    this.items.push(rec)
+    this.byLowerName.set(lower(rec.name), rec)
+    this.byExactName.set(rec.name, rec)
+    this.byIdMap.set(rec.id, rec)
+    if (rec.id > this.seq) this.seq = rec.id
+    return rec
+  }
+}
+
 export class Table {
   /** Index = id; holes for deleted ids. */
   rows: (TqObject | undefined)[] = [undefined]
@@ -174,16 +222,12 @@ export class Table {
   }
 }
 
-const lower = (s: string): string => s.toLowerCase()
-
 /** Sequences for every id space; persisted with the snapshot. */
 export interface Sequences {
   pivot: number
   sourceLink: number
   source: number
-  attribute: number
   attributeValue: number
-  tag: number
   comment: number
   search: number
   connector: number
@@ -195,14 +239,12 @@ export interface Sequences {
 export class Store {
   readonly tables = new Map<string, Table>()
   readonly pivots = new Map<number, Pivot>()
-  private readonly pairs = new Map<string, number>()
   readonly sources: SourceRec[] = []
   private readonly sourceByName = new Map<string, SourceRec>()
   private readonly sourceByIdMap = new Map<number, SourceRec>()
-  readonly attributeDefs: NamedRec[] = []
-  private readonly attributeByName = new Map<string, NamedRec>()
-  readonly tags: NamedRec[] = []
-  private readonly tagByName = new Map<string, NamedRec>()
+  /** Attribute names (`attribute_id`s). */
+  readonly attributeDefs = new NameRegistry()
+  readonly tags = new NameRegistry()
   readonly indicatorTypes: TypeRec[] = []
   readonly indicatorStatuses: StatusRec[] = []
   readonly eventTypes: TypeRec[] = []
@@ -212,9 +254,7 @@ export class Store {
     pivot: 0,
     sourceLink: 0,
     source: 0,
-    attribute: 0,
     attributeValue: 0,
-    tag: 0,
     comment: 0,
     search: 0,
     connector: 0,
@@ -346,10 +386,26 @@ export class Store {
 
   // --- relationships -------------------------------------------------------------------------
 
-  private pairKey(aColl: string, aId: number, bColl: string, bId: number): string {
-    const a = `${aColl}:${String(aId)}`
-    const b = `${bColl}:${String(bId)}`
-    return a < b ? `${a}|${b}` : `${b}|${a}`
+  /** The pivot linking a and b, found by scanning the shorter adjacency list. */
+  private findPivot(a: TqObject, b: TqObject): Pivot | undefined {
+    const la = this.tables.get(a.collection)?.adjacency.get(a.id) ?? []
+    const lb = this.tables.get(b.collection)?.adjacency.get(b.id) ?? []
+    const [list, other] = la.length <= lb.length ? [la, b] : [lb, a]
+    for (const pivotId of list) {
+      const p = this.pivots.get(pivotId)
+      if (p === undefined) continue
+      if (
+        (p.aColl === other.collection && p.aId === other.id) ||
+        (p.bColl === other.collection && p.bId === other.id)
+      ) {
+        // A self-collection link must also touch the first object on its other end.
+        const touches =
+          (p.aColl === a.collection && p.aId === a.id) ||
+          (p.bColl === a.collection && p.bId === a.id)
+        if (touches) return p
+      }
+    }
+    return undefined
   }
 
   /** Links two objects (idempotent: an existing link is returned with `created: false`). */
@@ -359,12 +415,8 @@ export class Store {
     pivotId?: number,
     createdAt?: number,
   ): { pivot: Pivot; created: boolean } {
-    const key = this.pairKey(a.collection, a.id, b.collection, b.id)
-    const existing = this.pairs.get(key)
-    if (existing !== undefined) {
-      const pivot = this.pivots.get(existing)
-      if (pivot !== undefined) return { pivot, created: false }
-    }
+    const existing = this.findPivot(a, b)
+    if (existing !== undefined) return { pivot: existing, created: false }
     const id = pivotId ?? ++this.seq.pivot
     if (id > this.seq.pivot) this.seq.pivot = id
     const pivot: Pivot = {
@@ -376,28 +428,23 @@ export class Store {
       createdAt: createdAt ?? this.now(),
     }
     this.pivots.set(id, pivot)
-    this.pairs.set(key, id)
-    this.adjacent(a).push(id)
-    if (a !== b) this.adjacent(b).push(id)
+    this.addAdjacent(a, id)
+    if (a !== b) this.addAdjacent(b, id)
     this.changed()
     return { pivot, created: true }
   }
 
-  private adjacent(obj: TqObject): number[] {
+  private addAdjacent(obj: TqObject, pivotId: number): void {
     const adjacency = this.table(obj.collection).adjacency
-    let list = adjacency.get(obj.id)
-    if (list === undefined) {
-      list = []
-      adjacency.set(obj.id, list)
-    }
-    return list
+    const list = adjacency.get(obj.id)
+    if (list === undefined) adjacency.set(obj.id, [pivotId])
+    else list.push(pivotId)
   }
 
   unlink(pivotId: number): boolean {
     const pivot = this.pivots.get(pivotId)
     if (pivot === undefined) return false
     this.pivots.delete(pivotId)
-    this.pairs.delete(this.pairKey(pivot.aColl, pivot.aId, pivot.bColl, pivot.bId))
     for (const [coll, id] of [
       [pivot.aColl, pivot.aId],
       [pivot.bColl, pivot.bId],
@@ -478,8 +525,7 @@ export class Store {
     tlpId: number | null,
     publishedAt: number | null,
   ): SourceLink {
-    obj.sources ??= []
-    const existing = obj.sources.find((l) => l.sourceId === source.id)
+    const existing = obj.sources?.find((l) => l.sourceId === source.id)
     if (existing !== undefined) {
       if (tlpId !== null) existing.tlpId = tlpId
       return existing
@@ -492,7 +538,10 @@ export class Store {
       publishedAt,
       createdAt: this.now(),
     }
-    obj.sources.push(link)
+    // A one-element literal is allocated at its size; `[]` plus push would reserve 16 slots, which
+    // over a million single-source indicators is over a hundred megabytes.
+    if (obj.sources === null) obj.sources = [link]
+    else obj.sources.push(link)
     return link
   }
 
@@ -519,25 +568,11 @@ export class Store {
   // --- attributes, tags, comments ------------------------------------------------------------
 
   attributeDef(name: string): NamedRec {
-    const key = lower(name)
-    let def = this.attributeByName.get(key)
-    if (def === undefined) {
-      def = { id: ++this.seq.attribute, name }
-      this.addAttributeDef(def)
-    }
-    return def
-  }
-
-  addAttributeDef(def: NamedRec): void {
-    this.attributeDefs.push(def)
-    this.attributeByName.set(lower(def.name), def)
-    if (def.id > this.seq.attribute) this.seq.attribute = def.id
+    return this.attributeDefs.named(name)
   }
 
   attributeName(attributeId: number): string {
-    return this.attributeDefs[attributeId - 1]?.id === attributeId
-      ? (this.attributeDefs[attributeId - 1]?.name ?? '')
-      : (this.attributeDefs.find((d) => d.id === attributeId)?.name ?? '')
+    return this.attributeDefs.byId(attributeId)?.name ?? ''
   }
 
   /** Adds an attribute value unless the object already has the same name and value. */
@@ -549,8 +584,7 @@ export class Store {
     tlpId: number | null,
   ): { attribute: AttributeValue; created: boolean } {
     const def = this.attributeDef(name)
-    obj.attributes ??= []
-    const existing = obj.attributes.find((a) => a.attributeId === def.id && a.value === value)
+    const existing = obj.attributes?.find((a) => a.attributeId === def.id && a.value === value)
     if (existing !== undefined) {
       if (tlpId !== null) existing.tlpId = tlpId
       return { attribute: existing, created: false }
@@ -565,28 +599,17 @@ export class Store {
       createdAt: now,
       updatedAt: now,
     }
-    obj.attributes.push(attribute)
+    if (obj.attributes === null) obj.attributes = [attribute]
+    else obj.attributes.push(attribute)
     return { attribute, created: true }
   }
 
   tag(name: string): NamedRec {
-    const key = lower(name)
-    let tag = this.tagByName.get(key)
-    if (tag === undefined) {
-      tag = { id: ++this.seq.tag, name }
-      this.addTag(tag)
-    }
-    return tag
-  }
-
-  addTag(tag: NamedRec): void {
-    this.tags.push(tag)
-    this.tagByName.set(lower(tag.name), tag)
-    if (tag.id > this.seq.tag) this.seq.tag = tag.id
+    return this.tags.named(name)
   }
 
   tagById(id: number): NamedRec | undefined {
-    return this.tags[id - 1]?.id === id ? this.tags[id - 1] : this.tags.find((t) => t.id === id)
+    return this.tags.byId(id)
   }
 
   tagObject(obj: TqObject, tag: NamedRec): void {
@@ -617,12 +640,11 @@ export class Store {
   }
 
   typeById(collection: string, id: number | null): TypeRec | undefined {
-    return id === null ? undefined : this.types(collection).find((t) => t.id === id)
+    return byDenseId(this.types(collection), id)
   }
 
   typeByName(collection: string, name: string): TypeRec | undefined {
-    const key = lower(name)
-    return this.types(collection).find((t) => lower(t.name) === key)
+    return byLowerName(this.types(collection), name)
   }
 
   statuses(collection: string): StatusRec[] {
@@ -630,12 +652,11 @@ export class Store {
   }
 
   statusById(collection: string, id: number | null): StatusRec | undefined {
-    return id === null ? undefined : this.statuses(collection).find((s) => s.id === id)
+    return byDenseId(this.statuses(collection), id)
   }
 
   statusByName(collection: string, name: string): StatusRec | undefined {
-    const key = lower(name)
-    return this.statuses(collection).find((s) => lower(s.name) === key)
+    return byLowerName(this.statuses(collection), name)
   }
 
   addEventType(name: string, userEditable = true, at = this.now()): TypeRec {
@@ -686,7 +707,7 @@ export class Store {
       sourceLinks,
       comments,
       sources: this.sources.length,
-      tags: this.tags.length,
+      tags: this.tags.items.length,
       savedSearches: this.searches.length,
       connectors: this.connectors.length,
       eventTypes: this.eventTypes.length,

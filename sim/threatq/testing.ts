@@ -22,7 +22,7 @@ export function at(value: unknown, ...path: (string | number)[]): unknown {
 }
 
 export class SimClient {
-  private token: string | undefined
+  token: string | undefined
 
   constructor(readonly sim: ThreatqSim) {}
 
