@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { buildSimParser, optionsFrom, readFaults, type SimArgs } from './cli.js'
+import { readFaults } from '../common/cli.js'
+import { buildSimParser, optionsFrom, type SimArgs } from './cli.js'
 
 const parse = (argv: string[]): SimArgs => buildSimParser().parse_args<SimArgs>(argv)
 

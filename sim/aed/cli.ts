@@ -1,6 +1,6 @@
 /** The `aed-sim` command line (DESIGN §2.4) turned into createAedSim options. */
-import { readFileSync } from 'node:fs'
 import { ArgumentParser } from 'argparse'
+import { addServerArguments, readFaults } from '../common/cli.js'
 import type { TaxiiVersion } from '../../src/taxii/types.js'
 import { DEFAULTS, type AedSimOptions } from './app.js'
 import type { ApiVersion } from './rest.js'
@@ -34,19 +34,7 @@ export function buildSimParser(): ArgumentParser {
       'its TAXII server, [SIM] alerts, and a test-only admin surface under /_sim/. Prints one ' +
       'JSON line {"ready":true,"url":...} when listening. See docs/sim-aed.md.',
   })
-  parser.add_argument('--host', {
-    default: '127.0.0.1',
-    help: 'address to listen on (default 127.0.0.1)',
-  })
-  parser.add_argument('--port', {
-    type: 'int',
-    default: 0,
-    help: 'port; 0 (default) picks a free one',
-  })
-  parser.add_argument('--tls', {
-    action: 'store_true',
-    help: 'serve HTTPS with the self-signed simulator certificate',
-  })
+  addServerArguments(parser)
   parser.add_argument('--token', {
     default: DEFAULTS.token,
     help: 'X-Arbux-APIToken the REST API accepts',
@@ -118,13 +106,6 @@ export function buildSimParser(): ArgumentParser {
     help: 'also serve the v2 list names under /api/aed/v3/',
   })
   return parser
-}
-
-/** `--faults`: a JSON array (or one rule), inline or `@file`. */
-export function readFaults(spec: string): unknown[] {
-  const text = spec.startsWith('@') ? readFileSync(spec.slice(1), 'utf8') : spec
-  const parsed: unknown = JSON.parse(text)
-  return Array.isArray(parsed) ? parsed : [parsed]
 }
 
 export function optionsFrom(args: SimArgs): AedSimOptions {

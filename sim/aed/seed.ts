@@ -7,17 +7,7 @@ import { ALERT_TYPES, type PartialAlert } from './alerts.js'
 import { COUNTRIES } from './countries.js'
 import { GLOBAL, type Scope } from './lists.js'
 import type { AedState } from './state.js'
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from '../common/prng.js'
 
 export class Prng {
   private readonly next: () => number

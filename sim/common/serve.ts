@@ -54,10 +54,11 @@ export async function serveApp(fetch: FetchHandler, options: ServeOptions): Prom
 
 /** Prints the one JSON ready line and closes cleanly on SIGINT/SIGTERM. */
 export function announce(server: RunningServer): void {
-  process.stdout.write(`${JSON.stringify({ ready: true, url: server.url })}\n`)
   const stop = (): void => {
     void server.close().then(() => process.exit(0))
   }
+  // Handlers first: a signal sent right after the ready line must still close cleanly.
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  process.stdout.write(`${JSON.stringify({ ready: true, url: server.url })}\n`)
 }

@@ -3,8 +3,8 @@
  * The `threatq-sim` command: serves the simulator over HTTP or HTTPS, prints one JSON ready line,
  * persists to `--data-dir` when asked, and shuts down cleanly on SIGINT/SIGTERM.
  */
-import { readFileSync } from 'node:fs'
 import { ArgumentParser } from 'argparse'
+import { addServerArguments, readFaults } from '../common/cli.js'
 import { announce, serveApp } from '../common/serve.js'
 import { DEFAULT_TOKEN_TTL_SECONDS } from './auth.js'
 import { Persister, readSnapshot } from './persist.js'
@@ -36,19 +36,7 @@ function buildParser(): ArgumentParser {
       'under /_sim/. See docs/sim-threatq.md.',
     epilog: 'Prints {"ready":true,"url":"..."} on stdout once listening.',
   })
-  parser.add_argument('--host', {
-    default: '127.0.0.1',
-    help: 'address to listen on (default 127.0.0.1)',
-  })
-  parser.add_argument('--port', {
-    type: 'int',
-    default: 0,
-    help: 'port (default 0: pick a free port)',
-  })
-  parser.add_argument('--tls', {
-    action: 'store_true',
-    help: 'serve HTTPS with the simulator certificate',
-  })
+  addServerArguments(parser)
   parser.add_argument('--user', {
     default: DEFAULT_USER.email,
     metavar: 'EMAIL',
@@ -99,13 +87,6 @@ function buildParser(): ArgumentParser {
     help: 'answer 500 to with= naming collections with "_" (attack_pattern), like real servers',
   })
   return parser
-}
-
-function readFaults(spec: string | undefined): unknown[] {
-  if (spec === undefined) return []
-  const text = spec.startsWith('@') ? readFileSync(spec.slice(1), 'utf8') : spec
-  const parsed = JSON.parse(text) as unknown
-  return Array.isArray(parsed) ? (parsed as unknown[]) : [parsed]
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -43,17 +43,7 @@ const WORDS = [
 ]
 const TLDS = ['com', 'net', 'org', 'io', 'info']
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from '../common/prng.js'
 
 /** A bijection on 24 bits (odd multiplier), so distinct indexes give distinct addresses. */
 const mix24 = (i: number): number => Math.imul(i & 0xffffff, 0x9e3779b1) & 0xffffff
@@ -121,7 +111,7 @@ interface Pools {
 }
 
 export function seed(store: Store, n: number, collection = DEFAULT_COLLECTION): void {
-  const rand = prng(n)
+  const rand = mulberry32(n)
   const feeds: { source: SourceRec; tlpId: number | null }[] = FEEDS.map((f) => {
     const source = store.sourceByNameOrCreate(f.name, 'connectors', null)
     source.defaultTlpId = f.defaultTlpId
