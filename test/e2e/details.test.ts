@@ -69,7 +69,7 @@ describe('export and import details', () => {
     assert.match(stdout, /skipped:.*invalid value [1-9]/)
     const patterns = (output.export?.bundles ?? [])
       .flatMap((b) => b.objects ?? [])
-      .map((o) => String(o.pattern ?? ''))
+      .map((o) => (typeof o.pattern === 'string' ? o.pattern : ''))
     assert.ok(!patterns.some((p) => p.includes("'010.") || p.includes('/33')))
   })
 
@@ -89,7 +89,7 @@ describe('export and import details', () => {
     const before = (await api<{ total: number }>('GET', '/api/events?limit=1')).total
     const { output } = await dryRun(['-i'])
     assert.equal(output.import?.events.length, 1)
-    assert.ok((output.import?.indicators.length ?? 0) >= 1)
+    assert.ok(output.import !== undefined && output.import.indicators.length >= 1)
     assert.equal(
       (await api<{ total: number }>('GET', '/api/events?limit=1')).total,
       before,
