@@ -88,8 +88,10 @@ describe('export and import details', () => {
     const api = await threatqApi(world.threatq)
     const before = (await api<{ total: number }>('GET', '/api/events?limit=1')).total
     const { output } = await dryRun(['-i'])
-    assert.equal(output.import?.events.length, 1)
-    assert.ok(output.import !== undefined && output.import.indicators.length >= 1)
+    const payloads = output.import
+    assert.ok(payloads)
+    assert.equal(payloads.events.length, 1)
+    assert.ok(payloads.indicators.length >= 1)
     assert.equal(
       (await api<{ total: number }>('GET', '/api/events?limit=1')).total,
       before,
