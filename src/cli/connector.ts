@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
-import { AedClient } from '../aed/client.js'
 import { readConfig, writeNewConfig, type ConnectorConfig } from '../config/config-file.js'
 import { parseHost, type ParsedHost } from '../config/host.js'
 import { instancePaths, validateInstanceName, type InstancePaths } from '../config/instance.js'
@@ -15,33 +14,18 @@ import { ConfigError, EXIT, type ExitCode } from '../errors.js'
 import { createHttpClient } from '../http/client.js'
 import { createLogger, type Logger } from '../log/logger.js'
 import { Secrets } from '../log/secrets.js'
-import { runExport } from '../sync/export/run.js'
-import { runImport } from '../sync/import/run.js'
 import { DryRunOutput } from '../sync/output.js'
 import { formatSummary, type RunSummary } from '../sync/summary.js'
-import { TaxiiClient } from '../taxii/client.js'
 import { ThreatqAuth } from '../threatq/auth.js'
 import { ThreatqClient, type ConnectorRecord } from '../threatq/client.js'
-import { formatThreatqTime } from '../threatq/model.js'
 import type { CliArgs } from './args.js'
 import { DEFAULT_NAME } from './args.js'
 import { cronLine, writeCronFile } from './cron.js'
 import { answersFromEnv, promptAnswers, type FirstRunAnswers } from './first-run.js'
-import { createProgress } from './progress.js'
+export type { CommandIo } from './io.js'
+import type { CommandIo } from './io.js'
+import { exportDirection, importDirection, type DirectionContext } from './directions.js'
 import { parseSince } from './since.js'
-
-export interface CommandIo {
-  env: Readonly<Record<string, string | undefined>>
-  stdout(text: string): void
-  stderr(text: string): void
-  stdinIsTTY: boolean
-  stdoutIsTTY: boolean
-  stderrIsTTY: boolean
-  now(): Date
-  /** For the cron line: the node binary and this program. */
-  execPath: string
-  binPath: string
-}
 
 export const CONNECTOR_RECORD = 'Netscout AED Connector'
 
@@ -264,6 +248,10 @@ export async function runConnector(args: CliArgs, io: CommandIo): Promise<ExitCo
       logger.warn({ config: paths.config }, `configuration upgraded: ${change}`)
     if (args.cron !== undefined) return EXIT.ok
     return await run(args, paths, loaded.config, since, io, secrets, logger)
+  } catch (error) {
+    // The log, scrubbed of secrets, keeps the detail; the terminal gets one line from bin.ts.
+    logger.error({ err: error }, 'run failed')
+    throw error
   } finally {
     await lock.release()
   }
@@ -286,7 +274,7 @@ async function run(
   const threatq = threatqClient(conn, state, secrets, logger)
   const summaries: RunSummary[] = []
   const output = args.output === undefined ? undefined : new DryRunOutput(args.output)
-  let clients: { close(): Promise<void> }[] = [threatq]
+  const clients: { close(): Promise<void> }[] = [threatq]
   try {
     const record = await register(threatq, paths.name, conn.status, logger)
     if (!record.is_active) {
@@ -324,137 +312,25 @@ async function run(
       ...(options.aed_ca_file === undefined ? {} : { caFile: options.aed_ca_file }),
     }
 
-    if (doImport) {
-      const aed = new AedClient(
-        createHttpClient({
-          system: 'aed',
-          baseUrl: aedHost.baseUrl,
-          tls: aedTls,
-          logger,
-          auth: { headers: () => ({ 'x-arbux-apitoken': options.api_token ?? '' }) },
-        }),
-        logger,
-        options.aed_api_version,
-      )
-      clients = [...clients, aed]
-      const progress = createProgress('import', io.stderrIsTTY)
-      const from =
-        since !== undefined
-          ? Math.floor(since.getTime() / 1000)
-          : args.full
-            ? 0
-            : (state.import.until ??
-              Math.floor(io.now().getTime() / 1000) - options.first_run_lookback_hours * 3600)
-      try {
-        const outcome = await runImport(
-          {
-            threatq,
-            aed,
-            logger,
-            now: () => io.now(),
-            onProgress: (done) => {
-              progress.update(done, undefined)
-            },
-          },
-          {
-            context: {
-              aedHost: aedHost.host,
-              sourceName: recordName(paths.name),
-              indicatorStatus: conn.status,
-            },
-            eventType: options.event_type,
-            severity: options.alert_severity,
-            keywords: options.query_keywords,
-            from,
-            batchSize: options.consume_batch_size,
-            perPage: 1000,
-            dryRun: args.dry_run,
-            output,
-          },
-        )
-        summaries.push(outcome.summary)
-        if (outcome.until !== undefined) {
-          state.import = { until: outcome.until, last_run: lastRun(outcome.summary, io.now()) }
-          await writeState(paths.state, state)
-          await threatq.updateConnector(record.id, {
-            last_import_at: formatThreatqTime(io.now()),
-            last_import_count: outcome.eventsWritten,
-          })
-        }
-      } finally {
-        progress.stop()
-      }
+    const direction: DirectionContext = {
+      args,
+      paths,
+      io,
+      logger,
+      state,
+      threatq,
+      record,
+      options,
+      conn,
+      sourceName: recordName(paths.name),
+      aedHost,
+      aedTls,
+      output,
+      since,
+      clients,
     }
-
-    if (doExport) {
-      const taxii = new TaxiiClient({
-        version: options.stix_version,
-        url: aedHost.baseUrl,
-        username: options.stix_client_username ?? '',
-        password: options.stix_client_password ?? '',
-        tls: aedTls,
-        logger,
-      })
-      clients = [...clients, taxii]
-      const progress = createProgress('export', io.stderrIsTTY)
-      const checkpoint =
-        since !== undefined
-          ? { updatedSince: since, idsAtCheckpoint: [] }
-          : args.full || state.export.updated_since === undefined
-            ? { updatedSince: undefined, idsAtCheckpoint: [] }
-            : {
-                updatedSince: new Date(state.export.updated_since),
-                idsAtCheckpoint: state.export.ids_at_checkpoint,
-              }
-      try {
-        const outcome = await runExport(
-          {
-            threatq,
-            taxii,
-            logger,
-            onProgress: (done, total) => {
-              progress.update(done, total)
-            },
-          },
-          {
-            context: {
-              version: options.stix_version,
-              host: conn.threatq.host,
-              baseUrl: conn.threatq.baseUrl,
-              defaultLabels: {
-                indicator: options.default_indicator_labels,
-                'threat-actor': options.default_threat_actor_labels,
-                malware: options.default_malware_labels,
-                tool: options.default_tool_labels,
-                report: options.default_report_labels,
-              },
-              exportAllTypes: options.export_all_types,
-            },
-            dataCollection: options.data_collection ?? '',
-            aedCollection: options.aed_collection ?? '',
-            depth: options.relationship_depth,
-            pageSize: 1000,
-            maxObjects: options.taxii_max_objects,
-            checkpoint,
-            dryRun: args.dry_run,
-            output,
-          },
-        )
-        summaries.push(outcome.summary)
-        if (outcome.checkpoint !== undefined) {
-          state.export = {
-            ...(outcome.checkpoint.updatedSince === undefined
-              ? {}
-              : { updated_since: outcome.checkpoint.updatedSince.toISOString() }),
-            ids_at_checkpoint: outcome.checkpoint.idsAtCheckpoint,
-            last_run: lastRun(outcome.summary, io.now()),
-          }
-          await writeState(paths.state, state)
-        }
-      } finally {
-        progress.stop()
-      }
-    }
+    if (doImport) summaries.push(await importDirection(direction))
+    if (doExport) summaries.push(await exportDirection(direction))
     await output?.commit()
     await writeState(paths.state, state)
     io.stdout(`${formatSummary(summaries)}\n`)
@@ -466,17 +342,5 @@ async function run(
     throw error
   } finally {
     await Promise.all(clients.map((c) => c.close()))
-  }
-}
-
-function lastRun(
-  summary: RunSummary,
-  now: Date,
-): { at: string; fetched: number; sent: number; rejected: number } {
-  return {
-    at: now.toISOString(),
-    fetched: summary.fetched.total,
-    sent: summary.sent.total,
-    rejected: summary.rejected,
   }
 }

@@ -1,0 +1,192 @@
+/**
+ * Wiring of the two directions for one run: their clients, where each starts (checkpoint,
+ * --since, --full), and what is saved once each has committed.
+ */
+import { AedClient } from '../aed/client.js'
+import type { ParsedHost } from '../config/host.js'
+import type { InstancePaths } from '../config/instance.js'
+import type { Options } from '../config/options.js'
+import { writeState, type State } from '../config/state-file.js'
+import { createHttpClient } from '../http/client.js'
+import type { TlsOptions } from '../http/dispatcher.js'
+import type { Logger } from '../log/logger.js'
+import { runExport, type ExportCheckpoint } from '../sync/export/run.js'
+import { runImport } from '../sync/import/run.js'
+import type { DryRunOutput } from '../sync/output.js'
+import type { RunSummary } from '../sync/summary.js'
+import { TaxiiClient } from '../taxii/client.js'
+import type { ConnectorRecord, ThreatqClient } from '../threatq/client.js'
+import { formatThreatqTime } from '../threatq/model.js'
+import type { CliArgs } from './args.js'
+import type { CommandIo } from './io.js'
+import { createProgress } from './progress.js'
+
+export interface DirectionContext {
+  args: CliArgs
+  paths: InstancePaths
+  io: CommandIo
+  logger: Logger
+  state: State
+  threatq: ThreatqClient
+  record: ConnectorRecord
+  options: Options
+  /** The ThreatQ side: host for ids and links, status of created indicators, source name. */
+  conn: { threatq: ParsedHost; status: string }
+  sourceName: string
+  aedHost: ParsedHost
+  aedTls: TlsOptions
+  output: DryRunOutput | undefined
+  since: Date | undefined
+  /** Clients opened here are added, to be closed by the caller. */
+  clients: { close(): Promise<void> }[]
+}
+
+const PAGE_SIZE = 1000
+
+function lastRun(summary: RunSummary, now: Date): NonNullable<State['import']['last_run']> {
+  return {
+    at: now.toISOString(),
+    fetched: summary.fetched.total,
+    sent: summary.sent.total,
+    rejected: summary.rejected,
+  }
+}
+
+/** Import window start (epoch s): --since, else 0 with --full, else the checkpoint, else the lookback. */
+export function importFrom(
+  ctx: Pick<DirectionContext, 'args' | 'since' | 'state' | 'options' | 'io'>,
+): number {
+  if (ctx.since !== undefined) return Math.floor(ctx.since.getTime() / 1000)
+  if (ctx.args.full) return 0
+  return (
+    ctx.state.import.until ??
+    Math.floor(ctx.io.now().getTime() / 1000) - ctx.options.first_run_lookback_hours * 3600
+  )
+}
+
+/** Export start: --since, else nothing with --full, else the saved checkpoint. */
+export function exportCheckpoint(
+  ctx: Pick<DirectionContext, 'args' | 'since' | 'state'>,
+): ExportCheckpoint {
+  if (ctx.since !== undefined) return { updatedSince: ctx.since, idsAtCheckpoint: [] }
+  const saved = ctx.state.export.updated_since
+  if (ctx.args.full || saved === undefined) return { updatedSince: undefined, idsAtCheckpoint: [] }
+  return { updatedSince: new Date(saved), idsAtCheckpoint: ctx.state.export.ids_at_checkpoint }
+}
+
+export async function importDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const { options, logger, io } = ctx
+  const aed = new AedClient(
+    createHttpClient({
+      system: 'aed',
+      baseUrl: ctx.aedHost.baseUrl,
+      tls: ctx.aedTls,
+      logger,
+      auth: { headers: () => ({ 'x-arbux-apitoken': options.api_token ?? '' }) },
+    }),
+    logger,
+    options.aed_api_version,
+  )
+  ctx.clients.push(aed)
+  const progress = createProgress('import', io.stderrIsTTY)
+  try {
+    const outcome = await runImport(
+      {
+        threatq: ctx.threatq,
+        aed,
+        logger,
+        now: () => io.now(),
+        onProgress: (done) => {
+          progress.update(done, undefined)
+        },
+      },
+      {
+        context: {
+          aedHost: ctx.aedHost.host,
+          sourceName: ctx.sourceName,
+          indicatorStatus: ctx.conn.status,
+        },
+        eventType: options.event_type,
+        severity: options.alert_severity,
+        keywords: options.query_keywords,
+        from: importFrom(ctx),
+        batchSize: options.consume_batch_size,
+        perPage: PAGE_SIZE,
+        dryRun: ctx.args.dry_run,
+        output: ctx.output,
+      },
+    )
+    if (outcome.until !== undefined) {
+      ctx.state.import = { until: outcome.until, last_run: lastRun(outcome.summary, io.now()) }
+      await writeState(ctx.paths.state, ctx.state)
+      await ctx.threatq.updateConnector(ctx.record.id, {
+        last_import_at: formatThreatqTime(io.now()),
+        last_import_count: outcome.eventsWritten,
+      })
+    }
+    return outcome.summary
+  } finally {
+    progress.stop()
+  }
+}
+
+export async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const { options, logger, io } = ctx
+  const taxii = new TaxiiClient({
+    version: options.stix_version,
+    url: ctx.aedHost.baseUrl,
+    username: options.stix_client_username ?? '',
+    password: options.stix_client_password ?? '',
+    tls: ctx.aedTls,
+    logger,
+  })
+  ctx.clients.push(taxii)
+  const progress = createProgress('export', io.stderrIsTTY)
+  try {
+    const outcome = await runExport(
+      {
+        threatq: ctx.threatq,
+        taxii,
+        logger,
+        onProgress: (done, total) => {
+          progress.update(done, total)
+        },
+      },
+      {
+        context: {
+          version: options.stix_version,
+          host: ctx.conn.threatq.host,
+          baseUrl: ctx.conn.threatq.baseUrl,
+          defaultLabels: {
+            indicator: options.default_indicator_labels,
+            'threat-actor': options.default_threat_actor_labels,
+            malware: options.default_malware_labels,
+            tool: options.default_tool_labels,
+            report: options.default_report_labels,
+          },
+          exportAllTypes: options.export_all_types,
+        },
+        dataCollection: options.data_collection ?? '',
+        aedCollection: options.aed_collection ?? '',
+        depth: options.relationship_depth,
+        pageSize: PAGE_SIZE,
+        maxObjects: options.taxii_max_objects,
+        checkpoint: exportCheckpoint(ctx),
+        dryRun: ctx.args.dry_run,
+        output: ctx.output,
+      },
+    )
+    if (outcome.checkpoint !== undefined) {
+      const { updatedSince, idsAtCheckpoint } = outcome.checkpoint
+      ctx.state.export = {
+        ...(updatedSince === undefined ? {} : { updated_since: updatedSince.toISOString() }),
+        ids_at_checkpoint: idsAtCheckpoint,
+        last_run: lastRun(outcome.summary, io.now()),
+      }
+      await writeState(ctx.paths.state, ctx.state)
+    }
+    return outcome.summary
+  } finally {
+    progress.stop()
+  }
+}
