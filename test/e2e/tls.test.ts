@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { SIM_TLS_CERT } from '../../sim/common/tls.js'
@@ -18,11 +18,14 @@ describe('TLS: ThreatQ always verified, AED verified unless -d', () => {
     await world.stop()
   })
 
-  it('refuses an unknown ThreatQ certificate with a clear error (exit 1)', async () => {
-    const result = await world.run(['--non-interactive'], world.env)
+  it('refuses an unknown ThreatQ certificate with a clear error (exit 1), logged in detail', async () => {
+    const logs = await tempDir('tq-aed-tls-log-')
+    const result = await world.run(['--non-interactive', '-ll', logs], world.env)
     assert.equal(result.code, 1)
     assert.match(result.stderr, /threatq POST https:\/\/127\.0\.0\.1:\d+\/api\/token/)
     assert.match(result.stderr, /certificate/i)
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace on the terminal')
+    assert.match(await readFile(join(logs, 'netscout-aed.log'), 'utf8'), /"msg":"run failed"/)
   })
 
   it('trusts ThreatQ through THREATQ_CA_FILE; reaches AED only with -d (or its CA)', async () => {
