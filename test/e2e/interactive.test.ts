@@ -48,4 +48,30 @@ describe('first run in a terminal', { skip: noScript }, () => {
     assert.match(config, /status: Review/)
     assert.match(config, new RegExp(`username: ${CREDS.user.replace('.', '\\.')}`))
   })
+
+  it('shows a progress bar and a readable log in a terminal', async () => {
+    const seeded = await startWorld({ seed: 300 })
+    try {
+      await seeded.configure()
+      const child = spawn(
+        'script',
+        [
+          '-qefc',
+          `${process.execPath} ${BIN.connector} -c ${seeded.configDir} -e -v2`,
+          '/dev/null',
+        ],
+        {
+          env: { PATH: process.env.PATH ?? '', TERM: 'xterm' },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      )
+      let screen = ''
+      child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
+      assert.equal(await new Promise((resolve) => child.on('exit', resolve)), 0, screen)
+      assert.match(screen, /export \[[█░]+\] \d+\/300/)
+      assert.match(screen, /INFO.*export finished/, 'pretty log lines, not JSON')
+    } finally {
+      await seeded.stop()
+    }
+  })
 })
