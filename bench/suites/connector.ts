@@ -1,0 +1,406 @@
+/**
+ * The connector end to end: `tq-conn-netscout-aed -e` against a seeded threatq-sim (relationship
+ * depth 1, STIX 2.0) and `-i` against alerts added to aed-sim, each simulator and the connector in
+ * its own child process over loopback. Requests are the simulators' own counts (`/_sim/state`,
+ * before/after); the connector's peak RSS comes from a preloaded probe (../rss-probe.ts). The
+ * "limit" case fetches the same ThreatQ pages and POSTs the same STIX objects (read back from
+ * AED, in as many bundles as the connector sent) from a minimal loop with no conversion, so the
+ * connector's overhead over the transport shows as a ratio. `CONNECTOR_BENCH_CPU_PROF=DIR` runs
+ * the largest export under `--cpu-prof` into DIR.
+ */
+import { spawn } from 'node:child_process'
+import { readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Agent, fetch } from 'undici'
+import { TaxiiClient } from '../../src/taxii/client.js'
+import { BIN, startSim, tempDir, type Sim } from '../../test/helpers/processes.js'
+import { aedObjects, CREDS, simState, startWorld, type World } from '../../test/helpers/world.js'
+import { report, peakRssMb, timed, type BenchResult } from '../harness.js'
+
+const EXPORT_SIZES = [10_000, 100_000]
+const ALERTS = 10_000
+const ALERT_BATCH = 1000
+const PAGE = 1000
+/** What the connector asks ThreatQ for at relationship depth 1 (src/threatq/client.ts query()). */
+const WITH = 'sources.tlp,adversaries,malware,tool,report,attack_pattern'
+const STIX_20 = 'application/vnd.oasis.stix+json; version=2.0'
+const TAXII_20 = 'application/vnd.oasis.taxii+json; version=2.0'
+const PROBE = fileURLToPath(new URL('../rss-probe.js', import.meta.url))
+const SUITE = 'connector'
+const TARGET_RSS = 'peak RSS <= 256 MiB'
+const cpuProfDir = process.env.CONNECTOR_BENCH_CPU_PROF
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+
+interface ConnectorRun {
+  seconds: number
+  peakRssMb: number
+}
+
+/** One measured connector run: its own process, logs in a temp dir, peak RSS from the probe. */
+async function runConnector(
+  world: World,
+  args: readonly string[],
+  cpuProf?: string,
+): Promise<ConnectorRun> {
+  const logDir = await tempDir('tq-aed-bench-log-')
+  const rssFile = join(logDir, 'maxrss')
+  const profArgs = cpuProf === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProf]
+  try {
+    const { value, seconds } = await timed(
+      () =>
+        new Promise<{ code: number | null; output: string }>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            [
+              ...profArgs,
+              '--import',
+              PROBE,
+              BIN.connector,
+              '-c',
+              world.configDir,
+              '-ll',
+              logDir,
+              ...args,
+            ],
+            {
+              env: { PATH: process.env.PATH ?? '', TZ: 'UTC', BENCH_RSS_FILE: rssFile },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          )
+          let output = ''
+          child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+          child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+          child.on('close', (code) => {
+            resolve({ code, output })
+          })
+        }),
+    )
+    if (value.code !== 0)
+      throw new Error(`connector ${args.join(' ')} exited ${String(value.code)}:\n${value.output}`)
+    const kib = Number(await readFile(rssFile, 'utf8'))
+    return { seconds, peakRssMb: kib / 1024 }
+  } finally {
+    await rm(logDir, { recursive: true, force: true })
+  }
+}
+
+/** Requests a simulator counted, in total and for routes matching `filter`. */
+async function requestCount(sim: Sim, filter: (route: string) => boolean = () => true) {
+  const { requests } = await simState(sim)
+  return Object.entries(requests)
+    .filter(([route]) => filter(route))
+    .reduce((sum, [, n]) => sum + n, 0)
+}
+const isTaxii = (route: string): boolean => route.includes('/taxii')
+const isTaxiiPost = (route: string): boolean => route.startsWith('POST ') && isTaxii(route)
+
+interface Counts {
+  threatq: number
+  taxii: number
+  taxiiPosts: number
+  aed: number
+  taxiiObjects: number
+}
+
+async function counts(world: World): Promise<Counts> {
+  const aed = await simState(world.aed)
+  return {
+    threatq: await requestCount(world.threatq),
+    taxii: await requestCount(world.aed, isTaxii),
+    taxiiPosts: await requestCount(world.aed, isTaxiiPost),
+    aed: await requestCount(world.aed),
+    taxiiObjects: aed.objects.taxiiObjects ?? 0,
+  }
+}
+
+const delta = (after: Counts, before: Counts): Counts => ({
+  threatq: after.threatq - before.threatq,
+  taxii: after.taxii - before.taxii,
+  taxiiPosts: after.taxiiPosts - before.taxiiPosts,
+  aed: after.aed - before.aed,
+  taxiiObjects: after.taxiiObjects - before.taxiiObjects,
+})
+
+interface ExportMeasure {
+  run: ConnectorRun
+  used: Counts
+}
+
+async function measureExport(world: World, cpuProf?: string): Promise<ExportMeasure> {
+  const before = await counts(world)
+  const run = await runConnector(world, ['-e'], cpuProf)
+  return { run, used: delta(await counts(world), before) }
+}
+
+/** A ThreatQ bearer token for the bench's own requests. */
+async function threatqAuth(url: string, dispatcher: Agent): Promise<{ authorization: string }> {
+  const res = await fetch(`${url}/api/token`, {
+    method: 'POST',
+    dispatcher,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'password',
+      email: CREDS.user,
+      password: CREDS.password,
+      client_id: CREDS.clientId,
+    }),
+  })
+  const { access_token } = (await res.json()) as { access_token: string }
+  return { authorization: `Bearer ${access_token}` }
+}
+
+/** The query body the connector sends: the saved search's api_query plus the fields it asks for. */
+async function queryBody(url: string, dispatcher: Agent, auth: object): Promise<string> {
+  const res = await fetch(`${url}/api/search/query`, { dispatcher, headers: { ...auth } })
+  const { data } = (await res.json()) as { data: { name: string; json: unknown }[] }
+  const search = data.find((s) => s.name === 'AED Export')
+  if (search === undefined) throw new Error('threatq-sim has no "AED Export" data collection')
+  const json = (typeof search.json === 'string' ? JSON.parse(search.json) : search.json) as {
+    api_query?: object
+  }
+  return JSON.stringify({ ...json.api_query, fields: ['*', 'attributes', 'sources'] })
+}
+
+/** Splits the objects into `count` STIX 2.0 bundle bodies of near-equal object counts. */
+function bundles(objects: readonly object[], count: number): string[] {
+  const per = Math.ceil(objects.length / count)
+  const bodies: string[] = []
+  for (let i = 0; i < objects.length; i += per) {
+    bodies.push(
+      JSON.stringify({
+        type: 'bundle',
+        id: `bundle--00000000-0000-4000-8000-${String(bodies.length).padStart(12, '0')}`,
+        spec_version: '2.0',
+        objects: objects.slice(i, i + per),
+      }),
+    )
+  }
+  return bodies
+}
+
+interface LimitResult {
+  seconds: number
+  requests: number
+  bytes: number
+  pages: number
+  /** Seconds spent waiting on the TAXII POSTs (the rest is ThreatQ paging). */
+  postSeconds: number
+}
+
+/**
+ * The transport's limit: ThreatQ's cursor pages fetched and parsed, and the connector's objects
+ * POSTed to a fresh aed-sim (same collection, same bundle count), interleaved evenly, one
+ * request at a time, with no conversion in between.
+ */
+async function limitCase(world: World, taxiiPosts: number, expected: number): Promise<LimitResult> {
+  const objects = await aedObjects(world, '2.0')
+  const bodies = bundles(objects, taxiiPosts)
+  const bytes = bodies.reduce((sum, b) => sum + Buffer.byteLength(b), 0)
+  const freshAed = await startSim(BIN.aed, [
+    '--token',
+    CREDS.aedToken,
+    '--taxii-user',
+    CREDS.taxiiUser,
+    '--taxii-password',
+    CREDS.taxiiPassword,
+  ])
+  const dispatcher = new Agent({ connections: 4 })
+  try {
+    const taxii = new TaxiiClient({
+      version: '2.0',
+      url: freshAed.url,
+      username: CREDS.taxiiUser,
+      password: CREDS.taxiiPassword,
+    })
+    const discovery = await taxii.discover()
+    const collection = await taxii.collection(
+      discovery.default ?? discovery.api_roots?.[0] ?? '',
+      'ThreatQ',
+    )
+    await taxii.close()
+    const basic = Buffer.from(`${CREDS.taxiiUser}:${CREDS.taxiiPassword}`).toString('base64')
+    const auth = await threatqAuth(world.threatq.url, dispatcher)
+    const body = await queryBody(world.threatq.url, dispatcher, auth)
+    const pagesExpected = Math.ceil(expected / PAGE)
+    let postSeconds = 0
+    const post = async (bundle: string): Promise<void> => {
+      const started = process.hrtime.bigint()
+      const res = await fetch(`${collection.url}objects/`, {
+        method: 'POST',
+        dispatcher,
+        headers: {
+          authorization: `Basic ${basic}`,
+          'content-type': STIX_20,
+          accept: TAXII_20,
+        },
+        body: bundle,
+      })
+      if (res.status !== 202) throw new Error(`TAXII POST: HTTP ${String(res.status)}`)
+      await res.arrayBuffer()
+      postSeconds += Number(process.hrtime.bigint() - started) / 1e9
+    }
+    const { value, seconds } = await timed(async () => {
+      let cursor = '*'
+      let pages = 0
+      let posted = 0
+      let requests = 0
+      for (;;) {
+        const query = `limit=${String(PAGE)}&sort=id&cursorMark=${encodeURIComponent(cursor)}&with=${WITH}`
+        const res = await fetch(`${world.threatq.url}/api/indicators/query?${query}`, {
+          method: 'POST',
+          dispatcher,
+          headers: { ...auth, 'content-type': 'application/json', accept: 'application/json' },
+          body,
+        })
+        requests++
+        if (res.status !== 200) throw new Error(`ThreatQ page: HTTP ${String(res.status)}`)
+        const page = JSON.parse(await res.text()) as { data?: unknown; nextCursorMark?: string }
+        const items = Array.isArray(page.data) ? page.data.length : 0
+        if (items === 0) break
+        pages++
+        const due = Math.min(bodies.length, Math.ceil((pages * bodies.length) / pagesExpected))
+        for (; posted < due; posted++) {
+          await post(bodies[posted] ?? '')
+          requests++
+        }
+        if (page.nextCursorMark === undefined || page.nextCursorMark === cursor) break
+        cursor = page.nextCursorMark
+      }
+      for (; posted < bodies.length; posted++) {
+        await post(bodies[posted] ?? '')
+        requests++
+      }
+      return { pages, requests }
+    })
+    return { seconds, bytes, postSeconds, ...value }
+  } finally {
+    await dispatcher.close()
+    await freshAed.stop()
+  }
+}
+
+/** `count` blocked-host alerts that started within the last hour, added in batches. */
+async function addAlerts(aed: Sim, count: number): Promise<void> {
+  const now = Math.floor(Date.now() / 1000)
+  for (let start = 0; start < count; start += ALERT_BATCH) {
+    const alerts = Array.from({ length: Math.min(ALERT_BATCH, count - start) }, (_, k) => {
+      const n = start + k
+      const src = `198.18.${String((n >> 8) & 255)}.${String(n & 255)}`
+      return {
+        alertId: 900_000 + n,
+        alertType: 'blocked-host',
+        severity: 8,
+        startTime: now - 3000 + (n % 2400),
+        src,
+        dst: '10.0.0.5',
+        srcPort: 40_000 + (n % 20_000),
+        dstPort: 443,
+        proto: 'tcp',
+        direction: 'inbound',
+        matchType: 'ip',
+        iocPattern: src,
+        threatName: `bench threat ${String(n % 50)}`,
+      }
+    })
+    await aed.admin('POST', '/_sim/alerts', { alerts })
+  }
+}
+
+async function main(): Promise<void> {
+  const results: BenchResult[] = []
+  const largest = EXPORT_SIZES[EXPORT_SIZES.length - 1]
+  for (const size of EXPORT_SIZES) {
+    const world = await startWorld({ seed: size })
+    try {
+      await world.configure()
+      const { run, used } = await measureExport(world)
+      const requests = used.threatq + used.taxii
+      process.stderr.write(
+        `export ${fmt(size)}: ${run.seconds.toFixed(2)} s, ${fmt(used.taxiiObjects)} STIX objects, ThreatQ ${String(used.threatq)} + TAXII ${String(used.taxii)} requests (${String(used.taxiiPosts)} POSTs), peak RSS ${fmt(run.peakRssMb)} MiB\n`,
+      )
+      results.push({
+        suite: SUITE,
+        case: `export ${fmt(size)} indicators (depth 1, STIX 2.0)`,
+        objects: size,
+        seconds: run.seconds,
+        requests,
+        peakRssMb: run.peakRssMb,
+        target: `>= 50,000 indicators/s; ${TARGET_RSS}`,
+        note: `ThreatQ ${String(used.threatq)} + TAXII ${String(used.taxii)} requests; ${fmt(used.taxiiObjects)} STIX objects pushed; wall time includes process start`,
+      })
+      results.push({
+        suite: SUITE,
+        case: `export ${fmt(size)}: TAXII requests per STIX object`,
+        objects: used.taxiiObjects,
+        seconds: run.seconds,
+        requests: used.taxii,
+        peakRssMb: run.peakRssMb,
+        target: '<= 2 TAXII requests / 1,000 objects',
+        note: `${String(used.taxiiPosts)} POSTs; objects = STIX objects pushed (indicators, related objects, relationships)`,
+      })
+      if (size === largest) {
+        const limit = await limitCase(world, used.taxiiPosts, size)
+        const ratio = run.seconds / limit.seconds
+        process.stderr.write(
+          `limit ${fmt(size)}: ${limit.seconds.toFixed(2)} s, ${String(limit.pages)} pages, ${fmt(limit.bytes / 2 ** 20)} MiB POSTed; connector/limit ${ratio.toFixed(2)}\n`,
+        )
+        results.push({
+          suite: SUITE,
+          case: `limit: export ${fmt(size)} (same pages fetched, same objects POSTed, no conversion)`,
+          objects: size,
+          seconds: limit.seconds,
+          requests: limit.requests,
+          peakRssMb: peakRssMb(),
+          target: 'connector <= 2x limit',
+          note: `connector/limit = ${ratio.toFixed(2)}x; limit time: ThreatQ pages ${(limit.seconds - limit.postSeconds).toFixed(1)} s, TAXII POSTs ${limit.postSeconds.toFixed(1)} s; 1M case skipped for now (bench < 3 min); ${fmt(limit.bytes / 2 ** 20)} MiB in ${String(used.taxiiPosts)} POSTs; RSS is the bench process (holds the bundles)`,
+        })
+        if (cpuProfDir !== undefined) {
+          const fresh = await startWorld({ seed: size })
+          try {
+            await fresh.configure()
+            const profiled = await measureExport(fresh, cpuProfDir)
+            process.stderr.write(
+              `profiled export ${fmt(size)}: ${profiled.run.seconds.toFixed(2)} s, profile in ${cpuProfDir}\n`,
+            )
+          } finally {
+            await fresh.stop()
+          }
+        }
+      }
+    } finally {
+      await world.stop()
+    }
+  }
+
+  const world = await startWorld({ seed: 100 })
+  try {
+    await world.configure()
+    await addAlerts(world.aed, ALERTS)
+    const before = await counts(world)
+    const run = await runConnector(world, ['-i', '--since', '2 hours ago'])
+    const used = delta(await counts(world), before)
+    const events = (await simState(world.threatq)).objects.events ?? 0
+    process.stderr.write(
+      `import ${fmt(ALERTS)}: ${run.seconds.toFixed(2)} s, AED ${String(used.aed)} + ThreatQ ${String(used.threatq)} requests, ${fmt(events)} events in ThreatQ, peak RSS ${fmt(run.peakRssMb)} MiB\n`,
+    )
+    if (events < ALERTS)
+      throw new Error(`import wrote ${String(events)} events for ${String(ALERTS)} alerts`)
+    results.push({
+      suite: SUITE,
+      case: `import ${fmt(ALERTS)} alerts (--since "2 hours ago")`,
+      objects: ALERTS,
+      seconds: run.seconds,
+      requests: used.aed + used.threatq,
+      peakRssMb: run.peakRssMb,
+      target: `>= 20,000 alerts/s; ${TARGET_RSS}`,
+      note: `AED ${String(used.aed)} + ThreatQ ${String(used.threatq)} requests; wall time includes process start; 100k import and its limit case not yet measured`,
+    })
+  } finally {
+    await world.stop()
+  }
+  report(results)
+}
+
+await main()
