@@ -183,4 +183,14 @@ describe('export: what AED refuses, and TLP in STIX 2.0', () => {
       /tools are not accepted here/,
     )
   })
+
+  it('offers the rejected objects again on the next plain run (the checkpoint did not move past them)', async () => {
+    await world.aed.admin('POST', '/_sim/taxii', { reject: [] })
+    const result = await world.run(['-e'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.ok(
+      (await aedObjects(world, '2.0')).some((o) => o.type === 'tool'),
+      'the tools reached AED',
+    )
+  })
 })

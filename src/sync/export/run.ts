@@ -157,9 +157,12 @@ export async function runExport(
     'export finished',
   )
 
+  // An object AED did not store (rejected, or still pending) holds the checkpoint where it was,
+  // so the next run offers it again; what AED already has comes back as "unchanged".
+  const committed = !settings.dryRun && summary.rejected === 0
   return {
     summary,
-    checkpoint: settings.dryRun ? undefined : nextCheckpoint(settings.checkpoint, highWater),
+    checkpoint: committed ? nextCheckpoint(settings.checkpoint, highWater) : undefined,
   }
 }
 
