@@ -34,13 +34,19 @@ interface Surface {
 function surface(
   args: readonly string[],
   options: Record<string, string>,
-  setup: (world: World) => Promise<void>,
-  assertClean: (world: World) => Promise<void>,
+  hooks: {
+    /** Once, after the world is configured. */
+    prepare?: (world: World) => Promise<void>
+    /** Before each cell, after the fresh start. */
+    setup?: (world: World) => Promise<void>
+    assertClean: (world: World) => Promise<void>
+  },
 ): Surface {
   const s = {} as Surface
   before(async () => {
     s.world = await startWorld({ seed: 60 })
     await s.world.configure(options, NAME)
+    await hooks.prepare?.(s.world)
   })
   after(async () => {
     await s.world.stop()
@@ -48,9 +54,9 @@ function surface(
   s.fresh = async (taxii = {}) => {
     await freshStart(s.world, NAME, options)
     await s.world.aed.admin('POST', '/_sim/taxii', taxii)
-    await setup(s.world)
+    await hooks.setup?.(s.world)
   }
-  s.assertCleanState = () => assertClean(s.world)
+  s.assertCleanState = () => hooks.assertClean(s.world)
   s.cell = async (sim, rules, expected, taxii = {}) => {
     await s.fresh(taxii)
     await inject(s.world[sim], rules)
@@ -100,17 +106,14 @@ function cleanExportState(world: World): Promise<ExportState> {
 
 function exportSurface(options: Record<string, string> = {}): Surface {
   let clean: ExportState
-  const s = surface(
-    ['-e'],
-    options,
-    async (world) => {
+  return surface(['-e'], options, {
+    prepare: async (world) => {
       clean = await cleanExportState(world)
     },
-    async (world) => {
+    assertClean: async (world) => {
       assert.deepEqual(await exportState(world), clean)
     },
-  )
-  return s
+  })
 }
 
 // ---- import: the clean final state is one ThreatQ event per AED alert -----------------------
@@ -122,32 +125,34 @@ function importSurface(): Surface {
   return surface(
     ['-i'],
     { consume_batch_size: '2' },
-    async (world) => {
-      const now = Math.floor(Date.now() / 1000)
-      const { alerts } = await world.aed.admin<{ alerts: { alertId: number }[] }>(
-        'POST',
-        '/_sim/alerts',
-        {
-          alerts: Array.from({ length: ALERTS }, (_, i) => ({
-            alertType: 'ddos',
-            severity: 8,
-            startTime: now - 600 + i,
-            category: 'botnet flood',
-            src: `198.51.100.${String(10 + i)}`,
-          })),
-        },
-      )
-      alertIds = alerts.map((a) => a.alertId).sort((a, b) => a - b)
-    },
-    async (world) => {
-      const api = await threatqApi(world.threatq)
-      const { data } = await api<{ data: { title: string }[] }>('GET', '/api/events?limit=1000')
-      const ids = data.map((e) => Number(/ alert (\d+):/.exec(e.title)?.[1]))
-      assert.deepEqual(
-        ids.sort((a, b) => a - b),
-        alertIds,
-        'exactly one event per alert',
-      )
+    {
+      setup: async (world) => {
+        const now = Math.floor(Date.now() / 1000)
+        const { alerts } = await world.aed.admin<{ alerts: { alertId: number }[] }>(
+          'POST',
+          '/_sim/alerts',
+          {
+            alerts: Array.from({ length: ALERTS }, (_, i) => ({
+              alertType: 'ddos',
+              severity: 8,
+              startTime: now - 600 + i,
+              category: 'botnet flood',
+              src: `198.51.100.${String(10 + i)}`,
+            })),
+          },
+        )
+        alertIds = alerts.map((a) => a.alertId).sort((a, b) => a - b)
+      },
+      assertClean: async (world) => {
+        const api = await threatqApi(world.threatq)
+        const { data } = await api<{ data: { title: string }[] }>('GET', '/api/events?limit=1000')
+        const ids = data.map((e) => Number(/ alert (\d+):/.exec(e.title)?.[1]))
+        assert.deepEqual(
+          ids.sort((a, b) => a - b),
+          alertIds,
+          'exactly one event per alert',
+        )
+      },
     },
   )
 }
@@ -237,7 +242,7 @@ describe('fault matrix', { concurrency: true }, () => {
       it('connection reset, twice: completes', () =>
         s.cell('aed', objects.twice(FAULT.reset), 'completes'))
       it('truncated JSON with status 200 after the first batch: exit 1, then a clean rerun', () =>
-        s.cell('aed', objects.afterFirst(FAULT.truncated), 'fails then recovers'))
+        s.cell('aed', objects.afterFirst(FAULT.truncatedTaxii), 'fails then recovers'))
     },
   )
 
@@ -257,7 +262,7 @@ describe('fault matrix', { concurrency: true }, () => {
       it('connection reset, twice: completes', () =>
         s.cell('aed', status.twice(FAULT.reset), 'completes', pendingOnce))
       it('truncated JSON with status 200: exit 1, then a clean rerun', () =>
-        s.cell('aed', status.always(FAULT.truncated), 'fails then recovers', pendingOnce))
+        s.cell('aed', status.always(FAULT.truncatedTaxii), 'fails then recovers', pendingOnce))
       it('a status pending for two polls: waits and completes', () =>
         s.cell('aed', [], 'completes', { pendingPolls: 2 }))
     },

@@ -17,6 +17,7 @@ export interface FaultRule {
     delayMs?: number
     reset?: boolean
     body?: string
+    contentType?: string
   }
   times?: number
 }
@@ -47,6 +48,12 @@ export const FAULT = {
   reset: { reset: true },
   /** 200 with a JSON body cut short. */
   truncated: { status: 200, body: '{"data": [{"id": 1, "val' },
+  /** The same, labelled with the TAXII 2.0 media type, so that the JSON parser meets it. */
+  truncatedTaxii: {
+    status: 200,
+    body: '{"id": "x", "status": "comp',
+    contentType: 'application/vnd.oasis.taxii+json; version=2.0',
+  },
 } as const
 
 /**
@@ -124,5 +131,11 @@ export async function expireTokensDuring(
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   await threatq.admin('POST', '/_sim/tokens', { expire: true })
-  return result
+  const done = await result
+  const state = await threatq.admin<{ requests: Record<string, number> }>('GET', '/_sim/state')
+  assert.ok(
+    (state.requests['POST /api/token'] ?? 0) >= 2,
+    `logged in again after the expiry: ${JSON.stringify(state.requests)}`,
+  )
+  return done
 }
