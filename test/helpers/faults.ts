@@ -86,11 +86,13 @@ export function assertClearFailure(result: CliResult): void {
   assert.doesNotMatch(result.stderr, /\n\s+at |\bat .*\.js:\d+/, 'no stack trace')
 }
 
-export type Outcome = 'completes' | 'fails then recovers'
+/** 'fails part-way…' also checks that the failed run committed some of the data, not all. */
+export type Outcome = 'completes' | 'fails then recovers' | 'fails part-way then recovers'
 
 /**
  * Runs `args` under the faults already injected into `faulted`; asserts the expected outcome and,
- * for a failure, clears the faults and reruns. Then `check` compares with the clean final state.
+ * for a failure, clears the faults and reruns. Then `check` compares with the clean final state;
+ * `checkPartial` runs between a part-way failure and the rerun.
  */
 export async function runCell(
   world: World,
@@ -98,12 +100,14 @@ export async function runCell(
   args: readonly string[],
   expected: Outcome,
   check: () => Promise<void>,
+  checkPartial: () => Promise<void>,
 ): Promise<void> {
   const first = await world.run(args)
   if (expected === 'completes') {
     assert.equal(first.code, 0, `expected a complete run: ${first.stderr}`)
   } else {
     assertClearFailure(first)
+    if (expected === 'fails part-way then recovers') await checkPartial()
     await faulted.admin('DELETE', '/_sim/faults')
     const rerun = await world.run(args)
     assert.equal(rerun.code, 0, `the clean rerun failed: ${rerun.stderr}`)
