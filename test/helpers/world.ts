@@ -21,6 +21,8 @@ export interface World {
   run(args?: readonly string[], env?: Record<string, string>): Promise<CliResult>
   /** First run, then the connector switched on in the "UI" with these options. */
   configure(options?: Record<string, string>, name?: string): Promise<void>
+  /** The connector record switched on with these options (created if missing), no first run. */
+  enable(options?: Record<string, string>, name?: string): Promise<void>
   stop(): Promise<void>
 }
 
@@ -71,6 +73,9 @@ export async function startWorld(
       const first = await runCli(['-c', configDir, '--non-interactive', ...nameArgs], env)
       if (first.code !== 4)
         throw new Error(`first run exited ${String(first.code)}: ${first.stderr}`)
+      await world.enable(options, name)
+    },
+    async enable(options = {}, name) {
       await threatq.admin('POST', '/_sim/connector', {
         name: recordName(name),
         active: true,
