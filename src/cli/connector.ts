@@ -22,10 +22,11 @@ import type { CliArgs } from './args.js'
 import { DEFAULT_NAME } from './args.js'
 import { cronLine, writeCronFile } from './cron.js'
 import { answersFromEnv, promptAnswers, type FirstRunAnswers } from './first-run.js'
-export type { CommandIo } from './io.js'
-import type { CommandIo } from './io.js'
 import { exportDirection, importDirection, type DirectionContext } from './directions.js'
+import type { CommandIo } from './io.js'
 import { parseSince } from './since.js'
+
+export type { CommandIo } from './io.js'
 
 export const CONNECTOR_RECORD = 'Netscout AED Connector'
 

@@ -54,6 +54,3 @@ export function createLogger(options: LoggerOptions): { logger: Logger; file: st
   )
   return { logger, file }
 }
-
-/** A logger that drops everything, for code paths and tests that need none. */
-export const silentLogger: Logger = pino({ level: 'silent' })
