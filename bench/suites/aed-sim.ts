@@ -3,21 +3,18 @@
  * listing with perPage 1000, over loopback against the compiled `aed-sim` in a child process
  * (so client and server do not share one event loop). Peak RSS is the simulator's.
  */
-import { spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { Agent, fetch } from 'undici'
 import { v4 as uuidv4 } from 'uuid'
 import { MEDIA_TYPES } from '../../src/taxii/types.js'
 import { DEFAULTS } from '../../sim/aed/app.js'
 import { collectionIdFor } from '../../sim/aed/taxii/store.js'
+import { BIN, startSim } from '../../test/helpers/processes.js'
 import { report, timed, type BenchResult } from '../harness.js'
 
 const BUNDLES = 10
 const BUNDLE_SIZE = 10_000
 const ALERTS = 100_000
 const PER_PAGE = 1000
-const BIN = fileURLToPath(new URL('../../sim/aed/bin.js', import.meta.url))
 
 function bundle(seq: number): string {
   const objects = Array.from({ length: BUNDLE_SIZE }, (_, i) => {
@@ -36,24 +33,8 @@ function bundle(seq: number): string {
   return JSON.stringify({ type: 'bundle', id: `bundle--${uuidv4()}`, spec_version: '2.0', objects })
 }
 
-async function startSim(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [BIN, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve)
-    child.once('exit', (code) => {
-      reject(new Error(`aed-sim exited with ${String(code)}`))
-    })
-  })
-  return {
-    url: (JSON.parse(line) as { url: string }).url,
-    stop: () => child.kill('SIGTERM'),
-  }
-}
-
 async function main(): Promise<void> {
-  const sim = await startSim()
+  const sim = await startSim(BIN.aed, [])
   const dispatcher = new Agent({ connections: 4 })
   const simProcess = async (): Promise<{ peakRssMb: number; cpuSeconds: number }> => {
     const res = await fetch(`${sim.url}/_sim/state`, { dispatcher })
@@ -163,7 +144,7 @@ async function main(): Promise<void> {
     })
   } finally {
     await dispatcher.close()
-    sim.stop()
+    await sim.stop()
   }
   for (const r of results) {
     process.stderr.write(

@@ -6,40 +6,15 @@
  * (on a busy machine the wall-clock rate mostly measures the contention). `TQ_BENCH_INDICATORS`
  * overrides the collection size for a quick run.
  */
-import { spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { Agent, fetch } from 'undici'
 import { DEFAULT_USER } from '../../sim/threatq/sim.js'
+import { BIN, startSim } from '../../test/helpers/processes.js'
 import { report, timed, type BenchResult } from '../harness.js'
 
 const INDICATORS = Number(process.env.TQ_BENCH_INDICATORS ?? 1_000_000)
 const PAGE = 1000
 const EVENTS = 100_000
 const BATCH = 500
-const BIN = fileURLToPath(new URL('../../sim/threatq/bin.js', import.meta.url))
-
-async function startSim(): Promise<{ url: string; stop: () => void; startSeconds: number }> {
-  const started = process.hrtime.bigint()
-  const child = spawn(
-    process.execPath,
-    [BIN, '--port', '0', '--seed-indicators', String(INDICATORS)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve)
-    child.once('exit', (code) => {
-      reject(new Error(`threatq-sim exited with ${String(code)}`))
-    })
-  })
-  return {
-    url: (JSON.parse(line) as { url: string }).url,
-    stop: () => child.kill('SIGTERM'),
-    startSeconds: Number(process.hrtime.bigint() - started) / 1e9,
-  }
-}
 
 /** One AED-alert-like event: a dozen attributes and two related indicators. */
 function event(n: number): Record<string, unknown> {
@@ -75,7 +50,10 @@ function event(n: number): Record<string, unknown> {
 }
 
 async function main(): Promise<void> {
-  const sim = await startSim()
+  const started = await timed(() =>
+    startSim(BIN.threatq, ['--seed-indicators', String(INDICATORS)]),
+  )
+  const sim = { ...started.value, startSeconds: started.seconds }
   const dispatcher = new Agent({ connections: 4 })
   const simProcess = async (): Promise<{ peakRssMb: number; cpuSeconds: number }> => {
     const res = await fetch(`${sim.url}/_sim/state`, { dispatcher })
@@ -189,7 +167,7 @@ async function main(): Promise<void> {
     })
   } finally {
     await dispatcher.close()
-    sim.stop()
+    await sim.stop()
   }
   for (const r of results) {
     process.stderr.write(
