@@ -15,7 +15,14 @@ import { fileURLToPath } from 'node:url'
 import { Agent, fetch } from 'undici'
 import { TaxiiClient } from '../../src/taxii/client.js'
 import { BIN, startSim, tempDir, type Sim } from '../../test/helpers/processes.js'
-import { aedObjects, CREDS, simState, startWorld, type World } from '../../test/helpers/world.js'
+import {
+  AED_SIM_ARGS,
+  aedObjects,
+  CREDS,
+  simState,
+  startWorld,
+  type World,
+} from '../../test/helpers/world.js'
 import { report, peakRssMb, timed, type BenchResult } from '../harness.js'
 
 const EXPORT_SIZES = [10_000, 100_000]
@@ -198,14 +205,7 @@ async function limitCase(world: World, taxiiPosts: number, expected: number): Pr
   const objects = await aedObjects(world, '2.0')
   const bodies = bundles(objects, taxiiPosts)
   const bytes = bodies.reduce((sum, b) => sum + Buffer.byteLength(b), 0)
-  const freshAed = await startSim(BIN.aed, [
-    '--token',
-    CREDS.aedToken,
-    '--taxii-user',
-    CREDS.taxiiUser,
-    '--taxii-password',
-    CREDS.taxiiPassword,
-  ])
+  const freshAed = await startSim(BIN.aed, AED_SIM_ARGS)
   const dispatcher = new Agent({ connections: 4 })
   try {
     const taxii = new TaxiiClient({

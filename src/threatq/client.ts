@@ -275,15 +275,11 @@ export class ThreatqClient {
 
   /** Consumes (upserts) items into a collection; returns the response items. */
   async consume(collection: string, items: readonly object[]): Promise<unknown[]> {
-    const result = await this.json(
-      `the ${collection} consume answer`,
-      offsetPage.partial({ total: true }),
-      {
-        method: 'POST',
-        path: `/api/${collection}/consume`,
-        body: JSON.stringify(items),
-      },
-    )
+    const result = await this.json(`the ${collection} consume answer`, offsetPage, {
+      method: 'POST',
+      path: `/api/${collection}/consume`,
+      body: JSON.stringify(items),
+    })
     return result.data
   }
 }

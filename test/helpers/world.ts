@@ -12,6 +12,16 @@ export const CREDS = {
   taxiiPassword: 'taxii-S3cret!',
 }
 
+/** The AED simulator's credentials, as command-line flags. */
+export const AED_SIM_ARGS = [
+  '--token',
+  CREDS.aedToken,
+  '--taxii-user',
+  CREDS.taxiiUser,
+  '--taxii-password',
+  CREDS.taxiiPassword,
+]
+
 export interface World {
   threatq: Sim
   aed: Sim
@@ -44,16 +54,7 @@ export async function startWorld(
     ...(opts.seed === undefined ? [] : ['--seed-indicators', String(opts.seed)]),
     ...tls,
   ])
-  const aed = await startSim(BIN.aed, [
-    '--token',
-    CREDS.aedToken,
-    '--taxii-user',
-    CREDS.taxiiUser,
-    '--taxii-password',
-    CREDS.taxiiPassword,
-    ...(opts.aedArgs ?? []),
-    ...tls,
-  ])
+  const aed = await startSim(BIN.aed, [...AED_SIM_ARGS, ...(opts.aedArgs ?? []), ...tls])
   const configDir = await tempDir('tq-aed-e2e-')
   const env = {
     THREATQ_HOST: threatq.url,
