@@ -3,7 +3,7 @@
  * ThreatQ id), so a re-export updates the same object instead of creating a duplicate. The hash
  * is shaped as a version-4, RFC 4122-variant UUID because STIX 2.0 only accepts v4 ids.
  */
-import { createHash, randomUUID } from 'node:crypto'
+import { hash, randomUUID } from 'node:crypto'
 
 export interface IdSource {
   /** The ThreatQ instance, normalised (lower-case host[:port]). */
@@ -15,7 +15,7 @@ export interface IdSource {
 
 export function hashUuid(parts: readonly string[]): string {
   // NUL cannot occur in any part, so different part lists never hash the same input.
-  const bytes = createHash('sha256').update(parts.join('\0')).digest().subarray(0, 16)
+  const bytes = hash('sha256', parts.join('\0'), 'buffer').subarray(0, 16)
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80
   const hex = bytes.toString('hex')

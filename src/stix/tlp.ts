@@ -91,9 +91,9 @@ export function amberStrictStatement20(): StixObject {
 
 export interface TlpMarking {
   /** Ids for `object_marking_refs`. */
-  refs: string[]
+  readonly refs: readonly string[]
   /** The marking-definition objects to ship in the bundle. */
-  objects: StixObject[]
+  readonly objects: readonly StixObject[]
 }
 
 const TLP1_FOR_20: Record<TlpLevel, Tlp1Color> = {
@@ -119,6 +119,19 @@ const TLP2_FOR_21: Record<TlpLevel, Tlp2Value> = {
  * AMBER+STRICT to AMBER plus a "TLP:AMBER+STRICT" statement. 2.1 uses the TLP 2.0 extension.
  */
 export function tlpMarking(version: StixVersion, level: TlpLevel): TlpMarking {
+  // Every exported object asks for one of these few markings: build each once.
+  const key = `${version} ${level}`
+  let marking = markings.get(key)
+  if (marking === undefined) {
+    marking = buildTlpMarking(version, level)
+    markings.set(key, marking)
+  }
+  return marking
+}
+
+const markings = new Map<string, TlpMarking>()
+
+function buildTlpMarking(version: StixVersion, level: TlpLevel): TlpMarking {
   if (version === '2.1') {
     const object = tlp2Marking(TLP2_FOR_21[level])
     return { refs: [object.id], objects: [object] }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { statusSchema, type Status } from './schemas.js'
-import { resultOf, waitForStatus } from './status.js'
+import { emptyResult, MAX_LISTED, mergeResult, resultOf, waitForStatus } from './status.js'
 
 const base = { id: 's1', total_count: 3, success_count: 1, failure_count: 1, pending_count: 1 }
 
@@ -135,5 +135,22 @@ describe('waitForStatus', () => {
     )
     assert.equal(final.status, 'pending')
     assert.deepEqual(slept, [1000, 1500, 2000, 500])
+  })
+})
+
+describe('mergeResult', () => {
+  it('keeps exact counts but lists at most MAX_LISTED failures, so a huge re-export stays small', () => {
+    const total = emptyResult()
+    for (let request = 0; request < 3; request++) {
+      const failures = Array.from({ length: 600 }, (_, k) => ({
+        id: `indicator--${String(request * 600 + k)}`,
+        message: 'an object with this id and version already exists',
+      }))
+      mergeResult(total, { ...emptyResult(), total: 600, failure: 600, failures })
+    }
+    assert.equal(total.total, 1800)
+    assert.equal(total.failure, 1800)
+    assert.equal(total.failures.length, MAX_LISTED)
+    assert.equal(total.failures[0]?.id, 'indicator--0', 'the first ones are kept')
   })
 })

@@ -62,13 +62,21 @@ export function emptyResult(): AddResult {
   return { total: 0, success: 0, failure: 0, pending: 0, failures: [], pendings: [] }
 }
 
+/** How many failures and pendings a merged result lists; its counts stay exact. */
+export const MAX_LISTED = 1000
+
+/**
+ * Adds a part to a running total. The lists stop growing at MAX_LISTED so that a re-export of
+ * a million objects AED already holds (each one a "failure") does not hold them all in memory;
+ * callers that need every entry take them per request (AddOptions.onRequest).
+ */
 export function mergeResult(into: AddResult, part: AddResult): void {
   into.total += part.total
   into.success += part.success
   into.failure += part.failure
   into.pending += part.pending
-  into.failures.push(...part.failures)
-  into.pendings.push(...part.pendings)
+  into.failures.push(...part.failures.slice(0, MAX_LISTED - into.failures.length))
+  into.pendings.push(...part.pendings.slice(0, MAX_LISTED - into.pendings.length))
 }
 
 const asRef = (entry: string | ObjectRef): ObjectRef =>

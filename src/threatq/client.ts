@@ -212,7 +212,8 @@ export class ThreatqClient {
 
   /**
    * Pages the Threat Library query for one collection with cursorMark (stop on an empty page or
-   * an unchanged cursor, threatq-api.md §4.1). Records are validated one by one.
+   * an unchanged cursor, threatq-api.md §4.1). Records are validated one by one. The next page is
+   * requested as soon as its cursor is known, so ThreatQ works on it while this one is converted.
    */
   async *query(
     collection: TqCollection,
@@ -223,10 +224,11 @@ export class ThreatqClient {
       ...withUpdatedAfter(base, options.updatedAfter),
       fields: ['*', 'attributes', 'sources'],
     })
-    let cursor = '*'
-    let seen = 0
-    for (;;) {
-      const page = await this.json(`the ${collection} query page`, cursorPage, {
+    const stop = new AbortController()
+    const signal =
+      options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
+    const fetchPage = (cursor: string) => {
+      const page = this.json(`the ${collection} query page`, cursorPage, {
         method: 'POST',
         path: `/api/${collection}/query`,
         query: {
@@ -236,23 +238,41 @@ export class ThreatqClient {
           with: ['sources.tlp', ...(options.with ?? [])].join(','),
         },
         body,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        signal,
       })
-      const items = page.data ?? []
-      if (items.length === 0) return
-      seen += items.length
-      yield splitValid(items, page.total)
-      const next = page.nextCursorMark ?? undefined
-      if (next === undefined || next === cursor) return
-      // A server that never stops: more records than it said it had, by far.
-      if (page.total !== undefined && seen > page.total * 2 + options.pageSize) {
-        this.logger.warn(
-          { collection, seen, total: page.total },
-          'ThreatQ kept returning pages past its total; stopped',
-        )
-        return
+      // Read ahead: a failure surfaces when the page is awaited, not as an unhandled rejection.
+      page.catch(() => undefined)
+      return page
+    }
+    let cursor = '*'
+    let next: ReturnType<typeof fetchPage> | undefined = fetchPage(cursor)
+    let seen = 0
+    try {
+      while (next !== undefined) {
+        const page = await next
+        next = undefined
+        const items = page.data ?? []
+        if (items.length === 0) return
+        seen += items.length
+        const mark = page.nextCursorMark ?? undefined
+        // A server that never stops: more records than it said it had, by far.
+        const runaway = page.total !== undefined && seen > page.total * 2 + options.pageSize
+        if (mark !== undefined && mark !== cursor) {
+          if (runaway)
+            this.logger.warn(
+              { collection, seen, total: page.total },
+              'ThreatQ kept returning pages past its total; stopped',
+            )
+          else {
+            cursor = mark
+            next = fetchPage(mark)
+          }
+        }
+        yield splitValid(items, page.total)
       }
-      cursor = next
+    } finally {
+      // The consumer stopped early: drop the page read ahead.
+      stop.abort()
     }
   }
 

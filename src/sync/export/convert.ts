@@ -46,7 +46,7 @@ export interface ExportContext {
 export type SkipReason = 'not enforceable by AED' | 'no STIX pattern' | 'invalid value'
 
 export type Converted =
-  | { ok: true; object: StixObject; markings: StixObject[] }
+  | { ok: true; object: StixObject; markings: readonly StixObject[] }
   | { ok: false; reason: SkipReason; detail: string }
 
 export function stixIdOf(ref: TqRef, host: string): string {
@@ -80,7 +80,7 @@ export function labelsFor(object: TqObject, defaults: readonly string[]): string
 function common(
   object: TqObject,
   ctx: ExportContext,
-): build.CommonInput & { markings: StixObject[] } {
+): build.CommonInput & { markings: readonly StixObject[] } {
   const marking = object.tlp === undefined ? undefined : tlpMarking(ctx.version, object.tlp)
   return {
     id: stixIdOf(object, ctx.host),
@@ -131,7 +131,7 @@ export function convertRelated(
   object: TqObject,
   ctx: ExportContext,
   reportRefs: readonly string[] = [],
-): { object: StixObject; markings: StixObject[] } {
+): { object: StixObject; markings: readonly StixObject[] } {
   const { markings, ...base } = common(object, ctx)
   const named = { ...base, name: object.name, description: object.description }
   const type = STIX_TYPE[object.collection]

@@ -142,8 +142,12 @@ export async function runExport(
       }
     }
   } else {
-    const result = await taxii.addObjects(collection, objects, { maxObjects: settings.maxObjects })
-    classify(result, summary, logger)
+    await taxii.addObjects(collection, objects, {
+      maxObjects: settings.maxObjects,
+      onRequest: (result) => {
+        classify(result, summary, logger)
+      },
+    })
   }
   summary.durationMs = Date.now() - started
   logger.info(

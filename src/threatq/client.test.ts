@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { HttpClient, HttpRequest, HttpResponse } from '../http/client.js'
+import { RemoteError } from '../http/errors.js'
+import { silentLogger } from '../http/logger.js'
+import { ThreatqClient } from './client.js'
+
+const record = (id: number) => ({
+  id,
+  value: `10.0.0.${String(id)}`,
+  type: { name: 'IP Address' },
+  created_at: '2024-01-01 00:00:00',
+  updated_at: '2024-01-02 00:00:00',
+})
+
+const ok = (request: HttpRequest, body: unknown): HttpResponse => ({
+  status: 200,
+  headers: new Headers({ 'content-type': 'application/json' }),
+  url: request.path,
+  method: request.method ?? 'GET',
+  body: JSON.stringify(body),
+})
+
+/** An HttpClient whose answers the test releases one at a time, keeping every request. */
+function heldHttp() {
+  const requests: HttpRequest[] = []
+  const waiting: ((answer: (request: HttpRequest) => HttpResponse) => void)[] = []
+  const http: HttpClient = {
+    system: 'threatq',
+    baseUrl: 'https://tq.example',
+    request(request) {
+      requests.push(request)
+      return new Promise((resolve, reject) => {
+        waiting.push((answer) => {
+          try {
+            resolve(answer(request))
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)))
+          }
+        })
+      })
+    },
+    close: () => Promise.resolve(),
+  }
+  /** Answers the oldest request still waiting. */
+  const answer = async (reply: (request: HttpRequest) => HttpResponse) => {
+    while (waiting.length === 0) await new Promise((r) => setImmediate(r))
+    waiting.shift()?.(reply)
+  }
+  return { http, requests, answer }
+}
+
+const page =
+  (ids: number[], next: string | undefined, total = 4) =>
+  (request: HttpRequest) =>
+    ok(request, { total, data: ids.map(record), nextCursorMark: next, limit: 2 })
+
+describe('ThreatqClient.query', () => {
+  it('pages by cursor in id order and asks for the next page while this one is being used', async () => {
+    const { http, requests, answer } = heldHttp()
+    const client = new ThreatqClient(http, silentLogger)
+    const pages = client.query('indicators', {}, { pageSize: 2, with: ['malware'] })
+
+    const first = pages.next()
+    await answer(page([1, 2], 'c1'))
+    const got = await first
+    assert.deepEqual(got.done ? [] : got.value.records.map((r) => r.id), [1, 2])
+    // The consumer has not asked for page 2 yet, and it is already on its way.
+    assert.equal(requests.length, 2)
+    assert.equal(requests[1]?.query?.cursorMark, 'c1')
+    assert.equal(requests[0]?.query?.sort, 'id')
+    assert.equal(requests[0]?.query?.with, 'sources.tlp,malware')
+
+    const second = pages.next()
+    await answer(page([3, 4], 'c2'))
+    assert.equal((await second).done, false)
+    const third = pages.next()
+    await answer(page([], 'c2'))
+    assert.equal((await third).done, true)
+    assert.equal(requests.length, 3, 'an empty page ends the query')
+  })
+
+  it('a failure of the page read ahead surfaces when that page is reached, not as an unhandled rejection', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const { http, answer } = heldHttp()
+      const client = new ThreatqClient(http, silentLogger)
+      const pages = client.query('indicators', {}, { pageSize: 2 })
+      const first = pages.next()
+      await answer(page([1, 2], 'c1'))
+      await first
+      await answer(() => {
+        throw new RemoteError({
+          system: 'threatq',
+          kind: 'http',
+          method: 'POST',
+          url: 'https://tq.example/api/indicators/query',
+          status: 500,
+          retryable: false,
+        })
+      })
+      // Give an unhandled rejection time to be reported while the consumer is busy.
+      await new Promise((r) => setTimeout(r, 20))
+      await assert.rejects(pages.next(), RemoteError)
+      assert.deepEqual(unhandled, [])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
+  it('a consumer that stops early cancels the page read ahead', async () => {
+    const { http, requests, answer } = heldHttp()
+    const client = new ThreatqClient(http, silentLogger)
+    const pages = client.query('indicators', {}, { pageSize: 2 })
+    const first = pages.next()
+    await answer(page([1, 2], 'c1'))
+    await first
+    await pages.return(undefined)
+    assert.equal(requests[1]?.signal?.aborted, true)
+  })
+
+  it('stops, with a warning, when pages go on far past the total', async () => {
+    const { http, requests, answer } = heldHttp()
+    const warnings: string[] = []
+    const logger = { ...silentLogger, warn: (_: object, message: string) => warnings.push(message) }
+    const client = new ThreatqClient(http, logger)
+    const seen: number[] = []
+    const consume = (async () => {
+      for await (const p of client.query('indicators', {}, { pageSize: 2 }))
+        seen.push(...p.records.map((r) => r.id))
+    })()
+    // The server claims 2 records and never stops handing out new cursors.
+    for (let k = 1; k <= 4; k++) await answer(page([2 * k - 1, 2 * k], `c${String(k)}`, 2))
+    await consume
+    assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8])
+    assert.equal(requests.length, 4)
+    assert.match(warnings.join('\n'), /past its total/)
+  })
+})
