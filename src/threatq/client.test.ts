@@ -67,9 +67,9 @@ describe('ThreatqClient.query', () => {
     assert.deepEqual(got.done ? [] : got.value.records.map((r) => r.id), [1, 2])
     // The consumer has not asked for page 2 yet, and it is already on its way.
     assert.equal(requests.length, 2)
-    assert.equal(requests[1]?.query?.cursorMark, 'c1')
-    assert.equal(requests[0]?.query?.sort, 'id')
-    assert.equal(requests[0]?.query?.with, 'sources.tlp,malware')
+    const [asked, readAhead] = requests.map((r) => r.query ?? {})
+    assert.deepEqual(asked, { limit: 2, sort: 'id', cursorMark: '*', with: 'sources.tlp,malware' })
+    assert.equal(readAhead?.cursorMark, 'c1')
 
     const second = pages.next()
     await answer(page([3, 4], 'c2'))
