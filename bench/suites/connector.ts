@@ -6,7 +6,7 @@
  * "limit" case fetches the same ThreatQ pages and POSTs the same STIX objects (read back from
  * AED, in as many bundles as the connector sent) from a minimal loop with no conversion, so the
  * connector's overhead over the transport shows as a ratio. `CONNECTOR_BENCH_CPU_PROF=DIR` runs
- * the largest export under `--cpu-prof` into DIR.
+ * the export of the limit case's size under `--cpu-prof` into DIR.
  */
 import { spawn } from 'node:child_process'
 import { readFile, rm } from 'node:fs/promises'
@@ -25,10 +25,21 @@ import {
 } from '../../test/helpers/world.js'
 import { report, peakRssMb, timed, type BenchResult } from '../harness.js'
 
-const EXPORT_SIZES = [10_000, 100_000]
-const ALERTS = 10_000
+/** Case sizes; `CONNECTOR_BENCH_EXPORT=10000,100000` (and `_IMPORT`) pick others for a quick run. */
+const sizes = (name: string, fallback: number[]): number[] =>
+  process.env[name]
+    ?.split(',')
+    .map(Number)
+    .filter((n) => n > 0) ?? fallback
+const EXPORT_SIZES = sizes('CONNECTOR_BENCH_EXPORT', [10_000, 100_000, 1_000_000])
+const IMPORT_SIZES = sizes('CONNECTOR_BENCH_IMPORT', [10_000, 100_000])
+/** The export size whose limit case runs (the 1M limit would hold every object in the bench). */
+const EXPORT_LIMIT_SIZE = 100_000
 const ALERT_BATCH = 1000
 const PAGE = 1000
+/** The connector's defaults (src/cli/directions.ts PAGE_SIZE, options consume_batch_size). */
+const AED_PER_PAGE = 1000
+const CONSUME_BATCH = 500
 /** What the connector asks ThreatQ for at relationship depth 1 (src/threatq/client.ts query()). */
 const WITH = 'sources.tlp,adversaries,malware,tool,report,attack_pattern'
 const STIX_20 = 'application/vnd.oasis.stix+json; version=2.0'
@@ -43,6 +54,8 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 interface ConnectorRun {
   seconds: number
   peakRssMb: number
+  /** User + system CPU time of the connector process. */
+  cpuSeconds: number
 }
 
 /** One measured connector run: its own process, logs in a temp dir, peak RSS from the probe. */
@@ -86,8 +99,8 @@ async function runConnector(
     )
     if (value.code !== 0)
       throw new Error(`connector ${args.join(' ')} exited ${String(value.code)}:\n${value.output}`)
-    const kib = Number(await readFile(rssFile, 'utf8'))
-    return { seconds, peakRssMb: kib / 1024 }
+    const [kib = 0, cpuMicros = 0] = (await readFile(rssFile, 'utf8')).split(' ').map(Number)
+    return { seconds, peakRssMb: kib / 1024, cpuSeconds: cpuMicros / 1e6 }
   } finally {
     await rm(logDir, { recursive: true, force: true })
   }
@@ -308,98 +321,219 @@ async function addAlerts(aed: Sim, count: number): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const results: BenchResult[] = []
-  const largest = EXPORT_SIZES[EXPORT_SIZES.length - 1]
-  for (const size of EXPORT_SIZES) {
-    const world = await startWorld({ seed: size })
-    try {
-      await world.configure()
-      const { run, used } = await measureExport(world)
-      const requests = used.threatq + used.taxii
-      process.stderr.write(
-        `export ${fmt(size)}: ${run.seconds.toFixed(2)} s, ${fmt(used.taxiiObjects)} STIX objects, ThreatQ ${String(used.threatq)} + TAXII ${String(used.taxii)} requests (${String(used.taxiiPosts)} POSTs), peak RSS ${fmt(run.peakRssMb)} MiB\n`,
-      )
-      results.push({
-        suite: SUITE,
-        case: `export ${fmt(size)} indicators (depth 1, STIX 2.0)`,
-        objects: size,
-        seconds: run.seconds,
-        requests,
-        peakRssMb: run.peakRssMb,
-        target: `>= 50,000 indicators/s; ${TARGET_RSS}`,
-        note: `ThreatQ ${String(used.threatq)} + TAXII ${String(used.taxii)} requests; ${fmt(used.taxiiObjects)} STIX objects pushed; wall time includes process start`,
-      })
-      results.push({
-        suite: SUITE,
-        case: `export ${fmt(size)}: TAXII requests per STIX object`,
-        objects: used.taxiiObjects,
-        seconds: run.seconds,
-        requests: used.taxii,
-        peakRssMb: run.peakRssMb,
-        target: '<= 2 TAXII requests / 1,000 objects',
-        note: `${String(used.taxiiPosts)} POSTs; objects = STIX objects pushed (indicators, related objects, relationships)`,
-      })
-      if (size === largest) {
-        const limit = await limitCase(world, used.taxiiPosts, size)
-        const ratio = run.seconds / limit.seconds
-        process.stderr.write(
-          `limit ${fmt(size)}: ${limit.seconds.toFixed(2)} s, ${String(limit.pages)} pages, ${fmt(limit.bytes / 2 ** 20)} MiB POSTed; connector/limit ${ratio.toFixed(2)}\n`,
-        )
-        results.push({
-          suite: SUITE,
-          case: `limit: export ${fmt(size)} (same pages fetched, same objects POSTed, no conversion)`,
-          objects: size,
-          seconds: limit.seconds,
-          requests: limit.requests,
-          peakRssMb: peakRssMb(),
-          target: 'connector <= 2x limit',
-          note: `connector/limit = ${ratio.toFixed(2)}x; limit time: ThreatQ pages ${(limit.seconds - limit.postSeconds).toFixed(1)} s, TAXII POSTs ${limit.postSeconds.toFixed(1)} s; 1M case skipped for now (bench < 3 min); ${fmt(limit.bytes / 2 ** 20)} MiB in ${String(used.taxiiPosts)} POSTs; RSS is the bench process (holds the bundles)`,
-        })
-        if (cpuProfDir !== undefined) {
-          const fresh = await startWorld({ seed: size })
-          try {
-            await fresh.configure()
-            const profiled = await measureExport(fresh, cpuProfDir)
-            process.stderr.write(
-              `profiled export ${fmt(size)}: ${profiled.run.seconds.toFixed(2)} s, profile in ${cpuProfDir}\n`,
-            )
-          } finally {
-            await fresh.stop()
-          }
-        }
-      }
-    } finally {
-      await world.stop()
+/**
+ * The import's transport limit: the same AED alert pages fetched, and the connector's own consume
+ * payloads (taken from a `--dry-run --output` of the same window) POSTed to a fresh threatq-sim in
+ * batches of the same size, indicators before events, one request at a time.
+ */
+async function importLimit(world: World, alerts: number): Promise<LimitResult> {
+  const dir = await tempDir('tq-aed-bench-dry-')
+  const out = join(dir, 'dry.json')
+  const freshThreatq = await startSim(BIN.threatq, [
+    '--user',
+    CREDS.user,
+    '--password',
+    CREDS.password,
+    '--client-id',
+    CREDS.clientId,
+  ])
+  const dispatcher = new Agent({ connections: 4 })
+  try {
+    await runConnector(world, ['-i', '--since', '2 hours ago', '--dry-run', '--output', out])
+    const dry = JSON.parse(await readFile(out, 'utf8')) as {
+      import: { indicators: unknown[]; events: unknown[] }
     }
+    const auth = await threatqAuth(freshThreatq.url, dispatcher)
+    // The connector creates its event type once; the fresh instance needs it too.
+    const created = await fetch(`${freshThreatq.url}/api/event/types`, {
+      method: 'POST',
+      dispatcher,
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Alert' }),
+    })
+    const typeId = ((await created.json()) as { data: { id: number } }).data.id
+    const { indicators } = dry.import
+    const events = dry.import.events.map((e) => ({ ...(e as object), type_id: typeId }))
+    const batches = Math.ceil(events.length / CONSUME_BATCH)
+    const perBatch = Math.ceil(indicators.length / batches)
+    const bodies: string[] = []
+    for (let b = 0; b < batches; b++) {
+      bodies.push(JSON.stringify(indicators.slice(b * perBatch, (b + 1) * perBatch)))
+      bodies.push(JSON.stringify(events.slice(b * CONSUME_BATCH, (b + 1) * CONSUME_BATCH)))
+    }
+    const bytes = bodies.reduce((sum, b) => sum + Buffer.byteLength(b), 0)
+    const now = Math.floor(Date.now() / 1000)
+    let postSeconds = 0
+    const consume = async (collection: string, body: string): Promise<void> => {
+      const started = process.hrtime.bigint()
+      const res = await fetch(`${freshThreatq.url}/api/${collection}/consume`, {
+        method: 'POST',
+        dispatcher,
+        headers: { ...auth, 'content-type': 'application/json', accept: 'application/json' },
+        body,
+      })
+      if (res.status !== 200)
+        throw new Error(`ThreatQ consume: HTTP ${String(res.status)} ${await res.text()}`)
+      await res.arrayBuffer()
+      postSeconds += Number(process.hrtime.bigint() - started) / 1e9
+    }
+    const { value, seconds } = await timed(async () => {
+      let requests = 0
+      let pages = 0
+      let posted = 0
+      for (let page = 1; ; page++) {
+        const query = `startTime=${String(now - 7200)}&endTime=${String(now)}&sort=startTime&direction=ASC&page=${String(page)}&perPage=${String(AED_PER_PAGE)}`
+        const res = await fetch(`${world.aed.url}/api/aed/v3/alerts/?${query}`, {
+          dispatcher,
+          headers: { 'x-arbux-apitoken': CREDS.aedToken, accept: 'application/json' },
+        })
+        requests++
+        if (res.status !== 200) throw new Error(`AED alerts page: HTTP ${String(res.status)}`)
+        const items = (JSON.parse(await res.text()) as { alerts: unknown[] }).alerts.length
+        pages++
+        // Post the batches this page's alerts fill, as the connector does.
+        const due = Math.min(batches, Math.floor((pages * AED_PER_PAGE) / CONSUME_BATCH))
+        for (; posted < due; posted++) {
+          await consume('indicators', bodies[2 * posted] ?? '[]')
+          await consume('events', bodies[2 * posted + 1] ?? '[]')
+          requests += 2
+        }
+        if (items < AED_PER_PAGE) break
+      }
+      for (; posted < batches; posted++) {
+        await consume('indicators', bodies[2 * posted] ?? '[]')
+        await consume('events', bodies[2 * posted + 1] ?? '[]')
+        requests += 2
+      }
+      return { requests, pages }
+    })
+    if (events.length !== alerts)
+      throw new Error(
+        `the dry run produced ${String(events.length)} events for ${String(alerts)} alerts`,
+      )
+    return { seconds, bytes, postSeconds, ...value }
+  } finally {
+    await dispatcher.close()
+    await freshThreatq.stop()
+    await rm(dir, { recursive: true, force: true })
   }
+}
 
+const cpuNote = (run: ConnectorRun, objects: number): string =>
+  `connector CPU ${run.cpuSeconds.toFixed(1)} s (${fmt(objects / run.cpuSeconds)} per CPU-second)`
+
+async function benchExport(size: number, results: BenchResult[]): Promise<void> {
+  const world = await startWorld({ seed: size })
+  try {
+    await world.configure()
+    const { run, used } = await measureExport(world)
+    const requests = used.threatq + used.taxii
+    process.stderr.write(
+      `export ${fmt(size)}: ${run.seconds.toFixed(2)} s, ${cpuNote(run, size)}, ${fmt(used.taxiiObjects)} STIX objects, ThreatQ ${String(used.threatq)} + TAXII ${String(used.taxii)} requests (${String(used.taxiiPosts)} POSTs), peak RSS ${fmt(run.peakRssMb)} MiB\n`,
+    )
+    results.push({
+      suite: SUITE,
+      case: `export ${fmt(size)} indicators (depth 1, STIX 2.0)`,
+      objects: size,
+      seconds: run.seconds,
+      requests,
+      peakRssMb: run.peakRssMb,
+      target: `>= 50,000 indicators/s; ${TARGET_RSS}`,
+      note: `${cpuNote(run, size)}; ThreatQ ${String(used.threatq)} + TAXII ${String(used.taxii)} requests; ${fmt(used.taxiiObjects)} STIX objects pushed; wall time includes process start`,
+    })
+    results.push({
+      suite: SUITE,
+      case: `export ${fmt(size)}: TAXII requests per STIX object`,
+      objects: used.taxiiObjects,
+      seconds: run.seconds,
+      requests: used.taxii,
+      peakRssMb: run.peakRssMb,
+      target: '<= 2 TAXII requests / 1,000 objects',
+      note: `${String(used.taxiiPosts)} POSTs; objects = STIX objects pushed (indicators, related objects, relationships)`,
+    })
+    if (size !== EXPORT_LIMIT_SIZE) return
+    const limit = await limitCase(world, used.taxiiPosts, size)
+    const ratio = run.seconds / limit.seconds
+    process.stderr.write(
+      `limit ${fmt(size)}: ${limit.seconds.toFixed(2)} s, ${String(limit.pages)} pages, ${fmt(limit.bytes / 2 ** 20)} MiB POSTed; connector/limit ${ratio.toFixed(2)}\n`,
+    )
+    results.push({
+      suite: SUITE,
+      case: `limit: export ${fmt(size)} (same pages fetched, same objects POSTed, no conversion)`,
+      objects: size,
+      seconds: limit.seconds,
+      requests: limit.requests,
+      peakRssMb: peakRssMb(),
+      target: 'connector <= 2x limit',
+      note: `connector/limit = ${ratio.toFixed(2)}x; limit time: ThreatQ pages ${(limit.seconds - limit.postSeconds).toFixed(1)} s, TAXII POSTs ${limit.postSeconds.toFixed(1)} s, one request at a time; ${fmt(limit.bytes / 2 ** 20)} MiB in ${String(used.taxiiPosts)} POSTs; RSS is the bench process (holds the bundles)`,
+    })
+    if (cpuProfDir !== undefined) {
+      const fresh = await startWorld({ seed: size })
+      try {
+        await fresh.configure()
+        const profiled = await measureExport(fresh, cpuProfDir)
+        process.stderr.write(
+          `profiled export ${fmt(size)}: ${profiled.run.seconds.toFixed(2)} s, profile in ${cpuProfDir}\n`,
+        )
+      } finally {
+        await fresh.stop()
+      }
+    }
+  } finally {
+    await world.stop()
+  }
+}
+
+async function benchImport(alerts: number, results: BenchResult[], withLimit: boolean) {
   const world = await startWorld({ seed: 100 })
   try {
     await world.configure()
-    await addAlerts(world.aed, ALERTS)
+    await addAlerts(world.aed, alerts)
     const before = await counts(world)
     const run = await runConnector(world, ['-i', '--since', '2 hours ago'])
     const used = delta(await counts(world), before)
     const events = (await simState(world.threatq)).objects.events ?? 0
     process.stderr.write(
-      `import ${fmt(ALERTS)}: ${run.seconds.toFixed(2)} s, AED ${String(used.aed)} + ThreatQ ${String(used.threatq)} requests, ${fmt(events)} events in ThreatQ, peak RSS ${fmt(run.peakRssMb)} MiB\n`,
+      `import ${fmt(alerts)}: ${run.seconds.toFixed(2)} s, ${cpuNote(run, alerts)}, AED ${String(used.aed)} + ThreatQ ${String(used.threatq)} requests, ${fmt(events)} events in ThreatQ, peak RSS ${fmt(run.peakRssMb)} MiB\n`,
     )
-    if (events < ALERTS)
-      throw new Error(`import wrote ${String(events)} events for ${String(ALERTS)} alerts`)
+    if (events < alerts)
+      throw new Error(`import wrote ${String(events)} events for ${String(alerts)} alerts`)
     results.push({
       suite: SUITE,
-      case: `import ${fmt(ALERTS)} alerts (--since "2 hours ago")`,
-      objects: ALERTS,
+      case: `import ${fmt(alerts)} alerts (--since "2 hours ago")`,
+      objects: alerts,
       seconds: run.seconds,
       requests: used.aed + used.threatq,
       peakRssMb: run.peakRssMb,
       target: `>= 20,000 alerts/s; ${TARGET_RSS}`,
-      note: `AED ${String(used.aed)} + ThreatQ ${String(used.threatq)} requests; wall time includes process start; 100k import and its limit case not yet measured`,
+      note: `${cpuNote(run, alerts)}; AED ${String(used.aed)} + ThreatQ ${String(used.threatq)} requests; wall time includes process start`,
+    })
+    if (!withLimit) return
+    const limit = await importLimit(world, alerts)
+    const ratio = run.seconds / limit.seconds
+    process.stderr.write(
+      `import limit ${fmt(alerts)}: ${limit.seconds.toFixed(2)} s, ${String(limit.pages)} pages, ${fmt(limit.bytes / 2 ** 20)} MiB consumed; connector/limit ${ratio.toFixed(2)}\n`,
+    )
+    results.push({
+      suite: SUITE,
+      case: `limit: import ${fmt(alerts)} (same AED pages fetched, same consume payloads POSTed, no conversion)`,
+      objects: alerts,
+      seconds: limit.seconds,
+      requests: limit.requests,
+      peakRssMb: peakRssMb(),
+      target: 'connector <= 2x limit',
+      note: `connector/limit = ${ratio.toFixed(2)}x; limit time: AED pages ${(limit.seconds - limit.postSeconds).toFixed(1)} s, ThreatQ consume ${limit.postSeconds.toFixed(1)} s, one request at a time; ${fmt(limit.bytes / 2 ** 20)} MiB consumed; RSS is the bench process (holds the payloads)`,
     })
   } finally {
     await world.stop()
   }
+}
+
+async function main(): Promise<void> {
+  const results: BenchResult[] = []
+  for (const size of EXPORT_SIZES) await benchExport(size, results)
+  const largestImport = Math.max(...IMPORT_SIZES)
+  for (const alerts of IMPORT_SIZES) await benchImport(alerts, results, alerts === largestImport)
   report(results)
 }
 

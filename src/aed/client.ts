@@ -6,6 +6,7 @@ import { z } from 'zod'
 import type { HttpClient } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
 import { parseJsonBody } from '../http/json.js'
+import { readAhead } from '../http/read-ahead.js'
 import type { Logger } from '../http/logger.js'
 
 export type AedApiVersion = 'v2' | 'v3'
@@ -99,46 +100,65 @@ export class AedClient {
     })
   }
 
-  /** Pages through alerts until a short page. Guards against a server that ignores paging. */
+  /**
+   * Pages through alerts until a short page, asking for the next page while this one is used.
+   * Guards against a server that ignores paging.
+   */
   async *alerts(query: AlertQuery): AsyncGenerator<AlertPage> {
     const version = await this.apiVersion()
+    const stop = new AbortController()
+    const signal =
+      query.signal === undefined ? stop.signal : AbortSignal.any([query.signal, stop.signal])
+    const fetchPage = (page: number) =>
+      readAhead(
+        this.http
+          .request({
+            path: `/api/aed/${version}/alerts/`,
+            query: {
+              startTime: query.startTime,
+              endTime: query.endTime,
+              severity: query.minSeverity,
+              // AED's q takes "+"-joined terms (aed-api.md §1.5).
+              q: query.keywords.length > 0 ? query.keywords.join('+') : undefined,
+              sort: 'startTime',
+              direction: 'ASC',
+              page,
+              perPage: query.perPage,
+            },
+            headers: { accept: 'application/json' },
+            signal,
+          })
+          .then(
+            (response) =>
+              parseJsonBody('aed', response, alertList, `alerts page ${String(page)}`).alerts,
+          ),
+      )
     let previousFirst: unknown
-    for (let page = 1; ; page++) {
-      const response = await this.http.request({
-        path: `/api/aed/${version}/alerts/`,
-        query: {
-          startTime: query.startTime,
-          endTime: query.endTime,
-          severity: query.minSeverity,
-          // AED's q takes "+"-joined terms (aed-api.md §1.5).
-          q: query.keywords.length > 0 ? query.keywords.join('+') : undefined,
-          sort: 'startTime',
-          direction: 'ASC',
-          page,
-          perPage: query.perPage,
-        },
-        headers: { accept: 'application/json' },
-        ...(query.signal === undefined ? {} : { signal: query.signal }),
-      })
-      const items = parseJsonBody('aed', response, alertList, `alerts page ${String(page)}`).alerts
-      const first = (items[0] as { alertId?: unknown } | undefined)?.alertId
-      if (page > 1 && items.length > 0 && first === previousFirst) {
-        this.logger.warn(
-          { page },
-          'AED returned the same alerts page again (perPage/page ignored); stopped paging',
-        )
-        return
+    let next: Promise<unknown[]> | undefined = fetchPage(1)
+    try {
+      for (let page = 1; next !== undefined; page++) {
+        const items = await next
+        next = undefined
+        const first = (items[0] as { alertId?: unknown } | undefined)?.alertId
+        if (page > 1 && items.length > 0 && first === previousFirst) {
+          this.logger.warn(
+            { page },
+            'AED returned the same alerts page again (perPage/page ignored); stopped paging',
+          )
+          return
+        }
+        previousFirst = first
+        if (items.length > query.perPage)
+          this.logger.warn(
+            { page, got: items.length, perPage: query.perPage },
+            'AED ignored perPage; took the page as complete',
+          )
+        else if (items.length === query.perPage) next = fetchPage(page + 1)
+        yield splitAlerts(items)
       }
-      previousFirst = first
-      yield splitAlerts(items)
-      if (items.length < query.perPage) return
-      if (items.length > query.perPage) {
-        this.logger.warn(
-          { page, got: items.length, perPage: query.perPage },
-          'AED ignored perPage; took the page as complete',
-        )
-        return
-      }
+    } finally {
+      // The consumer stopped early: drop the page read ahead.
+      stop.abort()
     }
   }
 }

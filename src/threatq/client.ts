@@ -7,6 +7,7 @@ import { z } from 'zod'
 import type { HttpClient } from '../http/client.js'
 import { parseError, parseJsonBody } from '../http/json.js'
 import type { Logger } from '../http/logger.js'
+import { readAhead } from '../http/read-ahead.js'
 import { ConfigError } from '../errors.js'
 import { formatThreatqTime, type TqCollection } from './model.js'
 import { recordSchema, type TqRecord } from './records.js'
@@ -227,23 +228,21 @@ export class ThreatqClient {
     const stop = new AbortController()
     const signal =
       options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
-    const fetchPage = (cursor: string) => {
-      const page = this.json(`the ${collection} query page`, cursorPage, {
-        method: 'POST',
-        path: `/api/${collection}/query`,
-        query: {
-          limit: options.pageSize,
-          sort: 'id',
-          cursorMark: cursor,
-          with: ['sources.tlp', ...(options.with ?? [])].join(','),
-        },
-        body,
-        signal,
-      })
-      // Read ahead: a failure surfaces when the page is awaited, not as an unhandled rejection.
-      page.catch(() => undefined)
-      return page
-    }
+    const fetchPage = (cursor: string) =>
+      readAhead(
+        this.json(`the ${collection} query page`, cursorPage, {
+          method: 'POST',
+          path: `/api/${collection}/query`,
+          query: {
+            limit: options.pageSize,
+            sort: 'id',
+            cursorMark: cursor,
+            with: ['sources.tlp', ...(options.with ?? [])].join(','),
+          },
+          body,
+          signal,
+        }),
+      )
     let cursor = '*'
     let next: ReturnType<typeof fetchPage> | undefined = fetchPage(cursor)
     let seen = 0

@@ -53,6 +53,25 @@ export interface CollectDeps {
 
 const key = (ref: TqRef): string => `${ref.collection}:${String(ref.id)}`
 
+/** Related-object GETs in flight at once: enough to hide ThreatQ's latency, few enough to be polite. */
+export const RELATED_CONCURRENCY = 8
+
+/** Runs `task` over `items` with at most `limit` running at a time; the first failure is thrown. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T
+      await task(item)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
 export async function* collectExport(
   deps: CollectDeps,
   ctx: ExportContext,
@@ -63,7 +82,9 @@ export async function* collectExport(
   const queue: StixObject[] = []
   const markings = new Set<string>()
   const edges = new Set<string>()
-  const related = new Map<string, TqObject | null>()
+  /** Related objects by key: fetched (with their own refs), or null when missing or on the way. */
+  const related = new Map<string, { object: TqObject; refs: TqRef[] } | null>()
+  const visited = new Set<string>()
   const reports = new Map<string, { object: TqObject; refs: Set<string> }>()
 
   const emit = (object: StixObject, extra: readonly StixObject[] = []): void => {
@@ -91,32 +112,50 @@ export async function* collectExport(
     emit(relationship)
   }
 
-  /** Fetches a related object once, then what it relates to, until `level` reaches the depth. */
-  const resolve = async (ref: TqRef, level: number): Promise<TqObject | undefined> => {
-    const k = key(ref)
-    if (related.has(k)) return related.get(k) ?? undefined
-    related.set(k, null)
-    const record = await threatq.getObject(
-      ref.collection,
-      ref.id,
-      level < plan.depth ? RELATED : [],
+  /**
+   * Fetches the related objects not seen yet, several at a time, then what they relate to, until
+   * `level` reaches the depth. Each object is fetched once, at the level it is first met.
+   */
+  const fetchRelated = async (refs: readonly TqRef[], level: number): Promise<void> => {
+    const fresh = [...new Map(refs.map((r) => [key(r), r])).values()].filter(
+      (r) => r.collection !== 'indicators' && !related.has(key(r)),
     )
-    if (record === undefined) {
-      summary.skipped.add('related object not found')
-      return undefined
-    }
-    const object = toObject(ref.collection, record)
-    related.set(k, object)
-    summary.fetched.add(STIX_TYPE[ref.collection])
+    for (const ref of fresh) related.set(key(ref), null)
+    const next: TqRef[] = []
+    await forEachLimited(fresh, RELATED_CONCURRENCY, async (ref) => {
+      const record = await threatq.getObject(
+        ref.collection,
+        ref.id,
+        level < plan.depth ? RELATED : [],
+      )
+      if (record === undefined) {
+        summary.skipped.add('related object not found')
+        return
+      }
+      related.set(key(ref), { object: toObject(ref.collection, record), refs: relatedRefs(record) })
+      summary.fetched.add(STIX_TYPE[ref.collection])
+      if (level < plan.depth) next.push(...relatedRefs(record))
+    })
+    if (next.length > 0) await fetchRelated(next, level + 1)
+  }
+
+  /** Emits a fetched related object the first time it is met, and links it to what it relates to. */
+  const visit = (ref: TqRef, level: number): TqObject | undefined => {
+    const k = key(ref)
+    const entry = related.get(k)
+    if (entry === null || entry === undefined) return undefined
+    if (visited.has(k)) return entry.object
+    visited.add(k)
+    const { object } = entry
     if (ref.collection === 'report') reports.set(k, { object, refs: new Set() })
     else {
       const converted = convertRelated(object, ctx)
       emit(converted.object, converted.markings)
     }
     if (level < plan.depth)
-      for (const next of relatedRefs(record)) {
+      for (const next of entry.refs) {
         if (next.collection === 'indicators') continue
-        const target = await resolve(next, level + 1)
+        const target = visit(next, level + 1)
         if (target !== undefined) link(object, target)
       }
     return object
@@ -138,15 +177,17 @@ export async function* collectExport(
         'skipped an indicator record ThreatQ sent malformed',
       )
     }
-    for (const record of page.records) {
-      const indicator = toObject('indicators', record)
-      if (
-        since !== undefined &&
-        (indicator.updatedAt < since ||
-          (indicator.updatedAt.getTime() === since.getTime() &&
-            plan.exportedAtCheckpoint.has(indicator.id)))
+    const fresh = page.records.filter((record) => {
+      if (since === undefined) return true
+      const updatedAt = record.updated_at.getTime()
+      return (
+        updatedAt > since.getTime() ||
+        (updatedAt === since.getTime() && !plan.exportedAtCheckpoint.has(record.id))
       )
-        continue
+    })
+    if (plan.depth > 0) await fetchRelated(fresh.flatMap(relatedRefs), 1)
+    for (const record of fresh) {
+      const indicator = toObject('indicators', record)
       summary.fetched.add('indicator')
       advance(highWater, indicator)
       const converted = convertIndicator(indicator, ctx)
@@ -162,7 +203,7 @@ export async function* collectExport(
       if (plan.depth > 0)
         for (const ref of relatedRefs(record)) {
           if (ref.collection === 'indicators') continue
-          const target = await resolve(ref, 1)
+          const target = visit(ref, 1)
           if (target !== undefined) link(indicator, target)
         }
       yield* queue.splice(0)

@@ -7,6 +7,7 @@ import type { AedClient } from '../../aed/client.js'
 import { MIN_SEVERITY } from '../../aed/client.js'
 import { RemoteError } from '../../http/errors.js'
 import type { Logger } from '../../http/logger.js'
+import { readAhead } from '../../http/read-ahead.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
 import { newSummary, type RunSummary } from '../summary.js'
@@ -77,7 +78,8 @@ export async function runImport(
     'import started',
   )
 
-  let indicators: IndicatorItem[] = []
+  // Keyed by type and value: alerts of one attacker share indicators, sent once per batch.
+  let indicators = new Map<string, IndicatorItem>()
   let events: EventItem[] = []
   const eventIds: number[] = []
   let written = 0
@@ -88,57 +90,74 @@ export async function runImport(
   const dryIndicators: IndicatorItem[] = []
   const dryEvents: EventItem[] = []
 
-  const flush = async (): Promise<void> => {
-    if (indicators.length === 0 && events.length === 0) return
-    if (settings.dryRun) {
-      dryIndicators.push(...indicators)
-      dryEvents.push(...events)
-    } else {
-      // Indicators first, so the events' relations point at objects carrying our status and source.
-      if (indicators.length > 0) await threatq.consume('indicators', indicators)
-      const answer = await threatq.consume('events', events)
-      for (const item of answer) {
-        const id = (item as { id?: unknown } | null)?.id
-        if (typeof id === 'number' && eventIds.length < 20) eventIds.push(id)
-      }
+  /** Indicators first, so the events' relations point at objects carrying our status and source. */
+  const write = async (batch: { indicators: IndicatorItem[]; events: EventItem[] }) => {
+    if (batch.indicators.length > 0) await threatq.consume('indicators', batch.indicators)
+    const answer = await threatq.consume('events', batch.events)
+    for (const item of answer) {
+      const id = (item as { id?: unknown } | null)?.id
+      if (typeof id === 'number' && eventIds.length < 20) eventIds.push(id)
     }
-    summary.sent.add('indicator', indicators.length)
-    summary.sent.add('event', events.length)
-    written += events.length
-    indicators = []
+    summary.sent.add('indicator', batch.indicators.length)
+    summary.sent.add('event', batch.events.length)
+    written += batch.events.length
+  }
+  // One batch is written while the next is fetched and converted; batches stay in order.
+  let writing: Promise<void> = Promise.resolve()
+
+  const flush = async (): Promise<void> => {
+    if (indicators.size === 0 && events.length === 0) return
+    const batch = { indicators: [...indicators.values()], events }
+    indicators = new Map()
     events = []
+    if (settings.dryRun) {
+      dryIndicators.push(...batch.indicators)
+      dryEvents.push(...batch.events)
+      summary.sent.add('indicator', batch.indicators.length)
+      summary.sent.add('event', batch.events.length)
+      written += batch.events.length
+      return
+    }
+    await writing
+    writing = readAhead(write(batch))
   }
 
-  let done = 0
-  for await (const page of aed.alerts({
-    startTime: settings.from,
-    endTime: until,
-    minSeverity: MIN_SEVERITY[settings.severity],
-    keywords: settings.keywords,
-    perPage: settings.perPage,
-  })) {
-    for (const bad of page.invalid) {
-      summary.skipped.add('invalid AED alert')
-      logger.warn({ id: bad.id, reason: bad.reason }, 'skipped an alert AED sent malformed')
-    }
-    for (const alert of page.alerts) {
-      summary.fetched.add('alert')
-      const converted = convertAlert(alert, context)
-      for (const s of converted.skipped) {
-        summary.skipped.add('invalid indicator value')
-        logger.info(
-          { alert: alert.alertId, value: s.value, reason: s.reason },
-          'alert value not imported as an indicator',
-        )
+  try {
+    let done = 0
+    for await (const page of aed.alerts({
+      startTime: settings.from,
+      endTime: until,
+      minSeverity: MIN_SEVERITY[settings.severity],
+      keywords: settings.keywords,
+      perPage: settings.perPage,
+    })) {
+      for (const bad of page.invalid) {
+        summary.skipped.add('invalid AED alert')
+        logger.warn({ id: bad.id, reason: bad.reason }, 'skipped an alert AED sent malformed')
       }
-      events.push(converted.event)
-      indicators.push(...converted.indicators)
-      if (events.length >= settings.batchSize) await flush()
+      for (const alert of page.alerts) {
+        summary.fetched.add('alert')
+        const converted = convertAlert(alert, context)
+        for (const s of converted.skipped) {
+          summary.skipped.add('invalid indicator value')
+          logger.info(
+            { alert: alert.alertId, value: s.value, reason: s.reason },
+            'alert value not imported as an indicator',
+          )
+        }
+        events.push(converted.event)
+        for (const i of converted.indicators) indicators.set(`${i.type.name}\n${i.value}`, i)
+        if (events.length >= settings.batchSize) await flush()
+      }
+      done += page.alerts.length + page.invalid.length
+      deps.onProgress?.(done)
     }
-    done += page.alerts.length + page.invalid.length
-    deps.onProgress?.(done)
+    await flush()
+  } finally {
+    // Whatever happened, no write is left running unobserved when this returns.
+    await writing.catch(() => undefined)
   }
-  await flush()
+  await writing
 
   if (settings.dryRun && settings.output !== undefined) {
     await settings.output.beginList('indicators')
