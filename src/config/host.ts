@@ -16,9 +16,15 @@ export interface ParsedHost {
 const NAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/
 
+// eslint-disable-next-line no-control-regex -- control characters are what we refuse
+const UNSAFE = /[\\\s\u0000-\u001f\u007f]/
+
 export function parseHost(input: string, what: string): ParsedHost {
   const raw = input.trim()
   if (raw === '') throw new ConfigError(`${what} is empty`)
+  // URL parsing would quietly turn "\\" into "/" and drop tabs and newlines: refuse them instead.
+  if (UNSAFE.test(raw))
+    throw new ConfigError(`${what} ${JSON.stringify(raw)} is not a host name, host:port or URL`)
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`
   let url: URL
   try {

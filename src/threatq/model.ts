@@ -50,7 +50,17 @@ export function parseThreatqTime(text: string): Date | undefined {
   if (m === null) return undefined
   const [, y, mo, d, h, mi, s] = m.map(Number)
   const date = new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0))
-  return Number.isNaN(date.getTime()) ? undefined : date
+  // Date.UTC rolls 2024-02-30 over into March (and 24:00 into the next day): refuse, never guess.
+  const fields = [y, mo, d, h, mi, s].join()
+  const back = [
+    date.getUTCFullYear(),
+    date.getUTCMonth() + 1,
+    date.getUTCDate(),
+    date.getUTCHours(),
+    date.getUTCMinutes(),
+    date.getUTCSeconds(),
+  ].join()
+  return Number.isNaN(date.getTime()) || back !== fields ? undefined : date
 }
 
 export function formatThreatqTime(date: Date): string {
