@@ -11,6 +11,8 @@ import { readdir, readFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { parseDocument } from 'yaml'
 import { main } from '../../src/cli/main.js'
+import { configSchema } from '../../src/config/config-file.js'
+import { stateSchema } from '../../src/config/state-file.js'
 import { unescapePatternLiteral } from '../../src/stix/patterns.js'
 import { BIN, tempDir, type CliResult } from '../helpers/processes.js'
 
@@ -209,9 +211,18 @@ export async function assertInvariants(
       `unexpected file left in the config dir: ${file}`,
     )
     if (where.before.get(file) === content) continue
-    if (file.endsWith('.yaml'))
-      assert.deepEqual(parseDocument(content).errors, [], `${file} rewritten as invalid YAML`)
-    else if (file.endsWith('.state.json')) assert.doesNotThrow(() => JSON.parse(content), file)
+    if (file.endsWith('.yaml')) {
+      const doc = parseDocument(content)
+      assert.deepEqual(doc.errors, [], `${file} rewritten as invalid YAML`)
+      assert.ok(
+        configSchema.safeParse(doc.toJS()).success,
+        `${file} rewritten as an invalid config`,
+      )
+    } else if (file.endsWith('.state.json'))
+      assert.ok(
+        stateSchema.safeParse(JSON.parse(content)).success,
+        `${file} rewritten as an invalid state`,
+      )
   }
   for (const file of where.before.keys())
     if (/\.(yaml|state\.json)$/.test(file)) assert.ok(after.has(file), `${file} was lost`)
