@@ -281,8 +281,15 @@ async function run(
   const state = await readState(paths.state)
   const threatq = threatqClient(conn, state, secrets, logger)
   const summaries: RunSummary[] = []
-  const output = args.output === undefined ? undefined : await DryRunOutput.open(args.output)
   const clients: { close(): Promise<void> }[] = [threatq]
+  // Before anything is contacted: an --output path that cannot be written is a usage error.
+  const output =
+    args.output === undefined
+      ? undefined
+      : await DryRunOutput.open(args.output).catch(async (error: unknown) => {
+          await threatq.close()
+          throw error
+        })
   try {
     const record = await register(threatq, paths.name, conn.status, logger)
     if (!record.is_active) {

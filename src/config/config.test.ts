@@ -72,6 +72,14 @@ describe('hosts', () => {
     it(`refuses ${JSON.stringify(bad)}`, () => {
       assert.throws(() => parseHost(bad, 'ThreatQ Host'), ConfigError)
     })
+
+  it('never quotes the password of a host it refuses', () => {
+    for (const bad of ['https://u:s3cret@x.example:99999', 'u:s3cret@bad_host!'])
+      assert.throws(
+        () => parseHost(bad, 'ThreatQ Host'),
+        (e: unknown) => e instanceof ConfigError && !e.message.includes('s3cret'),
+      )
+  })
 })
 
 describe('options', () => {

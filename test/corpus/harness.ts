@@ -28,6 +28,8 @@ export interface Expectation {
   stdout?: RegExp
   /** Log lines (JSON) that must exist: `msg` matches, and the whole line matches `detail`. */
   logged?: { msg: RegExp; detail?: RegExp }[]
+  /** Text that must appear nowhere: stdout, stderr or the log (a secret in the input). */
+  absent?: string[]
 }
 
 export interface Invocation {
@@ -128,8 +130,11 @@ export async function assertExpectation(
   assert.equal(result.code, expected.code, shown)
   if (expected.stderr !== undefined) assert.match(result.stderr, expected.stderr, shown)
   if (expected.stdout !== undefined) assert.match(result.stdout, expected.stdout, shown)
-  if (expected.logged === undefined) return
   const lines = await readLog(log.dir, log.name)
+  for (const secret of expected.absent ?? [])
+    for (const text of [result.stdout, result.stderr, ...lines.map((l) => l.text)])
+      assert.ok(!text.includes(secret), `${secret} leaked: ${text.slice(0, 300)}`)
+  if (expected.logged === undefined) return
   for (const want of expected.logged) {
     const found = lines.some(
       ({ line, text }) =>

@@ -39,6 +39,18 @@ export const HOSTS: CorpusCase[] = [
     files: configFile((c) => (threatqOf(c).host = host)),
     expect: { code: 2, stderr: new RegExp(`ThreatQ Host .*(?:${message.source})`) },
   })),
+  ...['https://analyst:s3cret-pw@tq.example:99999', 'analyst:s3cret-pw@tq_example!'].map(
+    (host): CorpusCase => ({
+      name: `THREATQ_HOST with a password: ${host.replace('s3cret-pw', '…')}`,
+      files: configFile(),
+      env: { THREATQ_HOST: host },
+      expect: {
+        code: 2,
+        stderr: /^tq-conn-netscout-aed: ThreatQ Host (must not carry credentials|"[^"]*…@)/,
+        absent: ['s3cret-pw'],
+      },
+    }),
+  ),
   {
     name: 'ThreatQ Host empty in the file and THREATQ_HOST blank',
     files: configFile((c) => (threatqOf(c).host = '')),
