@@ -11,15 +11,18 @@ import type { Logger } from '../http/logger.js'
 
 export type AedApiVersion = 'v2' | 'v3'
 
+/** Epoch seconds up to 9999-12-31T23:59:59Z: beyond it a time cannot be written as a date. */
+const epochSeconds = z.number().int().min(0).max(253_402_300_799)
+
 /** [SIM: A-AED-ALERT-MODEL] No public source documents AED's alert fields. */
 export const alertSchema = z.looseObject({
   alertId: z.number().int().positive(),
   alertType: z.string(),
   category: z.string().nullish(),
   severity: z.number().int().min(1).max(9),
-  startTime: z.number().int().nonnegative(),
-  endTime: z.number().int().nonnegative().nullish(),
-  updateTime: z.number().int().nonnegative().nullish(),
+  startTime: epochSeconds,
+  endTime: epochSeconds.nullish(),
+  updateTime: epochSeconds.nullish(),
   direction: z.string().nullish(),
   pgid: z.number().int().nullish(),
   pgName: z.string().nullish(),

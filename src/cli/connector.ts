@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { readConfig, writeNewConfig, type ConnectorConfig } from '../config/config-file.js'
 import { parseHost, type ParsedHost } from '../config/host.js'
 import { instancePaths, validateInstanceName, type InstancePaths } from '../config/instance.js'
@@ -210,12 +211,18 @@ function checkLabels(options: Options): void {
     )
 }
 
+const ownFiles = (paths: InstancePaths): string[] => [paths.config, paths.state, paths.lock]
+
 export async function runConnector(args: CliArgs, io: CommandIo): Promise<ExitCode> {
   const name = validateInstanceName(args.name)
   if (args.output !== undefined && !args.dry_run)
     throw new ConfigError('--output only works with --dry-run')
   const since = args.since === undefined ? undefined : parseSince(args.since, io.now())
   const paths = instancePaths(args.config, name)
+  if (args.output !== undefined && ownFiles(paths).includes(resolve(args.output)))
+    throw new ConfigError(
+      `--output ${JSON.stringify(args.output)} is this instance's own config, state or lock file: write the dry run elsewhere`,
+    )
   const secrets = new Secrets()
   const { logger } = createLogger({
     verbosity: args.verbosity,
@@ -274,8 +281,15 @@ async function run(
   const state = await readState(paths.state)
   const threatq = threatqClient(conn, state, secrets, logger)
   const summaries: RunSummary[] = []
-  const output = args.output === undefined ? undefined : new DryRunOutput(args.output)
   const clients: { close(): Promise<void> }[] = [threatq]
+  // Before anything is contacted: an --output path that cannot be written is a usage error.
+  const output =
+    args.output === undefined
+      ? undefined
+      : await DryRunOutput.open(args.output).catch(async (error: unknown) => {
+          await threatq.close()
+          throw error
+        })
   try {
     const record = await register(threatq, paths.name, conn.status, logger)
     if (!record.is_active) {
@@ -337,11 +351,12 @@ async function run(
     io.stdout(`${formatSummary(summaries)}\n`)
     return summaries.some((s) => s.rejected > 0) ? EXIT.rejected : EXIT.ok
   } catch (error) {
-    await output?.abort()
     // Keep a refreshed token even when the run fails.
     await writeState(paths.state, state).catch(() => undefined)
     throw error
   } finally {
+    // Every way out but a commit (a failure, exit 4) leaves no partial --output file.
+    await output?.abort()
     await Promise.all(clients.map((c) => c.close()))
   }
 }

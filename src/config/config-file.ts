@@ -84,7 +84,7 @@ function describeIssues(error: z.ZodError, path: string): string {
   return error.issues
     .map((i) =>
       i.code === 'unrecognized_keys'
-        ? `${path}: unknown key(s) ${i.keys.join(', ')}`
+        ? `${path}: unknown key(s) ${i.keys.map((k) => (/^[\w.-]+$/.test(k) ? k : JSON.stringify(k))).join(', ')}`
         : `${path}: ${i.path.join('.') || '(top level)'}: ${i.message}`,
     )
     .join('\n  ')
@@ -100,9 +100,10 @@ export async function readConfig(path: string): Promise<LoadedConfig | undefined
   }
   const doc = parseDocument(text)
   if (doc.errors.length > 0) {
-    const first = doc.errors[0]
+    // The parser's message ends with an excerpt and a caret on lines of their own: keep one line.
+    const first = doc.errors[0]?.message.split('\n')[0]?.replace(/:$/, '')
     throw new ConfigError(
-      `${path} is not valid YAML: ${first?.message ?? 'parse error'} — fix the file or restore it from a backup`,
+      `${path} is not valid YAML: ${first ?? 'parse error'} — fix the file or restore it from a backup`,
     )
   }
   if (!isMap(doc.contents))
@@ -124,7 +125,17 @@ export async function readConfig(path: string): Promise<LoadedConfig | undefined
     migrated.push(`format_version is now ${String(version)}`)
   }
 
-  const parsed = configSchema.safeParse(doc.toJS())
+  let plain: unknown
+  try {
+    plain = doc.toJS()
+  } catch (error) {
+    // An alias to an anchor that does not exist parses, but cannot be resolved.
+    throw new ConfigError(
+      `${path} is not valid YAML: ${(error as Error).message} — fix the file or restore it from a backup`,
+      { cause: error },
+    )
+  }
+  const parsed = configSchema.safeParse(plain)
   if (!parsed.success)
     throw new ConfigError(`invalid configuration:\n  ${describeIssues(parsed.error, path)}`)
   if (migrated.length > 0) await writePrivateFile(path, doc.toString())

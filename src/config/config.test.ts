@@ -65,10 +65,21 @@ describe('hosts', () => {
     'https://x.example/?q=1',
     'x.example:99999',
     '-x.example',
+    'x.example\\evil',
+    'x.example\tx',
+    'https://x.example/a\nb',
   ])
     it(`refuses ${JSON.stringify(bad)}`, () => {
       assert.throws(() => parseHost(bad, 'ThreatQ Host'), ConfigError)
     })
+
+  it('never quotes the password of a host it refuses', () => {
+    for (const bad of ['https://u:s3cret@x.example:99999', 'u:s3cret@bad_host!'])
+      assert.throws(
+        () => parseHost(bad, 'ThreatQ Host'),
+        (e: unknown) => e instanceof ConfigError && !e.message.includes('s3cret'),
+      )
+  })
 })
 
 describe('options', () => {
@@ -188,6 +199,11 @@ describe('config file', () => {
       ],
       ['format_version: 9\n', /newer than this connector understands/],
       ['- a list\n', /expected a mapping/],
+      ['format_version: 1\nstatus: *nope\n', /not valid YAML: Unresolved alias/],
+      [
+        'format_version: 1\nstatus: a\nstatus: b\n',
+        /^\S+ is not valid YAML: Map keys must be unique at line 3, column 1 — fix/,
+      ],
     ]
     for (const [i, [text, message]] of cases.entries()) {
       const path = join(dir, `c${String(i)}.yaml`)
@@ -215,6 +231,20 @@ describe('state file', () => {
     assert.equal(await mode(path), 0o600)
     await writeFile(path, '{"import": ')
     await assert.rejects(readState(path), /not valid JSON/)
+  })
+
+  it('refuses checkpoints that are not dates, naming the field', async () => {
+    const path = join(await tmp(), 'x.state.json')
+    for (const [text, field] of [
+      ['{"export": {"updated_since": "not a date"}}', /\(export\.updated_since: /],
+      ['{"import": {"until": 9007199254740991}}', /\(import\.until: /],
+    ] as const) {
+      await writeFile(path, text)
+      await assert.rejects(
+        readState(path),
+        (e: unknown) => e instanceof ConfigError && field.test(e.message),
+      )
+    }
   })
 })
 

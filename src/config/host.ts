@@ -16,15 +16,25 @@ export interface ParsedHost {
 const NAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/
 
+// eslint-disable-next-line no-control-regex -- control characters are what we refuse
+const UNSAFE = /[\\\s\u0000-\u001f\u007f]/
+
+const USER_INFO = /^([a-z][a-z0-9+.-]*:\/\/)?[^/?#@]*@/i
+
 export function parseHost(input: string, what: string): ParsedHost {
   const raw = input.trim()
   if (raw === '') throw new ConfigError(`${what} is empty`)
+  // Messages quote the setting without any user:password@ it carries.
+  const shown = JSON.stringify(raw.replace(USER_INFO, '$1…@'))
+  // URL parsing would quietly turn "\\" into "/" and drop tabs and newlines: refuse them instead.
+  if (UNSAFE.test(raw))
+    throw new ConfigError(`${what} ${shown} is not a host name, host:port or URL`)
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`
   let url: URL
   try {
     url = new URL(withScheme)
   } catch (error) {
-    throw new ConfigError(`${what} ${JSON.stringify(raw)} is not a host name, host:port or URL`, {
+    throw new ConfigError(`${what} ${shown} is not a host name, host:port or URL`, {
       cause: error,
     })
   }
@@ -34,7 +44,7 @@ export function parseHost(input: string, what: string): ParsedHost {
     throw new ConfigError(`${what} must not carry credentials, a query or a fragment`)
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   if (isIP(hostname) === 0 && !NAME.test(hostname))
-    throw new ConfigError(`${what} ${JSON.stringify(raw)} has an invalid host name`)
+    throw new ConfigError(`${what} ${shown} has an invalid host name`)
   const path = url.pathname.replace(/\/+$/, '')
   return {
     baseUrl: `${url.origin}${path}`,

@@ -7,6 +7,9 @@ import { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { writePrivateFile } from './secure-file.js'
 
+/** 9999-12-31T23:59:59Z: a window end past it cannot be a date (it would fail at the first use). */
+const LATEST_EPOCH_S = 253_402_300_799
+
 const tokenSchema = z.object({
   access_token: z.string(),
   refresh_token: z.string().optional(),
@@ -26,7 +29,7 @@ export const stateSchema = z.object({
   export: z
     .object({
       /** ThreatQ `updated_at` (UTC ISO) of the newest indicator every run so far has sent. */
-      updated_since: z.string().optional(),
+      updated_since: z.iso.datetime().optional(),
       /** Indicators already sent whose `updated_at` is exactly `updated_since`. */
       ids_at_checkpoint: z.array(z.number().int()).default([]),
       last_run: runSchema.optional(),
@@ -35,7 +38,7 @@ export const stateSchema = z.object({
   import: z
     .object({
       /** AED alert time (epoch seconds) up to which every alert has reached ThreatQ. */
-      until: z.number().int().optional(),
+      until: z.number().int().min(0).max(LATEST_EPOCH_S).optional(),
       last_run: runSchema.optional(),
     })
     .default({}),
@@ -57,14 +60,15 @@ export async function readState(path: string): Promise<State> {
     json = JSON.parse(text)
   } catch (error) {
     throw new ConfigError(
-      `${path} is not valid JSON (${(error as Error).message}); delete it to resync from scratch (tokens are fetched again)`,
+      `${path} is not valid JSON (${(error as Error).message.replace(/\s*\n\s*/g, ' ')}); delete it to resync from scratch (tokens are fetched again)`,
       { cause: error },
     )
   }
   const parsed = stateSchema.safeParse(json)
+  const issue = parsed.error?.issues[0]
   if (!parsed.success)
     throw new ConfigError(
-      `${path} is not a state file this connector understands (${parsed.error.issues[0]?.message ?? ''}); delete it to resync from scratch`,
+      `${path} is not a state file this connector understands (${issue === undefined ? '' : `${issue.path.join('.') || '(root)'}: ${issue.message}`}); delete it to resync from scratch`,
     )
   return parsed.data
 }

@@ -1,5 +1,9 @@
 import { StixError } from './errors.js'
 
+/** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z. */
+const YEAR_0 = -62_167_219_200_000
+const YEAR_10000 = 253_402_300_800_000
+
 /**
  * A STIX timestamp with exactly millisecond precision (`…T12:00:00.000Z`): what STIX 2.0 requires
  * for created/modified and 2.1 accepts. Always UTC, whatever the host's zone.
@@ -7,8 +11,8 @@ import { StixError } from './errors.js'
 export function stixTimestamp(date: Date): string {
   const ms = date.getTime()
   if (Number.isNaN(ms)) throw new StixError('invalid date for a STIX timestamp')
-  const year = date.getUTCFullYear()
   // toISOString switches to ±YYYYYY outside 0..9999, which STIX does not allow.
-  if (year < 0 || year > 9999) throw new StixError(`year ${String(year)} is outside 0000-9999`)
+  if (ms < YEAR_0 || ms >= YEAR_10000)
+    throw new StixError(`year ${String(date.getUTCFullYear())} is outside 0000-9999`)
   return date.toISOString()
 }

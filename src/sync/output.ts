@@ -4,8 +4,9 @@
  * a temporary file and renamed at the end, so a failed run leaves no partial file.
  */
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { rename, unlink } from 'node:fs/promises'
+import { rename, stat, unlink } from 'node:fs/promises'
 import { once } from 'node:events'
+import { ConfigError } from '../errors.js'
 
 export class DryRunOutput {
   private readonly stream: WriteStream
@@ -14,14 +15,51 @@ export class DryRunOutput {
   private first = true
   private sections = 0
   private lists = 0
+  private finished = false
+  /** A write error (disk full, …): the run fails with it instead of crashing the process. */
+  private failure: Error | undefined
 
-  constructor(private readonly path: string) {
-    this.temp = `${path}.${String(process.pid)}.tmp`
-    this.stream = createWriteStream(this.temp, { mode: 0o600 })
+  private constructor(
+    private readonly path: string,
+    temp: string,
+    stream: WriteStream,
+  ) {
+    this.temp = temp
+    this.stream = stream
+    this.stream.on('error', (error) => {
+      this.failure ??= error
+    })
     this.stream.write('{')
   }
 
+  /**
+   * Opens the temporary file beside `path`. A path that cannot be written (missing directory, a
+   * directory itself) is a usage error found before the run starts, not a crash at its end.
+   */
+  static async open(path: string): Promise<DryRunOutput> {
+    const problem = (detail: string, cause?: unknown): ConfigError =>
+      new ConfigError(`--output ${JSON.stringify(path)}: ${detail}`, { cause })
+    const existing = await stat(path).catch(() => undefined)
+    if (existing?.isDirectory() === true)
+      throw problem('is a directory; give a file name (e.g. dry-run.json)')
+    const temp = `${path}.${String(process.pid)}.tmp`
+    const stream = createWriteStream(temp, { mode: 0o600 })
+    try {
+      await once(stream, 'open')
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      throw problem(
+        code === 'ENOENT' || code === 'ENOTDIR'
+          ? 'its directory does not exist; create it first'
+          : `cannot be written (${(error as Error).message})`,
+        error,
+      )
+    }
+    return new DryRunOutput(path, temp, stream)
+  }
+
   private async write(text: string): Promise<void> {
+    if (this.failure !== undefined) throw this.failure
     if (!this.stream.write(text)) await once(this.stream, 'drain')
   }
 
@@ -63,10 +101,15 @@ export class DryRunOutput {
     await this.endSection()
     this.stream.end('\n}\n')
     await once(this.stream, 'close')
+    if (this.failure !== undefined) throw this.failure
     await rename(this.temp, this.path)
+    this.finished = true
   }
 
+  /** Drops the temporary file, unless commit() already put it in place. */
   async abort(): Promise<void> {
+    if (this.finished) return
+    this.finished = true
     this.stream.destroy()
     await unlink(this.temp).catch(() => undefined)
   }

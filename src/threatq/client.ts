@@ -246,12 +246,20 @@ export class ThreatqClient {
     let cursor = '*'
     let next: ReturnType<typeof fetchPage> | undefined = fetchPage(cursor)
     let seen = 0
+    let previousFirst: unknown
     try {
       while (next !== undefined) {
         const page = await next
         next = undefined
         const items = page.data ?? []
         if (items.length === 0) return
+        // A server that ignores cursorMark (or hands back the same one) repeats its page.
+        const first = (items[0] as { id?: unknown } | null | undefined)?.id
+        if (seen > 0 && first !== undefined && first === previousFirst) {
+          this.logger.warn({ collection, cursor }, 'ThreatQ returned the same page again; stopped')
+          return
+        }
+        previousFirst = first
         seen += items.length
         const mark = page.nextCursorMark ?? undefined
         // A server that never stops: more records than it said it had, by far.
@@ -317,10 +325,15 @@ export function withUpdatedAfter(query: ApiQuery, since: Date | undefined): ApiQ
 function splitValid(items: unknown[], total: number | undefined): RecordPage {
   const records: TqRecord[] = []
   const invalid: RecordPage['invalid'] = []
+  const ids = new Set<number>()
   for (const item of items) {
     const parsed = recordSchema.safeParse(item)
-    if (parsed.success) records.push(parsed.data)
-    else
+    if (parsed.success && ids.has(parsed.data.id))
+      invalid.push({ id: parsed.data.id, reason: 'duplicate id: listed twice in the page' })
+    else if (parsed.success) {
+      ids.add(parsed.data.id)
+      records.push(parsed.data)
+    } else
       invalid.push({
         id: (item as { id?: unknown } | null)?.id,
         reason: parsed.error.issues

@@ -42,15 +42,25 @@ export interface TqObject {
   tlp?: TlpLevel | undefined
 }
 
+const THREATQ_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|\+00:?00)?$/
+
 /** `YYYY-MM-DD HH:MM:SS` as ThreatQ writes it: always UTC. */
 export function parseThreatqTime(text: string): Date | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|\+00:?00)?$/.exec(
-    text.trim(),
-  )
+  const m = THREATQ_TIME.exec(text.trim())
   if (m === null) return undefined
-  const [, y, mo, d, h, mi, s] = m.map(Number)
-  const date = new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0))
-  return Number.isNaN(date.getTime()) ? undefined : date
+  const field = (i: number): number => Number(m[i])
+  const [y, mo, d, h, mi, s] = [field(1), field(2), field(3), field(4), field(5), field(6)]
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s))
+  // Date.UTC rolls 2024-02-30 over into March (and 24:00 into the next day, years 0-99 into the
+  // 1900s): refuse, never guess. An invalid date fails every comparison.
+  const exact =
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    date.getUTCHours() === h &&
+    date.getUTCMinutes() === mi &&
+    date.getUTCSeconds() === s
+  return exact ? date : undefined
 }
 
 export function formatThreatqTime(date: Date): string {

@@ -122,6 +122,8 @@ export async function runImport(
     writing = readAhead(write(batch))
   }
 
+  // One event per alert: an id AED lists twice (within or across pages) is taken once.
+  const seen = new Set<number>()
   try {
     let done = 0
     for await (const page of aed.alerts({
@@ -136,6 +138,12 @@ export async function runImport(
         logger.warn({ id: bad.id, reason: bad.reason }, 'skipped an alert AED sent malformed')
       }
       for (const alert of page.alerts) {
+        if (seen.has(alert.alertId)) {
+          summary.skipped.add('duplicate AED alert')
+          logger.warn({ id: alert.alertId }, 'skipped an alert AED listed twice')
+          continue
+        }
+        seen.add(alert.alertId)
         summary.fetched.add('alert')
         const converted = convertAlert(alert, context)
         for (const s of converted.skipped) {

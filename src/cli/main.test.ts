@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ConfigError } from '../errors.js'
+import { RemoteError } from '../http/errors.js'
+import { describeFailure, main } from './main.js'
+
+describe('main: errors become one line and the documented exit code', () => {
+  it('maps usage, configuration, remote and unexpected errors', () => {
+    assert.deepEqual(describeFailure(new ConfigError('bad depth')), {
+      code: 2,
+      line: 'tq-conn-netscout-aed: bad depth\n',
+    })
+    const remote = new RemoteError({
+      system: 'aed',
+      kind: 'http',
+      method: 'GET',
+      url: 'https://aed.example/api/aed/v3/alerts/',
+      status: 500,
+      retryable: true,
+    })
+    assert.equal(describeFailure(remote).code, 1)
+    assert.equal(describeFailure(new TypeError('boom')).line, 'tq-conn-netscout-aed: boom\n')
+    assert.equal(describeFailure('thrown text').line, 'tq-conn-netscout-aed: thrown text\n')
+  })
+
+  it('prints an argument error on stderr and returns 2 without running', async () => {
+    let stderr = ''
+    const code = await main(
+      ['-v', '7'],
+      {
+        env: {},
+        stdout: () => undefined,
+        stderr: (text) => {
+          stderr += text
+        },
+        stdinIsTTY: false,
+        stdoutIsTTY: false,
+        stderrIsTTY: false,
+        now: () => new Date(0),
+        execPath: process.execPath,
+        binPath: 'bin.js',
+      },
+      '0.0.0',
+    )
+    assert.equal(code, 2)
+    assert.equal(
+      stderr,
+      "tq-conn-netscout-aed: error: argument -v/--verbosity: invalid choice: '7' (choose from '0', '1', '2', '3')\n",
+    )
+  })
+})

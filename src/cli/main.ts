@@ -1,0 +1,43 @@
+/**
+ * The command from argv to exit code: parse, run, and turn every error into one line on stderr
+ * and the documented exit code, never a stack trace. bin.ts gives it the real process; tests give
+ * it a captured CommandIo and get exactly what the process would print.
+ */
+import { ExitError, EXIT } from '../errors.js'
+import { RemoteError } from '../http/errors.js'
+import { buildParser, type CliArgs } from './args.js'
+import { runConnector } from './connector.js'
+import type { CommandIo } from './io.js'
+
+export const PROGRAM = 'tq-conn-netscout-aed'
+
+/** The stderr line and exit code for an error that ended a run. */
+export function describeFailure(error: unknown): { code: number; line: string } {
+  const code = error instanceof ExitError ? error.code : EXIT.failed
+  const message =
+    error instanceof ExitError || error instanceof RemoteError
+      ? error.message
+      : error instanceof Error && error.name === 'ExitPromptError'
+        ? 'cancelled'
+        : error instanceof Error
+          ? error.message
+          : String(error)
+  return { code, line: `${PROGRAM}: ${message}\n` }
+}
+
+export async function main(argv: string[], io: CommandIo, version: string): Promise<number> {
+  let args: CliArgs
+  try {
+    args = buildParser(version).parse_args<CliArgs>(argv)
+  } catch (error) {
+    io.stderr(`${PROGRAM}: error: ${error instanceof Error ? error.message : String(error)}\n`)
+    return EXIT.usage
+  }
+  try {
+    return await runConnector(args, io)
+  } catch (error) {
+    const failure = describeFailure(error)
+    io.stderr(failure.line)
+    return failure.code
+  }
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict'
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { ConfigError } from '../errors.js'
+import { DryRunOutput } from './output.js'
+
+const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'tq-aed-output-'))
+
+describe('dry-run output file', () => {
+  it('appears only on commit, as complete JSON', async () => {
+    const dir = await tmp()
+    const path = join(dir, 'dry.json')
+    const output = await DryRunOutput.open(path)
+    await output.beginSection('import')
+    await output.beginList('events')
+    await output.item({ title: 'a' })
+    assert.deepEqual(await readdir(dir), [`dry.json.${String(process.pid)}.tmp`])
+    await output.commit()
+    await output.abort()
+    assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), {
+      import: { events: [{ title: 'a' }] },
+    })
+  })
+
+  it('leaves nothing behind when aborted', async () => {
+    const dir = await tmp()
+    const output = await DryRunOutput.open(join(dir, 'dry.json'))
+    await output.item({ x: 1 })
+    await output.abort()
+    assert.deepEqual(await readdir(dir), [])
+  })
+
+  it('refuses a missing directory or a directory as a usage error, before anything is written', async () => {
+    const dir = await tmp()
+    await mkdir(join(dir, 'sub'))
+    for (const [path, message] of [
+      [join(dir, 'missing', 'dry.json'), /its directory does not exist/],
+      [join(dir, 'sub'), /is a directory/],
+    ] as const)
+      await assert.rejects(
+        DryRunOutput.open(path),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      )
+    assert.deepEqual(await readdir(dir), ['sub'])
+  })
+})
