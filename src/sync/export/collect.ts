@@ -81,6 +81,7 @@ export async function* collectExport(
   const { threatq, logger, summary } = deps
   const queue: StixObject[] = []
   const markings = new Set<string>()
+  /** Relationships among related objects already sent (their number is bounded by theirs). */
   const edges = new Set<string>()
   /** Related objects by key: fetched (with their own refs), or null when missing or on the way. */
   const related = new Map<string, { object: TqObject; refs: TqRef[] } | null>()
@@ -98,7 +99,8 @@ export async function* collectExport(
     queue.push(object)
   }
 
-  const link = (a: TqObject, b: TqObject): void => {
+  /** Links two objects once per `seen`: a report gains an object ref, anything else a relationship. */
+  const link = (a: TqObject, b: TqObject, seen: Set<string>): void => {
     const report = a.collection === 'report' ? a : b.collection === 'report' ? b : undefined
     if (report !== undefined) {
       const other = report === a ? b : a
@@ -107,8 +109,8 @@ export async function* collectExport(
       return
     }
     const relationship = convertRelationship(a, b, ctx)
-    if (edges.has(relationship.id)) return
-    edges.add(relationship.id)
+    if (seen.has(relationship.id)) return
+    seen.add(relationship.id)
     emit(relationship)
   }
 
@@ -156,7 +158,7 @@ export async function* collectExport(
       for (const next of entry.refs) {
         if (next.collection === 'indicators') continue
         const target = visit(next, level + 1)
-        if (target !== undefined) link(object, target)
+        if (target !== undefined) link(object, target, edges)
       }
     return object
   }
@@ -200,12 +202,15 @@ export async function* collectExport(
         continue
       }
       emit(converted.object, converted.markings)
-      if (plan.depth > 0)
+      if (plan.depth > 0) {
+        // Only this indicator links itself to its related objects: its own set of edges suffices.
+        const own = new Set<string>()
         for (const ref of relatedRefs(record)) {
           if (ref.collection === 'indicators') continue
           const target = visit(ref, 1)
-          if (target !== undefined) link(indicator, target)
+          if (target !== undefined) link(indicator, target, own)
         }
+      }
       yield* queue.splice(0)
     }
     done += page.records.length + page.invalid.length
