@@ -84,6 +84,13 @@ export class ResultSets {
     }
   }
 
+  /** A page of an open cursor session, without evaluating anything; undefined once it is gone. */
+  peek(session: string, offset: number, limit: number): Page | undefined {
+    const set = this.sets.get(session)
+    if (set === undefined) return undefined
+    return { ids: set.ids.slice(offset, offset + limit), total: set.ids.length, offset, session }
+  }
+
   clear(): void {
     this.sets.clear()
     this.latestByKey.clear()
