@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 import type { AuthVariables } from './auth.js'
 import { notFound, validationError } from './errors.js'
-import { paging, readJson } from './http.js'
+import { JSON_TYPE, paging, readJson } from './http.js'
 import { isObject, requireDef, text, type Json } from './ingest.js'
 import { parseWith } from './present.js'
 import { evaluate, QueryCompiler } from './query.js'
@@ -65,8 +65,6 @@ export function createSearch(store: Store, name: string, json: unknown): SavedSe
   store.changed()
   return search
 }
-
-const JSON_TYPE = { 'content-type': 'application/json' }
 
 function fieldsParam(v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined
@@ -139,7 +137,8 @@ export function libraryRoutes(app: App, sim: SimCore): void {
     queryKey: string,
   ): Response {
     const store = sim.store
-    const predicate = new QueryCompiler(store, collection).compileQuery(query)
+    const compiler = new QueryCompiler(store, collection)
+    const predicate = compiler.compileQuery(query)
     const sort = c.req.query('sort')
     const key = `query\n${collection}\n${queryKey}\n${sort ?? ''}`
     const compute = (): number[] => evaluate(store, collection, predicate, sort)
@@ -149,12 +148,19 @@ export function libraryRoutes(app: App, sim: SimCore): void {
       new ResultWriter(store).projectionPlan(collection, fields, parseWith(withParam))
     const mark = c.req.query('cursorMark')
     if (mark === undefined) {
-      const page = sim.results.page(key, store.version, compute, p.offset, p.limit)
+      const page = sim.results.page(
+        key,
+        store.version,
+        compute,
+        p.offset,
+        p.limit,
+        compiler.usesClock,
+      )
       const tail = `],"limit":${String(p.limit)},"offset":${String(p.offset)}}`
       return c.body(render(store, collection, page, writer(), tail), 200, JSON_TYPE)
     }
     // cursorMark overrides offset (threatq-api.md §4.1).
-    const page = sim.results.cursor(key, store.version, compute, mark, p.limit)
+    const page = sim.results.cursor(key, store.version, compute, mark, p.limit, compiler.usesClock)
     const shape = `${key}\n${JSON.stringify(fields ?? null)}\n${withParam ?? ''}\n${String(p.limit)}`
     const body =
       sim.readAhead.take(`${shape}\n${page.session}:${String(page.offset)}`, store) ??
