@@ -1,6 +1,7 @@
 /**
  * threatq-sim must never be the bottleneck: a 1,000,000-indicator data collection served in
- * cursor pages of 1,000, and events consumed in batches of 500, over loopback against the
+ * cursor pages of 1,000, the connector's export read (POST query with fields and with=), and
+ * events consumed in batches of 500, over loopback against the
  * compiled `threatq-sim` in a child process (client and server do not share an event loop).
  * Peak RSS is the simulator's; each note gives what the simulator alone sustains per CPU-second
  * (on a busy machine the wall-clock rate mostly measures the contention). `TQ_BENCH_INDICATORS`
