@@ -8,6 +8,28 @@ function client(): SimClient {
 }
 
 describe('POST /api/{type}/consume', () => {
+  it('stamps every row of one request with one time, like one transaction', async () => {
+    let ms = Date.UTC(2026, 0, 3)
+    // A clock that moves a second on every read.
+    const c = new SimClient(createThreatqSim({ clock: () => (ms += 1000) }))
+    await c.login()
+    const res = await c.post(
+      '/api/indicators/consume',
+      Array.from({ length: 20 }, (_, i) => ({
+        value: `h${String(i)}.example`,
+        type: 'FQDN',
+        attributes: [{ name: 'Label', value: 'x' }],
+        adversaries: [{ name: `APT ${String(i)}` }],
+      })),
+    )
+    const data = at(res.body, 'data') as { created_at: string; updated_at: string }[]
+    assert.equal(new Set(data.flatMap((d) => [d.created_at, d.updated_at])).size, 1)
+    const adversary = await c.get('/api/adversaries/20')
+    assert.equal(at(adversary.body, 'data', 'created_at'), data[0]?.created_at)
+    const next = await c.post('/api/indicators/consume', [{ value: 'later.example', type: 'FQDN' }])
+    assert.notEqual(at(next.body, 'data', 0, 'created_at'), data[0]?.created_at)
+  })
+
   it('upserts indicators keyed by (value, type): a re-consume updates status instead of duplicating', async () => {
     const c = client()
     const first = await c.post('/api/indicators/consume', [

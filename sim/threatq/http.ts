@@ -7,6 +7,9 @@ export const DEFAULT_LIMIT = 500
 /** [SIM] Largest page served; larger limits are clamped. */
 export const MAX_LIMIT = 10_000
 
+/** Headers of a JSON body written as text or bytes. */
+export const JSON_TYPE = { 'content-type': 'application/json' }
+
 export async function readJson(c: Context): Promise<unknown> {
   const raw = await c.req.text()
   if (raw.trim() === '') return {}

@@ -196,7 +196,10 @@ export class Ingest {
     if (!fresh) {
       const identity = readIdentity(def, item)
       const typeId = readType(store, def, item)
-      if ((identity !== undefined && identity !== object.identity) || typeId !== undefined) {
+      if (
+        (identity !== undefined && identity !== object.identity) ||
+        (typeId !== undefined && typeId !== object.typeId)
+      ) {
         const next = identity ?? object.identity
         const clash = store.findByIdentity(object.collection, next, typeId ?? object.typeId)
         if (clash !== undefined && clash !== object) {

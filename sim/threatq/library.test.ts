@@ -210,4 +210,26 @@ describe('POST /api/{type}/query', () => {
     assert.equal(at(cursor.body, 'total'), 3)
     assert.equal(typeof at(cursor.body, 'nextCursorMark'), 'string')
   })
+
+  it('re-evaluates a NOW-relative query as time passes, with no data change in between', async () => {
+    let now = Date.UTC(2026, 0, 1)
+    const c = new SimClient(createThreatqSim({ clock: () => now, tokenTtlSeconds: 30 * 86400 }))
+    await c.post('/api/indicators/consume', [{ value: 'a.example', type: 'FQDN' }])
+    now = Date.UTC(2026, 0, 3)
+    await c.post('/api/indicators/consume', [{ value: 'b.example', type: 'FQDN' }])
+    const recent = { filters: { created_at: { '+gt': 'NOW-1 day' } } }
+    const total = async (path: string): Promise<unknown> =>
+      at((await c.post(path, recent)).body, 'total')
+    for (const path of ['/api/indicators/query?cursorMark=*', '/api/indicators/query']) {
+      now = Date.UTC(2026, 0, 3, 12)
+      assert.equal(await total(path), 1, path)
+      now = Date.UTC(2026, 0, 5)
+      assert.equal(await total(path), 0, `${path}: b.example is two days old now`)
+    }
+    const unchanged = { filters: { created_at: { '+gt': '2026-01-02 00:00:00' } } }
+    const first = await c.post('/api/indicators/query?cursorMark=*', unchanged)
+    const second = await c.post('/api/indicators/query?cursorMark=*', unchanged)
+    assert.equal(at(second.body, 'total'), 1)
+    assert.deepEqual(at(second.body, 'data'), at(first.body, 'data'))
+  })
 })

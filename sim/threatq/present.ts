@@ -1,8 +1,8 @@
 /**
  * Response shapes of ThreatQ objects (threatq-api.md §2.4): the base fields per collection,
  * sub-objects embedded by `with` (dot form `indicators.type` embeds sub-fields of related
- * objects), and the Threat Library projection by `fields` (results omit `attributes` and
- * `sources` unless asked).
+ * objects). Threat Library results (`fields` projections) are written as JSON text by
+ * serialize.ts, which follows these shapes.
  */
 import type { Json } from './ingest.js'
 import type { AttributeValue, CommentRec, Pivot, SourceLink, Store, TqObject } from './store.js'
@@ -136,7 +136,10 @@ export function presentBase(store: Store, obj: TqObject): Json {
   }
 }
 
-export function presentType(store: Store, obj: TqObject): Json | null {
+export function presentType(
+  store: Store,
+  obj: Pick<TqObject, 'collection' | 'typeId'>,
+): Json | null {
   const type = store.typeById(obj.collection, obj.typeId)
   if (type === undefined) return null
   return obj.collection === 'indicators'
@@ -144,7 +147,10 @@ export function presentType(store: Store, obj: TqObject): Json | null {
     : { id: type.id, name: type.name, user_editable: type.userEditable ? 'Y' : 'N' }
 }
 
-export function presentStatus(store: Store, obj: TqObject): Json | null {
+export function presentStatus(
+  store: Store,
+  obj: Pick<TqObject, 'collection' | 'statusId'>,
+): Json | null {
   const status = store.statusById(obj.collection, obj.statusId)
   return status === undefined
     ? null
@@ -287,71 +293,5 @@ function embed(store: Store, obj: TqObject, out: Json, name: string, sub: WithTr
           pivot: presentPivot(pivot),
         }))
       }
-  }
-}
-
-/**
- * Threat Library results (`/query`, `/query/hash/{hash}`). Without `fields` (or with `*` in it):
- * the base fields plus `type` and `status` objects [I], and `attributes`/`sources` only when
- * listed (or asked by `with`). With an explicit list and no `*`: only those fields, `type` and
- * `status` flattened to names and `tags` to names, as the Netskope plugin reads them.
- */
-export class LibraryProjection {
-  private readonly star: boolean
-  private readonly listed: string[]
-
-  constructor(
-    fields: readonly string[] | undefined,
-    private readonly withTree: WithTree,
-  ) {
-    const names = (fields ?? []).map((f) => f.trim()).filter((f) => f !== '')
-    this.star = names.length === 0 || names.includes('*')
-    this.listed = [...new Set(names.map((f) => f.split('.')[0] ?? f))].filter((f) => f !== '*')
-  }
-
-  project(store: Store, obj: TqObject): Json {
-    const base = presentBase(store, obj)
-    let out: Json
-    if (this.star) {
-      out = base
-      const def = collectionDef(obj.collection)
-      // One shared type/status object per id and request: a page repeats a handful of them.
-      if (def?.typed === true) {
-        out.type = this.shared(`t${obj.collection}${String(obj.typeId)}`, () =>
-          presentType(store, obj),
-        )
-      }
-      if (def?.statused === true) {
-        out.status = this.shared(`s${String(obj.statusId)}`, () => presentStatus(store, obj))
-      }
-      for (const name of this.listed) if (!(name in out)) embed(store, obj, out, name, new Map())
-    } else {
-      out = { id: obj.id }
-      for (const name of this.listed) {
-        if (name === 'type') out.type = store.typeById(obj.collection, obj.typeId)?.name ?? null
-        else if (name === 'status') {
-          out.status = store.statusById(obj.collection, obj.statusId)?.name ?? null
-        } else if (name === 'tags') {
-          out.tags = (obj.tags ?? []).map((id) => store.tagById(id)?.name ?? '')
-        } else if (name in base) out[name] = base[name]
-        else embed(store, obj, out, name, new Map())
-      }
-    }
-    for (const [name, sub] of this.withTree) {
-      if ((name === 'type' || name === 'status') && name in out) continue
-      embed(store, obj, out, name, sub)
-    }
-    return out
-  }
-
-  private readonly vocab = new Map<string, Json | null>()
-
-  private shared(key: string, make: () => Json | null): Json | null {
-    let value = this.vocab.get(key)
-    if (value === undefined) {
-      value = make()
-      this.vocab.set(key, value)
-    }
-    return value
   }
 }

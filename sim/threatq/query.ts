@@ -134,6 +134,9 @@ function numberOf(field: string): (v: unknown) => number {
 }
 
 export class QueryCompiler {
+  /** Whether a compiled clause is relative to the clock (`NOW`, `NOW-7 days`). */
+  usesClock = false
+
   constructor(
     private readonly store: Store,
     private readonly collection: string,
@@ -258,6 +261,7 @@ export class QueryCompiler {
         const test = compileRange(operand, key, (v) => {
           const parsed = typeof v === 'string' ? parseTq(v, now) : undefined
           if (parsed === undefined) throw validationError(key, `"${key}" needs a date or NOW.`)
+          if (parsed !== parseTq(v as string, now + 1)) this.usesClock = true
           return parsed
         })
         return (o) => {

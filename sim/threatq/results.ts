@@ -57,19 +57,38 @@ export class ResultSets {
     return [session, set]
   }
 
-  /** Offset paging. */
-  page(key: string, version: number, compute: () => number[], offset: number, limit: number): Page {
-    const [session, set] = this.open(key, version, compute, false)
+  /**
+   * Offset paging. `fresh` re-evaluates even when the store is unchanged: a query relative to
+   * the clock (`NOW-1 day`) matches other objects as time passes.
+   */
+  page(
+    key: string,
+    version: number,
+    compute: () => number[],
+    offset: number,
+    limit: number,
+    fresh: boolean,
+  ): Page {
+    const [session, set] = this.open(key, version, compute, fresh)
     return { ids: set.ids.slice(offset, offset + limit), total: set.ids.length, offset, session }
   }
 
   /**
-   * Cursor paging: `*` starts a new snapshot; any other mark continues one. A mark whose session
-   * is gone (evicted, simulator restarted) is re-evaluated and continued at its offset.
+   * Cursor paging: `*` starts a snapshot — the last evaluation of the same query while the store
+   * is unchanged (a snapshot never changes, so cursors can share it), else a new one; `fresh` as
+   * for `page`. Any other mark continues its snapshot. A mark whose session is gone (evicted,
+   * simulator restarted) is re-evaluated and continued at its offset.
    */
-  cursor(key: string, version: number, compute: () => number[], mark: string, limit: number): Page {
+  cursor(
+    key: string,
+    version: number,
+    compute: () => number[],
+    mark: string,
+    limit: number,
+    fresh: boolean,
+  ): Page {
     if (mark === '*') {
-      const [session, set] = this.open(key, version, compute, true)
+      const [session, set] = this.open(key, version, compute, fresh)
       return { ids: set.ids.slice(0, limit), total: set.ids.length, offset: 0, session }
     }
     const { session, offset } = decodeCursor(mark)
@@ -82,6 +101,13 @@ export class ResultSets {
       offset,
       session: current,
     }
+  }
+
+  /** A page of an open cursor session, without evaluating anything; undefined once it is gone. */
+  peek(session: string, offset: number, limit: number): Page | undefined {
+    const set = this.sets.get(session)
+    if (set === undefined) return undefined
+    return { ids: set.ids.slice(offset, offset + limit), total: set.ids.length, offset, session }
   }
 
   clear(): void {

@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 import type { AuthVariables } from './auth.js'
 import { notFound, validationError } from './errors.js'
-import { paging, readJson } from './http.js'
+import { JSON_TYPE, paging, readJson } from './http.js'
 import { isObject, requireDef, text, type Json } from './ingest.js'
-import { LibraryProjection, parseWith } from './present.js'
+import { parseWith } from './present.js'
 import { evaluate, QueryCompiler } from './query.js'
 import { encodeCursor, type Page } from './results.js'
+import { JsonBuffer, ResultWriter, type ObjectWriter } from './serialize.js'
 import type { SimCore } from './sim.js'
 import type { SavedSearch, Store } from './store.js'
 import { formatTq } from './time.js'
@@ -65,8 +66,6 @@ export function createSearch(store: Store, name: string, json: unknown): SavedSe
   return search
 }
 
-const JSON_TYPE = { 'content-type': 'application/json' }
-
 function fieldsParam(v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined
   if (typeof v === 'string') return v.split(',')
@@ -75,6 +74,8 @@ function fieldsParam(v: unknown): string[] | undefined {
 }
 
 export function libraryRoutes(app: App, sim: SimCore): void {
+  /** Size of the last page's objects, to size the next page's buffer. */
+  let bytesPerObject = 600
   app.get('/api/search/query', (c) => {
     const name = c.req.query('name')
     const test = name === undefined ? undefined : name.toLowerCase().replaceAll('%', '')
@@ -136,38 +137,73 @@ export function libraryRoutes(app: App, sim: SimCore): void {
     queryKey: string,
   ): Response {
     const store = sim.store
-    const predicate = new QueryCompiler(store, collection).compileQuery(query)
+    const compiler = new QueryCompiler(store, collection)
+    const predicate = compiler.compileQuery(query)
     const sort = c.req.query('sort')
     const key = `query\n${collection}\n${queryKey}\n${sort ?? ''}`
     const compute = (): number[] => evaluate(store, collection, predicate, sort)
     const p = paging(c)
+    const withParam = c.req.query('with')
+    const writer = (): ObjectWriter =>
+      new ResultWriter(store).projectionPlan(collection, fields, parseWith(withParam))
     const mark = c.req.query('cursorMark')
-    // cursorMark overrides offset (threatq-api.md §4.1).
-    const page: Page =
-      mark === undefined
-        ? sim.results.page(key, store.version, compute, p.offset, p.limit)
-        : sim.results.cursor(key, store.version, compute, mark, p.limit)
-    const projection = new LibraryProjection(fields, parseWith(c.req.query('with')))
-    const items: Json[] = []
-    for (const id of page.ids) {
-      const obj = store.get(collection, id)
-      if (obj !== undefined) items.push(projection.project(store, obj))
-    }
-    const head = `{"total":${String(page.total)},"data":${JSON.stringify(items)}`
     if (mark === undefined) {
-      return c.body(
-        `${head},"limit":${String(p.limit)},"offset":${String(p.offset)}}`,
-        200,
-        JSON_TYPE,
+      const page = sim.results.page(
+        key,
+        store.version,
+        compute,
+        p.offset,
+        p.limit,
+        compiler.usesClock,
       )
+      const tail = `],"limit":${String(p.limit)},"offset":${String(p.offset)}}`
+      return c.body(render(store, collection, page, writer(), tail), 200, JSON_TYPE)
     }
-    // The last page is empty and echoes the request's cursor: clients stop on either.
+    // cursorMark overrides offset (threatq-api.md §4.1).
+    const page = sim.results.cursor(key, store.version, compute, mark, p.limit, compiler.usesClock)
+    const shape = `${key}\n${JSON.stringify(fields ?? null)}\n${withParam ?? ''}\n${String(p.limit)}`
+    const body =
+      sim.readAhead.take(`${shape}\n${page.session}:${String(page.offset)}`, store) ??
+      render(store, collection, page, writer(), cursorTail(page, mark, p.limit))
+    const end = page.offset + page.ids.length
+    if (page.ids.length > 0 && end < page.total) {
+      const nextMark = encodeCursor(page.session, end)
+      sim.readAhead.schedule(`${shape}\n${page.session}:${String(end)}`, store, () => {
+        const next = sim.results.peek(page.session, end, p.limit)
+        return (
+          next && render(store, collection, next, writer(), cursorTail(next, nextMark, p.limit))
+        )
+      })
+    }
+    return c.body(body, 200, JSON_TYPE)
+  }
+
+  /** The end of a cursor page; the last page is empty and echoes the request's cursor. */
+  function cursorTail(page: Page, mark: string, limit: number): string {
     const next =
       page.ids.length === 0 ? mark : encodeCursor(page.session, page.offset + page.ids.length)
-    return c.body(
-      `${head},"nextCursorMark":${JSON.stringify(next)},"limit":${String(p.limit)}}`,
-      200,
-      JSON_TYPE,
-    )
+    return `],"nextCursorMark":${JSON.stringify(next)},"limit":${String(limit)}}`
+  }
+
+  function render(
+    store: Store,
+    collection: string,
+    page: Page,
+    write: ObjectWriter,
+    tail: string,
+  ): Buffer<ArrayBuffer> {
+    const body = new JsonBuffer(page.ids.length * bytesPerObject + 256)
+    body.append(`{"total":${String(page.total)},"data":[`)
+    let first = true
+    for (const id of page.ids) {
+      const obj = store.get(collection, id)
+      if (obj === undefined) continue
+      if (!first) body.append(',')
+      body.append(write(obj))
+      first = false
+    }
+    body.append(tail)
+    if (page.ids.length > 0) bytesPerObject = Math.ceil((body.length / page.ids.length) * 1.1)
+    return body.bytes()
   }
 }

@@ -6,13 +6,12 @@
 import type { Context, Hono } from 'hono'
 import type { AuthVariables } from './auth.js'
 import { notFound, validationError } from './errors.js'
-import { idParam, pagedList, paging, readJson, listEnvelope } from './http.js'
+import { idParam, JSON_TYPE, pagedList, paging, readJson, listEnvelope } from './http.js'
 import { asItems, Ingest, isObject, readTlp, requireDef, text, type Json } from './ingest.js'
 import {
   parseWith,
   present,
   presentAttribute,
-  presentBase,
   presentComment,
   presentPivot,
   presentScore,
@@ -20,6 +19,7 @@ import {
 } from './present.js'
 import { evaluate, QueryCompiler } from './query.js'
 import type { SimCore } from './sim.js'
+import { JsonBuffer, ResultWriter } from './serialize.js'
 import type { TqObject } from './store.js'
 
 type App = Hono<{ Variables: AuthVariables }>
@@ -65,10 +65,17 @@ export function objectRoutes(app: App, sim: SimCore): void {
     const def = requireDef(c.req.param('type') ?? '')
     const items = asItems(await readJson(c))
     const writer = ingest(c)
-    const data = items.map((item) =>
-      presentBase(sim.store, writer.upsert(def, item, 'consume').object),
-    )
-    return c.json({ data })
+    const base = new ResultWriter(sim.store).presentPlan(def.collection, new Map())
+    const body = new JsonBuffer(items.length * 400 + 16)
+    body.append('{"data":[')
+    sim.store.atOneInstant(() => {
+      items.forEach((item, i) => {
+        if (i > 0) body.append(',')
+        body.append(base(writer.upsert(def, item, 'consume').object))
+      })
+    })
+    body.append(']}')
+    return c.body(body.bytes(), 200, JSON_TYPE)
   }
   app.post('/api/:type/consume', consume)
   // The older SDK's indicator upload path: the same upsert.
@@ -91,6 +98,8 @@ export function objectRoutes(app: App, sim: SimCore): void {
       () => evaluate(sim.store, collection, predicate, sort),
       p.offset,
       p.limit,
+      // Simple filters hold no dates: never relative to the clock.
+      false,
     )
     const tree = parseWith(c.req.query('with'))
     const data: Json[] = []

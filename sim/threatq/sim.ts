@@ -15,6 +15,7 @@ import {
   type UserCredentials,
 } from './auth.js'
 import { ApiError, plainError } from './errors.js'
+import { ReadAhead } from './readahead.js'
 import { ResultSets } from './results.js'
 import { connectorRoutes } from './routes-connectors.js'
 import { libraryRoutes } from './routes-library.js'
@@ -60,6 +61,7 @@ export interface ThreatqSimOptions {
 export class SimCore {
   store: Store
   readonly results = new ResultSets()
+  readonly readAhead = new ReadAhead()
   readonly tokens: TokenService
   readonly faults = new FaultTable()
   readonly requests = new RequestCounter()
@@ -102,6 +104,7 @@ export class SimCore {
     this.store = this.freshStore()
     this.watch()
     this.results.clear()
+    this.readAhead.clear()
     this.faults.clear()
     this.requests.reset()
     for (const l of this.listeners) l()

@@ -285,8 +285,25 @@ export class Store {
     return store
   }
 
+  /** The clock read once for a whole batch (see `atOneInstant`). */
+  private instant: number | undefined
+
   now(): number {
-    return Math.floor(this.clock() / 1000)
+    return this.instant ?? Math.floor(this.clock() / 1000)
+  }
+
+  /**
+   * Runs `fn` with the clock read once: every row one request writes carries the same time (as
+   * one database transaction would), and a 500-item consume reads the clock once, not 15,000 times.
+   */
+  atOneInstant<T>(fn: () => T): T {
+    if (this.instant !== undefined) return fn()
+    this.instant = Math.floor(this.clock() / 1000)
+    try {
+      return fn()
+    } finally {
+      this.instant = undefined
+    }
   }
 
   onChange(listener: () => void): void {
