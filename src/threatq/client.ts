@@ -10,7 +10,7 @@ import type { Logger } from '../http/logger.js'
 import { readAhead } from '../http/read-ahead.js'
 import { ConfigError } from '../errors.js'
 import { formatThreatqTime, type TqCollection } from './model.js'
-import { recordSchema, type TqRecord } from './records.js'
+import { readRecord, recordSchema, type TqRecord } from './records.js'
 
 const dataOf = <T extends z.ZodType>(schema: T) => z.looseObject({ data: schema })
 
@@ -327,7 +327,9 @@ function splitValid(items: unknown[], total: number | undefined): RecordPage {
   const invalid: RecordPage['invalid'] = []
   const ids = new Set<number>()
   for (const item of items) {
-    const parsed = recordSchema.safeParse(item)
+    const fast = readRecord(item)
+    const parsed =
+      fast === undefined ? recordSchema.safeParse(item) : { success: true as const, data: fast }
     if (parsed.success && ids.has(parsed.data.id))
       invalid.push({ id: parsed.data.id, reason: 'duplicate id: listed twice in the page' })
     else if (parsed.success) {
