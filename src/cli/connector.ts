@@ -214,7 +214,7 @@ export async function runConnector(args: CliArgs, io: CommandIo): Promise<ExitCo
   const name = validateInstanceName(args.name)
   if (args.output !== undefined && !args.dry_run)
     throw new ConfigError('--output only works with --dry-run')
-  const since = args.since === undefined ? undefined : parseSince(args.since, io.now())
+  const since = args.since === undefined ? undefined : await parseSince(args.since, io.now())
   const paths = instancePaths(args.config, name)
   const secrets = new Secrets()
   const { logger } = createLogger({

@@ -4,24 +4,24 @@ import { ConfigError } from '../errors.js'
 import { parseSince } from './since.js'
 
 const now = new Date('2026-03-10T12:00:00.000Z')
-const iso = (text: string): string => parseSince(text, now).toISOString()
+const iso = async (text: string): Promise<string> => (await parseSince(text, now)).toISOString()
 
 describe('--since', () => {
-  it('reads ISO-8601 as UTC whatever the host zone', () => {
-    assert.equal(iso('2026-03-01'), '2026-03-01T00:00:00.000Z')
-    assert.equal(iso('2026-03-01T08:30'), '2026-03-01T08:30:00.000Z')
-    assert.equal(iso('2026-03-01 08:30:15'), '2026-03-01T08:30:15.000Z')
-    assert.equal(iso('2026-03-01T08:30:15.5+02:00'), '2026-03-01T06:30:15.500Z')
-    assert.equal(iso('2026-03-01T08:30:15-0500'), '2026-03-01T13:30:15.000Z')
+  it('reads ISO-8601 as UTC whatever the host zone', async () => {
+    assert.equal(await iso('2026-03-01'), '2026-03-01T00:00:00.000Z')
+    assert.equal(await iso('2026-03-01T08:30'), '2026-03-01T08:30:00.000Z')
+    assert.equal(await iso('2026-03-01 08:30:15'), '2026-03-01T08:30:15.000Z')
+    assert.equal(await iso('2026-03-01T08:30:15.5+02:00'), '2026-03-01T06:30:15.500Z')
+    assert.equal(await iso('2026-03-01T08:30:15-0500'), '2026-03-01T13:30:15.000Z')
   })
 
-  it('reads relative times against now', () => {
-    assert.equal(iso('7 days ago'), '2026-03-03T12:00:00.000Z')
-    assert.equal(iso('12 hours ago'), '2026-03-10T00:00:00.000Z')
+  it('reads relative times against now', async () => {
+    assert.equal(await iso('7 days ago'), '2026-03-03T12:00:00.000Z')
+    assert.equal(await iso('12 hours ago'), '2026-03-10T00:00:00.000Z')
   })
 
   for (const bad of ['2026-02-31', '2026-13-01', 'soon-ish', '30d', '', '2026-03-11', 'in 3 days'])
-    it(`refuses ${JSON.stringify(bad)}`, () => {
-      assert.throws(() => parseSince(bad, now), ConfigError)
+    it(`refuses ${JSON.stringify(bad)}`, async () => {
+      await assert.rejects(parseSince(bad, now), ConfigError)
     })
 })

@@ -15,6 +15,7 @@ export interface FaultRule {
     status?: number
     retryAfter?: string
     delayMs?: number
+    delayAfterMs?: number
     reset?: boolean
     body?: string
     contentType?: string
