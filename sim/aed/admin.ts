@@ -72,6 +72,7 @@ export function mountAdmin(app: Hono, { state, faults, requests, reset }: AdminO
       objects: state.counts(),
       requests: requests.snapshot(),
       faults: faults.size,
+      held: faults.held,
       // Memory stays proportional to what is stored; the benchmark reads the peak from here.
       process: {
         rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),

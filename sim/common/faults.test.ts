@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { Hono } from 'hono'
 import { ConnectionReset, FaultTable, faultMiddleware } from './faults.js'
 import { RequestCounter } from './requests.js'
 import { serveApp } from './serve.js'
+
+/** Polls `condition` (server-side state changes as the sockets move). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; !condition(); i++) {
+    if (i > 2000) throw new Error('condition not reached within 20 s')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
 
 function app(table: FaultTable, counter = new RequestCounter()): Hono {
   const a = new Hono()
@@ -64,6 +73,79 @@ describe('fault injection', () => {
     } finally {
       await server.close()
     }
+  })
+
+  it('holds the k-th request (empty rules let k - 1 through); a client that leaves drops it unhandled', async () => {
+    const table = new FaultTable()
+    let handled = 0
+    const a = new Hono()
+    a.use(faultMiddleware(table))
+    a.post('/api/items', async (c) => {
+      handled += 1
+      return c.json({ created: handled, bytes: (await c.req.text()).length }, 201)
+    })
+    table.add({ match: { path: '^/api/items$' }, fault: {}, times: 2 })
+    table.add({ match: { path: '^/api/items$' }, fault: { delayMs: 60_000 }, times: 1 })
+    const server = await serveApp(a.fetch, { host: '127.0.0.1', port: 0, tls: false })
+    try {
+      // The client is a process killed with SIGKILL while its third request (with a body, on a
+      // kept-alive connection, as the connector's are) is held, as the crash tests do.
+      const client = spawn(process.execPath, [
+        '-e',
+        `(async () => {
+          for (let i = 0; i < 2; i++) await (await fetch(process.argv[1], { method: 'POST', body: 'y' })).text()
+          await fetch(process.argv[1], { method: 'POST', body: 'x'.repeat(100000) })
+        })()`,
+        `${server.url}/api/items`,
+      ])
+      await until(() => table.held === 1)
+      assert.equal(handled, 2, 'the held request has not reached the handler')
+      client.kill('SIGKILL')
+      await until(() => table.held === 0)
+      const after = await fetch(`${server.url}/api/items`, { method: 'POST', body: 'abc' })
+      assert.deepEqual(
+        await after.json(),
+        { created: 3, bytes: 3 },
+        'the dropped request was never handled',
+      )
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('delayAfterMs applies the request, then holds its answer until the client leaves', async () => {
+    const table = new FaultTable()
+    let handled = 0
+    const a = new Hono()
+    a.use(faultMiddleware(table))
+    a.post('/api/items', (c) => {
+      handled += 1
+      return c.json({ created: handled }, 201)
+    })
+    table.add({ match: { path: '^/api/items$' }, fault: { delayAfterMs: 60_000 }, times: 1 })
+    const server = await serveApp(a.fetch, { host: '127.0.0.1', port: 0, tls: false })
+    try {
+      const client = new AbortController()
+      const held = fetch(`${server.url}/api/items`, { method: 'POST', signal: client.signal })
+      await until(() => table.held === 1)
+      assert.equal(handled, 1, 'the write is applied before the answer is held')
+      client.abort()
+      await assert.rejects(held)
+      await until(() => table.held === 0)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('a short delay answers normally once it is over, the body intact', async () => {
+    const table = new FaultTable()
+    const a = new Hono()
+    a.use(faultMiddleware(table))
+    a.post('/api/items', async (c) => c.json(await c.req.json()))
+    table.add({ match: { path: '^/api/items$' }, fault: { delayMs: 20, delayAfterMs: 20 } })
+    const res = await a.request('/api/items', { method: 'POST', body: '{"value": "v"}' })
+    assert.deepEqual(await res.json(), { value: 'v' })
+    assert.equal(table.held, 0)
   })
 
   it('rejects a malformed rule', () => {

@@ -3,6 +3,13 @@
  * regex on the path, for a number of requests or until cleared. Payload shape (DESIGN §2.4):
  * `{"match": {"method": "POST", "path": "<regex>"}, "fault": {"status": 503, "retryAfter": "2",
  * "delayMs": 0, "reset": false, "body": "<raw text>"}, "times": 2}`.
+ *
+ * A delay holds the request before the handler (`delayMs`: nothing is applied yet) or holds the
+ * answer after it (`delayAfterMs`: the write is applied, the client does not know). A held request
+ * is counted in `held` (shown in `/_sim/state`), so a test can act while it waits, e.g. kill the
+ * client; a client that goes away ends the hold, and a request it held before the handler is then
+ * dropped unhandled. A rule with an empty fault lets its requests through: `times: k - 1` of it
+ * before a delay rule holds the k-th request.
  */
 import type { MiddlewareHandler } from 'hono'
 import { z } from 'zod'
@@ -18,6 +25,7 @@ export const faultRuleSchema = z.object({
     status: z.number().int().min(100).max(599).optional(),
     retryAfter: z.string().optional(),
     delayMs: z.number().int().min(0).max(600_000).optional(),
+    delayAfterMs: z.number().int().min(0).max(600_000).optional(),
     reset: z.boolean().optional(),
     body: z.string().optional(),
     contentType: z.string().optional(),
@@ -37,6 +45,7 @@ interface ActiveRule {
 
 export class FaultTable {
   private rules: ActiveRule[] = []
+  private holding = 0
 
   /** Throws a ZodError or SyntaxError (bad regex) on a malformed rule. */
   add(input: unknown): void {
@@ -55,6 +64,35 @@ export class FaultTable {
 
   get size(): number {
     return this.rules.length
+  }
+
+  /** Requests being held by a delay right now. */
+  get held(): number {
+    return this.holding
+  }
+
+  /** Waits `ms`, or less if `signal` aborts (the client went away); true when it waited it all. */
+  async hold(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return false
+    this.holding += 1
+    try {
+      return await new Promise<boolean>((resolve) => {
+        const done = (completed: boolean): void => {
+          clearTimeout(timer)
+          signal.removeEventListener('abort', onAbort)
+          resolve(completed)
+        }
+        const onAbort = (): void => {
+          done(false)
+        }
+        const timer = setTimeout(() => {
+          done(true)
+        }, ms)
+        signal.addEventListener('abort', onAbort)
+      })
+    } finally {
+      this.holding -= 1
+    }
   }
 
   /** The first matching rule's fault, consuming one of its uses. */
@@ -79,8 +117,6 @@ export class ConnectionReset extends Error {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
 /**
  * Applies the first matching fault. Admin routes under /_sim/ are never faulted. A reset destroys
  * the socket when there is one (a real server); without one (handler tests) it throws
@@ -97,7 +133,18 @@ export function faultMiddleware(table: FaultTable): MiddlewareHandler {
       await next()
       return
     }
-    if (fault.delayMs !== undefined && fault.delayMs > 0) await sleep(fault.delayMs)
+    const signal = c.req.raw.signal
+    if (fault.delayMs !== undefined && fault.delayMs > 0) {
+      // Read (and cache for the handler) the body first: an unread body pauses the socket, and a
+      // paused socket never notices that the client went away.
+      const received = await c.req.arrayBuffer().then(
+        () => true,
+        () => false,
+      )
+      // The client gave up (or died) while held: the request never reaches the handler.
+      if (!received || !(await table.hold(fault.delayMs, signal)))
+        return new Response(null, { status: 499 })
+    }
     if (fault.reset === true) {
       const env = c.env as { incoming?: { socket?: { destroy(): void } } } | undefined
       const socket = env?.incoming?.socket
@@ -107,6 +154,8 @@ export function faultMiddleware(table: FaultTable): MiddlewareHandler {
     }
     if (fault.status === undefined && fault.body === undefined) {
       await next()
+      if (fault.delayAfterMs !== undefined && fault.delayAfterMs > 0)
+        await table.hold(fault.delayAfterMs, signal)
       return
     }
     const headers = new Headers({ 'content-type': fault.contentType ?? 'application/json' })

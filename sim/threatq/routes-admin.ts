@@ -80,6 +80,7 @@ export function adminRoutes(app: App, sim: SimCore): void {
       requests: sim.requests.snapshot(),
       tokens: sim.tokens.activeCount,
       faults: sim.faults.size,
+      held: sim.faults.held,
       process: {
         rssMb: Math.round(usage.rss / 1048576),
         heapUsedMb: Math.round(usage.heapUsed / 1048576),

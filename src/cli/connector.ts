@@ -23,7 +23,12 @@ import type { CliArgs } from './args.js'
 import { DEFAULT_NAME } from './args.js'
 import { cronLine, writeCronFile } from './cron.js'
 import { answersFromEnv, promptAnswers, type FirstRunAnswers } from './first-run.js'
-import { exportDirection, importDirection, type DirectionContext } from './directions.js'
+import {
+  exportDirection,
+  importDirection,
+  type DirectionContext,
+  type Timeouts,
+} from './directions.js'
 import type { CommandIo } from './io.js'
 import { parseSince } from './since.js'
 
@@ -84,11 +89,21 @@ function connection(config: ConnectorConfig, env: CommandIo['env']): Connection 
   }
 }
 
+/** The config file's `timeouts:` in ms; undefined keeps a client's default. */
+function timeouts(config: ConnectorConfig): Timeouts {
+  const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000)
+  return {
+    httpMs: ms(config.timeouts?.http_request_seconds),
+    taxiiStatusMs: ms(config.timeouts?.taxii_status_seconds),
+  }
+}
+
 function threatqClient(
   conn: Connection,
   state: State,
   secrets: Secrets,
   logger: Logger,
+  timeoutMs: number | undefined,
 ): ThreatqClient {
   // ThreatQ's certificate is always verified (-d only concerns AED).
   const tls = { verify: true, ...(conn.caFile === undefined ? {} : { caFile: conn.caFile }) }
@@ -97,6 +112,7 @@ function threatqClient(
     baseUrl: conn.threatq.baseUrl,
     tls,
     logger,
+    timeoutMs,
   })
   const auth = new ThreatqAuth({
     http: tokenHttp,
@@ -115,6 +131,7 @@ function threatqClient(
     tls,
     logger,
     auth,
+    timeoutMs,
   })
   const client = new ThreatqClient(http, logger)
   const close = client.close.bind(client)
@@ -149,7 +166,7 @@ async function firstRun(
   }
   const conn = connection(config, io.env)
   const state = await readState(paths.state)
-  const threatq = threatqClient(conn, state, secrets, logger)
+  const threatq = threatqClient(conn, state, secrets, logger, undefined)
   try {
     await register(threatq, paths.name, conn.status, logger)
   } finally {
@@ -279,7 +296,8 @@ async function run(
   if (conn.threatq.insecure)
     logger.warn({ host: conn.threatq.host }, 'ThreatQ is reached over plain http')
   const state = await readState(paths.state)
-  const threatq = threatqClient(conn, state, secrets, logger)
+  const limits = timeouts(config)
+  const threatq = threatqClient(conn, state, secrets, logger, limits.httpMs)
   const summaries: RunSummary[] = []
   const clients: { close(): Promise<void> }[] = [threatq]
   // Before anything is contacted: an --output path that cannot be written is a usage error.
@@ -343,6 +361,7 @@ async function run(
       output,
       since,
       clients,
+      timeouts: limits,
     }
     if (doImport) summaries.push(await importDirection(direction))
     if (doExport) summaries.push(await exportDirection(direction))

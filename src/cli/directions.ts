@@ -39,6 +39,15 @@ export interface DirectionContext {
   since: Date | undefined
   /** Clients opened here are added, to be closed by the caller. */
   clients: { close(): Promise<void> }[]
+  timeouts: Timeouts
+}
+
+/** From the config file's `timeouts:`; undefined keeps a client's default. */
+export interface Timeouts {
+  /** Per HTTP attempt. */
+  httpMs: number | undefined
+  /** Polling a pending TAXII status. */
+  taxiiStatusMs: number | undefined
 }
 
 const PAGE_SIZE = 1000
@@ -83,6 +92,7 @@ export async function importDirection(ctx: DirectionContext): Promise<RunSummary
       tls: ctx.aedTls,
       logger,
       auth: { headers: () => ({ 'x-arbux-apitoken': options.api_token ?? '' }) },
+      timeoutMs: ctx.timeouts.httpMs,
     }),
     logger,
     options.aed_api_version,
@@ -139,6 +149,10 @@ export async function exportDirection(ctx: DirectionContext): Promise<RunSummary
     password: options.stix_client_password ?? '',
     tls: ctx.aedTls,
     logger,
+    timeoutMs: ctx.timeouts.httpMs,
+    ...(ctx.timeouts.taxiiStatusMs === undefined
+      ? {}
+      : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),
   })
   ctx.clients.push(taxii)
   const progress = createProgress('export', io.stderrIsTTY)

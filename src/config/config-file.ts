@@ -25,6 +25,19 @@ export const configSchema = z
       .strict(),
     status: z.string().trim().min(1),
     options: z.record(z.string(), z.unknown()).default({}),
+    timeouts: z.preprocess(
+      // A bare `timeouts:` (every key commented out) is YAML null: the defaults.
+      (v) => v ?? undefined,
+      z
+        .object({
+          /** Per HTTP attempt, from sending the request to the end of the answer. */
+          http_request_seconds: z.number().positive().max(3600).optional(),
+          /** How long a pending TAXII status is polled before the run gives up. */
+          taxii_status_seconds: z.number().positive().max(86_400).optional(),
+        })
+        .strict()
+        .optional(),
+    ),
   })
   .strict()
 
@@ -84,7 +97,7 @@ function describeIssues(error: z.ZodError, path: string): string {
   return error.issues
     .map((i) =>
       i.code === 'unrecognized_keys'
-        ? `${path}: unknown key(s) ${i.keys.map((k) => (/^[\w.-]+$/.test(k) ? k : JSON.stringify(k))).join(', ')}`
+        ? `${path}: ${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}unknown key(s) ${i.keys.map((k) => (/^[\w.-]+$/.test(k) ? k : JSON.stringify(k))).join(', ')}`
         : `${path}: ${i.path.join('.') || '(top level)'}: ${i.message}`,
     )
     .join('\n  ')
@@ -145,7 +158,12 @@ export async function readConfig(path: string): Promise<LoadedConfig | undefined
 const HEADER = ` tq-conn-netscout-aed configuration (format_version ${String(CONFIG_FORMAT_VERSION)}).
  Edit freely: comments are kept. Environment variables THREATQ_HOST, THREATQ_CLIENT_ID,
  THREATQ_USERNAME, THREATQ_PASSWORD and THREATQ_STATUS override these values.
- Options set in the ThreatQ UI can be overridden under "options:" with the same keys.`
+ Options set in the ThreatQ UI can be overridden under "options:" with the same keys.
+
+ Timeouts (optional; uncomment to change the defaults shown):
+ timeouts:
+   http_request_seconds: 30    # one HTTP attempt, to ThreatQ or AED (retried on timeout)
+   taxii_status_seconds: 300   # polling a pending AED TAXII status before the run fails`
 
 /** Writes a new config file (first run). */
 export async function writeNewConfig(path: string, config: ConnectorConfig): Promise<void> {

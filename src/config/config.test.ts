@@ -185,6 +185,47 @@ describe('config file', () => {
     assert.equal(await mode(path), 0o600)
   })
 
+  it('reads optional timeouts; a new file shows them commented out; an old file needs none', async () => {
+    const dir = await tmp()
+    const path = join(dir, 'x.yaml')
+    await writeNewConfig(path, sample)
+    assert.match(await readFile(path, 'utf8'), /^# timeouts:\n#\s+http_request_seconds: 30/m)
+    assert.equal((await readConfig(path))?.config.timeouts, undefined)
+    const base = 'format_version: 1\nthreatq: {client_id: c, username: u, password: p}\nstatus: R\n'
+    await writeFile(
+      path,
+      `${base}timeouts:\n  http_request_seconds: 2.5\n  taxii_status_seconds: 60\n`,
+    )
+    assert.deepEqual((await readConfig(path))?.config.timeouts, {
+      http_request_seconds: 2.5,
+      taxii_status_seconds: 60,
+    })
+    await writeFile(path, `${base}timeouts:\n  # http_request_seconds: 30\n`)
+    assert.equal((await readConfig(path))?.config.timeouts, undefined, 'a bare timeouts: is fine')
+  })
+
+  it('rejects bad timeouts with the key that is wrong', async () => {
+    const dir = await tmp()
+    const base = 'format_version: 1\nthreatq: {client_id: c, username: u, password: p}\nstatus: R\n'
+    const cases: [string, RegExp][] = [
+      ['timeouts: {http_request_seconds: 0}', /timeouts\.http_request_seconds: .*>0/],
+      ['timeouts: {http_request_seconds: "30"}', /timeouts\.http_request_seconds: .*number/],
+      ['timeouts: {taxii_status_seconds: -1}', /timeouts\.taxii_status_seconds/],
+      ['timeouts: {taxii_status_seconds: 100000}', /timeouts\.taxii_status_seconds: .*86400/],
+      ['timeouts: {poll_seconds: 5}', /timeouts: unknown key\(s\) poll_seconds/],
+      ['timeouts: 30', /timeouts: .*object/],
+    ]
+    for (const [i, [text, message]] of cases.entries()) {
+      const path = join(dir, `t${String(i)}.yaml`)
+      await writeFile(path, `${base}${text}\n`)
+      await assert.rejects(
+        readConfig(path),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+        text,
+      )
+    }
+  })
+
   it('rejects broken YAML, wrong types, unknown keys and a newer format precisely', async () => {
     const dir = await tmp()
     const cases: [string, RegExp][] = [

@@ -123,7 +123,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         // A certificate the client refuses will be refused again: no retry.
         retryable: !isTlsVerificationError(error),
         cause: error,
-        ...(timedOut ? { detail: `no complete answer within ${String(timeoutMs)} ms` } : {}),
+        ...(timedOut
+          ? {
+              detail: `no complete answer within ${String(timeoutMs / 1000)} s (timeouts.http_request_seconds in the config file)`,
+            }
+          : {}),
       })
     }
     logger.debug(

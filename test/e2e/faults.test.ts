@@ -5,7 +5,9 @@
  * each cell starts from the simulators' seed state and a never-run instance.
  */
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { updateConfig } from '../../src/config/config-file.js'
 import {
   expireTokensDuring,
   FAULT,
@@ -16,8 +18,8 @@ import {
   type FaultRule,
   type Outcome,
 } from '../helpers/faults.js'
-import { threatqApi } from '../helpers/threatq-api.js'
-import { aedObjects, simState, startWorld, type World } from '../helpers/world.js'
+import { exportState as exportStateWithIds, importedAlertIds } from '../helpers/final-state.js'
+import { simState, startWorld, type World } from '../helpers/world.js'
 
 const NAME = 'faults'
 const SEQUENTIAL = { concurrency: 1 }
@@ -27,7 +29,21 @@ interface Surface {
   /** Seed state and a never-run instance; then the TAXII behaviour given. */
   fresh(taxii?: object): Promise<void>
   assertCleanState(): Promise<void>
-  cell(sim: 'aed' | 'threatq', rules: FaultRule[], expected: Outcome, taxii?: object): Promise<void>
+  cell(
+    sim: 'aed' | 'threatq',
+    rules: FaultRule[],
+    expected: Outcome,
+    taxii?: object,
+    message?: RegExp,
+  ): Promise<void>
+}
+
+/** `timeouts:` written into the instance's config file, as a user would. */
+async function setTimeouts(world: World, timeouts: Record<string, number>): Promise<void> {
+  await updateConfig(
+    join(world.configDir, `${NAME}.yaml`),
+    Object.entries(timeouts).map(([key, value]) => ({ path: ['timeouts', key], value })),
+  )
 }
 
 /** A world (started before the surface's cells, stopped after) and its cells. */
@@ -59,7 +75,7 @@ function surface(
     await hooks.setup?.(s.world)
   }
   s.assertCleanState = () => hooks.assertClean(s.world)
-  s.cell = async (sim, rules, expected, taxii = {}) => {
+  s.cell = async (sim, rules, expected, taxii = {}, message) => {
     await s.fresh(taxii)
     await inject(s.world[sim], rules)
     await runCell(
@@ -69,6 +85,7 @@ function surface(
       expected,
       () => s.assertCleanState(),
       () => hooks.assertPartial(s.world),
+      message,
     )
   }
   return s
@@ -76,24 +93,15 @@ function surface(
 
 // ---- export: the clean final state is what a run without faults leaves in AED --------------
 
-interface ExportState {
-  /** Distinct ids of indicator objects in AED's collection. */
-  indicatorIds: number
-  /** Indicator versions stored more than once (the same id and `modified`). */
-  duplicateVersions: number
-  /** What AED enforces from TAXII. */
-  enforcementEntries: number
+/**
+ * Counts, not ids: the STIX ids derive from the ThreatQ host, whose port differs between worlds.
+ */
+async function exportState(world: World) {
+  const state = await exportStateWithIds(world)
+  return { ...state, indicatorIds: state.indicatorIds.length }
 }
 
-async function exportState(world: World): Promise<ExportState> {
-  const indicators = (await aedObjects(world, '2.0')).filter((o) => o.type === 'indicator')
-  const versions = indicators.map((o) => `${o.id} ${String(o.modified)}`)
-  return {
-    indicatorIds: new Set(indicators.map((o) => o.id)).size,
-    duplicateVersions: versions.length - new Set(versions).size,
-    enforcementEntries: (await simState(world.aed)).objects.stixEnforcementEntries ?? 0,
-  }
-}
+type ExportState = Awaited<ReturnType<typeof exportState>>
 
 /** The seed is the same in every world, so one clean run (in the first world to ask) serves all. */
 let cleanExport: Promise<ExportState> | undefined
@@ -111,21 +119,22 @@ function cleanExportState(world: World): Promise<ExportState> {
   return cleanExport
 }
 
-function exportSurface(options: Record<string, string> = {}): Surface {
+function exportSurface(
+  options: Record<string, string> = {},
+  timeouts: Record<string, number> = {},
+): Surface {
   let clean: ExportState
   return surface(['-e'], options, {
     prepare: async (world) => {
       clean = await cleanExportState(world)
+      await setTimeouts(world, timeouts)
     },
     assertClean: async (world) => {
       assert.deepEqual(await exportState(world), clean)
     },
     assertPartial: async (world) => {
-      const { indicatorIds } = await exportState(world)
-      assert.ok(
-        indicatorIds > 0 && indicatorIds < clean.indicatorIds,
-        `${String(indicatorIds)} sent`,
-      )
+      const sent = (await exportState(world)).indicatorIds
+      assert.ok(sent > 0 && sent < clean.indicatorIds, `${String(sent)} sent`)
     },
   })
 }
@@ -134,19 +143,13 @@ function exportSurface(options: Record<string, string> = {}): Surface {
 
 const ALERTS = 6
 
-/** The alert ids in the titles of ThreatQ's events, in order. */
-async function importedAlertIds(world: World): Promise<number[]> {
-  const api = await threatqApi(world.threatq)
-  const { data } = await api<{ data: { title: string }[] }>('GET', '/api/events?limit=1000')
-  return data.map((e) => Number(/ alert (\d+):/.exec(e.title)?.[1])).sort((a, b) => a - b)
-}
-
-function importSurface(): Surface {
+function importSurface(timeouts: Record<string, number> = {}): Surface {
   let alertIds: number[] = []
   return surface(
     ['-i'],
     { consume_batch_size: '2' },
     {
+      prepare: (world) => setTimeouts(world, timeouts),
       setup: async (world) => {
         const now = Math.floor(Date.now() / 1000)
         const { alerts } = await world.aed.admin<{ alerts: { alertId: number }[] }>(
@@ -283,6 +286,47 @@ describe('fault matrix', { concurrency: true }, () => {
         s.cell('aed', status.always(FAULT.truncatedTaxii), 'fails then recovers', pendingOnce))
       it('a status pending for two polls: waits and completes', () =>
         s.cell('aed', [], 'completes', { pendingPolls: 2 }))
+    },
+  )
+
+  describe(
+    'AED TAXII: a status pending past timeouts.taxii_status_seconds (1 s, export)',
+    SEQUENTIAL,
+    () => {
+      const s = exportSurface({}, { taxii_status_seconds: 1 })
+      it('exit 1 naming the setting; a clean rerun sends what was pending', () =>
+        s.cell(
+          'aed',
+          [],
+          'fails then recovers',
+          { pendingPolls: 100 },
+          /had not finished \d+ object\(s\).*timeouts\.taxii_status_seconds/,
+        ))
+    },
+  )
+
+  describe(
+    'AED REST: GET /api/aed/v3/alerts/ slower than timeouts.http_request_seconds (1 s, import)',
+    SEQUENTIAL,
+    () => {
+      const s = importSurface({ http_request_seconds: 1 })
+      const alerts = faults('GET', '^/api/aed/v3/alerts/$')
+      const slow = { delayMs: 3000 }
+      it('slower twice: each attempt times out and is retried; completes', async () => {
+        await s.cell('aed', alerts.twice(slow), 'completes')
+        const { requests } = await simState(s.world.aed)
+        // An attempt the client gave up on is dropped before any route: counted as `GET /*`.
+        assert.equal(requests['GET /*'], 2, `two attempts gave up: ${JSON.stringify(requests)}`)
+        assert.equal(requests['GET /api/aed/v3/alerts/'], 1, 'the third was answered')
+      })
+      it('slower on every attempt: exit 1 naming the setting, then a clean rerun', () =>
+        s.cell(
+          'aed',
+          alerts.always(slow),
+          'fails then recovers',
+          {},
+          /no complete answer within 1 s \(timeouts\.http_request_seconds/,
+        ))
     },
   )
 

@@ -15,6 +15,7 @@ export interface FaultRule {
     status?: number
     retryAfter?: string
     delayMs?: number
+    delayAfterMs?: number
     reset?: boolean
     body?: string
     contentType?: string
@@ -91,7 +92,7 @@ export type Outcome = 'completes' | 'fails then recovers' | 'fails part-way then
 
 /**
  * Runs `args` under the faults already injected into `faulted`; asserts the expected outcome and,
- * for a failure, clears the faults and reruns. Then `check` compares with the clean final state;
+ * for a failure, clears the faults (and TAXII statuses no longer pending) and reruns. Then `check` compares with the clean final state;
  * `checkPartial` runs between a part-way failure and the rerun.
  */
 export async function runCell(
@@ -101,14 +102,18 @@ export async function runCell(
   expected: Outcome,
   check: () => Promise<void>,
   checkPartial: () => Promise<void>,
+  /** What the failure's line must say. */
+  message?: RegExp,
 ): Promise<void> {
   const first = await world.run(args)
   if (expected === 'completes') {
     assert.equal(first.code, 0, `expected a complete run: ${first.stderr}`)
   } else {
     assertClearFailure(first)
+    if (message !== undefined) assert.match(first.stderr, message)
     if (expected === 'fails part-way then recovers') await checkPartial()
     await faulted.admin('DELETE', '/_sim/faults')
+    if (faulted === world.aed) await faulted.admin('POST', '/_sim/taxii', { pendingPolls: 0 })
     const rerun = await world.run(args)
     assert.equal(rerun.code, 0, `the clean rerun failed: ${rerun.stderr}`)
   }

@@ -85,23 +85,36 @@ export interface CliResult {
   stderr: string
 }
 
-export function runCli(
+export interface RunningCli {
+  child: ChildProcess
+  /** Settles when the process has exited and its output is closed. */
+  result: Promise<CliResult & { signal: NodeJS.Signals | null }>
+}
+
+/** Starts the connector command; `env` is all it sees besides PATH and TZ. */
+export function startCli(args: readonly string[], env: Record<string, string> = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN.connector, ...args], {
+    env: { PATH: process.env.PATH ?? '', TZ: process.env.TZ ?? 'UTC', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const result = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => {
+      resolve({ code, signal, stdout, stderr })
+    })
+  })
+  return { child, result }
+}
+
+export async function runCli(
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN.connector, ...args], {
-      env: { PATH: process.env.PATH ?? '', TZ: process.env.TZ ?? 'UTC', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr })
-    })
-  })
+  const { code, stdout, stderr } = await startCli(args, env).result
+  return { code, stdout, stderr }
 }
 
 export const tempDir = (prefix: string): Promise<string> => mkdtemp(join(tmpdir(), prefix))

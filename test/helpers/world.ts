@@ -1,7 +1,16 @@
 /** A ThreatQ simulator, an AED simulator and a configured connector instance, for e2e tests. */
 import type { StixObject, StixVersion } from '../../src/stix/types.js'
 import { TaxiiClient } from '../../src/taxii/client.js'
-import { BIN, runCli, startSim, tempDir, type CliResult, type Sim } from './processes.js'
+import {
+  BIN,
+  runCli,
+  startCli,
+  startSim,
+  tempDir,
+  type CliResult,
+  type RunningCli,
+  type Sim,
+} from './processes.js'
 
 export const CREDS = {
   user: 'analyst@example.com',
@@ -29,6 +38,8 @@ export interface World {
   env: Record<string, string>
   /** Runs the connector with this world's config dir (and name, if given). */
   run(args?: readonly string[], env?: Record<string, string>): Promise<CliResult>
+  /** The same, without waiting for it to end. */
+  start(args?: readonly string[], env?: Record<string, string>): RunningCli
   /** First run, then the connector switched on in the "UI" with these options. */
   configure(options?: Record<string, string>, name?: string): Promise<void>
   /** The connector record switched on with these options (created if missing), no first run. */
@@ -69,6 +80,7 @@ export async function startWorld(
     configDir,
     env,
     run: (args = [], extra = {}) => runCli(['-c', configDir, ...args], extra),
+    start: (args = [], extra = {}) => startCli(['-c', configDir, ...args], extra),
     async configure(options = {}, name) {
       const nameArgs = name === undefined ? [] : ['-n', name]
       const first = await runCli(['-c', configDir, '--non-interactive', ...nameArgs], env)

@@ -3,6 +3,7 @@
  * (fetch, convert, split, post with bounded concurrency), counts what AED rejected, and moves the
  * checkpoint only when every object before it has been committed.
  */
+import { EXIT, ExitError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
 import { splitIntoBatches } from '../../taxii/batches.js'
 import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
@@ -161,7 +162,7 @@ export async function runExport(
     'export finished',
   )
 
-  // An object AED did not store (rejected, or still pending) holds the checkpoint where it was,
+  // An object AED did not store (rejected) holds the checkpoint where it was,
   // so the next run offers it again; what AED already has comes back as "unchanged".
   const committed = !settings.dryRun && summary.rejected === 0
   return {
@@ -182,13 +183,13 @@ function classify(result: AddResult, summary: RunSummary, logger: Logger): void 
       'AED rejected an object',
     )
   }
-  if (result.pending > 0) {
-    summary.rejected += result.pending
-    logger.warn(
-      { pending: result.pending },
-      'objects still pending when status polling gave up: counted as rejected',
+  // Not known to be stored, not known to be refused: the run fails, its checkpoint stays put and
+  // the next run offers these objects again.
+  if (result.pending > 0)
+    throw new ExitError(
+      EXIT.failed,
+      `AED had not finished ${String(result.pending)} object(s) when status polling gave up (timeouts.taxii_status_seconds in the config file); the next run sends them again`,
     )
-  }
 }
 
 /** The next run starts at the newest update seen; objects at that exact second are remembered. */
