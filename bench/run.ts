@@ -62,6 +62,8 @@ Written by \`npm run bench\` on ${new Date().toISOString()}.
 
 Machine: ${String(cpus().length)} × ${cpu}, ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}.
 Each suite runs in its own process; "peak RSS" is that process's maximum resident set.
+Wall rates on a shared machine swing with its load; the notes give CPU seconds where measured.
+What limits each case and what was changed: [performance.md](performance.md).
 
 ${table.join('\n')}
 `

@@ -291,9 +291,9 @@ function crashSuite(title: string, direction: Direction, specs: Spec[], prngSeed
       await world.stop()
     })
 
-    for (const spec of specs) {
-      const skip = spec.extended === true && !ALL ? 'extended set: CRASH_ALL=1 runs it' : false
-      it(`killed at: ${spec.name}`, { skip }, async (t) => {
+    // The extended points (CRASH_ALL=1) are left out of CI time rather than reported as skipped.
+    for (const spec of specs.filter((s) => ALL || s.extended !== true)) {
+      it(`killed at: ${spec.name}`, async (t) => {
         const point = resolved.get(spec)
         assert.ok(point !== undefined)
         t.diagnostic(describePoint(point))
