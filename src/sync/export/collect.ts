@@ -54,7 +54,7 @@ export interface CollectDeps {
 const key = (ref: TqRef): string => `${ref.collection}:${String(ref.id)}`
 
 /** Related-object GETs in flight at once: enough to hide ThreatQ's latency, few enough to be polite. */
-export const RELATED_CONCURRENCY = 8
+const RELATED_CONCURRENCY = 8
 
 /** Runs `task` over `items` with at most `limit` running at a time; the first failure is thrown. */
 async function forEachLimited<T>(
