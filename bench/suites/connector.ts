@@ -21,6 +21,7 @@ import {
   CREDS,
   simState,
   startWorld,
+  THREATQ_SIM_ARGS,
   type World,
 } from '../../test/helpers/world.js'
 import { report, peakRssMb, timed, type BenchResult } from '../harness.js'
@@ -329,14 +330,7 @@ async function addAlerts(aed: Sim, count: number): Promise<void> {
 async function importLimit(world: World, alerts: number): Promise<LimitResult> {
   const dir = await tempDir('tq-aed-bench-dry-')
   const out = join(dir, 'dry.json')
-  const freshThreatq = await startSim(BIN.threatq, [
-    '--user',
-    CREDS.user,
-    '--password',
-    CREDS.password,
-    '--client-id',
-    CREDS.clientId,
-  ])
+  const freshThreatq = await startSim(BIN.threatq, THREATQ_SIM_ARGS)
   const dispatcher = new Agent({ connections: 4 })
   try {
     await runConnector(world, ['-i', '--since', '2 hours ago', '--dry-run', '--output', out])

@@ -31,6 +31,16 @@ export const AED_SIM_ARGS = [
   CREDS.taxiiPassword,
 ]
 
+/** The ThreatQ simulator's credentials, as command-line flags. */
+export const THREATQ_SIM_ARGS = [
+  '--user',
+  CREDS.user,
+  '--password',
+  CREDS.password,
+  '--client-id',
+  CREDS.clientId,
+]
+
 export interface World {
   threatq: Sim
   aed: Sim
@@ -56,12 +66,7 @@ export async function startWorld(
 ): Promise<World> {
   const tls = opts.tls === true ? ['--tls'] : []
   const threatq = await startSim(BIN.threatq, [
-    '--user',
-    CREDS.user,
-    '--password',
-    CREDS.password,
-    '--client-id',
-    CREDS.clientId,
+    ...THREATQ_SIM_ARGS,
     ...(opts.seed === undefined ? [] : ['--seed-indicators', String(opts.seed)]),
     ...tls,
   ])
