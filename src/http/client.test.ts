@@ -2,13 +2,12 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer, request as httpRequest, type Server } from 'node:http'
-import { connect as netConnect, type AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { Hono } from 'hono'
 import { pino } from 'pino'
 import { serveApp, type RunningServer } from '../../sim/common/serve.js'
 import { SIM_TLS_CERT } from '../../sim/common/tls.js'
+import { startProxy, type RecordingProxy } from '../../test/helpers/proxy.js'
 import { createHttpClient, type HttpClientOptions } from './client.js'
 import { RemoteError } from './errors.js'
 
@@ -333,51 +332,9 @@ describe('TLS per client', () => {
   })
 })
 
-/** A forward proxy (CONNECT tunnels and absolute-URI requests) that counts what it relays. */
-async function startProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
-  const seen: string[] = []
-  const proxy: Server = createServer((req, res) => {
-    seen.push(`${req.method ?? ''} ${req.url ?? ''}`)
-    const upstream = httpRequest(
-      req.url ?? '',
-      { method: req.method, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers)
-        up.pipe(res)
-      },
-    )
-    req.pipe(upstream)
-  })
-  proxy.on('connect', (req, socket, head) => {
-    seen.push(`CONNECT ${req.url ?? ''}`)
-    const [host, port] = (req.url ?? '').split(':')
-    const upstream = netConnect(Number(port), host, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-      upstream.write(head)
-      upstream.pipe(socket)
-      socket.pipe(upstream)
-    })
-    upstream.on('error', () => socket.destroy())
-    socket.on('error', () => upstream.destroy())
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  const { port } = proxy.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${String(port)}`,
-    seen,
-    close: () =>
-      new Promise((resolve) => {
-        proxy.closeAllConnections()
-        proxy.close(() => {
-          resolve()
-        })
-      }),
-  }
-}
-
 describe('proxies', () => {
   let target: RunningServer
-  let proxy: Awaited<ReturnType<typeof startProxy>>
+  let proxy: RecordingProxy
   before(async () => {
     target = await serveApp(() => new Response('via'), { host: '127.0.0.1', port: 0, tls: false })
     proxy = await startProxy()
