@@ -8,11 +8,12 @@ import { RemoteError } from '../http/errors.js'
 import { parseJsonBody } from '../http/json.js'
 import { readAhead } from '../http/read-ahead.js'
 import type { Logger } from '../http/logger.js'
+import { LATEST_EPOCH_SECONDS } from '../stix/timestamps.js'
 
 export type AedApiVersion = 'v2' | 'v3'
 
 /** Epoch seconds up to 9999-12-31T23:59:59Z: beyond it a time cannot be written as a date. */
-const epochSeconds = z.number().int().min(0).max(253_402_300_799)
+const epochSeconds = z.number().int().min(0).max(LATEST_EPOCH_SECONDS)
 
 /** [SIM: A-AED-ALERT-MODEL] No public source documents AED's alert fields. */
 export const alertSchema = z.looseObject({

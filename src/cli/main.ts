@@ -4,7 +4,6 @@
  * it a captured CommandIo and get exactly what the process would print.
  */
 import { ExitError, EXIT } from '../errors.js'
-import { RemoteError } from '../http/errors.js'
 import { buildParser, type CliArgs } from './args.js'
 import { runConnector } from './connector.js'
 import type { CommandIo } from './io.js'
@@ -14,14 +13,12 @@ export const PROGRAM = 'tq-conn-netscout-aed'
 /** The stderr line and exit code for an error that ended a run. */
 export function describeFailure(error: unknown): { code: number; line: string } {
   const code = error instanceof ExitError ? error.code : EXIT.failed
-  const message =
-    error instanceof ExitError || error instanceof RemoteError
-      ? error.message
-      : error instanceof Error && error.name === 'ExitPromptError'
-        ? 'cancelled'
-        : error instanceof Error
-          ? error.message
-          : String(error)
+  // ExitError and RemoteError messages are written for this line; a cancelled prompt says so.
+  const message = !(error instanceof Error)
+    ? String(error)
+    : error.name === 'ExitPromptError'
+      ? 'cancelled'
+      : error.message
   return { code, line: `${PROGRAM}: ${message}\n` }
 }
 

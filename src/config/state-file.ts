@@ -5,10 +5,8 @@
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
+import { LATEST_EPOCH_SECONDS } from '../stix/timestamps.js'
 import { writePrivateFile } from './secure-file.js'
-
-/** 9999-12-31T23:59:59Z: a window end past it cannot be a date (it would fail at the first use). */
-const LATEST_EPOCH_S = 253_402_300_799
 
 const tokenSchema = z.object({
   access_token: z.string(),
@@ -38,7 +36,8 @@ export const stateSchema = z.object({
   import: z
     .object({
       /** AED alert time (epoch seconds) up to which every alert has reached ThreatQ. */
-      until: z.number().int().min(0).max(LATEST_EPOCH_S).optional(),
+      // A window end past the last 4-digit-year date would fail at its first use.
+      until: z.number().int().min(0).max(LATEST_EPOCH_SECONDS).optional(),
       last_run: runSchema.optional(),
     })
     .default({}),

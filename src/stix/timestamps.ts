@@ -1,8 +1,11 @@
 import { StixError } from './errors.js'
 
-/** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z. */
+/** 9999-12-31T23:59:59Z in epoch seconds: the last time a STIX (or any 4-digit-year) date holds. */
+export const LATEST_EPOCH_SECONDS = 253_402_300_799
+
+/** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in ms. */
 const YEAR_0 = -62_167_219_200_000
-const YEAR_10000 = 253_402_300_800_000
+const YEAR_10000 = (LATEST_EPOCH_SECONDS + 1) * 1000
 
 /**
  * A STIX timestamp with exactly millisecond precision (`…T12:00:00.000Z`): what STIX 2.0 requires

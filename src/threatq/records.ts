@@ -77,6 +77,10 @@ function readNamed(v: unknown): Read<{ name: string } | string> {
   return isObject(v) && typeof v.name === 'string' ? { name: v.name } : UNSURE
 }
 
+/** A value ThreatQ may send as a string or a number, read as text (as recordSchema does). */
+const readText = (v: unknown): Read<string> =>
+  typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : UNSURE
+
 function readTime(v: unknown): Read<Date> {
   return (typeof v === 'string' ? parseThreatqTime(v) : undefined) ?? UNSURE
 }
@@ -97,10 +101,10 @@ type Source = NonNullable<TqRecord['sources']>[number]
 
 function readAttribute(v: unknown): Read<Attribute> {
   if (!isObject(v)) return UNSURE
-  const { name, attribute, value } = v
-  if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value)))
-    return UNSURE
-  const out: Attribute = { value: String(value) }
+  const { name, attribute } = v
+  const value = readText(v.value)
+  if (value === UNSURE) return UNSURE
+  const out: Attribute = { value }
   if (name !== undefined) {
     if (typeof name !== 'string') return UNSURE
     out.name = name
@@ -149,9 +153,9 @@ export function readRecord(v: unknown): TqRecord | undefined {
   const out: TqRecord = { id: v.id, created_at: created, updated_at: updated }
   const { value, description, published_at, attributes, sources } = v
   if (value !== undefined) {
-    if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value)))
-      return undefined
-    out.value = String(value)
+    const read = readText(value)
+    if (read === UNSURE) return undefined
+    out.value = read
   }
   for (const key of ['name', 'title'] as const) {
     const text = v[key]

@@ -90,17 +90,21 @@ export async function runImport(
   const dryIndicators: IndicatorItem[] = []
   const dryEvents: EventItem[] = []
 
+  type Batch = { indicators: IndicatorItem[]; events: EventItem[] }
+  const count = (batch: Batch): void => {
+    summary.sent.add('indicator', batch.indicators.length)
+    summary.sent.add('event', batch.events.length)
+    written += batch.events.length
+  }
   /** Indicators first, so the events' relations point at objects carrying our status and source. */
-  const write = async (batch: { indicators: IndicatorItem[]; events: EventItem[] }) => {
+  const write = async (batch: Batch) => {
     if (batch.indicators.length > 0) await threatq.consume('indicators', batch.indicators)
     const answer = await threatq.consume('events', batch.events)
     for (const item of answer) {
       const id = (item as { id?: unknown } | null)?.id
       if (typeof id === 'number' && eventIds.length < 20) eventIds.push(id)
     }
-    summary.sent.add('indicator', batch.indicators.length)
-    summary.sent.add('event', batch.events.length)
-    written += batch.events.length
+    count(batch)
   }
   // One batch is written while the next is fetched and converted; batches stay in order.
   let writing: Promise<void> = Promise.resolve()
@@ -113,9 +117,7 @@ export async function runImport(
     if (settings.dryRun) {
       dryIndicators.push(...batch.indicators)
       dryEvents.push(...batch.events)
-      summary.sent.add('indicator', batch.indicators.length)
-      summary.sent.add('event', batch.events.length)
-      written += batch.events.length
+      count(batch)
       return
     }
     await writing
