@@ -201,6 +201,22 @@ function bundles(objects: readonly object[], count: number): string[] {
   return bodies
 }
 
+/** POSTs one body of a limit case; any other status than `expected` fails the bench. */
+async function timedPost(
+  dispatcher: Agent,
+  url: string,
+  expected: number,
+  body: string,
+  headers: Record<string, string>,
+): Promise<number> {
+  const started = process.hrtime.bigint()
+  const res = await fetch(url, { method: 'POST', dispatcher, headers, body })
+  if (res.status !== expected)
+    throw new Error(`POST ${url}: HTTP ${String(res.status)} ${await res.text()}`)
+  await res.arrayBuffer()
+  return Number(process.hrtime.bigint() - started) / 1e9
+}
+
 interface LimitResult {
   seconds: number
   requests: number
@@ -240,20 +256,11 @@ async function limitCase(world: World, taxiiPosts: number, expected: number): Pr
     const pagesExpected = Math.ceil(expected / PAGE)
     let postSeconds = 0
     const post = async (bundle: string): Promise<void> => {
-      const started = process.hrtime.bigint()
-      const res = await fetch(`${collection.url}objects/`, {
-        method: 'POST',
-        dispatcher,
-        headers: {
-          authorization: `Basic ${basic}`,
-          'content-type': STIX_20,
-          accept: TAXII_20,
-        },
-        body: bundle,
+      postSeconds += await timedPost(dispatcher, `${collection.url}objects/`, 202, bundle, {
+        authorization: `Basic ${basic}`,
+        'content-type': STIX_20,
+        accept: TAXII_20,
       })
-      if (res.status !== 202) throw new Error(`TAXII POST: HTTP ${String(res.status)}`)
-      await res.arrayBuffer()
-      postSeconds += Number(process.hrtime.bigint() - started) / 1e9
     }
     const { value, seconds } = await timed(async () => {
       let cursor = '*'
@@ -359,17 +366,12 @@ async function importLimit(world: World, alerts: number): Promise<LimitResult> {
     const now = Math.floor(Date.now() / 1000)
     let postSeconds = 0
     const consume = async (collection: string, body: string): Promise<void> => {
-      const started = process.hrtime.bigint()
-      const res = await fetch(`${freshThreatq.url}/api/${collection}/consume`, {
-        method: 'POST',
-        dispatcher,
-        headers: { ...auth, 'content-type': 'application/json', accept: 'application/json' },
-        body,
+      const url = `${freshThreatq.url}/api/${collection}/consume`
+      postSeconds += await timedPost(dispatcher, url, 200, body, {
+        ...auth,
+        'content-type': 'application/json',
+        accept: 'application/json',
       })
-      if (res.status !== 200)
-        throw new Error(`ThreatQ consume: HTTP ${String(res.status)} ${await res.text()}`)
-      await res.arrayBuffer()
-      postSeconds += Number(process.hrtime.bigint() - started) / 1e9
     }
     const { value, seconds } = await timed(async () => {
       let requests = 0
