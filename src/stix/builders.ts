@@ -37,27 +37,34 @@ const TYPES_PROPERTY: Record<LabelledType, string> = {
   report: 'report_types',
 }
 
+/** A copy without repeats; most lists here have one entry. */
+function unique(list: readonly string[]): string[] {
+  return list.length < 2 ? [...list] : [...new Set(list)]
+}
+
 function checkId(type: string, id: string): void {
   if (!id.startsWith(`${type}--`)) throw new StixError(`id ${id} is not a ${type} id`)
 }
 
 function common(version: StixVersion, type: string, input: CommonInput): StixObject {
   checkId(type, input.id)
-  const object: StixObject = {
-    type,
-    ...(version === '2.1' ? { spec_version: '2.1' } : {}),
-    id: input.id,
-    created: stixTimestamp(input.created),
-    modified: stixTimestamp(input.modified),
-  }
   if (input.modified.getTime() < input.created.getTime())
     throw new StixError(`${input.id}: modified is earlier than created`)
+  const id = input.id
+  const created = stixTimestamp(input.created)
+  const modified =
+    input.modified.getTime() === input.created.getTime() ? created : stixTimestamp(input.modified)
+  // Literals, not a spread of spec_version: this runs for every exported object.
+  const object: StixObject =
+    version === '2.1'
+      ? { type, spec_version: '2.1', id, created, modified }
+      : { type, id, created, modified }
   if (input.createdByRef !== undefined) object.created_by_ref = input.createdByRef
   if (input.revoked === true) object.revoked = true
   if (input.externalReferences !== undefined && input.externalReferences.length > 0)
     object.external_references = input.externalReferences.map((r) => ({ ...r }))
   if (input.markingRefs !== undefined && input.markingRefs.length > 0)
-    object.object_marking_refs = [...new Set(input.markingRefs)]
+    object.object_marking_refs = unique(input.markingRefs)
   return object
 }
 
@@ -67,7 +74,7 @@ function labelled(
   input: CommonInput & { labels: readonly string[] },
 ): StixObject {
   const object = common(version, type, input)
-  const labels = [...new Set(input.labels.map((l) => l.trim()).filter((l) => l.length > 0))]
+  const labels = unique(input.labels.map((l) => l.trim()).filter((l) => l.length > 0))
   if (version === '2.0') {
     if (labels.length === 0)
       throw new StixError(
@@ -153,7 +160,7 @@ export function report(version: StixVersion, input: ReportInput): StixObject {
     throw new StixError(`${input.id}: a report must refer to at least one object`)
   const object = named(version, 'report', input)
   object.published = stixTimestamp(input.published)
-  object.object_refs = [...new Set(input.objectRefs)]
+  object.object_refs = unique(input.objectRefs)
   return object
 }
 

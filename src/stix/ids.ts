@@ -13,13 +13,15 @@ export interface IdSource {
   id: string | number
 }
 
+/** The v4 variant nibble (10xx) of each hex digit, for the UUID's 17th digit. */
+const VARIANT = '89ab89ab89ab89ab'
+
 export function hashUuid(parts: readonly string[]): string {
   // NUL cannot occur in any part, so different part lists never hash the same input.
-  const bytes = hash('sha256', parts.join('\0'), 'buffer').subarray(0, 16)
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80
-  const hex = bytes.toString('hex')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+  const hex = hash('sha256', parts.join('\0'))
+  // The first 16 bytes with the version nibble set to 4 and the variant bits to 10.
+  const variant = VARIANT[parseInt(hex.charAt(16), 16)] as string
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
 }
 
 export function stableId(stixType: string, source: IdSource): string {

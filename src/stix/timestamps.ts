@@ -1,3 +1,4 @@
+import { isoMillis } from '../utc.js'
 import { StixError } from './errors.js'
 
 /** 9999-12-31T23:59:59Z in epoch seconds: the last time a STIX (or any 4-digit-year) date holds. */
@@ -14,8 +15,8 @@ const YEAR_10000 = (LATEST_EPOCH_SECONDS + 1) * 1000
 export function stixTimestamp(date: Date): string {
   const ms = date.getTime()
   if (Number.isNaN(ms)) throw new StixError('invalid date for a STIX timestamp')
-  // toISOString switches to ±YYYYYY outside 0..9999, which STIX does not allow.
+  // STIX has no ±YYYYYY years (toISOString's form outside 0..9999).
   if (ms < YEAR_0 || ms >= YEAR_10000)
     throw new StixError(`year ${String(date.getUTCFullYear())} is outside 0000-9999`)
-  return date.toISOString()
+  return isoMillis(ms)
 }

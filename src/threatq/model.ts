@@ -3,6 +3,7 @@
  * parses responses into these, the export pipeline converts them to STIX.
  */
 import type { TlpLevel } from '../stix/tlp.js'
+import { isoMillis, utcMillis } from '../utc.js'
 
 /** ThreatQ object collections the export follows, by their API collection name. */
 export const EXPORT_COLLECTIONS = [
@@ -42,27 +43,53 @@ export interface TqObject {
   tlp?: TlpLevel | undefined
 }
 
-const THREATQ_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|\+00:?00)?$/
+/** `Z`, `+00:00` or `+0000` after the seconds (and any fraction): all say UTC. */
+const UTC_SUFFIXES = new Set(['', 'Z', '+00:00', '+0000'])
 
-/** `YYYY-MM-DD HH:MM:SS` as ThreatQ writes it: always UTC. */
-export function parseThreatqTime(text: string): Date | undefined {
-  const m = THREATQ_TIME.exec(text.trim())
-  if (m === null) return undefined
-  const field = (i: number): number => Number(m[i])
-  const [y, mo, d, h, mi, s] = [field(1), field(2), field(3), field(4), field(5), field(6)]
-  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s))
-  // Date.UTC rolls 2024-02-30 over into March (and 24:00 into the next day, years 0-99 into the
-  // 1900s): refuse, never guess. An invalid date fails every comparison.
-  const exact =
-    date.getUTCFullYear() === y &&
-    date.getUTCMonth() === mo - 1 &&
-    date.getUTCDate() === d &&
-    date.getUTCHours() === h &&
-    date.getUTCMinutes() === mi &&
-    date.getUTCSeconds() === s
-  return exact ? date : undefined
+/** The digits at `from`..`from+count`, or NaN when any is not an ASCII digit. */
+function digits(text: string, from: number, count: number): number {
+  let n = 0
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return NaN
+    n = n * 10 + d
+  }
+  return n
+}
+
+/**
+ * `YYYY-MM-DD HH:MM:SS` as ThreatQ writes it (or with `T`, a fraction, a UTC suffix): always UTC.
+ * Read by hand, not with a regex and `Date`: the export reads three per indicator.
+ */
+export function parseThreatqTime(raw: string): Date | undefined {
+  const text = raw.trim()
+  if (text.length < 19) return undefined
+  const sep = text[10]
+  if (text[4] !== '-' || text[7] !== '-' || (sep !== ' ' && sep !== 'T')) return undefined
+  if (text[13] !== ':' || text[16] !== ':') return undefined
+  let end = 19
+  if (text[end] === '.') {
+    end++
+    while (end < text.length && digits(text, end, 1) >= 0) end++
+    if (end === 20) return undefined
+  }
+  if (!UTC_SUFFIXES.has(text.slice(end))) return undefined
+  const year = digits(text, 0, 4)
+  // Years before 100 are refused, as Date.UTC (which maps them into the 1900s) made us do before.
+  if (!(year >= 100)) return undefined
+  const ms = utcMillis(
+    year,
+    digits(text, 5, 2),
+    digits(text, 8, 2),
+    digits(text, 11, 2),
+    digits(text, 14, 2),
+    digits(text, 17, 2),
+  )
+  // A NaN field fails every range check, so it lands here too; 2024-02-30 never rolls over.
+  return ms === undefined ? undefined : new Date(ms)
 }
 
 export function formatThreatqTime(date: Date): string {
-  return date.toISOString().slice(0, 19).replace('T', ' ')
+  const iso = isoMillis(date.getTime())
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`
 }

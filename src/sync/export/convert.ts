@@ -68,36 +68,39 @@ export function instanceIdentity(version: StixVersion, host: string): StixObject
 const LABEL_ATTRIBUTES = new Set(['label', 'labels', 'stix label'])
 
 /** Labels from `Label`/`Labels`/`STIX Label` attributes (any case, comma-split), else the defaults. */
-export function labelsFor(object: TqObject, defaults: readonly string[]): string[] {
+export function labelsFor(object: TqObject, defaults: readonly string[]): readonly string[] {
+  if (object.attributes.length === 0) return defaults
   const fromAttributes = object.attributes
     .filter((a) => LABEL_ATTRIBUTES.has(a.name.trim().toLowerCase()))
     .flatMap((a) => a.value.split(','))
     .map((l) => l.trim())
     .filter((l) => l !== '')
-  return fromAttributes.length > 0 ? [...new Set(fromAttributes)] : [...defaults]
+  return fromAttributes.length > 0 ? fromAttributes : defaults
 }
 
+/** What every exported SDO carries, and the TLP marking objects its refs point at. */
 function common(
   object: TqObject,
   ctx: ExportContext,
-): build.CommonInput & { markings: readonly StixObject[] } {
+): { input: build.CommonInput; markings: readonly StixObject[] } {
   const marking = object.tlp === undefined ? undefined : tlpMarking(ctx.version, object.tlp)
-  return {
+  const id = String(object.id)
+  const input: build.CommonInput = {
     id: stixIdOf(object, ctx.host),
     created: object.createdAt,
     // ThreatQ can report updated_at before created_at after imports; STIX forbids it.
     modified: object.updatedAt < object.createdAt ? object.createdAt : object.updatedAt,
     createdByRef: ctx.identityId,
     markingRefs: marking?.refs,
-    markings: marking?.objects ?? [],
     externalReferences: [
       {
         source_name: 'ThreatQ',
-        external_id: String(object.id),
-        url: `${ctx.baseUrl}/${UI_PATH[object.collection]}/${String(object.id)}/details`,
+        external_id: id,
+        url: `${ctx.baseUrl}/${UI_PATH[object.collection]}/${id}/details`,
       },
     ],
   }
+  return { input, markings: marking?.objects ?? [] }
 }
 
 export function convertIndicator(object: TqObject, ctx: ExportContext): Converted {
@@ -111,9 +114,9 @@ export function convertIndicator(object: TqObject, ctx: ExportContext): Converte
       reason: pattern.code === 'unsupported-type' ? 'no STIX pattern' : 'invalid value',
       detail: pattern.reason,
     }
-  const { markings, ...base } = common(object, ctx)
+  const { input, markings } = common(object, ctx)
   const indicator = build.indicator(ctx.version, {
-    ...base,
+    ...input,
     name: pattern.value,
     description: object.description,
     pattern: pattern.pattern,
@@ -132,10 +135,10 @@ export function convertRelated(
   ctx: ExportContext,
   reportRefs: readonly string[] = [],
 ): { object: StixObject; markings: readonly StixObject[] } {
-  const { markings, ...base } = common(object, ctx)
-  const named = { ...base, name: object.name, description: object.description }
+  const { input, markings } = common(object, ctx)
+  const named = { ...input, name: object.name, description: object.description }
   const type = STIX_TYPE[object.collection]
-  const labels = (t: LabelledStixType): string[] => labelsFor(object, ctx.defaultLabels[t])
+  const labels = (t: LabelledStixType): readonly string[] => labelsFor(object, ctx.defaultLabels[t])
   switch (object.collection) {
     case 'adversaries':
       return {
