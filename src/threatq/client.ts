@@ -4,7 +4,7 @@
  * token hook underneath; every response parsed before use.
  */
 import { z } from 'zod'
-import type { HttpClient } from '../http/client.js'
+import type { HttpClient, HttpResponse } from '../http/client.js'
 import { parseError, parseJsonBody } from '../http/json.js'
 import type { Logger } from '../http/logger.js'
 import { readAhead } from '../http/read-ahead.js'
@@ -103,7 +103,11 @@ export class ThreatqClient {
     schema: S,
     request: Parameters<HttpClient['request']>[0],
   ): Promise<z.output<S>> {
-    const response = await this.http.request({
+    return parseAnswer(what, schema, await this.send(request))
+  }
+
+  private send(request: Parameters<HttpClient['request']>[0]): Promise<HttpResponse> {
+    return this.http.request({
       ...request,
       headers: {
         accept: 'application/json',
@@ -111,11 +115,6 @@ export class ThreatqClient {
         ...request.headers,
       },
     })
-    const parsed = parseJsonBody('threatq', response, schema, what)
-    // threatqsdk treats any `errors` key as a failure, even on 2xx.
-    if (typeof response.body === 'string' && /^\s*\{\s*"errors"\s*:/.test(response.body))
-      throw parseError('threatq', response, `${what}: the answer carries errors`)
-    return parsed
   }
 
   async findConnector(name: string): Promise<ConnectorRecord | undefined> {
@@ -228,9 +227,11 @@ export class ThreatqClient {
     const stop = new AbortController()
     const signal =
       options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
+    // The page read ahead waits as text: parsed only when it is its turn, its objects die young
+    // instead of surviving (and being copied by) the collections made while this one converts.
     const fetchPage = (cursor: string) =>
       readAhead(
-        this.json(`the ${collection} query page`, cursorPage, {
+        this.send({
           method: 'POST',
           path: `/api/${collection}/query`,
           query: {
@@ -244,30 +245,28 @@ export class ThreatqClient {
         }),
       )
     let cursor = '*'
-    let next: ReturnType<typeof fetchPage> | undefined = fetchPage(cursor)
+    let next: Promise<HttpResponse> | undefined = fetchPage(cursor)
     let seen = 0
     let previousFirst: unknown
     try {
       while (next !== undefined) {
-        const page = await next
+        const page = readCursorPage(`the ${collection} query page`, await next)
         next = undefined
-        const items = page.data ?? []
-        if (items.length === 0) return
+        if (page.count === 0) return
         // A server that ignores cursorMark (or hands back the same one) repeats its page.
-        const first = (items[0] as { id?: unknown } | null | undefined)?.id
-        if (seen > 0 && first !== undefined && first === previousFirst) {
+        if (seen > 0 && page.first !== undefined && page.first === previousFirst) {
           this.logger.warn({ collection, cursor }, 'ThreatQ returned the same page again; stopped')
           return
         }
-        previousFirst = first
-        seen += items.length
-        const mark = page.nextCursorMark ?? undefined
+        previousFirst = page.first
+        seen += page.count
+        const { mark, records } = page
         // A server that never stops: more records than it said it had, by far.
-        const runaway = page.total !== undefined && seen > page.total * 2 + options.pageSize
+        const runaway = records.total !== undefined && seen > records.total * 2 + options.pageSize
         if (mark !== undefined && mark !== cursor) {
           if (runaway)
             this.logger.warn(
-              { collection, seen, total: page.total },
+              { collection, seen, total: records.total },
               'ThreatQ kept returning pages past its total; stopped',
             )
           else {
@@ -275,7 +274,7 @@ export class ThreatqClient {
             next = fetchPage(mark)
           }
         }
-        yield splitValid(items, page.total)
+        yield records
       }
     } finally {
       // The consumer stopped early: drop the page read ahead.
@@ -320,6 +319,37 @@ export function withUpdatedAfter(query: ApiQuery, since: Date | undefined): ApiQ
   const rest = Object.fromEntries(Object.entries(filters).filter(([k]) => k !== '+and'))
   const kept = Object.keys(rest).length > 0 ? [rest] : []
   return { ...query, filters: { '+and': [...and, ...kept, clause] } }
+}
+
+function parseAnswer<S extends z.ZodType>(
+  what: string,
+  schema: S,
+  response: HttpResponse,
+): z.output<S> {
+  const parsed = parseJsonBody('threatq', response, schema, what)
+  // threatqsdk treats any `errors` key as a failure, even on 2xx.
+  if (/^\s*\{\s*"errors"\s*:/.test(response.body))
+    throw parseError('threatq', response, `${what}: the answer carries errors`)
+  return parsed
+}
+
+/**
+ * One cursor page, validated, with what the paging loop needs to know of the raw answer. A
+ * function of its own so the raw objects are garbage once it returns, not held by the
+ * suspended query generator while the page is converted.
+ */
+function readCursorPage(
+  what: string,
+  response: HttpResponse,
+): { records: RecordPage; count: number; first: unknown; mark: string | undefined } {
+  const page = parseAnswer(what, cursorPage, response)
+  const items = page.data ?? []
+  return {
+    records: splitValid(items, page.total),
+    count: items.length,
+    first: (items[0] as { id?: unknown } | null | undefined)?.id,
+    mark: page.nextCursorMark ?? undefined,
+  }
 }
 
 function splitValid(items: unknown[], total: number | undefined): RecordPage {
