@@ -78,28 +78,32 @@ export function labelsFor(object: TqObject, defaults: readonly string[]): readon
   return fromAttributes.length > 0 ? fromAttributes : defaults
 }
 
-/** What every exported SDO carries, and the TLP marking objects its refs point at. */
-function common(
+/**
+ * Adds what every exported SDO carries to a builder's own `fields`, and returns the TLP marking
+ * objects its refs point at. It adds to `fields` instead of spreading both into a new object:
+ * Node 20's V8 takes a slow path for `{ ...a, b }`, microseconds per object (docs/performance.md).
+ */
+function withCommon<T extends object>(
   object: TqObject,
   ctx: ExportContext,
-): { input: build.CommonInput; markings: readonly StixObject[] } {
+  fields: T,
+): { input: T & build.CommonInput; markings: readonly StixObject[] } {
   const marking = object.tlp === undefined ? undefined : tlpMarking(ctx.version, object.tlp)
   const id = String(object.id)
-  const input: build.CommonInput = {
-    id: stixIdOf(object, ctx.host),
-    created: object.createdAt,
-    // ThreatQ can report updated_at before created_at after imports; STIX forbids it.
-    modified: object.updatedAt < object.createdAt ? object.createdAt : object.updatedAt,
-    createdByRef: ctx.identityId,
-    markingRefs: marking?.refs,
-    externalReferences: [
-      {
-        source_name: 'ThreatQ',
-        external_id: id,
-        url: `${ctx.baseUrl}/${UI_PATH[object.collection]}/${id}/details`,
-      },
-    ],
-  }
+  const input = fields as T & build.CommonInput
+  input.id = stixIdOf(object, ctx.host)
+  input.created = object.createdAt
+  // ThreatQ can report updated_at before created_at after imports; STIX forbids it.
+  input.modified = object.updatedAt < object.createdAt ? object.createdAt : object.updatedAt
+  input.createdByRef = ctx.identityId
+  input.markingRefs = marking?.refs
+  input.externalReferences = [
+    {
+      source_name: 'ThreatQ',
+      external_id: id,
+      url: `${ctx.baseUrl}/${UI_PATH[object.collection]}/${id}/details`,
+    },
+  ]
   return { input, markings: marking?.objects ?? [] }
 }
 
@@ -114,16 +118,14 @@ export function convertIndicator(object: TqObject, ctx: ExportContext): Converte
       reason: pattern.code === 'unsupported-type' ? 'no STIX pattern' : 'invalid value',
       detail: pattern.reason,
     }
-  const { input, markings } = common(object, ctx)
-  const indicator = build.indicator(ctx.version, {
-    ...input,
+  const { input, markings } = withCommon(object, ctx, {
     name: pattern.value,
     description: object.description,
     pattern: pattern.pattern,
     validFrom: object.publishedAt ?? object.createdAt,
     labels: labelsFor(object, ctx.defaultLabels.indicator),
   })
-  return { ok: true, object: indicator, markings }
+  return { ok: true, object: build.indicator(ctx.version, input), markings }
 }
 
 /**
@@ -135,37 +137,49 @@ export function convertRelated(
   ctx: ExportContext,
   reportRefs: readonly string[] = [],
 ): { object: StixObject; markings: readonly StixObject[] } {
-  const { input, markings } = common(object, ctx)
-  const named = { ...input, name: object.name, description: object.description }
-  const type = STIX_TYPE[object.collection]
+  const { name, description } = object
   const labels = (t: LabelledStixType): readonly string[] => labelsFor(object, ctx.defaultLabels[t])
   switch (object.collection) {
-    case 'adversaries':
-      return {
-        object: build.threatActor(ctx.version, { ...named, labels: labels('threat-actor') }),
-        markings,
-      }
-    case 'malware':
-      return {
-        object: build.malware(ctx.version, { ...named, labels: labels('malware') }),
-        markings,
-      }
-    case 'tool':
-      return { object: build.tool(ctx.version, { ...named, labels: labels('tool') }), markings }
-    case 'report':
-      return {
-        object: build.report(ctx.version, {
-          ...named,
-          labels: labels('report'),
-          published: object.publishedAt ?? object.createdAt,
-          objectRefs: reportRefs,
-        }),
-        markings,
-      }
-    case 'attack_pattern':
-      return { object: build.attackPattern(ctx.version, named), markings }
+    case 'adversaries': {
+      const { input, markings } = withCommon(object, ctx, {
+        name,
+        description,
+        labels: labels('threat-actor'),
+      })
+      return { object: build.threatActor(ctx.version, input), markings }
+    }
+    case 'malware': {
+      const { input, markings } = withCommon(object, ctx, {
+        name,
+        description,
+        labels: labels('malware'),
+      })
+      return { object: build.malware(ctx.version, input), markings }
+    }
+    case 'tool': {
+      const { input, markings } = withCommon(object, ctx, {
+        name,
+        description,
+        labels: labels('tool'),
+      })
+      return { object: build.tool(ctx.version, input), markings }
+    }
+    case 'report': {
+      const { input, markings } = withCommon(object, ctx, {
+        name,
+        description,
+        labels: labels('report'),
+        published: object.publishedAt ?? object.createdAt,
+        objectRefs: reportRefs,
+      })
+      return { object: build.report(ctx.version, input), markings }
+    }
+    case 'attack_pattern': {
+      const { input, markings } = withCommon(object, ctx, { name, description })
+      return { object: build.attackPattern(ctx.version, input), markings }
+    }
     case 'indicators':
-      throw new Error(`convertRelated called with an indicator (${type})`)
+      throw new Error(`convertRelated called with an indicator (${STIX_TYPE[object.collection]})`)
   }
 }
 
