@@ -202,10 +202,11 @@ export async function* collectExport(
         continue
       }
       emit(converted.object, converted.markings)
-      if (plan.depth > 0) {
+      const refs = plan.depth > 0 ? relatedRefs(record) : []
+      if (refs.length > 0) {
         // Only this indicator links itself to its related objects: its own set of edges suffices.
         const own = new Set<string>()
-        for (const ref of relatedRefs(record)) {
+        for (const ref of refs) {
           if (ref.collection === 'indicators') continue
           const target = visit(ref, 1)
           if (target !== undefined) link(indicator, target, own)
