@@ -1,5 +1,8 @@
 /** A progress bar on long work, only when stderr is a terminal (cron runs rely on log lines). */
-import cliProgress from 'cli-progress'
+import { createRequire } from 'node:module'
+import type CliProgress from 'cli-progress'
+
+const require = createRequire(import.meta.url)
 
 export interface Progress {
   update(done: number, total: number | undefined): void
@@ -8,6 +11,8 @@ export interface Progress {
 
 export function createProgress(label: string, enabled: boolean): Progress {
   if (!enabled) return { update: () => undefined, stop: () => undefined }
+  // Loaded only for a terminal: cron runs do not pay for it at start-up.
+  const cliProgress = require('cli-progress') as typeof CliProgress
   const bar = new cliProgress.SingleBar(
     {
       format: `${label} [{bar}] {value}/{total} {eta_formatted}`,

@@ -4,12 +4,15 @@
  * every line is scrubbed of registered secrets.
  */
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pino, type DestinationStream, type Logger } from 'pino'
-import pretty from 'pino-pretty'
+import type Pretty from 'pino-pretty'
 import type { Secrets } from './secrets.js'
 
 export type { Logger }
+
+const require = createRequire(import.meta.url)
 
 export const LEVELS = ['error', 'warn', 'info', 'debug'] as const
 
@@ -36,8 +39,14 @@ export function createLogger(options: LoggerOptions): { logger: Logger; file: st
   let target: DestinationStream
   let file: string | undefined
   if (options.location === 'stdout') {
+    // pino-pretty is loaded only for a terminal: cron runs do not pay for it at start-up.
     target = options.tty
-      ? pretty({ destination: 1, sync: true, colorize: true, translateTime: 'SYS:standard' })
+      ? (require('pino-pretty') as typeof Pretty)({
+          destination: 1,
+          sync: true,
+          colorize: true,
+          translateTime: 'SYS:standard',
+        })
       : pino.destination({ dest: 1, sync: true })
   } else {
     mkdirSync(options.location, { recursive: true })
