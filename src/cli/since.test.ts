@@ -20,6 +20,12 @@ describe('--since', () => {
     assert.equal(await iso('12 hours ago'), '2026-03-10T00:00:00.000Z')
   })
 
+  it('refuses times before 1970, which neither side can ask for', async () => {
+    await assert.rejects(parseSince('3000 years ago', now), /before 1970-01-01; use --full/)
+    await assert.rejects(parseSince('1969-12-31T23:59:59Z', now), /before 1970-01-01/)
+    assert.equal(await iso('1970-01-01'), '1970-01-01T00:00:00.000Z')
+  })
+
   for (const bad of ['2026-02-31', '2026-13-01', 'soon-ish', '30d', '', '2026-03-11', 'in 3 days'])
     it(`refuses ${JSON.stringify(bad)}`, async () => {
       await assert.rejects(parseSince(bad, now), ConfigError)

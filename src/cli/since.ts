@@ -43,6 +43,11 @@ export async function parseSince(text: string, now: Date): Promise<Date> {
     throw new ConfigError(
       `--since ${JSON.stringify(text)}: not a date; use ISO-8601 (2026-01-31, 2026-01-31T08:00:00Z) or a relative time ("7 days ago", "12 hours ago")`,
     )
+  // Neither AED's epoch seconds nor ThreatQ's date filters go further back; --full takes everything.
+  if (date.getTime() < 0)
+    throw new ConfigError(
+      `--since ${JSON.stringify(text)} is before 1970-01-01; use --full to take everything`,
+    )
   if (date.getTime() > now.getTime())
     throw new ConfigError(
       `--since ${JSON.stringify(text)} is in the future (${date.toISOString()})`,

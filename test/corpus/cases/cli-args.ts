@@ -112,12 +112,19 @@ const futureSince: CorpusCase[] = ['2999-01-01', 'in 3 days', 'tomorrow'].map((s
   expect: usage(/--since ".*" is in the future \(\d{4}-/),
 }))
 
+const ancientSince: CorpusCase[] = ['1969-07-20', '3000 years ago'].map((since) => ({
+  name: `--since before 1970: ${since}`,
+  argv: ['--since', since],
+  expect: usage(/--since ".*" is before 1970-01-01; use --full/),
+}))
+
 export const CLI_ARGS: CorpusCase[] = [
   ...unknownFlags,
   ...badVerbosity,
   ...hostileNames,
   ...badSince,
   ...futureSince,
+  ...ancientSince,
   {
     name: '--output without --dry-run',
     argv: ['--output', '/tmp/x.json'],
