@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { EnforcementIndex, TaxiiStore } from './store.js'
+import { EnforcementIndex, TaxiiStore, timestampKey } from './store.js'
 
 const UUIDS = [
   '8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f',
@@ -25,6 +25,14 @@ const PROBES = {
 }
 const NOW = '2026-01-15T00:00:00.000Z'
 
+/** What an indicator with this pattern enforces (VALUES' enforceable literals, canonical). */
+function enforcedValues(pattern: string): string[] {
+  const canonical: Record<string, string> = { 'http://evil.example/x': 'evil.example/x' }
+  return [...pattern.matchAll(/(ipv4-addr|ipv6-addr|domain-name|url):value = '([^']*)'/g)].map(
+    (m) => canonical[m[2] ?? ''] ?? m[2] ?? '',
+  )
+}
+
 /** Everything the index answers, for comparing two of them. */
 function answers(index: EnforcementIndex): unknown {
   return {
@@ -45,26 +53,47 @@ const step = fc.record({
   revoked: fc.boolean(),
   /** Ask for the index after this step, so later steps update an existing one. */
   look: fc.boolean(),
+  /** Instead of adding: delete the object's versions at these times (all of them when empty). */
+  remove: fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 4 },
+    { arbitrary: fc.subarray(TIMES), weight: 1 },
+  ),
 })
+
+type Step = typeof step extends fc.Arbitrary<infer T> ? T : never
+
+function apply(store: TaxiiStore, s: Step): void {
+  const collection =
+    store.collections.get(s.collection) ?? store.addCollection(s.collection, '', s.collection)
+  const id = `indicator--${s.uuid}`
+  if (s.remove !== undefined) {
+    if (!collection.objects.has(id)) return
+    const keys =
+      s.remove.length === 0 ? undefined : new Set(s.remove.map((t) => timestampKey(t) ?? ''))
+    store.deleteObject(collection, id, keys)
+    return
+  }
+  const object: Record<string, unknown> = {
+    type: 'indicator',
+    id,
+    modified: s.modified,
+    pattern: s.patterns.map((p) => `[${p}]`).join(' OR '),
+    revoked: s.revoked,
+  }
+  if (s.name !== undefined) object.name = s.name
+  if (s.validUntil !== undefined) object.valid_until = s.validUntil
+  store.addObjects(collection, [object], '2.1')
+}
 
 describe('aed-sim enforcement index', () => {
   it('kept up to date during ingestion, answers as one rebuilt from the collections', () => {
     fc.assert(
       fc.property(fc.array(step, { maxLength: 25 }), fc.boolean(), (steps, lookFirst) => {
         const store = new TaxiiStore(() => Date.UTC(2026, 0, 15))
-        const collections = { A: store.addCollection('A'), B: store.addCollection('B') }
+        for (const title of ['A', 'B']) store.addCollection(title, '', title)
         if (lookFirst) store.enforcementIndex()
         for (const s of steps) {
-          const object: Record<string, unknown> = {
-            type: 'indicator',
-            id: `indicator--${s.uuid}`,
-            modified: s.modified,
-            pattern: s.patterns.map((p) => `[${p}]`).join(' OR '),
-            revoked: s.revoked,
-          }
-          if (s.name !== undefined) object.name = s.name
-          if (s.validUntil !== undefined) object.valid_until = s.validUntil
-          store.addObjects(collections[s.collection], [object], '2.1')
+          apply(store, s)
           if (s.look) store.enforcementIndex()
         }
         assert.deepEqual(
@@ -73,6 +102,58 @@ describe('aed-sim enforcement index', () => {
         )
       }),
       { numRuns: 500 },
+    )
+  })
+
+  it('keeps each object’s versions sorted and unique, the latest one enforced', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+        const store = new TaxiiStore(() => Date.UTC(2026, 0, 15))
+        store.addCollection('A', '', 'A')
+        // The model: per id, the pattern stored at each version key.
+        const model = new Map<string, Map<string, string>>()
+        for (const s of steps) {
+          apply(store, { ...s, collection: 'A' })
+          const id = `indicator--${s.uuid}`
+          const versions = model.get(id) ?? new Map<string, string>()
+          if (s.remove === undefined) {
+            const key = timestampKey(s.modified) ?? ''
+            if (!versions.has(key)) versions.set(key, s.patterns.map((p) => `[${p}]`).join(' OR '))
+            model.set(id, versions)
+          } else if (s.remove.length === 0) model.delete(id)
+          else {
+            for (const t of s.remove) versions.delete(timestampKey(t) ?? '')
+            if (versions.size === 0) model.delete(id)
+          }
+        }
+        const collection = store.collections.get('A')
+        assert.ok(collection)
+        assert.deepEqual([...collection.objects.keys()].sort(), [...model.keys()].sort())
+        for (const [id, stored] of collection.objects) {
+          const want = [...(model.get(id) ?? new Map<string, string>())].sort(([a], [b]) =>
+            a < b ? -1 : 1,
+          )
+          const keys = stored.versions.map((v) => v.versionKey)
+          assert.deepEqual(
+            keys,
+            want.map(([k]) => k),
+          )
+          assert.equal(stored.count, keys.length)
+          assert.equal(stored.first.versionKey, keys[0])
+          assert.equal(stored.latest.versionKey, keys.at(-1))
+          const latest = stored.latest.object
+          assert.equal(latest.pattern, want.at(-1)?.[1])
+          assert.deepEqual(
+            stored.enforcement.entries.map((e) => e.value),
+            latest.revoked === true ? [] : enforcedValues(String(latest.pattern)),
+          )
+        }
+        assert.equal(
+          collection.versions.length,
+          [...model.values()].reduce((n, v) => n + v.size, 0),
+        )
+      }),
+      { numRuns: 300 },
     )
   })
 

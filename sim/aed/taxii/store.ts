@@ -46,10 +46,60 @@ export interface CollectionRecord {
   description: string
   /** Version records in the order they were added. */
   versions: StoredVersion[]
-  /** Per object id, versions sorted by versionKey (latest last). */
-  byId: Map<string, StoredVersion[]>
-  /** Per object id, the enforcement of its latest version. */
-  enforcement: Map<string, Enforcement>
+  /** Per object id, its versions and what the latest one enforces. */
+  objects: Map<string, StoredObject>
+}
+
+/**
+ * One object's versions, sorted by versionKey (latest last), and the enforcement of its latest
+ * version. Most objects only ever have one version: that one is held without an array.
+ */
+export class StoredObject {
+  private all: StoredVersion[] | undefined
+
+  constructor(
+    private last: StoredVersion,
+    public enforcement: Enforcement,
+  ) {}
+
+  get latest(): StoredVersion {
+    return this.last
+  }
+
+  get first(): StoredVersion {
+    return this.all?.[0] ?? this.last
+  }
+
+  get versions(): readonly StoredVersion[] {
+    return this.all ?? [this.last]
+  }
+
+  get count(): number {
+    return this.all?.length ?? 1
+  }
+
+  has(versionKey: string): boolean {
+    return this.all === undefined
+      ? this.last.versionKey === versionKey
+      : this.all.some((v) => v.versionKey === versionKey)
+  }
+
+  /** Adds a version whose key is not stored yet. */
+  add(version: StoredVersion): void {
+    this.all ??= [this.last]
+    this.all.push(version)
+    if (version.versionKey > this.last.versionKey) this.last = version
+    else this.all.sort((a, b) => (a.versionKey < b.versionKey ? -1 : 1))
+  }
+
+  /** Keeps only these versions (sorted, at least one) and the enforcement of the last. */
+  replace(versions: readonly StoredVersion[], enforcement: Enforcement): void {
+    const last = versions[versions.length - 1]
+    if (last === undefined) throw new Error('a stored object keeps at least one version')
+    this.last = last
+    this.all = versions.length === 1 ? undefined : [...versions]
+    this.enforcement = enforcement
+  }
 }
 
 export interface StatusDetailRecord {
@@ -151,8 +201,7 @@ export class TaxiiStore {
       title,
       description,
       versions: [],
-      byId: new Map(),
-      enforcement: new Map(),
+      objects: new Map(),
     }
     this.collections.set(id, record)
     return record
@@ -274,71 +323,61 @@ export class TaxiiStore {
       if (message !== undefined) return message
     }
     const record = new StoredVersion(object, version, dateAdded)
-    const versions = collection.byId.get(id)
+    const stored = collection.objects.get(id)
     let isLatest = true
-    if (versions !== undefined) {
-      const key = record.versionKey
-      if (versions.some((v) => v.versionKey === key)) {
+    if (stored !== undefined) {
+      if (stored.has(record.versionKey)) {
         return this.behaviour.duplicates === 'fail'
           ? 'an object with this id and version already exists'
           : undefined
       }
-      const latest = versions[versions.length - 1]
-      isLatest = latest === undefined || latest.versionKey < key
+      isLatest = stored.latest.versionKey < record.versionKey
     }
-    let enforcement: Enforcement | undefined
-    if (isLatest) {
-      enforcement = enforcementOf(object)
-      if (
-        this.behaviour.unsupportedPatterns === 'reject' &&
-        object.type === 'indicator' &&
-        object.revoked !== true &&
-        enforcement.entries.length === 0
-      ) {
-        return `pattern not enforceable by AED: ${enforcement.reason ?? 'no enforceable comparison'}`
-      }
+    const enforcement = isLatest ? enforcementOf(object) : undefined
+    if (
+      enforcement !== undefined &&
+      this.behaviour.unsupportedPatterns === 'reject' &&
+      object.type === 'indicator' &&
+      object.revoked !== true &&
+      enforcement.entries.length === 0
+    ) {
+      return `pattern not enforceable by AED: ${enforcement.reason ?? 'no enforceable comparison'}`
     }
     collection.versions.push(record)
-    if (versions === undefined) collection.byId.set(id, [record])
-    else {
-      versions.push(record)
-      if (!isLatest) versions.sort((a, b) => (a.versionKey < b.versionKey ? -1 : 1))
+    if (stored !== undefined) {
+      stored.add(record)
+      if (enforcement !== undefined) stored.enforcement = enforcement
+    } else if (enforcement !== undefined) {
+      // Always taken: a new object's only version is its latest.
+      collection.objects.set(id, new StoredObject(record, enforcement))
     }
-    if (enforcement !== undefined) {
-      collection.enforcement.set(id, enforcement)
-      if (object.type === 'indicator') {
-        // A new indicator at the end of the index's order is appended; anything else rebuilds it.
-        if (versions === undefined && this.index?.appendsTo(collection.id) === true)
-          this.index.add(collection.id, id, object, enforcement)
-        else this.index = undefined
-      }
+    if (enforcement !== undefined && object.type === 'indicator') {
+      // A new indicator at the end of the index's order is appended; anything else rebuilds it.
+      if (stored === undefined && this.index?.appendsTo(collection.id) === true)
+        this.index.add(collection.id, id, object, enforcement)
+      else this.index = undefined
     }
     return undefined
   }
 
   /** Deletes an object (all versions, or the given ones) from a collection (TAXII 2.1). */
   deleteObject(collection: CollectionRecord, id: string, versionKeys?: ReadonlySet<string>): void {
-    const remaining = (collection.byId.get(id) ?? []).filter(
+    const stored = collection.objects.get(id)
+    const remaining = (stored?.versions ?? []).filter(
       (v) => versionKeys !== undefined && !versionKeys.has(v.versionKey),
     )
     collection.versions = collection.versions.filter(
       (v) => v.object.id !== id || remaining.includes(v),
     )
     const latest = remaining[remaining.length - 1]
-    if (latest === undefined) {
-      collection.byId.delete(id)
-      collection.enforcement.delete(id)
-    } else {
-      collection.byId.set(id, remaining)
-      collection.enforcement.set(id, enforcementOf(latest.object))
-    }
+    if (latest === undefined) collection.objects.delete(id)
+    else stored?.replace(remaining, enforcementOf(latest.object))
     this.index = undefined
   }
 
   clearObjects(collection: CollectionRecord): void {
     collection.versions = []
-    collection.byId.clear()
-    collection.enforcement.clear()
+    collection.objects.clear()
     this.index = undefined
   }
 
@@ -350,7 +389,7 @@ export class TaxiiStore {
 
   get objectCount(): number {
     let n = 0
-    for (const c of this.collections.values()) n += c.byId.size
+    for (const c of this.collections.values()) n += c.objects.size
     return n
   }
 
@@ -406,10 +445,8 @@ export class EnforcementIndex {
 
   constructor(collections: ReadonlyMap<string, CollectionRecord>) {
     for (const collection of collections.values()) {
-      for (const [indicatorId, enforcement] of collection.enforcement) {
-        const latest = collection.byId.get(indicatorId)?.at(-1)?.object
-        this.add(collection.id, indicatorId, latest, enforcement)
-      }
+      for (const [id, stored] of collection.objects)
+        this.add(collection.id, id, stored.latest.object, stored.enforcement)
     }
   }
 
@@ -425,13 +462,13 @@ export class EnforcementIndex {
   add(
     collectionId: string,
     indicatorId: string,
-    latest: StixObject | undefined,
+    latest: StixObject,
     enforcement: Enforcement,
   ): void {
     if (enforcement.entries.length === 0) return
     this.tail = collectionId
-    const name = typeof latest?.name === 'string' ? latest.name : null
-    const validUntil = typeof latest?.valid_until === 'string' ? latest.valid_until : null
+    const name = typeof latest.name === 'string' ? latest.name : null
+    const validUntil = typeof latest.valid_until === 'string' ? latest.valid_until : null
     for (const entry of enforcement.entries) {
       // Fields listed, not spread: the spread measured several times slower (docs/performance.md).
       const indexed: IndexedEntry = {
