@@ -82,5 +82,6 @@ export function enforcementOf(object: StixObject): Enforcement {
     if (typeof entry === 'string') skipped.push(entry)
     else entries.push(entry)
   }
-  return { entries, reason: skipped.length === 0 ? null : skipped.join('; ') }
+  // A copy: an array grown by push keeps room for 16 entries, and every stored indicator keeps it.
+  return { entries: entries.slice(), reason: skipped.length === 0 ? null : skipped.join('; ') }
 }

@@ -86,8 +86,8 @@ export class StoredObject {
 
   /** Adds a version whose key is not stored yet. */
   add(version: StoredVersion): void {
-    this.all ??= [this.last]
-    this.all.push(version)
+    if (this.all === undefined) this.all = [this.last, version]
+    else this.all.push(version)
     if (version.versionKey > this.last.versionKey) this.last = version
     else this.all.sort((a, b) => (a.versionKey < b.versionKey ? -1 : 1))
   }
