@@ -13,12 +13,12 @@ import type { CollectionRecord, TaxiiClient } from './store.js'
 
 function renderCollection(c: CollectionRecord): Item {
   let enforced = 0
-  for (const e of c.enforcement.values()) if (e.entries.length > 0) enforced++
+  for (const o of c.objects.values()) if (o.enforcement.entries.length > 0) enforced++
   return {
     description: c.description,
     enforcedCount: enforced,
     id: c.id,
-    objectCount: c.byId.size,
+    objectCount: c.objects.size,
     pgid: [-1],
     title: c.title,
   }
@@ -26,26 +26,24 @@ function renderCollection(c: CollectionRecord): Item {
 
 function renderObjects(c: CollectionRecord): Item[] {
   const out: Item[] = []
-  for (const [id, versions] of c.byId) {
-    const latest = versions[versions.length - 1]
-    if (latest === undefined) continue
-    const enforcement = c.enforcement.get(id)
+  for (const [id, stored] of c.objects) {
+    const { latest, enforcement } = stored
     const object = latest.object
     out.push({
       dateAdded: latest.dateAdded,
-      enforced: (enforcement?.entries.length ?? 0) > 0,
-      enforcement: (enforcement?.entries ?? []).map((e) => ({
+      enforced: enforcement.entries.length > 0,
+      enforcement: enforcement.entries.map((e) => ({
         matchType: e.matchType,
         value: e.value,
       })),
       id,
       modified: latest.version,
       name: typeof object.name === 'string' ? object.name : null,
-      notEnforcedReason: enforcement?.reason ?? null,
+      notEnforcedReason: enforcement.reason,
       pattern: typeof object.pattern === 'string' ? object.pattern : null,
       revoked: object.revoked === true,
       type: object.type,
-      versions: versions.length,
+      versions: stored.count,
     })
   }
   return out

@@ -98,6 +98,8 @@ export function requireContentType(c: Context, mediaType: string): void {
   }
 }
 
+const utf8 = new TextDecoder()
+
 /** Reads the body, enforcing max_content_length (and medallion's 413 on an empty body). */
 export async function readLimitedBody(c: Context, max: number): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? NaN)
@@ -108,11 +110,22 @@ export async function readLimitedBody(c: Context, max: number): Promise<string> 
       `The body exceeds max_content_length (${String(max)} bytes).`,
     )
   if (declared > max) throw tooLarge()
-  const bytes = new Uint8Array(await c.req.arrayBuffer())
-  if (bytes.byteLength > max) throw tooLarge()
-  if (bytes.byteLength === 0)
-    throw new TaxiiError(413, 'Request Entity Too Large', 'The body is empty.')
-  return new TextDecoder().decode(bytes)
+  let text: string
+  let size: number
+  if (Number.isSafeInteger(declared) && declared >= 0) {
+    // Node's HTTP parser delivers exactly Content-Length bytes, so the text is decoded straight
+    // from them, without the copy an ArrayBuffer costs (megabytes per request). A body longer
+    // than declared (possible only without a socket) has at least as many bytes as characters.
+    text = await c.req.text()
+    size = Math.max(declared, text.length)
+  } else {
+    const bytes = new Uint8Array(await c.req.arrayBuffer())
+    text = utf8.decode(bytes)
+    size = bytes.byteLength
+  }
+  if (size > max) throw tooLarge()
+  if (size === 0) throw new TaxiiError(413, 'Request Entity Too Large', 'The body is empty.')
+  return text
 }
 
 export interface Paged<T> {

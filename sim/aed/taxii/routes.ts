@@ -139,10 +139,10 @@ function selectVersions(collection: CollectionRecord, f: Filters): StoredVersion
       if (!f.specVersions.has(sv)) continue
     }
     if (!wantAll) {
-      const versions = collection.byId.get(id) ?? []
+      const stored = collection.objects.get(id)
       const ok =
-        (wantLast && versions[versions.length - 1] === v) ||
-        (wantFirst && versions[0] === v) ||
+        (wantLast && stored?.latest === v) ||
+        (wantFirst && stored?.first === v) ||
         exact.has(v.versionKey)
       if (!ok) continue
     }
@@ -342,7 +342,7 @@ export function mountTaxii(app: Hono, { version, store, title }: TaxiiMountOptio
       const client = enter(c, media.taxii)
       const collection = collectionFor(c, client, 'write')
       const id = c.req.param('object')
-      if (!collection.byId.has(id)) throw new TaxiiError(404, 'Not Found', 'No such object.')
+      if (!collection.objects.has(id)) throw new TaxiiError(404, 'Not Found', 'No such object.')
       const versions = c.req.query('match[version]')
       const keys =
         versions === undefined
@@ -355,7 +355,7 @@ export function mountTaxii(app: Hono, { version, store, title }: TaxiiMountOptio
     app.get(`${root}collections/:collection/objects/:object/versions/`, (c) => {
       const client = enter(c, media.taxii)
       const collection = collectionFor(c, client, 'read')
-      const versions = collection.byId.get(c.req.param('object'))
+      const versions = collection.objects.get(c.req.param('object'))?.versions
       if (versions === undefined) throw new TaxiiError(404, 'Not Found', 'No such object.')
       const paged = page(c, versions)
       return json(
