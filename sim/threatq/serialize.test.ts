@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseWith, present } from './present.js'
+import { parseWith, present, valueHash } from './present.js'
 import { JsonBuffer, jsonString, ResultWriter } from './serialize.js'
 import { createThreatqSim, type ThreatqSim } from './sim.js'
 import type { TqObject } from './store.js'
@@ -117,6 +117,21 @@ describe('serialized results', () => {
       store.touch(obj)
       assert.equal(plan()(obj), JSON.stringify(present(store, obj, new Map())))
     }
+  })
+
+  it('write a renamed object with its new value and hash on the next page', async () => {
+    const c = new SimClient(createThreatqSim({ seedIndicators: 5 }))
+    type Row = { id: number; value: string; hash: string }
+    const first = async (): Promise<Row | undefined> =>
+      ((await c.post('/api/indicators/query?limit=5', {})).body as { data: Row[] }).data.find(
+        (o) => o.id === 1,
+      )
+    const before = await first()
+    assert.equal((await c.put('/api/indicators/1', { value: 'renamed "q".example' })).status, 200)
+    const after = await first()
+    assert.equal(after?.value, 'renamed "q".example')
+    assert.equal(after.hash, valueHash('renamed "q".example'))
+    assert.notEqual(after.hash, before?.hash)
   })
 
   it('escape strings as JSON.stringify does', () => {

@@ -149,9 +149,10 @@ export class ResultWriter {
   )
   private readonly types = new Map<string, (o: TqObject) => string>()
   private readonly statuses = new Map<string, (o: TqObject) => string>()
+  /** A source link's keys from `name` to `tlp_id` (its value follows), per source. */
   private readonly sources = memo((sourceId: number) => {
     const s = this.store.sourceById(sourceId)
-    return `,"name":${jsonString(s?.name ?? '')},"source_type":${jsonString(s?.sourceType ?? 'other')},"reference_id":${jsonNumber(s?.referenceId ?? null)}`
+    return `,"name":${jsonString(s?.name ?? '')},"source_type":${jsonString(s?.sourceType ?? 'other')},"reference_id":${jsonNumber(s?.referenceId ?? null)},"creator_source_id":${String(sourceId)},"tlp_id":`
   })
   private readonly attributeNames = memo((attributeId: number) =>
     jsonString(this.store.attributeName(attributeId)),
@@ -167,12 +168,15 @@ export class ResultWriter {
       list.set('updated_at', (o) => jsonDate(o.updatedAt))
       list.set('touched_at', (o) => jsonDate(o.touchedAt))
     }
+    const table = this.store.table(collection)
+    const identity = (o: TqObject): string => table.identityJson[o.id] ?? jsonString(o.identity)
+    const hash = (o: TqObject): string => table.hashJson[o.id] ?? `"${valueHash(o.identity)}"`
     list.set('id', (o) => String(o.id))
     switch (collection) {
       case 'indicators':
-        list.set('value', (o) => jsonString(o.identity))
+        list.set('value', identity)
         list.set('class', (o) => this.classes(o.typeId))
-        list.set('hash', (o) => `"${valueHash(o.identity)}"`)
+        list.set('hash', hash)
         list.set('type_id', (o) => jsonNumber(o.typeId))
         list.set('status_id', (o) => jsonNumber(o.statusId))
         list.set('description', (o) => jsonText(o.description))
@@ -184,21 +188,21 @@ export class ResultWriter {
         list.setConstant('expires_calculated_at', 'null')
         return
       case 'events':
-        list.set('title', (o) => jsonString(o.identity))
+        list.set('title', identity)
         list.set('type_id', (o) => jsonNumber(o.typeId))
         list.set('happened_at', (o) => jsonDate(o.happenedAt))
         list.set('description', (o) => jsonText(o.description))
-        list.set('hash', (o) => `"${valueHash(o.identity)}"`)
+        list.set('hash', hash)
         dates()
         return
       case 'adversaries':
-        list.set('name', (o) => jsonString(o.identity))
+        list.set('name', identity)
         list.set('description', (o) => jsonText(o.description))
         dates()
         return
       default: {
         const def = collectionDef(collection)
-        list.set('value', (o) => jsonString(o.identity))
+        list.set('value', identity)
         list.set('description', (o) => jsonText(o.description))
         list.setConstant('object_code', jsonString(collection))
         list.setConstant('object_name', jsonString(def?.displayName ?? collection))
@@ -276,9 +280,11 @@ export class ResultWriter {
     const withTlp = sub.has('tlp')
     return (o, link) => {
       const tlpId = store.effectiveTlpId(link)
-      const source = this.sources(link.sourceId)
       const created = jsonDate(link.createdAt)
-      let out = `{"id":${String(link.pivotId)},"source_id":${String(link.sourceId)},${idKey}:${String(o.id)}${source},"creator_source_id":${String(link.sourceId)},"tlp_id":${jsonNumber(tlpId)},"published_at":${jsonDate(link.publishedAt)},"created_at":${created},"updated_at":${created},"pivot":{"id":${String(link.pivotId)},"source_id":${String(link.sourceId)},${idKey}:${String(o.id)}}`
+      const pivotId = String(link.pivotId)
+      // The same ids on the link and on its pivot.
+      const ids = `,"source_id":${String(link.sourceId)},${idKey}:${String(o.id)}`
+      let out = `{"id":${pivotId}${ids}${this.sources(link.sourceId)}${jsonNumber(tlpId)},"published_at":${jsonDate(link.publishedAt)},"created_at":${created},"updated_at":${created},"pivot":{"id":${pivotId}${ids}}`
       if (indicator) {
         out += `,"indicator_status_id":${jsonNumber(o.statusId)},"indicator_type_id":${jsonNumber(o.typeId)}`
       }
