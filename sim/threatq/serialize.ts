@@ -168,9 +168,8 @@ export class ResultWriter {
       list.set('updated_at', (o) => jsonDate(o.updatedAt))
       list.set('touched_at', (o) => jsonDate(o.touchedAt))
     }
-    const table = this.store.table(collection)
-    const identity = (o: TqObject): string => table.identityJson[o.id] ?? jsonString(o.identity)
-    const hash = (o: TqObject): string => table.hashJson[o.id] ?? `"${valueHash(o.identity)}"`
+    const identity = (o: TqObject): string => jsonString(o.identity)
+    const hash = (o: TqObject): string => `"${valueHash(o.identity)}"`
     list.set('id', (o) => String(o.id))
     switch (collection) {
       case 'indicators':

@@ -5,8 +5,6 @@
  * off it).
  */
 import { notFound } from './errors.js'
-import { valueHash } from './present.js'
-import { jsonString } from './serialize.js'
 import {
   COLLECTIONS,
   EVENT_TYPES,
@@ -190,13 +188,6 @@ export class Table {
   private readonly byIdentity = new Map<number, Map<string, number>>()
   /** Object id → ids of the relationship pivots touching it. */
   readonly adjacency = new Map<number, number[]>()
-  /**
-   * Per id, the identity as JSON and the `hash` field as JSON: derived from the identity, so
-   * written with its index (as ThreatQ stores the hash as a column) instead of on every read —
-   * about a tenth of serving a plain page, for ~100 bytes per object.
-   */
-  readonly identityJson: (string | undefined)[] = [undefined]
-  readonly hashJson: (string | undefined)[] = [undefined]
 
   constructor(readonly def: CollectionDef) {}
 
@@ -220,14 +211,10 @@ export class Table {
 
   index(obj: TqObject): void {
     this.identityMap(obj.typeId).set(obj.identity, obj.id)
-    this.identityJson[obj.id] = jsonString(obj.identity)
-    this.hashJson[obj.id] = `"${valueHash(obj.identity)}"`
   }
 
   unindex(obj: TqObject): void {
     this.identityMap(obj.typeId).delete(obj.identity)
-    this.identityJson[obj.id] = undefined
-    this.hashJson[obj.id] = undefined
   }
 
   *all(): Generator<TqObject> {
