@@ -47,11 +47,11 @@ function scanPage(body: Buffer): { count: number; nextCursorMark: string } {
   for (; i < body.length; i++) {
     const c = body[i]
     if (c === QUOTE) {
-      for (i++; body[i] !== QUOTE; i++) if (body[i] === BACKSLASH) i++
-    } else if (c === 0x7b || c === 0x5b) depth++
-    else if (c === 0x7d) {
+      for (i++; i < body.length && body[i] !== QUOTE; i++) if (body[i] === BACKSLASH) i++
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) depth++
+    else if (c === 0x7d /* } */) {
       if (--depth === 0) count++
-    } else if (c === 0x5d) {
+    } else if (c === 0x5d /* ] */) {
       if (depth-- === 0) break
     }
   }
