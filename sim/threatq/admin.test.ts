@@ -48,6 +48,18 @@ describe('/_sim/ admin surface', () => {
     assert.equal(typeof at(state.body, 'process', 'rssMb'), 'number')
   })
 
+  it('state: counts follow every change, also after being read', async () => {
+    const c = new SimClient(createThreatqSim({ seedIndicators: 10 }))
+    const count = async (kind: string): Promise<unknown> =>
+      at((await c.raw('GET', '/_sim/state')).body, 'objects', kind)
+    assert.equal(await count('attributes'), await count('attributes'))
+    const before = Number(await count('attributes'))
+    await c.post('/api/indicators/1/attributes', { name: 'Label', value: 'counted' })
+    assert.equal(await count('attributes'), before + 1)
+    await c.post('/api/indicators/consume', [{ value: 'counted.example', type: 'FQDN' }])
+    assert.equal(await count('indicators'), 11)
+  })
+
   it('reset: back to the (seeded) start state, faults and request counts cleared, tokens kept', async () => {
     const c = new SimClient(createThreatqSim({ seedIndicators: 10 }))
     await c.post('/api/indicators', { value: 'extra.example', type: 'FQDN' })

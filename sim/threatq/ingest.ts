@@ -61,13 +61,12 @@ export function readTlp(v: unknown, field = 'tlp'): number | null | undefined {
   return def.id
 }
 
-function readNamedRef(v: unknown): { id?: number; name?: string } | undefined {
-  if (typeof v === 'number') return { id: v }
-  if (typeof v === 'string') return { name: v }
+function readNamedRef(v: unknown): { id: number | undefined; name: string } | undefined {
+  if (typeof v === 'number') return { id: v, name: '' }
+  if (typeof v === 'string') return { id: undefined, name: v }
   if (isObject(v)) {
     const id = typeof v.id === 'number' ? v.id : typeof v.id === 'string' ? Number(v.id) : undefined
-    const name = typeof v.name === 'string' ? v.name : undefined
-    return { ...(id === undefined ? {} : { id }), ...(name === undefined ? {} : { name }) }
+    return { id, name: typeof v.name === 'string' ? v.name : '' }
   }
   return undefined
 }
@@ -83,16 +82,18 @@ function readVocab(
   kind: 'type' | 'status',
 ): number | undefined {
   if (!(kind === 'type' ? def.typed : def.statused)) return undefined
-  const ref = readNamedRef(item[`${kind}_id`] ?? item[kind])
+  const ref = readNamedRef(
+    kind === 'type' ? (item.type_id ?? item.type) : (item.status_id ?? item.status),
+  )
   if (ref === undefined) return undefined
   const rec =
     kind === 'type'
       ? ref.id !== undefined
         ? store.typeById(def.collection, ref.id)
-        : store.typeByName(def.collection, ref.name ?? '')
+        : store.typeByName(def.collection, ref.name)
       : ref.id !== undefined
         ? store.statusById(def.collection, ref.id)
-        : store.statusByName(def.collection, ref.name ?? '')
+        : store.statusByName(def.collection, ref.name)
   if (rec === undefined) throw validationError(`${kind}_id`, `The selected ${kind} id is invalid.`)
   return rec.id
 }
@@ -167,7 +168,7 @@ export class Ingest {
       }
     }
     if (object !== undefined) {
-      this.apply(object, item)
+      this.apply(object, item, false, { identity, typeId })
       return { object, created: false }
     }
     const statusId =
@@ -188,14 +189,22 @@ export class Ingest {
     return { object, created: true }
   }
 
-  /** Applies the fields of `item` to an existing object (PUT, consume upsert). */
-  apply(object: TqObject, item: Json, fresh = false): void {
+  /**
+   * Applies the fields of `item` to an existing object (PUT, consume upsert); `read` is its
+   * identity and type when the caller has already read them.
+   */
+  apply(
+    object: TqObject,
+    item: Json,
+    fresh = false,
+    read?: { identity: string | undefined; typeId: number | undefined },
+  ): void {
     const store = this.store
     const def = collectionDef(object.collection)
     if (def === undefined) throw new Error(`unknown collection ${object.collection}`)
     if (!fresh) {
-      const identity = readIdentity(def, item)
-      const typeId = readType(store, def, item)
+      const identity = read === undefined ? readIdentity(def, item) : read.identity
+      const typeId = read === undefined ? readType(store, def, item) : read.typeId
       if (
         (identity !== undefined && identity !== object.identity) ||
         (typeId !== undefined && typeId !== object.typeId)

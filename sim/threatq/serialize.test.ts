@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseWith, present } from './present.js'
+import { parseWith, present, valueHash } from './present.js'
 import { JsonBuffer, jsonString, ResultWriter } from './serialize.js'
 import { createThreatqSim, type ThreatqSim } from './sim.js'
+import type { TqObject } from './store.js'
 import { SimClient } from './testing.js'
 
 /** Seeded objects plus one of everything rare: quotes, controls, surrogates, tags, comments. */
@@ -100,6 +101,37 @@ describe('serialized results', () => {
     assert.equal(parsed.status, null, 'events have no status')
     assert.deepEqual(parsed.tags, ['t1', 'T2'])
     assert.equal((parsed.adversaries as { name: string }[])[0]?.name, 'APT é')
+  })
+
+  it('write each date as its own, also dates that share a slot of the date cache', () => {
+    let now = Date.UTC(2026, 0, 1)
+    const sim = createThreatqSim({ seedIndicators: 3, clock: () => now })
+    const store = sim.store
+    const plan = (): ((o: TqObject) => string) =>
+      new ResultWriter(store).presentPlan('indicators', new Map())
+    const obj = store.get('indicators', 1)
+    assert.ok(obj !== undefined)
+    // 4096 s apart: the same slot of a direct-mapped cache of 4096.
+    for (const later of [0, 4096, 2 * 4096, 0]) {
+      now = Date.UTC(2026, 0, 1) + later * 1000
+      store.touch(obj)
+      assert.equal(plan()(obj), JSON.stringify(present(store, obj, new Map())))
+    }
+  })
+
+  it('write a renamed object with its new value and hash on the next page', async () => {
+    const c = new SimClient(createThreatqSim({ seedIndicators: 5 }))
+    type Row = { id: number; value: string; hash: string }
+    const first = async (): Promise<Row | undefined> =>
+      ((await c.post('/api/indicators/query?limit=5', {})).body as { data: Row[] }).data.find(
+        (o) => o.id === 1,
+      )
+    const before = await first()
+    assert.equal((await c.put('/api/indicators/1', { value: 'renamed "q".example' })).status, 200)
+    const after = await first()
+    assert.equal(after?.value, 'renamed "q".example')
+    assert.equal(after.hash, valueHash('renamed "q".example'))
+    assert.notEqual(after.hash, before?.hash)
   })
 
   it('escape strings as JSON.stringify does', () => {

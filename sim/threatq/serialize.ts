@@ -36,7 +36,22 @@ export function jsonString(s: string): string {
 
 const jsonNumber = (n: number | null): string => (n === null ? 'null' : String(n))
 const jsonText = (s: string | null): string => (s === null ? 'null' : jsonString(s))
-const jsonDate = (t: number | null): string => (t === null ? 'null' : `"${formatTq(t)}"`)
+/**
+ * Quoted dates by epoch second, direct-mapped: an object's dates are mostly equal (published and
+ * created, updated and touched) and neighbours in a page share many, so most are a slot compare.
+ */
+const DATE_SLOTS = 4096
+const dateKeys = new Float64Array(DATE_SLOTS).fill(-1)
+const dateTexts = new Array<string>(DATE_SLOTS).fill('')
+function jsonDate(t: number | null): string {
+  if (t === null) return 'null'
+  const slot = t & (DATE_SLOTS - 1)
+  if (dateKeys[slot] === t) return dateTexts[slot] as string
+  const text = `"${formatTq(t)}"`
+  dateKeys[slot] = t
+  dateTexts[slot] = text
+  return text
+}
 const jsonValue = (v: object | null): string => JSON.stringify(v)
 
 /** Writes one value of an object (no key). */
@@ -47,6 +62,8 @@ export type ObjectWriter = ValueWriter
 interface Slot {
   key: string
   write: ValueWriter
+  /** The value when it is the same for every object (folded into the keys at compile time). */
+  constant: string | undefined
 }
 
 /** An ordered list of keys; setting an existing key keeps its place, as on a JS object. */
@@ -57,23 +74,41 @@ class SlotList {
     return this.slots.some((s) => s.key === key)
   }
 
-  set(key: string, write: ValueWriter): void {
+  set(key: string, write: ValueWriter, constant?: string): void {
     const existing = this.slots.find((s) => s.key === key)
-    if (existing === undefined) this.slots.push({ key, write })
-    else existing.write = write
+    if (existing === undefined) this.slots.push({ key, write, constant })
+    else {
+      existing.write = write
+      existing.constant = constant
+    }
   }
 
-  /** The object writer: each slot's `,"key":` prefix computed once. */
+  /** A slot whose value is `text` for every object. */
+  setConstant(key: string, text: string): void {
+    this.set(key, () => text, text)
+  }
+
+  /**
+   * The object writer: each slot's `,"key":` prefix computed once, and runs of constant slots
+   * folded into the next prefix (fewer pieces to concatenate and flatten per object).
+   */
   compile(): ValueWriter {
-    const parts = this.slots.map((s, i) => ({
-      prefix: `${i === 0 ? '{' : ','}${JSON.stringify(s.key)}:`,
-      write: s.write,
-    }))
-    if (parts.length === 0) return () => '{}'
+    const parts: { prefix: string; write: ValueWriter }[] = []
+    let pending = ''
+    this.slots.forEach((s, i) => {
+      pending += `${i === 0 ? '{' : ','}${JSON.stringify(s.key)}:`
+      if (s.constant !== undefined) pending += s.constant
+      else {
+        parts.push({ prefix: pending, write: s.write })
+        pending = ''
+      }
+    })
+    const end = `${this.slots.length === 0 ? '{' : ''}${pending}}`
+    if (parts.length === 0) return () => end
     return (obj) => {
       let out = ''
       for (const part of parts) out += part.prefix + part.write(obj)
-      return `${out}}`
+      return out + end
     }
   }
 }
@@ -114,9 +149,10 @@ export class ResultWriter {
   )
   private readonly types = new Map<string, (o: TqObject) => string>()
   private readonly statuses = new Map<string, (o: TqObject) => string>()
+  /** A source link's keys from `name` to `tlp_id` (its value follows), per source. */
   private readonly sources = memo((sourceId: number) => {
     const s = this.store.sourceById(sourceId)
-    return `,"name":${jsonString(s?.name ?? '')},"source_type":${jsonString(s?.sourceType ?? 'other')},"reference_id":${jsonNumber(s?.referenceId ?? null)}`
+    return `,"name":${jsonString(s?.name ?? '')},"source_type":${jsonString(s?.sourceType ?? 'other')},"reference_id":${jsonNumber(s?.referenceId ?? null)},"creator_source_id":${String(sourceId)},"tlp_id":`
   })
   private readonly attributeNames = memo((attributeId: number) =>
     jsonString(this.store.attributeName(attributeId)),
@@ -132,42 +168,44 @@ export class ResultWriter {
       list.set('updated_at', (o) => jsonDate(o.updatedAt))
       list.set('touched_at', (o) => jsonDate(o.touchedAt))
     }
+    const identity = (o: TqObject): string => jsonString(o.identity)
+    const hash = (o: TqObject): string => `"${valueHash(o.identity)}"`
     list.set('id', (o) => String(o.id))
     switch (collection) {
       case 'indicators':
-        list.set('value', (o) => jsonString(o.identity))
+        list.set('value', identity)
         list.set('class', (o) => this.classes(o.typeId))
-        list.set('hash', (o) => `"${valueHash(o.identity)}"`)
+        list.set('hash', hash)
         list.set('type_id', (o) => jsonNumber(o.typeId))
         list.set('status_id', (o) => jsonNumber(o.statusId))
         list.set('description', (o) => jsonText(o.description))
         list.set('score', (o) => String(effectiveScore(o)))
         dates()
         list.set('last_detected_at', (o) => jsonDate(o.lastDetectedAt))
-        list.set('expires_at', () => 'null')
-        list.set('expired_at', () => 'null')
-        list.set('expires_calculated_at', () => 'null')
+        list.setConstant('expires_at', 'null')
+        list.setConstant('expired_at', 'null')
+        list.setConstant('expires_calculated_at', 'null')
         return
       case 'events':
-        list.set('title', (o) => jsonString(o.identity))
+        list.set('title', identity)
         list.set('type_id', (o) => jsonNumber(o.typeId))
         list.set('happened_at', (o) => jsonDate(o.happenedAt))
         list.set('description', (o) => jsonText(o.description))
-        list.set('hash', (o) => `"${valueHash(o.identity)}"`)
+        list.set('hash', hash)
         dates()
         return
       case 'adversaries':
-        list.set('name', (o) => jsonString(o.identity))
+        list.set('name', identity)
         list.set('description', (o) => jsonText(o.description))
         dates()
         return
       default: {
         const def = collectionDef(collection)
-        list.set('value', (o) => jsonString(o.identity))
+        list.set('value', identity)
         list.set('description', (o) => jsonText(o.description))
-        list.set('object_code', () => jsonString(collection))
-        list.set('object_name', () => jsonString(def?.displayName ?? collection))
-        list.set('object_name_plural', () => jsonString(def?.displayNamePlural ?? collection))
+        list.setConstant('object_code', jsonString(collection))
+        list.setConstant('object_name', jsonString(def?.displayName ?? collection))
+        list.setConstant('object_name_plural', jsonString(def?.displayNamePlural ?? collection))
         dates()
       }
     }
@@ -241,9 +279,11 @@ export class ResultWriter {
     const withTlp = sub.has('tlp')
     return (o, link) => {
       const tlpId = store.effectiveTlpId(link)
-      const source = this.sources(link.sourceId)
       const created = jsonDate(link.createdAt)
-      let out = `{"id":${String(link.pivotId)},"source_id":${String(link.sourceId)},${idKey}:${String(o.id)}${source},"creator_source_id":${String(link.sourceId)},"tlp_id":${jsonNumber(tlpId)},"published_at":${jsonDate(link.publishedAt)},"created_at":${created},"updated_at":${created},"pivot":{"id":${String(link.pivotId)},"source_id":${String(link.sourceId)},${idKey}:${String(o.id)}}`
+      const pivotId = String(link.pivotId)
+      // The same ids on the link and on its pivot.
+      const ids = `,"source_id":${String(link.sourceId)},${idKey}:${String(o.id)}`
+      let out = `{"id":${pivotId}${ids}${this.sources(link.sourceId)}${jsonNumber(tlpId)},"published_at":${jsonDate(link.publishedAt)},"created_at":${created},"updated_at":${created},"pivot":{"id":${pivotId}${ids}}`
       if (indicator) {
         out += `,"indicator_status_id":${jsonNumber(o.statusId)},"indicator_type_id":${jsonNumber(o.typeId)}`
       }
@@ -283,6 +323,8 @@ export class ResultWriter {
     const plan = this.presentPlan(relColl, sub)
     const memo = new Map<number, string>()
     return (o) => {
+      // Most objects relate to nothing: no list to build.
+      if (store.relationshipCount(o) === 0) return '[]'
       const related = store.related(o, relColl)
       return jsonArray(related, ({ object, pivot }) => {
         let body = memo.get(object.id)
@@ -354,7 +396,7 @@ export class ResultWriter {
           )
         } else {
           const slot = base.slots.find((s) => s.key === name)
-          if (slot !== undefined) list.set(name, slot.write)
+          if (slot !== undefined) list.set(name, slot.write, slot.constant)
           else embed(name, new Map())
         }
       }
@@ -367,10 +409,11 @@ export class ResultWriter {
   }
 }
 
-function tlpJson(id: number | null): string {
+/** The `tlp` object by id (the TLP vocabulary is fixed, so built once per id). */
+const tlpJson = memo((id: number | null): string => {
   const tlp = id === null ? undefined : tlpFromId(id)
   return tlp === undefined ? 'null' : `{"id":${String(tlp.id)},"name":${jsonString(tlp.name)}}`
-}
+})
 
 function treeKey(tree: WithTree): string {
   return [...tree].map(([name, sub]) => `${name}(${treeKey(sub)})`).join(',')

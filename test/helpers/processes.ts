@@ -34,8 +34,12 @@ export interface Sim {
  */
 export const SIM_NODE_FLAGS = ['--max-semi-space-size=64']
 
-export async function startSim(bin: string, args: readonly string[]): Promise<Sim> {
-  const child = spawn(process.execPath, [...SIM_NODE_FLAGS, bin, '--port', '0', ...args], {
+export async function startSim(
+  bin: string,
+  args: readonly string[],
+  nodeFlags: readonly string[] = SIM_NODE_FLAGS,
+): Promise<Sim> {
+  const child = spawn(process.execPath, [...nodeFlags, bin, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const url = await new Promise<string>((resolve, reject) => {
