@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { HEAP_BUDGET, startHeapBudget } from './heap-budget.js'
 import { main } from './main.js'
 
 const require = createRequire(import.meta.url)
@@ -13,6 +14,7 @@ const { version } = require('../../../package.json') as { version: string }
 // Node's types say boolean, but a stream that is not a terminal has no isTTY at all.
 const isTerminal = (stream: { isTTY?: boolean }): boolean => stream.isTTY === true
 
+const stopHeapBudget = startHeapBudget(HEAP_BUDGET)
 process.exitCode = await main(
   process.argv.slice(2),
   {
@@ -28,3 +30,4 @@ process.exitCode = await main(
   },
   version,
 )
+stopHeapBudget()

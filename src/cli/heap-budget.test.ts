@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
+import { fullCollection, startHeapBudget } from './heap-budget.js'
+
+/** A fake heap: `used` moves as the test says; a collection leaves `live`. */
+function fakeHeap(used: number, live: number) {
+  const heap = { used, live, collections: 0 }
+  return {
+    heap,
+    usedHeap: () => heap.used,
+    collect: () => {
+      heap.collections++
+      heap.used = heap.live
+    },
+  }
+}
+
+describe('the heap budget', () => {
+  it('leaves a heap under budget alone', async () => {
+    const { heap, usedHeap, collect } = fakeHeap(50, 10)
+    const stop = startHeapBudget({ bytes: 100, everyMs: 1, usedHeap, collect })
+    await delay(20)
+    stop()
+    assert.equal(heap.collections, 0)
+  })
+
+  it('collects each time the heap passes the budget', async () => {
+    const { heap, usedHeap, collect } = fakeHeap(150, 10)
+    const stop = startHeapBudget({ bytes: 100, everyMs: 1, usedHeap, collect })
+    await delay(20)
+    assert.equal(heap.collections, 1)
+    heap.used = 120
+    await delay(20)
+    stop()
+    assert.equal(heap.collections, 2)
+    assert.equal(heap.used, 10)
+  })
+
+  it('doubles the budget when what is live needs it, instead of collecting over and over', async () => {
+    const { heap, usedHeap, collect } = fakeHeap(150, 70)
+    const stop = startHeapBudget({ bytes: 100, everyMs: 1, usedHeap, collect })
+    await delay(20)
+    // 70 live is over half of 100: the budget is now 200, and 150 does not trigger again.
+    heap.used = 150
+    await delay(20)
+    assert.equal(heap.collections, 1)
+    heap.used = 210
+    await delay(20)
+    stop()
+    assert.equal(heap.collections, 2)
+  })
+
+  it('stops when told', async () => {
+    const { heap, usedHeap, collect } = fakeHeap(10, 10)
+    const stop = startHeapBudget({ bytes: 100, everyMs: 1, usedHeap, collect })
+    stop()
+    heap.used = 500
+    await delay(20)
+    assert.equal(heap.collections, 0)
+  })
+
+  it("reaches V8's full collection without the command-line flag", async () => {
+    const gc = fullCollection()
+    const ref = new WeakRef({ big: new Array<string>(1000).fill('x') })
+    // A WeakRef keeps its target alive until the current job ends.
+    await delay(1)
+    gc()
+    assert.equal(ref.deref(), undefined)
+  })
+})
