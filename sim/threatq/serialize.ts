@@ -114,8 +114,8 @@ class SlotList {
 }
 
 /** `make` once per key. */
-function memo<K>(make: (key: K) => string): (key: K) => string {
-  const values = new Map<K, string>()
+function memo<K, V>(make: (key: K) => V): (key: K) => V {
+  const values = new Map<K, V>()
   return (key) => {
     let value = values.get(key)
     if (value === undefined) {
@@ -147,8 +147,20 @@ export class ResultWriter {
   private readonly classes = memo((typeId: number | null) =>
     jsonString(this.store.typeById('indicators', typeId)?.class ?? 'network'),
   )
-  private readonly types = new Map<string, (o: TqObject) => string>()
-  private readonly statuses = new Map<string, (o: TqObject) => string>()
+  /** The `type` object of objects of a collection, per type id. */
+  private readonly typeJson = memo((collection: string) => {
+    const byId = memo((typeId: number | null) =>
+      jsonValue(presentType(this.store, { collection, typeId })),
+    )
+    return (o: TqObject): string => byId(o.typeId)
+  })
+  /** The `status` object of objects of a collection, per status id. */
+  private readonly statusJson = memo((collection: string) => {
+    const byId = memo((statusId: number | null) =>
+      jsonValue(presentStatus(this.store, { collection, statusId })),
+    )
+    return (o: TqObject): string => byId(o.statusId)
+  })
   /** A source link's keys from `name` to `tlp_id` (its value follows), per source. */
   private readonly sources = memo((sourceId: number) => {
     const s = this.store.sourceById(sourceId)
@@ -209,32 +221,6 @@ export class ResultWriter {
         dates()
       }
     }
-  }
-
-  /** The `type` object of objects of `collection`, per type id. */
-  private typeJson(collection: string): (o: TqObject) => string {
-    let write = this.types.get(collection)
-    if (write === undefined) {
-      const byId = memo((typeId: number | null) =>
-        jsonValue(presentType(this.store, { collection, typeId })),
-      )
-      write = (o) => byId(o.typeId)
-      this.types.set(collection, write)
-    }
-    return write
-  }
-
-  /** The `status` object of objects of `collection`, per status id. */
-  private statusJson(collection: string): (o: TqObject) => string {
-    let write = this.statuses.get(collection)
-    if (write === undefined) {
-      const byId = memo((statusId: number | null) =>
-        jsonValue(presentStatus(this.store, { collection, statusId })),
-      )
-      write = (o) => byId(o.statusId)
-      this.statuses.set(collection, write)
-    }
-    return write
   }
 
   /** What `embed(name, sub)` of present.ts sets on an object of `collection`, if anything. */
