@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import * as chrono from 'chrono-node'
+import fc from 'fast-check'
 import { ConfigError } from '../errors.js'
-import { parseSince } from './since.js'
+import { parseFixedAgo, parseSince } from './since.js'
 
 const now = new Date('2026-03-10T12:00:00.000Z')
 const iso = async (text: string): Promise<string> => (await parseSince(text, now)).toISOString()
@@ -30,4 +32,45 @@ describe('--since', () => {
     it(`refuses ${JSON.stringify(bad)}`, async () => {
       await assert.rejects(parseSince(bad, now), ConfigError)
     })
+
+  it('reads "N units ago" (seconds to weeks) without chrono, exactly as chrono reads it', () => {
+    const phrase = fc
+      .record({
+        n: fc.oneof(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 9_999_999 })),
+        unit: fc.constantFrom('second', 'minute', 'hour', 'day', 'week'),
+        plural: fc.boolean(),
+        gap: fc.constantFrom('', ' ', '  '),
+        before: fc.constantFrom(' ', '   '),
+        upper: fc.boolean(),
+      })
+      .map(({ n, unit, plural, gap, before, upper }) => {
+        const text = `${String(n)}${gap}${unit}${plural ? 's' : ''}${before}ago`
+        return upper ? text.toUpperCase() : text
+      })
+    const instant = fc.date({
+      min: new Date('1990-01-01T00:00:00Z'),
+      max: new Date('2100-01-01T00:00:00Z'),
+      noInvalidDate: true,
+    })
+    fc.assert(
+      fc.property(phrase, instant, (text, at) => {
+        const fast = parseFixedAgo(text, at)
+        assert.ok(fast !== undefined, text)
+        const slow = chrono.parseDate(
+          text,
+          { instant: at, timezone: 'UTC' },
+          { forwardDate: false },
+        )
+        assert.equal(fast.getTime(), slow?.getTime(), text)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('leaves other phrases to chrono', async () => {
+    for (const text of ['2 months ago', '1 year ago', 'an hour ago', 'yesterday', '2 hours before'])
+      assert.equal(parseFixedAgo(text, now), undefined, text)
+    assert.equal(await iso('2 months ago'), '2026-01-10T12:00:00.000Z')
+    assert.equal(await iso('an hour ago'), '2026-03-10T11:00:00.000Z')
+  })
 })

@@ -25,8 +25,31 @@ function parseIso(text: string): Date | undefined {
   return date
 }
 
-/** A relative phrase, read by chrono; loaded only then, since it is the CLI's slowest import. */
+const UNIT_MS: Record<string, number> = {
+  second: 1000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 604_800_000,
+}
+
+/**
+ * "N units ago" in seconds to weeks, the phrases cron lines use: fixed lengths in UTC, exactly as
+ * chrono reads them (property-tested against it), without chrono's ~0.4 s of start-up CPU.
+ */
+const FIXED_AGO = /^(\d{1,7}) *(second|minute|hour|day|week)s? +ago$/i
+
+export function parseFixedAgo(text: string, now: Date): Date | undefined {
+  const m = FIXED_AGO.exec(text)
+  const unit = UNIT_MS[m?.[2]?.toLowerCase() ?? '']
+  if (m === null || unit === undefined) return undefined
+  return new Date(now.getTime() - Number(m[1]) * unit)
+}
+
+/** Any other relative phrase, read by chrono; loaded only then, since it is the CLI's slowest import. */
 async function parsePhrase(text: string, now: Date): Promise<Date | undefined> {
+  const fixed = parseFixedAgo(text, now)
+  if (fixed !== undefined) return fixed
   const chrono = await import('chrono-node')
   return (
     chrono.parseDate(text, { instant: now, timezone: 'UTC' }, { forwardDate: false }) ?? undefined
