@@ -49,17 +49,20 @@ export function eventTitle(alert: AedAlert, aedHost: string): string {
   return `AED ${aedHost} alert ${String(alert.alertId)}: ${alert.alertType}`
 }
 
+/** node's isIPv6 runs a long regex even on an IPv4 address; every IPv6 address has a colon. */
+const isV6 = (value: string): boolean => value.includes(':') && isIPv6(value)
+
 /** The indicator type of a value AED matched, by its match type. */
 function iocType(matchType: string | null | undefined, value: string): string | undefined {
   switch (matchType) {
     case 'ip':
-      return value.includes('/') ? 'CIDR Block' : isIPv6(value) ? 'IPv6 Address' : 'IP Address'
+      return value.includes('/') ? 'CIDR Block' : isV6(value) ? 'IPv6 Address' : 'IP Address'
     case 'dns':
       return 'FQDN'
     case 'url':
       return 'URL'
     default:
-      return isIPv4(value) ? 'IP Address' : isIPv6(value) ? 'IPv6 Address' : undefined
+      return isIPv4(value) ? 'IP Address' : isV6(value) ? 'IPv6 Address' : undefined
   }
 }
 
@@ -79,8 +82,9 @@ export function convertAlert(alert: AedAlert, ctx: ImportContext): ConvertedAler
   const sources = [{ name: ctx.sourceName }]
   const attributes: { name: string; value: string }[] = []
   const add = (name: string, value: string | number | null | undefined): void => {
-    if (value !== null && value !== undefined && String(value).trim() !== '')
-      attributes.push({ name, value: String(value) })
+    if (value === null || value === undefined) return
+    const text = typeof value === 'string' ? value : String(value)
+    if (text.trim() !== '') attributes.push({ name, value: text })
   }
   add('AED Alert ID', alert.alertId)
   add('AED Host', ctx.aedHost)
@@ -128,7 +132,7 @@ export function convertAlert(alert: AedAlert, ctx: ImportContext): ConvertedAler
       ? undefined
       : isIPv4(remote)
         ? 'IP Address'
-        : isIPv6(remote)
+        : isV6(remote)
           ? 'IPv6 Address'
           : undefined,
     remote,
