@@ -108,8 +108,10 @@ async function runConnector(
 }
 
 /** Requests a simulator counted, in total and for routes matching `filter`. */
-async function requestCount(sim: Sim, filter: (route: string) => boolean = () => true) {
-  const { requests } = await simState(sim)
+function requestCount(
+  { requests }: { requests: Record<string, number> },
+  filter: (route: string) => boolean = () => true,
+): number {
   return Object.entries(requests)
     .filter(([route]) => filter(route))
     .reduce((sum, [, n]) => sum + n, 0)
@@ -123,16 +125,22 @@ interface Counts {
   taxiiPosts: number
   aed: number
   taxiiObjects: number
+  /** CPU seconds of each simulator process: they share the machine's cores with the connector. */
+  threatqCpu: number
+  aedCpu: number
 }
 
 async function counts(world: World): Promise<Counts> {
   const aed = await simState(world.aed)
+  const threatq = await simState(world.threatq)
   return {
-    threatq: await requestCount(world.threatq),
-    taxii: await requestCount(world.aed, isTaxii),
-    taxiiPosts: await requestCount(world.aed, isTaxiiPost),
-    aed: await requestCount(world.aed),
+    threatq: requestCount(threatq),
+    taxii: requestCount(aed, isTaxii),
+    taxiiPosts: requestCount(aed, isTaxiiPost),
+    aed: requestCount(aed),
     taxiiObjects: aed.objects.taxiiObjects ?? 0,
+    threatqCpu: threatq.process.cpuSeconds,
+    aedCpu: aed.process.cpuSeconds,
   }
 }
 
@@ -142,7 +150,13 @@ const delta = (after: Counts, before: Counts): Counts => ({
   taxiiPosts: after.taxiiPosts - before.taxiiPosts,
   aed: after.aed - before.aed,
   taxiiObjects: after.taxiiObjects - before.taxiiObjects,
+  threatqCpu: after.threatqCpu - before.threatqCpu,
+  aedCpu: after.aedCpu - before.aedCpu,
 })
+
+/** What the simulators spent meanwhile, and all three processes together per object. */
+const simCpuNote = (run: ConnectorRun, used: Counts, objects: number, unit: string): string =>
+  `threatq-sim CPU ${used.threatqCpu.toFixed(1)} s, aed-sim CPU ${used.aedCpu.toFixed(1)} s; all three ${((1e6 * (run.cpuSeconds + used.threatqCpu + used.aedCpu)) / objects).toFixed(0)} CPU-µs per ${unit}`
 
 interface ExportMeasure {
   run: ConnectorRun
@@ -435,7 +449,7 @@ async function benchExport(size: number, results: BenchResult[]): Promise<void> 
       requests,
       peakRssMb: run.peakRssMb,
       target: `>= 50,000 indicators/s; ${TARGET_RSS}`,
-      note: `${cpuNote(run, size)}; ThreatQ ${String(used.threatq)} + TAXII ${String(used.taxii)} requests; ${fmt(used.taxiiObjects)} STIX objects pushed; wall time includes process start`,
+      note: `${cpuNote(run, size)}; ${simCpuNote(run, used, size, 'indicator')}; ThreatQ ${String(used.threatq)} + TAXII ${String(used.taxii)} requests; ${fmt(used.taxiiObjects)} STIX objects pushed; wall time includes process start`,
     })
     results.push({
       suite: SUITE,
@@ -502,7 +516,7 @@ async function benchImport(alerts: number, results: BenchResult[], withLimit: bo
       requests: used.aed + used.threatq,
       peakRssMb: run.peakRssMb,
       target: `>= 20,000 alerts/s; ${TARGET_RSS}`,
-      note: `${cpuNote(run, alerts)}; AED ${String(used.aed)} + ThreatQ ${String(used.threatq)} requests; wall time includes process start`,
+      note: `${cpuNote(run, alerts)}; ${simCpuNote(run, used, alerts, 'alert')}; AED ${String(used.aed)} + ThreatQ ${String(used.threatq)} requests; wall time includes process start`,
     })
     if (!withLimit) return
     const limit = await importLimit(world, alerts)

@@ -124,6 +124,8 @@ export async function startWorld(
 interface SimState {
   objects: Record<string, number>
   requests: Record<string, number>
+  /** The simulator process: user + system CPU so far, peak RSS. */
+  process: { cpuSeconds: number; peakRssMb: number }
 }
 
 export const simState = (sim: Sim): Promise<SimState> => sim.admin<SimState>('GET', '/_sim/state')
