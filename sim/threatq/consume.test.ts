@@ -186,4 +186,73 @@ describe('POST /api/{type}/consume', () => {
     assert.equal(rename.status, 400)
     assert.equal(at((await c.get('/api/adversaries?name=A')).body, 'data', 0, 'id'), 1)
   })
+
+  it('answers each item with its id, identity, type and status ids and row times, in item order', async () => {
+    const c = client()
+    assert.equal((await c.post('/api/event/types', { name: 'Alert' })).status, 201)
+    const indicators = await c.post('/api/indicators/consume', [
+      { value: 'b.example', type: { name: 'FQDN' }, status: { name: 'Active' } },
+      { value: 'a.example', type: 'FQDN' },
+    ])
+    assert.deepEqual(at(indicators.body, 'data'), [
+      {
+        id: 1,
+        value: 'b.example',
+        type_id: 11,
+        status_id: 1,
+        created_at: '2026-01-03 00:00:00',
+        updated_at: '2026-01-03 00:00:00',
+      },
+      {
+        id: 2,
+        value: 'a.example',
+        type_id: 11,
+        status_id: 4,
+        created_at: '2026-01-03 00:00:00',
+        updated_at: '2026-01-03 00:00:00',
+      },
+    ])
+    const events = await c.post('/api/events/consume', [
+      {
+        title: 'AED alert 1',
+        type: { name: 'Alert' },
+        indicators: [{ value: 'a.example', type: 'FQDN' }],
+      },
+    ])
+    assert.deepEqual(Object.keys(at(events.body, 'data', 0) as object), [
+      'id',
+      'title',
+      'type_id',
+      'created_at',
+      'updated_at',
+    ])
+    const adversaries = await c.post('/api/adversaries/consume', [{ name: 'APT 1' }])
+    assert.deepEqual(at(adversaries.body, 'data'), [
+      {
+        id: 1,
+        name: 'APT 1',
+        created_at: '2026-01-03 00:00:00',
+        updated_at: '2026-01-03 00:00:00',
+      },
+    ])
+  })
+
+  it('takes a source in any spelling of its name as the same source, and rejects non-object items', async () => {
+    const c = client()
+    await c.post('/api/indicators/consume', [
+      { value: 'a.example', type: 'FQDN', sources: [{ name: 'NETSCOUT AED' }] },
+      { value: 'b.example', type: 'FQDN', sources: [{ name: 'netscout aed' }] },
+    ])
+    const names = async (id: number): Promise<unknown[]> =>
+      (
+        at((await c.get(`/api/indicators/${String(id)}?with=sources`)).body, 'data', 'sources') as {
+          source_id: number
+        }[]
+      ).map((s) => s.source_id)
+    assert.deepEqual(await names(2), await names(1))
+    const bad = await c.post('/api/indicators/consume', [{ value: 'c.example', type: 'FQDN' }, 7])
+    assert.equal(bad.status, 400)
+    assert.ok(Array.isArray(at(bad.body, 'data', 'errors', 'data.1')))
+    assert.equal(at((await c.get('/api/indicators')).body, 'total'), 2, 'nothing of it written')
+  })
 })

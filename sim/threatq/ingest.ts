@@ -24,13 +24,14 @@ export const DEFAULT_INDICATOR_STATUS = 'Review'
 export const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
+/** A body or field as a list of objects: the array itself when it is one (checked, not copied). */
 export function asItems(body: unknown, field = 'data'): Json[] {
   const list = Array.isArray(body) ? (body as unknown[]) : [body]
-  return list.map((item, i) => {
-    if (!isObject(item))
+  for (let i = 0; i < list.length; i++) {
+    if (!isObject(list[i]))
       throw validationError(`${field}.${String(i)}`, 'Each item must be an object.')
-    return item
-  })
+  }
+  return list as Json[]
 }
 
 /** A string or number as a string; undefined for anything else. */
@@ -276,8 +277,8 @@ export class Ingest {
       if (name === undefined || value === undefined) {
         throw validationError('attributes', 'An attribute needs a name and a value.')
       }
-      const sources = Array.isArray(a.sources) ? (a.sources as unknown[]) : []
-      const first = sources[0]
+      // The common attribute has neither sources nor a TLP of its own.
+      const first: unknown = Array.isArray(a.sources) ? (a.sources as unknown[])[0] : undefined
       const sourceName = isObject(first) ? text(first.name) : undefined
       const source =
         sourceName === undefined

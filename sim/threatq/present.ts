@@ -136,6 +136,21 @@ export function presentBase(store: Store, obj: TqObject): Json {
   }
 }
 
+/**
+ * [I] One item of a consume answer: the id and the identity (value, name or title) clients match
+ * the items back by (threatq-api.md §2.4), the type and status ids, and the row's times. A
+ * bulk upsert answers what it wrote, not the Threat Library view of each object.
+ */
+export function presentConsumed(obj: TqObject): Json {
+  const def = collectionDef(obj.collection)
+  const out: Json = { id: obj.id, [def?.identity ?? 'value']: obj.identity }
+  if (def?.typed === true) out.type_id = obj.typeId
+  if (def?.statused === true) out.status_id = obj.statusId
+  out.created_at = formatTq(obj.createdAt)
+  out.updated_at = formatTq(obj.updatedAt)
+  return out
+}
+
 export function presentType(
   store: Store,
   obj: Pick<TqObject, 'collection' | 'typeId'>,

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseWith, present, valueHash } from './present.js'
-import { JsonBuffer, jsonString, ResultWriter } from './serialize.js'
+import { parseWith, present, presentConsumed, valueHash } from './present.js'
+import { consumedPlan, JsonBuffer, jsonString, ResultWriter } from './serialize.js'
 import { createThreatqSim, type ThreatqSim } from './sim.js'
 import type { TqObject } from './store.js'
+import { collectionDef } from './vocab.js'
 import { SimClient } from './testing.js'
 
 /** Seeded objects plus one of everything rare: quotes, controls, surrogates, tags, comments. */
@@ -59,6 +60,21 @@ describe('serialized results', () => {
       }
     }
     assert.ok(checked > 1500)
+  })
+
+  it('write consume answer items exactly as JSON.stringify of presentConsumed', async () => {
+    const sim = await variedSim()
+    let checked = 0
+    for (const [collection, table] of sim.store.tables) {
+      const def = collectionDef(collection)
+      assert.ok(def !== undefined)
+      const write = consumedPlan(def)
+      for (const obj of table.all()) {
+        assert.equal(write(obj), JSON.stringify(presentConsumed(obj)), collection)
+        checked++
+      }
+    }
+    assert.ok(checked > 300)
   })
 
   it('project Threat Library results: type and status always, attributes and sources when listed, with= in place', async () => {

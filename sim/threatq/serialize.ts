@@ -18,7 +18,7 @@ import {
 } from './present.js'
 import type { AttributeValue, SourceLink, Store, TqObject } from './store.js'
 import { formatTq } from './time.js'
-import { collectionDef, tlpFromId } from './vocab.js'
+import { collectionDef, tlpFromId, type CollectionDef } from './vocab.js'
 
 /** No character JSON.stringify escapes (quote, backslash, controls) or rewrites (surrogates). */
 function plain(s: string): boolean {
@@ -393,6 +393,18 @@ export class ResultWriter {
     }
     return list.compile()
   }
+}
+
+/** `presentConsumed` of present.ts: one item of a consume answer. */
+export function consumedPlan(def: CollectionDef): ObjectWriter {
+  const list = new SlotList()
+  list.set('id', (o) => String(o.id))
+  list.set(def.identity, (o) => jsonString(o.identity))
+  if (def.typed) list.set('type_id', (o) => jsonNumber(o.typeId))
+  if (def.statused) list.set('status_id', (o) => jsonNumber(o.statusId))
+  list.set('created_at', (o) => jsonDate(o.createdAt))
+  list.set('updated_at', (o) => jsonDate(o.updatedAt))
+  return list.compile()
 }
 
 /** The `tlp` object by id (the TLP vocabulary is fixed, so built once per id). */

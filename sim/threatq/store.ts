@@ -149,6 +149,17 @@ function byLowerName<T extends NamedRec>(list: readonly T[], name: string): T | 
   return list.find((r) => lower(r.name) === key)
 }
 
+/** The value `value` of attribute `attributeId` among `list` (a loop: called per consumed attribute). */
+function findAttribute(
+  list: readonly AttributeValue[] | null,
+  attributeId: number,
+  value: string,
+): AttributeValue | undefined {
+  if (list === null) return undefined
+  for (const a of list) if (a.attributeId === attributeId && a.value === value) return a
+  return undefined
+}
+
 /** Case-insensitive names with their own ids, from 1 (attribute names, tags). */
 export class NameRegistry {
   readonly items: NamedRec[] = []
@@ -241,6 +252,8 @@ export class Store {
   readonly pivots = new Map<number, Pivot>()
   readonly sources: SourceRec[] = []
   private readonly sourceByName = new Map<string, SourceRec>()
+  /** The spelling clients send, tried before lower-casing the name (every source of every item). */
+  private readonly sourceByExactName = new Map<string, SourceRec>()
   private readonly sourceByIdMap = new Map<number, SourceRec>()
   /** Attribute names (`attribute_id`s). */
   readonly attributeDefs = new NameRegistry()
@@ -405,9 +418,13 @@ export class Store {
 
   /** The pivot linking a and b, found by scanning the shorter adjacency list. */
   private findPivot(a: TqObject, b: TqObject): Pivot | undefined {
-    const la = this.tables.get(a.collection)?.adjacency.get(a.id) ?? []
-    const lb = this.tables.get(b.collection)?.adjacency.get(b.id) ?? []
-    const [list, other] = la.length <= lb.length ? [la, b] : [lb, a]
+    const la = this.tables.get(a.collection)?.adjacency.get(a.id)
+    const lb = this.tables.get(b.collection)?.adjacency.get(b.id)
+    // A new object (a consumed event, mostly) has no links yet.
+    if (la === undefined || lb === undefined) return undefined
+    const shorter = la.length <= lb.length
+    const list = shorter ? la : lb
+    const other = shorter ? b : a
     for (const pivotId of list) {
       const p = this.pivots.get(pivotId)
       if (p === undefined) continue
@@ -503,8 +520,7 @@ export class Store {
     sourceType = 'other',
     referenceId: number | null = null,
   ): SourceRec {
-    const key = lower(name)
-    let source = this.sourceByName.get(key)
+    let source = this.sourceByExactName.get(name) ?? this.sourceByName.get(lower(name))
     if (source === undefined) {
       source = {
         id: ++this.seq.source,
@@ -523,6 +539,7 @@ export class Store {
   addSource(source: SourceRec): void {
     this.sources.push(source)
     this.sourceByName.set(lower(source.name), source)
+    this.sourceByExactName.set(source.name, source)
     this.sourceByIdMap.set(source.id, source)
     if (source.id > this.seq.source) this.seq.source = source.id
   }
@@ -601,7 +618,7 @@ export class Store {
     tlpId: number | null,
   ): { attribute: AttributeValue; created: boolean } {
     const def = this.attributeDef(name)
-    const existing = obj.attributes?.find((a) => a.attributeId === def.id && a.value === value)
+    const existing = findAttribute(obj.attributes, def.id, value)
     if (existing !== undefined) {
       if (tlpId !== null) existing.tlpId = tlpId
       return { attribute: existing, created: false }
