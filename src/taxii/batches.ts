@@ -43,13 +43,22 @@ function wrapper(version: TaxiiVersion): { head: string; tail: string } {
   }
 }
 
+const isChunk = (item: StixObject | readonly StixObject[]): item is readonly StixObject[] =>
+  Array.isArray(item)
+
 export function refOf(object: StixObject): ObjectRef {
   const version = object.modified ?? object.created
   return typeof version === 'string' ? { id: object.id, version } : { id: object.id }
 }
 
+/**
+ * What an export sends: objects one by one (tests, small sends) or, from a stream, in arrays (the
+ * export yields one per page: an async step per object costs more than the object's conversion).
+ */
+export type StixSource = Iterable<StixObject> | AsyncIterable<StixObject | readonly StixObject[]>
+
 export async function* splitIntoBatches(
-  objects: AsyncIterable<StixObject> | Iterable<StixObject>,
+  source: StixSource,
   limits: BatchLimits,
 ): AsyncGenerator<Batch | Oversized> {
   let { head, tail } = wrapper(limits.version)
@@ -72,27 +81,30 @@ export async function* splitIntoBatches(
     return batch
   }
 
-  for await (const object of objects) {
-    const json = JSON.stringify(object)
-    const size = Buffer.byteLength(json)
-    if (overhead + size > limits.maxBytes) {
-      yield {
-        kind: 'oversized',
-        object: refOf(object),
-        message: `not sent: the object is ${String(size)} bytes, so a request carrying it alone would be ${String(overhead + size)} bytes, over the API root's max_content_length of ${String(limits.maxBytes)}`,
+  for await (const item of source) {
+    const objects: readonly StixObject[] = isChunk(item) ? item : [item]
+    for (const object of objects) {
+      const json = JSON.stringify(object)
+      const size = Buffer.byteLength(json)
+      if (overhead + size > limits.maxBytes) {
+        yield {
+          kind: 'oversized',
+          object: refOf(object),
+          message: `not sent: the object is ${String(size)} bytes, so a request carrying it alone would be ${String(overhead + size)} bytes, over the API root's max_content_length of ${String(limits.maxBytes)}`,
+        }
+        continue
       }
-      continue
+      const added = size + (parts.length === 0 ? 0 : 1)
+      if (
+        parts.length > 0 &&
+        (bytes + added > limits.maxBytes || parts.length >= limits.maxObjects)
+      ) {
+        yield flush()
+      }
+      bytes += size + (parts.length === 0 ? 0 : 1)
+      parts.push(json)
+      refs.push(refOf(object))
     }
-    const added = size + (parts.length === 0 ? 0 : 1)
-    if (
-      parts.length > 0 &&
-      (bytes + added > limits.maxBytes || parts.length >= limits.maxObjects)
-    ) {
-      yield flush()
-    }
-    bytes += size + (parts.length === 0 ? 0 : 1)
-    parts.push(json)
-    refs.push(refOf(object))
   }
   if (parts.length > 0) yield flush()
 }

@@ -16,7 +16,7 @@ import { RemoteError } from '../http/errors.js'
 import { parseError, parseJsonBody } from '../http/json.js'
 import { silentLogger, type Logger } from '../http/logger.js'
 import type { StixObject } from '../stix/types.js'
-import { splitIntoBatches, type Batch } from './batches.js'
+import { splitIntoBatches, type Batch, type StixSource } from './batches.js'
 import { isMediaType } from './media.js'
 import { parseContentRange, rangeHeader } from './paging.js'
 import {
@@ -205,7 +205,7 @@ export class TaxiiClient {
    */
   async addObjects(
     collection: TaxiiCollection,
-    objects: AsyncIterable<StixObject> | Iterable<StixObject>,
+    objects: StixSource,
     options: AddOptions = {},
   ): Promise<AddResult> {
     if (!collection.info.can_write) {

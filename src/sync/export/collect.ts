@@ -2,7 +2,9 @@
  * Streams the STIX objects of one export: the data collection's indicators page by page, the
  * objects related to them up to the relationship depth (breadth of ThreatQ relations, each object
  * fetched once), the relationships between them, and the reports last (their object_refs are the
- * related objects in this export). Memory holds the related objects, not the indicators.
+ * related objects in this export). Memory holds the related objects and one page of converted
+ * objects, not the indicators. Objects travel in arrays, one per page: an async generator step per
+ * object cost more than converting it (docs/performance.md, session 4).
  */
 import type { Logger } from '../../http/logger.js'
 import type { StixObject } from '../../stix/types.js'
@@ -77,7 +79,7 @@ export async function* collectExport(
   ctx: ExportContext,
   plan: ExportPlan,
   highWater: ExportHighWater,
-): AsyncGenerator<StixObject> {
+): AsyncGenerator<StixObject[]> {
   const { threatq, logger, summary } = deps
   const queue: StixObject[] = []
   const markings = new Set<string>()
@@ -212,8 +214,8 @@ export async function* collectExport(
           if (target !== undefined) link(indicator, target, own)
         }
       }
-      yield* queue.splice(0)
     }
+    if (queue.length > 0) yield queue.splice(0)
     done += page.records.length + page.invalid.length
     deps.onPage?.(done, page.total)
   }
@@ -226,7 +228,7 @@ export async function* collectExport(
     const converted = convertRelated(object, ctx, [...refs])
     emit(converted.object, converted.markings)
   }
-  yield* queue.splice(0)
+  if (queue.length > 0) yield queue.splice(0)
 }
 
 function advance(highWater: ExportHighWater, indicator: TqObject): void {

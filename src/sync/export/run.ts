@@ -109,7 +109,7 @@ export async function runExport(
   const highWater: ExportHighWater = { updatedAt: undefined, ids: new Set() }
   const objects = (async function* () {
     let first = true
-    for await (const object of collectExport(
+    for await (const chunk of collectExport(
       { threatq, logger, summary, ...(deps.onProgress ? { onPage: deps.onProgress } : {}) },
       context,
       plan,
@@ -119,9 +119,9 @@ export async function runExport(
       if (first) {
         first = false
         summary.sent.add('identity')
-        yield identity
+        yield [identity]
       }
-      yield object
+      yield chunk
     }
   })()
 
