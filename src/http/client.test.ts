@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { Hono } from 'hono'
 import { pino } from 'pino'
+import { Agent, MockAgent } from 'undici'
 import { serveApp, type RunningServer } from '../../sim/common/serve.js'
 import { SIM_TLS_CERT } from '../../sim/common/tls.js'
 import { startProxy, type RecordingProxy } from '../../test/helpers/proxy.js'
@@ -44,6 +53,41 @@ function scriptedApp(log: string[]) {
     script: (...responses: Response[]) => {
       queue.set('/scripted', responses)
     },
+  }
+}
+
+interface PlainServer {
+  url: string
+  /** Every request seen: method, URL and headers. */
+  seen: { method: string; url: string; headers: IncomingHttpHeaders }[]
+  connections(): number
+  close(): Promise<void>
+}
+
+/** A node:http server on loopback, for what hono's app cannot show: connections, raw headers. */
+async function plainServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<PlainServer> {
+  const seen: PlainServer['seen'] = []
+  let connections = 0
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers })
+    handler(req, res)
+  })
+  server.on('connection', () => connections++)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${String(port)}`,
+    seen,
+    connections: () => connections,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => {
+          resolve()
+        })
+      }),
   }
 }
 
@@ -188,7 +232,7 @@ describe('createHttpClient over a real socket', () => {
 
   it('times out an attempt as kind "timeout" and retries it', async () => {
     log.length = 0
-    const http = client({ timeoutMs: 50, retry: { maxAttempts: 2 } })
+    const http = client({ timeoutMs: 300, retry: { maxAttempts: 2 } })
     await assert.rejects(http.request({ path: '/slow' }), (e: unknown) => {
       assert.ok(e instanceof RemoteError)
       assert.equal(e.kind, 'timeout')
@@ -286,10 +330,13 @@ describe('TLS per client', () => {
 
   it('verifies certificates by default: a self-signed server fails, and is not retried', async () => {
     const http = createHttpClient({ system: 'aed', baseUrl: server.url, retry: { maxAttempts: 4 } })
-    await assert.rejects(
-      http.request({ path: '/' }),
-      (e: unknown) => (e as RemoteError).kind === 'network' && !(e as RemoteError).retryable,
-    )
+    await assert.rejects(http.request({ path: '/' }), (e: unknown) => {
+      assert.ok(e instanceof RemoteError)
+      assert.equal(e.kind, 'network')
+      assert.equal(e.retryable, false)
+      assert.match(e.message, /failed: DEPTH_ZERO_SELF_SIGNED_CERT self-signed certificate$/)
+      return true
+    })
     await http.close()
   })
   it('trusts a pinned CA given as text', async () => {
@@ -371,5 +418,262 @@ describe('proxies', () => {
     assert.equal((await bypass.request({ path: '/p' })).body, 'via')
     assert.equal(proxy.seen.length, 1)
     await bypass.close()
+  })
+})
+
+describe('redirects', () => {
+  const credentials = {
+    headers: () => ({ authorization: 'Bearer t0k', 'x-arbux-apitoken': 'aed-t0k' }),
+  }
+  let other: PlainServer
+  let server: PlainServer
+  before(async () => {
+    other = await plainServer((_req, res) => res.end('stolen'))
+    server = await plainServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x')
+      const n = Number(url.searchParams.get('n') ?? 0)
+      const to = (status: number, location: string) =>
+        res.writeHead(status, { location }).end('moved')
+      if (url.pathname === '/old') to(301, '/new?x=1')
+      else if (url.pathname === '/post') to(303, '/done')
+      else if (url.pathname === '/away') to(302, `${other.url}/steal`)
+      else if (url.pathname === '/loop') to(307, `/loop?n=${String(n + 1)}`)
+      else {
+        let body = ''
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+        req.on('end', () => res.end(JSON.stringify({ method: req.method, body })))
+      }
+    })
+  })
+  after(async () => {
+    await server.close()
+    await other.close()
+  })
+
+  it('follows a same-origin redirect with the credentials; 303 turns a POST into a bodiless GET', async () => {
+    const http = createHttpClient({ system: 'aed', baseUrl: server.url, auth: credentials })
+    server.seen.length = 0
+    const moved = await http.request({ path: '/old' })
+    assert.deepEqual(JSON.parse(moved.body), { method: 'GET', body: '' })
+    assert.deepEqual(
+      server.seen.map((r) => [r.url, r.headers['x-arbux-apitoken']]),
+      [
+        ['/old', 'aed-t0k'],
+        ['/new?x=1', 'aed-t0k'],
+      ],
+    )
+    server.seen.length = 0
+    const posted = await http.request({
+      method: 'POST',
+      path: '/post',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    })
+    assert.deepEqual(JSON.parse(posted.body), { method: 'GET', body: '' })
+    assert.deepEqual(
+      server.seen.map((r) => `${r.method} ${r.url} ${String(r.headers['content-type'])}`),
+      ['POST /post application/json', 'GET /done undefined'],
+    )
+    await http.close()
+  })
+
+  it('refuses a redirect to another origin: the other port never sees the request or credentials', async () => {
+    const http = createHttpClient({
+      system: 'aed',
+      baseUrl: server.url,
+      auth: credentials,
+      retry: { maxAttempts: 3 },
+    })
+    await assert.rejects(http.request({ path: '/away' }), (e: unknown) => {
+      assert.ok(e instanceof RemoteError)
+      assert.equal(e.kind, 'http')
+      assert.equal(e.status, 302)
+      assert.equal(e.retryable, false)
+      assert.match(
+        e.message,
+        /failed with HTTP 302 \(redirected to http:\/\/127\.0\.0\.1:\d+, another origin: not followed/,
+      )
+      assert.ok(e.message.includes(other.url))
+      return true
+    })
+    assert.deepEqual(other.seen, [])
+    await http.close()
+  })
+
+  it('stops after 20 redirects', async () => {
+    server.seen.length = 0
+    const http = createHttpClient({ system: 'threatq', baseUrl: server.url })
+    await assert.rejects(
+      http.request({ path: '/loop' }),
+      /failed with HTTP 307 \(more than 20 redirects\)/,
+    )
+    assert.equal(server.seen.length, 21)
+    await http.close()
+  })
+})
+
+describe('compressed answers', () => {
+  const payload = JSON.stringify({ data: [{ value: 'bücher.example', note: '✓'.repeat(2000) }] })
+  const encoders: Record<string, (data: Buffer) => Buffer> = {
+    gzip: gzipSync,
+    deflate: deflateSync,
+    br: brotliCompressSync,
+  }
+  let server: PlainServer
+  before(async () => {
+    server = await plainServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x')
+      const coding = url.searchParams.get('coding') ?? ''
+      const status = Number(url.searchParams.get('status') ?? 200)
+      const raw = Buffer.from(status === 200 ? payload : '{"message":"no such collection"}')
+      // Some servers send raw deflate under "deflate"; fetch read it, so must we.
+      const encoded = coding === 'raw-deflate' ? deflateRawSync(raw) : encoders[coding]?.(raw)
+      const headers =
+        encoded === undefined ? {} : { 'content-encoding': coding.replace('raw-', '') }
+      res.writeHead(status, headers).end(encoded ?? raw)
+    })
+  })
+  after(() => server.close())
+
+  it('asks for gzip, deflate and br, decodes each, and reads an uncompressed answer as it is', async () => {
+    const http = createHttpClient({ system: 'threatq', baseUrl: server.url })
+    for (const coding of ['gzip', 'deflate', 'raw-deflate', 'br', 'none']) {
+      const res = await http.request({ path: '/data', query: { coding } })
+      assert.equal(res.body, payload, coding)
+      assert.equal(
+        res.headers.get('content-encoding'),
+        coding === 'none' ? null : coding.replace('raw-', ''),
+      )
+    }
+    assert.ok(server.seen.every((r) => r.headers['accept-encoding'] === 'gzip, deflate, br'))
+    await http.close()
+  })
+
+  it('decodes a compressed error body for the server message', async () => {
+    const http = createHttpClient({ system: 'taxii', baseUrl: server.url })
+    await assert.rejects(
+      http.request({ path: '/data', query: { coding: 'gzip', status: 404 } }),
+      (e: unknown) => (e as RemoteError).serverMessage === 'no such collection',
+    )
+    await http.close()
+  })
+})
+
+describe('responses and sockets', () => {
+  let server: PlainServer
+  const stalled: ServerResponse[] = []
+  before(async () => {
+    server = await plainServer((req, res) => {
+      if (req.url === '/multi') {
+        res.setHeader('x-multi', ['a', 'b'])
+        res.end('ok')
+      } else if (req.url === '/stall') {
+        // Headers and half a body, then nothing: the rest never comes.
+        res.writeHead(200, { 'content-length': '10' }).write('12345')
+        stalled.push(res)
+      } else if (req.url === '/redirect')
+        res.writeHead(302, { location: '/missing' }).end('x'.repeat(50_000))
+      else res.writeHead(404).end('{"message":"' + 'gone '.repeat(10_000) + '"}')
+    })
+  })
+  after(() => server.close())
+
+  it('reads headers case-insensitively, repeated fields joined as fetch did', async () => {
+    const http = createHttpClient({ system: 'aed', baseUrl: server.url })
+    const res = await http.request({ path: '/multi' })
+    assert.equal(res.headers.get('X-Multi'), 'a, b')
+    assert.equal(res.headers.get('x-absent'), null)
+    await http.close()
+  })
+
+  it('reads every error and redirect body, so one keep-alive connection serves them all', async () => {
+    const before = server.connections()
+    const http = createHttpClient({ system: 'aed', baseUrl: server.url })
+    for (const path of ['/a', '/redirect', '/b', '/redirect', '/c', '/redirect', '/d']) {
+      await assert.rejects(
+        http.request({ path }),
+        (e: unknown) => (e as RemoteError).status === 404,
+      )
+    }
+    // undici may open a second connection while the first is being handed back to the pool; a
+    // body left unread would keep its socket busy for good, and each request would need a new one.
+    assert.ok(server.connections() - before <= 2, String(server.connections() - before))
+    await http.close()
+  })
+
+  it('times out a body that stalls after the headers, and lets go of its socket', async () => {
+    const http = createHttpClient({
+      system: 'threatq',
+      baseUrl: server.url,
+      timeoutMs: 100,
+      retry: { maxAttempts: 1 },
+    })
+    await assert.rejects(http.request({ path: '/stall' }), (e: unknown) => {
+      assert.equal((e as RemoteError).kind, 'timeout')
+      assert.match((e as RemoteError).message, /timed out \(no complete answer within 0\.1 s/)
+      return true
+    })
+    // A body left half-read would keep the request open and close() waiting for it.
+    await http.close()
+    assert.ok(stalled.every((res) => res.destroyed))
+  })
+
+  it("throws the caller's abort reason mid-body, and lets go of the socket", async () => {
+    const http = createHttpClient({ system: 'threatq', baseUrl: server.url })
+    const controller = new AbortController()
+    const reason = new Error('stop')
+    const pending = http.request({ path: '/stall', signal: controller.signal })
+    setTimeout(() => {
+      controller.abort(reason)
+    }, 50)
+    await assert.rejects(pending, (e: unknown) => e === reason)
+    await http.close()
+    assert.ok(stalled.every((res) => res.destroyed))
+  })
+
+  it("reports a DNS failure in getaddrinfo's words", async () => {
+    const dispatcher = new Agent({
+      connect: {
+        lookup: (host, _options, callback) => {
+          callback(
+            Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }),
+            '',
+            4,
+          )
+        },
+      },
+    })
+    const http = createHttpClient({
+      system: 'threatq',
+      baseUrl: 'https://tq.example',
+      dispatcher,
+      retry: { maxAttempts: 1 },
+    })
+    await assert.rejects(
+      http.request({ path: '/api/token' }),
+      /^RemoteError: threatq GET https:\/\/tq\.example\/api\/token failed: getaddrinfo ENOTFOUND tq\.example$/,
+    )
+    await dispatcher.close()
+  })
+
+  it('works on an injected dispatcher such as MockAgent, and leaves it open', async () => {
+    const agent = new MockAgent()
+    agent.disableNetConnect()
+    agent
+      .get('https://tq.example')
+      .intercept({ path: '/api/x?limit=2', method: 'GET' })
+      .reply(200, '{"ok":true}', { headers: { 'content-type': 'application/json' } })
+      .times(2)
+    const http = createHttpClient({
+      system: 'threatq',
+      baseUrl: 'https://tq.example',
+      dispatcher: agent,
+    })
+    const res = await http.request({ path: '/api/x', query: { limit: 2 } })
+    assert.equal(res.body, '{"ok":true}')
+    assert.equal(res.headers.get('Content-Type'), 'application/json')
+    await http.close()
+    assert.equal((await http.request({ path: '/api/x', query: { limit: 2 } })).status, 200)
+    await agent.close()
   })
 })

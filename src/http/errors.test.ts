@@ -73,21 +73,42 @@ describe('RemoteError', () => {
     assert.equal(error.cause, cause)
     assert.ok(!`${error.message} ${JSON.stringify(error)}`.includes('pw@'))
   })
-  it('digs the useful cause out of undici\'s "fetch failed"', () => {
-    const inner = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+  it("names undici's socket error, with its code when the message lacks it", () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
       code: 'ECONNREFUSED',
     })
+    const reset = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })
+    const error = (cause: Error) =>
+      new RemoteError({
+        system: 'aed',
+        kind: 'network',
+        method: 'GET',
+        url: 'http://127.0.0.1:1/',
+        retryable: true,
+        cause,
+      }).message
+    assert.equal(
+      error(refused),
+      'aed GET http://127.0.0.1:1/ failed: connect ECONNREFUSED 127.0.0.1:1',
+    )
+    assert.equal(
+      error(reset),
+      'aed GET http://127.0.0.1:1/ failed: UND_ERR_SOCKET other side closed',
+    )
+  })
+  it('adds why an HTTP status was not followed', () => {
     const error = new RemoteError({
-      system: 'aed',
-      kind: 'network',
+      system: 'threatq',
+      kind: 'http',
       method: 'GET',
-      url: 'http://127.0.0.1:1/',
-      retryable: true,
-      cause: new TypeError('fetch failed', { cause: inner }),
+      url: 'https://tq.example/api/x',
+      status: 302,
+      detail: 'more than 20 redirects',
+      retryable: false,
     })
     assert.equal(
       error.message,
-      'aed GET http://127.0.0.1:1/ failed: connect ECONNREFUSED 127.0.0.1:1',
+      'threatq GET https://tq.example/api/x failed with HTTP 302 (more than 20 redirects)',
     )
   })
 })

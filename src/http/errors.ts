@@ -17,7 +17,7 @@ export interface RemoteErrorInit {
   status?: number
   /** What the server said, extracted from its error body. */
   serverMessage?: string
-  /** Extra text for `parse` errors (which field failed, what was expected). */
+  /** Extra text: what failed in a `parse` error, why a redirect was refused, what timed out. */
   detail?: string
   retryable: boolean
   /** Raw `Retry-After` header of the response, if any. */
@@ -56,7 +56,7 @@ function describe(init: RemoteErrorInit): string {
   const said = init.serverMessage === undefined ? '' : `: ${init.serverMessage}`
   switch (init.kind) {
     case 'http':
-      return `${request} failed with HTTP ${String(init.status)}${said}`
+      return `${request} failed with HTTP ${String(init.status)}${said}${init.detail === undefined ? '' : ` (${init.detail})`}`
     case 'timeout':
       return `${request} timed out${init.detail === undefined ? '' : ` (${init.detail})`}`
     case 'network':
@@ -66,12 +66,8 @@ function describe(init: RemoteErrorInit): string {
   }
 }
 
-/** undici wraps the useful error (ECONNREFUSED, cert errors) in `TypeError('fetch failed')`. */
-function causeText(cause: unknown): string {
-  let error = cause
-  while (error instanceof Error && error.message === 'fetch failed' && error.cause !== undefined) {
-    error = error.cause
-  }
+/** undici's request() rejects with the socket's own error (ECONNREFUSED, cert errors), unwrapped. */
+function causeText(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
   const code = (error as { code?: unknown }).code
   return typeof code === 'string' && !error.message.includes(code)
