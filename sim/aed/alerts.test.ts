@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { AlertStore } from './alerts.js'
+import { AlertStore, type PartialAlert } from './alerts.js'
 import { Params } from './params.js'
 import { arr, call, newSim, NOW, obj } from './test-support.js'
 
@@ -208,6 +208,47 @@ describe('aed-sim [SIM] alerts', () => {
           )
         },
       ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('answers every page of an unchanged store from one listing, and a changed store afresh', () => {
+    const partial = fc.record({
+      alertId: fc.integer({ min: 1, max: 40 }),
+      alertType: fc.constantFrom('ddos' as const, 'blocked-host' as const),
+      startTime: fc.integer({ min: 0, max: 100 }),
+      severity: fc.integer({ min: 1, max: 9 }),
+    })
+    const query = fc.record({
+      startTime: fc.constantFrom('', '0', '50'),
+      severity: fc.constantFrom('', '4', 'high'),
+      sort: fc.constantFrom('', 'severity', 'alertId'),
+      direction: fc.constantFrom('', 'ASC', 'DESC'),
+      page: fc.constantFrom('1', '2', '3'),
+      perPage: fc.constantFrom('0', '3', '7'),
+    })
+    const step = fc.oneof(
+      fc.record({ add: fc.array(partial, { minLength: 1, maxLength: 5 }) }),
+      fc.record({ query }),
+    )
+    const ask = (store: AlertStore, q: Record<string, string>): unknown[] =>
+      store.query(Params.of(Object.fromEntries(Object.entries(q).filter(([, v]) => v !== ''))))
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+        const store = new AlertStore()
+        const added: PartialAlert[] = []
+        for (const s of steps) {
+          if ('add' in s) {
+            store.addAll(s.add, 1000)
+            added.push(...s.add)
+            continue
+          }
+          // A store that never answered anything, holding the same alerts.
+          const fresh = new AlertStore()
+          fresh.addAll(added, 1000)
+          assert.deepEqual(ask(store, s.query), ask(fresh, s.query))
+        }
+      }),
       { numRuns: 300 },
     )
   })
