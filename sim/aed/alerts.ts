@@ -148,8 +148,10 @@ const before = (a: Alert, b: Alert): boolean =>
 
 export class AlertStore {
   private readonly byId = new Map<number, Alert>()
-  /** Sorted by (startTime, alertId). */
+  /** By (startTime, alertId) once `inOrder()` has run: alerts added out of order wait at the end. */
   private sorted: Alert[] = []
+  /** Whether `sorted` has an alert added out of order since it was last sorted. */
+  private unordered = false
   /** Longest finished alert, so a window's lower bound can be found by binary search. */
   private maxSpan = 0
   private readonly ongoing = new Set<Alert>()
@@ -173,6 +175,7 @@ export class AlertStore {
     this.listing = undefined
     this.byId.clear()
     this.sorted = []
+    this.unordered = false
     this.ongoing.clear()
     this.maxSpan = 0
     this.nextId = 1
@@ -197,30 +200,39 @@ export class AlertStore {
     if (alert.endTime === null) this.ongoing.add(alert)
     else this.maxSpan = Math.max(this.maxSpan, alert.endTime - alert.startTime)
     const last = this.sorted[this.sorted.length - 1]
-    if (last === undefined || before(last, alert)) this.sorted.push(alert)
-    else
-      this.sorted.splice(
-        this.lowerBound((a) => before(a, alert)),
-        0,
-        alert,
-      )
+    // Sorted once when next read, not inserted in place: a batch of alerts out of time order cost
+    // a splice each, quadratic in the store's size.
+    if (last !== undefined && !before(last, alert)) this.unordered = true
+    this.sorted.push(alert)
+  }
+
+  /** `sorted`, sorted. */
+  private inOrder(): Alert[] {
+    if (this.unordered) {
+      this.sorted.sort((a, b) => (before(a, b) ? -1 : 1))
+      this.unordered = false
+    }
+    return this.sorted
   }
 
   private unlink(alert: Alert): void {
     this.listing = undefined
     this.byId.delete(alert.alertId)
     this.ongoing.delete(alert)
-    const index = this.lowerBound((a) => before(a, alert))
+    const index = this.unordered
+      ? this.sorted.indexOf(alert)
+      : this.lowerBound((a) => before(a, alert))
     if (this.sorted[index] === alert) this.sorted.splice(index, 1)
   }
 
   /** First index whose alert does not satisfy `isBefore` (the array is partitioned by it). */
   private lowerBound(isBefore: (a: Alert) => boolean): number {
+    const sorted = this.inOrder()
     let lo = 0
-    let hi = this.sorted.length
+    let hi = sorted.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (isBefore(this.sorted[mid] as Alert)) lo = mid + 1
+      if (isBefore(sorted[mid] as Alert)) lo = mid + 1
       else hi = mid
     }
     return lo
@@ -231,20 +243,21 @@ export class AlertStore {
    * ongoing) `>= from`. In (startTime, alertId) order.
    */
   window(from: number | undefined, to: number | undefined): Alert[] {
-    const hi = to === undefined ? this.sorted.length : this.lowerBound((a) => a.startTime <= to)
-    if (from === undefined) return this.sorted.slice(0, hi)
+    const sorted = this.inOrder()
+    const hi = to === undefined ? sorted.length : this.lowerBound((a) => a.startTime <= to)
+    if (from === undefined) return sorted.slice(0, hi)
     const lo = Math.min(
       hi,
       this.lowerBound((a) => a.startTime < from - this.maxSpan),
     )
     // Ongoing alerts that started before the scanned range still overlap the window.
-    const boundary = this.sorted[lo]
+    const boundary = sorted[lo]
     const out = [...this.ongoing].filter(
       (a) => (boundary === undefined || before(a, boundary)) && a.startTime <= (to ?? Infinity),
     )
     out.sort((a, b) => (before(a, b) ? -1 : 1))
     for (let i = lo; i < hi; i++) {
-      const a = this.sorted[i] as Alert
+      const a = sorted[i] as Alert
       if (a.endTime === null || a.endTime >= from) out.push(a)
     }
     return out
@@ -307,7 +320,7 @@ export class AlertStore {
   }
 
   snapshot(): unknown {
-    return { nextId: this.nextId, alerts: this.sorted }
+    return { nextId: this.nextId, alerts: this.inOrder() }
   }
 
   restore(data: unknown): void {
