@@ -215,6 +215,26 @@ function bundles(objects: readonly object[], count: number): string[] {
   return bodies
 }
 
+/**
+ * One measured request of a limit case, sent as the connector sends its requests (undici's
+ * `request()`, src/http/client.ts), so the limit is the transport's and not a slower client's.
+ */
+async function send(
+  dispatcher: Agent,
+  url: string,
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+): Promise<{ status: number; text: string }> {
+  const target = new URL(url)
+  const res = await dispatcher.request({
+    origin: target.origin,
+    path: target.pathname + target.search,
+    method: init.method,
+    headers: init.headers,
+    body: init.body ?? null,
+  })
+  return { status: res.statusCode, text: await res.body.text() }
+}
+
 /** POSTs one body of a limit case; any other status than `expected` fails the bench. */
 async function timedPost(
   dispatcher: Agent,
@@ -224,10 +244,9 @@ async function timedPost(
   headers: Record<string, string>,
 ): Promise<number> {
   const started = process.hrtime.bigint()
-  const res = await fetch(url, { method: 'POST', dispatcher, headers, body })
+  const res = await send(dispatcher, url, { method: 'POST', headers, body })
   if (res.status !== expected)
-    throw new Error(`POST ${url}: HTTP ${String(res.status)} ${await res.text()}`)
-  await res.arrayBuffer()
+    throw new Error(`POST ${url}: HTTP ${String(res.status)} ${res.text}`)
   return Number(process.hrtime.bigint() - started) / 1e9
 }
 
@@ -283,15 +302,14 @@ async function limitCase(world: World, taxiiPosts: number, expected: number): Pr
       let requests = 0
       for (;;) {
         const query = `limit=${String(PAGE)}&sort=id&cursorMark=${encodeURIComponent(cursor)}&with=${WITH}`
-        const res = await fetch(`${world.threatq.url}/api/indicators/query?${query}`, {
+        const res = await send(dispatcher, `${world.threatq.url}/api/indicators/query?${query}`, {
           method: 'POST',
-          dispatcher,
           headers: { ...auth, 'content-type': 'application/json', accept: 'application/json' },
           body,
         })
         requests++
         if (res.status !== 200) throw new Error(`ThreatQ page: HTTP ${String(res.status)}`)
-        const page = JSON.parse(await res.text()) as { data?: unknown; nextCursorMark?: string }
+        const page = JSON.parse(res.text) as { data?: unknown; nextCursorMark?: string }
         const items = Array.isArray(page.data) ? page.data.length : 0
         if (items === 0) break
         pages++
@@ -393,13 +411,13 @@ async function importLimit(world: World, alerts: number): Promise<LimitResult> {
       let posted = 0
       for (let page = 1; ; page++) {
         const query = `startTime=${String(now - 7200)}&endTime=${String(now)}&sort=startTime&direction=ASC&page=${String(page)}&perPage=${String(AED_PER_PAGE)}`
-        const res = await fetch(`${world.aed.url}/api/aed/v3/alerts/?${query}`, {
-          dispatcher,
+        const res = await send(dispatcher, `${world.aed.url}/api/aed/v3/alerts/?${query}`, {
+          method: 'GET',
           headers: { 'x-arbux-apitoken': CREDS.aedToken, accept: 'application/json' },
         })
         requests++
         if (res.status !== 200) throw new Error(`AED alerts page: HTTP ${String(res.status)}`)
-        const items = (JSON.parse(await res.text()) as { alerts: unknown[] }).alerts.length
+        const items = (JSON.parse(res.text) as { alerts: unknown[] }).alerts.length
         pages++
         // Post the batches this page's alerts fill, as the connector does.
         const due = Math.min(batches, Math.floor((pages * AED_PER_PAGE) / CONSUME_BATCH))
