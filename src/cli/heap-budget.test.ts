@@ -3,31 +3,34 @@ import { describe, it } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fullCollection, startHeapBudget } from './heap-budget.js'
 
-/** A fake heap: `used` moves as the test says; a collection leaves `live`. */
-function fakeHeap(used: number, live: number) {
+/**
+ * A budget of 100, checked every millisecond, over a fake heap: `used` moves as the test says; a
+ * collection leaves `live`.
+ */
+function started(used: number, live: number) {
   const heap = { used, live, collections: 0 }
-  return {
-    heap,
+  const stop = startHeapBudget({
+    bytes: 100,
+    everyMs: 1,
     usedHeap: () => heap.used,
     collect: () => {
       heap.collections++
       heap.used = heap.live
     },
-  }
+  })
+  return { heap, stop }
 }
 
 describe('the heap budget', () => {
   it('leaves a heap under budget alone', async () => {
-    const { heap, usedHeap, collect } = fakeHeap(50, 10)
-    const stop = startHeapBudget({ bytes: 100, everyMs: 1, usedHeap, collect })
+    const { heap, stop } = started(50, 10)
     await delay(20)
     stop()
     assert.equal(heap.collections, 0)
   })
 
   it('collects each time the heap passes the budget', async () => {
-    const { heap, usedHeap, collect } = fakeHeap(150, 10)
-    const stop = startHeapBudget({ bytes: 100, everyMs: 1, usedHeap, collect })
+    const { heap, stop } = started(150, 10)
     await delay(20)
     assert.equal(heap.collections, 1)
     heap.used = 120
@@ -38,8 +41,7 @@ describe('the heap budget', () => {
   })
 
   it('doubles the budget when what is live needs it, instead of collecting over and over', async () => {
-    const { heap, usedHeap, collect } = fakeHeap(150, 70)
-    const stop = startHeapBudget({ bytes: 100, everyMs: 1, usedHeap, collect })
+    const { heap, stop } = started(150, 70)
     await delay(20)
     // 70 live is over half of 100: the budget is now 200, and 150 does not trigger again.
     heap.used = 150
@@ -52,8 +54,7 @@ describe('the heap budget', () => {
   })
 
   it('stops when told', async () => {
-    const { heap, usedHeap, collect } = fakeHeap(10, 10)
-    const stop = startHeapBudget({ bytes: 100, everyMs: 1, usedHeap, collect })
+    const { heap, stop } = started(10, 10)
     stop()
     heap.used = 500
     await delay(20)
