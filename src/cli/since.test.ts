@@ -8,6 +8,17 @@ import { parseFixedAgo, parseSince } from './since.js'
 const now = new Date('2026-03-10T12:00:00.000Z')
 const iso = async (text: string): Promise<string> => (await parseSince(text, now)).toISOString()
 
+async function inZone(zone: string, run: () => unknown): Promise<void> {
+  const host = process.env.TZ
+  process.env.TZ = zone
+  try {
+    await run()
+  } finally {
+    if (host === undefined) delete process.env.TZ
+    else process.env.TZ = host
+  }
+}
+
 describe('--since', () => {
   it('reads ISO-8601 as UTC whatever the host zone', async () => {
     assert.equal(await iso('2026-03-01'), '2026-03-01T00:00:00.000Z')
@@ -33,7 +44,7 @@ describe('--since', () => {
       await assert.rejects(parseSince(bad, now), ConfigError)
     })
 
-  it('reads "N units ago" (seconds to weeks) without chrono, exactly as chrono reads it', () => {
+  it('reads "N units ago" (seconds to weeks) without chrono, exactly as chrono reads it', async () => {
     const phrase = fc
       .record({
         n: fc.oneof(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 9_999_999 })),
@@ -52,19 +63,35 @@ describe('--since', () => {
       max: new Date('2100-01-01T00:00:00Z'),
       noInvalidDate: true,
     })
-    fc.assert(
-      fc.property(phrase, instant, (text, at) => {
-        const fast = parseFixedAgo(text, at)
-        assert.ok(fast !== undefined, text)
-        const slow = chrono.parseDate(
-          text,
-          { instant: at, timezone: 'UTC' },
-          { forwardDate: false },
-        )
-        assert.equal(fast.getTime(), slow?.getTime(), text)
-      }),
-      { numRuns: 2000 },
-    )
+    // The oracle runs in UTC: chrono itself is off by an hour where the host zone skips a wall time.
+    await inZone('UTC', () => {
+      fc.assert(
+        fc.property(phrase, instant, (text, at) => {
+          const fast = parseFixedAgo(text, at)
+          assert.ok(fast !== undefined, text)
+          const slow = chrono.parseDate(
+            text,
+            { instant: at, timezone: 'UTC' },
+            { forwardDate: false },
+          )
+          assert.equal(fast.getTime(), slow?.getTime(), text)
+        }),
+        { numRuns: 2000 },
+      )
+    })
+  })
+
+  it('reads phrases in UTC even where the host zone skips that wall time for daylight saving', async () => {
+    // 02:45 on 2028-09-24 does not exist in Pacific/Chatham (clocks go from 02:45 to 03:45).
+    await inZone('Pacific/Chatham', async () => {
+      const gap = new Date('2028-09-24T02:45:00.000Z')
+      assert.equal(
+        (await parseSince('2 months ago', gap)).toISOString(),
+        '2028-07-24T02:45:00.000Z',
+      )
+      assert.equal((await parseSince('an hour ago', gap)).toISOString(), '2028-09-24T01:45:00.000Z')
+      assert.equal(process.env.TZ, 'Pacific/Chatham', 'the host zone is restored')
+    })
   })
 
   it('leaves other phrases to chrono', async () => {

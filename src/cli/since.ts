@@ -51,9 +51,27 @@ async function parsePhrase(text: string, now: Date): Promise<Date | undefined> {
   const fixed = parseFixedAgo(text, now)
   if (fixed !== undefined) return fixed
   const chrono = await import('chrono-node')
-  return (
-    chrono.parseDate(text, { instant: now, timezone: 'UTC' }, { forwardDate: false }) ?? undefined
+  return inUtc(
+    () =>
+      chrono.parseDate(text, { instant: now, timezone: 'UTC' }, { forwardDate: false }) ??
+      undefined,
   )
+}
+
+/**
+ * Runs `read` with the process clock in UTC. chrono builds wall-clock times through the host zone
+ * even when told `timezone: 'UTC'`, so a UTC wall time the host zone skips for daylight saving
+ * ("0 seconds ago" at 02:45Z on 2028-09-24 in Pacific/Chatham) comes back an hour off.
+ */
+function inUtc<T>(read: () => T): T {
+  const hostZone = process.env.TZ
+  process.env.TZ = 'UTC'
+  try {
+    return read()
+  } finally {
+    if (hostZone === undefined) delete process.env.TZ
+    else process.env.TZ = hostZone
+  }
 }
 
 export async function parseSince(text: string, now: Date): Promise<Date> {
