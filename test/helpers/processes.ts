@@ -16,7 +16,8 @@ const dist = (path: string): string => fileURLToPath(new URL(`../../${path}`, im
 export const simDispatcher = new Agent({ connect: { ca: SIM_TLS_CERT } })
 
 export const BIN = {
-  connector: dist('src/cli/bin.js'),
+  /** The installed command: the bundle `npm run build` makes (scripts/bundle.mjs). */
+  connector: dist('src/cli/tq-conn-netscout-aed.mjs'),
   aed: dist('sim/aed/bin.js'),
   threatq: dist('sim/threatq/bin.js'),
 }
