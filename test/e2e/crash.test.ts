@@ -51,7 +51,7 @@ const threatq = (method: string, path: string, nth: number, phase: Phase) =>
 const aed = (method: string, path: string, nth: number, phase: Phase) =>
   heldRequest('aed', method, path, nth, phase)
 
-// ---- export: 1500 indicators → 3 query pages (1000, 500, an empty one), ~13 TAXII POSTs of 100
+// ---- export: 1500 indicators → 4 query pages (500, 500, 500, an empty one), ~13 TAXII POSTs of 100
 // objects, ~15 related objects fetched one by one --------------------------------------------
 
 const QUERY = '^/api/indicators/query$'
