@@ -11,7 +11,7 @@ export interface Hop {
   url: string
   method: string
   headers: Record<string, string>
-  body?: string | undefined
+  body?: string | Uint8Array | undefined
 }
 
 export type RedirectStep =

@@ -300,11 +300,12 @@ export class ThreatqClient {
   }
 
   /** Consumes (upserts) items into a collection; returns the response items. */
-  async consume(collection: string, items: readonly object[]): Promise<unknown[]> {
+  /** Upserts items given as their JSON array text (serialised ahead: see the import's batches). */
+  async consume(collection: string, itemsJson: string): Promise<unknown[]> {
     const result = await this.json(`the ${collection} consume answer`, offsetPage, {
       method: 'POST',
       path: `/api/${collection}/consume`,
-      body: JSON.stringify(items),
+      body: itemsJson,
     })
     return result.data
   }
