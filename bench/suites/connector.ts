@@ -37,8 +37,8 @@ const IMPORT_SIZES = sizes('CONNECTOR_BENCH_IMPORT', [10_000, 100_000])
 /** The export size whose limit case runs (the 1M limit would hold every object in the bench). */
 const EXPORT_LIMIT_SIZE = 100_000
 const ALERT_BATCH = 1000
-const PAGE = 1000
-/** The connector's defaults (src/cli/directions.ts PAGE_SIZE, options consume_batch_size). */
+/** The connector's defaults (src/cli/directions.ts EXPORT_PAGE_SIZE and ALERTS_PER_PAGE, options consume_batch_size). */
+const PAGE = 500
 const AED_PER_PAGE = 1000
 const CONSUME_BATCH = 500
 /** What the connector asks ThreatQ for at relationship depth 1 (src/threatq/client.ts query()). */
@@ -198,18 +198,23 @@ async function queryBody(url: string, dispatcher: Agent, auth: object): Promise<
   return JSON.stringify({ ...json.api_query, fields: ['*', 'attributes', 'sources'] })
 }
 
-/** Splits the objects into `count` STIX 2.0 bundle bodies of near-equal object counts. */
-function bundles(objects: readonly object[], count: number): string[] {
+/**
+ * Splits the objects into `count` STIX 2.0 bundle bodies of near-equal object counts, as UTF-8
+ * bytes (what the connector hands to undici).
+ */
+function bundles(objects: readonly object[], count: number): Buffer[] {
   const per = Math.ceil(objects.length / count)
-  const bodies: string[] = []
+  const bodies: Buffer[] = []
   for (let i = 0; i < objects.length; i += per) {
     bodies.push(
-      JSON.stringify({
-        type: 'bundle',
-        id: `bundle--00000000-0000-4000-8000-${String(bodies.length).padStart(12, '0')}`,
-        spec_version: '2.0',
-        objects: objects.slice(i, i + per),
-      }),
+      Buffer.from(
+        JSON.stringify({
+          type: 'bundle',
+          id: `bundle--00000000-0000-4000-8000-${String(bodies.length).padStart(12, '0')}`,
+          spec_version: '2.0',
+          objects: objects.slice(i, i + per),
+        }),
+      ),
     )
   }
   return bodies
@@ -222,7 +227,7 @@ function bundles(objects: readonly object[], count: number): string[] {
 async function send(
   dispatcher: Agent,
   url: string,
-  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string | Buffer },
 ): Promise<{ status: number; text: string }> {
   const target = new URL(url)
   const res = await dispatcher.request({
@@ -240,7 +245,7 @@ async function timedPost(
   dispatcher: Agent,
   url: string,
   expected: number,
-  body: string,
+  body: string | Buffer,
   headers: Record<string, string>,
 ): Promise<number> {
   const started = process.hrtime.bigint()
@@ -267,7 +272,7 @@ interface LimitResult {
 async function limitCase(world: World, taxiiPosts: number, expected: number): Promise<LimitResult> {
   const objects = await aedObjects(world, '2.0')
   const bodies = bundles(objects, taxiiPosts)
-  const bytes = bodies.reduce((sum, b) => sum + Buffer.byteLength(b), 0)
+  const bytes = bodies.reduce((sum, b) => sum + b.length, 0)
   const freshAed = await startSim(BIN.aed, AED_SIM_ARGS)
   const dispatcher = new Agent({ connections: 4 })
   try {
@@ -288,7 +293,7 @@ async function limitCase(world: World, taxiiPosts: number, expected: number): Pr
     const body = await queryBody(world.threatq.url, dispatcher, auth)
     const pagesExpected = Math.ceil(expected / PAGE)
     let postSeconds = 0
-    const post = async (bundle: string): Promise<void> => {
+    const post = async (bundle: Buffer): Promise<void> => {
       postSeconds += await timedPost(dispatcher, `${collection.url}objects/`, 202, bundle, {
         authorization: `Basic ${basic}`,
         'content-type': STIX_20,
@@ -315,14 +320,14 @@ async function limitCase(world: World, taxiiPosts: number, expected: number): Pr
         pages++
         const due = Math.min(bodies.length, Math.ceil((pages * bodies.length) / pagesExpected))
         for (; posted < due; posted++) {
-          await post(bodies[posted] ?? '')
+          await post(bodies[posted] ?? Buffer.alloc(0))
           requests++
         }
         if (page.nextCursorMark === undefined || page.nextCursorMark === cursor) break
         cursor = page.nextCursorMark
       }
       for (; posted < bodies.length; posted++) {
-        await post(bodies[posted] ?? '')
+        await post(bodies[posted] ?? Buffer.alloc(0))
         requests++
       }
       return { pages, requests }

@@ -24,6 +24,8 @@ const EVENTS = 50_000
 const BATCH = 500
 /** The export read is measured over this many indicators of the collection. */
 const EXPORT_READ = 200_000
+/** The connector's export page (src/cli/directions.ts EXPORT_PAGE_SIZE). */
+const EXPORT_PAGE = 500
 /** What the connector embeds at relationship depth 1 (src/threatq/client.ts query()). */
 const EXPORT_WITH = 'sources.tlp,adversaries,malware,tool,report,attack_pattern'
 
@@ -237,11 +239,11 @@ async function main(): Promise<void> {
     const exportCount = Math.min(INDICATORS, EXPORT_READ)
     for (const reader of ['parse', 'scan'] as const) {
       await measure(
-        `export read: POST query, sort=id, fields and with=${EXPORT_WITH}, pages of ${String(PAGE)}`,
+        `export read: POST query, sort=id, fields and with=${EXPORT_WITH}, pages of ${String(EXPORT_PAGE)}`,
         exportCount,
         (mark) =>
           fetch(
-            `${sim.url}/api/indicators/query?limit=${String(PAGE)}&sort=id&cursorMark=${encodeURIComponent(mark)}&with=${EXPORT_WITH}`,
+            `${sim.url}/api/indicators/query?limit=${String(EXPORT_PAGE)}&sort=id&cursorMark=${encodeURIComponent(mark)}&with=${EXPORT_WITH}`,
             {
               method: 'POST',
               dispatcher,
