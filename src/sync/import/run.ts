@@ -135,7 +135,7 @@ export async function runImport(
   const seen = new Set<number>()
   try {
     let done = 0
-    let converted = 0
+    let processed = 0
     for await (const page of aed.alerts({
       startTime: settings.from,
       endTime: until,
@@ -158,17 +158,17 @@ export async function runImport(
         // A page converts in ~9 ms without a turn of the event loop; meanwhile ThreatQ's answer to
         // the indicators of the batch being written would wait to be read, and ThreatQ would idle
         // before the events that follow it.
-        if (++converted % YIELD_EVERY === 0) await nextTurn()
-        const event = convertAlert(alert, context)
-        for (const s of event.skipped) {
+        if (++processed % YIELD_EVERY === 0) await nextTurn()
+        const converted = convertAlert(alert, context)
+        for (const s of converted.skipped) {
           summary.skipped.add('invalid indicator value')
           logger.info(
             { alert: alert.alertId, value: s.value, reason: s.reason },
             'alert value not imported as an indicator',
           )
         }
-        events.push(event.event)
-        for (const i of event.indicators) indicators.set(`${i.type.name}\n${i.value}`, i)
+        events.push(converted.event)
+        for (const i of converted.indicators) indicators.set(`${i.type.name}\n${i.value}`, i)
         if (events.length >= settings.batchSize) await flush()
       }
       done += page.alerts.length + page.invalid.length
