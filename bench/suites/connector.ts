@@ -199,8 +199,8 @@ async function queryBody(url: string, dispatcher: Agent, auth: object): Promise<
 }
 
 /**
- * Splits the objects into `count` STIX 2.0 bundle bodies of near-equal object counts, as UTF-8
- * bytes (what the connector hands to undici).
+ * Splits the objects into `count` STIX 2.0 bundle bodies of near-equal object counts, encoded as
+ * UTF-8 before the clock starts: the limit pays for sending bytes, not for making them.
  */
 function bundles(objects: readonly object[], count: number): Buffer[] {
   const per = Math.ceil(objects.length / count)

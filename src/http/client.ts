@@ -55,8 +55,7 @@ export interface HttpRequest {
   path: string
   query?: Record<string, string | number | undefined>
   headers?: Record<string, string>
-  /** Text, or bytes already encoded as UTF-8 (TAXII add bodies). */
-  body?: string | Uint8Array
+  body?: string
   /** Statuses returned instead of thrown (default: 200–299). */
   okStatuses?: readonly number[]
   signal?: AbortSignal

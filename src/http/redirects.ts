@@ -11,7 +11,7 @@ export interface Hop {
   url: string
   method: string
   headers: Record<string, string>
-  body?: string | Uint8Array | undefined
+  body?: string | undefined
 }
 
 export type RedirectStep =

