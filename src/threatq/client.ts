@@ -299,8 +299,10 @@ export class ThreatqClient {
       .data
   }
 
-  /** Consumes (upserts) items into a collection; returns the response items. */
-  /** Upserts items given as their JSON array text (serialised ahead: see the import's batches). */
+  /**
+   * Consumes (upserts) items into a collection, given as their JSON array text (the import
+   * serialises a batch ahead of its turn); returns the response items.
+   */
   async consume(collection: string, itemsJson: string): Promise<unknown[]> {
     const result = await this.json(`the ${collection} consume answer`, offsetPage, {
       method: 'POST',
