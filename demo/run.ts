@@ -68,6 +68,7 @@ async function main(): Promise<void> {
       dry_run: false,
       output: undefined,
       full: false,
+      allow_mass_revoke: false,
       since: undefined,
       non_interactive: true,
       ...over,

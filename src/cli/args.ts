@@ -16,6 +16,7 @@ export interface CliArgs {
   dry_run: boolean
   output: string | undefined
   full: boolean
+  allow_mass_revoke: boolean
   since: string | undefined
   non_interactive: boolean
 }
@@ -82,7 +83,11 @@ export function buildParser(version: string): ArgumentParser {
   })
   parser.add_argument('--full', {
     action: 'store_true',
-    help: 'ignore checkpoints and resync everything',
+    help: 'ignore checkpoints and the export ledger: resend everything (revocations still apply)',
+  })
+  parser.add_argument('--allow-mass-revoke', {
+    action: 'store_true',
+    help: 'export: revoke even when more than max_revoke_percent of what AED holds from this instance would be revoked (e.g. the data collection was emptied on purpose)',
   })
   parser.add_argument('--since', {
     metavar: 'WHEN',

@@ -368,7 +368,7 @@ async function run(
     await output?.commit()
     await writeState(paths.state, state)
     io.stdout(`${formatSummary(summaries)}\n`)
-    return summaries.some((s) => s.rejected > 0) ? EXIT.rejected : EXIT.ok
+    return summaries.some((s) => s.rejected > 0 || s.problems.length > 0) ? EXIT.rejected : EXIT.ok
   } catch (error) {
     // Keep a refreshed token even when the run fails.
     await writeState(paths.state, state).catch(() => undefined)

@@ -10,7 +10,8 @@ import { writeState, type State } from '../config/state-file.js'
 import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
 import type { Logger } from '../log/logger.js'
-import { runExport, type ExportCheckpoint } from '../sync/export/run.js'
+import { Guards } from '../sync/export/guards.js'
+import { runExport } from '../sync/export/run.js'
 import { runImport } from '../sync/import/run.js'
 import type { DryRunOutput } from '../sync/output.js'
 import type { RunSummary } from '../sync/summary.js'
@@ -79,16 +80,6 @@ export function importFrom(
     ctx.state.import.until ??
     Math.floor(ctx.io.now().getTime() / 1000) - ctx.options.first_run_lookback_hours * 3600
   )
-}
-
-/** Export start: --since, else nothing with --full, else the saved checkpoint. */
-export function exportCheckpoint(
-  ctx: Pick<DirectionContext, 'args' | 'since' | 'state'>,
-): ExportCheckpoint {
-  if (ctx.since !== undefined) return { updatedSince: ctx.since, idsAtCheckpoint: [] }
-  const saved = ctx.state.export.updated_since
-  if (ctx.args.full || saved === undefined) return { updatedSince: undefined, idsAtCheckpoint: [] }
-  return { updatedSince: new Date(saved), idsAtCheckpoint: ctx.state.export.ids_at_checkpoint }
 }
 
 export async function importDirection(ctx: DirectionContext): Promise<RunSummary> {
@@ -164,6 +155,7 @@ export async function exportDirection(ctx: DirectionContext): Promise<RunSummary
   })
   ctx.clients.push(taxii)
   const progress = createProgress('export', io.stderrIsTTY)
+  const saved = ctx.state.export.ledger
   try {
     const outcome = await runExport(
       {
@@ -193,16 +185,34 @@ export async function exportDirection(ctx: DirectionContext): Promise<RunSummary
         depth: options.relationship_depth,
         pageSize: EXPORT_PAGE_SIZE,
         maxObjects: options.taxii_max_objects,
-        checkpoint: exportCheckpoint(ctx),
+        policy: {
+          revokeStatuses: options.revoke_statuses.map((s) => s.toLowerCase()),
+          guards: new Guards({
+            neverBlock: options.never_block,
+            blockPrivateRanges: options.block_private_ranges,
+            minPrefixV4: options.min_cidr_prefix,
+            minPrefixV6: options.min_cidr_prefix_ipv6,
+            ownHosts: [
+              { host: ctx.aedHost.host, who: 'the AED' },
+              { host: ctx.conn.threatq.host, who: 'ThreatQ' },
+            ],
+          }),
+          exportAllTypes: options.export_all_types,
+          now: io.now().getTime(),
+        },
+        ledger: { file: ctx.paths.ledger, journal: `${ctx.paths.ledger}.journal` },
+        ledgerEntries: saved === undefined ? undefined : saved.objects + saved.relationships,
+        full: ctx.args.full,
+        since: ctx.since,
+        maxRevokePercent: options.max_revoke_percent,
+        allowMassRevoke: ctx.args.allow_mass_revoke,
         dryRun: ctx.args.dry_run,
         output: ctx.output,
       },
     )
-    if (outcome.checkpoint !== undefined) {
-      const { updatedSince, idsAtCheckpoint } = outcome.checkpoint
+    if (outcome.ledger !== undefined) {
       ctx.state.export = {
-        ...(updatedSince === undefined ? {} : { updated_since: updatedSince.toISOString() }),
-        ids_at_checkpoint: idsAtCheckpoint,
+        ledger: { ...outcome.ledger, saved_at: io.now().toISOString() },
         last_run: lastRun(outcome.summary, io.now()),
       }
       await writeState(ctx.paths.state, ctx.state)

@@ -266,7 +266,7 @@ describe('state file', () => {
   it('starts empty, round-trips 0600, and names a corrupt file', async () => {
     const path = join(await tmp(), 'x.state.json')
     const empty = await readState(path)
-    assert.deepEqual(empty.export, { ids_at_checkpoint: [] })
+    assert.deepEqual(empty.export, {})
     await writeState(path, { ...empty, import: { until: 1_700_000_000 } })
     assert.equal((await readState(path)).import.until, 1_700_000_000)
     assert.equal(await mode(path), 0o600)

@@ -20,6 +20,8 @@ export interface InstancePaths {
   configDir: string
   config: string
   state: string
+  /** The export ledger (its journal is `<ledger>.journal`). */
+  ledger: string
   lock: string
 }
 
@@ -31,6 +33,7 @@ export function instancePaths(configDir: string, name: string): InstancePaths {
     configDir: dir,
     config: join(dir, `${name}.yaml`),
     state: join(dir, `${name}.state.json`),
+    ledger: join(dir, `${name}.ledger`),
     lock: join(dir, `${name}.lock`),
   }
 }

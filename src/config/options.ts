@@ -73,6 +73,23 @@ export const optionsSchema = z
     consume_batch_size: intIn(1, 5000, 500),
     taxii_max_objects: intIn(1, 100_000, 5000),
     aed_ca_file: text,
+    // The export sync's guards (DESIGN §2.3.1, issue 13).
+    revoke_statuses: z
+      .preprocess(
+        (v) => (v === undefined || v === null || v === '' ? undefined : v),
+        commaList.optional(),
+      )
+      .transform((v) => v ?? ['Whitelisted', 'Expired'])
+      .describe('ThreatQ statuses never exported, and revoked if exported before'),
+    never_block: commaList.describe(
+      'CIDRs, domains (with subdomains), URL prefixes never exported',
+    ),
+    block_private_ranges: bool(false).describe('export RFC 1918 / ULA addresses too'),
+    min_cidr_prefix: intIn(0, 32, 16).describe('IPv4 CIDRs broader than this are refused'),
+    min_cidr_prefix_ipv6: intIn(0, 128, 48).describe('IPv6 CIDRs broader than this are refused'),
+    max_revoke_percent: intIn(0, 100, 20).describe(
+      'a run that would revoke more of what AED holds stops (exit 3)',
+    ),
   })
   .strict()
 

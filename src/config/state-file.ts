@@ -26,13 +26,21 @@ export const stateSchema = z.object({
   threatq_token: tokenSchema.optional(),
   export: z
     .object({
-      /** ThreatQ `updated_at` (UTC ISO) of the newest indicator every run so far has sent. */
+      // The checkpoint of versions before the ledger: read so their state files stay valid, and
+      // dropped on the next write (the ledger knows more).
       updated_since: z.iso.datetime().optional(),
-      /** Indicators already sent whose `updated_at` is exactly `updated_since`. */
-      ids_at_checkpoint: z.array(z.number().int()).default([]),
+      ids_at_checkpoint: z.array(z.number().int()).optional(),
+      /** What the last saved export ledger held: a missing ledger file is then known lost. */
+      ledger: z
+        .object({
+          objects: z.number().int().nonnegative(),
+          relationships: z.number().int().nonnegative(),
+          saved_at: z.iso.datetime(),
+        })
+        .optional(),
       last_run: runSchema.optional(),
     })
-    .default({ ids_at_checkpoint: [] }),
+    .default({}),
   import: z
     .object({
       /** AED alert time (epoch seconds) up to which every alert has reached ThreatQ. */

@@ -90,6 +90,8 @@ function labelled(
 export interface IndicatorInput extends CommonInput {
   pattern: string
   validFrom: Date
+  /** ThreatQ's expiration time: AED stops enforcing past it. */
+  validUntil?: Date | undefined
   labels: readonly string[]
   name?: string | undefined
   description?: string | undefined
@@ -105,6 +107,7 @@ export function indicator(version: StixVersion, input: IndicatorInput): StixObje
     object.pattern_version = '2.1'
   }
   object.valid_from = stixTimestamp(input.validFrom)
+  if (input.validUntil !== undefined) object.valid_until = stixTimestamp(input.validUntil)
   return object
 }
 

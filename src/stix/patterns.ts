@@ -119,8 +119,20 @@ function checkUrl(value: string): Check {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   if (!isIPv4(host) && !isIPv6(host) && !checkHostname(host).ok)
     return fail('URL host is not a valid host name or address')
-  // Keep the value as given: AED matches the URL text, and normalising could change it.
-  return { ok: true, value }
+  // The host in the form domains are sent (ASCII, lower case): AED matches a URL's host as it
+  // matches a domain. The rest stays as written: normalising the path could change what matches.
+  const written = urlHost(value)
+  if (written === undefined || written.startsWith('[') || written === host)
+    return { ok: true, value }
+  const at = value.indexOf(written, value.indexOf('://') + 3)
+  return { ok: true, value: `${value.slice(0, at)}${host}${value.slice(at + written.length)}` }
+}
+
+/** The host of an absolute URL as written (scheme://[user@]host[:port]/…), or undefined. */
+export function urlHost(url: string): string | undefined {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url)
+  const host = match?.[1]
+  return host === undefined || host === '' ? undefined : host
 }
 
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$/

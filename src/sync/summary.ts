@@ -30,6 +30,10 @@ export interface RunSummary {
   sent: Counter
   /** Objects not sent, per reason. */
   skipped: Counter
+  /** Export: values a never-block guard kept out, per reason. */
+  refused: Counter
+  /** Export: objects revoked in AED (or removed from its lists), per reason. */
+  revoked: Counter
   /** Objects the target refused. */
   rejected: number
   /** Objects the target already had in this exact version. */
@@ -37,6 +41,8 @@ export interface RunSummary {
   durationMs: number
   /** Facts for the summary table (collection title, event ids …). */
   notes: string[]
+  /** Problems the run worked around but the user must hear of (exit 3), e.g. a lost ledger. */
+  problems: string[]
 }
 
 export function newSummary(direction: RunSummary['direction']): RunSummary {
@@ -45,10 +51,13 @@ export function newSummary(direction: RunSummary['direction']): RunSummary {
     fetched: new Counter(),
     sent: new Counter(),
     skipped: new Counter(),
+    refused: new Counter(),
+    revoked: new Counter(),
     rejected: 0,
     unchanged: 0,
     durationMs: 0,
     notes: [],
+    problems: [],
   }
 }
 
@@ -63,9 +72,14 @@ export function formatSummary(summaries: readonly RunSummary[]): string {
     lines.push(`  fetched:   ${list(s.fetched)}`)
     lines.push(`  sent:      ${list(s.sent)}`)
     lines.push(`  skipped:   ${list(s.skipped)}`)
+    if (s.direction === 'export') {
+      lines.push(`  refused:   ${list(s.refused)}`)
+      lines.push(`  revoked:   ${list(s.revoked)}`)
+    }
     lines.push(`  unchanged: ${String(s.unchanged)}`)
     lines.push(`  rejected:  ${String(s.rejected)}`)
     for (const note of s.notes) lines.push(`  ${note}`)
+    for (const problem of s.problems) lines.push(`  PROBLEM: ${problem}`)
   }
   return lines.join('\n')
 }

@@ -16,7 +16,7 @@ import { RemoteError } from '../http/errors.js'
 import { parseError, parseJsonBody } from '../http/json.js'
 import { silentLogger, type Logger } from '../http/logger.js'
 import type { StixObject } from '../stix/types.js'
-import { splitIntoBatches, type Batch, type StixSource } from './batches.js'
+import { splitIntoBatches, type Batch, type ObjectRef, type StixSource } from './batches.js'
 import { isMediaType } from './media.js'
 import { parseContentRange, rangeHeader } from './paging.js'
 import {
@@ -72,7 +72,12 @@ export interface AddOptions {
   /** Requests in flight at once, status polling included (default 2). */
   concurrency?: number
   /** Called as each request's outcome is known (e.g. to advance a checkpoint). */
-  onRequest?: (result: AddResult, statusId: string | undefined) => void | Promise<void>
+  /** After each request's final status; `sent` names the objects it carried (the ledger commits them). */
+  onRequest?: (
+    result: AddResult,
+    statusId: string | undefined,
+    sent: readonly ObjectRef[],
+  ) => void | Promise<void>
   signal?: AbortSignal
 }
 
@@ -222,9 +227,13 @@ export class TaxiiClient {
     const total = emptyResult()
     const inFlight = new Set<Promise<void>>()
     let failed: { error: unknown } | undefined
-    const report = async (result: AddResult, statusId: string | undefined) => {
+    const report = async (
+      result: AddResult,
+      statusId: string | undefined,
+      sent: readonly ObjectRef[],
+    ) => {
       mergeResult(total, result)
-      await options.onRequest?.(result, statusId)
+      await options.onRequest?.(result, statusId, sent)
     }
 
     try {
@@ -238,13 +247,14 @@ export class TaxiiClient {
               failures: [{ ...item.object, message: item.message }],
             },
             undefined,
+            [item.object],
           )
           continue
         }
         while (inFlight.size >= concurrency && failed === undefined) await Promise.race(inFlight)
         if (failed !== undefined) break
         const task: Promise<void> = this.send(collection, item, options.signal)
-          .then(({ result, statusId }) => report(result, statusId))
+          .then(({ result, statusId }) => report(result, statusId, item.objects))
           .catch((error: unknown) => {
             failed ??= { error }
           })

@@ -70,6 +70,9 @@ const offsetPage = z.looseObject({
   data: z.array(z.unknown()),
 })
 
+/** What the membership scan asks for (with `type` and `status` embedded). */
+const MEMBER_FIELDS = ['id', 'value', 'created_at', 'updated_at', 'expires_at'] as const
+
 const typeSchema = z.looseObject({ id: z.number().int(), name: z.string() })
 
 export interface QueryOptions {
@@ -215,15 +218,44 @@ export class ThreatqClient {
    * an unchanged cursor, threatq-api.md §4.1). Records are validated one by one. The next page is
    * requested as soon as its cursor is known, so ThreatQ works on it while this one is converted.
    */
-  async *query(
+  query(
     collection: TqCollection,
     base: ApiQuery,
     options: QueryOptions,
   ): AsyncGenerator<RecordPage> {
-    const body = JSON.stringify({
-      ...withUpdatedAfter(base, options.updatedAfter),
-      fields: ['*', 'attributes', 'sources'],
-    })
+    return this.pages(
+      collection,
+      { ...withUpdatedAfter(base, options.updatedAfter), fields: ['*', 'attributes', 'sources'] },
+      ['sources.tlp', ...(options.with ?? [])],
+      options,
+      splitValid,
+    )
+  }
+
+  /**
+   * The membership of a data collection, cheaply: ids, values, types, statuses, times and the
+   * ids of related objects, without attributes or sources (issue 13: the sync reads every member
+   * each run, and most are unchanged). [I: A-TQ-FIELDS-STUBS] `fields` trims the records and
+   * embedded relations stay light.
+   */
+  members(base: ApiQuery, options: QueryOptions): AsyncGenerator<RecordPage> {
+    return this.pages(
+      'indicators',
+      { ...base, fields: [...MEMBER_FIELDS] },
+      ['type', 'status', ...(options.with ?? [])],
+      options,
+      splitValid,
+    )
+  }
+
+  private async *pages<P extends { total: number | undefined }>(
+    collection: TqCollection,
+    query: ApiQuery & { fields: string[] },
+    withList: readonly string[],
+    options: QueryOptions,
+    read: (items: unknown[], total: number | undefined) => P,
+  ): AsyncGenerator<P> {
+    const body = JSON.stringify(query)
     const stop = new AbortController()
     const signal =
       options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
@@ -238,7 +270,7 @@ export class ThreatqClient {
             limit: options.pageSize,
             sort: 'id',
             cursorMark: cursor,
-            with: ['sources.tlp', ...(options.with ?? [])].join(','),
+            with: withList.join(','),
           },
           body,
           signal,
@@ -250,7 +282,7 @@ export class ThreatqClient {
     let previousFirst: unknown
     try {
       while (next !== undefined) {
-        const page = readCursorPage(`the ${collection} query page`, await next)
+        const page = readCursorPage(`the ${collection} query page`, await next, read)
         next = undefined
         if (page.count === 0) return
         // A server that ignores cursorMark (or hands back the same one) repeats its page.
@@ -341,14 +373,15 @@ function parseAnswer<S extends z.ZodType>(
  * function of its own so the raw objects are garbage once it returns, not held by the
  * suspended query generator while the page is converted.
  */
-function readCursorPage(
+function readCursorPage<P extends { total: number | undefined }>(
   what: string,
   response: HttpResponse,
-): { records: RecordPage; count: number; first: unknown; mark: string | undefined } {
+  read: (items: unknown[], total: number | undefined) => P,
+): { records: P; count: number; first: unknown; mark: string | undefined } {
   const page = parseAnswer(what, cursorPage, response)
   const items = page.data ?? []
   return {
-    records: splitValid(items, page.total),
+    records: read(items, page.total),
     count: items.length,
     first: (items[0] as { id?: unknown } | null | undefined)?.id,
     mark: page.nextCursorMark ?? undefined,

@@ -38,6 +38,8 @@ export interface TqObject {
   createdAt: Date
   updatedAt: Date
   publishedAt?: Date | undefined
+  /** ThreatQ `expires_at`: the indicator stops being a threat then. */
+  expiresAt?: Date | undefined
   attributes: TqAttribute[]
   /** Most restrictive TLP of the object's sources, when any source has one. */
   tlp?: TlpLevel | undefined

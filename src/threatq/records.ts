@@ -53,6 +53,7 @@ export const recordSchema = z.object({
   created_at: time,
   updated_at: time,
   published_at: time.nullish(),
+  expires_at: time.nullish(),
   attributes: z.array(attribute).nullish(),
   sources: z.array(source).nullish(),
   adversaries: related.optional(),
@@ -151,7 +152,7 @@ export function readRecord(v: unknown): TqRecord | undefined {
   const updated = readTime(v.updated_at)
   if (created === UNSURE || updated === UNSURE) return undefined
   const out: TqRecord = { id: v.id, created_at: created, updated_at: updated }
-  const { value, description, published_at, attributes, sources } = v
+  const { value, description, published_at, expires_at, attributes, sources } = v
   if (value !== undefined) {
     const read = readText(value)
     if (read === UNSURE) return undefined
@@ -179,6 +180,11 @@ export function readRecord(v: unknown): TqRecord | undefined {
     if (read === UNSURE) return undefined
     out.published_at = read
   }
+  if (expires_at !== undefined) {
+    const read = expires_at === null ? null : readTime(expires_at)
+    if (read === UNSURE) return undefined
+    out.expires_at = read
+  }
   if (attributes !== undefined) {
     const read = attributes === null ? null : readList(attributes, readAttribute)
     if (read === UNSURE) return undefined
@@ -199,7 +205,7 @@ export function readRecord(v: unknown): TqRecord | undefined {
   return out
 }
 
-const nameOf = (v: { name: string } | string | null | undefined): string | undefined =>
+export const nameOf = (v: { name: string } | string | null | undefined): string | undefined =>
   v === null || v === undefined ? undefined : typeof v === 'string' ? v : v.name
 
 function tlpOf(sources: TqRecord['sources']): TlpLevel | undefined {
@@ -231,6 +237,7 @@ export function toObject(collection: TqCollection, record: TqRecord): TqObject {
     createdAt: record.created_at,
     updatedAt: record.updated_at,
     publishedAt: record.published_at ?? undefined,
+    expiresAt: record.expires_at ?? undefined,
     attributes: (record.attributes ?? []).map((a) => ({
       name: a.name ?? a.attribute?.name ?? '',
       value: a.value,

@@ -26,6 +26,7 @@ import { simState, startWorld, type World } from '../helpers/world.js'
 
 const NAME = 'crash'
 const STATE_FILE = `${NAME}.state.json`
+const LEDGER = `${NAME}.ledger`
 const SEED = Number(process.env.CRASH_SEED ?? '20261128')
 const ALL = process.env.CRASH_ALL === '1'
 
@@ -125,11 +126,20 @@ const EXPORT_WRITES: Spec[] = [
     taxii: PENDING_ONCE,
   },
   {
-    name: 'the checkpoint write, before its rename (everything is in AED)',
+    name: 'the ledger write, before its rename (everything is in AED and the journal)',
+    at: () => atRename(LEDGER, 1, 'before'),
+  },
+  {
+    name: 'the ledger written, before the state write',
+    at: () => atRename(LEDGER, 1, 'after'),
+  },
+  {
+    name: 'the state write, before its rename',
     at: () => atRename(STATE_FILE, 1, 'before'),
   },
   {
-    name: 'the checkpoint written, before the final state write',
+    extended: true,
+    name: 'the state written, before the final state write',
     at: () => atRename(STATE_FILE, 1, 'after'),
   },
 ]
@@ -230,7 +240,9 @@ interface Clean {
 async function fresh(world: World, direction: Direction, taxii: object = {}): Promise<void> {
   await Promise.all([
     direction.reset(world),
-    rm(join(world.configDir, STATE_FILE), { force: true }),
+    ...[STATE_FILE, LEDGER, `${LEDGER}.journal`].map((f) =>
+      rm(join(world.configDir, f), { force: true }),
+    ),
   ])
   await world.enable(direction.options, NAME)
   await world.aed.admin('POST', '/_sim/taxii', taxii)

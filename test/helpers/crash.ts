@@ -127,6 +127,8 @@ export async function assertFilesIntact(world: World, name: string): Promise<voi
   const state = join(world.configDir, `${name}.state.json`)
   assert.notEqual(await readConfig(config), undefined, 'the config file is there')
   assert.equal((await stat(config)).mode & 0o777, 0o600, 'config file mode')
+  const ledger = await stat(join(world.configDir, `${name}.ledger`)).catch(() => undefined)
+  if (ledger !== undefined) assert.equal(ledger.mode & 0o777, 0o600, 'ledger file mode')
   const stateStat = await stat(state).catch(() => undefined)
   if (stateStat === undefined) return
   assert.equal(stateStat.mode & 0o777, 0o600, 'state file mode')

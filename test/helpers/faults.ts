@@ -69,7 +69,9 @@ export async function freshStart(
   await Promise.all([
     world.threatq.admin('POST', '/_sim/reset'),
     world.aed.admin('POST', '/_sim/reset'),
-    rm(join(world.configDir, `${name}.state.json`), { force: true }),
+    ...[`${name}.state.json`, `${name}.ledger`, `${name}.ledger.journal`].map((f) =>
+      rm(join(world.configDir, f), { force: true }),
+    ),
   ])
   await world.enable(options, name)
 }

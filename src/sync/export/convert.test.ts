@@ -169,3 +169,67 @@ describe('ThreatQ → STIX conversion', () => {
     assert.equal(backwards.id, forwards.id, 'one relationship whichever side it was found from')
   })
 })
+
+describe('sync: ids, expiry and canonical relationships (issue 13)', () => {
+  const malware = tq({ collection: 'malware', id: 7, name: 'SeedRAT' })
+  const tool = tq({ collection: 'tool', id: 3, name: 'Mimikatz' })
+
+  it('gives a related-to link one relationship, whichever side it was found from', () => {
+    for (const version of ['2.0', '2.1'] as const) {
+      const one = convertRelationship(malware, tool, ctx(version))
+      const other = convertRelationship(tool, malware, ctx(version))
+      assert.deepEqual(one, other)
+      assert.equal(one.relationship_type, 'related-to')
+    }
+  })
+
+  it('keeps typed verbs pointing the right way', () => {
+    const actor = tq({ collection: 'adversaries', id: 2, name: 'APT' })
+    const a = convertRelationship(tool, actor, ctx('2.1'))
+    assert.equal(a.relationship_type, 'uses')
+    assert.match(String(a.source_ref), /^threat-actor--/)
+  })
+
+  it('gives a revoked object a new id in its next generation, and keeps generation 0 stable', () => {
+    const indicator = tq({
+      collection: 'indicators',
+      id: 12,
+      name: '198.51.100.7',
+      type: 'IP Address',
+    })
+    const g0 = convertIndicator(indicator, ctx('2.1'))
+    const again = convertIndicator(indicator, ctx('2.1', { generation: () => 0 }))
+    const g1 = convertIndicator(indicator, ctx('2.1', { generation: () => 1 }))
+    assert.ok(g0.ok && again.ok && g1.ok)
+    assert.equal(g0.object.id, again.object.id)
+    assert.notEqual(g0.object.id, g1.object.id)
+    assert.match(g1.object.id, /^indicator--[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab]/)
+  })
+
+  it('maps expires_at to valid_until, in both versions', () => {
+    const expires = new Date('2027-01-01T00:00:00.000Z')
+    for (const version of ['2.0', '2.1'] as const) {
+      const converted = convertIndicator(
+        tq({
+          collection: 'indicators',
+          id: 5,
+          name: 'evil.example',
+          type: 'FQDN',
+          expiresAt: expires,
+        }),
+        ctx(version),
+      )
+      assert.ok(converted.ok)
+      assert.equal(converted.object.valid_until, '2027-01-01T00:00:00.000Z')
+    }
+  })
+
+  it('sends a URL host in the form domains are sent, and its path as written', () => {
+    const converted = convertIndicator(
+      tq({ collection: 'indicators', id: 6, name: 'http://Bücher.example/ü?q=Ä', type: 'URL' }),
+      ctx('2.1'),
+    )
+    assert.ok(converted.ok)
+    assert.equal(converted.object.pattern, "[url:value = 'http://xn--bcher-kva.example/ü?q=Ä']")
+  })
+})

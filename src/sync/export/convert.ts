@@ -41,6 +41,11 @@ export interface ExportContext {
   identityId: string
   defaultLabels: DefaultLabels
   exportAllTypes: boolean
+  /**
+   * The id generation of an object (the ledger's): a revoked id is never used again, so an object
+   * exported after a revocation gets the next one. Absent: generation 0 for everything.
+   */
+  generation?: ((ref: TqRef) => number) | undefined
 }
 
 export type SkipReason = 'not enforceable by AED' | 'no STIX pattern' | 'invalid value'
@@ -49,9 +54,17 @@ export type Converted =
   | { ok: true; object: StixObject; markings: readonly StixObject[] }
   | { ok: false; reason: SkipReason; detail: string }
 
-export function stixIdOf(ref: TqRef, host: string): string {
-  return stableId(STIX_TYPE[ref.collection], { host, kind: ref.collection, id: ref.id })
+/** Generation 0 is the id every export had before revocation existed: ids stay stable. */
+export function stixIdOf(ref: TqRef, host: string, generation = 0): string {
+  return stableId(STIX_TYPE[ref.collection], {
+    host,
+    kind: ref.collection,
+    id: generation === 0 ? ref.id : `${String(ref.id)}~g${String(generation)}`,
+  })
 }
+
+const currentId = (ref: TqRef, ctx: ExportContext): string =>
+  stixIdOf(ref, ctx.host, ctx.generation?.(ref) ?? 0)
 
 /** The identity every exported object is created by: the ThreatQ instance. */
 export function instanceIdentity(version: StixVersion, host: string): StixObject {
@@ -91,7 +104,7 @@ function withCommon<T extends object>(
   const marking = object.tlp === undefined ? undefined : tlpMarking(ctx.version, object.tlp)
   const id = String(object.id)
   const input = fields as T & build.CommonInput
-  input.id = stixIdOf(object, ctx.host)
+  input.id = currentId(object, ctx)
   input.created = object.createdAt
   // ThreatQ can report updated_at before created_at after imports; STIX forbids it.
   input.modified = object.updatedAt < object.createdAt ? object.createdAt : object.updatedAt
@@ -118,11 +131,15 @@ export function convertIndicator(object: TqObject, ctx: ExportContext): Converte
       reason: pattern.code === 'unsupported-type' ? 'no STIX pattern' : 'invalid value',
       detail: pattern.reason,
     }
+  const validFrom = object.publishedAt ?? object.createdAt
   const { input, markings } = withCommon(object, ctx, {
     name: pattern.value,
     description: object.description,
     pattern: pattern.pattern,
-    validFrom: object.publishedAt ?? object.createdAt,
+    validFrom,
+    // STIX wants valid_until after valid_from; the sync never exports an expired indicator.
+    validUntil:
+      object.expiresAt !== undefined && object.expiresAt > validFrom ? object.expiresAt : undefined,
     labels: labelsFor(object, ctx.defaultLabels.indicator),
   })
   return { ok: true, object: build.indicator(ctx.version, input), markings }
@@ -194,28 +211,48 @@ export function relationshipType(source: TqCollection, target: TqCollection): st
 }
 
 /**
- * A relationship between two exported objects, oriented so the typed verbs read correctly
- * (indicator → malware, never malware → indicator). Its version follows the newer endpoint.
+ * The ends of a relationship, oriented so the typed verbs read correctly (indicator → malware,
+ * never malware → indicator). A symmetric `related-to` link is ordered by the ends' stable ids,
+ * so the same ThreatQ link gives one relationship whichever side it was found from.
  */
-export function convertRelationship(a: TqObject, b: TqObject, ctx: ExportContext): StixObject {
+export function relationshipEnds<T extends TqRef>(a: T, b: T, host: string): [T, T] {
   const forward = relationshipType(a.collection, b.collection)
   const backward = relationshipType(b.collection, a.collection)
-  const [source, target] = forward === 'related-to' && backward !== 'related-to' ? [b, a] : [a, b]
-  const sourceId = stixIdOf(source, ctx.host)
-  const targetId = stixIdOf(target, ctx.host)
+  if (forward !== 'related-to') return [a, b]
+  if (backward !== 'related-to') return [b, a]
+  return stixIdOf(a, host) <= stixIdOf(b, host) ? [a, b] : [b, a]
+}
+
+/** A relationship's id: from its ends' generation-0 ids, so it survives their re-exports. */
+export function relationshipId(source: TqRef, target: TqRef, host: string, generation = 0): string {
+  const ends = `${stixIdOf(source, host)}>${stixIdOf(target, host)}`
+  return stableId('relationship', {
+    host,
+    kind: 'relationship',
+    id: generation === 0 ? ends : `${ends}~g${String(generation)}`,
+  })
+}
+
+/**
+ * A relationship between two exported objects (see relationshipEnds). It has one version, made
+ * when the later of its ends was: what it says (source, type, target) never changes, so a
+ * re-export of an end does not re-send it.
+ */
+export function convertRelationship(
+  a: Pick<TqObject, 'collection' | 'id' | 'createdAt'>,
+  b: Pick<TqObject, 'collection' | 'id' | 'createdAt'>,
+  ctx: ExportContext,
+  generation = 0,
+): StixObject {
+  const [source, target] = relationshipEnds(a, b, ctx.host)
   const created = source.createdAt > target.createdAt ? source.createdAt : target.createdAt
-  const newest = source.updatedAt > target.updatedAt ? source.updatedAt : target.updatedAt
   return build.relationship(ctx.version, {
-    id: stableId('relationship', {
-      host: ctx.host,
-      kind: 'relationship',
-      id: `${sourceId}>${targetId}`,
-    }),
+    id: relationshipId(source, target, ctx.host, generation),
     created,
-    modified: newest < created ? created : newest,
+    modified: created,
     createdByRef: ctx.identityId,
     relationshipType: relationshipType(source.collection, target.collection),
-    sourceRef: sourceId,
-    targetRef: targetId,
+    sourceRef: currentId(source, ctx),
+    targetRef: currentId(target, ctx),
   })
 }

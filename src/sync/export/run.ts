@@ -1,18 +1,24 @@
 /**
- * The export direction: ThreatQ data collection → STIX → AED's TAXII collection. Streams
- * (fetch, convert, split, post with bounded concurrency), counts what AED rejected, and moves the
- * checkpoint only when every object before it has been committed.
+ * The export direction as a sync (issue 13, docs/architecture.md "The export ledger"): plan
+ * against the ledger (membership scan, related objects), stop before anything is sent when the
+ * run would revoke too much, then stream revocations and the objects AED lacks into its TAXII
+ * collection, committing each to the ledger as AED acknowledges it.
  */
 import { EXIT, ExitError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
+import type { StixObject } from '../../stix/types.js'
 import { splitIntoBatches } from '../../taxii/batches.js'
 import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
 import type { AddResult } from '../../taxii/status.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
 import { newSummary, type RunSummary } from '../summary.js'
-import { collectExport, type ExportHighWater, type ExportPlan } from './collect.js'
+import { collectExport } from './collect.js'
 import { type ExportContext, instanceIdentity } from './convert.js'
+import { Ledger, type LedgerFiles, type LedgerProblem, type LedgerUpdate } from './ledger.js'
+import { generationOf, planSync } from './plan.js'
+import type { ExportPolicy } from './policy.js'
+import { findRevocations, type RevocationSet, revocations, revokedVersions } from './revoke.js'
 
 /**
  * [I: A-TAXII-DUPLICATE] A TAXII server that already holds an object in this exact version
@@ -20,11 +26,6 @@ import { type ExportContext, instanceIdentity } from './convert.js'
  * re-run that is success, not a rejection.
  */
 export const IDENTICAL_VERSION = /identical version|already (exists?|present)|duplicate/i
-
-export interface ExportCheckpoint {
-  updatedSince?: Date | undefined
-  idsAtCheckpoint: number[]
-}
 
 export interface ExportDeps {
   threatq: ThreatqClient
@@ -34,22 +35,31 @@ export interface ExportDeps {
 }
 
 export interface ExportSettings {
-  context: Omit<ExportContext, 'identityId'>
+  context: Omit<ExportContext, 'identityId' | 'generation'>
   dataCollection: string
   aedCollection: string
   depth: number
   pageSize: number
   maxObjects: number
-  checkpoint: ExportCheckpoint
-  /** Write nothing to AED; with an output, record the bundles there. */
+  policy: ExportPolicy
+  ledger: LedgerFiles
+  /** Entries the state file says the last saved ledger held (a missing file is then lost). */
+  ledgerEntries: number | undefined
+  /** --full: send every wanted object again. */
+  full: boolean
+  /** --since: send every member updated at or after it. */
+  since: Date | undefined
+  maxRevokePercent: number
+  allowMassRevoke: boolean
+  /** Write nothing to AED; with an output, record the bundles, revocations and refusals there. */
   dryRun: boolean
   output?: DryRunOutput | undefined
 }
 
 export interface ExportOutcome {
   summary: RunSummary
-  /** The checkpoint to save; undefined when it must not move. */
-  checkpoint: ExportCheckpoint | undefined
+  /** What the saved ledger holds; undefined when it was not saved (dry run). */
+  ledger: { objects: number; relationships: number } | undefined
 }
 
 /** Finds the AED collection by title on the default API root, then on the others. */
@@ -77,6 +87,36 @@ export async function findTaxiiCollection(
   throw lastError
 }
 
+function describeProblem(problem: LedgerProblem): string {
+  const rebuilt =
+    'this run rebuilds it from everything the data collection holds now and revokes nothing; objects that left the collection while it was missing stay in AED until you remove them there'
+  switch (problem.kind) {
+    case 'lost':
+      return `the export ledger is lost: ${problem.detail}; ${rebuilt}`
+    case 'corrupt':
+      return `the export ledger is corrupt (${problem.detail}); it was moved to ${problem.movedTo} and ${rebuilt}`
+    case 'retargeted':
+      return `the export ledger belongs to another target (${problem.detail}); it was moved to ${problem.movedTo}; this run starts a new one`
+  }
+}
+
+/** Stops the run before anything is sent when it would revoke too much of what AED holds. */
+function guardMassRevocation(
+  set: RevocationSet,
+  live: number,
+  settings: ExportSettings,
+  members: number,
+): void {
+  if (set.guarded === 0 || settings.allowMassRevoke) return
+  const percent = (set.guarded * 100) / live
+  if (set.guarded < live && percent <= settings.maxRevokePercent) return
+  const reasons = [...set.byReason].map(([r, n]) => `${String(n)} ${r}`).join(', ')
+  throw new ExitError(
+    EXIT.rejected,
+    `stopped before sending anything: this run would revoke ${String(set.guarded)} of the ${String(live)} objects AED holds from this instance (${percent.toFixed(1)}%, max_revoke_percent is ${String(settings.maxRevokePercent)}): ${reasons}. The data collection "${settings.dataCollection}" matched ${String(members)} indicators now: an emptied or changed saved search is the usual cause. Check it in ThreatQ; if the revocations are intended, run again with --allow-mass-revoke`,
+  )
+}
+
 export async function runExport(
   deps: ExportDeps,
   settings: ExportSettings,
@@ -85,11 +125,31 @@ export async function runExport(
   const summary = newSummary('export')
   const { threatq, taxii, logger } = deps
   const identity = instanceIdentity(settings.context.version, settings.context.host)
-  const context: ExportContext = { ...settings.context, identityId: identity.id }
 
   const dataCollection: DataCollection = await threatq.findDataCollection(settings.dataCollection)
   const collection = await findTaxiiCollection(taxii, settings.aedCollection)
   summary.notes.push(`AED collection "${collection.info.title}" (${collection.info.id})`)
+  const { ledger, problem } = await Ledger.open(
+    settings.ledger,
+    {
+      collection: collection.info.id,
+      stixVersion: settings.context.version,
+      host: settings.context.host,
+    },
+    settings.ledgerEntries,
+  )
+  if (problem !== undefined) {
+    const message = describeProblem(problem)
+    logger.warn({ ledger: settings.ledger.file }, message)
+    // A new target is a fresh start, not a fault; a lost or corrupt ledger is (exit 3).
+    if (problem.kind === 'retargeted') summary.notes.push(message)
+    else summary.problems.push(message)
+  }
+  const context: ExportContext = {
+    ...settings.context,
+    identityId: identity.id,
+    generation: (ref) => generationOf(ledger, ref),
+  }
   logger.info(
     {
       dataCollection: dataCollection.name,
@@ -99,76 +159,163 @@ export async function runExport(
     'export started',
   )
 
-  const plan: ExportPlan = {
-    collection: dataCollection,
-    depth: settings.depth,
-    updatedSince: settings.checkpoint.updatedSince,
-    exportedAtCheckpoint: new Set(settings.checkpoint.idsAtCheckpoint),
-    pageSize: settings.pageSize,
+  const refusals: { id: number; value: string; reason: string }[] = []
+  const sendSince = settings.since?.getTime()
+  const plan = await planSync(
+    {
+      threatq,
+      logger,
+      summary,
+      onProgress: deps.onProgress,
+      onRefusal: settings.output === undefined ? undefined : (r) => refusals.push(r),
+    },
+    ledger,
+    {
+      collection: dataCollection,
+      depth: settings.depth,
+      pageSize: settings.pageSize,
+      full: settings.full,
+      sendSince,
+      policy: settings.policy,
+      ctx: context,
+    },
+  )
+  summary.notes.push(
+    `data collection "${dataCollection.name}": ${String(plan.members)} indicators, ${String(plan.exportable)} exportable`,
+  )
+  const revoking = findRevocations(ledger, settings.policy)
+  guardMassRevocation(revoking, ledger.liveCount(), settings, plan.members)
+  if (revoking.total > 0 && !collection.info.can_read) {
+    summary.rejected += revoking.total
+    summary.problems.push(
+      `${String(revoking.total)} objects should be revoked, but the AED collection is not readable (can_read is false) and revocations are built from AED's copies: give the TAXII client read access`,
+    )
   }
-  const highWater: ExportHighWater = { updatedAt: undefined, ids: new Set() }
-  const objects = (async function* () {
+
+  const inflight = new Map<string, LedgerUpdate[]>()
+  const track = (id: string, updates: LedgerUpdate[]): void => {
+    if (!settings.dryRun) inflight.set(id, updates)
+  }
+  const settle = async (updates: LedgerUpdate[]): Promise<void> => {
+    if (!settings.dryRun) await ledger.commit(updates)
+  }
+  const revocationList =
+    collection.info.can_read && revoking.total > 0
+      ? revocations(ledger, revoking, settings.context.host, settings.policy)
+      : []
+  const listed: { id: string; threatq: string; reason: string }[] = []
+  const objects = (async function* (): AsyncGenerator<StixObject[]> {
     let first = true
-    for await (const chunk of collectExport(
-      { threatq, logger, summary, ...(deps.onProgress ? { onPage: deps.onProgress } : {}) },
-      context,
-      plan,
-      highWater,
-    )) {
-      // The identity travels with the first object, so a run with nothing new sends nothing.
-      if (first) {
-        first = false
-        summary.sent.add('identity')
-        yield [identity]
+    const sources = [
+      revokedVersions(
+        { taxii, collection, logger, summary, now: Date.now(), track, settle },
+        (function* () {
+          for (const r of revocationList) {
+            if (settings.output !== undefined)
+              listed.push({ id: r.id, threatq: r.threatq, reason: r.reason })
+            yield r
+          }
+        })(),
+      ),
+      collectExport(
+        { threatq, logger, summary, track, onProgress: deps.onProgress },
+        ledger,
+        plan,
+        {
+          collection: dataCollection,
+          pageSize: settings.pageSize,
+          full: settings.full,
+          sendSince,
+          policy: settings.policy,
+          ctx: context,
+        },
+      ),
+    ]
+    for (const source of sources)
+      for await (const chunk of source) {
+        // The identity travels with the first object, so a run with nothing new sends nothing.
+        if (first && chunk.length > 0) {
+          first = false
+          summary.sent.add('identity')
+          yield [identity]
+        }
+        yield chunk
       }
-      yield chunk
-    }
   })()
 
-  if (settings.dryRun) {
-    await settings.output?.beginSection('export')
-    await settings.output?.beginList('bundles')
-    for await (const batch of splitIntoBatches(objects, {
-      version: taxii.version,
-      maxBytes: collection.maxContentLength,
-      maxObjects: settings.maxObjects,
-    })) {
-      if (batch.kind === 'batch') await settings.output?.raw(batch.body)
-      else {
-        summary.rejected += 1
-        logger.warn(
-          { id: batch.object.id, reason: batch.message },
-          'object too large for the TAXII server',
-        )
+  try {
+    if (settings.dryRun) {
+      await settings.output?.beginSection('export')
+      await settings.output?.beginList('bundles')
+      for await (const batch of splitIntoBatches(objects, {
+        version: taxii.version,
+        maxBytes: collection.maxContentLength,
+        maxObjects: settings.maxObjects,
+      })) {
+        if (batch.kind === 'batch') await settings.output?.raw(batch.body)
+        else {
+          summary.rejected += 1
+          logger.warn(
+            { id: batch.object.id, reason: batch.message },
+            'object too large for the TAXII server',
+          )
+        }
       }
+      await settings.output?.beginList('revocations')
+      for (const r of listed) await settings.output?.item(r)
+      await settings.output?.beginList('refusals')
+      for (const r of refusals) await settings.output?.item(r)
+    } else {
+      await ledger.openJournal()
+      await taxii.addObjects(collection, objects, {
+        maxObjects: settings.maxObjects,
+        onRequest: async (result, _statusId, sent) => {
+          await ledger.commit(committed(result, sent, inflight))
+          classify(result, summary, logger)
+        },
+      })
     }
-  } else {
-    await taxii.addObjects(collection, objects, {
-      maxObjects: settings.maxObjects,
-      onRequest: (result) => {
-        classify(result, summary, logger)
+    const saved = settings.dryRun ? undefined : await ledger.save(new Date())
+    summary.durationMs = Date.now() - started
+    logger.info(
+      {
+        fetched: summary.fetched.toJSON(),
+        sent: summary.sent.toJSON(),
+        skipped: summary.skipped.toJSON(),
+        refused: summary.refused.toJSON(),
+        revoked: summary.revoked.toJSON(),
+        rejected: summary.rejected,
+        unchanged: summary.unchanged,
+        ledger: saved,
       },
-    })
+      'export finished',
+    )
+    return { summary, ledger: saved }
+  } finally {
+    await ledger.closeJournal()
   }
-  summary.durationMs = Date.now() - started
-  logger.info(
-    {
-      fetched: summary.fetched.toJSON(),
-      sent: summary.sent.toJSON(),
-      skipped: summary.skipped.toJSON(),
-      rejected: summary.rejected,
-      unchanged: summary.unchanged,
-    },
-    'export finished',
-  )
+}
 
-  // An object AED did not store (rejected) holds the checkpoint where it was,
-  // so the next run offers it again; what AED already has comes back as "unchanged".
-  const committed = !settings.dryRun && summary.rejected === 0
-  return {
-    summary,
-    checkpoint: committed ? nextCheckpoint(settings.checkpoint, highWater) : undefined,
+/**
+ * The ledger updates of the objects a request carried that AED stored (or already had): not the
+ * ones it refused, not the ones still pending; those are offered again by the next run.
+ */
+function committed(
+  result: AddResult,
+  sent: readonly { id: string }[],
+  inflight: Map<string, LedgerUpdate[]>,
+): LedgerUpdate[] {
+  const notStored = new Set<string>()
+  for (const f of result.failures) if (!IDENTICAL_VERSION.test(f.message)) notStored.add(f.id)
+  for (const p of result.pendings) notStored.add(p.id)
+  const updates: LedgerUpdate[] = []
+  for (const { id } of sent) {
+    const tracked = inflight.get(id)
+    if (tracked === undefined) continue
+    inflight.delete(id)
+    if (!notStored.has(id)) updates.push(...tracked)
   }
+  return updates
 }
 
 function classify(result: AddResult, summary: RunSummary, logger: Logger): void {
@@ -190,14 +337,4 @@ function classify(result: AddResult, summary: RunSummary, logger: Logger): void 
       EXIT.failed,
       `AED had not finished ${String(result.pending)} object(s) when status polling gave up (timeouts.taxii_status_seconds in the config file); the next run sends them again`,
     )
-}
-
-/** The next run starts at the newest update seen; objects at that exact second are remembered. */
-function nextCheckpoint(previous: ExportCheckpoint, highWater: ExportHighWater): ExportCheckpoint {
-  const seen = highWater.updatedAt
-  const before = previous.updatedSince
-  if (seen === undefined || (before !== undefined && seen < before)) return previous
-  const sameSecond = before !== undefined && seen.getTime() === before.getTime()
-  const ids = new Set([...(sameSecond ? previous.idsAtCheckpoint : []), ...highWater.ids])
-  return { updatedSince: seen, idsAtCheckpoint: [...ids].sort((a, b) => a - b) }
 }

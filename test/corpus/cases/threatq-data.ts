@@ -83,6 +83,8 @@ const EXPORTED: [string, string, string][] = [
 
 const NORMALISED: Record<string, string> = {
   '2001:DB8::1': '2001:db8::1',
+  // A URL's host goes out as a domain does (A-labels); its path as written (issue 13).
+  'http://пример.example/': 'http://xn--e1afmkfd.example/',
   ' 198.51.100.7 ': '198.51.100.7',
 }
 

@@ -1,0 +1,323 @@
+/**
+ * The export ledger (docs/architecture.md, "The export ledger"): per instance, what AED's
+ * collection holds from this connector: each object and relationship with its state (live or
+ * revoked), generation and version. `<name>.ledger` is written atomically at the end of a run
+ * (0600, SHA-256 trailer); `<name>.ledger.journal` takes each commit as it happens, so a killed
+ * run resumes where AED stopped acknowledging. Entries live in typed-array tables, not objects.
+ */
+import { createHash } from 'node:crypto'
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { writePrivateFile } from '../../config/secure-file.js'
+import { EXPORT_COLLECTIONS, type TqCollection, type TqRef } from '../../threatq/model.js'
+import { DROPPED, type EntryState, KeyTable, LIVE, REVOKED } from './key-table.js'
+
+const MAGIC = Buffer.from('TQAEDLG1')
+const RECORD = 24
+const TRAILER = 32
+/** Record kinds: an object entry, a relationship entry, a report's refs digest. */
+const OBJECT = 1
+const RELATIONSHIP = 2
+const REPORT_DIGEST = 3
+
+/** ThreatQ ids are below 2^40; the collection is packed above them into one exact float. */
+const ID_SPAN = 2 ** 40
+
+export function objectKey(collection: TqCollection, id: number): number {
+  if (!Number.isSafeInteger(id) || id <= 0 || id >= ID_SPAN)
+    throw new RangeError(`ThreatQ id ${String(id)} is outside what the ledger can hold`)
+  return (EXPORT_COLLECTIONS.indexOf(collection) + 1) * ID_SPAN + id
+}
+
+export function refOfKey(key: number): TqRef {
+  const collection = EXPORT_COLLECTIONS[Math.floor(key / ID_SPAN) - 1]
+  if (collection === undefined) throw new RangeError(`not a ledger key: ${String(key)}`)
+  return { collection, id: key % ID_SPAN }
+}
+
+/** Where a ledger lives and what it must describe to be used. */
+export interface LedgerFiles {
+  file: string
+  journal: string
+}
+
+export interface LedgerTarget {
+  /** AED collection id the objects went to. */
+  collection: string
+  stixVersion: string
+  /** ThreatQ host the stable ids derive from. */
+  host: string
+}
+
+/** Why the saved ledger could not be used; the run rebuilds it and says so. */
+export type LedgerProblem =
+  | { kind: 'lost'; detail: string }
+  | { kind: 'corrupt'; detail: string; movedTo: string }
+  | { kind: 'retargeted'; detail: string; movedTo: string }
+
+interface Header extends LedgerTarget {
+  format: 1
+  saved_at: string
+}
+
+export interface LedgerUpdate {
+  kind: typeof OBJECT | typeof RELATIONSHIP | typeof REPORT_DIGEST
+  a: number
+  b: number
+  state: EntryState
+  gen: number
+  version: number
+}
+
+export class Ledger {
+  readonly objects: KeyTable
+  readonly relationships: KeyTable
+  /** Report key → digest of the object refs of its live version. */
+  readonly reports = new Map<number, number>()
+  private journalHandle: FileHandle | undefined
+
+  private constructor(
+    readonly files: LedgerFiles,
+    readonly target: LedgerTarget,
+    expectedObjects: number,
+    expectedRelationships: number,
+  ) {
+    this.objects = new KeyTable(1, expectedObjects)
+    this.relationships = new KeyTable(2, expectedRelationships)
+  }
+
+  static empty(files: LedgerFiles, target: LedgerTarget): Ledger {
+    return new Ledger(files, target, 0, 0)
+  }
+
+  /**
+   * Reads the ledger and replays its journal. `expected` is what the state file says the last
+   * saved ledger held: a missing file then is a lost ledger, not a first run.
+   */
+  static async open(
+    files: LedgerFiles,
+    target: LedgerTarget,
+    expected: number | undefined,
+  ): Promise<{ ledger: Ledger; problem: LedgerProblem | undefined }> {
+    let bytes: Buffer | undefined
+    try {
+      bytes = await readFile(files.file)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+    const journal = await readJournal(files.journal)
+    if (bytes === undefined) {
+      const ledger = Ledger.empty(files, target)
+      if (journal !== undefined) ledger.replay(journal)
+      const lost =
+        expected !== undefined && expected > 0 && journal === undefined
+          ? {
+              kind: 'lost' as const,
+              detail: `${files.file} is missing, but the last run saved ${String(expected)} entries in it`,
+            }
+          : undefined
+      return { ledger, problem: lost }
+    }
+    const parsed = parseLedger(bytes)
+    if (typeof parsed === 'string')
+      return {
+        ledger: Ledger.empty(files, target),
+        problem: await moveAside(files, 'corrupt', parsed),
+      }
+    const { header, records } = parsed
+    const differs = (['collection', 'stixVersion', 'host'] as const).filter(
+      (k) => header[k] !== target[k],
+    )
+    if (differs.length > 0)
+      return {
+        ledger: Ledger.empty(files, target),
+        problem: await moveAside(
+          files,
+          'retargeted',
+          `it describes ${differs.map((k) => `${k} ${JSON.stringify(header[k])}`).join(', ')}; this run exports with ${differs.map((k) => JSON.stringify(target[k])).join(', ')}`,
+        ),
+      }
+    const ledger = new Ledger(files, target, records.length / RECORD, 0)
+    ledger.replay(records)
+    if (journal !== undefined) ledger.replay(journal)
+    return { ledger, problem: undefined }
+  }
+
+  apply(update: LedgerUpdate): void {
+    if (update.kind === REPORT_DIGEST) {
+      this.reports.set(update.a, update.version)
+      return
+    }
+    const table = update.kind === OBJECT ? this.objects : this.relationships
+    table.set(table.slot(update.a, update.b), update.state, update.gen, update.version)
+  }
+
+  private replay(records: Buffer): void {
+    for (let at = 0; at + RECORD <= records.length; at += RECORD)
+      this.apply(readRecord(records, at))
+  }
+
+  /** Opens the journal for this run's commits (append, 0600). */
+  async openJournal(): Promise<void> {
+    this.journalHandle = await open(this.files.journal, 'a', 0o600)
+  }
+
+  /** Applies committed updates and appends them to the journal. */
+  async commit(updates: readonly LedgerUpdate[]): Promise<void> {
+    if (updates.length === 0) return
+    const buffer = Buffer.alloc(updates.length * RECORD)
+    updates.forEach((u, i) => {
+      this.apply(u)
+      writeRecord(buffer, i * RECORD, u)
+    })
+    await this.journalHandle?.write(buffer)
+  }
+
+  /** Writes the whole ledger atomically, then drops the journal it now contains. */
+  async save(now: Date): Promise<{ objects: number; relationships: number }> {
+    const header: Header = { format: 1, ...this.target, saved_at: now.toISOString() }
+    const headerBytes = Buffer.from(JSON.stringify(header))
+    const kept: LedgerUpdate[] = []
+    const collect = (kind: typeof OBJECT | typeof RELATIONSHIP, table: KeyTable) => {
+      let n = 0
+      table.forEach((slot) => {
+        const state = table.state(slot)
+        if (state === DROPPED) return
+        n++
+        kept.push({
+          kind,
+          a: table.keyA(slot),
+          b: table.keyB(slot),
+          state: state as EntryState,
+          gen: table.gen(slot),
+          version: table.version(slot),
+        })
+      })
+      return n
+    }
+    const objects = collect(OBJECT, this.objects)
+    const relationships = collect(RELATIONSHIP, this.relationships)
+    for (const [a, digest] of this.reports) {
+      const slot = this.objects.find(a)
+      if (slot >= 0 && this.objects.state(slot) === LIVE)
+        kept.push({ kind: REPORT_DIGEST, a, b: 0, state: LIVE, gen: 0, version: digest })
+    }
+    const size = MAGIC.length + 4 + headerBytes.length + kept.length * RECORD
+    const out = Buffer.alloc(size + TRAILER)
+    MAGIC.copy(out, 0)
+    out.writeUInt32LE(headerBytes.length, MAGIC.length)
+    headerBytes.copy(out, MAGIC.length + 4)
+    let at = MAGIC.length + 4 + headerBytes.length
+    for (const u of kept) {
+      writeRecord(out, at, u)
+      at += RECORD
+    }
+    createHash('sha256').update(out.subarray(0, size)).digest().copy(out, size)
+    await writePrivateFile(this.files.file, out)
+    await this.closeJournal()
+    await unlink(this.files.journal).catch(ignoreMissing)
+    return { objects, relationships }
+  }
+
+  async closeJournal(): Promise<void> {
+    await this.journalHandle?.close()
+    this.journalHandle = undefined
+  }
+
+  /** Live entries: what AED holds from this instance. */
+  liveCount(): number {
+    return this.objects.count(LIVE) + this.relationships.count(LIVE)
+  }
+}
+
+export const UPDATE = { OBJECT, RELATIONSHIP, REPORT_DIGEST } as const
+export { LIVE, REVOKED, DROPPED }
+
+function writeRecord(buffer: Buffer, at: number, u: LedgerUpdate): void {
+  buffer.writeDoubleLE(u.a, at)
+  buffer.writeDoubleLE(u.b, at + 8)
+  buffer.writeUInt32LE(u.version >>> 0, at + 16)
+  buffer.writeUInt16LE(u.gen, at + 20)
+  buffer.writeUInt8(u.kind, at + 22)
+  buffer.writeUInt8(u.state, at + 23)
+}
+
+function readRecord(buffer: Buffer, at: number): LedgerUpdate {
+  const kind = buffer.readUInt8(at + 22)
+  const state = buffer.readUInt8(at + 23)
+  if (kind < OBJECT || kind > REPORT_DIGEST || state < LIVE || state > DROPPED)
+    throw new LedgerFormatError(`record at byte ${String(at)} is not a ledger record`)
+  return {
+    kind: kind as LedgerUpdate['kind'],
+    a: buffer.readDoubleLE(at),
+    b: buffer.readDoubleLE(at + 8),
+    version: buffer.readUInt32LE(at + 16),
+    gen: buffer.readUInt16LE(at + 20),
+    state: state as EntryState,
+  }
+}
+
+class LedgerFormatError extends Error {}
+
+/** The header and the records, or why the bytes are not a ledger. */
+function parseLedger(bytes: Buffer): { header: Header; records: Buffer } | string {
+  if (bytes.length < MAGIC.length + 4 + TRAILER || !bytes.subarray(0, 8).equals(MAGIC))
+    return 'it does not start like a ledger file'
+  const size = bytes.length - TRAILER
+  const digest = createHash('sha256').update(bytes.subarray(0, size)).digest()
+  if (!digest.equals(bytes.subarray(size)))
+    return 'its checksum does not match (truncated or altered)'
+  const headerLength = bytes.readUInt32LE(MAGIC.length)
+  const start = MAGIC.length + 4 + headerLength
+  if (start > size || (size - start) % RECORD !== 0) return 'its record area has a partial record'
+  let header: Header
+  try {
+    header = JSON.parse(bytes.subarray(MAGIC.length + 4, start).toString('utf8')) as Header
+  } catch {
+    return 'its header is not JSON'
+  }
+  const format: unknown = header.format
+  if (format !== 1) return `format ${String(format)} is not one this connector reads`
+  const records = bytes.subarray(start, size)
+  try {
+    for (let at = 0; at < records.length; at += RECORD) readRecord(records, at)
+  } catch (error) {
+    return (error as Error).message
+  }
+  return { header, records }
+}
+
+/** The journal's whole records (a torn last one, from a kill mid-write, is left out). */
+async function readJournal(path: string): Promise<Buffer | undefined> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  const whole = bytes.subarray(0, bytes.length - (bytes.length % RECORD))
+  for (let at = 0; at < whole.length; at += RECORD) {
+    try {
+      readRecord(whole, at)
+    } catch {
+      // Garbage from here on: keep what came before it.
+      return whole.subarray(0, at)
+    }
+  }
+  return whole
+}
+
+async function moveAside(
+  files: LedgerFiles,
+  kind: 'corrupt' | 'retargeted',
+  detail: string,
+): Promise<LedgerProblem> {
+  const movedTo = `${files.file}.${kind}-${new Date().toISOString().replace(/[:.]/g, '')}`
+  await rename(files.file, movedTo)
+  await unlink(files.journal).catch(ignoreMissing)
+  return { kind, detail, movedTo }
+}
+
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+}

@@ -1,0 +1,329 @@
+/**
+ * The first half of a sync run (docs/architecture.md, "The export ledger"): read the data
+ * collection's membership cheaply, fetch the related objects it reaches, and mark in the ledger
+ * what AED should hold. What is marked wanted and differs from the ledger is to be sent; what
+ * the ledger holds live and is not marked wanted is to be revoked. Nothing is sent here.
+ */
+import { createHash } from 'node:crypto'
+import type { Logger } from '../../http/logger.js'
+import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
+import type { TqCollection, TqObject, TqRef } from '../../threatq/model.js'
+import { nameOf, relatedRefs, toObject } from '../../threatq/records.js'
+import type { RunSummary } from '../summary.js'
+import { type ExportContext, relationshipEnds, STIX_TYPE, stixIdOf } from './convert.js'
+import { DROPPED, LIVE, REVOKED } from './key-table.js'
+import { type Ledger, objectKey, refOfKey } from './ledger.js'
+import { NumberList } from './number-list.js'
+import { type ExportPolicy, MARK, verdict } from './policy.js'
+
+/** Collections followed from an object to its related objects (indicators outside the collection are not exported). */
+export const RELATED: readonly TqCollection[] = [
+  'adversaries',
+  'malware',
+  'tool',
+  'report',
+  'attack_pattern',
+]
+
+/** Related-object GETs in flight at once: enough to hide ThreatQ's latency, few enough to be polite. */
+const RELATED_CONCURRENCY = 8
+
+export interface RelatedEntry {
+  object: TqObject
+  refs: TqRef[]
+  /** Relationship levels from the collection's indicators (1 = linked to one). */
+  level: number
+}
+
+export interface ReportPlan {
+  key: number
+  object: TqObject
+  refs: string[]
+  digest: number
+  /** Epoch seconds of the version to send (after the ledger's when only the refs changed). */
+  version: number
+}
+
+export interface SyncPlan {
+  members: number
+  exportable: number
+  /** Earliest `updated_at` (ms) of an indicator to send; undefined when none is. */
+  sendFrom: number | undefined
+  indicatorsToSend: number
+  related: Map<number, RelatedEntry>
+  /** Related objects (not reports) to send, by ledger key. */
+  relatedToSend: number[]
+  /** Relationships to send: (source key, target key, created ms, generation) tuples. */
+  relationships: NumberList
+  reports: ReportPlan[]
+}
+
+export interface PlanDeps {
+  threatq: ThreatqClient
+  logger: Logger
+  summary: RunSummary
+  onProgress?: ((done: number, total: number | undefined) => void) | undefined
+  /** Called once per refused value (dry-run listing). */
+  onRefusal?: ((refusal: { id: number; value: string; reason: string }) => void) | undefined
+}
+
+export interface PlanSettings {
+  collection: DataCollection
+  depth: number
+  pageSize: number
+  /** --full: send every wanted object again. */
+  full: boolean
+  /** --since: send every member updated at or after it (epoch ms). */
+  sendSince: number | undefined
+  policy: ExportPolicy
+  ctx: ExportContext
+}
+
+export const seconds = (ms: number): number => Math.floor(ms / 1000)
+
+/** Two generations in one ledger version: a relationship is re-sent when an end's id changed. */
+export const endsVersion = (sourceGen: number, targetGen: number): number =>
+  sourceGen * 0x10000 + targetGen
+
+/** The generation an object is (or will be) exported with: a revoked id is never reused. */
+export function generationOf(ledger: Ledger, ref: TqRef): number {
+  const slot = ledger.objects.find(objectKey(ref.collection, ref.id))
+  if (slot < 0) return 0
+  return ledger.objects.gen(slot) + (ledger.objects.state(slot) === REVOKED ? 1 : 0)
+}
+
+/** Whether a wanted object must be sent (again): new, revoked, changed, or forced. */
+export function wantsSend(
+  ledger: Ledger,
+  slot: number,
+  updatedMs: number,
+  settings: Pick<PlanSettings, 'full' | 'sendSince'>,
+): boolean {
+  const objects = ledger.objects
+  return (
+    settings.full ||
+    slot < 0 ||
+    objects.state(slot) !== LIVE ||
+    objects.version(slot) !== seconds(updatedMs) ||
+    (settings.sendSince !== undefined && updatedMs >= settings.sendSince)
+  )
+}
+
+export function refsDigest(refs: readonly string[]): number {
+  return createHash('sha256')
+    .update([...refs].sort().join('\n'))
+    .digest()
+    .readUInt32LE(0)
+}
+
+export async function planSync(
+  deps: PlanDeps,
+  ledger: Ledger,
+  settings: PlanSettings,
+): Promise<SyncPlan> {
+  const { threatq, logger, summary } = deps
+  const { policy, depth } = settings
+  const objects = ledger.objects
+  const wantAgain = (slot: number, updatedMs: number): boolean =>
+    wantsSend(ledger, slot, updatedMs, settings)
+
+  const plan: SyncPlan = {
+    members: 0,
+    exportable: 0,
+    sendFrom: undefined,
+    indicatorsToSend: 0,
+    related: new Map(),
+    relatedToSend: [],
+    relationships: new NumberList(),
+    reports: [],
+  }
+  /** (indicator key, related key, indicator created ms) for every exportable member's link. */
+  const links = new NumberList()
+  const level1 = new Map<number, TqRef>()
+
+  for await (const page of threatq.members(settings.collection.query, {
+    pageSize: settings.pageSize,
+    with: depth > 0 ? RELATED : [],
+  })) {
+    for (const bad of page.invalid) {
+      summary.skipped.add('invalid ThreatQ record')
+      logger.warn(
+        { id: bad.id, reason: bad.reason },
+        'skipped an indicator record ThreatQ sent malformed',
+      )
+    }
+    for (const record of page.records) {
+      plan.members++
+      const member = {
+        id: record.id,
+        value: record.value ?? '',
+        type: nameOf(record.type),
+        status: nameOf(record.status),
+        createdAt: record.created_at.getTime(),
+        updatedAt: record.updated_at.getTime(),
+        expiresAt: record.expires_at?.getTime(),
+      }
+      const key = objectKey('indicators', member.id)
+      const slot = objects.find(key)
+      const decision = verdict(member, policy)
+      if (!decision.ok) {
+        if (slot >= 0) objects.setMark(slot, decision.code)
+        if (decision.kind === 'refused') {
+          summary.refused.add(decision.reason)
+          logger.info(
+            { id: member.id, value: member.value, reason: decision.reason },
+            'indicator refused',
+          )
+          deps.onRefusal?.({ id: member.id, value: member.value, reason: decision.reason })
+        } else {
+          summary.skipped.add(decision.reason)
+          logger.info(
+            { id: member.id, type: member.type, reason: decision.detail ?? decision.reason },
+            `indicator skipped: ${decision.reason}`,
+          )
+        }
+        continue
+      }
+      plan.exportable++
+      if (slot >= 0) objects.setMark(slot, MARK.exportable)
+      if (wantAgain(slot, member.updatedAt)) {
+        plan.indicatorsToSend++
+        plan.sendFrom = Math.min(plan.sendFrom ?? Infinity, member.updatedAt)
+      } else summary.unchanged++
+      if (depth > 0)
+        for (const ref of relatedRefs(record)) {
+          const relatedKey = objectKey(ref.collection, ref.id)
+          links.push(key, relatedKey, member.createdAt)
+          level1.set(relatedKey, ref)
+        }
+    }
+    deps.onProgress?.(plan.members + page.invalid.length, page.total)
+  }
+
+  if (depth > 0) await fetchRelated(threatq, summary, plan.related, [...level1.values()], 1, depth)
+
+  const ctx = settings.ctx
+  const gen = (ref: TqRef): number => generationOf(ledger, ref)
+  const reportRefs = new Map<number, Set<string>>()
+  const addRelationship = (a: TqRef, b: TqRef, created: number): void => {
+    const [source, target] = relationshipEnds(a, b, ctx.host)
+    const sourceKey = objectKey(source.collection, source.id)
+    const targetKey = objectKey(target.collection, target.id)
+    const table = ledger.relationships
+    const slot = table.slot(sourceKey, targetKey)
+    if (table.mark(slot) === MARK.exportable) return
+    table.setMark(slot, MARK.exportable)
+    const version = endsVersion(gen(source), gen(target))
+    const state = table.state(slot)
+    const current = state === LIVE && table.version(slot) === version
+    if (current && !settings.full) {
+      summary.unchanged++
+      return
+    }
+    // A revoked relationship, or one whose ends have new ids, needs an id of its own.
+    const generation = current || state === DROPPED ? table.gen(slot) : table.gen(slot) + 1
+    plan.relationships.push(sourceKey, targetKey, created, generation)
+  }
+  /** Links two exported objects: a report gains an object ref, anything else a relationship. */
+  const link = (a: TqRef, b: TqRef, created: number): void => {
+    const report = a.collection === 'report' ? a : b.collection === 'report' ? b : undefined
+    if (report === undefined) {
+      addRelationship(a, b, created)
+      return
+    }
+    const other = report === a ? b : a
+    if (other.collection === 'report') return
+    const key = objectKey('report', report.id)
+    let refs = reportRefs.get(key)
+    if (refs === undefined) reportRefs.set(key, (refs = new Set()))
+    refs.add(stixIdOf(other, ctx.host, gen(other)))
+  }
+
+  for (let i = 0; i < links.length; i += 3) {
+    const entry = plan.related.get(links.at(i + 1))
+    if (entry === undefined) continue
+    link(
+      refOfKey(links.at(i)),
+      entry.object,
+      Math.max(links.at(i + 2), entry.object.createdAt.getTime()),
+    )
+  }
+  for (const [key, entry] of plan.related) {
+    if (entry.level < depth)
+      for (const ref of entry.refs) {
+        const target = plan.related.get(objectKey(ref.collection, ref.id))
+        if (target === undefined) continue
+        link(
+          entry.object,
+          target.object,
+          Math.max(entry.object.createdAt.getTime(), target.object.createdAt.getTime()),
+        )
+      }
+    if (entry.object.collection === 'report') continue
+    const slot = objects.find(key)
+    if (slot >= 0) objects.setMark(slot, MARK.exportable)
+    const updated = entry.object.updatedAt.getTime()
+    if (wantAgain(slot, updated)) plan.relatedToSend.push(key)
+    else summary.unchanged++
+  }
+  for (const [key, entry] of plan.related) {
+    if (entry.object.collection !== 'report') continue
+    const refs = [...(reportRefs.get(key) ?? [])]
+    if (refs.length === 0) {
+      summary.skipped.add('report with no exported objects')
+      continue
+    }
+    const slot = objects.find(key)
+    if (slot >= 0) objects.setMark(slot, MARK.exportable)
+    const digest = refsDigest(refs)
+    const updated = seconds(entry.object.updatedAt.getTime())
+    const sameRefs = ledger.reports.get(key) === digest
+    if (!wantAgain(slot, updated * 1000) && sameRefs) {
+      summary.unchanged++
+      continue
+    }
+    // Only the refs changed: the new version must still be newer than the one AED holds.
+    const held = slot >= 0 && objects.state(slot) === LIVE ? objects.version(slot) : 0
+    const version = sameRefs || updated > held ? updated : held + 1
+    plan.reports.push({ key, object: entry.object, refs, digest, version })
+  }
+  return plan
+}
+
+/**
+ * Fetches the related objects not seen yet, several at a time, then what they relate to, until
+ * `level` reaches the depth. Each object is fetched once, at the level it is first met.
+ */
+async function fetchRelated(
+  threatq: ThreatqClient,
+  summary: RunSummary,
+  related: Map<number, RelatedEntry>,
+  refs: readonly TqRef[],
+  level: number,
+  depth: number,
+): Promise<void> {
+  const fresh = new Map<number, TqRef>()
+  for (const ref of refs) {
+    if (ref.collection === 'indicators') continue
+    const key = objectKey(ref.collection, ref.id)
+    if (!related.has(key) && !fresh.has(key)) fresh.set(key, ref)
+  }
+  const next: TqRef[] = []
+  const queue = [...fresh]
+  const worker = async (): Promise<void> => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      const [key, ref] = item
+      const record = await threatq.getObject(ref.collection, ref.id, level < depth ? RELATED : [])
+      if (record === undefined) {
+        summary.skipped.add('related object not found')
+        continue
+      }
+      const refsOf = relatedRefs(record)
+      related.set(key, { object: toObject(ref.collection, record), refs: refsOf, level })
+      summary.fetched.add(STIX_TYPE[ref.collection])
+      if (level < depth) next.push(...refsOf)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(RELATED_CONCURRENCY, queue.length) }, worker))
+  if (next.length > 0) await fetchRelated(threatq, summary, related, next, level + 1, depth)
+}
