@@ -33,6 +33,8 @@ const sizes = (name: string, fallback: number[]): number[] =>
     .map(Number)
     .filter((n) => n > 0) ?? fallback
 const EXPORT_SIZES = sizes('CONNECTOR_BENCH_EXPORT', [10_000, 100_000, 1_000_000])
+/** The sync cases (incremental, no-op, resume after kill -9): one collection of this size. */
+const SYNC_SIZES = sizes('CONNECTOR_BENCH_SYNC', [1_000_000])
 const IMPORT_SIZES = sizes('CONNECTOR_BENCH_IMPORT', [10_000, 100_000])
 /** The export size whose limit case runs (the 1M limit would hold every object in the bench). */
 const EXPORT_LIMIT_SIZE = 100_000
@@ -53,6 +55,8 @@ const cpuProfDir = process.env.CONNECTOR_BENCH_CPU_PROF
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 
 interface ConnectorRun {
+  /** stdout and stderr: the summary and the log lines of -ll (none: logs go to a file). */
+  output: string
   seconds: number
   peakRssMb: number
   /** User + system CPU time of the connector process. */
@@ -101,7 +105,7 @@ async function runConnector(
     if (value.code !== 0)
       throw new Error(`connector ${args.join(' ')} exited ${String(value.code)}:\n${value.output}`)
     const [kib = 0, cpuMicros = 0] = (await readFile(rssFile, 'utf8')).split(' ').map(Number)
-    return { seconds, peakRssMb: kib / 1024, cpuSeconds: cpuMicros / 1e6 }
+    return { output: value.output, seconds, peakRssMb: kib / 1024, cpuSeconds: cpuMicros / 1e6 }
   } finally {
     await rm(logDir, { recursive: true, force: true })
   }
@@ -562,9 +566,125 @@ async function benchImport(alerts: number, results: BenchResult[], withLimit: bo
   }
 }
 
+/** Objects the summary says a run sent (every kind, revocations included). */
+function sentTotal(output: string): number {
+  const line = /^\s*sent:\s*(.*)$/m.exec(output)?.[1] ?? ''
+  return [...line.matchAll(/ (\d+)(?:,|$)/g)].reduce((n, m) => n + Number(m[1]), 0)
+}
+
+/** Edits `count` indicators spread over the collection, 16 requests at a time. */
+async function editIndicators(world: World, ids: number[], body: object): Promise<void> {
+  const dispatcher = new Agent({ connections: 16 })
+  try {
+    const auth = await threatqAuth(world.threatq.url, dispatcher)
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < ids.length) {
+        const id = ids[next++] ?? 0
+        const response = await fetch(`${world.threatq.url}/api/indicators/${String(id)}`, {
+          dispatcher,
+          method: 'PUT',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+        await response.arrayBuffer()
+        if (!response.ok) throw new Error(`PUT indicator ${String(id)}: ${String(response.status)}`)
+      }
+    }
+    await Promise.all(Array.from({ length: 16 }, worker))
+  } finally {
+    await dispatcher.close()
+  }
+}
+
+/**
+ * The export as a sync at `size` (issue 13): a first export, then an incremental run after 1%
+ * of the indicators changed and 0.5% left the collection, then a no-op run, then a fresh
+ * export killed (SIGKILL) once AED holds ~70% of it, and the rerun that resumes it.
+ */
+async function benchSync(size: number, results: BenchResult[]): Promise<void> {
+  const world = await startWorld({ seed: size })
+  try {
+    await world.configure()
+    const first = await measureExport(world)
+    const total = first.used.taxiiObjects
+    // Seeded ids are 1..size in insertion order (the vocabularies come first but are not indicators).
+    const spread = (n: number, offset: number): number[] =>
+      Array.from({ length: n }, (_, k) => 1 + ((offset + Math.floor((k * size) / n)) % size))
+    await new Promise((r) => setTimeout(r, 1100)) // ThreatQ times are second-precise
+    await editIndicators(world, spread(size / 100, 3), { description: 'changed for the bench' })
+    await editIndicators(world, spread(size / 200, 7), { status: { name: 'Indirect' } })
+    const incremental = await measureExport(world)
+    const noop = await measureExport(world)
+    const row = (name: string, m: ExportMeasure, note: string): void => {
+      process.stderr.write(
+        `${name}: ${m.run.seconds.toFixed(2)} s, ${cpuNote(m.run, size)}, sent ${fmt(sentTotal(m.run.output))}, ThreatQ ${String(m.used.threatq)} + TAXII ${String(m.used.taxii)} requests, peak RSS ${fmt(m.run.peakRssMb)} MiB\n`,
+      )
+      results.push({
+        suite: SUITE,
+        case: name,
+        objects: size,
+        seconds: m.run.seconds,
+        requests: m.used.threatq + m.used.taxii,
+        peakRssMb: m.run.peakRssMb,
+        target: `${TARGET_RSS}; a small fraction of the full export (${first.run.seconds.toFixed(1)} s)`,
+        note: `${cpuNote(m.run, size)}; sent ${fmt(sentTotal(m.run.output))} objects; ThreatQ ${String(m.used.threatq)} + TAXII ${String(m.used.taxii)} requests; ${note}`,
+      })
+    }
+    row(
+      `sync ${fmt(size)}: 1% changed, 0.5% removed`,
+      incremental,
+      `${fmt(size / 100)} indicators changed, ${fmt(size / 200)} left the collection (revoked)`,
+    )
+    row(
+      `sync ${fmt(size)}: nothing changed`,
+      noop,
+      'the membership scan and the related objects only',
+    )
+
+    // Resume: a fresh export into an empty collection, killed at ~70%.
+    await world.aed.admin('POST', '/_sim/reset')
+    for (const f of [
+      'netscout-aed.ledger',
+      'netscout-aed.ledger.journal',
+      'netscout-aed.state.json',
+    ])
+      await rm(join(world.configDir, f), { force: true })
+    const clean = (await simState(world.aed)).objects.taxiiObjects ?? 0
+    const running = world.start(['-e'])
+    for (;;) {
+      const held = ((await simState(world.aed)).objects.taxiiObjects ?? 0) - clean
+      if (held >= total * 0.7) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    running.child.kill('SIGKILL')
+    await running.result
+    const killedAt = ((await simState(world.aed)).objects.taxiiObjects ?? 0) - clean
+    const resumed = await measureExport(world)
+    const after = await simState(world.aed)
+    const sent = sentTotal(resumed.run.output)
+    process.stderr.write(
+      `resume ${fmt(size)}: killed with ${fmt(killedAt)} of ${fmt(total)} objects in AED; the rerun sent ${fmt(sent)} (${((100 * sent) / total).toFixed(1)}%) in ${resumed.run.seconds.toFixed(2)} s; AED now holds ${fmt(after.objects.taxiiObjects ?? 0)}\n`,
+    )
+    results.push({
+      suite: SUITE,
+      case: `sync ${fmt(size)}: rerun after kill -9 at ~70%`,
+      objects: size,
+      seconds: resumed.run.seconds,
+      requests: resumed.used.threatq + resumed.used.taxii,
+      peakRssMb: resumed.run.peakRssMb,
+      target: 'the rerun sends <= 35% of the objects; AED ends as after an uninterrupted run',
+      note: `killed with ${fmt(killedAt)} of ${fmt(total)} objects in AED; the rerun sent ${fmt(sent)} (${((100 * sent) / total).toFixed(1)}%); AED holds ${fmt(after.objects.taxiiObjects ?? 0)} objects after it (${fmt(total)} after an uninterrupted run); ${cpuNote(resumed.run, size)}`,
+    })
+  } finally {
+    await world.stop()
+  }
+}
+
 async function main(): Promise<void> {
   const results: BenchResult[] = []
   for (const size of EXPORT_SIZES) await benchExport(size, results)
+  for (const size of SYNC_SIZES) await benchSync(size, results)
   const largestImport = Math.max(...IMPORT_SIZES)
   for (const alerts of IMPORT_SIZES) await benchImport(alerts, results, alerts === largestImport)
   report(results)

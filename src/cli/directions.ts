@@ -186,7 +186,7 @@ export async function exportDirection(ctx: DirectionContext): Promise<RunSummary
         pageSize: EXPORT_PAGE_SIZE,
         maxObjects: options.taxii_max_objects,
         policy: {
-          revokeStatuses: options.revoke_statuses.map((s) => s.toLowerCase()),
+          revokeStatuses: options.revoke_statuses,
           guards: new Guards({
             neverBlock: options.never_block,
             blockPrivateRanges: options.block_private_ranges,

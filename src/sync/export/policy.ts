@@ -7,7 +7,7 @@ import { AED_ENFORCEABLE_TYPES, buildPattern } from '../../stix/patterns.js'
 import type { Guards } from './guards.js'
 
 export interface ExportPolicy {
-  /** Lower-case names of the statuses that are never exported (revoked if they were). */
+  /** Statuses that are never exported (revoked if they were); compared without case. */
   revokeStatuses: readonly string[]
   guards: Guards
   exportAllTypes: boolean
@@ -45,7 +45,8 @@ export interface MemberFacts {
 
 export function verdict(member: MemberFacts, policy: ExportPolicy): Verdict {
   if (member.status !== undefined) {
-    const index = policy.revokeStatuses.indexOf(member.status.toLowerCase())
+    const status = member.status.toLowerCase()
+    const index = policy.revokeStatuses.findIndex((s) => s.toLowerCase() === status)
     if (index >= 0)
       return {
         ok: false,

@@ -16,7 +16,7 @@ import { NumberList } from './number-list.js'
 import { type ExportPolicy, MARK, markReason } from './policy.js'
 
 /** Ids per read-back request (`match[id]` is a comma list in the query string). */
-const READ_BACK_IDS = 100
+export const READ_BACK_IDS = 100
 
 export interface Revocation {
   id: string
@@ -129,14 +129,11 @@ export async function* revokedVersions(
 ): AsyncGenerator<StixObject[]> {
   let chunk: Revocation[] = []
   const flush = async function* (): AsyncGenerator<StixObject[]> {
-    const latest = new Map<string, StixObject>()
-    for await (const object of deps.taxii.objects(deps.collection, {
-      id: chunk.map((r) => r.id),
-    })) {
-      const held = latest.get(object.id)
-      if (held === undefined || String(object.modified) > String(held.modified))
-        latest.set(object.id, object)
-    }
+    const latest = await readBack(
+      deps.taxii,
+      deps.collection,
+      chunk.map((r) => r.id),
+    )
     const out: StixObject[] = []
     const settled: LedgerUpdate[] = []
     for (const r of chunk) {
@@ -168,4 +165,20 @@ export async function* revokedVersions(
     if (chunk.length >= READ_BACK_IDS) yield* flush()
   }
   if (chunk.length > 0) yield* flush()
+}
+
+/** The latest version AED holds of each id asked for (a hundred at most). */
+export async function readBack(
+  taxii: TaxiiClient,
+  collection: TaxiiCollection,
+  ids: readonly string[],
+): Promise<Map<string, StixObject>> {
+  const latest = new Map<string, StixObject>()
+  if (ids.length === 0) return latest
+  for await (const object of taxii.objects(collection, { id: ids })) {
+    const held = latest.get(object.id)
+    if (held === undefined || String(object.modified) > String(held.modified))
+      latest.set(object.id, object)
+  }
+  return latest
 }

@@ -17,6 +17,7 @@ import { collectExport } from './collect.js'
 import { type ExportContext, instanceIdentity } from './convert.js'
 import { Ledger, type LedgerFiles, type LedgerProblem, type LedgerUpdate } from './ledger.js'
 import { generationOf, planSync } from './plan.js'
+import { recoverLedger } from './recover.js'
 import type { ExportPolicy } from './policy.js'
 import { findRevocations, type RevocationSet, revocations, revokedVersions } from './revoke.js'
 
@@ -89,7 +90,7 @@ export async function findTaxiiCollection(
 
 function describeProblem(problem: LedgerProblem): string {
   const rebuilt =
-    'this run rebuilds it from everything the data collection holds now and revokes nothing; objects that left the collection while it was missing stay in AED until you remove them there'
+    "this run rebuilds it from AED's copies of what the data collection holds now; objects that left the collection while it was missing stay in AED until you remove them there"
   switch (problem.kind) {
     case 'lost':
       return `the export ledger is lost: ${problem.detail}; ${rebuilt}`
@@ -143,7 +144,19 @@ export async function runExport(
     logger.warn({ ledger: settings.ledger.file }, message)
     // A new target is a fresh start, not a fault; a lost or corrupt ledger is (exit 3).
     if (problem.kind === 'retargeted') summary.notes.push(message)
-    else summary.problems.push(message)
+    else {
+      summary.problems.push(message)
+      if (collection.info.can_read) {
+        const found = await recoverLedger(
+          { threatq, taxii, collection, host: settings.context.host },
+          ledger,
+          dataCollection,
+          settings.depth,
+          settings.pageSize,
+        )
+        summary.notes.push(`ledger rebuilt from AED: ${String(found)} objects found live`)
+      }
+    }
   }
   const context: ExportContext = {
     ...settings.context,

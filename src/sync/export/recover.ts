@@ -1,0 +1,124 @@
+/**
+ * Rebuilding a lost or corrupt ledger from AED itself (docs/architecture.md): for every member
+ * of the data collection and each object it links to, AED's copy is read back by id, generation
+ * after generation while the copy is revoked. A live copy becomes a live entry at its version, a
+ * revoked one moves to the next generation, none leaves the object new. So the run that follows
+ * neither re-sends what AED holds, nor un-revokes an id, and it still revokes members AED holds
+ * that are no longer exportable; only objects that left the collection entirely stay unknown.
+ */
+import type { StixObject } from '../../stix/types.js'
+import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
+import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
+import type { TqRef } from '../../threatq/model.js'
+import { relatedRefs } from '../../threatq/records.js'
+import { relationshipEnds, relationshipId, stixIdOf } from './convert.js'
+import { LIVE, REVOKED } from './key-table.js'
+import { type Ledger, objectKey, UPDATE } from './ledger.js'
+import { endsVersion, generationOf, RELATED } from './plan.js'
+import { READ_BACK_IDS, readBack } from './revoke.js'
+
+/** Generations probed per object: past this many revocations something else is wrong. */
+const MAX_GENERATIONS = 64
+
+interface Probe {
+  kind: typeof UPDATE.OBJECT | typeof UPDATE.RELATIONSHIP
+  a: number
+  b: number
+  gen: number
+  id: (gen: number) => string
+  /** The ledger version of a live copy. */
+  version: (copy: StixObject) => number
+}
+
+export interface RecoverDeps {
+  threatq: ThreatqClient
+  taxii: TaxiiClient
+  collection: TaxiiCollection
+  host: string
+}
+
+/** Reads the membership once more and fills the ledger from AED; returns the entries found live. */
+export async function recoverLedger(
+  deps: RecoverDeps,
+  ledger: Ledger,
+  dataCollection: DataCollection,
+  depth: number,
+  pageSize: number,
+): Promise<number> {
+  const { host } = deps
+  let found = 0
+  const seen = new Set<number>()
+  const links: [TqRef, TqRef][] = []
+  let batch: Probe[] = []
+  const add = async (ref: TqRef): Promise<void> => {
+    const key = objectKey(ref.collection, ref.id)
+    if (seen.has(key)) return
+    seen.add(key)
+    batch.push({
+      kind: UPDATE.OBJECT,
+      a: key,
+      b: 0,
+      gen: 0,
+      id: (gen) => stixIdOf(ref, host, gen),
+      version: (copy) => Math.floor(Date.parse(String(copy.modified)) / 1000),
+    })
+    if (batch.length >= READ_BACK_IDS) {
+      found += await probe(deps, ledger, batch)
+      batch = []
+    }
+  }
+  for await (const page of deps.threatq.members(dataCollection.query, {
+    pageSize,
+    with: depth > 0 ? RELATED : [],
+  }))
+    for (const record of page.records) {
+      const indicator: TqRef = { collection: 'indicators', id: record.id }
+      await add(indicator)
+      if (depth > 0)
+        for (const ref of relatedRefs(record)) {
+          await add(ref)
+          if (ref.collection !== 'report') links.push([indicator, ref])
+        }
+    }
+  found += await probe(deps, ledger, batch)
+
+  // Relationships once their ends' generations are known.
+  const relationships = links.map(([a, b]): Probe => {
+    const [source, target] = relationshipEnds(a, b, host)
+    return {
+      kind: UPDATE.RELATIONSHIP,
+      a: objectKey(source.collection, source.id),
+      b: objectKey(target.collection, target.id),
+      gen: 0,
+      id: (gen) => relationshipId(source, target, host, gen),
+      version: () => endsVersion(generationOf(ledger, source), generationOf(ledger, target)),
+    }
+  })
+  for (let i = 0; i < relationships.length; i += READ_BACK_IDS)
+    found += await probe(deps, ledger, relationships.slice(i, i + READ_BACK_IDS))
+  return found
+}
+
+/** Reads each probe's id back, following revoked copies to the next generation. */
+async function probe(deps: RecoverDeps, ledger: Ledger, probes: Probe[]): Promise<number> {
+  let found = 0
+  while (probes.length > 0) {
+    const ids = probes.map((p) => p.id(p.gen))
+    const latest = await readBack(deps.taxii, deps.collection, ids)
+    const next: Probe[] = []
+    for (const p of probes) {
+      const copy = latest.get(p.id(p.gen))
+      if (copy === undefined) continue
+      const entry = { kind: p.kind, a: p.a, b: p.b, gen: p.gen }
+      if (copy.revoked === true) {
+        ledger.apply({ ...entry, state: REVOKED, version: 0 })
+        if (p.gen + 1 < MAX_GENERATIONS) next.push({ ...p, gen: p.gen + 1 })
+        continue
+      }
+      found++
+      ledger.apply({ ...entry, state: LIVE, version: p.version(copy) })
+    }
+    probes = next
+  }
+  return found
+}
