@@ -608,14 +608,6 @@ async function benchSync(size: number, results: BenchResult[]): Promise<void> {
     await world.configure()
     const first = await measureExport(world)
     const total = first.used.taxiiObjects
-    // Seeded ids are 1..size in insertion order (the vocabularies come first but are not indicators).
-    const spread = (n: number, offset: number): number[] =>
-      Array.from({ length: n }, (_, k) => 1 + ((offset + Math.floor((k * size) / n)) % size))
-    await new Promise((r) => setTimeout(r, 1100)) // ThreatQ times are second-precise
-    await editIndicators(world, spread(size / 100, 3), { description: 'changed for the bench' })
-    await editIndicators(world, spread(size / 200, 7), { status: { name: 'Indirect' } })
-    const incremental = await measureExport(world)
-    const noop = await measureExport(world)
     const row = (name: string, m: ExportMeasure, note: string): void => {
       process.stderr.write(
         `${name}: ${m.run.seconds.toFixed(2)} s, ${cpuNote(m.run, size)}, sent ${fmt(sentTotal(m.run.output))}, ThreatQ ${String(m.used.threatq)} + TAXII ${String(m.used.taxii)} requests, peak RSS ${fmt(m.run.peakRssMb)} MiB\n`,
@@ -631,17 +623,6 @@ async function benchSync(size: number, results: BenchResult[]): Promise<void> {
         note: `${cpuNote(m.run, size)}; sent ${fmt(sentTotal(m.run.output))} objects; ThreatQ ${String(m.used.threatq)} + TAXII ${String(m.used.taxii)} requests; ${note}`,
       })
     }
-    row(
-      `sync ${fmt(size)}: 1% changed, 0.5% removed`,
-      incremental,
-      `${fmt(size / 100)} indicators changed, ${fmt(size / 200)} left the collection (revoked)`,
-    )
-    row(
-      `sync ${fmt(size)}: nothing changed`,
-      noop,
-      'the membership scan and the related objects only',
-    )
-
     // Resume: a fresh export into an empty collection, killed at ~70%.
     await world.aed.admin('POST', '/_sim/reset')
     for (const f of [
@@ -674,8 +655,26 @@ async function benchSync(size: number, results: BenchResult[]): Promise<void> {
       requests: resumed.used.threatq + resumed.used.taxii,
       peakRssMb: resumed.run.peakRssMb,
       target: 'the rerun sends <= 35% of the objects; AED ends as after an uninterrupted run',
-      note: `killed with ${fmt(killedAt)} of ${fmt(total)} objects in AED; the rerun sent ${fmt(sent)} (${((100 * sent) / total).toFixed(1)}%); AED holds ${fmt(after.objects.taxiiObjects ?? 0)} objects after it (${fmt(total)} after an uninterrupted run); ${cpuNote(resumed.run, size)}`,
+      note: `killed with ${fmt(killedAt)} of ${fmt(total)} objects in AED; the rerun sent ${fmt(sent)} (${((100 * sent) / total).toFixed(1)}%); AED holds ${fmt(after.objects.taxiiObjects ?? 0)} objects after it, ${fmt(total)} after the uninterrupted run; ${cpuNote(resumed.run, size)}`,
     })
+    // Seeded ids are 1..size in insertion order (the vocabularies come first but are not indicators).
+    const spread = (n: number, offset: number): number[] =>
+      Array.from({ length: n }, (_, k) => 1 + ((offset + Math.floor((k * size) / n)) % size))
+    await new Promise((r) => setTimeout(r, 1100)) // ThreatQ times are second-precise
+    await editIndicators(world, spread(size / 100, 3), { description: 'changed for the bench' })
+    await editIndicators(world, spread(size / 200, 7), { status: { name: 'Indirect' } })
+    const incremental = await measureExport(world)
+    const noop = await measureExport(world)
+    row(
+      `sync ${fmt(size)}: 1% changed, 0.5% removed`,
+      incremental,
+      `${fmt(size / 100)} indicators changed, ${fmt(size / 200)} left the collection (revoked)`,
+    )
+    row(
+      `sync ${fmt(size)}: nothing changed`,
+      noop,
+      'the membership scan and the related objects only',
+    )
   } finally {
     await world.stop()
   }

@@ -146,6 +146,19 @@ describe('export sync: AED holds exactly what ThreatQ says', { concurrency: 1 },
     assert.equal((await simState(world.aed)).objects.taxiiObjects, before.objects.taxiiObjects)
   })
 
+  it('a value put in never_block is revoked on the next run, and exported again once taken out', async () => {
+    const options = { data_collection: COLLECTION, never_block: 'never-blocked.example' }
+    await world.enable({ ...options, never_block: `${options.never_block}, ${FILLERS[0] ?? ''}` })
+    const blocked = await world.run(['-e'])
+    assert.equal(blocked.code, 0, blocked.stderr)
+    assert.match(line(blocked.stdout, 'revoked'), /refused by a never-block guard 1/)
+    assert.ok(!(await enforcedValues(world)).includes(FILLERS[0] ?? ''))
+    await world.enable(options)
+    const back = await world.run(['-e'])
+    assert.equal(back.code, 0, back.stderr)
+    assert.ok((await enforcedValues(world)).includes(FILLERS[0] ?? ''))
+  })
+
   it("whitelisting an exported IP revokes it: AED stops blocking, the earlier alert's event stays", async () => {
     const imported = await world.run(['-i'])
     assert.equal(imported.code, 0, imported.stderr)

@@ -57,6 +57,8 @@ export type LedgerProblem =
 interface Header extends LedgerTarget {
   format: 1
   saved_at: string
+  /** The export policy the entries were decided under (ExportPolicy.fingerprint). */
+  policy?: string
 }
 
 export interface LedgerUpdate {
@@ -74,6 +76,9 @@ export class Ledger {
   /** Report key → digest of the object refs of its live version. */
   readonly reports = new Map<number, number>()
   private journalHandle: FileHandle | undefined
+  /** The policy fingerprint of the saved ledger; `policy` is what this run saves. */
+  savedPolicy: string | undefined
+  policy: string | undefined
 
   private constructor(
     readonly files: LedgerFiles,
@@ -137,6 +142,7 @@ export class Ledger {
         ),
       }
     const ledger = new Ledger(files, target, records.length / RECORD, 0)
+    ledger.savedPolicy = header.policy
     ledger.replay(records)
     if (journal !== undefined) ledger.replay(journal)
     return { ledger, problem: undefined }
@@ -174,7 +180,12 @@ export class Ledger {
 
   /** Writes the whole ledger atomically, then drops the journal it now contains. */
   async save(now: Date): Promise<{ objects: number; relationships: number }> {
-    const header: Header = { format: 1, ...this.target, saved_at: now.toISOString() }
+    const header: Header = {
+      format: 1,
+      ...this.target,
+      saved_at: now.toISOString(),
+      ...(this.policy === undefined ? {} : { policy: this.policy }),
+    }
     const headerBytes = Buffer.from(JSON.stringify(header))
     const kept: LedgerUpdate[] = []
     const collect = (kind: typeof OBJECT | typeof RELATIONSHIP, table: KeyTable) => {

@@ -137,6 +137,10 @@ export async function planSync(
     relationships: new NumberList(),
     reports: [],
   }
+  // The value checks (patterns, guards) of members AED holds at this version passed under this
+  // very policy: only status and expiry can have changed (docs/performance.md, session 6).
+  const trusted = ledger.savedPolicy === policy.fingerprint
+  ledger.policy = policy.fingerprint
   /** (indicator key, related key, indicator created ms) for every exportable member's link. */
   const links = new NumberList()
   const level1 = new Map<number, TqRef>()
@@ -165,7 +169,12 @@ export async function planSync(
       }
       const key = objectKey('indicators', member.id)
       const slot = objects.find(key)
-      const decision = verdict(member, policy)
+      const judged =
+        trusted &&
+        slot >= 0 &&
+        objects.state(slot) === LIVE &&
+        objects.version(slot) === seconds(member.updatedAt)
+      const decision = verdict(member, policy, judged)
       if (!decision.ok) {
         if (slot >= 0) objects.setMark(slot, decision.code)
         if (decision.kind === 'refused') {
@@ -278,13 +287,15 @@ export async function planSync(
     const digest = refsDigest(refs)
     const updated = seconds(entry.object.updatedAt.getTime())
     const sameRefs = ledger.reports.get(key) === digest
-    if (!wantAgain(slot, updated * 1000) && sameRefs) {
+    const held = slot >= 0 && objects.state(slot) === LIVE ? objects.version(slot) : undefined
+    const forced =
+      settings.full || (settings.sendSince !== undefined && updated * 1000 >= settings.sendSince)
+    if (!forced && held !== undefined && sameRefs && held >= updated) {
       summary.unchanged++
       continue
     }
     // Only the refs changed: the new version must still be newer than the one AED holds.
-    const held = slot >= 0 && objects.state(slot) === LIVE ? objects.version(slot) : 0
-    const version = sameRefs || updated > held ? updated : held + 1
+    const version = held === undefined || updated > held ? updated : sameRefs ? held : held + 1
     plan.reports.push({ key, object: entry.object, refs, digest, version })
   }
   return plan

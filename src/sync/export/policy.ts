@@ -13,6 +13,11 @@ export interface ExportPolicy {
   exportAllTypes: boolean
   /** Epoch ms of this run: an indicator whose expiry is not after it is expired. */
   now: number
+  /**
+   * Everything but the clock the verdicts depend on: while it is the ledger's, a member whose
+   * version AED holds has the value it was judged on, and only its status and expiry are read.
+   */
+  fingerprint: string
 }
 
 /**
@@ -43,7 +48,12 @@ export interface MemberFacts {
   expiresAt: number | undefined
 }
 
-export function verdict(member: MemberFacts, policy: ExportPolicy): Verdict {
+export function verdict(
+  member: MemberFacts,
+  policy: ExportPolicy,
+  /** The value passed under this policy before (same version, same fingerprint). */
+  judged = false,
+): Verdict {
   if (member.status !== undefined) {
     const status = member.status.toLowerCase()
     const index = policy.revokeStatuses.findIndex((s) => s.toLowerCase() === status)
@@ -57,6 +67,7 @@ export function verdict(member: MemberFacts, policy: ExportPolicy): Verdict {
   }
   if (member.expiresAt !== undefined && member.expiresAt <= policy.now)
     return { ok: false, kind: 'expired', reason: 'expired', code: MARK.expired }
+  if (judged) return OK
   const type = member.type ?? ''
   if (!policy.exportAllTypes && !AED_ENFORCEABLE_TYPES.has(type))
     return {
