@@ -187,39 +187,42 @@ export class Ledger {
       ...(this.policy === undefined ? {} : { policy: this.policy }),
     }
     const headerBytes = Buffer.from(JSON.stringify(header))
-    const kept: LedgerUpdate[] = []
-    const collect = (kind: typeof OBJECT | typeof RELATIONSHIP, table: KeyTable) => {
-      let n = 0
-      table.forEach((slot) => {
-        const state = table.state(slot)
-        if (state === DROPPED) return
-        n++
-        kept.push({
-          kind,
-          a: table.keyA(slot),
-          b: table.keyB(slot),
-          state: state as EntryState,
-          gen: table.gen(slot),
-          version: table.version(slot),
-        })
-      })
-      return n
-    }
-    const objects = collect(OBJECT, this.objects)
-    const relationships = collect(RELATIONSHIP, this.relationships)
-    for (const [a, digest] of this.reports) {
+    // Counted first, then written straight into the file's bytes: no object per entry.
+    const kept = (table: KeyTable): number => table.size - table.count(DROPPED)
+    const digests = [...this.reports].filter(([a]) => {
       const slot = this.objects.find(a)
-      if (slot >= 0 && this.objects.state(slot) === LIVE)
-        kept.push({ kind: REPORT_DIGEST, a, b: 0, state: LIVE, gen: 0, version: digest })
-    }
-    const size = MAGIC.length + 4 + headerBytes.length + kept.length * RECORD
+      return slot >= 0 && this.objects.state(slot) === LIVE
+    })
+    const objects = kept(this.objects)
+    const relationships = kept(this.relationships)
+    const records = objects + relationships + digests.length
+    const size = MAGIC.length + 4 + headerBytes.length + records * RECORD
     const out = Buffer.alloc(size + TRAILER)
     MAGIC.copy(out, 0)
     out.writeUInt32LE(headerBytes.length, MAGIC.length)
     headerBytes.copy(out, MAGIC.length + 4)
     let at = MAGIC.length + 4 + headerBytes.length
-    for (const u of kept) {
-      writeRecord(out, at, u)
+    const write = (kind: LedgerUpdate['kind'], table: KeyTable): void => {
+      table.forEach((slot) => {
+        const state = table.state(slot)
+        if (state === DROPPED) return
+        writeFields(
+          out,
+          at,
+          kind,
+          table.keyA(slot),
+          table.keyB(slot),
+          state,
+          table.gen(slot),
+          table.version(slot),
+        )
+        at += RECORD
+      })
+    }
+    write(OBJECT, this.objects)
+    write(RELATIONSHIP, this.relationships)
+    for (const [a, digest] of digests) {
+      writeFields(out, at, REPORT_DIGEST, a, 0, LIVE, 0, digest)
       at += RECORD
     }
     createHash('sha256').update(out.subarray(0, size)).digest().copy(out, size)
@@ -244,12 +247,25 @@ export const UPDATE = { OBJECT, RELATIONSHIP, REPORT_DIGEST } as const
 export { LIVE, REVOKED, DROPPED }
 
 function writeRecord(buffer: Buffer, at: number, u: LedgerUpdate): void {
-  buffer.writeDoubleLE(u.a, at)
-  buffer.writeDoubleLE(u.b, at + 8)
-  buffer.writeUInt32LE(u.version >>> 0, at + 16)
-  buffer.writeUInt16LE(u.gen, at + 20)
-  buffer.writeUInt8(u.kind, at + 22)
-  buffer.writeUInt8(u.state, at + 23)
+  writeFields(buffer, at, u.kind, u.a, u.b, u.state, u.gen, u.version)
+}
+
+function writeFields(
+  buffer: Buffer,
+  at: number,
+  kind: number,
+  a: number,
+  b: number,
+  state: number,
+  gen: number,
+  version: number,
+): void {
+  buffer.writeDoubleLE(a, at)
+  buffer.writeDoubleLE(b, at + 8)
+  buffer.writeUInt32LE(version >>> 0, at + 16)
+  buffer.writeUInt16LE(gen, at + 20)
+  buffer.writeUInt8(kind, at + 22)
+  buffer.writeUInt8(state, at + 23)
 }
 
 function readRecord(buffer: Buffer, at: number): LedgerUpdate {
