@@ -119,6 +119,10 @@ export const GLOBAL: Scope = { kind: 'global' }
 const sameScope = (a: Scope, b: Scope): boolean =>
   a.kind === b.kind && (a.kind === 'global' || a.id === (b as { id: number }).id)
 
+/** [SIM] Global and central-configuration entries apply to every protection group. */
+const appliesTo = (scope: Scope, pgid: number | undefined): boolean =>
+  scope.kind !== 'pgid' || scope.id === pgid
+
 export interface ScopeEntry {
   scope: Scope
   annotation: string
@@ -295,6 +299,13 @@ export class ListStore {
     return out
   }
 
+  /** Whether this value is in force for a protection group (inbound) or everywhere (outbound). */
+  activeHas(value: string, pgid: number | undefined): boolean {
+    if (this.def.direction === 'outbound') return this.outbound.has(value)
+    const record = this.inbound.get(value)
+    return record !== undefined && record.entries.some((e) => appliesTo(e.scope, pgid))
+  }
+
   /** Values in force for a protection group (inbound) or everywhere (outbound). */
   *activeValues(pgid: number | undefined): Generator<string> {
     if (this.def.direction === 'outbound') {
@@ -302,8 +313,7 @@ export class ListStore {
       return
     }
     for (const [value, record] of this.inbound) {
-      // [SIM] Global and central-configuration entries apply to every protection group.
-      if (record.entries.some((e) => e.scope.kind !== 'pgid' || e.scope.id === pgid)) yield value
+      if (record.entries.some((e) => appliesTo(e.scope, pgid))) yield value
     }
   }
 
