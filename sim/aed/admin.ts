@@ -12,6 +12,13 @@ import { flowSchema, matchFlow } from './traffic.js'
 const alertsPayload = z.object({ alerts: z.array(partialAlertSchema) })
 const trafficPayload = z.object({ flows: z.array(flowSchema) })
 
+/** `POST /_sim/lists`: capacities, all lists at once and/or per list id (null = no limit). */
+const capacity = z.number().int().min(0).nullable()
+export const listLimitsSchema = z.object({
+  capacity: capacity.optional(),
+  capacities: z.record(z.string(), capacity).optional(),
+})
+
 /** `POST /_sim/taxii`: pending statuses, rejected objects and limits (any subset). */
 export const taxiiBehaviourSchema = z.object({
   pendingPolls: z.number().int().min(0).optional(),
@@ -70,6 +77,8 @@ export function mountAdmin(app: Hono, { state, faults, requests, reset }: AdminO
   app.get('/_sim/state', (c) =>
     c.json({
       objects: state.counts(),
+      // What the TAXII collections hold and what of it AED enforces now (on the sim clock).
+      taxii: state.taxii.enforcementCounts(state.nowMs()),
       requests: requests.snapshot(),
       faults: faults.size,
       held: faults.held,
@@ -101,6 +110,18 @@ export function mountAdmin(app: Hono, { state, faults, requests, reset }: AdminO
     const { flows } = trafficPayload.parse(await c.req.json())
     const matched = flows.map((f) => matchFlow(state, f)).filter((a) => a !== undefined)
     return aedJsonResponse({ alerts: state.alerts.addAll(matched, state.now()) })
+  })
+
+  app.get('/_sim/lists', (c) => c.json(state.listLimits()))
+  app.post('/_sim/lists', async (c) => {
+    const input = listLimitsSchema.parse(await c.req.json())
+    const current = state.listLimits().capacities
+    // `capacity` sets every list; without it each list keeps its own unless `capacities` names it.
+    const base = input.capacity
+    const perList: Record<string, number | null> =
+      base === undefined ? { ...current, ...input.capacities } : { ...input.capacities }
+    state.setCapacities(base ?? null, perList)
+    return c.json(state.listLimits())
   })
 
   app.get('/_sim/taxii', (c) => c.json(state.taxii.behaviour))

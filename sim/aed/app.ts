@@ -9,6 +9,7 @@ import { ConnectionReset, FaultTable, faultMiddleware } from '../common/faults.j
 import { RequestCounter } from '../common/requests.js'
 import { applyBehaviour, mountAdmin, type TaxiiBehaviourInput } from './admin.js'
 import { AedError, aedErrorResponse } from './json.js'
+import { DEFAULT_LIST_CAPACITY } from './lists.js'
 import { mountRest, type ApiVersion } from './rest.js'
 import { seedState, DEFAULT_SEED_ALERTS } from './seed.js'
 import { AedState } from './state.js'
@@ -42,6 +43,10 @@ export interface AedSimOptions {
   /** Fault rules active from the start (the `/_sim/faults` payload). */
   faults?: unknown[]
   taxiiBehaviour?: TaxiiBehaviourInput
+  /** [SIM] Values every deny/allow list holds at most (`--list-capacity`); none by default. */
+  listCapacity?: number | null
+  /** Per-list capacities by list id (`outbound-denied-hosts`, …), over `listCapacity`. */
+  listCapacities?: Record<string, number | null>
   /** Clock in epoch milliseconds (tests pin it). */
   now?: () => number
   /** Called after every successful change (persistence hooks in here). */
@@ -67,6 +72,7 @@ export function createAedSim(options: AedSimOptions = {}): AedSim {
 
   const initialize = (): void => {
     state.clear()
+    state.setCapacities(options.listCapacity ?? DEFAULT_LIST_CAPACITY, options.listCapacities)
     state.protectionGroups.addDefault(state.now())
     ensureTaxiiDefaults(state, options)
     if (options.taxiiBehaviour !== undefined) {

@@ -24,6 +24,7 @@ export interface SimArgs {
   unsupported_patterns: 'accept' | 'reject'
   duplicates: 'fail' | 'succeed'
   v3_accepts_v2_names: boolean
+  list_capacity: number | undefined
 }
 
 export function buildSimParser(): ArgumentParser {
@@ -105,6 +106,11 @@ export function buildSimParser(): ArgumentParser {
     action: 'store_true',
     help: 'also serve the v2 list names under /api/aed/v3/',
   })
+  parser.add_argument('--list-capacity', {
+    type: 'int',
+    metavar: 'N',
+    help: '[SIM] entries each deny/allow list holds at most; a write past it is a 422 (default: no limit)',
+  })
   return parser
 }
 
@@ -117,6 +123,7 @@ export function optionsFrom(args: SimArgs): AedSimOptions {
     api: args.api,
     taxii: args.taxii,
     v3AcceptsV2Names: args.v3_accepts_v2_names,
+    ...(args.list_capacity === undefined ? {} : { listCapacity: args.list_capacity }),
     ...(args.seed === undefined ? {} : { seed: args.seed, seedAlerts: args.seed_alerts }),
     ...(args.faults === undefined ? {} : { faults: readFaults(args.faults) }),
     taxiiBehaviour: {

@@ -119,6 +119,10 @@ export const GLOBAL: Scope = { kind: 'global' }
 const sameScope = (a: Scope, b: Scope): boolean =>
   a.kind === b.kind && (a.kind === 'global' || a.id === (b as { id: number }).id)
 
+/** [SIM] Global and central-configuration entries apply to every protection group. */
+const appliesTo = (scope: Scope, pgid: number | undefined): boolean =>
+  scope.kind !== 'pgid' || scope.id === pgid
+
 export interface ScopeEntry {
   scope: Scope
   annotation: string
@@ -136,10 +140,27 @@ export interface InboundRecord {
 
 export type Record_ = OutboundRecord | InboundRecord
 
+/**
+ * [SIM] How many values one list holds at most: none by default, since AED's limits are not
+ * public (aed-api.md §4.5 lists limits as unknown). `--list-capacity N` or `POST /_sim/lists` set
+ * one; a write that would go past it is refused whole with LIST_FULL_STATUS.
+ */
+export const DEFAULT_LIST_CAPACITY: number | null = null
+
+/**
+ * [SIM] A write past a list's capacity: 422 with the errors envelope (aed-api.md §1.4: 422 is
+ * AED's "semantic validation" answer; the request is well formed but cannot be applied). Nothing
+ * of the request is written.
+ */
+export const LIST_FULL_STATUS = 422
+export const LIST_FULL_CODE = 'listCapacityExceeded'
+
 /** One list's values in insertion order. */
 export class ListStore {
   readonly outbound = new Map<string, OutboundRecord>()
   readonly inbound = new Map<string, InboundRecord>()
+  /** Values this list may hold (null: no limit). Configuration: `clear` keeps it. */
+  capacity: number | null = DEFAULT_LIST_CAPACITY
 
   constructor(readonly def: ListDef) {}
 
@@ -147,33 +168,69 @@ export class ListStore {
     return this.def.direction === 'outbound' ? this.outbound.size : this.inbound.size
   }
 
+  has(value: string): boolean {
+    return this.def.direction === 'outbound' ? this.outbound.has(value) : this.inbound.has(value)
+  }
+
   clear(): void {
     this.outbound.clear()
     this.inbound.clear()
   }
 
-  /** Adds or updates values; returns them in request order. */
+  /** How many values the list would hold after `add` (or `replace`) of these values. */
+  sizeAfter(mode: 'add' | 'replace', values: readonly string[], scopes: readonly Scope[]): number {
+    if (mode === 'add') return this.size + values.filter((v) => !this.has(v)).length
+    if (this.def.direction === 'outbound') return values.length
+    // Inbound PUT empties only the given scopes: values held in other scopes stay.
+    let kept = 0
+    for (const [value, record] of this.inbound) {
+      if (values.includes(value)) continue
+      if (record.entries.some((e) => !scopes.some((s) => sameScope(e.scope, s)))) kept++
+    }
+    return kept + values.length
+  }
+
+  /**
+   * Adds values, or updates those already there ([SIM] a re-add is idempotent: no second entry).
+   * `annotations`: one for all, or one per value; undefined when the request gave none, which
+   * keeps a stored value's annotation (a new value gets ""). `updateTime` moves only when the
+   * value, its annotation or (inbound) its scopes changed.
+   */
   add(
     values: readonly string[],
-    annotations: readonly string[],
+    annotations: readonly string[] | undefined,
     scopes: readonly Scope[],
     now: number,
   ): void {
     values.forEach((value, i) => {
-      const annotation = annotations[i] ?? annotations[0] ?? ''
+      const given = annotations === undefined ? undefined : (annotations[i] ?? annotations[0] ?? '')
       if (this.def.direction === 'outbound') {
+        const existing = this.outbound.get(value)
         // Empty annotations read back as "" for hosts and null for countries (aed-api.md §2.16).
-        const stored = annotation === '' && this.def.kind === 'country' ? null : annotation
-        this.outbound.set(value, { annotation: stored, updateTime: now })
+        const text = given ?? (existing === undefined ? '' : undefined)
+        const annotation =
+          text === undefined
+            ? (existing?.annotation ?? null)
+            : text === '' && this.def.kind === 'country'
+              ? null
+              : text
+        if (existing?.annotation === annotation) return
+        this.outbound.set(value, { annotation, updateTime: now })
         return
       }
       const record = this.inbound.get(value) ?? { entries: [], updateTime: now }
+      let changed = !this.inbound.has(value)
       for (const scope of scopes) {
         const existing = record.entries.find((e) => sameScope(e.scope, scope))
-        if (existing === undefined) record.entries.push({ scope, annotation })
-        else existing.annotation = annotation
+        if (existing === undefined) {
+          record.entries.push({ scope, annotation: given ?? '' })
+          changed = true
+        } else if (given !== undefined && existing.annotation !== given) {
+          existing.annotation = given
+          changed = true
+        }
       }
-      record.updateTime = now
+      if (changed) record.updateTime = now
       this.inbound.set(value, record)
     })
   }
@@ -199,13 +256,13 @@ export class ListStore {
   /** PUT: the given scopes (or the whole outbound list) hold exactly these values afterwards. */
   replace(
     values: readonly string[],
-    annotations: readonly string[],
+    annotations: readonly string[] | undefined,
     scopes: readonly Scope[],
     now: number,
   ): void {
     if (this.def.direction === 'outbound') this.outbound.clear()
     else this.remove([...this.inbound.keys()], scopes)
-    this.add(values, annotations, scopes, now)
+    this.add(values, annotations ?? [''], scopes, now)
   }
 
   /** The wire form of one value (aed-api.md §2.3), or undefined when absent. */
@@ -242,6 +299,13 @@ export class ListStore {
     return out
   }
 
+  /** Whether this value is in force for a protection group (inbound) or everywhere (outbound). */
+  activeHas(value: string, pgid: number | undefined): boolean {
+    if (this.def.direction === 'outbound') return this.outbound.has(value)
+    const record = this.inbound.get(value)
+    return record !== undefined && record.entries.some((e) => appliesTo(e.scope, pgid))
+  }
+
   /** Values in force for a protection group (inbound) or everywhere (outbound). */
   *activeValues(pgid: number | undefined): Generator<string> {
     if (this.def.direction === 'outbound') {
@@ -249,8 +313,7 @@ export class ListStore {
       return
     }
     for (const [value, record] of this.inbound) {
-      // [SIM] Global and central-configuration entries apply to every protection group.
-      if (record.entries.some((e) => e.scope.kind !== 'pgid' || e.scope.id === pgid)) yield value
+      if (record.entries.some((e) => appliesTo(e.scope, pgid))) yield value
     }
   }
 

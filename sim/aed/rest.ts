@@ -13,6 +13,8 @@ import {
   KIND_FIELD,
   KIND_WRAPPER,
   LIST_DEFS,
+  LIST_FULL_CODE,
+  LIST_FULL_STATUS,
   normalizeValue,
   type ListDef,
   type ListStore,
@@ -173,8 +175,13 @@ function inScope(item: Item, scopes: readonly Scope[]): boolean {
   )
 }
 
-/** One description for every value, or a comma list mapped one to one (aed-api.md §2.5). */
-function annotationsFor(params: Params, count: number): string[] {
+/**
+ * One description for every value, or a comma list (or array) mapped one to one (aed-api.md
+ * §2.5); undefined when the request gives no `annotation` at all, so a re-add keeps the stored one.
+ */
+function annotationsFor(params: Params, count: number): string[] | undefined {
+  const raw = params.raw('annotation')
+  if (raw === undefined || raw === null) return undefined
   const text = params.string('annotation') ?? ''
   if (count > 1 && text.includes(',')) {
     const parts = text.split(',').map((s) => s.trim())
@@ -238,6 +245,20 @@ function mountList(
       const params = await Params.from(c)
       const values = valuesOf(params, def)
       const scope = scopes(c, params) ?? [GLOBAL]
+      const capacity = store.capacity
+      if (capacity !== null) {
+        const after = store.sizeAfter(mode, values, scope)
+        if (after > capacity) {
+          throw new AedError(
+            LIST_FULL_STATUS,
+            LIST_FULL_CODE,
+            `The ${key} list holds at most ${String(capacity)} entries: ` +
+              `it holds ${String(store.size)} and this request would make it ${String(after)}. ` +
+              'Nothing was written.',
+            field,
+          )
+        }
+      }
       store[mode](values, annotationsFor(params, values.length), scope, state.now())
       return written(values, status)
     }

@@ -26,6 +26,30 @@ export class AedState {
     return Math.floor(this.nowMs() / 1000)
   }
 
+  /**
+   * Capacity of every list (`capacity`, null = no limit) with per-list exceptions by list id
+   * (`outbound-denied-hosts`, …); lists not named get `capacity`. Throws on an unknown id.
+   */
+  setCapacities(capacity: number | null, perList: Readonly<Record<string, number | null>> = {}) {
+    for (const id of Object.keys(perList)) this.list(id)
+    for (const [id, store] of this.lists) {
+      const own = perList[id]
+      // A list named with null has no limit, whatever `capacity` says.
+      store.capacity = own === undefined ? capacity : own
+    }
+  }
+
+  /** `GET /_sim/lists`: each list's capacity (null = none) and size. */
+  listLimits(): { capacities: Record<string, number | null>; sizes: Record<string, number> } {
+    const capacities: Record<string, number | null> = {}
+    const sizes: Record<string, number> = {}
+    for (const [id, store] of this.lists) {
+      capacities[id] = store.capacity
+      sizes[id] = store.size
+    }
+    return { capacities, sizes }
+  }
+
   list(id: string): ListStore {
     const store = this.lists.get(id)
     if (store === undefined) throw new Error(`unknown list ${id}`)

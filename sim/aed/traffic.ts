@@ -46,7 +46,11 @@ function hostListMatch(
 ): string | undefined {
   const address = parseAddress(remote)
   if (address === undefined) return undefined
+  // Single hosts by lookup, so a list of 100,000 is not parsed for every flow; CIDRs by scan.
+  const text = address.toString()
+  if (store.activeHas(text, pgid)) return text
   for (const value of store.activeValues(pgid)) {
+    if (!value.includes('/')) continue
     const range = parseHostRange(value)
     if (range !== undefined && rangeContains(range, address)) return value
   }

@@ -9,11 +9,15 @@ import { applyListQuery, listResponse, type Item } from '../listing.js'
 import { Params } from '../params.js'
 import { param, route } from '../routing.js'
 import type { AedState } from '../state.js'
-import type { CollectionRecord, TaxiiClient } from './store.js'
+import { isExpired, type CollectionRecord, type StoredObject, type TaxiiClient } from './store.js'
 
-function renderCollection(c: CollectionRecord): Item {
+/** Enforced now: entries, and (for an indicator with `valid_until`) not expired on the clock. */
+const enforcedNow = (stored: StoredObject, nowMs: number): boolean =>
+  stored.enforcement.entries.length > 0 && !isExpired(stored.latest.object, nowMs)
+
+function renderCollection(c: CollectionRecord, nowMs: number): Item {
   let enforced = 0
-  for (const o of c.objects.values()) if (o.enforcement.entries.length > 0) enforced++
+  for (const o of c.objects.values()) if (enforcedNow(o, nowMs)) enforced++
   return {
     description: c.description,
     enforcedCount: enforced,
@@ -24,14 +28,15 @@ function renderCollection(c: CollectionRecord): Item {
   }
 }
 
-function renderObjects(c: CollectionRecord): Item[] {
+function renderObjects(c: CollectionRecord, nowMs: number): Item[] {
   const out: Item[] = []
   for (const [id, stored] of c.objects) {
     const { latest, enforcement } = stored
     const object = latest.object
+    const expired = enforcement.entries.length > 0 && isExpired(object, nowMs)
     out.push({
       dateAdded: latest.dateAdded,
-      enforced: enforcement.entries.length > 0,
+      enforced: enforcement.entries.length > 0 && !expired,
       enforcement: enforcement.entries.map((e) => ({
         matchType: e.matchType,
         value: e.value,
@@ -39,7 +44,9 @@ function renderObjects(c: CollectionRecord): Item[] {
       id,
       modified: latest.version,
       name: typeof object.name === 'string' ? object.name : null,
-      notEnforcedReason: enforcement.reason,
+      notEnforcedReason: expired
+        ? `expired: valid_until ${String(object.valid_until)} has passed`
+        : enforcement.reason,
       pattern: typeof object.pattern === 'string' ? object.pattern : null,
       revoked: object.revoked === true,
       type: object.type,
@@ -82,7 +89,9 @@ export function mountTaxiiConfiguration(
 
   route(app, p('taxii/configuration/collections/'), {
     GET: async (c) => {
-      const items = [...taxii.collections.values()].map(renderCollection)
+      const items = [...taxii.collections.values()].map((col) =>
+        renderCollection(col, state.nowMs()),
+      )
       return listResponse(
         c,
         'collections',
@@ -107,11 +116,11 @@ export function mountTaxiiConfiguration(
       const created = taxii.addCollection(title, params.string('description') ?? '')
       // [SIM] Existing TAXII clients may use a new collection (AED's policy is unknown).
       for (const client of taxii.clients.values()) client.collections.push(created.id)
-      return aedJsonResponse(renderCollection(created), 201)
+      return aedJsonResponse(renderCollection(created, state.nowMs()), 201)
     },
   })
   route(app, p('taxii/configuration/collections/:uuid/'), {
-    GET: (c) => aedJsonResponse(renderCollection(collection(param(c, 'uuid')))),
+    GET: (c) => aedJsonResponse(renderCollection(collection(param(c, 'uuid')), state.nowMs())),
     DELETE: (c) => {
       taxii.deleteCollection(collection(param(c, 'uuid')).id)
       return new Response(null, { status: 204 })
@@ -119,7 +128,7 @@ export function mountTaxiiConfiguration(
   })
   route(app, p('taxii/configuration/collections/:uuid/objects/'), {
     GET: async (c) => {
-      const items = renderObjects(collection(param(c, 'uuid')))
+      const items = renderObjects(collection(param(c, 'uuid')), state.nowMs())
       const params = await Params.from(c)
       return listResponse(
         c,

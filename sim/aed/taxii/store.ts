@@ -170,7 +170,32 @@ export interface IndexedEntry extends EnforcementEntry {
   collectionId: string
   indicatorId: string
   name: string | null
+  /** `valid_until` as a timestampKey (fraction padded), so it compares with the clock as text. */
   validUntil: string | null
+  /**
+   * The entry this one replaced for the same value (another indicator, or another collection).
+   * When this one expires the older one is enforced again: only set on such collisions.
+   */
+  shadowed?: IndexedEntry
+}
+
+/** `GET /_sim/state` `taxii`: what the collections hold and what of it is enforced right now. */
+export interface EnforcementCounts {
+  /** Distinct object ids over every collection, and their stored versions. */
+  objects: number
+  versions: number
+  /** Indicator ids (whatever their latest version says). */
+  indicators: number
+  /** Entries of the indicators enforced now, per match type; one per value an indicator names. */
+  enforced: { ip: number; dns: number; url: number; total: number }
+  /** Indicators with at least one entry enforced now. */
+  enforcedIndicators: number
+  /** Objects of any type whose latest version is revoked. */
+  revoked: number
+  /** Indicators whose latest version is not revoked but past its `valid_until`. */
+  expired: number
+  /** Live indicators (not revoked, not expired) of which AED enforces nothing. */
+  notEnforceable: number
 }
 
 export class TaxiiStore {
@@ -393,6 +418,48 @@ export class TaxiiStore {
     return n
   }
 
+  /** Walks every object once: called by `/_sim/state`, never on the ingestion path. */
+  enforcementCounts(nowMs: number): EnforcementCounts {
+    const now = clockKey(nowMs)
+    const counts: EnforcementCounts = {
+      objects: 0,
+      versions: 0,
+      indicators: 0,
+      enforced: { ip: 0, dns: 0, url: 0, total: 0 },
+      enforcedIndicators: 0,
+      revoked: 0,
+      expired: 0,
+      notEnforceable: 0,
+    }
+    for (const collection of this.collections.values()) {
+      counts.objects += collection.objects.size
+      counts.versions += collection.versions.length
+      for (const stored of collection.objects.values()) {
+        const latest = stored.latest.object
+        const isIndicator = latest.type === 'indicator'
+        if (isIndicator) counts.indicators++
+        if (latest.revoked === true) {
+          counts.revoked++
+          continue
+        }
+        if (!isIndicator) continue
+        if (!isLive(validUntilKey(latest), now)) {
+          counts.expired++
+          continue
+        }
+        const entries = stored.enforcement.entries
+        if (entries.length === 0) {
+          counts.notEnforceable++
+          continue
+        }
+        counts.enforcedIndicators++
+        for (const entry of entries) counts.enforced[entry.matchType]++
+        counts.enforced.total += entries.length
+      }
+    }
+    return counts
+  }
+
   snapshot(): unknown {
     return {
       nextClientId: this.nextClientId,
@@ -433,6 +500,25 @@ export class TaxiiStore {
   }
 }
 
+/** The clock as a timestampKey, to compare with `valid_until` keys. */
+const clockKey = (nowMs: number): string => timestampKey(new Date(nowMs).toISOString()) ?? ''
+
+/** An indicator's `valid_until` as a timestampKey, null when it has none (or a malformed one). */
+function validUntilKey(object: StixObject): string | null {
+  return typeof object.valid_until === 'string' ? (timestampKey(object.valid_until) ?? null) : null
+}
+
+/** Whether an object's `valid_until` has passed on this clock (epoch ms). */
+export const isExpired = (object: StixObject, nowMs: number): boolean =>
+  !isLive(validUntilKey(object), clockKey(nowMs))
+
+/**
+ * [SIM] Enforced while the clock is before `valid_until` (STIX: "no longer considered valid" from
+ * that time on), so an indicator whose valid_until equals the clock is expired.
+ */
+const isLive = (validUntil: string | null, now: string): boolean =>
+  validUntil === null || validUntil > now
+
 /** Lookup structures for matching flows against every enforced STIX entry. */
 export class EnforcementIndex {
   private readonly exact = new Map<string, IndexedEntry>()
@@ -468,7 +554,7 @@ export class EnforcementIndex {
     if (enforcement.entries.length === 0) return
     this.tail = collectionId
     const name = typeof latest.name === 'string' ? latest.name : null
-    const validUntil = typeof latest.valid_until === 'string' ? latest.valid_until : null
+    const validUntil = validUntilKey(latest)
     for (const entry of enforcement.entries) {
       // Fields listed, not spread: the spread measured several times slower (docs/performance.md).
       const indexed: IndexedEntry = {
@@ -481,49 +567,62 @@ export class EnforcementIndex {
         validUntil,
       }
       if (entry.range !== undefined) indexed.range = entry.range
-      if (entry.matchType === 'dns') this.domains.set(entry.value, indexed)
-      else if (entry.matchType === 'url') this.urls.set(entry.value, indexed)
+      if (entry.matchType === 'dns') this.put(this.domains, indexed)
+      else if (entry.matchType === 'url') this.put(this.urls, indexed)
       else if (entry.value.includes('/')) this.cidrs.push(indexed)
-      else this.exact.set(entry.value, indexed)
+      else this.put(this.exact, indexed)
     }
+  }
+
+  /** The new entry answers for its value; the one it replaces stays behind it (`shadowed`). */
+  private put(map: Map<string, IndexedEntry>, entry: IndexedEntry): void {
+    const previous = map.get(entry.value)
+    if (previous !== undefined) entry.shadowed = previous
+    map.set(entry.value, entry)
   }
 
   get size(): number {
     return this.exact.size + this.cidrs.length + this.domains.size + this.urls.size
   }
 
-  /** [SIM] An indicator past its `valid_until` is no longer enforced. */
-  private live(entry: IndexedEntry | undefined, nowIso: string): IndexedEntry | undefined {
-    return entry !== undefined && (entry.validUntil === null || entry.validUntil > nowIso)
-      ? entry
-      : undefined
+  /**
+   * [SIM] The newest entry for a value that is still valid: an indicator past its `valid_until`
+   * is no longer enforced, and an older indicator for the same value answers again.
+   */
+  private live(entry: IndexedEntry | undefined, now: string): IndexedEntry | undefined {
+    for (let e = entry; e !== undefined; e = e.shadowed) if (isLive(e.validUntil, now)) return e
+    return undefined
   }
 
+  /** `nowIso`: the clock as an RFC 3339 timestamp (any fraction). */
   matchAddress(text: string, nowIso: string): IndexedEntry | undefined {
     const address = parseAddress(text)
     if (address === undefined) return undefined
-    const exact = this.live(this.exact.get(address.toString()), nowIso)
+    const now = timestampKey(nowIso) ?? nowIso
+    const exact = this.live(this.exact.get(address.toString()), now)
     if (exact !== undefined) return exact
-    return this.cidrs.find(
-      (e) =>
-        e.range !== undefined &&
-        rangeContains(e.range, address) &&
-        this.live(e, nowIso) !== undefined,
-    )
+    // Later CIDR entries first, as for exact values: the newest valid indicator answers.
+    for (let i = this.cidrs.length - 1; i >= 0; i--) {
+      const e = this.cidrs[i]
+      if (e?.range !== undefined && rangeContains(e.range, address) && isLive(e.validUntil, now))
+        return e
+    }
+    return undefined
   }
 
   /** Exact domain or any parent domain (a dns entry covers its subdomains). */
   matchHost(host: string, nowIso: string): IndexedEntry | undefined {
+    const now = timestampKey(nowIso) ?? nowIso
     const labels = host.toLowerCase().replace(/\.$/, '').split('.')
     for (let i = 0; i < labels.length; i++) {
       const candidate = labels.slice(i).join('.')
-      const entry = this.live(this.domains.get(candidate), nowIso)
+      const entry = this.live(this.domains.get(candidate), now)
       if (entry !== undefined && domainMatches(candidate, host.toLowerCase())) return entry
     }
     return undefined
   }
 
   matchUrl(url: string, nowIso: string): IndexedEntry | undefined {
-    return this.live(this.urls.get(url), nowIso)
+    return this.live(this.urls.get(url), timestampKey(nowIso) ?? nowIso)
   }
 }
