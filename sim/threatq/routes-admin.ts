@@ -2,17 +2,13 @@
  * The test-only admin surface under `/_sim/` (DESIGN §2.4): faults, reset, state, bulk fixture
  * load, the connector "UI", and token expiry. Never authenticated, never faulted.
  */
-import type { Hono } from 'hono'
 import { z } from 'zod'
-import type { AuthVariables } from './auth.js'
 import { validationError } from './errors.js'
 import { readJson } from './http.js'
 import { Ingest, readTlp, requireDef, type Json } from './ingest.js'
-import { createConnector, presentConnector, updateConnector } from './routes-connectors.js'
-import { createSearch, presentSearch } from './routes-library.js'
-import type { SimCore } from './sim.js'
-
-type App = Hono<{ Variables: AuthVariables }>
+import { createConnector, presentConnector, updateConnector } from './connectors.js'
+import { createSearch, presentSearch } from './searches.js'
+import type { SimApp, SimCore } from './core.js'
 
 /** Source name fixture objects are attributed to when they name none. */
 export const FIXTURE_SOURCE = 'threatq-sim fixtures'
@@ -52,7 +48,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data
 }
 
-export function adminRoutes(app: App, sim: SimCore): void {
+export function adminRoutes(app: SimApp, sim: SimCore): void {
   app.post('/_sim/faults', async (c) => {
     const body = await readJson(c)
     try {

@@ -8,7 +8,7 @@
  * selects every seeded indicator.
  */
 import { createHash } from 'node:crypto'
-import { createSearch } from './routes-library.js'
+import { createSearch } from './searches.js'
 import type { SourceRec, Store, TqObject } from './store.js'
 
 /** 2024-01-01T00:00:00Z: seeded timestamps count from here. */
