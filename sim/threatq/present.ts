@@ -91,7 +91,7 @@ export function presentBase(store: Store, obj: TqObject): Json {
         updated_at: updated,
         touched_at: touched,
         last_detected_at: formatTqOrNull(obj.lastDetectedAt),
-        expires_at: null,
+        expires_at: formatTqOrNull(obj.expiresAt),
         expired_at: null,
         expires_calculated_at: null,
       }
@@ -265,6 +265,22 @@ export function presentPivot(pivot: Pivot): Json {
     [`${singular(pivot.bColl)}${pivot.aColl === pivot.bColl ? '_related' : ''}_id`]: pivot.bId,
     created_at: formatTq(pivot.createdAt),
     updated_at: formatTq(pivot.createdAt),
+  }
+}
+
+/**
+ * [SIM] A related object embedded by `with=<collection>` in a Threat Library result whose
+ * `fields` is an explicit list without `*` (the connector's light membership scan): its id,
+ * identity, times and the link's pivot, not the whole object. Real servers' behaviour here is
+ * unknown; what a scan needs to see a link appear, vanish or its far end change is this much.
+ */
+export function presentStub(obj: TqObject, pivot: Pivot): Json {
+  return {
+    id: obj.id,
+    [collectionDef(obj.collection)?.identity ?? 'value']: obj.identity,
+    created_at: formatTq(obj.createdAt),
+    updated_at: formatTq(obj.updatedAt),
+    pivot: presentPivot(pivot),
   }
 }
 

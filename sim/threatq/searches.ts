@@ -53,3 +53,15 @@ export function createSearch(store: Store, name: string, json: unknown): SavedSe
   store.changed()
   return search
 }
+
+/**
+ * [SIM] Replaces a saved search's `json` (what a person editing the data collection in the UI
+ * does; the real API has no documented call for it). The id and hash stay, so clients holding
+ * the hash see the new membership on their next query.
+ */
+export function replaceSearch(store: Store, search: SavedSearch, json: unknown): SavedSearch {
+  search.json = json
+  search.updatedAt = store.now()
+  store.changed()
+  return search
+}
