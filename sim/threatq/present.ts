@@ -284,6 +284,19 @@ export function presentStub(obj: TqObject, pivot: Pivot): Json {
   }
 }
 
+/** [SIM] `{id, name}` of the type or status, as the light scan embeds them (see presentStub). */
+export function presentVocabStub(
+  store: Store,
+  obj: Pick<TqObject, 'collection' | 'typeId' | 'statusId'>,
+  kind: 'type' | 'status',
+): Json | null {
+  const rec =
+    kind === 'type'
+      ? store.typeById(obj.collection, obj.typeId)
+      : store.statusById(obj.collection, obj.statusId)
+  return rec === undefined ? null : { id: rec.id, name: rec.name }
+}
+
 /** An object with whatever `with` asks to embed. */
 export function present(store: Store, obj: TqObject, withTree: WithTree): Json {
   const out = presentBase(store, obj)

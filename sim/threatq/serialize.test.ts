@@ -4,9 +4,8 @@ import {
   parseWith,
   present,
   presentConsumed,
-  presentStatus,
   presentStub,
-  presentType,
+  presentVocabStub,
   valueHash,
 } from './present.js'
 import { consumedPlan, JsonBuffer, jsonString, ResultWriter } from './serialize.js'
@@ -141,8 +140,8 @@ describe('serialized results', () => {
     for (const obj of store.table('indicators').all()) {
       const base = present(store, obj, new Map())
       const want: Record<string, unknown> = Object.fromEntries(fields.map((f) => [f, base[f]]))
-      want.type = presentType(store, obj)
-      want.status = presentStatus(store, obj)
+      want.type = presentVocabStub(store, obj, 'type')
+      want.status = presentVocabStub(store, obj, 'status')
       for (const rel of rels) {
         const related = store.related(obj, rel)
         linked += related.length

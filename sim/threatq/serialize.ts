@@ -12,6 +12,7 @@ import {
   presentScore,
   presentStatus,
   presentType,
+  presentVocabStub,
   valueHash,
   effectiveScore,
   type WithTree,
@@ -324,6 +325,14 @@ export class ResultWriter {
     }
   }
 
+  /** presentVocabStub: `{id, name}` of an object's type or status, per id. */
+  private vocabStub(collection: string, kind: 'type' | 'status'): ValueWriter {
+    const byId = memo((id: number | null) =>
+      jsonValue(presentVocabStub(this.store, { collection, typeId: id, statusId: id }, kind)),
+    )
+    return kind === 'type' ? (o) => byId(o.typeId) : (o) => byId(o.statusId)
+  }
+
   /** presentStub: related objects of one collection as id, identity, times and pivot. */
   private stubWriter(relColl: string): ValueWriter {
     const store = this.store
@@ -369,9 +378,15 @@ export class ResultWriter {
     const def = collectionDef(collection)
     const embed = (name: string, sub: WithTree): void => {
       // An explicit field list asks for little: related objects come as stubs (presentStub),
-      // unless the request asks for their sub-fields (`with=adversaries.indicators`).
-      const stub = !star && sub.size === 0 && collectionDef(name) !== undefined
-      const write = stub ? this.stubWriter(name) : this.embedWriter(collection, name, sub)
+      // unless the request asks for their sub-fields (`with=adversaries.indicators`), and the
+      // type and status as {id, name} (presentVocabStub).
+      let write: ValueWriter | undefined
+      if (star || sub.size > 0) write = this.embedWriter(collection, name, sub)
+      else if (name === 'type' && def?.typed === true) write = this.vocabStub(collection, 'type')
+      else if (name === 'status' && def?.statused === true)
+        write = this.vocabStub(collection, 'status')
+      else if (collectionDef(name) !== undefined) write = this.stubWriter(name)
+      else write = this.embedWriter(collection, name, sub)
       if (write !== undefined) list.set(name, write)
     }
     if (star) {
