@@ -1,6 +1,7 @@
 /**
  * threatq-sim must never be the bottleneck: a 1,000,000-indicator data collection served in
- * cursor pages of 1,000, the connector's export read (POST query with fields and with=), and
+ * cursor pages of 1,000, the connector's export read (POST query with fields and with=), its
+ * light membership scan (ids, times and relation stubs of every member), and
  * events consumed in batches of 500, over loopback against the
  * compiled `threatq-sim` in a child process (client and server do not share an event loop).
  * Peak RSS is the simulator's; each note gives what the simulator alone sustains per CPU-second
@@ -28,6 +29,14 @@ const EXPORT_READ = 200_000
 const EXPORT_PAGE = 500
 /** What the connector embeds at relationship depth 1 (src/threatq/client.ts query()). */
 const EXPORT_WITH = 'sources.tlp,adversaries,malware,tool,report,attack_pattern'
+/**
+ * The synchronising export's light membership scan (issue 13): ids and times of every member,
+ * type and status, and stubs of the related objects (docs/sim-threatq.md), over the whole
+ * collection in pages of 1,000.
+ */
+const LIGHT_WITH = 'type,status,adversaries,malware,tool,report,attack_pattern'
+const LIGHT_FIELDS = ['id', 'value', 'created_at', 'updated_at', 'expires_at']
+const LIGHT_PAGE = 1000
 
 /** How the client reads a page: JSON.parse, or a byte scan (see `scanPage`). */
 type PageReader = 'parse' | 'scan'
@@ -253,6 +262,26 @@ async function main(): Promise<void> {
           ),
         reader,
         `; first ${exportCount.toLocaleString('en-US')} of the collection`,
+      )
+    }
+
+    const lightBody = JSON.stringify({ ...json.api_query, fields: LIGHT_FIELDS })
+    for (const reader of ['parse', 'scan'] as const) {
+      await measure(
+        `light membership scan: POST query, sort=id, fields=${LIGHT_FIELDS.join(',')}, with=${LIGHT_WITH}, pages of ${String(LIGHT_PAGE)}`,
+        INDICATORS,
+        (mark) =>
+          fetch(
+            `${sim.url}/api/indicators/query?limit=${String(LIGHT_PAGE)}&sort=id&cursorMark=${encodeURIComponent(mark)}&with=${LIGHT_WITH}`,
+            {
+              method: 'POST',
+              dispatcher,
+              headers: { ...auth, 'content-type': 'application/json' },
+              body: lightBody,
+            },
+          ),
+        reader,
+        '; the whole collection',
       )
     }
 

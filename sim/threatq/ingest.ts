@@ -64,7 +64,9 @@ export function readTlp(v: unknown, field = 'tlp'): number | null | undefined {
 
 function readNamedRef(v: unknown): { id: number | undefined; name: string } | undefined {
   if (typeof v === 'number') return { id: v, name: '' }
-  if (typeof v === 'string') return { id: undefined, name: v }
+  // `"status_id": "5"` (form bodies, query parameters) is the id, not a status named "5".
+  if (typeof v === 'string')
+    return /^\d+$/.test(v) ? { id: Number(v), name: '' } : { id: undefined, name: v }
   if (isObject(v)) {
     const id = typeof v.id === 'number' ? v.id : typeof v.id === 'string' ? Number(v.id) : undefined
     return { id, name: typeof v.name === 'string' ? v.name : '' }
@@ -229,6 +231,11 @@ export class Ingest {
     else if (fresh && def.collection === 'events') object.happenedAt = object.createdAt
     const detected = readDate(store, item.last_detected_at, 'last_detected_at')
     if (detected !== undefined) object.lastDetectedAt = detected
+    // Only indicators expire (threatq-api.md §2.4); the key is ignored elsewhere, as unknown keys are.
+    if (def.collection === 'indicators') {
+      const expires = readDate(store, item.expires_at, 'expires_at')
+      if (expires !== undefined) object.expiresAt = expires
+    }
     const objectTlp = readTlp(item.tlp_id ?? item.tlp, 'tlp_id') ?? null
     this.applySources(object, item.sources, objectTlp, fresh)
     if (item.attributes !== undefined) this.applyAttributes(object, item.attributes, objectTlp)

@@ -43,6 +43,11 @@ describe('--data-dir persistence', () => {
         assert.deepEqual((await b.get(path)).body, (await a.get(path)).body, path)
       }
       assert.equal((await b.get('/api/indicators/3')).status, 404)
+      // Expiry times survive (two of the 60 seeded indicators have one).
+      const expiring = (
+        at((await b.get('/api/indicators?limit=100')).body, 'data') as { expires_at: unknown }[]
+      ).filter((r) => r.expires_at !== null)
+      assert.equal(expiring.length, 2)
       // Sequences continue: new ids never reuse old ones.
       const next = await b.post('/api/indicators', { value: 'new.example', type: 'FQDN' })
       const expected = await a.post('/api/indicators', { value: 'new.example', type: 'FQDN' })

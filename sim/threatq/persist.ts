@@ -7,7 +7,7 @@ import { once } from 'node:events'
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import type { SimCore } from './sim.js'
+import type { SimCore } from './core.js'
 import {
   Store,
   type ConnectorRec,

@@ -91,7 +91,7 @@ export function presentBase(store: Store, obj: TqObject): Json {
         updated_at: updated,
         touched_at: touched,
         last_detected_at: formatTqOrNull(obj.lastDetectedAt),
-        expires_at: null,
+        expires_at: formatTqOrNull(obj.expiresAt),
         expired_at: null,
         expires_calculated_at: null,
       }
@@ -266,6 +266,35 @@ export function presentPivot(pivot: Pivot): Json {
     created_at: formatTq(pivot.createdAt),
     updated_at: formatTq(pivot.createdAt),
   }
+}
+
+/**
+ * [SIM] A related object embedded by `with=<collection>` in a Threat Library result whose
+ * `fields` is an explicit list without `*` (the connector's light membership scan): its id,
+ * identity, times and the link's pivot, not the whole object. Real servers' behaviour here is
+ * unknown; what a scan needs to see a link appear, vanish or its far end change is this much.
+ */
+export function presentStub(obj: TqObject, pivot: Pivot): Json {
+  return {
+    id: obj.id,
+    [collectionDef(obj.collection)?.identity ?? 'value']: obj.identity,
+    created_at: formatTq(obj.createdAt),
+    updated_at: formatTq(obj.updatedAt),
+    pivot: presentPivot(pivot),
+  }
+}
+
+/** [SIM] `{id, name}` of the type or status, as the light scan embeds them (see presentStub). */
+export function presentVocabStub(
+  store: Store,
+  obj: Pick<TqObject, 'collection' | 'typeId' | 'statusId'>,
+  kind: 'type' | 'status',
+): Json | null {
+  const rec =
+    kind === 'type'
+      ? store.typeById(obj.collection, obj.typeId)
+      : store.statusById(obj.collection, obj.statusId)
+  return rec === undefined ? null : { id: rec.id, name: rec.name }
 }
 
 /** An object with whatever `with` asks to embed. */

@@ -123,6 +123,7 @@ const DATE_FIELDS: Record<string, (o: TqObject) => number | null> = {
   published_at: (o) => o.publishedAt,
   happened_at: (o) => o.happenedAt,
   last_detected_at: (o) => o.lastDetectedAt,
+  expires_at: (o) => o.expiresAt,
 }
 
 function numberOf(field: string): (v: unknown) => number {
@@ -317,6 +318,7 @@ const SORT_KEYS: Record<string, SortKey> = {
   published_at: (o) => o.publishedAt ?? 0,
   happened_at: (o) => o.happenedAt ?? 0,
   last_detected_at: (o) => o.lastDetectedAt ?? 0,
+  expires_at: (o) => o.expiresAt ?? 0,
 }
 
 /** `sort=-updated_at,id` → comparator (ties broken by id so paging is stable). */

@@ -2,17 +2,13 @@
  * The test-only admin surface under `/_sim/` (DESIGN §2.4): faults, reset, state, bulk fixture
  * load, the connector "UI", and token expiry. Never authenticated, never faulted.
  */
-import type { Hono } from 'hono'
 import { z } from 'zod'
-import type { AuthVariables } from './auth.js'
 import { validationError } from './errors.js'
 import { readJson } from './http.js'
 import { Ingest, readTlp, requireDef, type Json } from './ingest.js'
-import { createConnector, presentConnector, updateConnector } from './routes-connectors.js'
-import { createSearch, presentSearch } from './routes-library.js'
-import type { SimCore } from './sim.js'
-
-type App = Hono<{ Variables: AuthVariables }>
+import { createConnector, presentConnector, updateConnector } from './connectors.js'
+import { createSearch, presentSearch, replaceSearch } from './searches.js'
+import type { SimApp, SimCore } from './core.js'
 
 /** Source name fixture objects are attributed to when they name none. */
 export const FIXTURE_SOURCE = 'threatq-sim fixtures'
@@ -52,7 +48,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data
 }
 
-export function adminRoutes(app: App, sim: SimCore): void {
+export function adminRoutes(app: SimApp, sim: SimCore): void {
   app.post('/_sim/faults', async (c) => {
     const body = await readJson(c)
     try {
@@ -127,6 +123,34 @@ export function adminRoutes(app: App, sim: SimCore): void {
     if (body.active !== undefined) update.is_active = body.active
     updateConnector(store, record, update)
     return c.json({ data: presentConnector(record) })
+  })
+
+  /**
+   * [SIM] Sets a saved search's `json` by name, creating the search when there is none (201,
+   * else 200): `PUT /_sim/searches/{name}` `{"json": …}` or `POST /_sim/searches`
+   * `{"name", "json"}`. Tests empty a data collection this way (a query matching nothing, e.g.
+   * `{"api_query": {"filters": {"id": []}}}`) or narrow it to chosen ids.
+   */
+  const setSearch = (name: string, body: { json: unknown }): { data: Json; created: boolean } => {
+    const store = sim.store
+    const existing = store.searches.find((s) => s.name === name)
+    const search =
+      existing === undefined
+        ? createSearch(store, name, body.json)
+        : replaceSearch(store, existing, body.json)
+    return { data: presentSearch(search), created: existing === undefined }
+  }
+  const searchBody = z.object({
+    json: z.unknown().refine((v) => v !== undefined, 'json is required'),
+  })
+  app.put('/_sim/searches/:name', async (c) => {
+    const { data, created } = setSearch(c.req.param('name'), parse(searchBody, await readJson(c)))
+    return c.json({ data }, created ? 201 : 200)
+  })
+  app.post('/_sim/searches', async (c) => {
+    const body = parse(searchBody.extend({ name: z.string().min(1) }), await readJson(c))
+    const { data, created } = setSearch(body.name, body)
+    return c.json({ data }, created ? 201 : 200)
   })
 
   /** `{"expire": true}` expires every issued token now; `{"ttlSeconds": N}` sets `expires_in`. */

@@ -3,68 +3,20 @@
  * for any collection via `GET /api/{type}/query/hash/{hash}` (cursorMark paging), and ad-hoc
  * Threat Library queries via `POST /api/{type}/query` (limit/offset, or a cursor).
  */
-import { createHash } from 'node:crypto'
-import type { Context, Hono } from 'hono'
+import type { Context } from 'hono'
 import type { AuthVariables } from './auth.js'
 import { notFound, validationError } from './errors.js'
 import { JSON_TYPE, paging, readJson } from './http.js'
-import { isObject, requireDef, text, type Json } from './ingest.js'
+import { isObject, requireDef, text } from './ingest.js'
 import { parseWith } from './present.js'
 import { evaluate, QueryCompiler } from './query.js'
 import { encodeCursor, type Page } from './results.js'
 import { JsonBuffer, ResultWriter, type ObjectWriter } from './serialize.js'
-import type { SimCore } from './sim.js'
-import type { SavedSearch, Store } from './store.js'
-import { formatTq } from './time.js'
+import type { SimApp, SimCore } from './core.js'
+import { apiQuery, createSearch, presentSearch } from './searches.js'
+import type { Store } from './store.js'
 
-type App = Hono<{ Variables: AuthVariables }>
 type Ctx = Context<{ Variables: AuthVariables }>
-
-export function presentSearch(search: SavedSearch): Json {
-  return {
-    id: search.id,
-    hash: search.hash,
-    name: search.name,
-    json: search.json,
-    created_at: formatTq(search.createdAt),
-    updated_at: formatTq(search.updatedAt),
-  }
-}
-
-/** The `api_query` of a saved search whose `json` may be an object or a JSON string. */
-export function apiQuery(search: SavedSearch): unknown {
-  let json = search.json
-  if (typeof json === 'string') {
-    try {
-      json = JSON.parse(json) as unknown
-    } catch {
-      return undefined
-    }
-  }
-  return isObject(json) ? json.api_query : undefined
-}
-
-export function searchHash(id: number, name: string): string {
-  return createHash('md5')
-    .update(`${String(id)}:${name}`)
-    .digest('hex')
-}
-
-export function createSearch(store: Store, name: string, json: unknown): SavedSearch {
-  const now = store.now()
-  const id = ++store.seq.search
-  const search: SavedSearch = {
-    id,
-    hash: searchHash(id, name),
-    name,
-    json,
-    createdAt: now,
-    updatedAt: now,
-  }
-  store.searches.push(search)
-  store.changed()
-  return search
-}
 
 function fieldsParam(v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined
@@ -73,7 +25,7 @@ function fieldsParam(v: unknown): string[] | undefined {
   throw validationError('fields', 'The fields must be a list.')
 }
 
-export function libraryRoutes(app: App, sim: SimCore): void {
+export function libraryRoutes(app: SimApp, sim: SimCore): void {
   /** Size of the last page's objects, to size the next page's buffer. */
   let bytesPerObject = 600
   app.get('/api/search/query', (c) => {

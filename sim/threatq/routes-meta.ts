@@ -2,18 +2,14 @@
  * Vocabulary and directory endpoints (threatq-api.md §2.1): `/api/objects`, indicator types and
  * statuses, event types (listing and adding), sources, tags and the current user.
  */
-import type { Hono } from 'hono'
-import type { AuthVariables } from './auth.js'
 import { notFound, validationError } from './errors.js'
 import { idParam, pagedList, readJson } from './http.js'
 import { isObject, readTlp, type Json } from './ingest.js'
-import type { SimCore } from './sim.js'
+import type { SimApp, SimCore } from './core.js'
 import type { NamedRec, SourceRec, StatusRec, TypeRec } from './store.js'
 import { stringMatcher } from './query.js'
 import { formatTq } from './time.js'
 import { COLLECTIONS, tlpFromId } from './vocab.js'
-
-type App = Hono<{ Variables: AuthVariables }>
 
 function typeJson(t: TypeRec): Json {
   const at = formatTq(t.createdAt)
@@ -68,7 +64,7 @@ function byName<T extends NamedRec>(items: readonly T[], name: string | undefine
   return items.filter((i) => test(i.name))
 }
 
-export function metaRoutes(app: App, sim: SimCore): void {
+export function metaRoutes(app: SimApp, sim: SimCore): void {
   app.get('/api/objects', (c) =>
     c.json({
       data: COLLECTIONS.map((def) => ({

@@ -3,7 +3,7 @@
  * filters, get, create, update, delete, consume (bulk upsert), attributes, comments, tags,
  * sources (with TLP), scores and relationships with pivot ids.
  */
-import type { Context, Hono } from 'hono'
+import type { Context } from 'hono'
 import type { AuthVariables } from './auth.js'
 import { notFound, validationError } from './errors.js'
 import { idParam, JSON_TYPE, pagedList, paging, readJson, listEnvelope } from './http.js'
@@ -18,11 +18,10 @@ import {
   presentSourceLink,
 } from './present.js'
 import { evaluate, QueryCompiler } from './query.js'
-import type { SimCore } from './sim.js'
+import type { SimApp, SimCore } from './core.js'
 import { consumedPlan } from './serialize.js'
 import type { TqObject } from './store.js'
 
-type App = Hono<{ Variables: AuthVariables }>
 type Ctx = Context<{ Variables: AuthVariables }>
 
 /** Query parameters that act as simple equality filters on lists (`%` wildcards allowed). */
@@ -37,7 +36,7 @@ const SIMPLE_FILTERS = [
   'status_name',
 ]
 
-export function objectRoutes(app: App, sim: SimCore): void {
+export function objectRoutes(app: SimApp, sim: SimCore): void {
   const ingest = (c: Ctx): Ingest => new Ingest(sim.store, c.get('subject'))
   const target = (c: Ctx): TqObject => {
     requireDef(c.req.param('type') ?? '')

@@ -8,7 +8,7 @@
  * selects every seeded indicator.
  */
 import { createHash } from 'node:crypto'
-import { createSearch } from './routes-library.js'
+import { createSearch } from './searches.js'
 import type { SourceRec, Store, TqObject } from './store.js'
 
 /** 2024-01-01T00:00:00Z: seeded timestamps count from here. */
@@ -16,6 +16,16 @@ export const SEED_EPOCH = Date.UTC(2024, 0, 1) / 1000
 /** [SIM] Name of the seeded data collection when `--collection` is not given. */
 export const DEFAULT_COLLECTION = 'AED Export'
 export const SEED_FEED_PREFIX = 'Seed Feed'
+/**
+ * [SIM] Every 50th seeded indicator (2%, those with i % 50 == 7) expires, ten years after the
+ * seed epoch plus 30 s per index: in the future for any clock a test or a person runs with, so
+ * none is already past while its status says Active or Review. Derived from the index, not the
+ * PRNG, so the rest of the seeded data is what it was before expiry existed.
+ */
+export const SEED_EXPIRY_EVERY = 50
+export const SEED_EXPIRY_BASE = SEED_EPOCH + 10 * 365 * 86400
+export const seededExpiry = (i: number): number | null =>
+  i % SEED_EXPIRY_EVERY === 7 ? SEED_EXPIRY_BASE + i * 30 : null
 
 /** Feed name → TLP carried by the ingested data (null: only the source's default applies). */
 const FEEDS: readonly { name: string; tlpId: number | null; defaultTlpId: number | null }[] = [
@@ -204,6 +214,9 @@ export function seed(store: Store, n: number, collection = DEFAULT_COLLECTION): 
       publishedAt: createdAt,
       generatedScore: Math.floor(rand() * 11),
     })
+    const expires = seededExpiry(i)
+    // A clock set past the seeded expiries (a test's, far ahead) gets none rather than stale ones.
+    if (expires !== null && expires > store.now()) obj.expiresAt = expires
     feedFor(obj, createdAt, rand() < 0.1)
     if (rand() < 0.25) label(obj, createdAt)
     if (rand() < 0.1) {

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseWith, present, presentConsumed, valueHash } from './present.js'
+import {
+  parseWith,
+  present,
+  presentConsumed,
+  presentStub,
+  presentVocabStub,
+  valueHash,
+} from './present.js'
 import { consumedPlan, JsonBuffer, jsonString, ResultWriter } from './serialize.js'
 import { createThreatqSim, type ThreatqSim } from './sim.js'
 import type { TqObject } from './store.js'
@@ -117,6 +124,32 @@ describe('serialized results', () => {
     assert.equal(parsed.status, null, 'events have no status')
     assert.deepEqual(parsed.tags, ['t1', 'T2'])
     assert.equal((parsed.adversaries as { name: string }[])[0]?.name, 'APT é')
+  })
+
+  it('write the light scan (explicit fields, with= relations) as fields, type, status and presentStub', async () => {
+    const sim = await variedSim()
+    const store = sim.store
+    const rels = ['adversaries', 'malware', 'tool', 'report', 'attack_pattern', 'events']
+    const fields = ['id', 'value', 'created_at', 'updated_at', 'expires_at']
+    const plan = new ResultWriter(store).projectionPlan(
+      'indicators',
+      fields,
+      parseWith(`type,status,${rels.join(',')}`),
+    )
+    let linked = 0
+    for (const obj of store.table('indicators').all()) {
+      const base = present(store, obj, new Map())
+      const want: Record<string, unknown> = Object.fromEntries(fields.map((f) => [f, base[f]]))
+      want.type = presentVocabStub(store, obj, 'type')
+      want.status = presentVocabStub(store, obj, 'status')
+      for (const rel of rels) {
+        const related = store.related(obj, rel)
+        linked += related.length
+        want[rel] = related.map(({ object, pivot }) => presentStub(object, pivot))
+      }
+      assert.equal(plan(obj), JSON.stringify(want))
+    }
+    assert.ok(linked > 10)
   })
 
   it('write each date as its own, also dates that share a slot of the date cache', () => {

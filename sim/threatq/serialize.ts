@@ -12,11 +12,12 @@ import {
   presentScore,
   presentStatus,
   presentType,
+  presentVocabStub,
   valueHash,
   effectiveScore,
   type WithTree,
 } from './present.js'
-import type { AttributeValue, SourceLink, Store, TqObject } from './store.js'
+import type { AttributeValue, Pivot, SourceLink, Store, TqObject } from './store.js'
 import { formatTq } from './time.js'
 import { collectionDef, tlpFromId, type CollectionDef } from './vocab.js'
 
@@ -194,7 +195,7 @@ export class ResultWriter {
         list.set('score', (o) => String(effectiveScore(o)))
         dates()
         list.set('last_detected_at', (o) => jsonDate(o.lastDetectedAt))
-        list.setConstant('expires_at', 'null')
+        list.set('expires_at', (o) => jsonDate(o.expiresAt))
         list.setConstant('expired_at', 'null')
         list.setConstant('expires_calculated_at', 'null')
         return
@@ -319,11 +320,30 @@ export class ResultWriter {
           body = plan(object).slice(0, -1)
           memo.set(object.id, body)
         }
-        const a = collectionDef(pivot.aColl)?.name ?? pivot.aColl
-        const b = `${collectionDef(pivot.bColl)?.name ?? pivot.bColl}${pivot.aColl === pivot.bColl ? '_related' : ''}`
-        const at = jsonDate(pivot.createdAt)
-        return `${body},"pivot":{"id":${String(pivot.id)},${JSON.stringify(`${a}_id`)}:${String(pivot.aId)},${JSON.stringify(`${b}_id`)}:${String(pivot.bId)},"created_at":${at},"updated_at":${at}}}`
+        return `${body},"pivot":${pivotJson(pivot)}}`
       })
+    }
+  }
+
+  /** presentVocabStub: `{id, name}` of an object's type or status, per id. */
+  private vocabStub(collection: string, kind: 'type' | 'status'): ValueWriter {
+    const byId = memo((id: number | null) =>
+      jsonValue(presentVocabStub(this.store, { collection, typeId: id, statusId: id }, kind)),
+    )
+    return kind === 'type' ? (o) => byId(o.typeId) : (o) => byId(o.statusId)
+  }
+
+  /** presentStub: related objects of one collection as id, identity, times and pivot. */
+  private stubWriter(relColl: string): ValueWriter {
+    const store = this.store
+    const identityKey = JSON.stringify(collectionDef(relColl)?.identity ?? 'value')
+    return (o) => {
+      if (store.relationshipCount(o) === 0) return '[]'
+      return jsonArray(
+        store.related(o, relColl),
+        ({ object, pivot }) =>
+          `{"id":${String(object.id)},${identityKey}:${jsonString(object.identity)},"created_at":${jsonDate(object.createdAt)},"updated_at":${jsonDate(object.updatedAt)},"pivot":${pivotJson(pivot)}}`,
+      )
     }
   }
 
@@ -357,7 +377,16 @@ export class ResultWriter {
     const list = new SlotList()
     const def = collectionDef(collection)
     const embed = (name: string, sub: WithTree): void => {
-      const write = this.embedWriter(collection, name, sub)
+      // An explicit field list asks for little: related objects come as stubs (presentStub),
+      // unless the request asks for their sub-fields (`with=adversaries.indicators`), and the
+      // type and status as {id, name} (presentVocabStub).
+      let write: ValueWriter | undefined
+      if (star || sub.size > 0) write = this.embedWriter(collection, name, sub)
+      else if (name === 'type' && def?.typed === true) write = this.vocabStub(collection, 'type')
+      else if (name === 'status' && def?.statused === true)
+        write = this.vocabStub(collection, 'status')
+      else if (collectionDef(name) !== undefined) write = this.stubWriter(name)
+      else write = this.embedWriter(collection, name, sub)
       if (write !== undefined) list.set(name, write)
     }
     if (star) {
@@ -405,6 +434,14 @@ export function consumedPlan(def: CollectionDef): ObjectWriter {
   list.set('created_at', (o) => jsonDate(o.createdAt))
   list.set('updated_at', (o) => jsonDate(o.updatedAt))
   return list.compile()
+}
+
+/** presentPivot as text. */
+function pivotJson(pivot: Pivot): string {
+  const a = collectionDef(pivot.aColl)?.name ?? pivot.aColl
+  const b = `${collectionDef(pivot.bColl)?.name ?? pivot.bColl}${pivot.aColl === pivot.bColl ? '_related' : ''}`
+  const at = jsonDate(pivot.createdAt)
+  return `{"id":${String(pivot.id)},${JSON.stringify(`${a}_id`)}:${String(pivot.aId)},${JSON.stringify(`${b}_id`)}:${String(pivot.bId)},"created_at":${at},"updated_at":${at}}`
 }
 
 /** The `tlp` object by id (the TLP vocabulary is fixed, so built once per id). */

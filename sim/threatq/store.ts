@@ -58,6 +58,12 @@ export interface TqObject {
   publishedAt: number | null
   happenedAt: number | null
   lastDetectedAt: number | null
+  /**
+   * When the indicator expires (epoch seconds), or null: `expires_at` in responses. [SIM] The
+   * simulator never changes a status by itself when this passes (a real instance's expiration
+   * policy would set Expired); a client reads the time and decides.
+   */
+  expiresAt: number | null
   generatedScore: number
   manualScore: number | null
   attributes: AttributeValue[] | null
@@ -374,6 +380,8 @@ export class Store {
       publishedAt: fields.publishedAt ?? fields.createdAt ?? now,
       happenedAt: fields.happenedAt ?? null,
       lastDetectedAt: fields.lastDetectedAt ?? null,
+      // Snapshots written before expiry existed have no such field.
+      expiresAt: fields.expiresAt ?? null,
       generatedScore: fields.generatedScore ?? 0,
       manualScore: fields.manualScore ?? null,
       attributes: fields.attributes ?? null,
