@@ -19,6 +19,7 @@ import {
   AED_SIM_ARGS,
   aedObjects,
   CREDS,
+  forgetRuns,
   simState,
   startWorld,
   THREATQ_SIM_ARGS,
@@ -625,12 +626,7 @@ async function benchSync(size: number, results: BenchResult[]): Promise<void> {
     }
     // Resume: a fresh export into an empty collection, killed at ~70%.
     await world.aed.admin('POST', '/_sim/reset')
-    for (const f of [
-      'netscout-aed.ledger',
-      'netscout-aed.ledger.journal',
-      'netscout-aed.state.json',
-    ])
-      await rm(join(world.configDir, f), { force: true })
+    await forgetRuns(world)
     const clean = (await simState(world.aed)).objects.taxiiObjects ?? 0
     const running = world.start(['-e'])
     for (;;) {

@@ -8,8 +8,6 @@
  * (CRASH_SEED, printed) from the request counts of the clean run.
  */
 import assert from 'node:assert/strict'
-import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { mulberry32 } from '../../sim/common/prng.js'
 import {
@@ -22,7 +20,7 @@ import {
   type Phase,
 } from '../helpers/crash.js'
 import { exportState, importedAlertIds, threatqIndicators } from '../helpers/final-state.js'
-import { simState, startWorld, type World } from '../helpers/world.js'
+import { forgetRuns, simState, startWorld, type World } from '../helpers/world.js'
 
 const NAME = 'crash'
 const STATE_FILE = `${NAME}.state.json`
@@ -238,12 +236,7 @@ interface Clean {
 
 /** A never-run instance and the written-to simulator at its start; TAXII behaving as given. */
 async function fresh(world: World, direction: Direction, taxii: object = {}): Promise<void> {
-  await Promise.all([
-    direction.reset(world),
-    ...[STATE_FILE, LEDGER, `${LEDGER}.journal`].map((f) =>
-      rm(join(world.configDir, f), { force: true }),
-    ),
-  ])
+  await Promise.all([direction.reset(world), forgetRuns(world, NAME)])
   await world.enable(direction.options, NAME)
   await world.aed.admin('POST', '/_sim/taxii', taxii)
 }

@@ -5,12 +5,10 @@
  * (the property must hold for any point).
  */
 import assert from 'node:assert/strict'
-import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import fc from 'fast-check'
-import { threatqApi } from '../helpers/threatq-api.js'
-import { aedObjects, startWorld, type World } from '../helpers/world.js'
+import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
+import { aedObjects, forgetRuns, startWorld, type World } from '../helpers/world.js'
 import type { StixObject } from '../../src/stix/types.js'
 
 const FEED = 'Property Feed'
@@ -70,23 +68,11 @@ describe('export sync property: AED enforces exactly the exportable members', ()
         await Promise.all([
           world.threatq.admin('POST', '/_sim/reset'),
           world.aed.admin('POST', '/_sim/reset'),
-          ...['netscout-aed.ledger', 'netscout-aed.ledger.journal', 'netscout-aed.state.json'].map(
-            (f) => rm(join(world.configDir, f), { force: true }),
-          ),
+          forgetRuns(world),
         ])
         const api = await threatqApi(world.threatq)
-        await api('POST', '/api/search/query', {
-          name: COLLECTION,
-          json: {
-            api_query: {
-              criteria: { '+or': [{ source_name: FEED }] },
-              // Indirect leaves the saved search; Whitelisted stays in it but is revoked.
-              filters: {
-                '+or': ['Active', 'Review', 'Whitelisted'].map((s) => ({ status_name: s })),
-              },
-            },
-          },
-        })
+        // Indirect leaves the saved search; Whitelisted stays in it but is revoked.
+        await saveFeedCollection(api, COLLECTION, FEED, ['Active', 'Review', 'Whitelisted'])
         await world.enable({ data_collection: COLLECTION, revoke_statuses: 'Whitelisted' })
         // The model: each value's ThreatQ id and status (absent: deleted or never added).
         const model = new Map<number, { id: number; status: string }>()

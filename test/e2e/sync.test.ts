@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { StixObject } from '../../src/stix/types.js'
 import { tempDir } from '../helpers/processes.js'
-import { threatqApi } from '../helpers/threatq-api.js'
+import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
 import { aedObjects, simState, startWorld, type World } from '../helpers/world.js'
 
 const FEED = 'Sync Feed'
@@ -103,21 +103,7 @@ describe('export sync: AED holds exactly what ThreatQ says', { concurrency: 1 },
     )
     for (const r of created.data) ids.set(r.value, r.id)
     // Whitelisted members stay in the saved search: revoke_statuses must keep them out anyway.
-    await api('POST', '/api/search/query', {
-      name: COLLECTION,
-      json: {
-        api_query: {
-          criteria: { '+or': [{ source_name: FEED }] },
-          filters: {
-            '+or': [
-              { status_name: 'Active' },
-              { status_name: 'Review' },
-              { status_name: 'Whitelisted' },
-            ],
-          },
-        },
-      },
-    })
+    await saveFeedCollection(api, COLLECTION, FEED, ['Active', 'Review', 'Whitelisted'])
     await world.configure({ data_collection: COLLECTION, never_block: 'never-blocked.example' })
   })
   after(async () => {

@@ -4,10 +4,8 @@
  * which a clean rerun reaches the clean final state.
  */
 import assert from 'node:assert/strict'
-import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { CliResult, Sim } from './processes.js'
-import type { World } from './world.js'
+import { forgetRuns, type World } from './world.js'
 
 export interface FaultRule {
   match: { method: string; path: string }
@@ -69,9 +67,7 @@ export async function freshStart(
   await Promise.all([
     world.threatq.admin('POST', '/_sim/reset'),
     world.aed.admin('POST', '/_sim/reset'),
-    ...[`${name}.state.json`, `${name}.ledger`, `${name}.ledger.journal`].map((f) =>
-      rm(join(world.configDir, f), { force: true }),
-    ),
+    forgetRuns(world, name),
   ])
   await world.enable(options, name)
 }

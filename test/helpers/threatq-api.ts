@@ -25,3 +25,21 @@ export async function threatqApi(
     return (text === '' ? undefined : JSON.parse(text)) as T
   }
 }
+
+/** Saves a data collection of the indicators from one source, in any of these statuses. */
+export async function saveFeedCollection(
+  api: Awaited<ReturnType<typeof threatqApi>>,
+  name: string,
+  feed: string,
+  statuses: readonly string[],
+): Promise<void> {
+  await api('POST', '/api/search/query', {
+    name,
+    json: {
+      api_query: {
+        criteria: { '+or': [{ source_name: feed }] },
+        filters: { '+or': statuses.map((s) => ({ status_name: s })) },
+      },
+    },
+  })
+}

@@ -1,4 +1,6 @@
 /** A ThreatQ simulator, an AED simulator and a configured connector instance, for e2e tests. */
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { StixObject, StixVersion } from '../../src/stix/types.js'
 import { TaxiiClient } from '../../src/taxii/client.js'
 import {
@@ -126,6 +128,18 @@ interface SimState {
   requests: Record<string, number>
   /** The simulator process: user + system CPU so far, peak RSS. */
   process: { cpuSeconds: number; peakRssMb: number }
+}
+
+/** An instance back to never having run: no state file, no export ledger or journal. */
+export async function forgetRuns(
+  world: Pick<World, 'configDir'>,
+  name = 'netscout-aed',
+): Promise<void> {
+  await Promise.all(
+    [`${name}.state.json`, `${name}.ledger`, `${name}.ledger.journal`].map((f) =>
+      rm(join(world.configDir, f), { force: true }),
+    ),
+  )
 }
 
 export const simState = (sim: Sim): Promise<SimState> => sim.admin<SimState>('GET', '/_sim/state')

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { writePrivateFile } from '../../config/secure-file.js'
 import { EXPORT_COLLECTIONS, type TqCollection, type TqRef } from '../../threatq/model.js'
-import { DROPPED, type EntryState, KeyTable, LIVE, REVOKED } from './key-table.js'
+import { DROPPED, type EntryState, KeyTable, LIVE } from './key-table.js'
 
 const MAGIC = Buffer.from('TQAEDLG1')
 const RECORD = 24
@@ -244,7 +244,6 @@ export class Ledger {
 }
 
 export const UPDATE = { OBJECT, RELATIONSHIP, REPORT_DIGEST } as const
-export { LIVE, REVOKED, DROPPED }
 
 function writeRecord(buffer: Buffer, at: number, u: LedgerUpdate): void {
   writeFields(buffer, at, u.kind, u.a, u.b, u.state, u.gen, u.version)
