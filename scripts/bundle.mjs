@@ -14,11 +14,17 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { build } from 'esbuild'
+import { thirdPartyLicenses } from './licenses.mjs'
 
-// Beside bin.js, so the chunks' relative paths stay what they were.
-const dir = 'dist/src/cli'
+// Input: tsc's output. Output beside bin.js (the command's path in the package), or under
+// `--out DIR` (the reproducibility test builds into temporary directories).
+const input = 'dist/src/cli/bin.js'
+const outIndex = process.argv.indexOf('--out')
+const out = outIndex === -1 ? 'dist' : process.argv[outIndex + 1]
+if (out === undefined || out === '') throw new Error('bundle: --out needs a directory')
+const dir = `${out}/src/cli`
 const name = 'tq-conn-netscout-aed'
-const seaEntry = `dist/sea/${name}.cjs`
+const seaEntry = `${out}/sea/${name}.cjs`
 
 /** `git rev-parse --short=12 HEAD`, `-dirty` when the work tree has changes; or from the env. */
 function commit() {
@@ -66,7 +72,7 @@ const common = {
 rmSync(`${dir}/chunks`, { recursive: true, force: true })
 const esm = await build({
   ...common,
-  entryPoints: { [name]: `${dir}/bin.js` },
+  entryPoints: { [name]: input },
   outdir: dir,
   outExtension: { '.js': '.mjs' },
   // What only some runs load (chrono for other --since phrases, the first-run prompts) goes into
@@ -94,18 +100,22 @@ chmodSync(`${dir}/${name}.mjs`, 0o755)
 mkdirSync(dirname(seaEntry), { recursive: true })
 const cjs = await build({
   ...common,
-  entryPoints: [`${dir}/bin.js`],
+  entryPoints: [input],
   outfile: seaEntry,
   format: 'cjs',
   define: { ...common.define, 'import.meta.url': '__tq_import_meta_url' },
   banner: { js: "var __tq_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
 })
 
-// Which packages each bundle holds: scripts/release.mjs collects their licenses from it.
+// Which package directories the bundles hold (nested copies too): scripts/release.mjs collects
+// their licenses from this list.
 const packages = new Set()
 for (const result of [esm, cjs])
-  for (const input of Object.keys(result.metafile.inputs)) {
-    const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)
+  for (const file of Object.keys(result.metafile.inputs)) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file)
     if (m) packages.add(m[1])
   }
-writeFileSync('dist/bundled-packages.json', `${JSON.stringify([...packages].sort(), null, 2)}\n`)
+const bundled = [...packages].sort()
+writeFileSync(`${out}/bundled-packages.json`, `${JSON.stringify(bundled, null, 2)}\n`)
+// Shipped in the npm package beside the bundle (package.json "files").
+writeFileSync(`${out}/THIRD-PARTY-LICENSES.txt`, thirdPartyLicenses(bundled))
