@@ -13,20 +13,38 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 
+/** What an expected failure concerns, for its log line: a command-line option or a file. */
+export interface ErrorConcerns {
+  /** A command-line flag (`--cron`) or an option key (`relationship_depth`). */
+  option?: string | undefined
+  /** A file the user can open and fix. */
+  file?: string | undefined
+}
+
 export class ExitError extends Error {
-  override readonly name = 'ExitError'
+  override readonly name: string = 'ExitError'
+  readonly option: string | undefined
+  readonly file: string | undefined
   constructor(
     readonly code: ExitCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown } & ErrorConcerns,
   ) {
-    super(message, options)
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.option = options?.option
+    this.file = options?.file
   }
 }
 
 /** A configuration or usage problem: what is wrong, where, and how to fix it. Exit 2. */
 export class ConfigError extends ExitError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  override readonly name: string = 'ConfigError'
+  constructor(message: string, options?: { cause?: unknown } & ErrorConcerns) {
     super(EXIT.usage, message, options)
   }
+}
+
+/** Exits 2–5: the run ended the way the documentation describes, not with a bug. */
+export function isExpectedFailure(error: unknown): error is ExitError {
+  return error instanceof ExitError && error.code !== EXIT.failed
 }

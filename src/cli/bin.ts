@@ -2,20 +2,23 @@
 /**
  * Process boundary: the only place that reads process state and exits. main.ts turns errors into
  * one line and the documented exit code, never a stack trace.
+ *
+ * No top-level await: the single executable runs this as a CommonJS script (Node 20's SEA), built
+ * from the same source by scripts/bundle.mjs.
  */
-import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { runningAsExecutable, versionText } from '../version.js'
 import { HEAP_BUDGET, startHeapBudget } from './heap-budget.js'
-import { main } from './main.js'
-
-const require = createRequire(import.meta.url)
-const { version } = require('../../../package.json') as { version: string }
+import { main, PROGRAM } from './main.js'
 
 // Node's types say boolean, but a stream that is not a terminal has no isTTY at all.
 const isTerminal = (stream: { isTTY?: boolean }): boolean => stream.isTTY === true
 
+// The single executable is its own program: the cron line runs it by its absolute path alone.
+const binPath = runningAsExecutable() ? process.execPath : fileURLToPath(import.meta.url)
+
 const stopHeapBudget = startHeapBudget(HEAP_BUDGET)
-process.exitCode = await main(
+void main(
   process.argv.slice(2),
   {
     env: process.env,
@@ -26,8 +29,10 @@ process.exitCode = await main(
     stderrIsTTY: isTerminal(process.stderr),
     now: () => new Date(),
     execPath: process.execPath,
-    binPath: fileURLToPath(import.meta.url),
+    binPath,
   },
-  version,
-)
-stopHeapBudget()
+  versionText(PROGRAM),
+).then((code) => {
+  process.exitCode = code
+  stopHeapBudget()
+})

@@ -59,6 +59,25 @@ describe('cron line', () => {
     )
   })
 
+  it('runs the single executable by its absolute path alone (the program is its own runtime)', () => {
+    const exe = '/opt/tq/tq-conn-netscout-aed'
+    assert.equal(
+      cronLine({ ...base, nodePath: exe, binPath: exe, schedule: '0 */2 * * *' }),
+      '#0 */2 * * * root /bin/bash -c "source /etc/env-vars.sh; /opt/tq/tq-conn-netscout-aed --config=/etc/tq_labs > /proc/1/fd/1 2>/proc/1/fd/2"',
+    )
+  })
+
+  it('says which option a refused schedule or directory concerns', () => {
+    assert.throws(
+      () => validateSchedule('0 0 * *'),
+      (e: unknown) => e instanceof ConfigError && e.option === '--cron',
+    )
+    assert.throws(
+      () => cronLine({ ...base, configDir: '/etc/$(id)', schedule: '0 * * * *' }),
+      (e: unknown) => e instanceof ConfigError && e.option === '--config',
+    )
+  })
+
   it('names a non-default instance, quotes spaces and escapes %', () => {
     const line = cronLine({
       ...base,

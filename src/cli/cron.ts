@@ -12,6 +12,8 @@ const FIELD = /^[0-9A-Za-z*,/-]+$/
 const NAMES = /[A-Za-z]{3}/g
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
+/** What a schedule error concerns, for its log line. */
+const CRON_OPTION = { option: '--cron' }
 const SPECIAL = ['@hourly', '@daily', '@midnight', '@weekly', '@monthly', '@yearly', '@annually']
 
 /** Returns the schedule normalised to single spaces, or throws with what crontab would do. */
@@ -21,11 +23,13 @@ export function validateSchedule(schedule: string): string {
   if (trimmed.includes('%'))
     throw new ConfigError(
       `cron schedule ${JSON.stringify(schedule)}: "%" is not allowed in a schedule (crontab treats it as a newline)`,
+      CRON_OPTION,
     )
   const fields = trimmed.split(/\s+/)
   if (fields.length !== 5)
     throw new ConfigError(
       `cron schedule ${JSON.stringify(schedule)} has ${String(fields.length)} field(s); crontab needs exactly 5: minute hour day-of-month month day-of-week (e.g. "0 */2 * * *")`,
+      CRON_OPTION,
     )
   fields.forEach((field, i) => {
     const allowed = i === 3 ? MONTHS : i === 4 ? DAYS : []
@@ -37,6 +41,7 @@ export function validateSchedule(schedule: string): string {
     )
       throw new ConfigError(
         `cron schedule ${JSON.stringify(schedule)}: field ${String(i + 1)} "${field}" is not something crontab understands`,
+        CRON_OPTION,
       )
   })
   // Day-of-week 7 is Sunday to crontab; croner wants 0-6.
@@ -46,7 +51,7 @@ export function validateSchedule(schedule: string): string {
   } catch (error) {
     throw new ConfigError(
       `cron schedule ${JSON.stringify(schedule)}: ${(error as Error).message.replace(/^CronPattern: /, '')}`,
-      { cause: error },
+      { cause: error, ...CRON_OPTION },
     )
   }
   return fields.join(' ')
@@ -57,10 +62,11 @@ const PLAIN = /^[A-Za-z0-9_./:@+=,-]+$/
 const UNSAFE = /["'$`\\\n\r\t\u0000-\u001f\u007f]/
 
 /** A word for the `bash -c "…"` string: quoted when needed, `%` escaped for crontab. */
-function word(value: string, what: string): string {
+function word(value: string, what: string, option?: string): string {
   if (UNSAFE.test(value))
     throw new ConfigError(
       `${what} ${JSON.stringify(value)} contains quotes, "$", "\\", a backquote or control characters; it cannot go into a cron line safely`,
+      { option },
     )
   const escaped = value.replaceAll('%', '\\%')
   return PLAIN.test(value) ? escaped : `'${escaped}'`
@@ -68,20 +74,29 @@ function word(value: string, what: string): string {
 
 export interface CronLineInput {
   schedule: string
+  /** The runtime (`process.execPath`): node, or the single executable itself. */
   nodePath: string
+  /** The program: the script node runs, or the single executable (then equal to nodePath). */
   binPath: string
   configDir: string
   /** Added as --name=… when not the default instance. */
   name?: string | undefined
 }
 
+/**
+ * The cron.d line. `node <script>` from an npm install; the executable's absolute path alone when
+ * the program is its own runtime (the single executable: process.execPath is the program).
+ */
 export function cronLine(input: CronLineInput): string {
   const schedule = validateSchedule(input.schedule)
+  const program =
+    input.nodePath === input.binPath
+      ? [word(input.binPath, 'connector path')]
+      : [word(input.nodePath, 'node path'), word(input.binPath, 'connector path')]
   const args = [
-    word(input.nodePath, 'node path'),
-    word(input.binPath, 'connector path'),
-    `--config=${word(input.configDir, 'config directory')}`,
-    ...(input.name === undefined ? [] : [`--name=${word(input.name, 'instance name')}`]),
+    ...program,
+    `--config=${word(input.configDir, 'config directory', '--config')}`,
+    ...(input.name === undefined ? [] : [`--name=${word(input.name, 'instance name', '--name')}`]),
   ]
   return `#${schedule} root /bin/bash -c "source /etc/env-vars.sh; ${args.join(' ')} > /proc/1/fd/1 2>/proc/1/fd/2"`
 }
@@ -93,6 +108,7 @@ export async function writeCronFile(dir: string, name: string, line: string): Pr
   if (!CRON_FILE.test(name))
     throw new ConfigError(
       `instance name "${name}" cannot be a cron.d file name (cron ignores names with "." and other characters): use letters, digits, "_" and "-" with --cron`,
+      { option: '--name' },
     )
   const path = join(dir, name)
   await writePrivateFile(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ConfigError } from '../errors.js'
 import { RemoteError } from '../http/errors.js'
-import { describeFailure, main } from './main.js'
+import { asksForVersion, describeFailure, main } from './main.js'
 
 describe('main: errors become one line and the documented exit code', () => {
   it('maps usage, configuration, remote and unexpected errors', () => {
@@ -47,5 +47,32 @@ describe('main: errors become one line and the documented exit code', () => {
       stderr,
       "tq-conn-netscout-aed: error: argument -v/--verbosity: invalid choice: '7' (choose from '0', '1', '2', '3')\n",
     )
+  })
+
+  it('answers --version (and the prefixes argparse takes for it) with the whole version text', async () => {
+    for (const argv of [['--version'], ['-c', '/x', '--vers'], ['--versio']])
+      assert.ok(asksForVersion(argv), argv.join(' '))
+    for (const argv of [['--ver'], ['--', '--version'], ['--verbosity', '2'], []])
+      assert.ok(!asksForVersion(argv), argv.join(' '))
+    let stdout = ''
+    const code = await main(
+      ['--version'],
+      {
+        env: {},
+        stdout: (text) => {
+          stdout += text
+        },
+        stderr: () => undefined,
+        stdinIsTTY: false,
+        stdoutIsTTY: false,
+        stderrIsTTY: false,
+        now: () => new Date(0),
+        execPath: process.execPath,
+        binPath: 'bin.js',
+      },
+      'tq-conn-netscout-aed 1.2.3\ncommit abc\nNode.js v20',
+    )
+    assert.equal(code, 0)
+    assert.equal(stdout, 'tq-conn-netscout-aed 1.2.3\ncommit abc\nNode.js v20\n')
   })
 })

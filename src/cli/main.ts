@@ -22,10 +22,28 @@ export function describeFailure(error: unknown): { code: number; line: string } 
   return { code, line: `${PROGRAM}: ${message}\n` }
 }
 
+/**
+ * Whether argv asks for `--version` (or a prefix argparse would take for it) before any `--`.
+ * main answers it itself: argparse's version action re-wraps text to the terminal width, and
+ * the version text has one fact a line (src/version.ts).
+ */
+export function asksForVersion(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false
+    if (/^--vers(?:i(?:o(?:n)?)?)?$/.test(arg)) return true
+  }
+  return false
+}
+
+/** `version`: the `--version` text (src/version.ts versionText); its first line goes to --help. */
 export async function main(argv: string[], io: CommandIo, version: string): Promise<number> {
+  if (asksForVersion(argv)) {
+    io.stdout(`${version}\n`)
+    return EXIT.ok
+  }
   let args: CliArgs
   try {
-    args = buildParser(version).parse_args<CliArgs>(argv)
+    args = buildParser(version.split('\n')[0] ?? version).parse_args<CliArgs>(argv)
   } catch (error) {
     io.stderr(`${PROGRAM}: error: ${error instanceof Error ? error.message : String(error)}\n`)
     return EXIT.usage

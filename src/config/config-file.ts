@@ -109,7 +109,10 @@ export async function readConfig(path: string): Promise<LoadedConfig | undefined
     text = await readFile(path, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`, { cause: error })
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`, {
+      cause: error,
+      file: path,
+    })
   }
   const doc = parseDocument(text)
   if (doc.errors.length > 0) {
@@ -117,21 +120,25 @@ export async function readConfig(path: string): Promise<LoadedConfig | undefined
     const first = doc.errors[0]?.message.split('\n')[0]?.replace(/:$/, '')
     throw new ConfigError(
       `${path} is not valid YAML: ${first ?? 'parse error'} — fix the file or restore it from a backup`,
+      { file: path },
     )
   }
   if (!isMap(doc.contents))
-    throw new ConfigError(`${path}: expected a mapping of keys (format_version, threatq, …)`)
+    throw new ConfigError(`${path}: expected a mapping of keys (format_version, threatq, …)`, {
+      file: path,
+    })
 
   const migrated: string[] = []
   let version = versionOf(doc)
   if (version > CONFIG_FORMAT_VERSION)
     throw new ConfigError(
       `${path} has format_version ${String(version)}, newer than this connector understands (${String(CONFIG_FORMAT_VERSION)}): upgrade the connector`,
+      { file: path },
     )
   while (version < CONFIG_FORMAT_VERSION) {
     const migrate = MIGRATIONS[version]
     if (migrate === undefined)
-      throw new ConfigError(`${path}: unknown format_version ${String(version)}`)
+      throw new ConfigError(`${path}: unknown format_version ${String(version)}`, { file: path })
     migrated.push(...migrate(doc))
     version += 1
     doc.set('format_version', version)
@@ -145,12 +152,14 @@ export async function readConfig(path: string): Promise<LoadedConfig | undefined
     // An alias to an anchor that does not exist parses, but cannot be resolved.
     throw new ConfigError(
       `${path} is not valid YAML: ${(error as Error).message} — fix the file or restore it from a backup`,
-      { cause: error },
+      { cause: error, file: path },
     )
   }
   const parsed = configSchema.safeParse(plain)
   if (!parsed.success)
-    throw new ConfigError(`invalid configuration:\n  ${describeIssues(parsed.error, path)}`)
+    throw new ConfigError(`invalid configuration:\n  ${describeIssues(parsed.error, path)}`, {
+      file: path,
+    })
   if (migrated.length > 0) await writePrivateFile(path, doc.toString())
   return { config: parsed.data, migrated }
 }

@@ -60,7 +60,10 @@ export async function readState(path: string): Promise<State> {
     text = await readFile(path, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return stateSchema.parse({})
-    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`, { cause: error })
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`, {
+      cause: error,
+      file: path,
+    })
   }
   let json: unknown
   try {
@@ -68,7 +71,7 @@ export async function readState(path: string): Promise<State> {
   } catch (error) {
     throw new ConfigError(
       `${path} is not valid JSON (${(error as Error).message.replace(/\s*\n\s*/g, ' ')}); delete it to resync from scratch (tokens are fetched again)`,
-      { cause: error },
+      { cause: error, file: path },
     )
   }
   const parsed = stateSchema.safeParse(json)
@@ -76,6 +79,7 @@ export async function readState(path: string): Promise<State> {
   if (!parsed.success)
     throw new ConfigError(
       `${path} is not a state file this connector understands (${issue === undefined ? '' : `${issue.path.join('.') || '(root)'}: ${issue.message}`}); delete it to resync from scratch`,
+      { file: path },
     )
   return parsed.data
 }

@@ -3,7 +3,8 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { createLogger } from './logger.js'
+import { ConfigError, EXIT, ExitError } from '../errors.js'
+import { createLogger, errorSerializer } from './logger.js'
 import { Secrets } from './secrets.js'
 
 describe('logger', () => {
@@ -52,5 +53,58 @@ describe('logger', () => {
     assert.doesNotMatch(text, /s3cr3t/)
     assert.doesNotMatch(text, /tok\/en|tok%2Fen/)
     assert.match(text, /\[REDACTED\]/)
+  })
+
+  it('logs an expected failure as one line: type, message, code, option or file, no stack', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tq-log-'))
+    const { logger } = createLogger({
+      verbosity: 1,
+      location: dir,
+      instance: 'x',
+      runId: 'r',
+      secrets: new Secrets(),
+      tty: false,
+    })
+    const cause = Object.assign(new Error('EACCES: permission denied'), { path: '/etc/tq/x.yaml' })
+    logger.error({ err: new ConfigError('cannot read /etc/tq/x.yaml', { cause }) }, 'run failed')
+    const [line, ...rest] = (await readFile(join(dir, 'x.log'), 'utf8')).trim().split('\n')
+    assert.equal(rest.length, 0)
+    const parsed = JSON.parse(line ?? '') as { err: Record<string, unknown>; msg: string }
+    assert.deepEqual(parsed.err, {
+      type: 'ConfigError',
+      message: 'cannot read /etc/tq/x.yaml',
+      code: 2,
+      file: '/etc/tq/x.yaml',
+    })
+    assert.doesNotMatch(line ?? '', /at .*\.js:\d+|"stack"/)
+  })
+
+  it('keeps the stack for unexpected errors (exit 1) and for -v 3', () => {
+    const quiet = errorSerializer(1)
+    const option = quiet(new ConfigError('bad schedule', { option: '--cron' }))
+    assert.deepEqual(option, {
+      type: 'ConfigError',
+      message: 'bad schedule',
+      code: 2,
+      option: '--cron',
+    })
+    assert.deepEqual(quiet(new ExitError(EXIT.locked, 'held')), {
+      type: 'ExitError',
+      message: 'held',
+      code: 5,
+    })
+    const bug = quiet(new TypeError('x is undefined')) as { type: string; stack: string }
+    assert.equal(bug.type, 'TypeError')
+    assert.match(bug.stack, /logger\.test\.[jt]s:\d+/)
+    const failed = quiet(new ExitError(EXIT.failed, 'run failed')) as { stack?: string }
+    assert.match(failed.stack ?? '', /logger\.test\.[jt]s:\d+/)
+    const debug = errorSerializer(3)(new ConfigError('bad', { option: '--cron' })) as {
+      stack?: string
+      option?: string
+      code?: number
+    }
+    assert.match(debug.stack ?? '', /logger\.test\.[jt]s:\d+/)
+    assert.equal(debug.option, '--cron')
+    assert.equal(debug.code, 2)
   })
 })

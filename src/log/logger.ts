@@ -1,29 +1,39 @@
 /**
- * The run's logger: JSON lines in `<dir>/<name>.log`, or on stdout (`-ll stdout`) — readable lines
- * when stdout is a terminal, JSON otherwise (cron, Kubernetes). Every line carries the run id, and
- * every line is scrubbed of registered secrets.
+ * The run's logger: JSON lines in `<dir>/<name>.log`, or on the console (`-ll stdout`).
+ *
+ * Which stream carries what (README, "Output"): stdout is for what a person or a script reads as
+ * the run's result — the notices and the summary. With `-ll stdout` and stdout a terminal, the
+ * log is readable lines on stdout beside them; when stdout is not a terminal (cron, Kubernetes, a
+ * pipe) the log is JSON lines on **stderr**, so stdout never mixes JSON lines with the summary.
+ *
+ * Every line carries the run id and is scrubbed of registered secrets. An expected failure
+ * (exit 2–5) is logged without a stack: its type, message, code and the option or file it
+ * concerns. Stacks are for unexpected errors (exit 1) and for `-v 3`.
  */
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { pino, type DestinationStream, type Logger } from 'pino'
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino'
 import type Pretty from 'pino-pretty'
+import { isExpectedFailure } from '../errors.js'
 import type { Secrets } from './secrets.js'
 
 export type { Logger }
 
+// The bundles (scripts/bundle.mjs) turn this into a bundled require: nothing is loaded from
+// node_modules at run time.
 const require = createRequire(import.meta.url)
 
 export const LEVELS = ['error', 'warn', 'info', 'debug'] as const
 
 export interface LoggerOptions {
   verbosity: 0 | 1 | 2 | 3
-  /** A directory, or 'stdout'. */
+  /** A directory, or 'stdout' (the console). */
   location: string
   instance: string
   runId: string
   secrets: Secrets
-  /** Whether stdout is a terminal (readable lines instead of JSON). */
+  /** Whether stdout is a terminal (readable lines on stdout instead of JSON on stderr). */
   tty: boolean
 }
 
@@ -33,6 +43,39 @@ function scrubbing(secrets: Secrets, target: DestinationStream): DestinationStre
       target.write(secrets.scrub(line))
     },
   }
+}
+
+/** An expected failure as its log line shows it: what, of which type, about what; no stack. */
+export interface ExpectedFailureLog {
+  type: string
+  message: string
+  code: number
+  option?: string
+  file?: string
+}
+
+/**
+ * The `err` serializer: expected failures (exit 2–5) without stack or cause chain, unless `-v 3`;
+ * anything else (exit 1: a bug or a remote failure) with pino's full record, stack included.
+ */
+export function errorSerializer(
+  verbosity: LoggerOptions['verbosity'],
+): (error: unknown) => unknown {
+  return (error: unknown) => {
+    if (!isExpectedFailure(error)) return error instanceof Error ? stdSerializers.err(error) : error
+    if (verbosity >= 3) return { ...stdSerializers.err(error), code: error.code }
+    const line: ExpectedFailureLog = { type: error.name, message: error.message, code: error.code }
+    if (error.option !== undefined) line.option = error.option
+    const file = error.file ?? causePath(error.cause)
+    if (file !== undefined) line.file = file
+    return line
+  }
+}
+
+/** The file a system error was about (ENOENT, EACCES …), when an error was caused by one. */
+function causePath(cause: unknown): string | undefined {
+  if (typeof cause !== 'object' || cause === null || !('path' in cause)) return undefined
+  return typeof cause.path === 'string' ? cause.path : undefined
 }
 
 export function createLogger(options: LoggerOptions): { logger: Logger; file: string | undefined } {
@@ -47,7 +90,7 @@ export function createLogger(options: LoggerOptions): { logger: Logger; file: st
           colorize: true,
           translateTime: 'SYS:standard',
         })
-      : pino.destination({ dest: 1, sync: true })
+      : pino.destination({ dest: 2, sync: true })
   } else {
     mkdirSync(options.location, { recursive: true })
     file = join(options.location, `${options.instance}.log`)
@@ -58,6 +101,7 @@ export function createLogger(options: LoggerOptions): { logger: Logger; file: st
       level: LEVELS[options.verbosity],
       base: { run: options.runId, instance: options.instance },
       timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: { err: errorSerializer(options.verbosity) },
     },
     scrubbing(options.secrets, target),
   )

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFile, stat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { BIN, runCli, tempDir } from '../helpers/processes.js'
+import { CONNECTOR, runCli, tempDir } from '../helpers/processes.js'
 import { threatqApi } from '../helpers/threatq-api.js'
 import { CREDS, recordName, startWorld, type World } from '../helpers/world.js'
 
@@ -80,10 +80,10 @@ describe('first run and configuration (real CLI, simulators over sockets)', () =
       .split('\n')
       .find((l) => l.startsWith('#0 '))
     assert.ok(line)
-    // The line runs the command that wrote it, with the same node.
+    // The line runs the command that wrote it: the same node and bundle, or the same executable.
     assert.equal(
       line,
-      `#0 */2 * * * root /bin/bash -c "source /etc/env-vars.sh; ${process.execPath} ${BIN.connector} --config=${world.configDir} > /proc/1/fd/1 2>/proc/1/fd/2"`,
+      `#0 */2 * * * root /bin/bash -c "source /etc/env-vars.sh; ${CONNECTOR.cronProgram} --config=${world.configDir} > /proc/1/fd/1 2>/proc/1/fd/2"`,
     )
     const bad = await world.run(['--cron', '0 */2 * *'], { TQ_CRON_DIR: cronDir })
     assert.equal(bad.code, 2)

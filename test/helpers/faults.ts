@@ -76,13 +76,19 @@ export async function inject(sim: Sim, rules: readonly FaultRule[]): Promise<voi
   await sim.admin('POST', '/_sim/faults', rules)
 }
 
-/** One line on stderr, starting with the program name, and no stack trace. */
+/**
+ * One plain line on stderr, last, starting with the program name, and no stack trace in it. The
+ * other stderr lines are the JSON log (`-ll stdout` without a terminal; README "Output").
+ */
 export function assertClearFailure(result: CliResult): void {
   assert.equal(result.code, 1, `expected exit 1, got ${String(result.code)}: ${result.stderr}`)
   const lines = result.stderr.trim().split('\n')
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${result.stderr}`)
-  assert.match(lines[0] ?? '', /^tq-conn-netscout-aed: \S/)
-  assert.doesNotMatch(result.stderr, /\n\s+at |\bat .*\.js:\d+/, 'no stack trace')
+  const plain = lines.filter((l) => !l.startsWith('{"level":'))
+  assert.equal(plain.length, 1, `one plain line on stderr, got:\n${result.stderr}`)
+  assert.equal(lines.at(-1), plain[0], 'the plain line comes last')
+  assert.match(plain[0] ?? '', /^tq-conn-netscout-aed: \S/)
+  for (const line of lines.slice(0, -1)) JSON.parse(line)
+  assert.doesNotMatch(plain[0] ?? '', /\n\s+at |\bat .*\.js:\d+/, 'no stack trace')
 }
 
 /** 'fails part-way…' also checks that the failed run committed some of the data, not all. */

@@ -2,9 +2,10 @@
  * End-to-end helpers: the simulators and the connector as real processes over real sockets.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Agent, fetch } from 'undici'
@@ -21,6 +22,27 @@ export const BIN = {
   aed: dist('sim/aed/bin.js'),
   threatq: dist('sim/threatq/bin.js'),
 }
+
+/**
+ * How the e2e tests run the connector: `node <bundle>`, or, with TQ_CONNECTOR_EXE set (the release
+ * tests), that single executable directly with no `node` on PATH.
+ */
+const EXE = process.env.TQ_CONNECTOR_EXE
+const withoutNode = (path: string): string =>
+  path
+    .split(delimiter)
+    .filter((dir) => dir !== '' && !existsSync(join(dir, 'node')))
+    .join(delimiter)
+export const CONNECTOR =
+  EXE === undefined || EXE === ''
+    ? {
+        command: process.execPath,
+        args: [BIN.connector],
+        path: process.env.PATH ?? '',
+        /** What the cron line written by --cron runs. */
+        cronProgram: `${process.execPath} ${BIN.connector}`,
+      }
+    : { command: EXE, args: [], path: withoutNode(process.env.PATH ?? ''), cronProgram: EXE }
 
 export interface Sim {
   url: string
@@ -98,8 +120,8 @@ export interface RunningCli {
 
 /** Starts the connector command; `env` is all it sees besides PATH and TZ. */
 export function startCli(args: readonly string[], env: Record<string, string> = {}): RunningCli {
-  const child = spawn(process.execPath, [BIN.connector, ...args], {
-    env: { PATH: process.env.PATH ?? '', TZ: process.env.TZ ?? 'UTC', ...env },
+  const child = spawn(CONNECTOR.command, [...CONNECTOR.args, ...args], {
+    env: { PATH: CONNECTOR.path, TZ: process.env.TZ ?? 'UTC', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
