@@ -8,6 +8,7 @@ import { RemoteError } from '../http/errors.js'
 import { parseJsonBody } from '../http/json.js'
 import { readAhead } from '../http/read-ahead.js'
 import type { Logger } from '../http/logger.js'
+import { AedLists } from './lists.js'
 import { LATEST_EPOCH_SECONDS } from '../stix/timestamps.js'
 
 export type AedApiVersion = 'v2' | 'v3'
@@ -112,23 +113,36 @@ export interface AlertPage {
 const alertList = z.looseObject({ alerts: z.array(z.unknown()) })
 
 export class AedClient {
-  private version: AedApiVersion | undefined
+  private version: Promise<AedApiVersion> | undefined
 
   constructor(
     private readonly http: HttpClient,
     private readonly logger: Logger,
     forced: 'auto' | AedApiVersion,
   ) {
-    if (forced !== 'auto') this.version = forced
+    if (forced !== 'auto') this.version = Promise.resolve(forced)
   }
 
   close(): Promise<void> {
     return this.http.close()
   }
 
+  /** The deny and allow lists, under the API version detected on first use. */
+  lists(): AedLists {
+    return new AedLists(this.http, () => this.apiVersion())
+  }
+
   /** `auto`: probe summary/ on v3, then v2, as NETSCOUT's own tooling does (aed-api.md §1.1). */
-  async apiVersion(): Promise<AedApiVersion> {
-    if (this.version !== undefined) return this.version
+  apiVersion(): Promise<AedApiVersion> {
+    // One probe however many requests wait for it; a failed probe is tried again next time.
+    this.version ??= this.probe().catch((error: unknown) => {
+      this.version = undefined
+      throw error
+    })
+    return this.version
+  }
+
+  private async probe(): Promise<AedApiVersion> {
     for (const candidate of ['v3', 'v2'] as const) {
       const response = await this.http.request({
         path: `/api/aed/${candidate}/summary/`,
@@ -136,7 +150,6 @@ export class AedClient {
         okStatuses: [200, 404, 405],
       })
       if (response.status === 200 && !/"errors"\s*:/.test(response.body)) {
-        this.version = candidate
         this.logger.info({ version: candidate }, 'AED API version detected')
         return candidate
       }

@@ -24,7 +24,8 @@ import { DEFAULT_NAME } from './args.js'
 import { cronLine, writeCronFile } from './cron.js'
 import { answersFromEnv, promptAnswers, type FirstRunAnswers } from './first-run.js'
 import {
-  exportDirection,
+  exportDirections,
+  exportNeeds,
   importDirection,
   type DirectionContext,
   type Timeouts,
@@ -53,13 +54,6 @@ function initialCustomFields(): Record<string, string> {
 }
 
 const IMPORT_NEEDS: OptionKey[] = ['hostname', 'api_token']
-const EXPORT_NEEDS: OptionKey[] = [
-  'hostname',
-  'stix_client_username',
-  'stix_client_password',
-  'data_collection',
-  'aed_collection',
-]
 
 interface Connection {
   threatq: ParsedHost
@@ -327,7 +321,7 @@ async function run(
     const missing = [
       ...new Set([
         ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
-        ...(doExport ? missingOptions(options, EXPORT_NEEDS) : []),
+        ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
       ]),
     ]
     if (missing.length > 0) {
@@ -364,7 +358,7 @@ async function run(
       timeouts: limits,
     }
     if (doImport) summaries.push(await importDirection(direction))
-    if (doExport) summaries.push(await exportDirection(direction))
+    if (doExport) summaries.push(...(await exportDirections(direction)))
     await output?.commit()
     await writeState(paths.state, state)
     io.stdout(`${formatSummary(summaries)}\n`)

@@ -5,13 +5,15 @@
 import { AedClient } from '../aed/client.js'
 import type { ParsedHost } from '../config/host.js'
 import type { InstancePaths } from '../config/instance.js'
-import type { Options } from '../config/options.js'
+import type { OptionKey, Options } from '../config/options.js'
 import { writeState, type State } from '../config/state-file.js'
 import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
 import type { Logger } from '../log/logger.js'
 import { Guards } from '../sync/export/guards.js'
+import type { ExportPolicy } from '../sync/export/policy.js'
 import { runExport } from '../sync/export/run.js'
+import { runListDelivery } from '../sync/lists/run.js'
 import { runImport } from '../sync/import/run.js'
 import type { DryRunOutput } from '../sync/output.js'
 import type { RunSummary } from '../sync/summary.js'
@@ -82,8 +84,9 @@ export function importFrom(
   )
 }
 
-export async function importDirection(ctx: DirectionContext): Promise<RunSummary> {
-  const { options, logger, io } = ctx
+/** The AED REST client (alerts, lists), closed by the caller. */
+function aedClient(ctx: DirectionContext): AedClient {
+  const { options, logger } = ctx
   const aed = new AedClient(
     createHttpClient({
       system: 'aed',
@@ -97,6 +100,12 @@ export async function importDirection(ctx: DirectionContext): Promise<RunSummary
     options.aed_api_version,
   )
   ctx.clients.push(aed)
+  return aed
+}
+
+export async function importDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const { options, logger, io } = ctx
+  const aed = aedClient(ctx)
   const progress = createProgress('import', io.stderrIsTTY)
   try {
     const outcome = await runImport(
@@ -139,7 +148,109 @@ export async function importDirection(ctx: DirectionContext): Promise<RunSummary
   }
 }
 
-export async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
+/** The export's verdicts: statuses, expiry and the never-block guards (DESIGN §2.3.1). */
+function exportPolicy(ctx: DirectionContext): ExportPolicy {
+  const { options } = ctx
+  return {
+    revokeStatuses: options.revoke_statuses,
+    guards: new Guards({
+      neverBlock: options.never_block,
+      blockPrivateRanges: options.block_private_ranges,
+      minPrefixV4: options.min_cidr_prefix,
+      minPrefixV6: options.min_cidr_prefix_ipv6,
+      ownHosts: [
+        { host: ctx.aedHost.host, who: 'the AED' },
+        { host: ctx.conn.threatq.host, who: 'ThreatQ' },
+      ],
+    }),
+    exportAllTypes: options.export_all_types,
+    now: ctx.io.now().getTime(),
+    fingerprint: JSON.stringify([
+      options.revoke_statuses.map((s) => s.toLowerCase()).sort(),
+      options.never_block,
+      options.block_private_ranges,
+      options.min_cidr_prefix,
+      options.min_cidr_prefix_ipv6,
+      options.export_all_types,
+      ctx.aedHost.host,
+      ctx.conn.threatq.host,
+    ]),
+  }
+}
+
+/** The options an export needs before it can run, by delivery. */
+export function exportNeeds(options: Options): OptionKey[] {
+  const taxii: OptionKey[] = [
+    'hostname',
+    'stix_client_username',
+    'stix_client_password',
+    'data_collection',
+    'aed_collection',
+  ]
+  const rest: OptionKey[] = ['hostname', 'api_token', 'data_collection']
+  if (options.delivery === 'taxii') return taxii
+  if (options.delivery === 'rest') return rest
+  return [...new Set([...taxii, ...rest])]
+}
+
+/** The export by `delivery`: TAXII, AED's lists over REST, or both (TAXII first). */
+export async function exportDirections(ctx: DirectionContext): Promise<RunSummary[]> {
+  const delivery = ctx.options.delivery
+  const summaries: RunSummary[] = []
+  if (delivery !== 'rest') summaries.push(await exportDirection(ctx))
+  if (delivery !== 'taxii') summaries.push(await listsDirection(ctx))
+  return summaries
+}
+
+async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const { options, logger, io } = ctx
+  const aed = aedClient(ctx)
+  const progress = createProgress('lists', io.stderrIsTTY)
+  try {
+    const outcome = await runListDelivery(
+      {
+        threatq: ctx.threatq,
+        lists: aed.lists(),
+        logger,
+        onProgress: (done, total) => {
+          progress.update(done, total)
+        },
+      },
+      {
+        dataCollection: options.data_collection ?? '',
+        pageSize: EXPORT_PAGE_SIZE,
+        policy: {
+          ...exportPolicy(ctx),
+          allowStatuses: options.allow_list_statuses,
+          inbound: options.rest_inbound,
+        },
+        protectionGroups: options.rest_protection_groups,
+        instance: ctx.paths.name,
+        aedHost: ctx.aedHost.host,
+        ledgerFile: ctx.paths.listsLedger,
+        ledgerEntries: ctx.state.lists.ledger?.entries,
+        full: ctx.args.full,
+        since: ctx.since,
+        maxRevokePercent: options.max_revoke_percent,
+        allowMassRevoke: ctx.args.allow_mass_revoke,
+        dryRun: ctx.args.dry_run,
+        output: ctx.output,
+      },
+    )
+    if (outcome.entries !== undefined) {
+      ctx.state.lists = {
+        ledger: { entries: outcome.entries, saved_at: io.now().toISOString() },
+        last_run: lastRun(outcome.summary, io.now()),
+      }
+      await writeState(ctx.paths.state, ctx.state)
+    }
+    return outcome.summary
+  } finally {
+    progress.stop()
+  }
+}
+
+async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
   const taxii = new TaxiiClient({
     version: options.stix_version,
@@ -185,31 +296,7 @@ export async function exportDirection(ctx: DirectionContext): Promise<RunSummary
         depth: options.relationship_depth,
         pageSize: EXPORT_PAGE_SIZE,
         maxObjects: options.taxii_max_objects,
-        policy: {
-          revokeStatuses: options.revoke_statuses,
-          guards: new Guards({
-            neverBlock: options.never_block,
-            blockPrivateRanges: options.block_private_ranges,
-            minPrefixV4: options.min_cidr_prefix,
-            minPrefixV6: options.min_cidr_prefix_ipv6,
-            ownHosts: [
-              { host: ctx.aedHost.host, who: 'the AED' },
-              { host: ctx.conn.threatq.host, who: 'ThreatQ' },
-            ],
-          }),
-          exportAllTypes: options.export_all_types,
-          now: io.now().getTime(),
-          fingerprint: JSON.stringify([
-            options.revoke_statuses.map((s) => s.toLowerCase()).sort(),
-            options.never_block,
-            options.block_private_ranges,
-            options.min_cidr_prefix,
-            options.min_cidr_prefix_ipv6,
-            options.export_all_types,
-            ctx.aedHost.host,
-            ctx.conn.threatq.host,
-          ]),
-        },
+        policy: exportPolicy(ctx),
         ledger: { file: ctx.paths.ledger, journal: `${ctx.paths.ledger}.journal` },
         ledgerEntries: saved === undefined ? undefined : saved.objects + saved.relationships,
         full: ctx.args.full,

@@ -22,6 +22,8 @@ export interface InstancePaths {
   state: string
   /** The export ledger (its journal is `<ledger>.journal`). */
   ledger: string
+  /** The AED lists ledger of REST delivery. */
+  listsLedger: string
   lock: string
 }
 
@@ -34,6 +36,7 @@ export function instancePaths(configDir: string, name: string): InstancePaths {
     config: join(dir, `${name}.yaml`),
     state: join(dir, `${name}.state.json`),
     ledger: join(dir, `${name}.ledger`),
+    listsLedger: join(dir, `${name}.lists.json`),
     lock: join(dir, `${name}.lock`),
   }
 }

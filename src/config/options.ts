@@ -90,6 +90,19 @@ export const optionsSchema = z
     max_revoke_percent: intIn(0, 100, 20).describe(
       'a run that would revoke more of what AED holds stops (exit 3)',
     ),
+    // REST delivery to AED's deny and allow lists (DESIGN §2.3.1, issue 14).
+    delivery: oneOf(['taxii', 'rest', 'both'], 'taxii').describe(
+      'taxii (STIX collection), rest (AED deny/allow lists) or both',
+    ),
+    rest_inbound: bool(false).describe(
+      'REST: hosts also go to the inbound (protection-group) lists',
+    ),
+    rest_protection_groups: commaList.describe(
+      'REST: protection groups of the inbound entries (empty: all)',
+    ),
+    allow_list_statuses: commaList.describe(
+      "REST: statuses delivered to AED's allow lists instead (they override AED's own feeds)",
+    ),
   })
   .strict()
 

@@ -41,6 +41,16 @@ export const stateSchema = z.object({
       last_run: runSchema.optional(),
     })
     .default({}),
+  /** The export delivered to AED's lists over REST (delivery rest or both). */
+  lists: z
+    .object({
+      /** Entries the last saved lists ledger held: a missing ledger file is then known lost. */
+      ledger: z
+        .object({ entries: z.number().int().nonnegative(), saved_at: z.iso.datetime() })
+        .optional(),
+      last_run: runSchema.optional(),
+    })
+    .default({}),
   import: z
     .object({
       /** AED alert time (epoch seconds) up to which every alert has reached ThreatQ. */

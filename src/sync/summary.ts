@@ -23,7 +23,8 @@ export class Counter {
 }
 
 export interface RunSummary {
-  direction: 'export' | 'import'
+  /** `lists`: the export delivered to AED's deny and allow lists over REST. */
+  direction: 'export' | 'import' | 'lists'
   /** Objects read from the source system, per kind. */
   fetched: Counter
   /** Objects written to the target system, per kind. */
@@ -34,6 +35,8 @@ export interface RunSummary {
   refused: Counter
   /** Export: objects revoked in AED (or removed from its lists), per reason. */
   revoked: Counter
+  /** Lists: values AED holds under someone else's annotation, per list; never touched. */
+  foreign: Counter
   /** Objects the target refused. */
   rejected: number
   /** Objects the target already had in this exact version. */
@@ -53,6 +56,7 @@ export function newSummary(direction: RunSummary['direction']): RunSummary {
     skipped: new Counter(),
     refused: new Counter(),
     revoked: new Counter(),
+    foreign: new Counter(),
     rejected: 0,
     unchanged: 0,
     durationMs: 0,
@@ -68,14 +72,16 @@ export function formatSummary(summaries: readonly RunSummary[]): string {
       Object.entries(c.toJSON())
         .map(([k, n]) => `${k} ${String(n)}`)
         .join(', ') || 'none'
-    lines.push(`${s.direction} (${(s.durationMs / 1000).toFixed(1)} s)`)
+    const title = s.direction === 'lists' ? 'export to AED lists' : s.direction
+    lines.push(`${title} (${(s.durationMs / 1000).toFixed(1)} s)`)
     lines.push(`  fetched:   ${list(s.fetched)}`)
     lines.push(`  sent:      ${list(s.sent)}`)
     lines.push(`  skipped:   ${list(s.skipped)}`)
-    if (s.direction === 'export') {
+    if (s.direction !== 'import') {
       lines.push(`  refused:   ${list(s.refused)}`)
-      lines.push(`  revoked:   ${list(s.revoked)}`)
+      lines.push(`  ${s.direction === 'lists' ? 'removed: ' : 'revoked: '}  ${list(s.revoked)}`)
     }
+    if (s.direction === 'lists') lines.push(`  foreign:   ${list(s.foreign)}`)
     lines.push(`  unchanged: ${String(s.unchanged)}`)
     lines.push(`  rejected:  ${String(s.rejected)}`)
     for (const note of s.notes) lines.push(`  ${note}`)

@@ -1,11 +1,13 @@
 /** A ThreatQ simulator, an AED simulator and a configured connector instance, for e2e tests. */
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fetch } from 'undici'
 import type { StixObject, StixVersion } from '../../src/stix/types.js'
 import { TaxiiClient } from '../../src/taxii/client.js'
 import {
   BIN,
   runCli,
+  simDispatcher,
   startCli,
   startSim,
   tempDir,
@@ -130,14 +132,14 @@ interface SimState {
   process: { cpuSeconds: number; peakRssMb: number }
 }
 
-/** An instance back to never having run: no state file, no export ledger or journal. */
+/** An instance back to never having run: no state file, no export ledger, journal or lists ledger. */
 export async function forgetRuns(
   world: Pick<World, 'configDir'>,
   name = 'netscout-aed',
 ): Promise<void> {
   await Promise.all(
-    [`${name}.state.json`, `${name}.ledger`, `${name}.ledger.journal`].map((f) =>
-      rm(join(world.configDir, f), { force: true }),
+    [`${name}.state.json`, `${name}.ledger`, `${name}.ledger.journal`, `${name}.lists.json`].map(
+      (f) => rm(join(world.configDir, f), { force: true }),
     ),
   )
 }
@@ -173,4 +175,42 @@ export async function enforcedDomain(world: World): Promise<string> {
     if (m?.[1] !== undefined) return m[1]
   }
   throw new Error('no domain indicator in AED')
+}
+
+/** One AED list entry as the REST API renders it (aed-api.md §2.3). */
+export interface AedListItem {
+  annotation: string | string[] | null
+  hostAddress?: string
+  domain?: string
+  url?: string
+  pgid?: number[]
+}
+
+/** AED's REST API as a test calls it: `path` below `/api/aed/<version>/`. */
+export async function aedRest<T>(
+  world: Pick<World, 'aed'>,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await fetch(`${world.aed.url}/api/aed/${path}`, {
+    method,
+    dispatcher: simDispatcher,
+    headers: {
+      'x-arbux-apitoken': CREDS.aedToken,
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const text = await response.text()
+  if (!response.ok)
+    throw new Error(`AED ${method} ${path}: HTTP ${String(response.status)} ${text}`)
+  return (text === '' ? undefined : JSON.parse(text)) as T
+}
+
+/** A whole AED list, e.g. `v3/otf/denied-hosts`. */
+export async function aedList(world: Pick<World, 'aed'>, path: string): Promise<AedListItem[]> {
+  const body = await aedRest<Record<string, AedListItem[]>>(world, 'GET', `${path}/?perPage=0`)
+  return Object.values(body)[0] ?? []
 }

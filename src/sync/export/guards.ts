@@ -155,11 +155,28 @@ export class Guards {
     } catch {
       return undefined
     }
+    const broad = this.breadthRefusal(address, bits)
+    if (broad !== undefined) return broad
+    ;[address, bits] = unmapped(address, bits)
+    return this.ranges.find((r) => overlaps(address, bits, r))?.reason
+  }
+
+  private breadthRefusal(address: Address, bits: number): string | undefined {
     const min = address.kind() === 'ipv4' ? this.options.minPrefixV4 : this.options.minPrefixV6
     if (bits < min)
       return `CIDR broader than /${String(min)} (min_cidr_prefix${address.kind() === 'ipv6' ? '_ipv6' : ''})`
-    ;[address, bits] = unmapped(address, bits)
-    return this.ranges.find((r) => overlaps(address, bits, r))?.reason
+    return undefined
+  }
+
+  /**
+   * Why an address or CIDR must not go to an allow list: only its breadth matters there (an
+   * allow entry blocks nothing, but a broad one switches AED's protection off for a network).
+   */
+  allowRefusal(value: string): string | undefined {
+    const slash = value.indexOf('/')
+    if (slash < 0 || !ipaddr.isValidCIDR(value)) return undefined
+    const [address, bits] = ipaddr.parseCIDR(value)
+    return this.breadthRefusal(address, bits)
   }
 
   private nameRefusal(value: string): string | undefined {

@@ -9,6 +9,7 @@ import type { Logger } from '../../http/logger.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { TqCollection, TqObject, TqRef } from '../../threatq/model.js'
 import { nameOf, relatedRefs, toObject } from '../../threatq/records.js'
+import { forEachConcurrent } from '../pool.js'
 import type { RunSummary } from '../summary.js'
 import { type ExportContext, relationshipEnds, STIX_TYPE, stixIdOf } from './convert.js'
 import { DROPPED, LIVE, REVOKED } from './key-table.js'
@@ -320,21 +321,16 @@ async function fetchRelated(
     if (!related.has(key) && !fresh.has(key)) fresh.set(key, ref)
   }
   const next: TqRef[] = []
-  const queue = [...fresh]
-  const worker = async (): Promise<void> => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-      const [key, ref] = item
-      const record = await threatq.getObject(ref.collection, ref.id, level < depth ? RELATED : [])
-      if (record === undefined) {
-        summary.skipped.add('related object not found')
-        continue
-      }
-      const refsOf = relatedRefs(record)
-      related.set(key, { object: toObject(ref.collection, record), refs: refsOf, level })
-      summary.fetched.add(STIX_TYPE[ref.collection])
-      if (level < depth) next.push(...refsOf)
+  await forEachConcurrent([...fresh], RELATED_CONCURRENCY, async ([key, ref]) => {
+    const record = await threatq.getObject(ref.collection, ref.id, level < depth ? RELATED : [])
+    if (record === undefined) {
+      summary.skipped.add('related object not found')
+      return
     }
-  }
-  await Promise.all(Array.from({ length: Math.min(RELATED_CONCURRENCY, queue.length) }, worker))
+    const refsOf = relatedRefs(record)
+    related.set(key, { object: toObject(ref.collection, record), refs: refsOf, level })
+    summary.fetched.add(STIX_TYPE[ref.collection])
+    if (level < depth) next.push(...refsOf)
+  })
   if (next.length > 0) await fetchRelated(threatq, summary, related, next, level + 1, depth)
 }

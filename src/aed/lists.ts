@@ -1,0 +1,270 @@
+/**
+ * AED's deny and allow lists over REST (aed-api.md §2.2, §2.5, §2.7, §2.9, §2.10): the lists the
+ * connector writes, their v2 and v3 names, and the four calls it makes on them — look values up,
+ * read a whole list, add values with their annotations, remove values.
+ */
+import { z } from 'zod'
+import type { HttpClient } from '../http/client.js'
+import { parseError, parseJsonBody } from '../http/json.js'
+import type { AedApiVersion } from './client.js'
+
+export type ListKind = 'host' | 'domain' | 'url'
+
+export interface AedList {
+  /** Stable name: ledger entries, summaries and the dry-run listing use it. */
+  id: string
+  direction: 'outbound' | 'inbound'
+  action: 'deny' | 'allow'
+  kind: ListKind
+  v2: string
+  v3: string
+}
+
+const list = (
+  direction: AedList['direction'],
+  action: AedList['action'],
+  kind: ListKind,
+  v2: string,
+  v3: string,
+): AedList => ({ id: `${direction}-${v3}`, direction, action, kind, v2, v3 })
+
+/**
+ * The lists REST delivery writes (aed-api.md §2.2). AED has allow lists for hosts only, and
+ * domain and URL lists only inbound.
+ */
+export const LISTS = {
+  outboundDenyHosts: list('outbound', 'deny', 'host', 'blacklisted-hosts', 'denied-hosts'),
+  outboundAllowHosts: list('outbound', 'allow', 'host', 'whitelisted-hosts', 'allowed-hosts'),
+  inboundDenyHosts: list('inbound', 'deny', 'host', 'blacklisted-hosts', 'denied-hosts'),
+  inboundAllowHosts: list('inbound', 'allow', 'host', 'whitelisted-hosts', 'allowed-hosts'),
+  inboundDenyDomains: list('inbound', 'deny', 'domain', 'blacklisted-domains', 'denied-domains'),
+  inboundDenyUrls: list('inbound', 'deny', 'url', 'blacklisted-urls', 'denied-urls'),
+} as const
+
+export const ALL_LISTS: readonly AedList[] = Object.values(LISTS)
+
+export function listById(id: string): AedList | undefined {
+  return ALL_LISTS.find((l) => l.id === id)
+}
+
+/** The item field and the add/delete parameter of a list's values. */
+export const VALUE_FIELD: Record<ListKind, string> = {
+  host: 'hostAddress',
+  domain: 'domain',
+  url: 'url',
+}
+
+/** The key of a many-value add answer (aed-api.md §2.2). */
+const WRAPPER: Record<ListKind, string> = { host: 'hosts', domain: 'domains', url: 'urls' }
+
+/** `-1` (global) or a comma list of protection-group ids: the wire form of an inbound scope. */
+export type Scope = string
+export const GLOBAL_SCOPE: Scope = '-1'
+
+export function listPath(l: AedList, version: AedApiVersion): string {
+  const prefix = l.direction === 'outbound' ? 'otf' : 'protection-groups'
+  return `/api/aed/${version}/${prefix}/${version === 'v2' ? l.v2 : l.v3}/`
+}
+
+/** One value as a list holds it: inbound lists collect annotations and scopes per value. */
+export interface ListEntry {
+  value: string
+  annotations: string[]
+  pgids: number[]
+}
+
+/**
+ * A refused write. [SIM: SIM-AED-47] AED's list-capacity error is not public; the simulator
+ * answers 422 with code `listCapacityExceeded`, so any 422 whose code speaks of a capacity, a
+ * limit or a full list counts as one.
+ */
+export interface WriteRefusal {
+  status: number
+  code: string | undefined
+  message: string
+  full: boolean
+}
+
+const FULL_CODE = /capacity|limit|full/i
+
+const envelope = z.looseObject({
+  errors: z.array(z.looseObject({ code: z.string().optional(), message: z.string().optional() })),
+  message: z.string().optional(),
+})
+
+function refusalOf(status: number, body: string): WriteRefusal {
+  let parsed: z.output<typeof envelope> | undefined
+  try {
+    parsed = envelope.parse(JSON.parse(body))
+  } catch {
+    parsed = undefined
+  }
+  const first = parsed?.errors[0]
+  const code = first?.code
+  return {
+    status,
+    code,
+    message: first?.message ?? parsed?.message ?? (body.trim().slice(0, 200) || `HTTP ${status}`),
+    full: status === 422 && code !== undefined && FULL_CODE.test(code),
+  }
+}
+
+const item = z.looseObject({
+  annotation: z.union([z.string(), z.array(z.string()), z.null()]).optional(),
+  pgid: z.array(z.number()).optional(),
+})
+
+function entryOf(l: AedList, raw: unknown): ListEntry | undefined {
+  const parsed = item.safeParse(raw)
+  const value = (raw as Record<string, unknown> | null)?.[VALUE_FIELD[l.kind]]
+  if (!parsed.success || typeof value !== 'string') return undefined
+  const a = parsed.data.annotation
+  return {
+    value,
+    annotations: a === undefined || a === null ? [] : typeof a === 'string' ? [a] : a,
+    pgids: parsed.data.pgid ?? [],
+  }
+}
+
+/** The calls on one appliance's lists; the API version is resolved on first use. */
+export class AedLists {
+  constructor(
+    private readonly http: HttpClient,
+    private readonly version: () => Promise<AedApiVersion>,
+  ) {}
+
+  async path(l: AedList): Promise<string> {
+    return listPath(l, await this.version())
+  }
+
+  private async page(l: AedList, query: Record<string, string | number>): Promise<ListEntry[]> {
+    const version = await this.version()
+    const key = version === 'v2' ? l.v2 : l.v3
+    const response = await this.http.request({
+      path: listPath(l, version),
+      query,
+      headers: { accept: 'application/json' },
+    })
+    // Only the list key: AED sends no paging metadata (aed-api.md §1.5).
+    const body = parseJsonBody('aed', response, z.record(z.string(), z.unknown()), `${key} list`)
+    const items = body[key]
+    if (!Array.isArray(items))
+      throw parseError('aed', response, `the ${key} list answer has no "${key}" array`)
+    const entries: ListEntry[] = []
+    for (const raw of items) {
+      const entry = entryOf(l, raw)
+      if (entry !== undefined) entries.push(entry)
+    }
+    return entries
+  }
+
+  /** The entries of these values (absent values are simply missing), in every scope. */
+  lookup(l: AedList, values: readonly string[]): Promise<ListEntry[]> {
+    return this.page(l, {
+      [VALUE_FIELD[l.kind]]: values.join(','),
+      perPage: values.length,
+    })
+  }
+
+  /** The whole list, a page at a time until a short page (no page count exists). */
+  async *readAll(l: AedList, perPage = 1000): AsyncGenerator<ListEntry[]> {
+    let previousFirst: string | undefined
+    for (let page = 1; ; page++) {
+      const entries = await this.page(l, { page, perPage })
+      // A server that ignores paging would answer page 1 forever.
+      if (page > 1 && entries.length > 0 && entries[0]?.value === previousFirst) return
+      previousFirst = entries[0]?.value
+      yield entries
+      if (entries.length < perPage) return
+    }
+  }
+
+  /**
+   * Adds values, each with its own annotation (a comma list maps one to one, aed-api.md §2.5).
+   * Answers what AED stored, or why it refused the whole request.
+   */
+  async add(
+    l: AedList,
+    values: readonly string[],
+    annotations: readonly string[],
+    scope: Scope | undefined,
+  ): Promise<{ ok: true; entries: ListEntry[] } | { ok: false; refusal: WriteRefusal }> {
+    const response = await this.http.request({
+      method: 'POST',
+      path: await this.path(l),
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(addBody(l, values, annotations, scope)),
+      okStatuses: [200, 201, 400, 422],
+    })
+    if (response.status === 400 || response.status === 422)
+      return { ok: false, refusal: refusalOf(response.status, response.body) }
+    // One value: the bare item; several: a wrapper such as {"hosts": […]} (aed-api.md §2.16).
+    const data = parseJsonBody('aed', response, z.unknown(), 'list add answer')
+    const wrapped = (data as Record<string, unknown> | null)?.[WRAPPER[l.kind]]
+    const items: unknown[] = Array.isArray(wrapped) ? wrapped : Array.isArray(data) ? data : [data]
+    return { ok: true, entries: items.map((i) => entryOf(l, i)).filter((e) => e !== undefined) }
+  }
+
+  /** Removes values (from `scope` only, inbound); AED answers 204 whether or not they were there. */
+  async remove(l: AedList, values: readonly string[], scope: Scope | undefined): Promise<void> {
+    await this.http.request({
+      method: 'DELETE',
+      path: await this.path(l),
+      query: removeQuery(l, values, scope),
+      okStatuses: [200, 204],
+    })
+  }
+
+  /** Every protection group's id and name. */
+  async protectionGroups(): Promise<{ pgid: number; name: string }[]> {
+    const version = await this.version()
+    const groups: { pgid: number; name: string }[] = []
+    const perPage = 100
+    for (let page = 1; ; page++) {
+      const response = await this.http.request({
+        path: `/api/aed/${version}/protection-groups/`,
+        query: { page, perPage },
+        headers: { accept: 'application/json' },
+      })
+      const body = parseJsonBody(
+        'aed',
+        response,
+        z.looseObject({
+          'protection-groups': z.array(z.looseObject({ pgid: z.number(), name: z.string() })),
+        }),
+        'protection groups',
+      )
+      const items = body['protection-groups']
+      if (page > 1 && items[0] !== undefined && items[0].pgid === groups[0]?.pgid) break
+      groups.push(...items.map(({ pgid, name }) => ({ pgid, name })))
+      if (items.length < perPage) break
+    }
+    return groups
+  }
+}
+
+/** The JSON body of an add (also what the dry run lists). */
+export function addBody(
+  l: AedList,
+  values: readonly string[],
+  annotations: readonly string[],
+  scope: Scope | undefined,
+): Record<string, unknown> {
+  return {
+    [VALUE_FIELD[l.kind]]: values,
+    annotation: annotations.join(','),
+    ...(scope === undefined ? {} : { pgid: scope }),
+  }
+}
+
+/** The query of a delete (also what the dry run lists). */
+export function removeQuery(
+  l: AedList,
+  values: readonly string[],
+  scope: Scope | undefined,
+): Record<string, string> {
+  return {
+    [VALUE_FIELD[l.kind]]: values.join(','),
+    ...(scope === undefined ? {} : { pgid: scope }),
+  }
+}

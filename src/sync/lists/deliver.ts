@@ -1,0 +1,260 @@
+/**
+ * The second half of a list delivery: look the planned entries up in AED, remove the ones that
+ * are still ours, add the missing ones, and keep the ledger to what AED confirmed. An entry whose
+ * annotation is not this instance's is someone else's and is never written or removed.
+ */
+import {
+  addBody,
+  type AedList,
+  type AedLists,
+  type ListEntry,
+  removeQuery,
+  type Scope,
+} from '../../aed/lists.js'
+import type { Logger } from '../../http/logger.js'
+import { forEachConcurrent } from '../pool.js'
+import type { RunSummary } from '../summary.js'
+import { entryKey, type ListLedger } from './ledger.js'
+import type { ListPlan, Removal, Want } from './plan.js'
+
+/** Requests in flight at once; the HTTP layer retries 429/503 with their Retry-After. */
+export const LIST_CONCURRENCY = 8
+/** Values per request: adds take a JSON array, lookups and deletes a comma list in the URL. */
+export const VALUES_PER_REQUEST = 100
+/** Keeps a lookup or delete URL well under the 8 KiB that servers commonly accept. */
+const MAX_QUERY_CHARS = 4000
+
+/** A write the dry run lists instead of making. */
+export interface RestCall {
+  method: 'POST' | 'DELETE'
+  path: string
+  query?: Record<string, string>
+  body?: Record<string, unknown>
+}
+
+export interface DeliverDeps {
+  lists: AedLists
+  logger: Logger
+  summary: RunSummary
+  ledger: ListLedger
+  /** The instance name: annotations read `tq:<instance>:<indicator id>`. */
+  instance: string
+  /** Dry run: each write is handed here instead of made. */
+  dryRun?: ((call: RestCall) => void) | undefined
+}
+
+export const annotationOf = (instance: string, owner: number): string =>
+  `tq:${instance}:${String(owner)}`
+
+/** The owner an annotation of this instance names, else undefined. */
+export function ownerOf(instance: string, annotation: string): number | undefined {
+  const prefix = `tq:${instance}:`
+  if (!annotation.startsWith(prefix)) return undefined
+  const rest = annotation.slice(prefix.length)
+  return /^[1-9][0-9]{0,15}$/.test(rest) ? Number(rest) : undefined
+}
+
+/** Splits values into requests of at most VALUES_PER_REQUEST values and MAX_QUERY_CHARS. */
+export function chunk<T>(items: readonly T[], text: (item: T) => string): T[][] {
+  const out: T[][] = []
+  let current: T[] = []
+  let chars = 0
+  for (const item of items) {
+    const length = encodeURIComponent(text(item)).length + 3
+    if (
+      current.length > 0 &&
+      (current.length >= VALUES_PER_REQUEST || chars + length > MAX_QUERY_CHARS)
+    ) {
+      out.push(current)
+      current = []
+      chars = 0
+    }
+    current.push(item)
+    chars += length
+  }
+  if (current.length > 0) out.push(current)
+  return out
+}
+
+/** Groups items by list and scope: one request carries one list's values in one scope. */
+function groups<T>(
+  items: readonly T[],
+  of: (item: T) => { list: AedList; scope: Scope | undefined },
+) {
+  const map = new Map<string, { list: AedList; scope: Scope | undefined; items: T[] }>()
+  for (const item of items) {
+    const { list, scope } = of(item)
+    const key = `${list.id} ${scope ?? ''}`
+    let group = map.get(key)
+    if (group === undefined) map.set(key, (group = { list, scope, items: [] }))
+    group.items.push(item)
+  }
+  return [...map.values()]
+}
+
+function holdsScope(entry: ListEntry, scope: Scope | undefined): boolean {
+  if (scope === undefined) return true
+  return scope.split(',').every((id) => entry.pgids.includes(Number(id)))
+}
+
+export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> {
+  const { lists, logger, summary, ledger, instance } = deps
+  const ours = (annotation: string): boolean => ownerOf(instance, annotation) !== undefined
+  const found = await lookUp(lists, plan)
+
+  const removing: Removal[] = []
+  for (const removal of plan.removals) {
+    const { entry, list } = removal
+    const there = found.get(entryKey(list.id, entry.value))
+    if (there !== undefined && there.annotations.some(ours)) {
+      removing.push(removal)
+      continue
+    }
+    ledger.delete(list.id, entry.value)
+    if (there === undefined) {
+      if (!removal.replaced) summary.revoked.add(`${removal.reason} (already gone from AED)`)
+    } else {
+      summary.foreign.add(list.id)
+      logger.info(
+        { list: list.id, value: entry.value },
+        'an entry this instance made is now annotated by someone else: left as it is',
+      )
+    }
+  }
+
+  const adding: Want[] = []
+  for (const want of plan.adds) {
+    const there = found.get(entryKey(want.list.id, want.value))
+    if (there !== undefined && !there.annotations.every(ours)) {
+      // Held by a person or another tool: in force already, and never ours to change.
+      ledger.set({ ...want, list: want.list.id, foreign: true })
+      summary.foreign.add(want.list.id)
+      continue
+    }
+    if (
+      there !== undefined &&
+      there.annotations.includes(annotationOf(instance, want.owner)) &&
+      holdsScope(there, want.scope)
+    ) {
+      ledger.set({ list: want.list.id, value: want.value, owner: want.owner, scope: want.scope })
+      summary.unchanged++
+      continue
+    }
+    adding.push(want)
+  }
+
+  // Removals first: they make room in lists that have a capacity.
+  const deletes = groups(removing, (r) => ({ list: r.list, scope: r.entry.scope })).flatMap(
+    ({ list, scope, items }) =>
+      chunk(items, (r) => r.entry.value).map((part) => ({ list, scope, part })),
+  )
+  await forEachConcurrent(deletes, LIST_CONCURRENCY, async ({ list, scope, part }) => {
+    const values = part.map((r) => r.entry.value)
+    if (deps.dryRun !== undefined)
+      deps.dryRun({
+        method: 'DELETE',
+        path: await lists.path(list),
+        query: removeQuery(list, values, scope),
+      })
+    else await lists.remove(list, values, scope)
+    for (const r of part) {
+      if (deps.dryRun === undefined) ledger.delete(list.id, r.entry.value)
+      if (!r.replaced) summary.revoked.add(r.reason)
+    }
+  })
+
+  const full = new Set<string>()
+  const add = async (list: AedList, scope: Scope | undefined, part: Want[]): Promise<void> => {
+    if (full.has(list.id)) {
+      summary.rejected += part.length
+      return
+    }
+    const values = part.map((w) => w.value)
+    const annotations = part.map((w) => annotationOf(instance, w.owner))
+    if (deps.dryRun !== undefined) {
+      deps.dryRun({
+        method: 'POST',
+        path: await lists.path(list),
+        body: addBody(list, values, annotations, scope),
+      })
+      summary.sent.add(list.id, part.length)
+      return
+    }
+    const result = await lists.add(list, values, annotations, scope)
+    if (!result.ok) {
+      // One bad value refuses the whole request: halve it until the value is found.
+      if (part.length > 1) {
+        const middle = Math.ceil(part.length / 2)
+        await add(list, scope, part.slice(0, middle))
+        await add(list, scope, part.slice(middle))
+        return
+      }
+      const { refusal } = result
+      summary.rejected++
+      if (refusal.full && !full.has(list.id)) {
+        full.add(list.id)
+        summary.problems.push(
+          `AED's ${list.id} list is full (HTTP ${String(refusal.status)}: ${refusal.message}); the entries it could not take are counted as rejected and are offered again by the next run`,
+        )
+      }
+      logger.warn(
+        { list: list.id, value: part[0]?.value, status: refusal.status, reason: refusal.message },
+        'AED refused a list entry',
+      )
+      return
+    }
+    const stored = new Map(result.entries.map((e) => [e.value, e]))
+    const misfiled: Want[] = []
+    part.forEach((want, i) => {
+      // A one-value answer is that value, whatever form AED stored it in.
+      const entry = part.length === 1 ? result.entries[0] : stored.get(want.value)
+      if (entry?.annotations.includes(annotations[i] ?? '') === true) {
+        ledger.set({ list: list.id, value: want.value, owner: want.owner, scope })
+        summary.sent.add(list.id)
+      } else misfiled.push(want)
+    })
+    if (misfiled.length === 0) return
+    if (part.length > 1) {
+      // [I: SIM-AED-44] a comma list of annotations maps one to one; if this AED did not, the
+      // values are sent again one at a time, so each carries its own.
+      logger.warn(
+        { list: list.id, values: misfiled.length },
+        'AED did not store the annotations one to one; sending those values one at a time',
+      )
+      for (const want of misfiled) await add(list, scope, [want])
+      return
+    }
+    summary.rejected++
+    logger.warn(
+      { list: list.id, value: values[0], stored: result.entries[0] },
+      'AED did not store the entry with its annotation',
+    )
+  }
+  const posts = groups(adding, (w) => w).flatMap(({ list, scope, items }) =>
+    chunk(items, (w) => w.value).map((part) => ({ list, scope, part })),
+  )
+  await forEachConcurrent(posts, LIST_CONCURRENCY, ({ list, scope, part }) =>
+    add(list, scope, part),
+  )
+}
+
+/** The AED entries of every value the plan touches, by ledger key. */
+async function lookUp(lists: AedLists, plan: ListPlan): Promise<Map<string, ListEntry>> {
+  const values = new Map<AedList, Set<string>>()
+  const want = (list: AedList, value: string): void => {
+    let set = values.get(list)
+    if (set === undefined) values.set(list, (set = new Set()))
+    set.add(value)
+  }
+  for (const r of plan.removals) want(r.list, r.entry.value)
+  for (const a of plan.adds) want(a.list, a.value)
+  const requests = [...values].flatMap(([list, set]) =>
+    chunk([...set], (v) => v).map((part) => ({ list, part })),
+  )
+  const found = new Map<string, ListEntry>()
+  await forEachConcurrent(requests, LIST_CONCURRENCY, async ({ list, part }) => {
+    for (const entry of await lists.lookup(list, part))
+      found.set(entryKey(list.id, entry.value), entry)
+  })
+  return found
+}

@@ -1,0 +1,153 @@
+/**
+ * `<name>.lists.json` (mode 0600, written atomically): the AED list entries this instance
+ * created, by list and value, with the ThreatQ indicator that owns each and (inbound) the scope
+ * it was added in. Only entries in it are ever removed; AED's own annotations confirm each one
+ * before a removal (docs/architecture.md, "AED lists").
+ */
+import { readFile, rename } from 'node:fs/promises'
+import { z } from 'zod'
+import { listById, type Scope } from '../../aed/lists.js'
+import { writePrivateFile } from '../../config/secure-file.js'
+
+export interface ListLedgerEntry {
+  list: string
+  value: string
+  /** The ThreatQ indicator id named in the entry's annotation. */
+  owner: number
+  scope: Scope | undefined
+  /**
+   * AED held the value under someone else's annotation when this instance wanted it: never
+   * written or removed, and looked at again only by --full.
+   */
+  foreign?: true
+}
+
+export type ListLedgerProblem =
+  | { kind: 'lost'; detail: string }
+  | { kind: 'corrupt' | 'retargeted'; detail: string; movedTo: string }
+
+const FORMAT = 'tq-conn-netscout-aed AED lists ledger'
+
+const fileSchema = z.object({
+  format: z.literal(FORMAT),
+  version: z.literal(1),
+  aed: z.string(),
+  entries: z.array(
+    z.tuple([
+      z.string().refine((id) => listById(id) !== undefined, 'unknown list'),
+      z.string().min(1),
+      z.number().int().positive(),
+      z.string().nullable(),
+      z.literal(1).optional(),
+    ]),
+  ),
+})
+
+export const entryKey = (list: string, value: string): string => `${list}\u0000${value}`
+
+export class ListLedger {
+  readonly entries = new Map<string, ListLedgerEntry>()
+
+  private constructor(
+    private readonly file: string,
+    private readonly aed: string,
+  ) {}
+
+  /**
+   * Opens the ledger of this AED. `expected` is what the state file says the last saved one
+   * held: a missing file is then lost, not new. A corrupt file, or one of another AED, is moved
+   * aside.
+   */
+  static async open(
+    file: string,
+    aed: string,
+    expected: number | undefined,
+  ): Promise<{ ledger: ListLedger; problem: ListLedgerProblem | undefined }> {
+    const ledger = new ListLedger(file, aed)
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      const problem: ListLedgerProblem | undefined =
+        expected !== undefined && expected > 0
+          ? {
+              kind: 'lost',
+              detail: `${file} is missing, but the last run saved ${String(expected)} entries in it`,
+            }
+          : undefined
+      return { ledger, problem }
+    }
+    let data: z.output<typeof fileSchema>
+    try {
+      data = fileSchema.parse(JSON.parse(text))
+    } catch (error) {
+      const detail =
+        error instanceof z.ZodError
+          ? (error.issues[0]?.message ?? 'unexpected shape')
+          : (error as Error).message
+      return { ledger, problem: await moveAside(file, 'corrupt', detail) }
+    }
+    if (data.aed !== aed)
+      return {
+        ledger,
+        problem: await moveAside(file, 'retargeted', `it was written for AED ${data.aed}`),
+      }
+    for (const [list, value, owner, scope, foreign] of data.entries)
+      ledger.set({
+        list,
+        value,
+        owner,
+        scope: scope ?? undefined,
+        ...(foreign === 1 ? { foreign: true } : {}),
+      })
+    return { ledger, problem: undefined }
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  /** The entries this instance made (not the values it found held by others). */
+  get own(): number {
+    let n = 0
+    for (const e of this.entries.values()) if (e.foreign !== true) n++
+    return n
+  }
+
+  get(list: string, value: string): ListLedgerEntry | undefined {
+    return this.entries.get(entryKey(list, value))
+  }
+
+  set(entry: ListLedgerEntry): void {
+    this.entries.set(entryKey(entry.list, entry.value), entry)
+  }
+
+  delete(list: string, value: string): void {
+    this.entries.delete(entryKey(list, value))
+  }
+
+  /** Writes the ledger atomically; answers how many entries it holds. */
+  async save(): Promise<number> {
+    const entries = [...this.entries.values()].map((e) =>
+      e.foreign === true
+        ? [e.list, e.value, e.owner, e.scope ?? null, 1]
+        : [e.list, e.value, e.owner, e.scope ?? null],
+    )
+    await writePrivateFile(
+      this.file,
+      `${JSON.stringify({ format: FORMAT, version: 1, aed: this.aed, entries })}\n`,
+    )
+    return this.entries.size
+  }
+}
+
+async function moveAside(
+  file: string,
+  kind: 'corrupt' | 'retargeted',
+  detail: string,
+): Promise<ListLedgerProblem> {
+  const movedTo = `${file}.${kind}-${new Date().toISOString().replace(/[:.]/g, '')}`
+  await rename(file, movedTo)
+  return { kind, detail, movedTo }
+}

@@ -1,0 +1,203 @@
+/**
+ * The export delivered to AED's deny and allow lists over REST (issue 14, DESIGN §2.3.1): plan
+ * against the lists ledger, stop before anything is written when the run would remove too much,
+ * then remove what left and add what is new. A run with nothing new makes no call.
+ */
+import { type AedLists, ALL_LISTS, GLOBAL_SCOPE, type Scope } from '../../aed/lists.js'
+import { EXIT, ExitError } from '../../errors.js'
+import type { Logger } from '../../http/logger.js'
+import type { ThreatqClient } from '../../threatq/client.js'
+import type { DryRunOutput } from '../output.js'
+import { newSummary, type RunSummary } from '../summary.js'
+import { deliver, ownerOf, type RestCall } from './deliver.js'
+import { ListLedger, type ListLedgerProblem } from './ledger.js'
+import { type ListPlan, planLists } from './plan.js'
+import type { ListPolicy } from './targets.js'
+
+export interface ListDeliveryDeps {
+  threatq: ThreatqClient
+  lists: AedLists
+  logger: Logger
+  onProgress?: (done: number, total: number | undefined) => void
+}
+
+export interface ListDeliverySettings {
+  dataCollection: string
+  pageSize: number
+  policy: ListPolicy
+  /** `rest_protection_groups`: names; empty is every protection group (global, pgid -1). */
+  protectionGroups: readonly string[]
+  instance: string
+  /** The AED host the ledger belongs to. */
+  aedHost: string
+  ledgerFile: string
+  /** Entries the state file says the last saved ledger held (a missing file is then lost). */
+  ledgerEntries: number | undefined
+  full: boolean
+  since: Date | undefined
+  maxRevokePercent: number
+  allowMassRevoke: boolean
+  dryRun: boolean
+  output?: DryRunOutput | undefined
+}
+
+export interface ListDeliveryOutcome {
+  summary: RunSummary
+  /** Entries the saved ledger holds; undefined when it was not saved (dry run). */
+  entries: number | undefined
+}
+
+/** The wire scope of the configured protection groups; a missing name is a usage error. */
+async function resolveScope(lists: AedLists, names: readonly string[]): Promise<Scope> {
+  if (names.length === 0) return GLOBAL_SCOPE
+  const groups = await lists.protectionGroups()
+  const ids: number[] = []
+  for (const name of names) {
+    const group = groups.find((g) => g.name.toLowerCase() === name.toLowerCase())
+    if (group === undefined)
+      throw new ExitError(
+        EXIT.usage,
+        `rest_protection_groups: AED has no protection group named ${JSON.stringify(name)} (it has ${groups.map((g) => JSON.stringify(g.name)).join(', ') || 'none'})`,
+        { option: 'rest_protection_groups' },
+      )
+    ids.push(group.pgid)
+  }
+  return [...new Set(ids)].sort((a, b) => a - b).join(',')
+}
+
+/** A lost or corrupt ledger: this instance's entries are found again by their annotations. */
+async function recover(lists: AedLists, ledger: ListLedger, instance: string): Promise<number> {
+  for (const list of ALL_LISTS)
+    for await (const page of lists.readAll(list))
+      for (const entry of page) {
+        const owners = entry.annotations.map((a) => ownerOf(instance, a))
+        const owner = owners.find((o) => o !== undefined)
+        if (owner === undefined) continue
+        // Scopes can be told apart only when every annotation is ours.
+        const scope =
+          list.direction === 'outbound'
+            ? undefined
+            : owners.every((o) => o !== undefined) && entry.pgids.length > 0
+              ? [...new Set(entry.pgids)].sort((a, b) => a - b).join(',')
+              : GLOBAL_SCOPE
+        ledger.set({ list: list.id, value: entry.value, owner, scope })
+      }
+  return ledger.size
+}
+
+function describeProblem(problem: ListLedgerProblem): string {
+  const rebuilt = "this run rebuilds it from AED's lists, by this instance's annotations"
+  switch (problem.kind) {
+    case 'lost':
+      return `the AED lists ledger is lost: ${problem.detail}; ${rebuilt}`
+    case 'corrupt':
+      return `the AED lists ledger is corrupt (${problem.detail}); it was moved to ${problem.movedTo} and ${rebuilt}`
+    case 'retargeted':
+      return `the AED lists ledger belongs to another AED (${problem.detail}); it was moved to ${problem.movedTo}; this run starts a new one`
+  }
+}
+
+function guardMassRemoval(plan: ListPlan, held: number, settings: ListDeliverySettings): void {
+  const leaving = plan.removals.filter((r) => !r.replaced)
+  if (leaving.length === 0 || settings.allowMassRevoke) return
+  const percent = (leaving.length * 100) / held
+  if (leaving.length < held && percent <= settings.maxRevokePercent) return
+  const reasons = new Map<string, number>()
+  for (const r of leaving) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1)
+  throw new ExitError(
+    EXIT.rejected,
+    `stopped before writing anything: this run would remove ${String(leaving.length)} of the ${String(held)} AED list entries this instance made (${percent.toFixed(1)}%, max_revoke_percent is ${String(settings.maxRevokePercent)}): ${[...reasons].map(([r, n]) => `${String(n)} ${r}`).join(', ')}. The data collection "${settings.dataCollection}" matched ${String(plan.members)} indicators now: an emptied or changed saved search is the usual cause. Check it in ThreatQ; if the removals are intended, run again with --allow-mass-revoke`,
+  )
+}
+
+export async function runListDelivery(
+  deps: ListDeliveryDeps,
+  settings: ListDeliverySettings,
+): Promise<ListDeliveryOutcome> {
+  const started = Date.now()
+  const summary = newSummary('lists')
+  const { threatq, lists, logger } = deps
+  const collection = await threatq.findDataCollection(settings.dataCollection)
+  const { ledger, problem } = await ListLedger.open(
+    settings.ledgerFile,
+    settings.aedHost,
+    settings.ledgerEntries,
+  )
+  if (problem !== undefined) {
+    const message = describeProblem(problem)
+    logger.warn({ ledger: settings.ledgerFile }, message)
+    if (problem.kind === 'retargeted') summary.notes.push(message)
+    else {
+      summary.problems.push(message)
+      const found = await recover(lists, ledger, settings.instance)
+      summary.notes.push(`lists ledger rebuilt from AED: ${String(found)} entries found`)
+    }
+  }
+  const held = ledger.own
+  logger.info({ dataCollection: collection.name, dryRun: settings.dryRun }, 'list delivery started')
+
+  const refusals: { id: number; value: string; reason: string }[] = []
+  const plan = await planLists(
+    {
+      threatq,
+      logger,
+      summary,
+      onProgress: deps.onProgress,
+      onRefusal: settings.output === undefined ? undefined : (r) => refusals.push(r),
+    },
+    ledger,
+    {
+      collection,
+      pageSize: settings.pageSize,
+      policy: settings.policy,
+      scope: await resolveScope(lists, settings.protectionGroups),
+      full: settings.full,
+      sendSince: settings.since?.getTime(),
+    },
+  )
+  summary.notes.push(
+    `data collection "${collection.name}": ${String(plan.members)} indicators, ${String(plan.deliverable)} deliverable`,
+  )
+  guardMassRemoval(plan, held, settings)
+
+  const calls: RestCall[] = []
+  try {
+    if (plan.adds.length > 0 || plan.removals.length > 0)
+      await deliver(
+        {
+          lists,
+          logger,
+          summary,
+          ledger,
+          instance: settings.instance,
+          dryRun: settings.dryRun ? (call) => calls.push(call) : undefined,
+        },
+        plan,
+      )
+  } finally {
+    // What AED confirmed before a failure stays known.
+    if (!settings.dryRun) await ledger.save()
+  }
+  if (settings.output !== undefined) {
+    await settings.output.beginSection('lists')
+    await settings.output.beginList('calls')
+    for (const call of calls) await settings.output.item(call)
+    await settings.output.beginList('refusals')
+    for (const r of refusals) await settings.output.item(r)
+  }
+  const entries = settings.dryRun ? undefined : ledger.size
+  summary.durationMs = Date.now() - started
+  logger.info(
+    {
+      sent: summary.sent.toJSON(),
+      removed: summary.revoked.toJSON(),
+      foreign: summary.foreign.toJSON(),
+      refused: summary.refused.toJSON(),
+      rejected: summary.rejected,
+      unchanged: summary.unchanged,
+      ledger: entries,
+    },
+    'list delivery finished',
+  )
+  return { summary, entries }
+}
