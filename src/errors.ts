@@ -15,7 +15,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 
 /** What an expected failure concerns, for its log line: a command-line option or a file. */
 export interface ErrorConcerns {
-  /** A command-line flag (`--cron`) or an option key (`relationship_depth`). */
+  /** A command-line flag (`--cron`) or an option key (`relationship_depth`); several: `a, b`. */
   option?: string | undefined
   /** A file the user can open and fix. */
   file?: string | undefined

@@ -219,21 +219,16 @@ function checkLabels(options: Options): void {
   if (empty.length > 0)
     throw new ConfigError(
       `STIX 2.0 requires labels: set ${empty.map(([k]) => `"${OPTION_LABELS[k] ?? k}"`).join(', ')} in the ThreatQ UI (or under options: in the config file), or set stix_version to 2.1`,
+      { option: empty.map(([k]) => k).join(', ') },
     )
 }
 
 const ownFiles = (paths: InstancePaths): string[] => [paths.config, paths.state, paths.lock]
 
 export async function runConnector(args: CliArgs, io: CommandIo): Promise<ExitCode> {
+  // The log file is named after the instance: an invalid name ends the run before any logger
+  // exists, with main.ts's plain line alone (as argparse's usage errors do).
   const name = validateInstanceName(args.name)
-  if (args.output !== undefined && !args.dry_run)
-    throw new ConfigError('--output only works with --dry-run')
-  const since = args.since === undefined ? undefined : await parseSince(args.since, io.now())
-  const paths = instancePaths(args.config, name)
-  if (args.output !== undefined && ownFiles(paths).includes(resolve(args.output)))
-    throw new ConfigError(
-      `--output ${JSON.stringify(args.output)} is this instance's own config, state or lock file: write the dry run elsewhere`,
-    )
   const secrets = new Secrets()
   const { logger } = createLogger({
     verbosity: args.verbosity,
@@ -243,6 +238,32 @@ export async function runConnector(args: CliArgs, io: CommandIo): Promise<ExitCo
     secrets,
     tty: io.stdoutIsTTY,
   })
+  try {
+    return await runInstance(args, name, io, secrets, logger)
+  } catch (error) {
+    // Every failure after this point, the flags' and the lock's included, is logged here once:
+    // scrubbed of secrets, an expected one without a stack. main.ts prints the plain line.
+    logger.error({ err: error }, 'run failed')
+    throw error
+  }
+}
+
+async function runInstance(
+  args: CliArgs,
+  name: string,
+  io: CommandIo,
+  secrets: Secrets,
+  logger: Logger,
+): Promise<ExitCode> {
+  if (args.output !== undefined && !args.dry_run)
+    throw new ConfigError('--output only works with --dry-run', { option: '--output' })
+  const since = args.since === undefined ? undefined : await parseSince(args.since, io.now())
+  const paths = instancePaths(args.config, name)
+  if (args.output !== undefined && ownFiles(paths).includes(resolve(args.output)))
+    throw new ConfigError(
+      `--output ${JSON.stringify(args.output)} is this instance's own config, state or lock file: write the dry run elsewhere`,
+      { option: '--output' },
+    )
 
   if (args.cron !== undefined) {
     const line = cronLine({
@@ -267,10 +288,6 @@ export async function runConnector(args: CliArgs, io: CommandIo): Promise<ExitCo
       logger.warn({ config: paths.config }, `configuration upgraded: ${change}`)
     if (args.cron !== undefined) return EXIT.ok
     return await run(args, paths, loaded.config, since, io, secrets, logger)
-  } catch (error) {
-    // The log, scrubbed of secrets, keeps the detail; the terminal gets one line from bin.ts.
-    logger.error({ err: error }, 'run failed')
-    throw error
   } finally {
     await lock.release()
   }

@@ -4,6 +4,9 @@
  */
 import { ConfigError } from '../errors.js'
 
+/** What a --since error concerns, for its log line. */
+const SINCE_OPTION = { option: '--since' }
+
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i
 
@@ -83,15 +86,18 @@ export async function parseSince(text: string, now: Date): Promise<Date> {
   if (date === undefined)
     throw new ConfigError(
       `--since ${JSON.stringify(text)}: not a date; use ISO-8601 (2026-01-31, 2026-01-31T08:00:00Z) or a relative time ("7 days ago", "12 hours ago")`,
+      SINCE_OPTION,
     )
   // Neither AED's epoch seconds nor ThreatQ's date filters go further back; --full takes everything.
   if (date.getTime() < 0)
     throw new ConfigError(
       `--since ${JSON.stringify(text)} is before 1970-01-01; use --full to take everything`,
+      SINCE_OPTION,
     )
   if (date.getTime() > now.getTime())
     throw new ConfigError(
       `--since ${JSON.stringify(text)} is in the future (${date.toISOString()})`,
+      SINCE_OPTION,
     )
   return date
 }

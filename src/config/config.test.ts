@@ -118,7 +118,8 @@ describe('options', () => {
       (e: unknown) =>
         e instanceof ConfigError &&
         /Relationship Depth/.test(e.message) &&
-        /relationship_depth/.test(e.message),
+        /relationship_depth/.test(e.message) &&
+        e.option === 'relationship_depth',
     )
     assert.throws(
       () => parseOptions({}, { relationship_depth: 'deep' }),
@@ -129,7 +130,16 @@ describe('options', () => {
     assert.throws(() => parseOptions({}, { alert_severity: 'Critical' }), ConfigError)
     assert.throws(
       () => parseOptions({}, { no_such_option: 1 }),
-      (e: unknown) => e instanceof ConfigError && /no_such_option/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /no_such_option/.test(e.message) &&
+        e.option === 'no_such_option',
+    )
+    // Several at once: every key the message names, once each.
+    assert.throws(
+      () => parseOptions({ relationship_depth: '9' }, { alert_severity: 'Critical', x: 1, y: 2 }),
+      (e: unknown) =>
+        e instanceof ConfigError && e.option === 'relationship_depth, alert_severity, x, y',
     )
   })
 })

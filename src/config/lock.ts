@@ -64,8 +64,11 @@ export async function acquireLock(path: string, instance: string): Promise<Lock>
       throw new ExitError(
         EXIT.locked,
         `another run of instance "${instance}" (pid ${owner === undefined ? '?' : String(owner)}) holds ${path}`,
+        { file: path },
       )
     await unlink(path).catch(() => undefined)
   }
-  throw new ExitError(EXIT.locked, `could not take ${path}: another run keeps creating it`)
+  throw new ExitError(EXIT.locked, `could not take ${path}: another run keeps creating it`, {
+    file: path,
+  })
 }

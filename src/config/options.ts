@@ -142,8 +142,10 @@ export function parseOptions(
   const merged = { ...fromUi, ...local }
   const result = optionsSchema.safeParse(merged)
   if (!result.success) {
+    const keys = new Set<string>()
     const lines = result.error.issues.map((issue) => {
       const key = issue.path.join('.')
+      for (const k of issue.code === 'unrecognized_keys' ? issue.keys : [key]) keys.add(k)
       const where =
         key in local
           ? `options.${key} in the config file`
@@ -152,7 +154,10 @@ export function parseOptions(
         ? `unknown option(s) ${issue.keys.join(', ')} under options: in the config file`
         : `${where}: ${issue.message}`
     })
-    throw new ConfigError(`invalid connector options:\n  ${lines.join('\n  ')}`)
+    // The log line names the key(s) as a machine reads them; the message says where each is set.
+    throw new ConfigError(`invalid connector options:\n  ${lines.join('\n  ')}`, {
+      option: [...keys].join(', '),
+    })
   }
   return { options: result.data, overridden: Object.keys(local).filter((k) => k in ui) }
 }
