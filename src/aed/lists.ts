@@ -74,7 +74,7 @@ export interface ListEntry {
 }
 
 /**
- * A refused write. [SIM: SIM-AED-47] AED's list-capacity error is not public; the simulator
+ * A refused write. [I: A-AED-LIST-FULL] AED's list-capacity error is not public; the simulator
  * answers 422 with code `listCapacityExceeded`, so any 422 whose code speaks of a capacity, a
  * limit or a full list counts as one.
  */
@@ -158,7 +158,10 @@ export class AedLists {
     return entries
   }
 
-  /** The entries of these values (absent values are simply missing), in every scope. */
+  /**
+   * The entries of these values (absent values are simply missing), in every scope.
+   * [I: A-AED-LIST-LOOKUP] the value filter takes a comma list and matches stored values exactly.
+   */
   lookup(l: AedList, values: readonly string[]): Promise<ListEntry[]> {
     return this.page(l, {
       [VALUE_FIELD[l.kind]]: values.join(','),
@@ -205,7 +208,10 @@ export class AedLists {
     return { ok: true, entries: items.map((i) => entryOf(l, i)).filter((e) => e !== undefined) }
   }
 
-  /** Removes values (from `scope` only, inbound); AED answers 204 whether or not they were there. */
+  /**
+   * Removes values; AED answers 204 whether or not they were there. [I: A-AED-LIST-SCOPE] with
+   * a `pgid`, an inbound value leaves that scope only (aed-api.md §2.7).
+   */
   async remove(l: AedList, values: readonly string[], scope: Scope | undefined): Promise<void> {
     await this.http.request({
       method: 'DELETE',
@@ -242,6 +248,12 @@ export class AedLists {
     return groups
   }
 }
+
+/** What a list delivery needs of AED: tests hand in a fake. */
+export type ListCalls = Pick<
+  AedLists,
+  'path' | 'lookup' | 'readAll' | 'add' | 'remove' | 'protectionGroups'
+>
 
 /** The JSON body of an add (also what the dry run lists). */
 export function addBody(

@@ -322,6 +322,7 @@ async function run(
   try {
     const record = await register(threatq, paths.name, conn.status, logger)
     if (!record.is_active) {
+      logger.warn({ exit: EXIT.notEnabled }, 'the connector is not enabled in ThreatQ')
       io.stdout(
         `The connector "${record.name}" is not enabled in ThreatQ. Set information in UI and switch it on, then run again.\n`,
       )
@@ -342,6 +343,7 @@ async function run(
       ]),
     ]
     if (missing.length > 0) {
+      logger.warn({ exit: EXIT.notEnabled, missing }, 'the connector is not configured yet')
       io.stdout(
         `The connector is not configured yet: set ${missing.join(', ')} in the ThreatQ UI.\n`,
       )
@@ -349,7 +351,7 @@ async function run(
     }
     if (doExport) checkLabels(options)
 
-    const aedHost = parseHost(options.hostname ?? '', 'AED Hostname')
+    const aedHost = parseHost(options.hostname ?? '', 'AED Hostname', 'hostname')
     if (aedHost.insecure) logger.warn({ host: aedHost.host }, 'AED is reached over plain http')
     const aedTls = {
       verify: !args.disable_ssl,

@@ -114,4 +114,15 @@ describe('cron line', () => {
     assert.ok(text.endsWith(`${line}\n`))
     await assert.rejects(writeCronFile(dir, 'aed.prod', line), /cron ignores/)
   })
+
+  it('a cron directory it cannot write is a usage error naming the file, not a crash', async () => {
+    const missing = join(await mkdtemp(join(tmpdir(), 'tq-cron-')), 'no-such-dir')
+    await assert.rejects(
+      writeCronFile(missing, 'netscout-aed', cronLine({ ...base, schedule: '0 * * * *' })),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.file === join(missing, 'netscout-aed') &&
+        /cannot write the cron file .*ENOENT.*TQ_CRON_DIR/.test(error.message),
+    )
+  })
 })

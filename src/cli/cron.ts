@@ -111,9 +111,16 @@ export async function writeCronFile(dir: string, name: string, line: string): Pr
       { option: '--name' },
     )
   const path = join(dir, name)
-  await writePrivateFile(
-    path,
-    `# Written by tq-conn-netscout-aed --cron. Remove the leading "#" to enable.\n${line}\n`,
-  )
+  try {
+    await writePrivateFile(
+      path,
+      `# Written by tq-conn-netscout-aed --cron. Remove the leading "#" to enable.\n${line}\n`,
+    )
+  } catch (error) {
+    throw new ConfigError(
+      `cannot write the cron file ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): run as root, or set TQ_CRON_DIR to a directory you can write`,
+      { cause: error, file: path },
+    )
+  }
   return path
 }

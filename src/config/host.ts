@@ -21,14 +21,16 @@ const UNSAFE = /[\\\s\u0000-\u001f\u007f]/
 
 const USER_INFO = /^([a-z][a-z0-9+.-]*:\/\/)?[^/?#@]*@/i
 
-export function parseHost(input: string, what: string): ParsedHost {
+/** `option`: the option key the host comes from, named in the error's log line. */
+export function parseHost(input: string, what: string, option?: string): ParsedHost {
+  const concerns = option === undefined ? {} : { option }
   const raw = input.trim()
-  if (raw === '') throw new ConfigError(`${what} is empty`)
+  if (raw === '') throw new ConfigError(`${what} is empty`, concerns)
   // Messages quote the setting without any user:password@ it carries.
   const shown = JSON.stringify(raw.replace(USER_INFO, '$1…@'))
   // URL parsing would quietly turn "\\" into "/" and drop tabs and newlines: refuse them instead.
   if (UNSAFE.test(raw))
-    throw new ConfigError(`${what} ${shown} is not a host name, host:port or URL`)
+    throw new ConfigError(`${what} ${shown} is not a host name, host:port or URL`, concerns)
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`
   let url: URL
   try {
@@ -36,15 +38,19 @@ export function parseHost(input: string, what: string): ParsedHost {
   } catch (error) {
     throw new ConfigError(`${what} ${shown} is not a host name, host:port or URL`, {
       cause: error,
+      ...concerns,
     })
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new ConfigError(`${what} must use https (or http for a simulator), not ${url.protocol}`)
+    throw new ConfigError(
+      `${what} must use https (or http for a simulator), not ${url.protocol}`,
+      concerns,
+    )
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
-    throw new ConfigError(`${what} must not carry credentials, a query or a fragment`)
+    throw new ConfigError(`${what} must not carry credentials, a query or a fragment`, concerns)
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   if (isIP(hostname) === 0 && !NAME.test(hostname))
-    throw new ConfigError(`${what} ${shown} has an invalid host name`)
+    throw new ConfigError(`${what} ${shown} has an invalid host name`, concerns)
   const path = url.pathname.replace(/\/+$/, '')
   return {
     baseUrl: `${url.origin}${path}`,

@@ -6,7 +6,7 @@
 import {
   addBody,
   type AedList,
-  type AedLists,
+  type ListCalls,
   type ListEntry,
   removeQuery,
   type Scope,
@@ -33,7 +33,7 @@ export interface RestCall {
 }
 
 export interface DeliverDeps {
-  lists: AedLists
+  lists: ListCalls
   logger: Logger
   summary: RunSummary
   ledger: ListLedger
@@ -215,7 +215,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     })
     if (misfiled.length === 0) return
     if (part.length > 1) {
-      // [I: SIM-AED-44] a comma list of annotations maps one to one; if this AED did not, the
+      // [I: A-AED-LIST-ANNOTATIONS] a comma list of annotations maps one to one; if this AED did not, the
       // values are sent again one at a time, so each carries its own.
       logger.warn(
         { list: list.id, values: misfiled.length },
@@ -239,7 +239,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
 }
 
 /** The AED entries of every value the plan touches, by ledger key. */
-async function lookUp(lists: AedLists, plan: ListPlan): Promise<Map<string, ListEntry>> {
+async function lookUp(lists: ListCalls, plan: ListPlan): Promise<Map<string, ListEntry>> {
   const values = new Map<AedList, Set<string>>()
   const want = (list: AedList, value: string): void => {
     let set = values.get(list)

@@ -3,7 +3,7 @@
  * against the lists ledger, stop before anything is written when the run would remove too much,
  * then remove what left and add what is new. A run with nothing new makes no call.
  */
-import { type AedLists, ALL_LISTS, GLOBAL_SCOPE, type Scope } from '../../aed/lists.js'
+import { type ListCalls, ALL_LISTS, GLOBAL_SCOPE, type Scope } from '../../aed/lists.js'
 import { EXIT, ExitError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
 import type { ThreatqClient } from '../../threatq/client.js'
@@ -16,7 +16,7 @@ import type { ListPolicy } from './targets.js'
 
 export interface ListDeliveryDeps {
   threatq: ThreatqClient
-  lists: AedLists
+  lists: ListCalls
   logger: Logger
   onProgress?: (done: number, total: number | undefined) => void
 }
@@ -48,7 +48,7 @@ export interface ListDeliveryOutcome {
 }
 
 /** The wire scope of the configured protection groups; a missing name is a usage error. */
-async function resolveScope(lists: AedLists, names: readonly string[]): Promise<Scope> {
+async function resolveScope(lists: ListCalls, names: readonly string[]): Promise<Scope> {
   if (names.length === 0) return GLOBAL_SCOPE
   const groups = await lists.protectionGroups()
   const ids: number[] = []
@@ -66,7 +66,7 @@ async function resolveScope(lists: AedLists, names: readonly string[]): Promise<
 }
 
 /** A lost or corrupt ledger: this instance's entries are found again by their annotations. */
-async function recover(lists: AedLists, ledger: ListLedger, instance: string): Promise<number> {
+async function recover(lists: ListCalls, ledger: ListLedger, instance: string): Promise<number> {
   for (const list of ALL_LISTS)
     for await (const page of lists.readAll(list))
       for (const entry of page) {

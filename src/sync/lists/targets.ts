@@ -39,7 +39,7 @@ const skipped = (reason: string, detail?: string): Target => ({
 })
 
 /**
- * [SIM: SIM-AED-49] A host value as AED stores it: IPv6 compressed (RFC 5952) and a full-length
+ * [I: A-AED-LIST-VALUES] A host value as AED stores it: IPv6 compressed (RFC 5952) and a full-length
  * prefix as the bare address (aed-api.md §2.3 shows CIDRs as `a.b.c.d/n`). Two indicators that
  * AED would store as one value must meet as one entry here.
  */
@@ -68,7 +68,7 @@ function kindOf(
     case 'domain-name:value':
       return { kind: 'domain', value }
     case 'url:value':
-      // [SIM: SIM-AED-44] list calls split values on commas: such a URL cannot be sent whole.
+      // [I: A-AED-LIST-VALUES] list calls split values on commas: such a URL cannot be sent whole.
       if (value.includes(',')) return 'URL holds a comma, which AED list calls split values on'
       return { kind: 'url', value: urlValue(value) }
     default:
