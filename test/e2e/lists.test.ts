@@ -6,7 +6,7 @@
  * and the lists in step; traffic to a REST-delivered block comes back as an imported event.
  */
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { tempDir } from '../helpers/processes.js'
@@ -324,6 +324,56 @@ describe(
         assert.ok(rest.includes(value), `the lists hold ${value}`)
       }
       assert.ok(!taxii.includes(HOST) && !rest.includes(HOST))
+    })
+
+    it('a lost lists ledger is exit 3 and rebuilt from the annotations; removals work again after', async () => {
+      await rm(join(world.configDir, 'netscout-aed.lists.json'))
+      const result = await world.run(['-e'])
+      assert.equal(result.code, 3, result.stdout + result.stderr)
+      assert.match(result.stdout, /PROBLEM: the AED lists ledger is lost/)
+      assert.match(result.stdout, /lists ledger rebuilt from AED: \d+ entries found/)
+      assert.match(line(result.stdout, 'sent'), /^none$/)
+      await api('PUT', `/api/indicators/${String(ids.get(LEAVES))}`, {
+        status: { name: 'Indirect' },
+      })
+      const again = await world.run(['-e'])
+      assert.equal(again.code, 0, again.stdout + again.stderr)
+      assert.equal((await listed(world, 'v3/otf/denied-hosts')).has(LEAVES), false)
+    })
+
+    it('rest_protection_groups scopes the inbound entries by name; an unknown name is exit 2 naming the option', async () => {
+      const group = await aedRest<{ pgid: number }>(world, 'POST', 'v3/protection-groups/', {
+        name: 'Web Servers',
+        prefixes: '192.0.2.0/24',
+        serverType: 0,
+      })
+      await world.enable({
+        data_collection: COLLECTION,
+        delivery: 'rest',
+        rest_inbound: 'true',
+        rest_protection_groups: 'Web Servers',
+      })
+      const result = await world.run(['-e'])
+      assert.equal(result.code, 0, result.stdout + result.stderr)
+      const inbound = await aedList(world, 'v3/protection-groups/denied-hosts')
+      const entry = inbound.find((i) => i.hostAddress === WHITELISTED)
+      assert.deepEqual(entry?.pgid, [group.pgid])
+      // The domain moves from the global scope to the group's.
+      const domain = (await aedList(world, 'v3/protection-groups/denied-domains')).find(
+        (i) => i.domain === DOMAIN,
+      )
+      assert.deepEqual(domain?.pgid, [group.pgid])
+
+      await world.enable({
+        data_collection: COLLECTION,
+        delivery: 'rest',
+        rest_inbound: 'true',
+        rest_protection_groups: 'No Such Group',
+      })
+      const bad = await world.run(['-e'])
+      assert.equal(bad.code, 2, bad.stdout + bad.stderr)
+      assert.match(bad.stderr, /"option":"rest_protection_groups"/)
+      assert.match(bad.stderr, /no protection group named \\"No Such Group\\"/)
     })
   },
 )
