@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { assertClearFailure, FAULT, faults, inject } from '../helpers/faults.js'
 import { tempDir } from '../helpers/processes.js'
 import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
 import {
@@ -374,6 +375,45 @@ describe(
       assert.equal(bad.code, 2, bad.stdout + bad.stderr)
       assert.match(bad.stderr, /"option":"rest_protection_groups"/)
       assert.match(bad.stderr, /no protection group named \\"No Such Group\\"/)
+    })
+  },
+)
+
+describe(
+  'REST delivery under faults: retried, and nothing lost on failure',
+  { concurrency: 1 },
+  () => {
+    let world: World
+    const ids = new Map<string, number>()
+
+    before(async () => {
+      world = await startWorld()
+      await seed(await threatqApi(world.threatq), ids)
+      await world.configure({ data_collection: COLLECTION, delivery: 'rest' })
+    })
+    after(async () => {
+      await world.stop()
+    })
+
+    it('a list write that keeps failing is exit 1 with one clear line; the rerun sends only what AED lacks', async () => {
+      await inject(
+        world.aed,
+        faults('POST', '/protection-groups/denied-urls/$').always(FAULT.reset),
+      )
+      // 503 with Retry-After on the host list: retried, not a failure.
+      await inject(world.aed, faults('POST', '/otf/denied-hosts/$').twice(FAULT.status503))
+      const failed = await world.run(['-e'])
+      assertClearFailure(failed)
+      assert.ok((await listed(world, 'v3/otf/denied-hosts')).has(HOST))
+      assert.ok((await listed(world, 'v3/protection-groups/denied-domains')).has(DOMAIN))
+      assert.equal((await listed(world, 'v3/protection-groups/denied-urls')).size, 0)
+      await world.aed.admin('DELETE', '/_sim/faults')
+      const again = await world.run(['-e'])
+      assert.equal(again.code, 0, again.stdout + again.stderr)
+      assert.match(line(again.stdout, 'sent'), /^inbound-denied-urls 1$/)
+      assert.deepEqual((await listed(world, 'v3/protection-groups/denied-urls')).get(URL_STORED), [
+        `tq:netscout-aed:${String(ids.get(URL))}`,
+      ])
     })
   },
 )
