@@ -381,7 +381,11 @@ async function run(
     await output?.commit()
     await writeState(paths.state, state)
     io.stdout(`${formatSummary(summaries)}\n`)
-    return summaries.some((s) => s.rejected > 0 || s.problems.length > 0) ? EXIT.rejected : EXIT.ok
+    const problems = summaries.flatMap((s) => s.problems)
+    const rejected = summaries.reduce((n, s) => n + s.rejected, 0)
+    if (rejected === 0 && problems.length === 0) return EXIT.ok
+    logger.warn({ exit: EXIT.rejected, rejected, problems }, 'the run finished with problems')
+    return EXIT.rejected
   } catch (error) {
     // Keep a refreshed token even when the run fails.
     await writeState(paths.state, state).catch(() => undefined)
