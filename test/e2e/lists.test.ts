@@ -268,7 +268,10 @@ describe(
       const result = await world.run(['-e'])
       assert.equal(result.code, 3, result.stdout)
       assert.match(result.stdout, /PROBLEM: AED's inbound-denied-domains list is full/)
-      assert.match(result.stderr, /"exit":3,"rejected":1,"problems":\["AED's inbound-denied-domains/)
+      assert.match(
+        result.stderr,
+        /"exit":3,"rejected":1,"problems":\["AED's inbound-denied-domains/,
+      )
       assert.match(line(result.stdout, 'rejected'), /^1$/)
       assert.ok((await listed(world, 'v3/otf/denied-hosts')).has(HOST))
       assert.ok((await listed(world, 'v3/protection-groups/denied-urls')).has(URL_STORED))
