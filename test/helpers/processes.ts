@@ -2,7 +2,7 @@
  * End-to-end helpers: the simulators and the connector as real processes over real sockets.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
@@ -144,4 +144,17 @@ export async function runCli(
   return { code, stdout, stderr }
 }
 
-export const tempDir = (prefix: string): Promise<string> => mkdtemp(join(tmpdir(), prefix))
+const madeDirs: string[] = []
+// Test processes leave nothing in /tmp (a release build is ~130 MB); TEST_KEEP_TMP=1 keeps it all
+// for a post-mortem.
+process.on('exit', () => {
+  if (process.env.TEST_KEEP_TMP === '1') return
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A fresh directory under the system temp dir, removed when the test process exits. */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  madeDirs.push(dir)
+  return dir
+}
