@@ -199,6 +199,19 @@ export async function exportDirections(ctx: DirectionContext): Promise<RunSummar
   const summaries: RunSummary[] = []
   if (delivery !== 'rest') summaries.push(await exportDirection(ctx))
   if (delivery !== 'taxii') summaries.push(await listsDirection(ctx))
+  // A delivery switched off leaves what it delivered in AED: say so rather than remove it unasked.
+  const lists = ctx.state.lists.ledger?.entries ?? 0
+  const taxii = ctx.state.export.ledger?.objects ?? 0
+  const left =
+    delivery === 'taxii' && lists > 0
+      ? `AED's lists still hold the ${String(lists)} entries an earlier run with delivery rest made (${ctx.paths.listsLedger}); they stay until delivery is rest or both again`
+      : delivery === 'rest' && taxii > 0
+        ? `AED's TAXII collection still holds the ${String(taxii)} objects an earlier run with delivery taxii exported (${ctx.paths.ledger}); they stay until delivery is taxii or both again`
+        : undefined
+  if (left !== undefined) {
+    ctx.logger.warn({ delivery }, left)
+    summaries.at(-1)?.notes.push(left)
+  }
   return summaries
 }
 

@@ -419,5 +419,16 @@ describe(
         `tq:netscout-aed:${String(ids.get(URL))}`,
       ])
     })
+
+    it('switching delivery back to taxii leaves the list entries and says so', async () => {
+      await world.enable({ data_collection: COLLECTION, delivery: 'taxii' })
+      const result = await world.run(['-e'])
+      assert.equal(result.code, 0, result.stdout + result.stderr)
+      assert.match(
+        result.stdout,
+        /AED's lists still hold the 9 entries an earlier run with delivery rest made/,
+      )
+      assert.ok((await listed(world, 'v3/otf/denied-hosts')).has(HOST))
+    })
   },
 )
