@@ -22,7 +22,7 @@ import type { ConnectorRecord, ThreatqClient } from '../threatq/client.js'
 import { formatThreatqTime } from '../threatq/model.js'
 import type { CliArgs } from './args.js'
 import type { CommandIo } from './io.js'
-import { createProgress } from './progress.js'
+import { createProgress, type Progress } from './progress.js'
 
 export interface DirectionContext {
   args: CliArgs
@@ -218,7 +218,8 @@ export async function exportDirections(ctx: DirectionContext): Promise<RunSummar
 async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
   const aed = aedClient(ctx)
-  const progress = createProgress('lists', io.stderrIsTTY)
+  const scan = createProgress('lists: scan', io.stderrIsTTY)
+  let writes: Progress | undefined
   try {
     const outcome = await runListDelivery(
       {
@@ -226,7 +227,14 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
         lists: aed.lists(),
         logger,
         onProgress: (done, total) => {
-          progress.update(done, total)
+          scan.update(done, total)
+        },
+        onWrites: (done, total) => {
+          if (writes === undefined) {
+            scan.stop()
+            writes = createProgress('lists: AED', io.stderrIsTTY)
+          }
+          writes.update(done, total)
         },
       },
       {
@@ -259,7 +267,8 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
     }
     return outcome.summary
   } finally {
-    progress.stop()
+    scan.stop()
+    writes?.stop()
   }
 }
 

@@ -41,6 +41,8 @@ export interface DeliverDeps {
   instance: string
   /** Dry run: each write is handed here instead of made. */
   dryRun?: ((call: RestCall) => void) | undefined
+  /** Entries settled so far, of all the plan touches (the progress bar). */
+  onProgress?: ((done: number, total: number) => void) | undefined
 }
 
 export const annotationOf = (instance: string, owner: number): string =>
@@ -100,6 +102,12 @@ function holdsScope(entry: ListEntry, scope: Scope | undefined): boolean {
 export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> {
   const { lists, logger, summary, ledger, instance } = deps
   const ours = (annotation: string): boolean => ownerOf(instance, annotation) !== undefined
+  const total = plan.adds.length + plan.removals.length
+  let settled = 0
+  const progress = (n: number): void => {
+    settled += n
+    deps.onProgress?.(settled, total)
+  }
   const found = await lookUp(lists, plan)
 
   const removing: Removal[] = []
@@ -111,6 +119,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       continue
     }
     ledger.delete(list.id, entry.value)
+    progress(1)
     if (there === undefined) {
       if (!removal.replaced) summary.revoked.add(`${removal.reason} (already gone from AED)`)
     } else {
@@ -129,6 +138,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       // Held by a person or another tool: in force already, and never ours to change.
       ledger.set({ ...want, list: want.list.id, foreign: true })
       summary.foreign.add(want.list.id)
+      progress(1)
       continue
     }
     if (
@@ -138,6 +148,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     ) {
       ledger.set({ list: want.list.id, value: want.value, owner: want.owner, scope: want.scope })
       summary.unchanged++
+      progress(1)
       continue
     }
     adding.push(want)
@@ -161,6 +172,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       if (deps.dryRun === undefined) ledger.delete(list.id, r.entry.value)
       if (!r.replaced) summary.revoked.add(r.reason)
     }
+    progress(part.length)
   })
 
   const full = new Set<string>()
@@ -233,9 +245,10 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
   const posts = groups(adding, (w) => w).flatMap(({ list, scope, items }) =>
     chunk(items, (w) => w.value).map((part) => ({ list, scope, part })),
   )
-  await forEachConcurrent(posts, LIST_CONCURRENCY, ({ list, scope, part }) =>
-    add(list, scope, part),
-  )
+  await forEachConcurrent(posts, LIST_CONCURRENCY, async ({ list, scope, part }) => {
+    await add(list, scope, part)
+    progress(part.length)
+  })
 }
 
 /** The AED entries of every value the plan touches, by ledger key. */

@@ -19,6 +19,8 @@ export interface ListDeliveryDeps {
   lists: ListCalls
   logger: Logger
   onProgress?: (done: number, total: number | undefined) => void
+  /** After the scan: entries settled in AED so far, of those the run touches. */
+  onWrites?: (done: number, total: number) => void
 }
 
 export interface ListDeliverySettings {
@@ -171,6 +173,7 @@ export async function runListDelivery(
           ledger,
           instance: settings.instance,
           dryRun: settings.dryRun ? (call) => calls.push(call) : undefined,
+          onProgress: deps.onWrites,
         },
         plan,
       )
