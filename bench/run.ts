@@ -86,9 +86,7 @@ const ranTimes = (name: string): string => {
   const suite = store[name]
   if (suite === undefined) return '?'
   const times = [...new Set(suite.results.map((r) => r.ranAt ?? suite.ranAt))].sort()
-  return times.length === 1
-    ? (times[0] ?? suite.ranAt)
-    : `${times.join(' and ')} (rows of partial runs)`
+  return times.length === 1 ? (times[0] ?? suite.ranAt) : `(rows measured ${times.join(', ')})`
 }
 const ran = names.map((name) => `${name} ${ranTimes(name)}`).join(', ')
 const doc = `# Benchmarks
