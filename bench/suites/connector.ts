@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { Agent, fetch } from 'undici'
 import { TaxiiClient } from '../../src/taxii/client.js'
 import { BIN, startSim, tempDir, type Sim } from '../../test/helpers/processes.js'
+import { saveFeedCollection, threatqApi } from '../../test/helpers/threatq-api.js'
 import {
   AED_SIM_ARGS,
   aedObjects,
@@ -27,16 +28,30 @@ import {
 } from '../../test/helpers/world.js'
 import { report, peakRssMb, timed, type BenchResult } from '../harness.js'
 
-/** Case sizes; `CONNECTOR_BENCH_EXPORT=10000,100000` (and `_IMPORT`) pick others for a quick run. */
-const sizes = (name: string, fallback: number[]): number[] =>
+/**
+ * Case sizes; `CONNECTOR_BENCH_EXPORT=10000,100000` (and `_SYNC`, `_IMPORT`, `_LISTS`) pick
+ * others for a quick run, and an empty value skips that group: `CONNECTOR_BENCH_EXPORT=1000000
+ * CONNECTOR_BENCH_SYNC= CONNECTOR_BENCH_IMPORT= CONNECTOR_BENCH_LISTS=` runs the 1M export only.
+ * Any of them set makes the run partial: the runner keeps the rows it did not measure.
+ */
+const SIZE_VARS = [
+  'CONNECTOR_BENCH_EXPORT',
+  'CONNECTOR_BENCH_SYNC',
+  'CONNECTOR_BENCH_IMPORT',
+  'CONNECTOR_BENCH_LISTS',
+] as const
+const sizes = (name: (typeof SIZE_VARS)[number], fallback: number[]): number[] =>
   process.env[name]
     ?.split(',')
     .map(Number)
     .filter((n) => n > 0) ?? fallback
+const PARTIAL = SIZE_VARS.some((name) => process.env[name] !== undefined)
 const EXPORT_SIZES = sizes('CONNECTOR_BENCH_EXPORT', [10_000, 100_000, 1_000_000])
 /** The sync cases (incremental, no-op, resume after kill -9): one collection of this size. */
 const SYNC_SIZES = sizes('CONNECTOR_BENCH_SYNC', [1_000_000])
 const IMPORT_SIZES = sizes('CONNECTOR_BENCH_IMPORT', [10_000, 100_000])
+/** The REST list delivery cases (issue 14): collections of this many IP Address indicators. */
+const LISTS_SIZES = sizes('CONNECTOR_BENCH_LISTS', [10_000, 100_000])
 /** The export size whose limit case runs (the 1M limit would hold every object in the bench). */
 const EXPORT_LIMIT_SIZE = 100_000
 const ALERT_BATCH = 1000
@@ -54,6 +69,7 @@ const TARGET_RSS = 'peak RSS <= 256 MiB'
 const cpuProfDir = process.env.CONNECTOR_BENCH_CPU_PROF
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+type ThreatqApi = Awaited<ReturnType<typeof threatqApi>>
 
 interface ConnectorRun {
   /** stdout and stderr: the summary and the log lines of -ll (none: logs go to a file). */
@@ -567,11 +583,14 @@ async function benchImport(alerts: number, results: BenchResult[], withLimit: bo
   }
 }
 
-/** Objects the summary says a run sent (every kind, revocations included). */
-function sentTotal(output: string): number {
-  const line = /^\s*sent:\s*(.*)$/m.exec(output)?.[1] ?? ''
+/** A summary line's counts added up (`sent: indicator 9000, relationship 598`). */
+function summaryTotal(output: string, key: string): number {
+  const line = new RegExp(`^\\s*${key}:\\s*(.*)$`, 'm').exec(output)?.[1] ?? ''
   return [...line.matchAll(/ (\d+)(?:,|$)/g)].reduce((n, m) => n + Number(m[1]), 0)
 }
+
+/** Objects the summary says a run sent (every kind, revocations included). */
+const sentTotal = (output: string): number => summaryTotal(output, 'sent')
 
 /** Edits `count` indicators spread over the collection, 16 requests at a time. */
 async function editIndicators(world: World, ids: number[], body: object): Promise<void> {
@@ -676,13 +695,180 @@ async function benchSync(size: number, results: BenchResult[]): Promise<void> {
   }
 }
 
+/** The source and data collection of the list cases: IP Address indicators only. */
+const HOSTS_FEED = 'Bench Hosts'
+const HOSTS_COLLECTION = 'Bench Hosts'
+const CONSUME_HOSTS = 1000
+/**
+ * Host `i` as a public IPv4 address in 45.0.0.0/8, spread by an odd multiplier (a bijection on
+ * 24 bits, so distinct for i < 2^24), never one the connector's guards refuse.
+ */
+const benchHost = (i: number): string => {
+  const x = Math.imul(i & 0xffffff, 0x9e3779b1) & 0xffffff
+  return `45.${String((x >>> 16) & 255)}.${String((x >>> 8) & 255)}.${String(x & 255)}`
+}
+
+/** Creates hosts `from..to-1` as Active IP Address indicators of HOSTS_FEED; returns their ids. */
+async function consumeHosts(api: ThreatqApi, from: number, to: number): Promise<number[]> {
+  const ids: number[] = []
+  for (let start = from; start < to; start += CONSUME_HOSTS) {
+    const items = Array.from({ length: Math.min(CONSUME_HOSTS, to - start) }, (_, k) => ({
+      value: benchHost(start + k),
+      type: { name: 'IP Address' },
+      status: { name: 'Active' },
+      sources: [{ name: HOSTS_FEED }],
+    }))
+    const created = await api<{ data: { id: number }[] }>('POST', '/api/indicators/consume', items)
+    if (created.data.length !== items.length)
+      throw new Error(`consume created ${String(created.data.length)} of ${String(items.length)}`)
+    ids.push(...created.data.map((d) => d.id))
+  }
+  return ids
+}
+
+/** Entries of every AED list the simulator holds (its `/_sim/state` counts, by list). */
+const LIST_KEY = /(denied|allowed|blacklisted|whitelisted)-(hosts|domains|urls)/
+function listEntries(objects: Record<string, number>): number {
+  return Object.entries(objects)
+    .filter(([kind]) => LIST_KEY.test(kind))
+    .reduce((sum, [, n]) => sum + n, 0)
+}
+
+interface ListsMeasure {
+  run: ConnectorRun
+  used: Counts
+  /** AED requests this run, per route (`GET /api/aed/v3/otf/denied-hosts/`). */
+  routes: Record<string, number>
+  /** Entries AED's lists hold after the run, and the change. */
+  entries: number
+  entriesDelta: number
+  /** The summary's `sent:` and `removed:` totals. */
+  sent: number
+  removed: number
+}
+
+async function measureLists(world: World): Promise<ListsMeasure> {
+  const before = await counts(world)
+  const aedBefore = await simState(world.aed)
+  const run = await runConnector(world, ['-e'])
+  const used = delta(await counts(world), before)
+  const aedAfter = await simState(world.aed)
+  const routes: Record<string, number> = {}
+  for (const [route, n] of Object.entries(aedAfter.requests)) {
+    const d = n - (aedBefore.requests[route] ?? 0)
+    if (d !== 0) routes[route] = d
+  }
+  const entries = listEntries(aedAfter.objects)
+  return {
+    run,
+    used,
+    routes,
+    entries,
+    entriesDelta: entries - listEntries(aedBefore.objects),
+    sent: summaryTotal(run.output, 'sent'),
+    removed: summaryTotal(run.output, 'removed'),
+  }
+}
+
+/** `GET 200, POST 100` from a per-route count. */
+function byMethod(routes: Record<string, number>): string {
+  const methods = new Map<string, number>()
+  for (const [route, n] of Object.entries(routes)) {
+    const method = route.split(' ')[0] ?? route
+    methods.set(method, (methods.get(method) ?? 0) + n)
+  }
+  return [...methods].map(([m, n]) => `${m} ${fmt(n)}`).join(', ') || 'none'
+}
+
+/**
+ * REST delivery to AED's lists (issue 14) at `size` hosts: a collection of `size` IP Address
+ * indicators (created through ThreatQ's consume API from one source; nothing else in the
+ * collection) delivered into empty lists, then a 1% churn run (0.5% of the hosts leave the
+ * collection through a status it excludes, 0.5% new hosts join it), then a rerun with nothing
+ * to change. Outbound deny hosts only (`rest_inbound` off): one entry per host.
+ */
+async function benchLists(size: number, results: BenchResult[]): Promise<void> {
+  const world = await startWorld()
+  try {
+    const api = await threatqApi(world.threatq)
+    const ids = await consumeHosts(api, 0, size)
+    await saveFeedCollection(api, HOSTS_COLLECTION, HOSTS_FEED, ['Active', 'Review'])
+    await world.configure({ data_collection: HOSTS_COLLECTION, delivery: 'rest' })
+    const row = (name: string, m: ListsMeasure, objects: number, target: string, note: string) => {
+      const aed = m.used.aed
+      process.stderr.write(
+        `${name}: ${m.run.seconds.toFixed(2)} s, ${cpuNote(m.run, size)}, sent ${fmt(m.sent)}, removed ${fmt(m.removed)}, AED ${String(aed)} requests (${JSON.stringify(m.routes)}), ThreatQ ${String(m.used.threatq)}, lists hold ${fmt(m.entries)}, peak RSS ${fmt(m.run.peakRssMb)} MiB\n`,
+      )
+      results.push({
+        suite: SUITE,
+        case: name,
+        objects,
+        seconds: m.run.seconds,
+        requests: aed,
+        peakRssMb: m.run.peakRssMb,
+        target,
+        note: `${cpuNote(m.run, size)}; AED requests ${byMethod(m.routes)}${objects > 0 ? ` (${((1000 * aed) / objects).toFixed(1)} per 1,000 entries)` : ''}; ThreatQ ${String(m.used.threatq)} requests (membership pages of ${String(PAGE)}); ${simCpuNote(m.run, m.used, size, 'host')}; ${note}`,
+      })
+    }
+    const first = await measureLists(world)
+    if (first.entriesDelta !== size || first.sent !== size)
+      throw new Error(
+        `the first delivery sent ${String(first.sent)} and AED's lists grew by ${String(first.entriesDelta)}, for ${String(size)} hosts`,
+      )
+    row(
+      `lists ${fmt(size)} hosts: first REST delivery into empty lists`,
+      first,
+      first.sent,
+      `${TARGET_RSS}; ~20 AED requests / 1,000 entries`,
+      `${fmt(size)} IP Address indicators (one source, consumed into threatq-sim) into outbound denied-hosts; wall time includes process start`,
+    )
+
+    // 1% churn: 0.5% leave (status Indirect, which the collection excludes), 0.5% new hosts.
+    const leave = size / 200
+    const leaving = Array.from(
+      { length: leave },
+      (_, k) => ids[Math.floor((k * size) / leave) + 3] ?? 0,
+    )
+    await editIndicators(world, leaving, { status: { name: 'Indirect' } })
+    await consumeHosts(api, size, size + leave)
+    const churn = await measureLists(world)
+    if (churn.sent !== leave || churn.removed !== leave || churn.entries !== size)
+      throw new Error(
+        `the churn run sent ${String(churn.sent)} and removed ${String(churn.removed)} (expected ${String(leave)} each); AED's lists hold ${String(churn.entries)}, expected ${String(size)}`,
+      )
+    row(
+      `lists ${fmt(size)} hosts: 1% churn (0.5% removed, 0.5% added)`,
+      churn,
+      churn.sent + churn.removed,
+      `${TARGET_RSS}; ~20 AED requests / 1,000 entries; a small fraction of the first delivery (${first.run.seconds.toFixed(1)} s)`,
+      `${fmt(leave)} hosts set to status Indirect (the collection takes Active and Review) were removed, ${fmt(leave)} new hosts added; objects = entries removed + added; the whole collection is scanned`,
+    )
+
+    const noop = await measureLists(world)
+    if (noop.used.aed !== 0 || noop.entries !== size)
+      throw new Error(
+        `the no-op run made ${String(noop.used.aed)} AED requests; AED's lists hold ${String(noop.entries)}, expected ${String(size)}`,
+      )
+    row(
+      `lists ${fmt(size)} hosts: nothing changed`,
+      noop,
+      size,
+      `${TARGET_RSS}; 0 AED requests`,
+      'objects = the collection scanned; the membership scan against the lists ledger only',
+    )
+  } finally {
+    await world.stop()
+  }
+}
+
 async function main(): Promise<void> {
   const results: BenchResult[] = []
   for (const size of EXPORT_SIZES) await benchExport(size, results)
   for (const size of SYNC_SIZES) await benchSync(size, results)
   const largestImport = Math.max(...IMPORT_SIZES)
   for (const alerts of IMPORT_SIZES) await benchImport(alerts, results, alerts === largestImport)
-  report(results)
+  for (const size of LISTS_SIZES) await benchLists(size, results)
+  report(results, { partial: PARTIAL })
 }
 
 await main()
