@@ -28,20 +28,34 @@ export type ListLedgerProblem =
 
 const FORMAT = 'tq-conn-netscout-aed AED lists ledger'
 
-const fileSchema = z.object({
+const headerSchema = z.object({
   format: z.literal(FORMAT),
   version: z.literal(1),
   aed: z.string(),
-  entries: z.array(
-    z.tuple([
-      z.string().refine((id) => listById(id) !== undefined, 'unknown list'),
-      z.string().min(1),
-      z.number().int().positive(),
-      z.string().nullable(),
-      z.literal(1).optional(),
-    ]),
-  ),
+  entries: z.array(z.unknown()),
 })
+
+const positiveInt = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v > 0
+
+/** One `[list, value, owner, scope, foreign?]` record; checked by hand (zod would copy each). */
+function readEntry(raw: unknown): ListLedgerEntry | string {
+  if (!Array.isArray(raw) || raw.length < 4 || raw.length > 5) return 'an entry is not a record'
+  const [list, value, owner, scope, foreign] = raw as unknown[]
+  if (typeof list !== 'string' || listById(list) === undefined)
+    return 'an entry names an unknown list'
+  if (typeof value !== 'string' || value === '') return 'an entry has no value'
+  if (!positiveInt(owner)) return 'an entry has no owner id'
+  if (scope !== null && typeof scope !== 'string') return 'an entry has a malformed scope'
+  if (foreign !== undefined && foreign !== 1) return 'an entry has a malformed foreign mark'
+  return {
+    list,
+    value,
+    owner,
+    scope: scope ?? undefined,
+    ...(foreign === 1 ? { foreign: true } : {}),
+  }
+}
 
 export const entryKey = (list: string, value: string): string => `${list}\u0000${value}`
 
@@ -78,9 +92,9 @@ export class ListLedger {
           : undefined
       return { ledger, problem }
     }
-    let data: z.output<typeof fileSchema>
+    let data: z.output<typeof headerSchema>
     try {
-      data = fileSchema.parse(JSON.parse(text))
+      data = headerSchema.parse(JSON.parse(text))
     } catch (error) {
       const detail =
         error instanceof z.ZodError
@@ -93,14 +107,14 @@ export class ListLedger {
         ledger,
         problem: await moveAside(file, 'retargeted', `it was written for AED ${data.aed}`),
       }
-    for (const [list, value, owner, scope, foreign] of data.entries)
-      ledger.set({
-        list,
-        value,
-        owner,
-        scope: scope ?? undefined,
-        ...(foreign === 1 ? { foreign: true } : {}),
-      })
+    for (const raw of data.entries) {
+      const entry = readEntry(raw)
+      if (typeof entry === 'string') {
+        ledger.entries.clear()
+        return { ledger, problem: await moveAside(file, 'corrupt', entry) }
+      }
+      ledger.set(entry)
+    }
     return { ledger, problem: undefined }
   }
 

@@ -9,7 +9,7 @@ import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import { nameOf } from '../../threatq/records.js'
 import type { RunSummary } from '../summary.js'
 import { entryKey, type ListLedger, type ListLedgerEntry } from './ledger.js'
-import { type ListPolicy, placements, type Target, targetOf } from './targets.js'
+import { type ListPolicy, placements, targetOf } from './targets.js'
 
 /** An entry AED should hold: checked against AED, then added unless it is there already. */
 export interface Want {
@@ -60,11 +60,20 @@ export async function planLists(
   const { threatq, logger, summary } = deps
   const owners = new Set<number>()
   for (const entry of ledger.entries.values()) owners.add(entry.owner)
-  /** What became of each member that owns a ledger entry, for the reasons of removals. */
-  const ownerTargets = new Map<number, Target>()
-  const wanted = new Map<string, Want & { forced: boolean }>()
+  /**
+   * What became of each member that owns a ledger entry, for the reasons of removals: the reason
+   * it is not delivered, or what it is (one shared object per action and kind: no object per
+   * member).
+   */
+  const fates = new Map<number, string | Fate>()
+  /** Ledger entries a member claimed this run. */
+  const claimed = new Set<ListLedgerEntry>()
+  /** Entries to add, by ledger key. */
+  const adding = new Map<string, Want>()
   const plan: ListPlan = { members: 0, deliverable: 0, adds: [], removals: [] }
 
+  // Members come in id order (the query sorts by id): the first to claim an entry is the oldest,
+  // and two indicators AED stores as one value share one entry named after the older.
   for await (const page of threatq.members(settings.collection.query, {
     pageSize: settings.pageSize,
     with: [],
@@ -87,7 +96,8 @@ export async function planLists(
         expiresAt: record.expires_at?.getTime(),
       }
       const target = targetOf(member, settings.policy)
-      if (owners.has(member.id)) ownerTargets.set(member.id, target)
+      if (owners.has(member.id))
+        fates.set(member.id, target.ok ? FATES[target.action][target.kind] : target.reason)
       if (!target.ok) {
         if (target.kind === 'refused') {
           summary.refused.add(target.reason)
@@ -111,34 +121,33 @@ export async function planLists(
         (settings.sendSince !== undefined && record.updated_at.getTime() >= settings.sendSince)
       for (const p of placements(target, settings.policy, settings.scope)) {
         const key = entryKey(p.list.id, p.value)
-        const existing = wanted.get(key)
-        // Two indicators AED stores as one value: the entry names the older one.
-        if (existing === undefined || member.id < existing.owner)
-          wanted.set(key, { ...p, owner: member.id, forced: forced || existing?.forced === true })
-        else if (forced) existing.forced = true
+        if (adding.has(key)) continue
+        const held = ledger.entries.get(key)
+        if (held !== undefined) {
+          if (claimed.has(held)) continue
+          claimed.add(held)
+          if (held.scope !== p.scope && held.foreign !== true)
+            plan.removals.push({
+              entry: held,
+              list: p.list,
+              reason: 'protection groups changed',
+              replaced: true,
+            })
+          else if (held.owner === member.id && held.scope === p.scope && !forced) {
+            if (held.foreign === true) summary.foreign.add(p.list.id)
+            else summary.unchanged++
+            continue
+          }
+        }
+        adding.set(key, { ...p, owner: member.id })
       }
     }
     deps.onProgress?.(plan.members + page.invalid.length, page.total)
   }
 
-  for (const [key, want] of wanted) {
-    const held = ledger.entries.get(key)
-    if (held !== undefined && held.scope !== want.scope && held.foreign !== true)
-      plan.removals.push({
-        entry: held,
-        list: want.list,
-        reason: 'protection groups changed',
-        replaced: true,
-      })
-    else if (held?.owner === want.owner && held.scope === want.scope && !want.forced) {
-      if (held.foreign === true) summary.foreign.add(want.list.id)
-      else summary.unchanged++
-      continue
-    }
-    plan.adds.push({ list: want.list, value: want.value, owner: want.owner, scope: want.scope })
-  }
+  plan.adds = [...adding.values()]
   for (const [key, entry] of ledger.entries) {
-    if (wanted.has(key)) continue
+    if (claimed.has(entry) || adding.has(key)) continue
     // Someone else's entry is never removed: it is only no longer of interest.
     if (entry.foreign === true) {
       ledger.entries.delete(key)
@@ -149,16 +158,31 @@ export async function planLists(
     plan.removals.push({
       entry,
       list,
-      reason: removalReason(ownerTargets.get(entry.owner), list, settings.policy),
+      reason: removalReason(fates.get(entry.owner), list, settings.policy),
       replaced: false,
     })
   }
   return plan
 }
 
-function removalReason(target: Target | undefined, list: AedList, policy: ListPolicy): string {
+interface Fate {
+  action: 'deny' | 'allow'
+  kind: 'host' | 'domain' | 'url'
+}
+const fate = (action: Fate['action']) => ({
+  host: { action, kind: 'host' } as const,
+  domain: { action, kind: 'domain' } as const,
+  url: { action, kind: 'url' } as const,
+})
+const FATES = { deny: fate('deny'), allow: fate('allow') }
+
+function removalReason(
+  target: string | Fate | undefined,
+  list: AedList,
+  policy: ListPolicy,
+): string {
   if (target === undefined) return 'left the data collection or deleted'
-  if (!target.ok) return target.reason
+  if (typeof target === 'string') return target
   if (target.action !== list.action)
     return target.action === 'allow' ? 'moved to the allow list' : 'moved to the deny list'
   if (list.direction === 'inbound' && target.kind === 'host' && !policy.inbound)
