@@ -266,7 +266,22 @@ function mountList(
       GET: async (c) => {
         const params = await Params.from(c)
         const wanted = scopes(c, params)
-        let items = store.renderAll()
+        // A lookup by value reads those values only, not the whole list (a client checking 100
+        // values of a 1M-entry list should not cost a 1M-entry render).
+        const asked = params.list(field)
+        let items =
+          asked.length > 0
+            ? [...new Set(asked)].flatMap((v) => {
+                let value: string
+                try {
+                  value = normalizeValue(def.kind, v)
+                } catch {
+                  return []
+                }
+                const item = store.render(value)
+                return item === undefined ? [] : [item]
+              })
+            : store.renderAll()
         if (wanted !== undefined) items = items.filter((i) => inScope(i, wanted))
         return listResponse(c, key, applyListQuery(items, params, spec))
       },
