@@ -71,7 +71,8 @@ export interface AddOptions {
   maxContentLength?: number
   /** Requests in flight at once, status polling included (default 2). */
   concurrency?: number
-  /** Called as each request's outcome is known (e.g. to advance a checkpoint). */
+  /** Before each request is sent, with the objects it carries (the ledger notes them first). */
+  beforeRequest?: (objects: readonly ObjectRef[]) => Promise<void>
   /** After each request's final status; `sent` names the objects it carried (the ledger commits them). */
   onRequest?: (
     result: AddResult,
@@ -253,6 +254,7 @@ export class TaxiiClient {
         }
         while (inFlight.size >= concurrency && failed === undefined) await Promise.race(inFlight)
         if (failed !== undefined) break
+        await options.beforeRequest?.(item.objects)
         const task: Promise<void> = this.send(collection, item, options.signal)
           .then(({ result, statusId }) => report(result, statusId, item.objects))
           .catch((error: unknown) => {

@@ -10,6 +10,7 @@ import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { StixObject } from '../../src/stix/types.js'
+import { crashAt, heldRequest } from '../helpers/crash.js'
 import { tempDir } from '../helpers/processes.js'
 import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
 import { aedObjects, simState, startWorld, type World } from '../helpers/world.js'
@@ -251,5 +252,49 @@ describe('export sync: AED holds exactly what ThreatQ says', { concurrency: 1 },
       [],
       'malware and relationship revoked too',
     )
+  })
+})
+
+describe('export sync: a kill while AED stores a request', { concurrency: 1 }, () => {
+  let world: World
+  let api: Api
+  const ids = new Map<string, number>()
+  const VALUES = ['198.51.100.70', '198.51.100.71', '198.51.100.72']
+
+  before(async () => {
+    world = await startWorld()
+    api = await threatqApi(world.threatq)
+    const created = await api<{ data: { id: number; value: string }[] }>(
+      'POST',
+      '/api/indicators/consume',
+      VALUES.map((value) => ({
+        value,
+        type: { name: 'IP Address' },
+        status: { name: 'Active' },
+        sources: [{ name: 'Kill Feed' }],
+      })),
+    )
+    for (const r of created.data) ids.set(r.value, r.id)
+    await saveFeedCollection(api, 'Kill Test', 'Kill Feed', ['Active'])
+    await world.configure({ data_collection: 'Kill Test', relationship_depth: '0' })
+  })
+  after(async () => {
+    await world.stop()
+  })
+
+  it('an object AED stored but the killed run never committed is still revoked once it leaves', async () => {
+    // AED applies the add, then the connector dies before it hears back.
+    await crashAt(
+      world,
+      ['-e'],
+      heldRequest('aed', 'POST', '/collections/[^/]+/objects/$', 1, 'after'),
+    )
+    assert.deepEqual(await enforcedValues(world), [...VALUES].sort())
+    await api('DELETE', `/api/indicators/${String(ids.get(VALUES[0] ?? ''))}`)
+    const result = await world.run(['-e', '--allow-mass-revoke'])
+    assert.equal(result.code, 0, result.stdout + result.stderr)
+    assert.deepEqual(await enforcedValues(world), VALUES.slice(1).sort())
+    const again = await world.run(['-e'])
+    assert.equal(line(again.stdout, 'sent'), 'none', again.stdout)
   })
 })

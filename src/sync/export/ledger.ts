@@ -19,6 +19,12 @@ const OBJECT = 1
 const RELATIONSHIP = 2
 const REPORT_DIGEST = 3
 
+/**
+ * The version of an entry AED may hold in a version the ledger does not know (an intent whose
+ * commit never came): no `updated_at` second or pair of generations equals it.
+ */
+export const UNKNOWN_VERSION = 0xffffffff
+
 /** ThreatQ ids are below 2^40; the collection is packed above them into one exact float. */
 const ID_SPAN = 2 ** 40
 
@@ -165,6 +171,23 @@ export class Ledger {
   /** Opens the journal for this run's commits (append, 0600). */
   async openJournal(): Promise<void> {
     this.journalHandle = await open(this.files.journal, 'a', 0o600)
+  }
+
+  /**
+   * Records in the journal, before a request is sent, that AED may soon hold these objects: a
+   * kill between AED storing them and their commit must not leave AED holding what the ledger
+   * does not know of (it could then never be revoked). Replayed, each is a live entry of unknown
+   * version: re-sent if still wanted, revoked from AED's copy (or dropped, if AED has none) if
+   * not. Not applied to this run's tables: the commit is.
+   */
+  async intend(updates: readonly LedgerUpdate[]): Promise<void> {
+    const sends = updates.filter((u) => u.kind !== REPORT_DIGEST && u.state === LIVE)
+    if (sends.length === 0) return
+    const buffer = Buffer.alloc(sends.length * RECORD)
+    sends.forEach((u, i) => {
+      writeRecord(buffer, i * RECORD, { ...u, version: UNKNOWN_VERSION })
+    })
+    await this.journalHandle?.write(buffer)
   }
 
   /** Applies committed updates and appends them to the journal. */

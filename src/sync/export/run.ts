@@ -282,6 +282,7 @@ export async function runExport(
       await ledger.openJournal()
       await taxii.addObjects(collection, objects, {
         maxObjects: settings.maxObjects,
+        beforeRequest: (sent) => ledger.intend(sent.flatMap(({ id }) => inflight.get(id) ?? [])),
         onRequest: async (result, _statusId, sent) => {
           await ledger.commit(committed(result, sent, inflight))
           classify(result, summary, logger)
