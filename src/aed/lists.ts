@@ -1,7 +1,7 @@
 /**
  * AED's deny and allow lists over REST (aed-api.md §2.2, §2.5, §2.7, §2.9, §2.10): the lists the
- * connector writes, their v2 and v3 names, and the four calls it makes on them — look values up,
- * read a whole list, add values with their annotations, remove values.
+ * connector writes, their v2 and v3 names, and the calls it makes on them: look values up, read
+ * a whole list, add values with their annotations, remove values, list the protection groups.
  */
 import { z } from 'zod'
 import type { HttpClient } from '../http/client.js'
@@ -71,6 +71,8 @@ export interface ListEntry {
   value: string
   annotations: string[]
   pgids: number[]
+  /** Central-configuration ids (`-1` also stands for global, as in `pgid`). */
+  cids: number[]
 }
 
 /**
@@ -81,6 +83,8 @@ export interface ListEntry {
 export interface WriteRefusal {
   status: number
   code: string | undefined
+  /** The field the error names, if any: the value field means one of the values is at fault. */
+  field: string | undefined
   message: string
   full: boolean
 }
@@ -88,7 +92,13 @@ export interface WriteRefusal {
 const FULL_CODE = /capacity|limit|full/i
 
 const envelope = z.looseObject({
-  errors: z.array(z.looseObject({ code: z.string().optional(), message: z.string().optional() })),
+  errors: z.array(
+    z.looseObject({
+      code: z.string().optional(),
+      field: z.string().optional(),
+      message: z.string().optional(),
+    }),
+  ),
   message: z.string().optional(),
 })
 
@@ -104,6 +114,7 @@ function refusalOf(status: number, body: string): WriteRefusal {
   return {
     status,
     code,
+    field: first?.field,
     message: first?.message ?? parsed?.message ?? (body.trim().slice(0, 200) || `HTTP ${status}`),
     full: status === 422 && code !== undefined && FULL_CODE.test(code),
   }
@@ -112,6 +123,7 @@ function refusalOf(status: number, body: string): WriteRefusal {
 const item = z.looseObject({
   annotation: z.union([z.string(), z.array(z.string()), z.null()]).optional(),
   pgid: z.array(z.number()).optional(),
+  cid: z.array(z.number()).optional(),
 })
 
 function entryOf(l: AedList, raw: unknown): ListEntry | undefined {
@@ -123,6 +135,7 @@ function entryOf(l: AedList, raw: unknown): ListEntry | undefined {
     value,
     annotations: a === undefined || a === null ? [] : typeof a === 'string' ? [a] : a,
     pgids: parsed.data.pgid ?? [],
+    cids: parsed.data.cid ?? [],
   }
 }
 
@@ -279,4 +292,9 @@ export function removeQuery(
     [VALUE_FIELD[l.kind]]: values.join(','),
     ...(scope === undefined ? {} : { pgid: scope }),
   }
+}
+
+/** How many scope entries an inbound record holds: global shows as -1 in both `pgid` and `cid`. */
+export function scopeEntries(entry: ListEntry): number {
+  return entry.pgids.length + entry.cids.filter((c) => c !== -1).length
 }

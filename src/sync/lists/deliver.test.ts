@@ -23,6 +23,8 @@ class FakeLists implements ListCalls {
   readonly calls: string[] = []
   capacity = Infinity
   refuse = new Set<string>()
+  /** The field a refusal names (`hostAddress`: a value is at fault). */
+  refuseField = 'hostAddress'
   /** An AED that gives every value of a request the first annotation. */
   firstAnnotationOnly = false
 
@@ -53,6 +55,7 @@ class FakeLists implements ListCalls {
     const refusal = (full: boolean): WriteRefusal => ({
       status: full ? 422 : 400,
       code: full ? 'listCapacityExceeded' : 'invalidField',
+      field: this.refuseField,
       message: full ? 'list full' : 'bad value',
       full,
     })
@@ -65,16 +68,30 @@ class FakeLists implements ListCalls {
       const entry: ListEntry = {
         value,
         annotations: [(this.firstAnnotationOnly ? annotations[0] : annotations[i]) ?? ''],
-        pgids: scope === undefined ? [] : scope.split(',').map(Number),
+        pgids: [
+          ...new Set([
+            ...(this.held.get(this.key(l, value))?.pgids ?? []),
+            ...(scope === undefined ? [] : scope.split(',').map(Number)),
+          ]),
+        ],
+        cids: [],
       }
       this.held.set(this.key(l, value), entry)
       return entry
     })
     return Promise.resolve({ ok: true, entries })
   }
-  remove(l: AedList, values: readonly string[]): Promise<void> {
-    this.calls.push(`DELETE ${l.id} ${String(values.length)}`)
-    for (const v of values) this.held.delete(this.key(l, v))
+  remove(l: AedList, values: readonly string[], scope: Scope | undefined): Promise<void> {
+    this.calls.push(
+      `DELETE ${l.id} ${String(values.length)}${scope === undefined ? '' : ` pgid=${scope}`}`,
+    )
+    for (const v of values) {
+      const entry = this.held.get(this.key(l, v))
+      if (entry === undefined) continue
+      const gone = scope === undefined ? entry.pgids : scope.split(',').map(Number)
+      entry.pgids = entry.pgids.filter((p) => !gone.includes(p))
+      if (scope === undefined || entry.pgids.length === 0) this.held.delete(this.key(l, v))
+    }
     return Promise.resolve()
   }
   protectionGroups(): Promise<{ pgid: number; name: string }[]> {
@@ -137,6 +154,7 @@ describe('list delivery', () => {
       value: '203.0.113.1',
       annotations: ['SOC manual block'],
       pgids: [],
+      cids: [],
     })
     await run({ adds: [want(1)] })
     assert.deepEqual(fake.calls, ['GET outbound-denied-hosts 1'])
@@ -152,6 +170,7 @@ describe('list delivery', () => {
       value: '203.0.113.1',
       annotations: ['tq:inst:1'],
       pgids: [],
+      cids: [],
     })
     await run({ adds: [want(1)] })
     assert.deepEqual(fake.calls, ['GET outbound-denied-hosts 1'])
@@ -197,7 +216,7 @@ describe('list delivery', () => {
       [2, 'taken over by a person'],
     ] as const) {
       const value = `203.0.113.${String(n)}`
-      fake.held.set(`${list.id} ${value}`, { value, annotations: [note], pgids: [] })
+      fake.held.set(`${list.id} ${value}`, { value, annotations: [note], pgids: [], cids: [] })
       ledger.set({ list: list.id, value, owner: n, scope: undefined })
     }
     ledger.set({ list: list.id, value: '203.0.113.3', owner: 3, scope: undefined })
@@ -205,6 +224,7 @@ describe('list delivery', () => {
       removals: [1, 2, 3].map((n) => ({
         entry: { list: list.id, value: `203.0.113.${String(n)}`, owner: n, scope: undefined },
         list,
+        scope: undefined,
         reason: 'expired',
         replaced: false,
       })),
@@ -217,6 +237,59 @@ describe('list delivery', () => {
     assert.deepEqual(
       fake.calls.filter((c) => c.startsWith('DELETE')),
       ['DELETE outbound-denied-hosts 1'],
+    )
+  })
+
+  it("an unannotated value (AED shows []) is someone else's: never written", async () => {
+    const { fake, ledger, summary, run } = await setup()
+    const domains = LISTS.inboundDenyDomains
+    fake.held.set(`${domains.id} bad.example`, {
+      value: 'bad.example',
+      annotations: [],
+      pgids: [-1],
+      cids: [-1],
+    })
+    await run({ adds: [{ list: domains, value: 'bad.example', owner: 4, scope: '-1' }] })
+    assert.deepEqual(fake.calls, ['GET inbound-denied-domains 1'])
+    assert.equal(summary.foreign.get(domains.id), 1)
+    assert.equal(ledger.own, 0)
+  })
+
+  it('narrowing the protection groups removes only the scopes given up', async () => {
+    const { fake, ledger, summary, run } = await setup()
+    const hosts = LISTS.inboundDenyHosts
+    const value = '203.0.113.9'
+    fake.held.set(`${hosts.id} ${value}`, {
+      value,
+      annotations: ['tq:inst:9', 'tq:inst:9'],
+      pgids: [7, 8],
+      cids: [],
+    })
+    const entry = { list: hosts.id, value, owner: 9, scope: '7,8' }
+    ledger.set(entry)
+    await run({
+      removals: [
+        { entry, list: hosts, scope: '8', reason: 'protection groups changed', replaced: true },
+      ],
+      adds: [{ list: hosts, value, owner: 9, scope: '7' }],
+    })
+    assert.deepEqual(fake.held.get(`${hosts.id} ${value}`)?.pgids, [7])
+    assert.ok(fake.calls.includes('DELETE inbound-denied-hosts 1 pgid=8'), fake.calls.join('; '))
+    assert.deepEqual(ledger.get(hosts.id, value), { list: hosts.id, value, owner: 9, scope: '7' })
+    assert.equal(summary.revoked.total, 0)
+  })
+
+  it('a refusal of the request itself (not a value) is one problem, not a bisection', async () => {
+    const { fake, ledger, summary, run } = await setup()
+    fake.refuse.add('203.0.113.1')
+    fake.refuseField = 'pgid'
+    await run({ adds: Array.from({ length: 50 }, (_, i) => want(i + 1)) })
+    assert.equal(fake.calls.filter((c) => c.startsWith('POST')).length, 1)
+    assert.equal(summary.rejected, 50)
+    assert.equal(ledger.own, 0)
+    assert.match(
+      summary.problems[0] ?? '',
+      /refused adds to its outbound-denied-hosts list .*field pgid/,
     )
   })
 })

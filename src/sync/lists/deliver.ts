@@ -10,6 +10,7 @@ import {
   type ListEntry,
   removeQuery,
   type Scope,
+  VALUE_FIELD,
 } from '../../aed/lists.js'
 import type { Logger } from '../../http/logger.js'
 import { forEachConcurrent } from '../pool.js'
@@ -111,17 +112,27 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
   const found = await lookUp(lists, plan)
 
   const removing: Removal[] = []
+  /** Keys whose entry loses some scopes this run: never adopted from the lookup before that. */
+  const rescoped = new Set<string>()
   for (const removal of plan.removals) {
     const { entry, list } = removal
-    const there = found.get(entryKey(list.id, entry.value))
+    const key = entryKey(list.id, entry.value)
+    const there = found.get(key)
     if (there !== undefined && there.annotations.some(ours)) {
       removing.push(removal)
+      if (removal.replaced) rescoped.add(key)
       continue
     }
-    ledger.delete(list.id, entry.value)
     progress(1)
+    // A scope change's add decides what the ledger keeps (and counts a foreign holder).
+    if (removal.replaced) continue
+    ledger.delete(list.id, entry.value)
     if (there === undefined) {
-      if (!removal.replaced) summary.revoked.add(`${removal.reason} (already gone from AED)`)
+      summary.revoked.add(`${removal.reason} (already gone from AED)`)
+      logger.warn(
+        { list: list.id, value: entry.value },
+        'an entry this instance made is no longer in AED (removed by hand, or stored in another form)',
+      )
     } else {
       summary.foreign.add(list.id)
       logger.info(
@@ -133,8 +144,10 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
 
   const adding: Want[] = []
   for (const want of plan.adds) {
-    const there = found.get(entryKey(want.list.id, want.value))
-    if (there !== undefined && !there.annotations.every(ours)) {
+    const key = entryKey(want.list.id, want.value)
+    const there = found.get(key)
+    // No annotation at all is someone else's too (AED shows [] for an unannotated domain).
+    if (there !== undefined && (there.annotations.length === 0 || !there.annotations.every(ours))) {
       // Held by a person or another tool: in force already, and never ours to change.
       ledger.set({ ...want, list: want.list.id, foreign: true })
       summary.foreign.add(want.list.id)
@@ -143,6 +156,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     }
     if (
       there !== undefined &&
+      !rescoped.has(key) &&
       there.annotations.includes(annotationOf(instance, want.owner)) &&
       holdsScope(there, want.scope)
     ) {
@@ -155,7 +169,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
   }
 
   // Removals first: they make room in lists that have a capacity.
-  const deletes = groups(removing, (r) => ({ list: r.list, scope: r.entry.scope })).flatMap(
+  const deletes = groups(removing, (r) => ({ list: r.list, scope: r.scope })).flatMap(
     ({ list, scope, items }) =>
       chunk(items, (r) => r.entry.value).map((part) => ({ list, scope, part })),
   )
@@ -169,15 +183,17 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       })
     else await lists.remove(list, values, scope)
     for (const r of part) {
-      if (deps.dryRun === undefined) ledger.delete(list.id, r.entry.value)
-      if (!r.replaced) summary.revoked.add(r.reason)
+      if (r.replaced) continue
+      ledger.delete(list.id, r.entry.value)
+      summary.revoked.add(r.reason)
     }
     progress(part.length)
   })
 
-  const full = new Set<string>()
+  /** Lists that take no more adds this run: full, or refusing the requests themselves. */
+  const closed = new Set<string>()
   const add = async (list: AedList, scope: Scope | undefined, part: Want[]): Promise<void> => {
-    if (full.has(list.id)) {
+    if (closed.has(list.id)) {
       summary.rejected += part.length
       return
     }
@@ -194,24 +210,34 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     }
     const result = await lists.add(list, values, annotations, scope)
     if (!result.ok) {
-      // One bad value refuses the whole request: halve it until the value is found.
-      if (part.length > 1) {
+      const { refusal } = result
+      const aboutValues = refusal.full || refusal.field === VALUE_FIELD[list.kind]
+      // One bad value (or one too many) refuses the whole request: halve it to find where.
+      if (aboutValues && part.length > 1) {
         const middle = Math.ceil(part.length / 2)
         await add(list, scope, part.slice(0, middle))
         await add(list, scope, part.slice(middle))
         return
       }
-      const { refusal } = result
-      summary.rejected++
-      if (refusal.full && !full.has(list.id)) {
-        full.add(list.id)
-        summary.problems.push(
-          `AED's ${list.id} list is full (HTTP ${String(refusal.status)}: ${refusal.message}); the entries it could not take are counted as rejected and are offered again by the next run`,
-        )
+      summary.rejected += part.length
+      if (!aboutValues || refusal.full) {
+        // Not about a value (the scope, the request itself): every request would fail alike.
+        if (!closed.has(list.id))
+          summary.problems.push(
+            refusal.full
+              ? `AED's ${list.id} list is full (HTTP ${String(refusal.status)}: ${refusal.message}); the entries it could not take are counted as rejected and are offered again by the next run`
+              : `AED refused adds to its ${list.id} list (HTTP ${String(refusal.status)}${refusal.field === undefined ? '' : `, field ${refusal.field}`}: ${refusal.message}); no more were tried this run`,
+          )
+        closed.add(list.id)
       }
       logger.warn(
-        { list: list.id, value: part[0]?.value, status: refusal.status, reason: refusal.message },
-        'AED refused a list entry',
+        {
+          list: list.id,
+          ...(part.length === 1 ? { value: part[0]?.value } : { values: part.length }),
+          status: refusal.status,
+          reason: refusal.message,
+        },
+        part.length === 1 ? 'AED refused a list entry' : 'AED refused a list request',
       )
       return
     }
@@ -221,6 +247,12 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       // A one-value answer is that value, whatever form AED stored it in.
       const entry = part.length === 1 ? result.entries[0] : stored.get(want.value)
       if (entry?.annotations.includes(annotations[i] ?? '') === true) {
+        // [I: A-AED-LIST-VALUES] lookups find a value by the form AED stores: say when it differs.
+        if (entry.value !== want.value)
+          logger.warn(
+            { list: list.id, sent: want.value, stored: entry.value },
+            'AED stored a list value in another form than sent; later lookups may miss it',
+          )
         ledger.set({ list: list.id, value: want.value, owner: want.owner, scope })
         summary.sent.add(list.id)
       } else misfiled.push(want)

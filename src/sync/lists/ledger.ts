@@ -42,17 +42,20 @@ const positiveInt = (v: unknown): v is number =>
 function readEntry(raw: unknown): ListLedgerEntry | string {
   if (!Array.isArray(raw) || raw.length < 4 || raw.length > 5) return 'an entry is not a record'
   const [list, value, owner, scope, foreign] = raw as unknown[]
-  if (typeof list !== 'string' || listById(list) === undefined)
-    return 'an entry names an unknown list'
+  const known = typeof list === 'string' ? listById(list) : undefined
+  if (known === undefined || typeof list !== 'string') return 'an entry names an unknown list'
   if (typeof value !== 'string' || value === '') return 'an entry has no value'
   if (!positiveInt(owner)) return 'an entry has no owner id'
-  if (scope !== null && typeof scope !== 'string') return 'an entry has a malformed scope'
+  // An inbound removal without a scope would take the value out of every scope, others' too.
+  const scoped = typeof scope === 'string' && /^-?\d+(,-?\d+)*$/.test(scope)
+  if (known.direction === 'inbound' ? !scoped : scope !== null)
+    return 'an entry has a malformed scope'
   if (foreign !== undefined && foreign !== 1) return 'an entry has a malformed foreign mark'
   return {
     list,
     value,
     owner,
-    scope: scope ?? undefined,
+    scope: scoped ? scope : undefined,
     ...(foreign === 1 ? { foreign: true } : {}),
   }
 }
@@ -76,8 +79,14 @@ export class ListLedger {
     file: string,
     aed: string,
     expected: number | undefined,
+    /** A dry run reports a bad file but leaves it where it is. */
+    dryRun = false,
   ): Promise<{ ledger: ListLedger; problem: ListLedgerProblem | undefined }> {
     const ledger = new ListLedger(file, aed)
+    const moveAside = (kind: 'corrupt' | 'retargeted', detail: string) =>
+      dryRun
+        ? Promise.resolve({ kind, detail, movedTo: `${file} (left in place: dry run)` })
+        : moveFile(file, kind, detail)
     let text: string
     try {
       text = await readFile(file, 'utf8')
@@ -100,18 +109,18 @@ export class ListLedger {
         error instanceof z.ZodError
           ? (error.issues[0]?.message ?? 'unexpected shape')
           : (error as Error).message
-      return { ledger, problem: await moveAside(file, 'corrupt', detail) }
+      return { ledger, problem: await moveAside('corrupt', detail) }
     }
     if (data.aed !== aed)
       return {
         ledger,
-        problem: await moveAside(file, 'retargeted', `it was written for AED ${data.aed}`),
+        problem: await moveAside('retargeted', `it was written for AED ${data.aed}`),
       }
     for (const raw of data.entries) {
       const entry = readEntry(raw)
       if (typeof entry === 'string') {
         ledger.entries.clear()
-        return { ledger, problem: await moveAside(file, 'corrupt', entry) }
+        return { ledger, problem: await moveAside('corrupt', entry) }
       }
       ledger.set(entry)
     }
@@ -156,7 +165,7 @@ export class ListLedger {
   }
 }
 
-async function moveAside(
+async function moveFile(
   file: string,
   kind: 'corrupt' | 'retargeted',
   detail: string,

@@ -2,29 +2,25 @@
  * The first half of a list delivery: scan the data collection's membership, decide each
  * member's list entries, and compare them with the ledger. Nothing is sent here.
  */
-import type { AedList, Scope } from '../../aed/lists.js'
-import { listById } from '../../aed/lists.js'
+import { type AedList, listById, type Scope } from '../../aed/lists.js'
 import type { Logger } from '../../http/logger.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import { nameOf } from '../../threatq/records.js'
 import type { RunSummary } from '../summary.js'
 import { entryKey, type ListLedger, type ListLedgerEntry } from './ledger.js'
-import { type ListPolicy, placements, targetOf } from './targets.js'
+import { type ListPolicy, type Placement, placements, targetOf } from './targets.js'
 
 /** An entry AED should hold: checked against AED, then added unless it is there already. */
-export interface Want {
-  list: AedList
-  value: string
-  owner: number
-  scope: Scope | undefined
-}
+export type Want = Placement & { owner: number }
 
-/** An entry of the ledger AED should no longer hold. */
+/** An entry of the ledger AED should no longer hold (inbound: in these scopes). */
 export interface Removal {
   entry: ListLedgerEntry
   list: AedList
+  /** The scopes to remove it from: the entry's, or those a scope change gives up. */
+  scope: Scope | undefined
   reason: string
-  /** Removed only to be added again in another scope: not counted by the mass-removal guard. */
+  /** Removed from some scopes only, and added in the new ones: not counted by the guard. */
   replaced: boolean
 }
 
@@ -126,10 +122,12 @@ export async function planLists(
         if (held !== undefined) {
           if (claimed.has(held)) continue
           claimed.add(held)
-          if (held.scope !== p.scope && held.foreign !== true)
+          const given = held.foreign === true ? undefined : givenUp(held.scope, p.scope)
+          if (given !== undefined)
             plan.removals.push({
               entry: held,
               list: p.list,
+              scope: given,
               reason: 'protection groups changed',
               replaced: true,
             })
@@ -153,16 +151,28 @@ export async function planLists(
       ledger.entries.delete(key)
       continue
     }
-    const list = listById(entry.list)
-    if (list === undefined) continue
+    // The ledger only holds known lists (ledger.ts readEntry).
+    const list = listById(entry.list) as AedList
     plan.removals.push({
       entry,
       list,
+      scope: entry.scope,
       reason: removalReason(fates.get(entry.owner), list, settings.policy),
       replaced: false,
     })
   }
   return plan
+}
+
+/**
+ * The scopes a change from `held` to `wanted` gives up (a comma list), or undefined when none:
+ * only those are removed, so the entry stays in force where both agree.
+ */
+function givenUp(held: Scope | undefined, wanted: Scope | undefined): Scope | undefined {
+  if (held === undefined || held === wanted) return undefined
+  const keep = new Set((wanted ?? '').split(','))
+  const dropped = held.split(',').filter((id) => !keep.has(id))
+  return dropped.length === 0 ? undefined : dropped.join(',')
 }
 
 interface Fate {

@@ -3,7 +3,13 @@
  * against the lists ledger, stop before anything is written when the run would remove too much,
  * then remove what left and add what is new. A run with nothing new makes no call.
  */
-import { type ListCalls, ALL_LISTS, GLOBAL_SCOPE, type Scope } from '../../aed/lists.js'
+import {
+  ALL_LISTS,
+  GLOBAL_SCOPE,
+  type ListCalls,
+  type Scope,
+  scopeEntries,
+} from '../../aed/lists.js'
 import { EXIT, ExitError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
 import type { ThreatqClient } from '../../threatq/client.js'
@@ -67,24 +73,51 @@ async function resolveScope(lists: ListCalls, names: readonly string[]): Promise
   return [...new Set(ids)].sort((a, b) => a - b).join(',')
 }
 
-/** A lost or corrupt ledger: this instance's entries are found again by their annotations. */
-async function recover(lists: ListCalls, ledger: ListLedger, instance: string): Promise<number> {
+/**
+ * A lost or corrupt ledger: this instance's entries are found again by their annotations. An
+ * inbound record that mixes ours with others' cannot tell which scopes are ours (AED's arrays do
+ * not line up, aed-api.md §2.3): it is kept as foreign, never removed, and said so.
+ */
+async function recover(
+  lists: ListCalls,
+  ledger: ListLedger,
+  instance: string,
+  logger: Logger,
+): Promise<number> {
   for (const list of ALL_LISTS)
     for await (const page of lists.readAll(list))
       for (const entry of page) {
         const owners = entry.annotations.map((a) => ownerOf(instance, a))
         const owner = owners.find((o) => o !== undefined)
         if (owner === undefined) continue
-        // Scopes can be told apart only when every annotation is ours.
-        const scope =
-          list.direction === 'outbound'
-            ? undefined
-            : owners.every((o) => o !== undefined) && entry.pgids.length > 0
-              ? [...new Set(entry.pgids)].sort((a, b) => a - b).join(',')
-              : GLOBAL_SCOPE
-        ledger.set({ list: list.id, value: entry.value, owner, scope })
+        if (list.direction === 'outbound') {
+          ledger.set({ list: list.id, value: entry.value, owner, scope: undefined })
+          continue
+        }
+        const onlyOurs =
+          owners.every((o) => o !== undefined) && owners.length === scopeEntries(entry)
+        if (onlyOurs && entry.cids.every((c) => c === -1) && entry.pgids.length > 0)
+          ledger.set({
+            list: list.id,
+            value: entry.value,
+            owner,
+            scope: [...new Set(entry.pgids)].sort((a, b) => a - b).join(','),
+          })
+        else {
+          ledger.set({
+            list: list.id,
+            value: entry.value,
+            owner,
+            scope: GLOBAL_SCOPE,
+            foreign: true,
+          })
+          logger.warn(
+            { list: list.id, value: entry.value },
+            "an entry this instance made shares its record with others' scopes: it is left in AED, never removed by the connector",
+          )
+        }
       }
-  return ledger.size
+  return ledger.own
 }
 
 function describeProblem(problem: ListLedgerProblem): string {
@@ -124,6 +157,7 @@ export async function runListDelivery(
     settings.ledgerFile,
     settings.aedHost,
     settings.ledgerEntries,
+    settings.dryRun,
   )
   if (problem !== undefined) {
     const message = describeProblem(problem)
@@ -131,7 +165,7 @@ export async function runListDelivery(
     if (problem.kind === 'retargeted') summary.notes.push(message)
     else {
       summary.problems.push(message)
-      const found = await recover(lists, ledger, settings.instance)
+      const found = await recover(lists, ledger, settings.instance, logger)
       summary.notes.push(`lists ledger rebuilt from AED: ${String(found)} entries found`)
     }
   }
