@@ -108,7 +108,13 @@ export class Ledger {
     files: LedgerFiles,
     target: LedgerTarget,
     expected: number | undefined,
+    /** A dry run reports a bad file but leaves it (and its journal) where it is. */
+    dryRun = false,
   ): Promise<{ ledger: Ledger; problem: LedgerProblem | undefined }> {
+    const moveAside = (kind: 'corrupt' | 'retargeted', detail: string) =>
+      dryRun
+        ? Promise.resolve({ kind, detail, movedTo: `${files.file} (left in place: dry run)` })
+        : moveFile(files, kind, detail)
     let bytes: Buffer | undefined
     try {
       bytes = await readFile(files.file)
@@ -132,7 +138,7 @@ export class Ledger {
     if (typeof parsed === 'string')
       return {
         ledger: Ledger.empty(files, target),
-        problem: await moveAside(files, 'corrupt', parsed),
+        problem: await moveAside('corrupt', parsed),
       }
     const { header, records } = parsed
     const differs = (['collection', 'stixVersion', 'host'] as const).filter(
@@ -142,7 +148,6 @@ export class Ledger {
       return {
         ledger: Ledger.empty(files, target),
         problem: await moveAside(
-          files,
           'retargeted',
           `it describes ${differs.map((k) => `${k} ${JSON.stringify(header[k])}`).join(', ')}; this run exports with ${differs.map((k) => JSON.stringify(target[k])).join(', ')}`,
         ),
@@ -356,7 +361,7 @@ async function readJournal(path: string): Promise<Buffer | undefined> {
   return whole
 }
 
-async function moveAside(
+async function moveFile(
   files: LedgerFiles,
   kind: 'corrupt' | 'retargeted',
   detail: string,

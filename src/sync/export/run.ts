@@ -138,6 +138,7 @@ export async function runExport(
       host: settings.context.host,
     },
     settings.ledgerEntries,
+    settings.dryRun,
   )
   if (problem !== undefined) {
     const message = describeProblem(problem)

@@ -69,4 +69,15 @@ describe('lists ledger', () => {
       assert.equal(await readFile(join(path, '..', left[0] ?? ''), 'utf8'), text)
     }
   })
+
+  it('a dry run reports a bad file but leaves it in place', async () => {
+    const path = await file()
+    await writeFile(
+      path,
+      '{"format": "tq-conn-netscout-aed AED lists ledger", "version": 1, "aed": "other", "entries": []}',
+    )
+    const { problem } = await ListLedger.open(path, 'aed', 1, true)
+    assert.equal(problem?.kind, 'retargeted')
+    assert.deepEqual(await readdir(join(path, '..')), ['x.lists.json'])
+  })
 })
