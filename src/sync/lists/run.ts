@@ -10,7 +10,7 @@ import {
   type Scope,
   scopeEntries,
 } from '../../aed/lists.js'
-import { EXIT, ExitError } from '../../errors.js'
+import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
@@ -63,8 +63,7 @@ async function resolveScope(lists: ListCalls, names: readonly string[]): Promise
   for (const name of names) {
     const group = groups.find((g) => g.name.toLowerCase() === name.toLowerCase())
     if (group === undefined)
-      throw new ExitError(
-        EXIT.usage,
+      throw new ConfigError(
         `rest_protection_groups: AED has no protection group named ${JSON.stringify(name)} (it has ${groups.map((g) => JSON.stringify(g.name)).join(', ') || 'none'})`,
         { option: 'rest_protection_groups' },
       )
