@@ -329,6 +329,12 @@ describe(
         assert.ok(rest.includes(value), `the lists hold ${value}`)
       }
       assert.ok(!taxii.includes(HOST) && !rest.includes(HOST))
+      // One dry-run document holds both deliveries.
+      const output = join(await tempDir('tq-aed-lists-both-'), 'dry.json')
+      const dry = await world.run(['-e', '--dry-run', '--full', '--output', output])
+      assert.equal(dry.code, 0, dry.stdout + dry.stderr)
+      const doc = JSON.parse(await readFile(output, 'utf8')) as Record<string, unknown>
+      assert.deepEqual(Object.keys(doc).sort(), ['export', 'lists'])
     })
 
     it('a lost lists ledger is exit 3 and rebuilt from the annotations; removals work again after', async () => {
