@@ -292,4 +292,25 @@ describe('list delivery', () => {
       /refused adds to its outbound-denied-hosts list .*field pgid/,
     )
   })
+
+  it("never removes from a record that mixes its annotation with someone else's", async () => {
+    const { fake, ledger, summary, run } = await setup()
+    const hosts = LISTS.inboundDenyHosts
+    const value = '203.0.113.8'
+    fake.held.set(`${hosts.id} ${value}`, {
+      value,
+      annotations: ['tq:inst:8', 'SOC: web servers'],
+      pgids: [7, 8],
+      cids: [],
+    })
+    const entry = { list: hosts.id, value, owner: 8, scope: '7' }
+    ledger.set(entry)
+    await run({
+      removals: [{ entry, list: hosts, scope: '7', reason: 'expired', replaced: false }],
+    })
+    assert.equal(fake.calls.filter((c) => c.startsWith('DELETE')).length, 0)
+    assert.deepEqual(fake.held.get(`${hosts.id} ${value}`)?.pgids, [7, 8])
+    assert.equal(ledger.size, 0)
+    assert.equal(summary.foreign.get(hosts.id), 1)
+  })
 })

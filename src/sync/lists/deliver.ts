@@ -103,6 +103,13 @@ function holdsScope(entry: ListEntry, scope: Scope | undefined): boolean {
 export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> {
   const { lists, logger, summary, ledger, instance } = deps
   const ours = (annotation: string): boolean => ownerOf(instance, annotation) !== undefined
+  /**
+   * Only a value every annotation of which is ours is ours to write or remove: AED's arrays do
+   * not say which scope holds whose annotation, and no annotation at all is someone else's (AED
+   * shows [] for an unannotated domain).
+   */
+  const onlyOurs = (entry: ListEntry): boolean =>
+    entry.annotations.length > 0 && entry.annotations.every(ours)
   const total = plan.adds.length + plan.removals.length
   let settled = 0
   const progress = (n: number): void => {
@@ -118,7 +125,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     const { entry, list } = removal
     const key = entryKey(list.id, entry.value)
     const there = found.get(key)
-    if (there !== undefined && there.annotations.some(ours)) {
+    if (there !== undefined && onlyOurs(there)) {
       removing.push(removal)
       if (removal.replaced) rescoped.add(key)
       continue
@@ -137,7 +144,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       summary.foreign.add(list.id)
       logger.info(
         { list: list.id, value: entry.value },
-        'an entry this instance made is now annotated by someone else: left as it is',
+        'an entry this instance made now shares its value with someone else: left as it is',
       )
     }
   }
@@ -146,8 +153,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
   for (const want of plan.adds) {
     const key = entryKey(want.list.id, want.value)
     const there = found.get(key)
-    // No annotation at all is someone else's too (AED shows [] for an unannotated domain).
-    if (there !== undefined && (there.annotations.length === 0 || !there.annotations.every(ours))) {
+    if (there !== undefined && !onlyOurs(there)) {
       // Held by a person or another tool: in force already, and never ours to change.
       ledger.set({ ...want, list: want.list.id, foreign: true })
       summary.foreign.add(want.list.id)
