@@ -178,6 +178,18 @@ function exportPolicy(ctx: DirectionContext): ExportPolicy {
   }
 }
 
+/** What both deliveries of the export take from the command line and the guard option. */
+function syncFlags(ctx: DirectionContext) {
+  return {
+    full: ctx.args.full,
+    since: ctx.since,
+    maxRevokePercent: ctx.options.max_revoke_percent,
+    allowMassRevoke: ctx.args.allow_mass_revoke,
+    dryRun: ctx.args.dry_run,
+    output: ctx.output,
+  }
+}
+
 /** The options an export needs before it can run, by delivery. */
 export function exportNeeds(options: Options): OptionKey[] {
   const taxii: OptionKey[] = [
@@ -250,12 +262,7 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
         aedHost: ctx.aedHost.host,
         ledgerFile: ctx.paths.listsLedger,
         ledgerEntries: ctx.state.lists.ledger?.entries,
-        full: ctx.args.full,
-        since: ctx.since,
-        maxRevokePercent: options.max_revoke_percent,
-        allowMassRevoke: ctx.args.allow_mass_revoke,
-        dryRun: ctx.args.dry_run,
-        output: ctx.output,
+        ...syncFlags(ctx),
       },
     )
     if (outcome.entries !== undefined) {
@@ -321,12 +328,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
         policy: exportPolicy(ctx),
         ledger: { file: ctx.paths.ledger, journal: `${ctx.paths.ledger}.journal` },
         ledgerEntries: saved === undefined ? undefined : saved.objects + saved.relationships,
-        full: ctx.args.full,
-        since: ctx.since,
-        maxRevokePercent: options.max_revoke_percent,
-        allowMassRevoke: ctx.args.allow_mass_revoke,
-        dryRun: ctx.args.dry_run,
-        output: ctx.output,
+        ...syncFlags(ctx),
       },
     )
     if (outcome.ledger !== undefined) {

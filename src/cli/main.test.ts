@@ -4,6 +4,28 @@ import { ConfigError } from '../errors.js'
 import { RemoteError } from '../http/errors.js'
 import { asksForVersion, describeFailure, main } from './main.js'
 
+/** A non-terminal CommandIo whose stdout and stderr are kept as text. */
+function capturedIo() {
+  const io = {
+    out: '',
+    err: '',
+    env: {},
+    stdout: (text: string) => {
+      io.out += text
+    },
+    stderr: (text: string) => {
+      io.err += text
+    },
+    stdinIsTTY: false,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    now: () => new Date(0),
+    execPath: process.execPath,
+    binPath: 'bin.js',
+  }
+  return io
+}
+
 describe('main: errors become one line and the documented exit code', () => {
   it('maps usage, configuration, remote and unexpected errors', () => {
     assert.deepEqual(describeFailure(new ConfigError('bad depth')), {
@@ -24,27 +46,11 @@ describe('main: errors become one line and the documented exit code', () => {
   })
 
   it('prints an argument error on stderr and returns 2 without running', async () => {
-    let stderr = ''
-    const code = await main(
-      ['-v', '7'],
-      {
-        env: {},
-        stdout: () => undefined,
-        stderr: (text) => {
-          stderr += text
-        },
-        stdinIsTTY: false,
-        stdoutIsTTY: false,
-        stderrIsTTY: false,
-        now: () => new Date(0),
-        execPath: process.execPath,
-        binPath: 'bin.js',
-      },
-      '0.0.0',
-    )
+    const io = capturedIo()
+    const code = await main(['-v', '7'], io, '0.0.0')
     assert.equal(code, 2)
     assert.equal(
-      stderr,
+      io.err,
       "tq-conn-netscout-aed: error: argument -v/--verbosity: invalid choice: '7' (choose from '0', '1', '2', '3')\n",
     )
   })
@@ -54,25 +60,13 @@ describe('main: errors become one line and the documented exit code', () => {
       assert.ok(asksForVersion(argv), argv.join(' '))
     for (const argv of [['--ver'], ['--', '--version'], ['--verbosity', '2'], []])
       assert.ok(!asksForVersion(argv), argv.join(' '))
-    let stdout = ''
+    const io = capturedIo()
     const code = await main(
       ['--version'],
-      {
-        env: {},
-        stdout: (text) => {
-          stdout += text
-        },
-        stderr: () => undefined,
-        stdinIsTTY: false,
-        stdoutIsTTY: false,
-        stderrIsTTY: false,
-        now: () => new Date(0),
-        execPath: process.execPath,
-        binPath: 'bin.js',
-      },
+      io,
       'tq-conn-netscout-aed 1.2.3\ncommit abc\nNode.js v20',
     )
     assert.equal(code, 0)
-    assert.equal(stdout, 'tq-conn-netscout-aed 1.2.3\ncommit abc\nNode.js v20\n')
+    assert.equal(io.out, 'tq-conn-netscout-aed 1.2.3\ncommit abc\nNode.js v20\n')
   })
 })

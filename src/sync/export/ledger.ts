@@ -6,8 +6,8 @@
  * run resumes where AED stopped acknowledging. Entries live in typed-array tables, not objects.
  */
 import { createHash } from 'node:crypto'
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises'
-import { writePrivateFile } from '../../config/secure-file.js'
+import { open, readFile, unlink, type FileHandle } from 'node:fs/promises'
+import { setAside, writePrivateFile } from '../../config/secure-file.js'
 import { EXPORT_COLLECTIONS, type TqCollection, type TqRef } from '../../threatq/model.js'
 import { DROPPED, type EntryState, KeyTable, LIVE } from './key-table.js'
 
@@ -111,10 +111,15 @@ export class Ledger {
     /** A dry run reports a bad file but leaves it (and its journal) where it is. */
     dryRun = false,
   ): Promise<{ ledger: Ledger; problem: LedgerProblem | undefined }> {
-    const moveAside = (kind: 'corrupt' | 'retargeted', detail: string) =>
-      dryRun
-        ? Promise.resolve({ kind, detail, movedTo: `${files.file} (left in place: dry run)` })
-        : moveFile(files, kind, detail)
+    const moveAside = async (
+      kind: 'corrupt' | 'retargeted',
+      detail: string,
+    ): Promise<LedgerProblem> => {
+      const movedTo = await setAside(files.file, kind, dryRun)
+      // The journal belongs to the file set aside.
+      if (!dryRun) await unlink(files.journal).catch(ignoreMissing)
+      return { kind, detail, movedTo }
+    }
     let bytes: Buffer | undefined
     try {
       bytes = await readFile(files.file)
@@ -359,17 +364,6 @@ async function readJournal(path: string): Promise<Buffer | undefined> {
     }
   }
   return whole
-}
-
-async function moveFile(
-  files: LedgerFiles,
-  kind: 'corrupt' | 'retargeted',
-  detail: string,
-): Promise<LedgerProblem> {
-  const movedTo = `${files.file}.${kind}-${new Date().toISOString().replace(/[:.]/g, '')}`
-  await rename(files.file, movedTo)
-  await unlink(files.journal).catch(ignoreMissing)
-  return { kind, detail, movedTo }
 }
 
 function ignoreMissing(error: unknown): void {

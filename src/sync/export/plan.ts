@@ -117,12 +117,48 @@ export function refsDigest(refs: readonly string[]): number {
     .readUInt32LE(0)
 }
 
+/** Counts and logs the records of a membership page ThreatQ sent malformed. */
+export function reportInvalid(
+  deps: Pick<PlanDeps, 'summary' | 'logger'>,
+  invalid: readonly { id: unknown; reason: string }[],
+): void {
+  for (const bad of invalid) {
+    deps.summary.skipped.add('invalid ThreatQ record')
+    deps.logger.warn(
+      { id: bad.id, reason: bad.reason },
+      'skipped an indicator record ThreatQ sent malformed',
+    )
+  }
+}
+
+/** Counts and logs a member that is not exported: refused by a guard, or skipped with why. */
+export function reportUnexported(
+  deps: Pick<PlanDeps, 'summary' | 'logger' | 'onRefusal'>,
+  member: { id: number; value: string; type: string | undefined },
+  why: { kind: string; reason: string; detail?: string | undefined },
+): void {
+  if (why.kind === 'refused') {
+    deps.summary.refused.add(why.reason)
+    deps.logger.info(
+      { id: member.id, value: member.value, reason: why.reason },
+      'indicator refused',
+    )
+    deps.onRefusal?.({ id: member.id, value: member.value, reason: why.reason })
+    return
+  }
+  deps.summary.skipped.add(why.reason)
+  deps.logger.info(
+    { id: member.id, type: member.type, reason: why.detail ?? why.reason },
+    `indicator skipped: ${why.reason}`,
+  )
+}
+
 export async function planSync(
   deps: PlanDeps,
   ledger: Ledger,
   settings: PlanSettings,
 ): Promise<SyncPlan> {
-  const { threatq, logger, summary } = deps
+  const { threatq, summary } = deps
   const { policy, depth } = settings
   const objects = ledger.objects
   const wantAgain = (slot: number, updatedMs: number): boolean =>
@@ -150,13 +186,7 @@ export async function planSync(
     pageSize: settings.pageSize,
     with: depth > 0 ? RELATED : [],
   })) {
-    for (const bad of page.invalid) {
-      summary.skipped.add('invalid ThreatQ record')
-      logger.warn(
-        { id: bad.id, reason: bad.reason },
-        'skipped an indicator record ThreatQ sent malformed',
-      )
-    }
+    reportInvalid(deps, page.invalid)
     for (const record of page.records) {
       plan.members++
       const member = {
@@ -178,20 +208,7 @@ export async function planSync(
       const decision = verdict(member, policy, judged)
       if (!decision.ok) {
         if (slot >= 0) objects.setMark(slot, decision.code)
-        if (decision.kind === 'refused') {
-          summary.refused.add(decision.reason)
-          logger.info(
-            { id: member.id, value: member.value, reason: decision.reason },
-            'indicator refused',
-          )
-          deps.onRefusal?.({ id: member.id, value: member.value, reason: decision.reason })
-        } else {
-          summary.skipped.add(decision.reason)
-          logger.info(
-            { id: member.id, type: member.type, reason: decision.detail ?? decision.reason },
-            `indicator skipped: ${decision.reason}`,
-          )
-        }
+        reportUnexported(deps, member, decision)
         continue
       }
       plan.exportable++

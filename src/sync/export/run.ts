@@ -12,6 +12,7 @@ import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
 import type { AddResult } from '../../taxii/status.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
+import { guardMassChange } from '../mass-guard.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import { collectExport } from './collect.js'
 import { type ExportContext, instanceIdentity } from './convert.js'
@@ -19,7 +20,7 @@ import { Ledger, type LedgerFiles, type LedgerProblem, type LedgerUpdate } from 
 import { generationOf, planSync } from './plan.js'
 import { recoverLedger } from './recover.js'
 import type { ExportPolicy } from './policy.js'
-import { findRevocations, type RevocationSet, revocations, revokedVersions } from './revoke.js'
+import { findRevocations, revocations, revokedVersions } from './revoke.js'
 
 /**
  * [I: A-TAXII-DUPLICATE] A TAXII server that already holds an object in this exact version
@@ -99,23 +100,6 @@ function describeProblem(problem: LedgerProblem): string {
     case 'retargeted':
       return `the export ledger belongs to another target (${problem.detail}); it was moved to ${problem.movedTo}; this run starts a new one`
   }
-}
-
-/** Stops the run before anything is sent when it would revoke too much of what AED holds. */
-function guardMassRevocation(
-  set: RevocationSet,
-  live: number,
-  settings: ExportSettings,
-  members: number,
-): void {
-  if (set.guarded === 0 || settings.allowMassRevoke) return
-  const percent = (set.guarded * 100) / live
-  if (set.guarded < live && percent <= settings.maxRevokePercent) return
-  const reasons = [...set.byReason].map(([r, n]) => `${String(n)} ${r}`).join(', ')
-  throw new ExitError(
-    EXIT.rejected,
-    `stopped before sending anything: this run would revoke ${String(set.guarded)} of the ${String(live)} objects AED holds from this instance (${percent.toFixed(1)}%, max_revoke_percent is ${String(settings.maxRevokePercent)}): ${reasons}. The data collection "${settings.dataCollection}" matched ${String(members)} indicators now: an emptied or changed saved search is the usual cause. Check it in ThreatQ; if the revocations are intended, run again with --allow-mass-revoke`,
-  )
 }
 
 export async function runExport(
@@ -198,7 +182,21 @@ export async function runExport(
     `data collection "${dataCollection.name}": ${String(plan.members)} indicators, ${String(plan.exportable)} exportable`,
   )
   const revoking = findRevocations(ledger, settings.policy)
-  guardMassRevocation(revoking, ledger.liveCount(), settings, plan.members)
+  guardMassChange(
+    {
+      byReason: revoking.byReason,
+      count: revoking.guarded,
+      held: ledger.liveCount(),
+      members: plan.members,
+    },
+    settings,
+    {
+      doing: 'sending',
+      verb: 'revoke',
+      heldWhat: 'objects AED holds from this instance',
+      noun: 'revocations',
+    },
+  )
   if (revoking.total > 0 && !collection.info.can_read) {
     summary.rejected += revoking.total
     summary.problems.push(

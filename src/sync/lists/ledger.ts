@@ -4,10 +4,10 @@
  * it was added in. Only entries in it are ever removed; AED's own annotations confirm each one
  * before a removal (docs/architecture.md, "AED lists").
  */
-import { readFile, rename } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { listById, type Scope } from '../../aed/lists.js'
-import { writePrivateFile } from '../../config/secure-file.js'
+import { setAside, writePrivateFile } from '../../config/secure-file.js'
 
 export interface ListLedgerEntry {
   list: string
@@ -83,10 +83,10 @@ export class ListLedger {
     dryRun = false,
   ): Promise<{ ledger: ListLedger; problem: ListLedgerProblem | undefined }> {
     const ledger = new ListLedger(file, aed)
-    const moveAside = (kind: 'corrupt' | 'retargeted', detail: string) =>
-      dryRun
-        ? Promise.resolve({ kind, detail, movedTo: `${file} (left in place: dry run)` })
-        : moveFile(file, kind, detail)
+    const moveAside = async (
+      kind: 'corrupt' | 'retargeted',
+      detail: string,
+    ): Promise<ListLedgerProblem> => ({ kind, detail, movedTo: await setAside(file, kind, dryRun) })
     let text: string
     try {
       text = await readFile(file, 'utf8')
@@ -163,14 +163,4 @@ export class ListLedger {
     )
     return this.entries.size
   }
-}
-
-async function moveFile(
-  file: string,
-  kind: 'corrupt' | 'retargeted',
-  detail: string,
-): Promise<ListLedgerProblem> {
-  const movedTo = `${file}.${kind}-${new Date().toISOString().replace(/[:.]/g, '')}`
-  await rename(file, movedTo)
-  return { kind, detail, movedTo }
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../../http/logger.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import { nameOf } from '../../threatq/records.js'
 import type { RunSummary } from '../summary.js'
+import { reportInvalid, reportUnexported } from '../export/plan.js'
 import { entryKey, type ListLedger, type ListLedgerEntry } from './ledger.js'
 import { type ListPolicy, type Placement, placements, targetOf } from './targets.js'
 
@@ -53,7 +54,7 @@ export async function planLists(
   ledger: ListLedger,
   settings: ListPlanSettings,
 ): Promise<ListPlan> {
-  const { threatq, logger, summary } = deps
+  const { threatq, summary } = deps
   const owners = new Set<number>()
   for (const entry of ledger.entries.values()) owners.add(entry.owner)
   /**
@@ -74,13 +75,7 @@ export async function planLists(
     pageSize: settings.pageSize,
     with: [],
   })) {
-    for (const bad of page.invalid) {
-      summary.skipped.add('invalid ThreatQ record')
-      logger.warn(
-        { id: bad.id, reason: bad.reason },
-        'skipped an indicator record ThreatQ sent malformed',
-      )
-    }
+    reportInvalid(deps, page.invalid)
     for (const record of page.records) {
       plan.members++
       summary.fetched.add('indicator')
@@ -95,20 +90,7 @@ export async function planLists(
       if (owners.has(member.id))
         fates.set(member.id, target.ok ? FATES[target.action][target.kind] : target.reason)
       if (!target.ok) {
-        if (target.kind === 'refused') {
-          summary.refused.add(target.reason)
-          logger.info(
-            { id: member.id, value: member.value, reason: target.reason },
-            'indicator refused',
-          )
-          deps.onRefusal?.({ id: member.id, value: member.value, reason: target.reason })
-        } else {
-          summary.skipped.add(target.reason)
-          logger.info(
-            { id: member.id, type: member.type, reason: target.detail ?? target.reason },
-            `indicator skipped: ${target.reason}`,
-          )
-        }
+        reportUnexported(deps, member, target)
         continue
       }
       plan.deliverable++

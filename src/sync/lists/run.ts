@@ -10,14 +10,15 @@ import {
   type Scope,
   scopeEntries,
 } from '../../aed/lists.js'
-import { ConfigError, EXIT, ExitError } from '../../errors.js'
+import { ConfigError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
+import { guardMassChange } from '../mass-guard.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import { deliver, ownerOf, type RestCall } from './deliver.js'
 import { ListLedger, type ListLedgerProblem } from './ledger.js'
-import { type ListPlan, planLists } from './plan.js'
+import { planLists } from './plan.js'
 import type { ListPolicy } from './targets.js'
 
 export interface ListDeliveryDeps {
@@ -131,19 +132,6 @@ function describeProblem(problem: ListLedgerProblem): string {
   }
 }
 
-function guardMassRemoval(plan: ListPlan, held: number, settings: ListDeliverySettings): void {
-  const leaving = plan.removals.filter((r) => !r.replaced)
-  if (leaving.length === 0 || settings.allowMassRevoke) return
-  const percent = (leaving.length * 100) / held
-  if (leaving.length < held && percent <= settings.maxRevokePercent) return
-  const reasons = new Map<string, number>()
-  for (const r of leaving) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1)
-  throw new ExitError(
-    EXIT.rejected,
-    `stopped before writing anything: this run would remove ${String(leaving.length)} of the ${String(held)} AED list entries this instance made (${percent.toFixed(1)}%, max_revoke_percent is ${String(settings.maxRevokePercent)}): ${[...reasons].map(([r, n]) => `${String(n)} ${r}`).join(', ')}. The data collection "${settings.dataCollection}" matched ${String(plan.members)} indicators now: an emptied or changed saved search is the usual cause. Check it in ThreatQ; if the removals are intended, run again with --allow-mass-revoke`,
-  )
-}
-
 export async function runListDelivery(
   deps: ListDeliveryDeps,
   settings: ListDeliverySettings,
@@ -193,7 +181,15 @@ export async function runListDelivery(
   summary.notes.push(
     `data collection "${collection.name}": ${String(plan.members)} indicators, ${String(plan.deliverable)} deliverable`,
   )
-  guardMassRemoval(plan, held, settings)
+  const leaving = plan.removals.filter((r) => !r.replaced)
+  const byReason = new Map<string, number>()
+  for (const r of leaving) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1)
+  guardMassChange({ byReason, count: leaving.length, held, members: plan.members }, settings, {
+    doing: 'writing',
+    verb: 'remove',
+    heldWhat: 'AED list entries this instance made',
+    noun: 'removals',
+  })
 
   const calls: RestCall[] = []
   try {
