@@ -9,7 +9,7 @@ import { ConnectionReset, FaultTable, faultMiddleware } from '../common/faults.j
 import { RequestCounter } from '../common/requests.js'
 import { applyBehaviour, mountAdmin, type TaxiiBehaviourInput } from './admin.js'
 import { AedError, aedErrorResponse } from './json.js'
-import { DEFAULT_LIST_CAPACITY } from './lists.js'
+import { DEFAULT_LIST_CAPACITY, type ListRules, STRICT_LIST_RULES } from './lists.js'
 import { mountRest, type ApiVersion } from './rest.js'
 import { seedState, DEFAULT_SEED_ALERTS } from './seed.js'
 import { AedState } from './state.js'
@@ -47,6 +47,8 @@ export interface AedSimOptions {
   listCapacity?: number | null
   /** Per-list capacities by list id (`outbound-denied-hosts`, …), over `listCapacity`. */
   listCapacities?: Record<string, number | null>
+  /** How strict the lists are; each rule not given is the strict one (STRICT_LIST_RULES). */
+  listRules?: Partial<ListRules>
   /** Clock in epoch milliseconds (tests pin it). */
   now?: () => number
   /** Called after every successful change (persistence hooks in here). */
@@ -110,6 +112,7 @@ export function createAedSim(options: AedSimOptions = {}): AedSim {
         state,
         version,
         v3AcceptsV2Names: options.v3AcceptsV2Names ?? false,
+        lists: { ...STRICT_LIST_RULES, ...options.listRules },
       })
     }
   }

@@ -5,6 +5,13 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { readFaults } from '../common/cli.js'
 import { buildSimParser, optionsFrom, type SimArgs } from './cli.js'
+import { LENIENT_LIST_RULES, type ListRules, STRICT_LIST_RULES } from './lists.js'
+
+/** The rules a sim started with these flags serves (createAedSim fills the strict defaults). */
+const createAedSimRules = (args: SimArgs): ListRules => ({
+  ...STRICT_LIST_RULES,
+  ...optionsFrom(args).listRules,
+})
 
 const parse = (argv: string[]): SimArgs => buildSimParser().parse_args<SimArgs>(argv)
 
@@ -21,6 +28,20 @@ describe('aed-sim command line', () => {
       pendingPolls: 0,
       unsupportedPatterns: 'accept',
       duplicates: 'fail',
+    })
+  })
+
+  it('lists are strict unless a flag says otherwise; --lenient-lists takes every lenient rule', () => {
+    assert.deepEqual(optionsFrom(parse([])).listRules, {})
+    assert.deepEqual(createAedSimRules(parse([])), STRICT_LIST_RULES)
+    assert.deepEqual(createAedSimRules(parse(['--lenient-lists'])), LENIENT_LIST_RULES)
+    assert.deepEqual(createAedSimRules(parse(['--lenient-lists', '--list-filter', 'substring'])), {
+      ...LENIENT_LIST_RULES,
+      filter: 'substring',
+    })
+    assert.deepEqual(createAedSimRules(parse(['--list-readds', 'idempotent'])), {
+      ...STRICT_LIST_RULES,
+      readds: 'idempotent',
     })
   })
 

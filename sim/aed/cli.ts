@@ -3,6 +3,7 @@ import { ArgumentParser } from 'argparse'
 import { addServerArguments, readFaults } from '../common/cli.js'
 import type { TaxiiVersion } from '../../src/taxii/types.js'
 import { DEFAULTS, type AedSimOptions } from './app.js'
+import { LENIENT_LIST_RULES, type ListRules } from './lists.js'
 import type { ApiVersion } from './rest.js'
 
 export interface SimArgs {
@@ -25,6 +26,11 @@ export interface SimArgs {
   duplicates: 'fail' | 'succeed'
   v3_accepts_v2_names: boolean
   list_capacity: number | undefined
+  list_filter: ListRules['filter'] | undefined
+  list_arrays: ListRules['arrays'] | undefined
+  list_errors: ListRules['errors'] | undefined
+  list_readds: ListRules['readds'] | undefined
+  lenient_lists: boolean
 }
 
 export function buildSimParser(): ArgumentParser {
@@ -111,7 +117,40 @@ export function buildSimParser(): ArgumentParser {
     metavar: 'N',
     help: '[SIM] entries each deny/allow list holds at most; a write past it is a 422 (default: no limit)',
   })
+  // The lists' strict variants are the defaults (docs/sim-aed.md "Strict lists").
+  parser.add_argument('--list-filter', {
+    choices: ['substring', 'exact'],
+    help: 'value filters (?hostAddress=…) match stored values by substring (default) or exactly',
+  })
+  parser.add_argument('--list-arrays', {
+    choices: ['refuse', 'accept'],
+    help: 'domains/URLs sent as a JSON array: refused with a 400 (default) or accepted',
+  })
+  parser.add_argument('--list-errors', {
+    choices: ['bare', 'named'],
+    help: "a refused list write's 400 names no field (default) or names it",
+  })
+  parser.add_argument('--list-readds', {
+    choices: ['refuse', 'idempotent'],
+    help: 'adding a value a list holds already: a 400 (default) or an idempotent 201',
+  })
+  parser.add_argument('--lenient-lists', {
+    action: 'store_true',
+    help: 'every --list-* rule not given takes its lenient variant (exact, accept, named, idempotent)',
+  })
   return parser
+}
+
+/** The list rules the flags ask for; a rule not given is strict unless --lenient-lists. */
+function listRulesFrom(args: SimArgs): Partial<ListRules> {
+  const base: Partial<ListRules> = args.lenient_lists ? LENIENT_LIST_RULES : {}
+  return {
+    ...base,
+    ...(args.list_filter === undefined ? {} : { filter: args.list_filter }),
+    ...(args.list_arrays === undefined ? {} : { arrays: args.list_arrays }),
+    ...(args.list_errors === undefined ? {} : { errors: args.list_errors }),
+    ...(args.list_readds === undefined ? {} : { readds: args.list_readds }),
+  }
 }
 
 export function optionsFrom(args: SimArgs): AedSimOptions {
@@ -123,6 +162,7 @@ export function optionsFrom(args: SimArgs): AedSimOptions {
     api: args.api,
     taxii: args.taxii,
     v3AcceptsV2Names: args.v3_accepts_v2_names,
+    listRules: listRulesFrom(args),
     ...(args.list_capacity === undefined ? {} : { listCapacity: args.list_capacity }),
     ...(args.seed === undefined ? {} : { seed: args.seed, seedAlerts: args.seed_alerts }),
     ...(args.faults === undefined ? {} : { faults: readFaults(args.faults) }),

@@ -100,7 +100,8 @@ export function project(items: readonly Item[], params: Params): Item[] {
 /** Filter, search, sort and page a rendered list. */
 export function applyListQuery(items: readonly Item[], params: Params, spec: ListSpec): Item[] {
   const filters = spec.filters
-    .filter((f) => params.has(f))
+    // FortiSOAR sends `updateTime=0` on every list read and gets the whole list (issue 19, §5.2).
+    .filter((f) => params.has(f) && !(f === 'updateTime' && params.string(f) === '0'))
     .map((f) => [f, new Set(params.list(f))] as const)
   const terms = queryTerms(params)
   let out = items.filter(

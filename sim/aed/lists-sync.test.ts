@@ -194,8 +194,8 @@ for (const n of NAMES) {
   })
 
   describe(`aed-sim ${n.api} lists: re-adds, absent deletes and capacity [SIM]`, () => {
-    it('a re-add keeps one entry: a given annotation replaces the stored one, none keeps it', async () => {
-      const { sim, clock } = clocked()
+    it('a re-add keeps one entry: a given annotation replaces the stored one, none keeps it (--list-readds idempotent)', async () => {
+      const { sim, clock } = clocked({ listRules: { readds: 'idempotent' } })
       for (const path of [outDeny, inDeny]) {
         const first = await call(sim, 'POST', path, {
           body: { hostAddress: '192.0.2.1', annotation: 'tq:x:1' },
@@ -238,7 +238,7 @@ for (const n of NAMES) {
     })
 
     it('refuses a write past the list capacity with 422 and writes none of it', async () => {
-      const { sim } = clocked({ listCapacity: 3 })
+      const { sim } = clocked({ listCapacity: 3, listRules: { readds: 'idempotent' } })
       const over = await call(sim, 'POST', outDeny, { body: { hostAddress: hosts(4) } })
       assert.equal(over.status, LIST_FULL_STATUS)
       assert.equal(over.status, 422)

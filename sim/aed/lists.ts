@@ -155,6 +155,40 @@ export const DEFAULT_LIST_CAPACITY: number | null = null
 export const LIST_FULL_STATUS = 422
 export const LIST_FULL_CODE = 'listCapacityExceeded'
 
+/**
+ * How strict the lists are where a real AED may be (docs/sim-aed.md "Strict lists"). No recorded
+ * answer says which of these a real AED does, so the harshest plausible variant is the default
+ * the end-to-end suite runs against; each lenient one is a flag (SIM-AED-49 … SIM-AED-53).
+ */
+export interface ListRules {
+  /**
+   * `substring`: a value filter (`?hostAddress=10.0.0.1`) returns every stored value that holds
+   * an asked one as a substring (10.0.0.1, 10.0.0.10, 110.0.0.1 …), sorted and paged like the
+   * whole list, so `perPage` may cut real matches off; `exact`: only the asked values.
+   */
+  filter: 'substring' | 'exact'
+  /** `refuse`: `domain`/`url` given as a JSON array is a 400 (no real client sends one). */
+  arrays: 'refuse' | 'accept'
+  /** `bare`: a refused list write's 400 names neither the field nor the value. */
+  errors: 'bare' | 'named'
+  /** `refuse`: adding a value the list already holds (inbound: in a scope asked for) is a 400. */
+  readds: 'refuse' | 'idempotent'
+}
+
+export const STRICT_LIST_RULES: ListRules = {
+  filter: 'substring',
+  arrays: 'refuse',
+  errors: 'bare',
+  readds: 'refuse',
+}
+
+export const LENIENT_LIST_RULES: ListRules = {
+  filter: 'exact',
+  arrays: 'accept',
+  errors: 'named',
+  readds: 'idempotent',
+}
+
 /** One list's values in insertion order. */
 export class ListStore {
   readonly outbound = new Map<string, OutboundRecord>()
@@ -170,6 +204,21 @@ export class ListStore {
 
   has(value: string): boolean {
     return this.def.direction === 'outbound' ? this.outbound.has(value) : this.inbound.has(value)
+  }
+
+  /** Whether adding this value in these scopes would add nothing new (a re-add). */
+  holds(value: string, scopes: readonly Scope[]): boolean {
+    if (this.def.direction === 'outbound') return this.outbound.has(value)
+    const record = this.inbound.get(value)
+    return (
+      record !== undefined && record.entries.some((e) => scopes.some((s) => sameScope(e.scope, s)))
+    )
+  }
+
+  /** Stored values holding any of these texts (the `substring` filter), in insertion order. */
+  *containing(texts: readonly string[]): Generator<string> {
+    const keys = this.def.direction === 'outbound' ? this.outbound.keys() : this.inbound.keys()
+    for (const key of keys) if (texts.some((t) => key.includes(t))) yield key
   }
 
   clear(): void {

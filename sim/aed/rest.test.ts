@@ -224,12 +224,27 @@ describe('aed-sim REST: outbound lists', () => {
     })
   })
 
-  it('rejects a value that is not an address or CIDR with 400 naming the field', async () => {
-    const res = await call(newSim(), 'POST', `${V3}/otf/denied-hosts/`, {
-      body: { hostAddress: '1.2.3' },
-    })
+  it('rejects a value that is not an address or CIDR with a 400 naming the field (--list-errors named)', async () => {
+    const res = await call(
+      newSim({ listRules: { errors: 'named' } }),
+      'POST',
+      `${V3}/otf/denied-hosts/`,
+      {
+        body: { hostAddress: '1.2.3' },
+      },
+    )
     assert.equal(res.status, 400)
     assert.equal(arr(obj(res.body).errors)[0]?.field, 'hostAddress')
+  })
+
+  it('by default a refused write is a bare 400: neither the field nor the value named', async () => {
+    const res = await call(newSim(), 'POST', `${V3}/otf/denied-hosts/`, {
+      body: { hostAddress: ['192.0.2.1', '1.2.3'] },
+    })
+    assert.equal(res.status, 400)
+    const error = obj(arr(obj(res.body).errors)[0])
+    assert.equal(error.field, undefined)
+    assert.doesNotMatch(res.text, /hostAddress|1\.2\.3/)
   })
 
   it('adds outbound countries as a top-level array, even one, with a null empty annotation', async () => {
@@ -394,7 +409,7 @@ describe('aed-sim REST: inbound lists and scopes', () => {
   })
 
   it('wraps several inbound values in countries / domains / urls', async () => {
-    const sim = newSim()
+    const sim = newSim({ listRules: { arrays: 'accept' } })
     const countries = await call(
       sim,
       'POST',
@@ -552,5 +567,101 @@ describe('aed-sim REST: protection groups', () => {
       [obj(ok.body).profiling, obj(ok.body).profilingDuration, obj(ok.body).profilingStart],
       [true, 3, NOW],
     )
+  })
+})
+
+describe('aed-sim REST: strict lists (the defaults) and their lenient variants', () => {
+  const domains = `${V3}/protection-groups/denied-domains/`
+  const urls = `${V3}/protection-groups/denied-urls/`
+
+  it('refuses domains and URLs as a JSON array; takes the comma string (body or query)', async () => {
+    const sim = newSim()
+    for (const [path, field, values] of [
+      [domains, 'domain', ['a.example', 'b.example']],
+      [urls, 'url', ['a.example/x', 'b.example/y']],
+    ] as const) {
+      const array = await call(sim, 'POST', path, { body: { [field]: values } })
+      assert.equal(array.status, 400, `${field} array`)
+      const body = await call(sim, 'POST', path, {
+        body: { [field]: values.join(','), annotation: 'n1,n2' },
+      })
+      assert.equal(body.status, 201, `${field} comma string in the body (FortiSOAR)`)
+      await call(sim, 'DELETE', `${path}?${field}=${values.join(',')}`)
+      const query = await call(sim, 'POST', `${path}?${field}=${values.join(',')}&annotation=q`)
+      assert.equal(query.status, 201, `${field} comma string in the query (XSOAR)`)
+    }
+    const lenient = newSim({ listRules: { arrays: 'accept' } })
+    const accepted = await call(lenient, 'POST', domains, { body: { domain: ['a.example'] } })
+    assert.equal(accepted.status, 201)
+  })
+
+  it('a value filter matches by substring and pages the matches; --list-filter exact does not', async () => {
+    for (const [filter, expected] of [
+      ['substring', ['10.0.0.1', '10.0.0.10', '10.0.0.11']],
+      ['exact', ['10.0.0.1']],
+    ] as const) {
+      const sim = newSim({ listRules: { filter } })
+      await call(sim, 'POST', `${V3}/otf/denied-hosts/`, {
+        body: { hostAddress: ['10.0.0.11', '10.0.0.1', '10.0.0.10', '10.0.0.2'] },
+      })
+      const res = await call(sim, 'GET', `${V3}/otf/denied-hosts/?hostAddress=10.0.0.1&perPage=0`)
+      assert.deepEqual(
+        arr(obj(res.body)['denied-hosts']).map((h) => h.hostAddress),
+        expected,
+        filter,
+      )
+    }
+    // perPage cuts the loose matches: a real match may fall off the page.
+    const sim = newSim()
+    await call(sim, 'POST', `${V3}/otf/denied-hosts/`, {
+      body: { hostAddress: ['10.0.0.10', '10.0.0.11', '10.0.0.12', '10.0.0.2'] },
+    })
+    const res = await call(
+      sim,
+      'GET',
+      `${V3}/otf/denied-hosts/?hostAddress=10.0.0.1,10.0.0.2&perPage=2`,
+    )
+    assert.deepEqual(
+      arr(obj(res.body)['denied-hosts']).map((h) => h.hostAddress),
+      ['10.0.0.10', '10.0.0.11'],
+    )
+  })
+
+  it('refuses a re-add of a held value (inbound: in a held scope) and writes nothing', async () => {
+    const sim = newSim()
+    const out = `${V3}/otf/denied-hosts/`
+    assert.equal((await call(sim, 'POST', out, { body: { hostAddress: '192.0.2.1' } })).status, 201)
+    const again = await call(sim, 'POST', out, {
+      body: { hostAddress: ['192.0.2.2', '192.0.2.1'] },
+    })
+    assert.equal(again.status, 400)
+    assert.equal(arr(obj(again.body).errors)[0]?.field, undefined)
+    assert.equal(sim.state.list('outbound-denied-hosts').size, 1, 'nothing of it written')
+    const pg = await createPg(sim, { name: 'a' })
+    const inbound = `${V3}/protection-groups/denied-hosts/`
+    await call(sim, 'POST', inbound, { body: { hostAddress: '192.0.2.1', pgid: '-1' } })
+    const scoped = await call(sim, 'POST', inbound, {
+      body: { hostAddress: '192.0.2.1', pgid: String(pg) },
+    })
+    assert.equal(scoped.status, 201, 'a new scope of a held value is not a re-add')
+    const dup = await call(sim, 'POST', inbound, { body: { hostAddress: '192.0.2.1', pgid: '-1' } })
+    assert.equal(dup.status, 400)
+    const idempotent = newSim({ listRules: { readds: 'idempotent' } })
+    for (let i = 0; i < 2; i++)
+      assert.equal(
+        (await call(idempotent, 'POST', out, { body: { hostAddress: '192.0.2.1' } })).status,
+        201,
+      )
+  })
+
+  it('answers updateTime=0 (FortiSOAR sends it on every read) with the whole list', async () => {
+    const sim = newSim()
+    await call(sim, 'POST', `${V3}/otf/denied-hosts/`, {
+      body: { hostAddress: ['192.0.2.1', '192.0.2.2'] },
+    })
+    const res = await call(sim, 'GET', `${V3}/otf/denied-hosts/?updateTime=0&perPage=0`)
+    assert.equal(arr(obj(res.body)['denied-hosts']).length, 2)
+    const filtered = await call(sim, 'GET', `${V3}/otf/denied-hosts/?updateTime=1&perPage=0`)
+    assert.equal(arr(obj(filtered.body)['denied-hosts']).length, 0)
   })
 })

@@ -17,6 +17,7 @@ import {
   LIST_FULL_STATUS,
   normalizeValue,
   type ListDef,
+  type ListRules,
   type ListStore,
   type Scope,
 } from './lists.js'
@@ -37,6 +38,8 @@ export interface RestOptions {
   version: ApiVersion
   /** [SIM] Whether v3 also answers the v2 list names (unknown on real boxes; off by default). */
   v3AcceptsV2Names: boolean
+  /** How strict the deny/allow lists are (STRICT_LIST_RULES by default). */
+  lists: ListRules
 }
 
 export function mountRest(app: Hono, base: string, options: RestOptions): void {
@@ -77,8 +80,9 @@ export function mountRest(app: Hono, base: string, options: RestOptions): void {
 
   mountProtectionGroups(app, p, state)
   for (const def of LIST_DEFS) {
-    mountList(app, p, state, def, version === 'v2' ? 'v2' : 'v3')
-    if (version === 'v3' && options.v3AcceptsV2Names) mountList(app, p, state, def, 'v2')
+    mountList(app, p, state, def, version === 'v2' ? 'v2' : 'v3', options.lists)
+    if (version === 'v3' && options.v3AcceptsV2Names)
+      mountList(app, p, state, def, 'v2', options.lists)
   }
 
   route(app, p('alerts/'), {
@@ -190,8 +194,12 @@ function annotationsFor(params: Params, count: number): string[] | undefined {
   return [text]
 }
 
-function valuesOf(params: Params, def: ListDef): string[] {
+function valuesOf(params: Params, def: ListDef, rules?: ListRules): string[] {
   const field = KIND_FIELD[def.kind]
+  // [SIM] SIM-AED-50: only hosts are ever sent as an array (XSOAR, FortiSOAR); domains and URLs
+  // come as a comma string, in the query (XSOAR) or the JSON body (FortiSOAR).
+  if (rules?.arrays === 'refuse' && def.kind !== 'host' && Array.isArray(params.raw(field)))
+    throw badField(field, `"${field}" must be a comma-separated string, not an array.`)
   const raw = params.list(field)
   if (raw.length === 0) throw badField(field, `"${field}" must be provided.`)
   return [...new Set(raw.map((v) => normalizeValue(def.kind, v)))]
@@ -203,6 +211,7 @@ function mountList(
   state: AedState,
   def: ListDef,
   names: 'v2' | 'v3',
+  rules: ListRules,
 ): void {
   const store: ListStore = state.list(def.id)
   const field = KIND_FIELD[def.kind]
@@ -213,6 +222,7 @@ function mountList(
     filters: [field, 'updateTime'],
     ...(def.kind === 'host' ? { comparators: { hostAddress: compareHosts } } : {}),
   }
+  const looseSpec: ListSpec = { ...spec, filters: ['updateTime'] }
   const inbound = def.direction === 'inbound'
 
   /** Add/replace response: outbound countries a bare array, else one object or a wrapper. */
@@ -242,9 +252,34 @@ function mountList(
       mode: 'add' | 'replace',
       status: number,
     ): Promise<Response> => {
+      try {
+        return await writeNamed(c, mode, status)
+      } catch (error) {
+        // [SIM] SIM-AED-51: a bare 400 says neither which field nor which value is at fault.
+        if (rules.errors === 'bare' && error instanceof AedError && error.status === 400)
+          throw new AedError(400, 'badRequest', 'The request could not be processed.')
+        throw error
+      }
+    }
+    const writeNamed = async (
+      c: Context,
+      mode: 'add' | 'replace',
+      status: number,
+    ): Promise<Response> => {
       const params = await Params.from(c)
-      const values = valuesOf(params, def)
+      const values = valuesOf(params, def, rules)
       const scope = scopes(c, params) ?? [GLOBAL]
+      // [SIM] SIM-AED-52: a real AED may refuse a value it holds already; nothing is written.
+      if (mode === 'add' && rules.readds === 'refuse') {
+        const held = values.find((v) => store.holds(v, scope))
+        if (held !== undefined)
+          throw new AedError(
+            400,
+            'duplicateEntry',
+            `"${held}" is already in the ${key} list.`,
+            field,
+          )
+      }
       const capacity = store.capacity
       if (capacity !== null) {
         const after = store.sizeAfter(mode, values, scope)
@@ -269,8 +304,12 @@ function mountList(
         // A lookup by value reads those values only, not the whole list (a client checking 100
         // values of a 1M-entry list should not cost a 1M-entry render).
         const asked = params.list(field)
-        let items =
-          asked.length > 0
+        const loose = asked.length > 0 && rules.filter === 'substring'
+        let items = loose
+          ? [...store.containing(asked.map((a) => (def.kind === 'url' ? a : a.toLowerCase())))].map(
+              (v) => store.render(v) ?? {},
+            )
+          : asked.length > 0
             ? [...new Set(asked)].flatMap((v) => {
                 let value: string
                 try {
@@ -283,7 +322,8 @@ function mountList(
               })
             : store.renderAll()
         if (wanted !== undefined) items = items.filter((i) => inScope(i, wanted))
-        return listResponse(c, key, applyListQuery(items, params, spec))
+        // [SIM] SIM-AED-49: the loose filter has chosen already; the exact one would undo it.
+        return listResponse(c, key, applyListQuery(items, params, loose ? looseSpec : spec))
       },
       POST: (c) => write(c, 'add', 201),
       DELETE: async (c) => {
