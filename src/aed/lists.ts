@@ -139,6 +139,25 @@ function entryOf(l: AedList, raw: unknown): ListEntry | undefined {
   }
 }
 
+/** One page of a list answer: the entries read, and how many records it held in all. */
+export interface ListPage {
+  entries: ListEntry[]
+  /** Records on the page, readable or not: a page as long as `perPage` may have a next one. */
+  records: number
+}
+
+/**
+ * The records of a list answer: under the list's own name, else under the answer's one array
+ * valued key, as XSOAR reads it (aed-api.md §1.5: `list(raw_result.keys())[0]`), so a renamed
+ * list key (v2 names on v3, FortiSOAR's schemas) still reads.
+ */
+export function listItems(body: Record<string, unknown>, key: string): unknown[] | undefined {
+  const own = body[key]
+  if (Array.isArray(own)) return own as unknown[]
+  const arrays = Object.values(body).filter((v): v is unknown[] => Array.isArray(v))
+  return arrays.length === 1 ? arrays[0] : undefined
+}
+
 /** The calls on one appliance's lists; the API version is resolved on first use. */
 export class AedLists {
   constructor(
@@ -150,7 +169,7 @@ export class AedLists {
     return listPath(l, await this.version())
   }
 
-  private async page(l: AedList, query: Record<string, string | number>): Promise<ListEntry[]> {
+  private async page(l: AedList, query: Record<string, string | number>): Promise<ListPage> {
     const version = await this.version()
     const key = version === 'v2' ? l.v2 : l.v3
     const response = await this.http.request({
@@ -160,25 +179,32 @@ export class AedLists {
     })
     // Only the list key: AED sends no paging metadata (aed-api.md §1.5).
     const body = parseJsonBody('aed', response, z.record(z.string(), z.unknown()), `${key} list`)
-    const items = body[key]
-    if (!Array.isArray(items))
+    const items = listItems(body, key)
+    if (items === undefined)
       throw parseError('aed', response, `the ${key} list answer has no "${key}" array`)
     const entries: ListEntry[] = []
     for (const raw of items) {
       const entry = entryOf(l, raw)
       if (entry !== undefined) entries.push(entry)
     }
-    return entries
+    return { entries, records: items.length }
   }
 
   /**
-   * The entries of these values (absent values are simply missing), in every scope.
-   * [I: A-AED-LIST-LOOKUP] the value filter takes a comma list and matches stored values exactly.
+   * One page of AED's answer to a value filter. [I: A-AED-LIST-LOOKUP] how AED matches the
+   * filter is unknown (exact, substring, containment…): callers compare every record with the
+   * values themselves (src/sync/lists/lookup.ts) and page on while a page comes back full.
    */
-  lookup(l: AedList, values: readonly string[]): Promise<ListEntry[]> {
+  lookup(
+    l: AedList,
+    values: readonly string[],
+    page = 1,
+    perPage = values.length,
+  ): Promise<ListPage> {
     return this.page(l, {
       [VALUE_FIELD[l.kind]]: values.join(','),
-      perPage: values.length,
+      ...(page === 1 ? {} : { page }),
+      perPage,
     })
   }
 
@@ -186,7 +212,7 @@ export class AedLists {
   async *readAll(l: AedList, perPage = 1000): AsyncGenerator<ListEntry[]> {
     let previousFirst: string | undefined
     for (let page = 1; ; page++) {
-      const entries = await this.page(l, { page, perPage })
+      const { entries } = await this.page(l, { page, perPage })
       // A server that ignores paging would answer page 1 forever.
       if (page > 1 && entries.length > 0 && entries[0]?.value === previousFirst) return
       previousFirst = entries[0]?.value
@@ -210,9 +236,10 @@ export class AedLists {
       path: await this.path(l),
       headers: { accept: 'application/json', 'content-type': 'application/json' },
       body: JSON.stringify(addBody(l, values, annotations, scope)),
-      okStatuses: [200, 201, 400, 422],
+      // 409: how some servers refuse a value they hold already (item 7 of issue 19).
+      okStatuses: [200, 201, 400, 409, 422],
     })
-    if (response.status === 400 || response.status === 422)
+    if (response.status === 400 || response.status === 409 || response.status === 422)
       return { ok: false, refusal: refusalOf(response.status, response.body) }
     // One value: the bare item; several: a wrapper such as {"hosts": […]} (aed-api.md §2.16).
     const data = parseJsonBody('aed', response, z.unknown(), 'list add answer')
@@ -268,7 +295,11 @@ export type ListCalls = Pick<
   'path' | 'lookup' | 'readAll' | 'add' | 'remove' | 'protectionGroups'
 >
 
-/** The JSON body of an add (also what the dry run lists). */
+/**
+ * The JSON body of an add (also what the dry run lists). [I: A-AED-LIST-WIRE] Hosts go as a JSON
+ * array, as XSOAR sends them (aed-api.md §5.1); domains and URLs as a comma string in the body,
+ * as FortiSOAR sends them (§2.8–2.10, §5.2): no real client sends those as an array.
+ */
 export function addBody(
   l: AedList,
   values: readonly string[],
@@ -276,7 +307,7 @@ export function addBody(
   scope: Scope | undefined,
 ): Record<string, unknown> {
   return {
-    [VALUE_FIELD[l.kind]]: values,
+    [VALUE_FIELD[l.kind]]: l.kind === 'host' ? values : values.join(','),
     annotation: annotations.join(','),
     ...(scope === undefined ? {} : { pgid: scope }),
   }

@@ -7,13 +7,22 @@ import {
   type AedList,
   type ListCalls,
   type ListEntry,
+  type ListPage,
   LISTS,
   type Scope,
   type WriteRefusal,
 } from '../../aed/lists.js'
 import { silentLogger } from '../../http/logger.js'
 import { newSummary } from '../summary.js'
-import { annotationOf, chunk, deliver, ownerOf, VALUES_PER_REQUEST } from './deliver.js'
+import {
+  annotationOf,
+  chunk,
+  deliver,
+  ownerOf,
+  REFUSAL_BUDGET,
+  refusalKind,
+  VALUES_PER_REQUEST,
+} from './deliver.js'
 import { ListLedger } from './ledger.js'
 import type { ListPlan, Want } from './plan.js'
 
@@ -23,23 +32,48 @@ class FakeLists implements ListCalls {
   readonly calls: string[] = []
   capacity = Infinity
   refuse = new Set<string>()
-  /** The field a refusal names (`hostAddress`: a value is at fault). */
-  refuseField = 'hostAddress'
+  /** The field a refusal names (`hostAddress`: a value is at fault; undefined: none, as a bare 400). */
+  refuseField: string | undefined = 'hostAddress'
   /** An AED that gives every value of a request the first annotation. */
   firstAnnotationOnly = false
+  /**
+   * An AED whose value filter matches by substring, sorted by value and paged (`perPage` cuts
+   * real matches off), as aed-sim's strict default does.
+   */
+  loose = false
+  /** An AED that refuses to add a value it holds already (a bare 400). */
+  refuseReadds = false
+  /** Called before each add is processed: another writer acting between lookup and add. */
+  beforeAdd: (() => void) | undefined
+  /** A server that answers at most this many records, whatever `perPage` asks. */
+  pageCap = Infinity
+  /** A server that ignores `page` and answers page 1 every time. */
+  ignorePage = false
 
   private key = (l: AedList, v: string) => `${l.id} ${v}`
   path(l: AedList): Promise<string> {
     return Promise.resolve(`/${l.id}/`)
   }
-  lookup(l: AedList, values: readonly string[]): Promise<ListEntry[]> {
-    this.calls.push(`GET ${l.id} ${String(values.length)}`)
-    return Promise.resolve(
-      values.flatMap((v) => {
-        const e = this.held.get(this.key(l, v))
-        return e === undefined ? [] : [e]
-      }),
-    )
+  lookup(
+    l: AedList,
+    values: readonly string[],
+    page = 1,
+    perPage = values.length,
+  ): Promise<ListPage> {
+    this.calls.push(`GET ${l.id} ${String(values.length)}${page === 1 ? '' : ` p${String(page)}`}`)
+    const matches = this.loose
+      ? [...this.held]
+          .filter(([k, e]) => k.startsWith(`${l.id} `) && values.some((v) => e.value.includes(v)))
+          .map(([, e]) => e)
+          .sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+      : values.flatMap((v) => {
+          const e = this.held.get(this.key(l, v))
+          return e === undefined ? [] : [e]
+        })
+    const size = Math.min(perPage, this.pageCap)
+    const from = this.ignorePage ? 0 : (page - 1) * size
+    const entries = matches.slice(from, from + size)
+    return Promise.resolve({ entries, records: entries.length })
   }
   // eslint-disable-next-line @typescript-eslint/require-await -- the interface is async
   async *readAll(l: AedList): AsyncGenerator<ListEntry[]> {
@@ -52,6 +86,7 @@ class FakeLists implements ListCalls {
     scope: Scope | undefined,
   ): Promise<{ ok: true; entries: ListEntry[] } | { ok: false; refusal: WriteRefusal }> {
     this.calls.push(`POST ${l.id} ${String(values.length)}`)
+    this.beforeAdd?.()
     const refusal = (full: boolean): WriteRefusal => ({
       status: full ? 422 : 400,
       code: full ? 'listCapacityExceeded' : 'invalidField',
@@ -61,6 +96,17 @@ class FakeLists implements ListCalls {
     })
     if (values.some((v) => this.refuse.has(v)))
       return Promise.resolve({ ok: false, refusal: refusal(false) })
+    if (this.refuseReadds && values.some((v) => this.held.has(this.key(l, v))))
+      return Promise.resolve({
+        ok: false,
+        refusal: {
+          status: 400,
+          code: undefined,
+          field: undefined,
+          message: 'Bad Request',
+          full: false,
+        },
+      })
     const size = [...this.held.keys()].filter((k) => k.startsWith(`${l.id} `)).length
     if (size + values.length > this.capacity)
       return Promise.resolve({ ok: false, refusal: refusal(true) })
@@ -100,6 +146,16 @@ class FakeLists implements ListCalls {
 }
 
 const list = LISTS.outboundDenyHosts
+const entryOf = (value: string, note: string): ListEntry => ({
+  value,
+  annotations: [note],
+  pgids: [],
+  cids: [],
+})
+const hold = (fake: FakeLists, value: string, note: string): void => {
+  fake.held.set(`${list.id} ${value}`, entryOf(value, note))
+}
+const posts = (fake: FakeLists): string[] => fake.calls.filter((c) => c.startsWith('POST'))
 const want = (n: number): Want => ({
   list,
   value: `203.0.113.${String(n)}`,
@@ -312,5 +368,155 @@ describe('list delivery', () => {
     assert.deepEqual(fake.held.get(`${hosts.id} ${value}`)?.pgids, [7, 8])
     assert.equal(ledger.size, 0)
     assert.equal(summary.foreign.get(hosts.id), 1)
+  })
+})
+
+describe("list delivery never trusts AED's value filter (issue 19, item 5)", () => {
+  it('a loose, paged answer cannot make it write over a value someone else holds', async () => {
+    const { fake, ledger, summary, run } = await setup()
+    fake.loose = true
+    // 203.0.113.1 matches .10, .11, .12, which sort before .5 and fill the first page.
+    for (const n of [10, 11, 12]) hold(fake, `203.0.113.${String(n)}`, 'SOC')
+    hold(fake, '203.0.113.5', 'SOC manual block')
+    await run({ adds: [want(1), want(5)] })
+    assert.deepEqual(fake.held.get(`${list.id} 203.0.113.5`)?.annotations, ['SOC manual block'])
+    assert.equal(summary.foreign.get(list.id), 1)
+    assert.equal(ledger.own, 1)
+    assert.deepEqual(fake.held.get(`${list.id} 203.0.113.1`)?.annotations, ['tq:inst:1'])
+    for (const n of [10, 11, 12])
+      assert.deepEqual(fake.held.get(`${list.id} 203.0.113.${String(n)}`)?.annotations, ['SOC'])
+    // Three pages of one answer, then one add: bounded and counted.
+    assert.deepEqual(fake.calls, [
+      'GET outbound-denied-hosts 2',
+      'GET outbound-denied-hosts 2 p2',
+      'GET outbound-denied-hosts 2 p3',
+      'POST outbound-denied-hosts 1',
+    ])
+  })
+
+  it('a value about to be forgotten is asked alone first: a cut-off answer cannot drop it', async () => {
+    const { fake, ledger, summary, run } = await setup()
+    fake.pageCap = 2
+    const removal = (n: number) => ({
+      entry: { list: list.id, value: `203.0.113.${String(n)}`, owner: n, scope: undefined },
+      list,
+      scope: undefined,
+      reason: 'expired',
+      replaced: false,
+    })
+    for (const n of [1, 2, 3]) {
+      hold(fake, `203.0.113.${String(n)}`, `tq:inst:${String(n)}`)
+      ledger.set({ list: list.id, value: `203.0.113.${String(n)}`, owner: n, scope: undefined })
+    }
+    await run({ removals: [1, 2, 3].map(removal) })
+    assert.equal(fake.held.size, 0, 'all three removed from AED')
+    assert.equal(summary.revoked.get('expired'), 3)
+    assert.equal(summary.revoked.get('expired (already gone from AED)'), 0)
+    assert.equal(ledger.size, 0)
+    assert.deepEqual(
+      fake.calls.filter((c) => c.startsWith('GET')),
+      ['GET outbound-denied-hosts 3', 'GET outbound-denied-hosts 1'],
+    )
+  })
+
+  it('a server that ignores page: the values it did not show are asked alone', async () => {
+    const { fake, ledger, summary, run } = await setup()
+    fake.loose = true
+    fake.ignorePage = true
+    for (const n of [10, 11, 12]) hold(fake, `203.0.113.${String(n)}`, 'SOC')
+    hold(fake, '203.0.113.5', 'tq:inst:5')
+    await run({ adds: [want(1), want(5)] })
+    assert.equal(summary.unchanged, 1, '203.0.113.5 found alone, already ours')
+    assert.equal(ledger.own, 2)
+    assert.deepEqual(posts(fake), ['POST outbound-denied-hosts 1'])
+  })
+
+  it('a first delivery and a no-op run cost one lookup per request, as before', async () => {
+    const { fake, run } = await setup()
+    fake.loose = true
+    await run({ adds: Array.from({ length: 100 }, (_, i) => want(i + 1)) })
+    assert.equal(fake.calls.filter((c) => c.startsWith('GET')).length, 1)
+    fake.calls.length = 0
+    const again = await setup()
+    for (const [k, e] of fake.held) again.fake.held.set(k, e)
+    again.fake.loose = true
+    await again.run({ adds: Array.from({ length: 100 }, (_, i) => want(i + 1)) })
+    assert.deepEqual(again.fake.calls, ['GET outbound-denied-hosts 100'])
+    assert.equal(again.summary.unchanged, 100)
+  })
+})
+
+describe('list delivery finds a refused value whatever the 400 says (issue 19, items 6 and 7)', () => {
+  it('a bare 400 (no field named) is halved down to the bad value, within 2·log2(n) adds', async () => {
+    const { fake, ledger, summary, run } = await setup()
+    fake.refuseField = undefined
+    fake.refuse.add('203.0.113.37')
+    await run({ adds: Array.from({ length: 100 }, (_, i) => want(i + 1)) })
+    assert.equal(ledger.own, 99)
+    assert.equal(summary.rejected, 1)
+    assert.deepEqual(summary.problems, [])
+    const extra = fake.calls.length - 2
+    assert.ok(
+      extra <= 2 * Math.ceil(Math.log2(100)) + 1,
+      `${String(extra)}: ${fake.calls.join('; ')}`,
+    )
+  })
+
+  it('stops looking after REFUSAL_BUDGET extra requests and says so; the rest waits', async () => {
+    const { fake, ledger, summary, run } = await setup()
+    fake.refuseField = undefined
+    for (let n = 1; n <= 100; n++) fake.refuse.add(`203.0.113.${String(n)}`)
+    await run({ adds: Array.from({ length: 100 }, (_, i) => want(i + 1)) })
+    assert.equal(ledger.own, 0)
+    assert.equal(summary.rejected, 100)
+    assert.ok(fake.calls.length - 2 <= REFUSAL_BUDGET + 2, String(fake.calls.length))
+    assert.equal(summary.problems.length, 1)
+    assert.match(
+      summary.problems[0] ?? '',
+      /outbound-denied-hosts .*more often than 64 extra requests/,
+    )
+  })
+
+  it('a value AED refuses to add again is looked up: ours in this scope is adopted', async () => {
+    const { fake, ledger, summary, run } = await setup()
+    fake.refuseReadds = true
+    // Another run of this instance stored 203.0.113.2 after our lookup.
+    fake.beforeAdd = () => {
+      if (!fake.held.has(`${list.id} 203.0.113.2`)) hold(fake, '203.0.113.2', 'tq:inst:2')
+    }
+    await run({ adds: [1, 2, 3].map(want) })
+    assert.equal(ledger.own, 3)
+    assert.equal(summary.rejected, 0)
+    assert.equal(summary.unchanged, 1)
+    assert.deepEqual(summary.problems, [])
+    assert.ok(fake.held.has(`${list.id} 203.0.113.3`))
+  })
+
+  it('a refused re-add of a value someone else stored meanwhile is foreign, not ours', async () => {
+    const { fake, ledger, summary, run } = await setup()
+    fake.refuseReadds = true
+    fake.beforeAdd = () => {
+      if (!fake.held.has(`${list.id} 203.0.113.2`)) hold(fake, '203.0.113.2', 'SOC')
+    }
+    await run({ adds: [want(2)] })
+    assert.equal(ledger.own, 0)
+    assert.equal(ledger.get(list.id, '203.0.113.2')?.foreign, true)
+    assert.equal(summary.foreign.get(list.id), 1)
+    assert.equal(summary.rejected, 0)
+  })
+
+  it('refusalKind: another field named is the request; the value field or none, a value', () => {
+    const refusal = (field: string | undefined, full = false): WriteRefusal => ({
+      status: full ? 422 : 400,
+      code: undefined,
+      field,
+      message: '',
+      full,
+    })
+    assert.equal(refusalKind(refusal('pgid'), list), 'request')
+    assert.equal(refusalKind(refusal('hostAddress'), list), 'value')
+    assert.equal(refusalKind(refusal(undefined), list), 'value')
+    assert.equal(refusalKind(refusal('domain'), LISTS.inboundDenyDomains), 'value')
+    assert.equal(refusalKind(refusal('hostAddress', true), list), 'full')
   })
 })

@@ -11,11 +11,13 @@ import {
   removeQuery,
   type Scope,
   VALUE_FIELD,
+  type WriteRefusal,
 } from '../../aed/lists.js'
 import type { Logger } from '../../http/logger.js'
 import { forEachConcurrent } from '../pool.js'
 import type { RunSummary } from '../summary.js'
 import { entryKey, type ListLedger } from './ledger.js'
+import { lookUpValues } from './lookup.js'
 import type { ListPlan, Removal, Want } from './plan.js'
 
 /** Requests in flight at once; the HTTP layer retries 429/503 with their Retry-After. */
@@ -24,6 +26,24 @@ export const LIST_CONCURRENCY = 8
 export const VALUES_PER_REQUEST = 100
 /** Keeps a lookup or delete URL well under the 8 KiB that servers commonly accept. */
 const MAX_QUERY_CHARS = 4000
+/**
+ * Extra requests one list may spend in a run finding the values AED refused: halving a refused
+ * request of n values costs at most 2·⌈log2 n⌉ adds per bad value (14 for n = 100) and one
+ * lookup of the value alone; past this, the list takes no more adds this run (docs/mapping.md).
+ */
+export const REFUSAL_BUDGET = 64
+
+/**
+ * What a refused add is about. `request`: it names a field other than the value (the scope, the
+ * annotation), so every request would fail alike; `full`: the list is full; `value`: it names the
+ * value field or nothing at all (a real AED's 400 need not say), so one of the values may be at
+ * fault and is looked for (issue 19, item 6). Auth failures never get here: the HTTP layer throws.
+ */
+export function refusalKind(refusal: WriteRefusal, list: AedList): 'request' | 'full' | 'value' {
+  if (refusal.full) return 'full'
+  if (refusal.field !== undefined && refusal.field !== VALUE_FIELD[list.kind]) return 'request'
+  return 'value'
+}
 
 /** A write the dry run lists instead of making. */
 export interface RestCall {
@@ -116,7 +136,12 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     settled += n
     deps.onProgress?.(settled, total)
   }
-  const found = await lookUp(lists, plan)
+  const { found, unknown } = await lookUp(lists, plan)
+  const unconfirmed = (list: AedList): void => {
+    summary.rejected++
+    uncertain.set(list.id, (uncertain.get(list.id) ?? 0) + 1)
+  }
+  const uncertain = new Map<string, number>()
 
   const removing: Removal[] = []
   /** Keys whose entry loses some scopes this run: never adopted from the lookup before that. */
@@ -125,6 +150,12 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     const { entry, list } = removal
     const key = entryKey(list.id, entry.value)
     const there = found.get(key)
+    if (unknown.has(key)) {
+      // Neither removed nor forgotten: the next run looks again.
+      unconfirmed(list)
+      progress(1)
+      continue
+    }
     if (there !== undefined && onlyOurs(there)) {
       removing.push(removal)
       if (removal.replaced) rescoped.add(key)
@@ -153,6 +184,11 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
   for (const want of plan.adds) {
     const key = entryKey(want.list.id, want.value)
     const there = found.get(key)
+    if (unknown.has(key)) {
+      unconfirmed(want.list)
+      progress(1)
+      continue
+    }
     if (there !== undefined && !onlyOurs(there)) {
       // Held by a person or another tool: in force already, and never ours to change.
       ledger.set({ ...want, list: want.list.id, foreign: true })
@@ -217,16 +253,23 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     const result = await lists.add(list, values, annotations, scope)
     if (!result.ok) {
       const { refusal } = result
-      const aboutValues = refusal.full || refusal.field === VALUE_FIELD[list.kind]
+      const kind = refusalKind(refusal, list)
       // One bad value (or one too many) refuses the whole request: halve it to find where.
-      if (aboutValues && part.length > 1) {
+      if (kind !== 'request' && part.length > 1) {
+        if (!spend(list, 2)) {
+          outOfBudget(list, part.length, refusal)
+          return
+        }
         const middle = Math.ceil(part.length / 2)
         await add(list, scope, part.slice(0, middle))
         await add(list, scope, part.slice(middle))
         return
       }
+      // A value refused alone may be one AED holds already (a real AED may refuse a re-add,
+      // issue 19 item 7): look it up; ours in this scope is adopted, someone else's is foreign.
+      if (kind === 'value' && (await settleRefused(list, scope, part[0]))) return
       summary.rejected += part.length
-      if (!aboutValues || refusal.full) {
+      if (kind !== 'value') {
         // Not about a value (the scope, the request itself): every request would fail alike.
         if (!closed.has(list.id))
           summary.problems.push(
@@ -280,6 +323,51 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       'AED did not store the entry with its annotation',
     )
   }
+  /** Extra requests spent per list on refusals this run (REFUSAL_BUDGET). */
+  const spent = new Map<string, number>()
+  const spend = (list: AedList, n: number): boolean => {
+    const used = (spent.get(list.id) ?? 0) + n
+    spent.set(list.id, used)
+    return used <= REFUSAL_BUDGET
+  }
+  const outOfBudget = (list: AedList, n: number, refusal: WriteRefusal): void => {
+    summary.rejected += n
+    if (closed.has(list.id)) return
+    closed.add(list.id)
+    summary.problems.push(
+      `AED refused adds to its ${list.id} list (HTTP ${String(refusal.status)}: ${refusal.message}) more often than ${String(REFUSAL_BUDGET)} extra requests could trace to single values; the entries not yet stored are counted as rejected and are offered again by the next run`,
+    )
+  }
+  /** Whether a value AED refused alone is in the list after all (adopted or foreign). */
+  const settleRefused = async (
+    list: AedList,
+    scope: Scope | undefined,
+    want: Want | undefined,
+  ): Promise<boolean> => {
+    if (want === undefined) return false
+    if (!spend(list, 1)) return false
+    const { found: there, requests } = await lookUpValues(lists, list, [want.value])
+    spend(list, requests - 1)
+    const entry = there.get(want.value)
+    if (entry === undefined) return false
+    if (!onlyOurs(entry)) {
+      ledger.set({ ...want, list: list.id, scope, foreign: true })
+      summary.foreign.add(list.id)
+      return true
+    }
+    if (
+      !entry.annotations.includes(annotationOf(instance, want.owner)) ||
+      !holdsScope(entry, scope)
+    )
+      return false
+    ledger.set({ list: list.id, value: want.value, owner: want.owner, scope })
+    summary.unchanged++
+    logger.info(
+      { list: list.id, value: want.value },
+      'AED refused to add a value it holds already with this annotation and scope: adopted',
+    )
+    return true
+  }
   const posts = groups(adding, (w) => w).flatMap(({ list, scope, items }) =>
     chunk(items, (w) => w.value).map((part) => ({ list, scope, part })),
   )
@@ -287,25 +375,42 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     await add(list, scope, part)
     progress(part.length)
   })
+  for (const [id, n] of uncertain)
+    summary.problems.push(
+      `AED's answers about ${String(n)} value(s) of its ${id} list were cut off even when asked alone; they were neither added nor removed and are looked at again by the next run`,
+    )
 }
 
-/** The AED entries of every value the plan touches, by ledger key. */
-async function lookUp(lists: ListCalls, plan: ListPlan): Promise<Map<string, ListEntry>> {
+/**
+ * The AED entries of every value the plan touches, by ledger key, and the keys whose absence
+ * could not be confirmed (lookup.ts: AED's value filter is never trusted).
+ */
+async function lookUp(
+  lists: ListCalls,
+  plan: ListPlan,
+): Promise<{ found: Map<string, ListEntry>; unknown: Set<string> }> {
   const values = new Map<AedList, Set<string>>()
+  const dropping = new Set<string>()
   const want = (list: AedList, value: string): void => {
     let set = values.get(list)
     if (set === undefined) values.set(list, (set = new Set()))
     set.add(value)
   }
-  for (const r of plan.removals) want(r.list, r.entry.value)
+  for (const r of plan.removals) {
+    want(r.list, r.entry.value)
+    if (!r.replaced) dropping.add(entryKey(r.list.id, r.entry.value))
+  }
   for (const a of plan.adds) want(a.list, a.value)
   const requests = [...values].flatMap(([list, set]) =>
     chunk([...set], (v) => v).map((part) => ({ list, part })),
   )
   const found = new Map<string, ListEntry>()
+  const unknown = new Set<string>()
   await forEachConcurrent(requests, LIST_CONCURRENCY, async ({ list, part }) => {
-    for (const entry of await lists.lookup(list, part))
-      found.set(entryKey(list.id, entry.value), entry)
+    const drop = new Set(part.filter((v) => dropping.has(entryKey(list.id, v))))
+    const result = await lookUpValues(lists, list, part, drop)
+    for (const [value, entry] of result.found) found.set(entryKey(list.id, value), entry)
+    for (const value of result.unknown) unknown.add(entryKey(list.id, value))
   })
-  return found
+  return { found, unknown }
 }

@@ -1,0 +1,123 @@
+/**
+ * Which of some values a list holds, without trusting AED's value filter (issue 19, item 5). No
+ * recorded answer shows how a real AED matches `?hostAddress=v1,…,vN` (exactly, by substring, by
+ * CIDR containment, in which IPv6 form), so every record is compared with the values here, in
+ * the form AED stores them, and a record that is none of them is not ours to compare. A value the
+ * answer did not show is absent only once that is confirmed: the answer came back shorter than
+ * the page asked for (nothing was cut off), or the value, asked alone, is not in a short answer.
+ */
+import type { AedList, ListCalls, ListEntry, ListKind } from '../../aed/lists.js'
+import { hostValue, urlValue } from './targets.js'
+
+/** Pages of one value-filter answer read at most before the values still unseen are asked alone. */
+export const MAX_LOOKUP_PAGES = 3
+/** The page a value asked alone is read with: a loose filter's other matches fit in it. */
+export const CONFIRM_PER_PAGE = 100
+
+/** A stored value in the form the connector keeps it (targets.ts), or undefined if not one. */
+export function canonicalValue(kind: ListKind, stored: string): string | undefined {
+  try {
+    if (kind === 'host') return hostValue(stored.trim())
+  } catch {
+    return undefined
+  }
+  if (kind === 'domain') return stored.trim().toLowerCase().replace(/\.$/, '')
+  return urlValue(stored.trim())
+}
+
+export interface LookupResult {
+  /** The entries of the values AED holds, by the value as asked. */
+  found: Map<string, ListEntry>
+  /** Values whose absence could not be confirmed within the budget: leave them alone this run. */
+  unknown: string[]
+  /** Requests made, for the budget and the bench. */
+  requests: number
+}
+
+/** Two records of one value (stored in two forms) count as one: every annotation and scope. */
+function merge(a: ListEntry, b: ListEntry): ListEntry {
+  return {
+    value: a.value,
+    annotations: [...a.annotations, ...b.annotations],
+    pgids: [...new Set([...a.pgids, ...b.pgids])],
+    cids: [...new Set([...a.cids, ...b.cids])],
+  }
+}
+
+/**
+ * Reads the answer to a value filter page by page; `open` are the values not yet seen. Answers
+ * whether the answer was read to its end (a short page), which makes every unseen value absent.
+ */
+async function scan(
+  lists: ListCalls,
+  list: AedList,
+  asked: readonly string[],
+  perPage: number,
+  take: (entries: ListEntry[]) => void,
+  open: () => number,
+  count: () => void,
+): Promise<boolean> {
+  let first: string | undefined
+  for (let page = 1; page <= MAX_LOOKUP_PAGES; page++) {
+    const answer = await lists.lookup(list, asked, page, perPage)
+    count()
+    // A server that ignores `page` answers page 1 again: nothing more can be learnt by paging.
+    if (page > 1 && answer.entries.length > 0 && answer.entries[0]?.value === first) return false
+    first = answer.entries[0]?.value
+    take(answer.entries)
+    if (answer.records < perPage) return true
+    if (open() === 0) return true
+  }
+  return false
+}
+
+/**
+ * Looks up at most one request's worth of values of one list (deliver.ts `chunk`). `drop`: values
+ * the ledger holds; one the answer does not show would be forgotten, which nothing undoes, so it
+ * is asked alone even after a complete answer (a value to add that is wrongly thought absent is
+ * sent, and a refusal of it is looked up again: deliver.ts).
+ */
+export async function lookUpValues(
+  lists: ListCalls,
+  list: AedList,
+  values: readonly string[],
+  drop: ReadonlySet<string> = new Set(),
+): Promise<LookupResult> {
+  const wanted = new Set(values)
+  const found = new Map<string, ListEntry>()
+  let requests = 0
+  const take = (entries: ListEntry[]): void => {
+    for (const entry of entries) {
+      const value = canonicalValue(list.kind, entry.value)
+      if (value === undefined || !wanted.has(value)) continue
+      const seen = found.get(value)
+      found.set(value, seen === undefined ? { ...entry, value } : merge(seen, entry))
+    }
+  }
+  const unseen = (): string[] => values.filter((v) => !found.has(v))
+  // One value is read with room for a loose filter's other matches at once.
+  const complete = await scan(
+    lists,
+    list,
+    values,
+    values.length === 1 ? CONFIRM_PER_PAGE : values.length,
+    take,
+    () => unseen().length,
+    () => requests++,
+  )
+  const unknown: string[] = []
+  for (const value of unseen()) {
+    if (complete && !drop.has(value)) continue
+    const alone = await scan(
+      lists,
+      list,
+      [value],
+      CONFIRM_PER_PAGE,
+      take,
+      () => (found.has(value) ? 0 : 1),
+      () => requests++,
+    )
+    if (!alone && !found.has(value)) unknown.push(value)
+  }
+  return { found, unknown, requests }
+}
