@@ -7,7 +7,7 @@ import {
   type ListPage,
   LISTS,
 } from '../../aed/lists.js'
-import { canonicalValue, CONFIRM_PER_PAGE, lookUpValues, MAX_LOOKUP_PAGES } from './lookup.js'
+import { canonicalValue, lookUpValues, MAX_LOOKUP_PAGES } from './lookup.js'
 
 const entry = (value: string, note = 'x'): ListEntry => ({
   value,
@@ -50,19 +50,62 @@ describe('lookUpValues', () => {
   })
 
   it('a value never confirmed absent (every answer full) is unknown, within a bounded count', async () => {
-    const l: AedList = LISTS.outboundDenyHosts
     // Every page is full of other values: nothing can be confirmed.
     const { lists, asked } = calls((_v, page, perPage) =>
-      Array.from({ length: perPage }, (_, i) =>
-        entry(`10.${String(page)}.${String(i >> 8)}.${String(i & 255)}`),
-      ),
+      Array.from({ length: perPage }, (_, i) => entry(`10.${String(page)}.0.${String(i)}`)),
     )
-    const result = await lookUpValues(lists, l, ['192.0.2.1', '192.0.2.2'])
+    const result = await lookUpValues(
+      lists,
+      LISTS.outboundDenyHosts,
+      ['192.0.2.1', '192.0.2.2'],
+      new Set(),
+      4,
+    )
     assert.deepEqual(result.unknown, ['192.0.2.1', '192.0.2.2'])
-    assert.equal(result.requests, MAX_LOOKUP_PAGES * 3)
+    // The pair, then each alone: (2u - 1) answers of MAX_LOOKUP_PAGES pages each.
+    assert.equal(result.requests, 3 * MAX_LOOKUP_PAGES)
     assert.equal(asked.length, result.requests)
-    assert.ok(
-      asked.slice(MAX_LOOKUP_PAGES).every((a) => a.endsWith(`n${String(CONFIRM_PER_PAGE)}`)),
+  })
+
+  it('a server that ignores page: the values not shown are asked again in halves', async () => {
+    const held = ['10.0.0.10', '10.0.0.50', '10.0.0.5'].map((v) => entry(v))
+    // Substring matches, sorted, always page 1 of 2 records.
+    const { lists, asked } = calls((values, _page, perPage) =>
+      held.filter((e) => values.some((v) => e.value.includes(v))).slice(0, perPage),
     )
+    const result = await lookUpValues(
+      lists,
+      LISTS.outboundDenyHosts,
+      ['10.0.0.1', '10.0.0.5'],
+      new Set(),
+      2,
+    )
+    assert.deepEqual([...result.found.keys()], ['10.0.0.5'])
+    assert.deepEqual(result.unknown, [], '10.0.0.1 confirmed absent alone: a short answer')
+    assert.deepEqual(asked, [
+      '10.0.0.1,10.0.0.5 p1 n2',
+      '10.0.0.1,10.0.0.5 p2 n2',
+      '10.0.0.1 p1 n2',
+      '10.0.0.5 p1 n2',
+    ])
+  })
+
+  it('a value to forget is asked alone even after a complete answer', async () => {
+    let capped = true
+    const { lists, asked } = calls((values) => {
+      // A server that silently answers one record, whatever perPage asks, the first time.
+      const all = values.map((v) => entry(v))
+      const out = capped ? all.slice(0, 1) : all
+      capped = false
+      return out
+    })
+    const result = await lookUpValues(
+      lists,
+      LISTS.outboundDenyHosts,
+      ['192.0.2.1', '192.0.2.2'],
+      new Set(['192.0.2.2']),
+    )
+    assert.deepEqual([...result.found.keys()].sort(), ['192.0.2.1', '192.0.2.2'])
+    assert.equal(asked.length, 2)
   })
 })

@@ -9,11 +9,13 @@
 import type { AedList, ListCalls, ListEntry, ListKind } from '../../aed/lists.js'
 import { hostValue, urlValue } from './targets.js'
 
-/** Pages of one value-filter answer read at most before the values still unseen are asked alone. */
+/**
+ * The page a value-filter answer is read with: room for a loose filter's other matches (the
+ * whole-list read pages by 1,000 too, so AED is already assumed to honour it: A-AED-LIST-LOOKUP).
+ */
+export const LOOKUP_PER_PAGE = 1000
+/** Pages of one answer read at most before the values it has not shown are asked in halves. */
 export const MAX_LOOKUP_PAGES = 3
-/** The page a value asked alone is read with: a loose filter's other matches fit in it. */
-export const CONFIRM_PER_PAGE = 100
-
 /** A stored value in the form the connector keeps it (targets.ts), or undefined if not one. */
 export function canonicalValue(kind: ListKind, stored: string): string | undefined {
   try {
@@ -72,16 +74,22 @@ async function scan(
 }
 
 /**
- * Looks up at most one request's worth of values of one list (deliver.ts `chunk`). `drop`: values
- * the ledger holds; one the answer does not show would be forgotten, which nothing undoes, so it
- * is asked alone even after a complete answer (a value to add that is wrongly thought absent is
- * sent, and a refusal of it is looked up again: deliver.ts).
+ * Looks up at most one request's worth of values of one list (deliver.ts `chunk`). A value the
+ * answer did not show is absent once the answer was read to a short page; if it was not (a loose
+ * filter matched more than MAX_LOOKUP_PAGES pages, or the server ignores `page`), the values not
+ * shown are asked again in halves, down to one value alone; one still unresolved is `unknown`.
+ * `drop`: values the ledger holds; one the answer does not show would be forgotten, which nothing
+ * undoes, so it is asked alone before it is called absent. (A value to add wrongly thought
+ * absent is sent, and a refusal of it is looked up again: deliver.ts.) Cost: one request for a
+ * complete first answer (a first delivery, any exact filter); at most (2u − 1)·MAX_LOOKUP_PAGES
+ * more for u values not shown, and one per value to forget that AED no longer shows.
  */
 export async function lookUpValues(
   lists: ListCalls,
   list: AedList,
   values: readonly string[],
   drop: ReadonlySet<string> = new Set(),
+  perPage = LOOKUP_PER_PAGE,
 ): Promise<LookupResult> {
   const wanted = new Set(values)
   const found = new Map<string, ListEntry>()
@@ -94,30 +102,37 @@ export async function lookUpValues(
       found.set(value, seen === undefined ? { ...entry, value } : merge(seen, entry))
     }
   }
-  const unseen = (): string[] => values.filter((v) => !found.has(v))
-  // One value is read with room for a loose filter's other matches at once.
-  const complete = await scan(
-    lists,
-    list,
-    values,
-    values.length === 1 ? CONFIRM_PER_PAGE : values.length,
-    take,
-    () => unseen().length,
-    () => requests++,
-  )
   const unknown: string[] = []
-  for (const value of unseen()) {
-    if (complete && !drop.has(value)) continue
-    const alone = await scan(
+  const alone = new Set<string>()
+  const ask = async (asked: readonly string[]): Promise<string[]> => {
+    if (asked.length === 1 && asked[0] !== undefined) alone.add(asked[0])
+    const open = (): string[] => asked.filter((v) => !found.has(v))
+    const complete = await scan(
       lists,
       list,
-      [value],
-      CONFIRM_PER_PAGE,
+      asked,
+      perPage,
       take,
-      () => (found.has(value) ? 0 : 1),
+      () => open().length,
       () => requests++,
     )
-    if (!alone && !found.has(value)) unknown.push(value)
+    return complete ? [] : open()
   }
+  /** Asks these values; the ones an incomplete answer did not show are asked again in halves. */
+  const settle = async (asked: readonly string[]): Promise<void> => {
+    const open = await ask(asked)
+    if (open.length === 0) return
+    if (asked.length === 1) {
+      unknown.push(...open)
+      return
+    }
+    const middle = Math.ceil(open.length / 2)
+    await settle(open.slice(0, middle))
+    await settle(open.slice(middle))
+  }
+  await settle(values)
+  for (const value of values)
+    if (drop.has(value) && !found.has(value) && !alone.has(value) && !unknown.includes(value))
+      await settle([value])
   return { found, unknown, requests }
 }
