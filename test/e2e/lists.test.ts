@@ -450,3 +450,45 @@ describe(
     })
   },
 )
+
+describe("REST delivery against AED's harsher answers (issue 19)", { concurrency: 1 }, () => {
+  let world: World
+  let api: Api
+  const ids = new Map<string, number>()
+  const ours = (value: string): string => `tq:netscout-aed:${String(ids.get(value))}`
+  const posts = async (): Promise<number> =>
+    (await simState(world.aed)).requests['POST /api/aed/v3/otf/denied-hosts/'] ?? 0
+
+  before(async () => {
+    world = await startWorld()
+    api = await threatqApi(world.threatq)
+    await seed(api, ids)
+    await world.configure({ data_collection: COLLECTION, delivery: 'rest' })
+  })
+  after(async () => {
+    await world.stop()
+  })
+
+  it('a lookup that misses values makes AED refuse their re-add (a bare 400): each is found alone and adopted', async () => {
+    const first = await world.run(['-e'])
+    assert.equal(first.code, 0, first.stdout + first.stderr)
+    const before = await posts()
+    // One lookup answer leaves out every value; the strict aed-sim then refuses the re-adds.
+    await world.aed.admin('POST', '/_sim/faults', {
+      match: { method: 'GET', path: 'otf/denied-hosts/$' },
+      fault: { body: '{"denied-hosts": []}' },
+      times: 1,
+    })
+    const result = await world.run(['-e', '--full', '-v2'])
+    assert.equal(result.code, 0, result.stdout + result.stderr)
+    assert.ok((await posts()) > before, 'the re-adds were sent and refused')
+    assert.match(line(result.stdout, 'sent'), /^none$/)
+    const outDeny = await listed(world, 'v3/otf/denied-hosts')
+    for (const value of [HOST, WHITELISTED, LEAVES, EXPIRES, FOREIGN, CIDR])
+      assert.deepEqual(outDeny.get(value), [ours(value)], value)
+    // A rerun finds everything in the ledger: nothing to do.
+    const again = await world.run(['-e'])
+    assert.equal(again.code, 0, again.stdout + again.stderr)
+    assert.match(line(again.stdout, 'sent'), /^none$/)
+  })
+})
