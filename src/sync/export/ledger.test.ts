@@ -13,7 +13,7 @@ import {
   UPDATE,
 } from './ledger.js'
 
-const target = { collection: 'c-1', stixVersion: '2.0', host: 'tq.example' }
+const target = { aed: 'aed.example', collection: 'c-1', stixVersion: '2.0', host: 'tq.example' }
 
 const live = (id: number, version = 100): LedgerUpdate => ({
   kind: UPDATE.OBJECT,
