@@ -66,97 +66,103 @@ const A_ONLY = ['198.51.100.201', '198.51.100.202', 'a-only.instances.example']
 const SHARED = ['198.51.100.210', 'shared.instances.example']
 const B_ONLY = ['198.51.100.220']
 
-describe('export: two instances, two saved searches, one AED collection', { concurrency: 1 }, () => {
-  let world: World
-  let api: Api
-  const ids = new Map<string, number>()
-  const A = ['-n', 'alpha', '-e']
-  const B = ['-n', 'beta', '-e']
+describe(
+  'export: two instances, two saved searches, one AED collection',
+  { concurrency: 1 },
+  () => {
+    let world: World
+    let api: Api
+    const ids = new Map<string, number>()
+    const A = ['-n', 'alpha', '-e']
+    const B = ['-n', 'beta', '-e']
 
-  before(async () => {
-    world = await startWorld()
-    api = await threatqApi(world.threatq)
-    const malware = await api<{ data: { id: number }[] }>('POST', '/api/malware/consume', [
-      { value: 'SharedRAT', sources: [{ name: 'Feed A' }, { name: 'Feed B' }] },
-    ])
-    const malwareId = malware.data[0]?.id ?? 0
-    const item = (value: string, feeds: string[]) => ({
-      value,
-      type: { name: /^[\d.]+$/.test(value) ? 'IP Address' : 'FQDN' },
-      status: { name: 'Active' },
-      sources: feeds.map((name) => ({ name })),
-      // A shared indicator linked to a shared malware: relationships are shared too.
-      ...(SHARED.includes(value) ? { malware: [{ id: malwareId }] } : {}),
+    before(async () => {
+      world = await startWorld()
+      api = await threatqApi(world.threatq)
+      const malware = await api<{ data: { id: number }[] }>('POST', '/api/malware/consume', [
+        { value: 'SharedRAT', sources: [{ name: 'Feed A' }, { name: 'Feed B' }] },
+      ])
+      const malwareId = malware.data[0]?.id ?? 0
+      const item = (value: string, feeds: string[]) => ({
+        value,
+        type: { name: /^[\d.]+$/.test(value) ? 'IP Address' : 'FQDN' },
+        status: { name: 'Active' },
+        sources: feeds.map((name) => ({ name })),
+        // A shared indicator linked to a shared malware: relationships are shared too.
+        ...(SHARED.includes(value) ? { malware: [{ id: malwareId }] } : {}),
+      })
+      const created = await api<{ data: { id: number; value: string }[] }>(
+        'POST',
+        '/api/indicators/consume',
+        [
+          ...A_ONLY.map((v) => item(v, ['Feed A'])),
+          ...SHARED.map((v) => item(v, ['Feed A', 'Feed B'])),
+          ...B_ONLY.map((v) => item(v, ['Feed B'])),
+        ],
+      )
+      for (const r of created.data) ids.set(r.value, r.id)
+      // B's search sees Active only; A's sees Review too: moving B's members to Review empties B's.
+      await saveFeedCollection(api, 'Search A', 'Feed A', ['Active', 'Review'])
+      await saveFeedCollection(api, 'Search B', 'Feed B', ['Active'])
+      await world.configure({ data_collection: 'Search A' }, 'alpha')
+      await world.configure({ data_collection: 'Search B' }, 'beta')
     })
-    const created = await api<{ data: { id: number; value: string }[] }>(
-      'POST',
-      '/api/indicators/consume',
-      [
-        ...A_ONLY.map((v) => item(v, ['Feed A'])),
-        ...SHARED.map((v) => item(v, ['Feed A', 'Feed B'])),
-        ...B_ONLY.map((v) => item(v, ['Feed B'])),
-      ],
-    )
-    for (const r of created.data) ids.set(r.value, r.id)
-    // B's search sees Active only; A's sees Review too: moving B's members to Review empties B's.
-    await saveFeedCollection(api, 'Search A', 'Feed A', ['Active', 'Review'])
-    await saveFeedCollection(api, 'Search B', 'Feed B', ['Active'])
-    await world.configure({ data_collection: 'Search A' }, 'alpha')
-    await world.configure({ data_collection: 'Search B' }, 'beta')
-  })
-  after(async () => {
-    await world.stop()
-  })
+    after(async () => {
+      await world.stop()
+    })
 
-  it('both export into the collection', async () => {
-    for (const args of [A, B]) {
-      const run = await world.run(args)
-      assert.equal(run.code, 0, run.stderr)
-    }
-    assert.deepEqual(await enforcedValues(world), [...A_ONLY, ...SHARED, ...B_ONLY].sort())
-  })
+    it('both export into the collection', async () => {
+      for (const args of [A, B]) {
+        const run = await world.run(args)
+        assert.equal(run.code, 0, run.stderr)
+      }
+      assert.deepEqual(await enforcedValues(world), [...A_ONLY, ...SHARED, ...B_ONLY].sort())
+    })
 
-  it("B's emptied search revokes B's objects only: A's stay enforced", async () => {
-    for (const value of [...SHARED, ...B_ONLY])
-      await api('PUT', `/api/indicators/${String(ids.get(value))}`, { status: { name: 'Review' } })
-    const b = await world.run([...B, '--allow-mass-revoke'])
-    assert.equal(b.code, 0, b.stderr)
-    assert.notEqual(line(b.stdout, 'revoked'), 'none', b.stdout)
-    assert.deepEqual(await enforcedValues(world), [...A_ONLY, ...SHARED].sort())
-    const live = [...(await latest(world)).values()].filter((o) => o.revoked !== true)
-    assert.ok(
-      live.some((o) => o.type === 'relationship'),
-      "A's relationship to the shared malware is live",
-    )
-    assert.ok(
-      live.some((o) => o.type === 'malware'),
-      'the shared malware is live',
-    )
-    // The status change is a new version of the shared indicators for A; then nothing is left.
-    const a = await world.run(A)
-    assert.equal(a.code, 0, a.stderr)
-    assert.equal(line(a.stdout, 'revoked'), 'none')
-    assert.deepEqual(await enforcedValues(world), [...A_ONLY, ...SHARED].sort())
-    const again = await world.run(A)
-    assert.equal(line(again.stdout, 'sent'), 'none', again.stdout)
-  })
+    it("B's emptied search revokes B's objects only: A's stay enforced", async () => {
+      for (const value of [...SHARED, ...B_ONLY])
+        await api('PUT', `/api/indicators/${String(ids.get(value))}`, {
+          status: { name: 'Review' },
+        })
+      const b = await world.run([...B, '--allow-mass-revoke'])
+      assert.equal(b.code, 0, b.stderr)
+      assert.notEqual(line(b.stdout, 'revoked'), 'none', b.stdout)
+      assert.deepEqual(await enforcedValues(world), [...A_ONLY, ...SHARED].sort())
+      const live = [...(await latest(world)).values()].filter((o) => o.revoked !== true)
+      assert.ok(
+        live.some((o) => o.type === 'relationship'),
+        "A's relationship to the shared malware is live",
+      )
+      assert.ok(
+        live.some((o) => o.type === 'malware'),
+        'the shared malware is live',
+      )
+      // The status change is a new version of the shared indicators for A; then nothing is left.
+      const a = await world.run(A)
+      assert.equal(a.code, 0, a.stderr)
+      assert.equal(line(a.stdout, 'revoked'), 'none')
+      assert.deepEqual(await enforcedValues(world), [...A_ONLY, ...SHARED].sort())
+      const again = await world.run(A)
+      assert.equal(line(again.stdout, 'sent'), 'none', again.stdout)
+    })
 
-  it('--full restores an object AED holds revoked behind the ledger, under a new id', async () => {
-    const value = SHARED[0] ?? ''
-    await revokeInAed(world, value)
-    assert.ok(!(await enforcedValues(world)).includes(value))
-    const full = await world.run([...A, '--full'])
-    assert.equal(full.code, 0, full.stderr)
-    assert.match(full.stdout, /AED held 1 of this instance's objects revoked/)
-    assert.deepEqual(await enforcedValues(world), [...A_ONLY, ...SHARED].sort())
-    const versions = [...(await latest(world)).values()].filter((o) => o.name === value)
-    const live = versions.filter((o) => o.revoked !== true)
-    assert.equal(live.length, 1, 'one live copy')
-    const again = await world.run(A)
-    assert.equal(again.code, 0, again.stderr)
-    assert.equal(line(again.stdout, 'sent'), 'none', 'the ledger knows the new id')
-  })
-})
+    it('--full restores an object AED holds revoked behind the ledger, under a new id', async () => {
+      const value = SHARED[0] ?? ''
+      await revokeInAed(world, value)
+      assert.ok(!(await enforcedValues(world)).includes(value))
+      const full = await world.run([...A, '--full'])
+      assert.equal(full.code, 0, full.stderr)
+      assert.match(full.stdout, /AED held 1 of this instance's objects revoked/)
+      assert.deepEqual(await enforcedValues(world), [...A_ONLY, ...SHARED].sort())
+      const versions = [...(await latest(world)).values()].filter((o) => o.name === value)
+      const live = versions.filter((o) => o.revoked !== true)
+      assert.equal(live.length, 1, 'one live copy')
+      const again = await world.run(A)
+      assert.equal(again.code, 0, again.stderr)
+      assert.equal(line(again.stdout, 'sent'), 'none', 'the ledger knows the new id')
+    })
+  },
+)
 
 describe('export: a ledger belongs to one AED', { concurrency: 1 }, () => {
   let world: World

@@ -10,6 +10,7 @@ import {
   type LedgerUpdate,
   objectKey,
   refOfKey,
+  retargeted,
   UPDATE,
 } from './ledger.js'
 
@@ -132,6 +133,42 @@ describe('export ledger', () => {
     const { ledger: back, problem } = await Ledger.open(f, { ...target, collection: 'c-2' }, 1)
     assert.equal(problem?.kind, 'retargeted')
     assert.equal(back.liveCount(), 0)
+  })
+
+  it('does not apply a ledger of another AED, even with the same collection id (issue 19 item 10)', async () => {
+    const f = files()
+    const { ledger } = await Ledger.open(f, target, undefined)
+    await ledger.commit([live(1)])
+    await ledger.save(new Date())
+    const { ledger: back, problem } = await Ledger.open(f, { ...target, aed: 'other:8443' }, 1)
+    assert.equal(problem?.kind, 'retargeted')
+    assert.match(problem.detail, /aed "aed\.example"; this run exports with "other:8443"/)
+    assert.equal(back.liveCount(), 0)
+  })
+
+  it("takes a ledger written before the AED was recorded as this AED's", () => {
+    const { aed: _, ...old } = target
+    assert.deepEqual(retargeted(old, target), [])
+    assert.deepEqual(retargeted(old, { ...target, host: 'tq2' }), ['host'])
+    assert.deepEqual(retargeted({ ...target, aed: 'x' }, target), ['aed'])
+  })
+
+  it('keeps the id scope a ledger was saved with; a new one takes the fresh scope, a lost one the known', async () => {
+    const scope = { known: '', fresh: 'alpha' }
+    const f = files()
+    const { ledger } = await Ledger.open(f, target, undefined, false, scope)
+    assert.equal(ledger.ids, '', 'no ledger, nothing in the state: known (the caller says fresh)')
+    const g = files()
+    const { ledger: scoped } = await Ledger.open(g, target, undefined, false, {
+      known: 'alpha',
+      fresh: 'alpha',
+    })
+    await scoped.commit([live(1)])
+    await scoped.save(new Date())
+    const { ledger: back } = await Ledger.open(g, target, 1, false, { known: 'x', fresh: 'y' })
+    assert.equal(back.ids, 'alpha', 'the file says')
+    const { ledger: moved } = await Ledger.open(g, { ...target, aed: 'b' }, 1, false, scope)
+    assert.equal(moved.ids, 'alpha', 'another target: fresh')
   })
 
   it('holds 200,000 entries in typed arrays and finds each', async () => {

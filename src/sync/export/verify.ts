@@ -37,12 +37,7 @@ export async function verifyLive(
       const gen = table.gen(slot)
       return table === ledger.objects
         ? stixIdOf(refOfKey(table.keyA(slot)), deps.idHost, gen)
-        : relationshipId(
-            refOfKey(table.keyA(slot)),
-            refOfKey(table.keyB(slot)),
-            deps.idHost,
-            gen,
-          )
+        : relationshipId(refOfKey(table.keyA(slot)), refOfKey(table.keyB(slot)), deps.idHost, gen)
     }
     let slots: number[] = []
     const flush = async (): Promise<void> => {
