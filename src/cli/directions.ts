@@ -11,7 +11,7 @@ import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
 import type { Logger } from '../log/logger.js'
 import { Guards } from '../sync/export/guards.js'
-import { scopeChoice } from '../sync/export/id-scope.js'
+import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
 import type { ExportPolicy } from '../sync/export/policy.js'
 import { runExport } from '../sync/export/run.js'
 import { runListDelivery } from '../sync/lists/run.js'
@@ -329,7 +329,8 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
         policy: exportPolicy(ctx),
         ledger: { file: ctx.paths.ledger, journal: `${ctx.paths.ledger}.journal` },
         aed: ctx.aedHost.host,
-        idScope: scopeChoice(ctx.paths.name, ctx.paths.name === DEFAULT_NAME, saved),
+        idScope: ledgerScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME, saved),
+        instanceScope: instanceScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME),
         ledgerEntries: saved === undefined ? undefined : saved.objects + saved.relationships,
         ...syncFlags(ctx),
       },

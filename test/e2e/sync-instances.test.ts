@@ -5,7 +5,9 @@
  * aside, and the new AED gets everything.
  */
 import assert from 'node:assert/strict'
-import { readdir } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { StixObject } from '../../src/stix/types.js'
 import { TaxiiClient } from '../../src/taxii/client.js'
@@ -199,5 +201,65 @@ describe('export: a ledger belongs to one AED', { concurrency: 1 }, () => {
     const again = await world.run(['-e'])
     assert.equal(again.code, 0, again.stderr)
     assert.equal(line(again.stdout, 'sent'), 'none')
+  })
+})
+
+/** A ledger file as the connector wrote it before the AED and the id scope were recorded. */
+async function asPreUpgradeLedger(from: string, to: string): Promise<void> {
+  const bytes = await readFile(from)
+  const length = bytes.readUInt32LE(8)
+  const header = JSON.parse(bytes.subarray(12, 12 + length).toString('utf8')) as Record<
+    string,
+    unknown
+  >
+  assert.equal(header.ids, '', 'the default instance writes shared ids')
+  delete header.aed
+  delete header.ids
+  const json = Buffer.from(JSON.stringify(header))
+  const size = Buffer.alloc(4)
+  size.writeUInt32LE(json.length)
+  const body = Buffer.concat([
+    bytes.subarray(0, 8),
+    size,
+    json,
+    bytes.subarray(12 + length, bytes.length - 32),
+  ])
+  await writeFile(to, Buffer.concat([body, createHash('sha256').update(body).digest()]), {
+    mode: 0o600,
+  })
+}
+
+describe('export: a named instance upgraded with a ledger written before id scopes', () => {
+  let world: World
+
+  before(async () => {
+    world = await startWorld({ seed: 30 })
+    await world.configure({ relationship_depth: '0' })
+    await world.configure({ relationship_depth: '0' }, 'legacy')
+  })
+  after(async () => {
+    await world.stop()
+  })
+
+  it('keeps the shared ids its objects have in AED: nothing re-sent, nothing revoked, and says so', async () => {
+    // The default instance writes its objects under the shared ids a named one had before.
+    const first = await world.run(['-e'])
+    assert.equal(first.code, 0, first.stderr)
+    const before = [...(await latest(world)).keys()].sort()
+    await asPreUpgradeLedger(
+      join(world.configDir, 'netscout-aed.ledger'),
+      join(world.configDir, 'legacy.ledger'),
+    )
+    const upgraded = await world.run(['-n', 'legacy', '-e'])
+    assert.equal(upgraded.code, 0, upgraded.stderr)
+    assert.equal(line(upgraded.stdout, 'sent'), 'none', upgraded.stdout)
+    assert.equal(line(upgraded.stdout, 'revoked'), 'none')
+    assert.match(upgraded.stdout, /keeps the shared STIX ids its ledger was written with/)
+    assert.deepEqual([...(await latest(world)).keys()].sort(), before)
+    // --full reads every id back: under the wrong ids it would find none and send them anew.
+    const full = await world.run(['-n', 'legacy', '-e', '--full'])
+    assert.equal(full.code, 0, full.stderr)
+    assert.doesNotMatch(full.stdout, /AED held \d+ of this instance's objects/)
+    assert.deepEqual([...(await latest(world)).keys()].sort(), before, 'no new id')
   })
 })

@@ -1,20 +1,19 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { idNamespace, stableId } from '../../stix/ids.js'
-import { scopeChoice } from './id-scope.js'
+import { instanceScope, ledgerScope } from './id-scope.js'
 
 describe('export id scopes (issue 19 item 9)', () => {
   it('the default instance keeps the shared ids; a named one gets its own', () => {
-    assert.deepEqual(scopeChoice('netscout-aed', true, undefined), { known: '', fresh: '' })
-    assert.deepEqual(scopeChoice('alpha', false, undefined), { known: 'alpha', fresh: 'alpha' })
+    assert.equal(instanceScope('netscout-aed', true), '')
+    assert.equal(instanceScope('alpha', false), 'alpha')
+    assert.equal(ledgerScope('netscout-aed', true, undefined), '')
+    assert.equal(ledgerScope('alpha', false, undefined), 'alpha')
   })
 
   it('a named instance whose last ledger predates scopes keeps the shared ids if it is lost', () => {
-    assert.deepEqual(scopeChoice('alpha', false, {}), { known: '', fresh: 'alpha' })
-    assert.deepEqual(scopeChoice('alpha', false, { ids: 'alpha' }), {
-      known: 'alpha',
-      fresh: 'alpha',
-    })
+    assert.equal(ledgerScope('alpha', false, {}), '')
+    assert.equal(ledgerScope('alpha', false, { ids: 'alpha' }), 'alpha')
   })
 
   it('a shared namespace is the host (ids unchanged); scoped ones differ per instance', () => {

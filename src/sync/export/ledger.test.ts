@@ -153,22 +153,16 @@ describe('export ledger', () => {
     assert.deepEqual(retargeted({ ...target, aed: 'x' }, target), ['aed'])
   })
 
-  it('keeps the id scope a ledger was saved with; a new one takes the fresh scope, a lost one the known', async () => {
-    const scope = { known: '', fresh: 'alpha' }
+  it('keeps the id scope a ledger was saved with; one not read from a file takes the given scope', async () => {
     const f = files()
-    const { ledger } = await Ledger.open(f, target, undefined, false, scope)
-    assert.equal(ledger.ids, '', 'no ledger, nothing in the state: known (the caller says fresh)')
-    const g = files()
-    const { ledger: scoped } = await Ledger.open(g, target, undefined, false, {
-      known: 'alpha',
-      fresh: 'alpha',
-    })
-    await scoped.commit([live(1)])
-    await scoped.save(new Date())
-    const { ledger: back } = await Ledger.open(g, target, 1, false, { known: 'x', fresh: 'y' })
+    const { ledger } = await Ledger.open(f, target, undefined, false, 'alpha')
+    assert.equal(ledger.ids, 'alpha')
+    await ledger.commit([live(1)])
+    await ledger.save(new Date())
+    const { ledger: back } = await Ledger.open(f, target, 1, false, 'other')
     assert.equal(back.ids, 'alpha', 'the file says')
-    const { ledger: moved } = await Ledger.open(g, { ...target, aed: 'b' }, 1, false, scope)
-    assert.equal(moved.ids, 'alpha', 'another target: fresh')
+    const { ledger: moved } = await Ledger.open(f, { ...target, aed: 'b' }, 1, false, '')
+    assert.equal(moved.ids, '', 'another target: the scope given')
   })
 
   it('holds 200,000 entries in typed arrays and finds each', async () => {

@@ -59,16 +59,6 @@ export interface LedgerTarget {
   host: string
 }
 
-/**
- * The id scope a ledger starts with when none is read from its file: `known` where the entries
- * may already be in AED (a lost or corrupt ledger, a journal without its ledger), `fresh` for a
- * first run or a ledger of another target.
- */
-export interface ScopeChoice {
-  known: string
-  fresh: string
-}
-
 /** Why the saved ledger could not be used; the run rebuilds it and says so. */
 export type LedgerProblem =
   | { kind: 'lost'; detail: string }
@@ -131,7 +121,11 @@ export class Ledger {
     expected: number | undefined,
     /** A dry run reports a bad file but leaves it (and its journal) where it is. */
     dryRun = false,
-    scope: ScopeChoice = { known: '', fresh: '' },
+    /**
+     * The id scope of a ledger not read from its file (id-scope.ts): new, lost, corrupt, or of
+     * another target (the same AED under another name would otherwise get every object twice).
+     */
+    scope = '',
   ): Promise<{ ledger: Ledger; problem: LedgerProblem | undefined }> {
     const moveAside = async (
       kind: 'corrupt' | 'retargeted',
@@ -150,7 +144,7 @@ export class Ledger {
     }
     const journal = await readJournal(files.journal)
     if (bytes === undefined) {
-      const ledger = Ledger.empty(files, target, scope.known)
+      const ledger = Ledger.empty(files, target, scope)
       if (journal !== undefined) ledger.replay(journal)
       const lost =
         expected !== undefined && expected > 0 && journal === undefined
@@ -164,14 +158,14 @@ export class Ledger {
     const parsed = parseLedger(bytes)
     if (typeof parsed === 'string')
       return {
-        ledger: Ledger.empty(files, target, scope.known),
+        ledger: Ledger.empty(files, target, scope),
         problem: await moveAside('corrupt', parsed),
       }
     const { header, records } = parsed
     const differs = retargeted(header, target)
     if (differs.length > 0)
       return {
-        ledger: Ledger.empty(files, target, scope.fresh),
+        ledger: Ledger.empty(files, target, scope),
         problem: await moveAside(
           'retargeted',
           `it describes ${differs.map((k) => `${k} ${JSON.stringify(header[k])}`).join(', ')}; this run exports with ${differs.map((k) => JSON.stringify(target[k])).join(', ')}`,

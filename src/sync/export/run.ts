@@ -16,13 +16,7 @@ import { guardMassChange } from '../mass-guard.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import { collectExport } from './collect.js'
 import { type ExportContext, instanceIdentity } from './convert.js'
-import {
-  Ledger,
-  type LedgerFiles,
-  type LedgerProblem,
-  type LedgerUpdate,
-  type ScopeChoice,
-} from './ledger.js'
+import { Ledger, type LedgerFiles, type LedgerProblem, type LedgerUpdate } from './ledger.js'
 import { generationOf, planSync } from './plan.js'
 import { recoverLedger } from './recover.js'
 import type { ExportPolicy } from './policy.js'
@@ -56,7 +50,9 @@ export interface ExportSettings {
   /** The AED (host[:port]) the ledger must describe; one of another AED is set aside. */
   aed: string
   /** The id scope a ledger starts with when its file gives none (id-scope.ts). */
-  idScope: ScopeChoice
+  idScope: string
+  /** The scope a new ledger of this instance would have: `''` for the default instance. */
+  instanceScope: string
   /** Entries the state file says the last saved ledger held (a missing file is then lost). */
   ledgerEntries: number | undefined
   /** --full: send every wanted object again. */
@@ -160,7 +156,7 @@ export async function runExport(
       }
     }
   }
-  if (ledger.ids === '' && settings.idScope.fresh !== '')
+  if (ledger.ids === '' && settings.instanceScope !== '')
     summary.notes.push(
       'this instance keeps the shared STIX ids its ledger was written with (before instances had ids of their own), so nothing is re-sent; another instance exporting the same objects into this collection can still revoke them, and --full restores them (docs/architecture.md)',
     )
