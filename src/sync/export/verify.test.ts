@@ -6,12 +6,11 @@ import { UNKNOWN_VERSION } from './ledger.js'
 import { relationshipGeneration } from './plan.js'
 import { stateFromCopy } from './verify.js'
 
-const copy = (revoked?: boolean): StixObject =>
-  ({
-    type: 'indicator',
-    id: 'indicator--x',
-    ...(revoked === undefined ? {} : { revoked }),
-  }) as StixObject
+const copy = (revoked?: boolean): StixObject => ({
+  type: 'indicator',
+  id: 'indicator--x',
+  ...(revoked === undefined ? {} : { revoked }),
+})
 
 describe("--full against AED's copies (issue 19 item 9)", () => {
   it('a copy revoked behind the ledger makes the entry revoked (next generation); none drops it', () => {
