@@ -268,12 +268,7 @@ export async function planSync(
       sourceKey,
       targetKey,
       created,
-      relationshipGeneration(
-        state,
-        table.gen(slot),
-        current ? version : table.version(slot),
-        version,
-      ),
+      relationshipGeneration(state, table.gen(slot), table.version(slot), version),
     )
   }
   /** Links two exported objects: a report gains an object ref, anything else a relationship. */

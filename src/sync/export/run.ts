@@ -6,6 +6,7 @@
  */
 import { EXIT, ExitError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
+import { idNamespace } from '../../stix/ids.js'
 import type { StixObject } from '../../stix/types.js'
 import { splitIntoBatches } from '../../taxii/batches.js'
 import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
@@ -22,7 +23,6 @@ import { recoverLedger } from './recover.js'
 import type { ExportPolicy } from './policy.js'
 import { findRevocations, revocations, revokedVersions } from './revoke.js'
 import { verifyLive } from './verify.js'
-import { idNamespace } from '../../stix/ids.js'
 
 /**
  * [I: A-TAXII-DUPLICATE] A TAXII server that already holds an object in this exact version
