@@ -11,6 +11,7 @@ import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
 import type { Logger } from '../log/logger.js'
 import { Guards } from '../sync/export/guards.js'
+import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
 import type { ExportPolicy } from '../sync/export/policy.js'
 import { runExport } from '../sync/export/run.js'
 import { runListDelivery } from '../sync/lists/run.js'
@@ -20,7 +21,7 @@ import type { RunSummary } from '../sync/summary.js'
 import { TaxiiClient } from '../taxii/client.js'
 import type { ConnectorRecord, ThreatqClient } from '../threatq/client.js'
 import { formatThreatqTime } from '../threatq/model.js'
-import type { CliArgs } from './args.js'
+import { type CliArgs, DEFAULT_NAME } from './args.js'
 import type { CommandIo } from './io.js'
 import { createProgress, type Progress } from './progress.js'
 
@@ -327,6 +328,9 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
         maxObjects: options.taxii_max_objects,
         policy: exportPolicy(ctx),
         ledger: { file: ctx.paths.ledger, journal: `${ctx.paths.ledger}.journal` },
+        aed: ctx.aedHost.host,
+        idScope: ledgerScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME, saved),
+        instanceScope: instanceScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME),
         ledgerEntries: saved === undefined ? undefined : saved.objects + saved.relationships,
         ...syncFlags(ctx),
       },

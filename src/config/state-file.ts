@@ -35,6 +35,8 @@ export const stateSchema = z.object({
         .object({
           objects: z.number().int().nonnegative(),
           relationships: z.number().int().nonnegative(),
+          /** Its id scope (src/sync/export/id-scope.ts); absent before scopes: shared. */
+          ids: z.string().optional(),
           saved_at: z.iso.datetime(),
         })
         .optional(),

@@ -28,6 +28,18 @@ export function stableId(stixType: string, source: IdSource): string {
   return `${stixType}--${hashUuid(['tq-conn-netscout-aed', source.host, source.kind, String(source.id)])}`
 }
 
+/**
+ * The namespace exported ids derive from (docs/mapping.md, "Ids"): the ThreatQ host alone
+ * (scope `''`: the shared ids every export had before instances were scoped, kept by the default
+ * instance and by ledgers written before), or the host and an instance name, so two instances
+ * exporting the same ThreatQ object into one AED collection hold two objects and never revoke
+ * each other's. It stands where the host stood in the hashed parts; NUL cannot occur in a host
+ * or an instance name (a file name), so no scoped namespace hashes like another or a shared one.
+ */
+export function idNamespace(host: string, scope: string): string {
+  return scope === '' ? host : `${host}\0instance\0${scope}`
+}
+
 /** Bundles are envelopes, not identities: a fresh id each time. */
 export function bundleId(): string {
   return `bundle--${randomUUID()}`

@@ -3,9 +3,10 @@
  * over a large export and a large import, found by the requests it makes (never by timing): a
  * simulator holds the n-th request of a route, before or after applying it, and the test kills
  * the connector once the simulator reports it held. A rerun without faults must then reach
- * exactly the final state of an uninterrupted run, and the config and state files must still
- * parse. Points inside a phase (a middle page, batch or request) are drawn by a seeded PRNG
- * (CRASH_SEED, printed) from the request counts of the clean run.
+ * exactly the final state of an uninterrupted run (every object id and version AED holds,
+ * relationships included), and the config and state files must still parse. Points inside a
+ * phase (a middle page, batch or request) are drawn by a seeded PRNG (CRASH_SEED, printed) from
+ * the request counts of the clean run.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -111,6 +112,11 @@ const EXPORT_WRITES: Spec[] = [
   {
     name: 'the last TAXII POST, stored, answer lost',
     at: (p) => aed('POST', TAXII_POST, posts(p), 'after'),
+  },
+  {
+    // Relationships are sent after the indicators: the last POSTs carry them (issue 19 item 11).
+    name: 'the TAXII POST before the last (relationships), stored, answer lost',
+    at: (p) => aed('POST', TAXII_POST, posts(p) - 1, 'after'),
   },
   {
     name: 'status poll 1 (statuses pending once), before it',

@@ -98,7 +98,11 @@ function surface(
  */
 async function exportState(world: World) {
   const state = await exportStateWithIds(world)
-  return { ...state, indicatorIds: state.indicatorIds.length }
+  return {
+    ...state,
+    indicatorIds: state.indicatorIds.length,
+    objectVersions: state.objectVersions.length,
+  }
 }
 
 type ExportState = Awaited<ReturnType<typeof exportState>>

@@ -12,15 +12,25 @@ export interface ExportState {
   duplicateVersions: number
   /** What AED enforces from TAXII. */
   enforcementEntries: number
+  /**
+   * Every object version AED holds, of every type (relationships included), as `id modified`
+   * with `revoked` when it is a revocation, sorted: a duplicate under a new id, a missed
+   * revocation or a version stored twice shows.
+   */
+  objectVersions: string[]
 }
 
 export async function exportState(world: World): Promise<ExportState> {
-  const indicators = (await aedObjects(world, '2.0')).filter((o) => o.type === 'indicator')
+  const all = await aedObjects(world, '2.0')
+  const indicators = all.filter((o) => o.type === 'indicator')
   const versions = indicators.map((o) => `${o.id} ${String(o.modified)}`)
   return {
     indicatorIds: [...new Set(indicators.map((o) => o.id))].sort(),
     duplicateVersions: versions.length - new Set(versions).size,
     enforcementEntries: (await simState(world.aed)).objects.stixEnforcementEntries ?? 0,
+    objectVersions: all
+      .map((o) => `${o.id} ${String(o.modified)}${o.revoked === true ? ' revoked' : ''}`)
+      .sort(),
   }
 }
 

@@ -34,7 +34,10 @@ export type DefaultLabels = Record<LabelledStixType, readonly string[]>
 
 export interface ExportContext {
   version: StixVersion
-  /** ThreatQ host[:port] as it enters stable ids. */
+  /**
+   * The namespace stable ids derive in (ids.ts idNamespace): the ThreatQ host[:port], scoped to
+   * the instance unless its ledger holds shared ids.
+   */
   host: string
   /** ThreatQ base URL for links back to the UI. */
   baseUrl: string

@@ -10,10 +10,11 @@ import {
   type LedgerUpdate,
   objectKey,
   refOfKey,
+  retargeted,
   UPDATE,
 } from './ledger.js'
 
-const target = { collection: 'c-1', stixVersion: '2.0', host: 'tq.example' }
+const target = { aed: 'aed.example', collection: 'c-1', stixVersion: '2.0', host: 'tq.example' }
 
 const live = (id: number, version = 100): LedgerUpdate => ({
   kind: UPDATE.OBJECT,
@@ -132,6 +133,36 @@ describe('export ledger', () => {
     const { ledger: back, problem } = await Ledger.open(f, { ...target, collection: 'c-2' }, 1)
     assert.equal(problem?.kind, 'retargeted')
     assert.equal(back.liveCount(), 0)
+  })
+
+  it('does not apply a ledger of another AED, even with the same collection id (issue 19 item 10)', async () => {
+    const f = files()
+    const { ledger } = await Ledger.open(f, target, undefined)
+    await ledger.commit([live(1)])
+    await ledger.save(new Date())
+    const { ledger: back, problem } = await Ledger.open(f, { ...target, aed: 'other:8443' }, 1)
+    assert.equal(problem?.kind, 'retargeted')
+    assert.match(problem.detail, /aed "aed\.example"; this run exports with "other:8443"/)
+    assert.equal(back.liveCount(), 0)
+  })
+
+  it("takes a ledger written before the AED was recorded as this AED's", () => {
+    const { aed: _, ...old } = target
+    assert.deepEqual(retargeted(old, target), [])
+    assert.deepEqual(retargeted(old, { ...target, host: 'tq2' }), ['host'])
+    assert.deepEqual(retargeted({ ...target, aed: 'x' }, target), ['aed'])
+  })
+
+  it('keeps the id scope a ledger was saved with; one not read from a file takes the given scope', async () => {
+    const f = files()
+    const { ledger } = await Ledger.open(f, target, undefined, false, 'alpha')
+    assert.equal(ledger.ids, 'alpha')
+    await ledger.commit([live(1)])
+    await ledger.save(new Date())
+    const { ledger: back } = await Ledger.open(f, target, 1, false, 'other')
+    assert.equal(back.ids, 'alpha', 'the file says')
+    const { ledger: moved } = await Ledger.open(f, { ...target, aed: 'b' }, 1, false, '')
+    assert.equal(moved.ids, '', 'another target: the scope given')
   })
 
   it('holds 200,000 entries in typed arrays and finds each', async () => {

@@ -47,6 +47,11 @@ export interface LedgerFiles {
 }
 
 export interface LedgerTarget {
+  /**
+   * The AED the objects went to (host[:port], as the lists ledger names it): another AED's
+   * collection may carry the same id and title, and holds none of them.
+   */
+  aed: string
   /** AED collection id the objects went to. */
   collection: string
   stixVersion: string
@@ -60,8 +65,12 @@ export type LedgerProblem =
   | { kind: 'corrupt'; detail: string; movedTo: string }
   | { kind: 'retargeted'; detail: string; movedTo: string }
 
-interface Header extends LedgerTarget {
+interface Header extends Omit<LedgerTarget, 'aed'> {
   format: 1
+  /** Absent in ledgers written before it was recorded: those are taken as this AED's. */
+  aed?: string
+  /** The id scope of the entries (ids.ts idNamespace); absent before scopes: shared (''). */
+  ids?: string
   saved_at: string
   /** The export policy the entries were decided under (ExportPolicy.fingerprint). */
   policy?: string
@@ -89,6 +98,8 @@ export class Ledger {
   private constructor(
     readonly files: LedgerFiles,
     readonly target: LedgerTarget,
+    /** The id scope every entry's STIX id derives in (ids.ts idNamespace). */
+    readonly ids: string,
     expectedObjects: number,
     expectedRelationships: number,
   ) {
@@ -96,8 +107,8 @@ export class Ledger {
     this.relationships = new KeyTable(2, expectedRelationships)
   }
 
-  static empty(files: LedgerFiles, target: LedgerTarget): Ledger {
-    return new Ledger(files, target, 0, 0)
+  static empty(files: LedgerFiles, target: LedgerTarget, ids = ''): Ledger {
+    return new Ledger(files, target, ids, 0, 0)
   }
 
   /**
@@ -110,6 +121,11 @@ export class Ledger {
     expected: number | undefined,
     /** A dry run reports a bad file but leaves it (and its journal) where it is. */
     dryRun = false,
+    /**
+     * The id scope of a ledger not read from its file (id-scope.ts): new, lost, corrupt, or of
+     * another target (the same AED under another name would otherwise get every object twice).
+     */
+    scope = '',
   ): Promise<{ ledger: Ledger; problem: LedgerProblem | undefined }> {
     const moveAside = async (
       kind: 'corrupt' | 'retargeted',
@@ -128,7 +144,7 @@ export class Ledger {
     }
     const journal = await readJournal(files.journal)
     if (bytes === undefined) {
-      const ledger = Ledger.empty(files, target)
+      const ledger = Ledger.empty(files, target, scope)
       if (journal !== undefined) ledger.replay(journal)
       const lost =
         expected !== undefined && expected > 0 && journal === undefined
@@ -142,22 +158,20 @@ export class Ledger {
     const parsed = parseLedger(bytes)
     if (typeof parsed === 'string')
       return {
-        ledger: Ledger.empty(files, target),
+        ledger: Ledger.empty(files, target, scope),
         problem: await moveAside('corrupt', parsed),
       }
     const { header, records } = parsed
-    const differs = (['collection', 'stixVersion', 'host'] as const).filter(
-      (k) => header[k] !== target[k],
-    )
+    const differs = retargeted(header, target)
     if (differs.length > 0)
       return {
-        ledger: Ledger.empty(files, target),
+        ledger: Ledger.empty(files, target, scope),
         problem: await moveAside(
           'retargeted',
           `it describes ${differs.map((k) => `${k} ${JSON.stringify(header[k])}`).join(', ')}; this run exports with ${differs.map((k) => JSON.stringify(target[k])).join(', ')}`,
         ),
       }
-    const ledger = new Ledger(files, target, records.length / RECORD, 0)
+    const ledger = new Ledger(files, target, header.ids ?? '', records.length / RECORD, 0)
     ledger.savedPolicy = header.policy
     ledger.replay(records)
     if (journal !== undefined) ledger.replay(journal)
@@ -216,6 +230,7 @@ export class Ledger {
     const header: Header = {
       format: 1,
       ...this.target,
+      ids: this.ids,
       saved_at: now.toISOString(),
       ...(this.policy === undefined ? {} : { policy: this.policy }),
     }
@@ -277,6 +292,20 @@ export class Ledger {
 }
 
 export const UPDATE = { OBJECT, RELATIONSHIP, REPORT_DIGEST } as const
+
+/**
+ * What a saved ledger describes that this run does not export to. A header without `aed` was
+ * written before the AED was recorded: it is taken as this AED's, since moving it aside would
+ * orphan every object it holds on the AED it does describe.
+ */
+export function retargeted(
+  header: Partial<LedgerTarget>,
+  target: LedgerTarget,
+): (keyof LedgerTarget)[] {
+  return (['aed', 'collection', 'stixVersion', 'host'] as const).filter(
+    (k) => !(k === 'aed' && header.aed === undefined) && header[k] !== target[k],
+  )
+}
 
 function writeRecord(buffer: Buffer, at: number, u: LedgerUpdate): void {
   writeFields(buffer, at, u.kind, u.a, u.b, u.state, u.gen, u.version)

@@ -13,7 +13,7 @@ import { forEachConcurrent } from '../pool.js'
 import type { RunSummary } from '../summary.js'
 import { type ExportContext, relationshipEnds, STIX_TYPE, stixIdOf } from './convert.js'
 import { DROPPED, LIVE, REVOKED } from './key-table.js'
-import { type Ledger, objectKey, refOfKey } from './ledger.js'
+import { type Ledger, objectKey, refOfKey, UNKNOWN_VERSION } from './ledger.js'
 import { NumberList } from './number-list.js'
 import { type ExportPolicy, MARK, verdict } from './policy.js'
 
@@ -108,6 +108,23 @@ export function wantsSend(
     objects.version(slot) !== seconds(updatedMs) ||
     (settings.sendSince !== undefined && updatedMs >= settings.sendSince)
   )
+}
+
+/**
+ * The generation a wanted relationship is sent under. A revoked one, or one whose ends have new
+ * ids, needs an id of its own; one the ledger knows only as sent in an unknown version (a run
+ * killed before AED answered) is sent again under the same id, as an indicator would be: AED
+ * holds that very relationship or nothing, and a new id would leave the stored copy unrevocable.
+ */
+export function relationshipGeneration(
+  state: number,
+  gen: number,
+  heldVersion: number,
+  version: number,
+): number {
+  if (state === DROPPED) return gen
+  if (state === LIVE && (heldVersion === version || heldVersion === UNKNOWN_VERSION)) return gen
+  return gen + 1
 }
 
 export function refsDigest(refs: readonly string[]): number {
@@ -247,9 +264,12 @@ export async function planSync(
       summary.unchanged++
       return
     }
-    // A revoked relationship, or one whose ends have new ids, needs an id of its own.
-    const generation = current || state === DROPPED ? table.gen(slot) : table.gen(slot) + 1
-    plan.relationships.push(sourceKey, targetKey, created, generation)
+    plan.relationships.push(
+      sourceKey,
+      targetKey,
+      created,
+      relationshipGeneration(state, table.gen(slot), table.version(slot), version),
+    )
   }
   /** Links two exported objects: a report gains an object ref, anything else a relationship. */
   const link = (a: TqRef, b: TqRef, created: number): void => {
@@ -305,7 +325,11 @@ export async function planSync(
     const digest = refsDigest(refs)
     const updated = seconds(entry.object.updatedAt.getTime())
     const sameRefs = ledger.reports.get(key) === digest
-    const held = slot >= 0 && objects.state(slot) === LIVE ? objects.version(slot) : undefined
+    // A version the ledger does not know (a killed run's intent) is no version to be newer than.
+    const held =
+      slot >= 0 && objects.state(slot) === LIVE && objects.version(slot) !== UNKNOWN_VERSION
+        ? objects.version(slot)
+        : undefined
     const forced =
       settings.full || (settings.sendSince !== undefined && updated * 1000 >= settings.sendSince)
     if (!forced && held !== undefined && sameRefs && held >= updated) {

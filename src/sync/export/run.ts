@@ -6,6 +6,7 @@
  */
 import { EXIT, ExitError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
+import { idNamespace } from '../../stix/ids.js'
 import type { StixObject } from '../../stix/types.js'
 import { splitIntoBatches } from '../../taxii/batches.js'
 import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
@@ -21,6 +22,7 @@ import { generationOf, planSync } from './plan.js'
 import { recoverLedger } from './recover.js'
 import type { ExportPolicy } from './policy.js'
 import { findRevocations, revocations, revokedVersions } from './revoke.js'
+import { verifyLive } from './verify.js'
 
 /**
  * [I: A-TAXII-DUPLICATE] A TAXII server that already holds an object in this exact version
@@ -45,6 +47,12 @@ export interface ExportSettings {
   maxObjects: number
   policy: ExportPolicy
   ledger: LedgerFiles
+  /** The AED (host[:port]) the ledger must describe; one of another AED is set aside. */
+  aed: string
+  /** The id scope a ledger starts with when its file gives none (id-scope.ts). */
+  idScope: string
+  /** The scope a new ledger of this instance would have: `''` for the default instance. */
+  instanceScope: string
   /** Entries the state file says the last saved ledger held (a missing file is then lost). */
   ledgerEntries: number | undefined
   /** --full: send every wanted object again. */
@@ -60,8 +68,8 @@ export interface ExportSettings {
 
 export interface ExportOutcome {
   summary: RunSummary
-  /** What the saved ledger holds; undefined when it was not saved (dry run). */
-  ledger: { objects: number; relationships: number } | undefined
+  /** What the saved ledger holds, and its id scope; undefined when it was not saved (dry run). */
+  ledger: { objects: number; relationships: number; ids: string } | undefined
 }
 
 /** Finds the AED collection by title on the default API root, then on the others. */
@@ -117,13 +125,18 @@ export async function runExport(
   const { ledger, problem } = await Ledger.open(
     settings.ledger,
     {
+      aed: settings.aed,
       collection: collection.info.id,
       stixVersion: settings.context.version,
       host: settings.context.host,
     },
     settings.ledgerEntries,
     settings.dryRun,
+    settings.idScope,
   )
+  // The namespace this ledger's ids derive in: the ThreatQ host, scoped to the instance unless
+  // the ledger holds shared ids (the default instance's, or written before scopes).
+  const idHost = idNamespace(settings.context.host, ledger.ids)
   if (problem !== undefined) {
     const message = describeProblem(problem)
     logger.warn({ ledger: settings.ledger.file }, message)
@@ -133,7 +146,7 @@ export async function runExport(
       summary.problems.push(message)
       if (collection.info.can_read) {
         const found = await recoverLedger(
-          { threatq, taxii, collection, host: settings.context.host },
+          { threatq, taxii, collection, host: idHost },
           ledger,
           dataCollection,
           settings.depth,
@@ -143,8 +156,21 @@ export async function runExport(
       }
     }
   }
+  if (ledger.ids === '' && settings.instanceScope !== '')
+    summary.notes.push(
+      'this instance keeps the shared STIX ids its ledger was written with (before instances had ids of their own), so nothing is re-sent; another instance exporting the same objects into this collection can still revoke them, and --full restores them (docs/architecture.md)',
+    )
+  if (settings.full && collection.info.can_read) {
+    // Before the plan: the generations it derives ids from must already say what AED holds.
+    const changed = await verifyLive({ taxii, collection, idHost }, ledger)
+    if (changed.revoked + changed.missing > 0)
+      summary.notes.push(
+        `--full: AED held ${String(changed.revoked)} of this instance's objects revoked and lacked ${String(changed.missing)}; they are sent again (a revoked one under a new id)`,
+      )
+  }
   const context: ExportContext = {
     ...settings.context,
+    host: idHost,
     identityId: identity.id,
     generation: (ref) => generationOf(ledger, ref),
   }
@@ -213,7 +239,7 @@ export async function runExport(
   }
   const revocationList =
     collection.info.can_read && revoking.total > 0
-      ? revocations(ledger, revoking, settings.context.host, settings.policy)
+      ? revocations(ledger, revoking, idHost, settings.policy)
       : []
   const listed: { id: string; threatq: string; reason: string }[] = []
   const objects = (async function* (): AsyncGenerator<StixObject[]> {
@@ -288,7 +314,9 @@ export async function runExport(
         },
       })
     }
-    const saved = settings.dryRun ? undefined : await ledger.save(new Date())
+    const saved = settings.dryRun
+      ? undefined
+      : { ...(await ledger.save(new Date())), ids: ledger.ids }
     summary.durationMs = Date.now() - started
     logger.info(
       {
