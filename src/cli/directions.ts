@@ -10,7 +10,7 @@ import { writeState, type State } from '../config/state-file.js'
 import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
 import type { Logger } from '../log/logger.js'
-import { Guards } from '../sync/export/guards.js'
+import { GUARDS_VERSION, Guards } from '../sync/export/guards.js'
 import type { ExportPolicy } from '../sync/export/policy.js'
 import { runExport } from '../sync/export/run.js'
 import { runListDelivery } from '../sync/lists/run.js'
@@ -166,6 +166,7 @@ function exportPolicy(ctx: DirectionContext): ExportPolicy {
     exportAllTypes: options.export_all_types,
     now: ctx.io.now().getTime(),
     fingerprint: JSON.stringify([
+      GUARDS_VERSION,
       options.revoke_statuses.map((s) => s.toLowerCase()).sort(),
       options.never_block,
       options.block_private_ranges,
