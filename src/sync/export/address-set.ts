@@ -4,7 +4,6 @@
  * BigInts; an IPv6 range that overlaps a space embedding IPv4 addresses (mapped, compatible, NAT64,
  * 6to4, Teredo) also covers the IPv4 prefix its fixed bits spell there.
  */
-import { isIPv6 } from 'node:net'
 
 /** An inclusive range of addresses; `bits` is the prefix length it was written with. */
 export interface Span<T extends number | bigint> {
@@ -40,25 +39,61 @@ function quad(text: string): number | undefined {
 }
 
 /**
- * An IPv6 address to its 128-bit number. Not ipaddr.js: it reads `::127.0.0.1` (compatible) as
- * `::ffff:127.0.0.1` (mapped), a different address.
+ * An IPv6 address (RFC 4291 text, a dotted-quad tail allowed) to its 128-bit number, or undefined.
+ * Not ipaddr.js: it reads `::127.0.0.1` (compatible) as `::ffff:127.0.0.1` (mapped), another
+ * address. One pass over the characters: this runs for every IPv6 value of an export.
  */
 function parseV6(text: string): bigint | undefined {
-  if (text.includes('%') || !isIPv6(text)) return undefined
-  let hex = text
-  const lastColon = text.lastIndexOf(':')
-  if (text.includes('.', lastColon)) {
-    const v4 = quad(text.slice(lastColon + 1))
-    if (v4 === undefined) return undefined
-    hex = `${text.slice(0, lastColon + 1)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`
+  const groups: number[] = []
+  let gap = -1
+  let group = 0
+  let digits = 0
+  let i = 0
+  if (text.startsWith('::')) {
+    gap = 0
+    i = 2
   }
-  const [left = '', right] = hex.split('::')
-  const groups = (part: string | undefined): string[] =>
-    part === undefined || part === '' ? [] : part.split(':')
-  const head = groups(left)
-  const tail = groups(right)
-  const middle = Array<string>(8 - head.length - tail.length).fill('0')
-  return BigInt(`0x${[...head, ...middle, ...tail].map((g) => g.padStart(4, '0')).join('')}`)
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    const hex =
+      c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1
+    if (hex >= 0) {
+      if (++digits > 4) return undefined
+      group = group * 16 + hex
+    } else if (c === 58) {
+      if (digits === 0) return undefined
+      groups.push(group)
+      group = 0
+      digits = 0
+      if (text.charCodeAt(i + 1) === 58) {
+        if (gap >= 0) return undefined
+        gap = groups.length
+        i++
+        if (i === text.length - 1) break
+      }
+    } else if (c === 46) {
+      // The last 32 bits as a dotted quad: from the start of this group.
+      const v4 = quad(text.slice(i - digits))
+      if (v4 === undefined || digits === 0) return undefined
+      groups.push(Math.floor(v4 / 65536), v4 % 65536)
+      digits = -1
+      break
+    } else return undefined
+  }
+  if (digits > 0) groups.push(group)
+  else if (digits === 0 && gap !== groups.length) return undefined
+  if (gap < 0 ? groups.length !== 8 : groups.length > 7) return undefined
+  let high = 0n
+  let low = 0n
+  const full =
+    gap < 0
+      ? groups
+      : [...groups.slice(0, gap), ...Array<number>(8 - groups.length).fill(0), ...groups.slice(gap)]
+  for (let k = 0; k < 4; k++) {
+    high = (high << 16n) | BigInt(full[k] ?? 0)
+    low = (low << 16n) | BigInt(full[k + 4] ?? 0)
+  }
+  return (high << 64n) | low
 }
 
 export function v4Span(address: number, bits: number): V4 {

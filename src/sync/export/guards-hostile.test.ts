@@ -81,7 +81,9 @@ describe('hostile indicators: IPv6 forms of IPv4 ranges (issue 20)', () => {
     '2001:0:808:808:8000:63bf:f7f7:f7f7',
   ]
   for (const value of exported)
-    it(`${value}: exported`, () => assert.equal(g.refusal(IP6, value), undefined))
+    it(`${value}: exported`, () => {
+      assert.equal(g.refusal(IP6, value), undefined)
+    })
 
   it('with min_cidr_prefix_ipv6 lowered, 6to4 ranges are still held to the IPv4 minimum', () => {
     const low = guards({ minPrefixV6: 8 })
@@ -170,7 +172,9 @@ describe('hostile indicators: never_block URL prefixes in other spellings (issue
     'https://intranet.example.org.evil.example/app',
     'https://www.intranet.example.org/app',
   ])
-    it(`${value}: exported`, () => assert.equal(g.refusal(URL_PATH, value), undefined))
+    it(`${value}: exported`, () => {
+      assert.equal(g.refusal(URL_PATH, value), undefined)
+    })
 
   it('an IDN entry covers its A-label spelling, and the other way round', () => {
     const idn = guards({ neverBlock: ['https://bücher.example/shop'] })

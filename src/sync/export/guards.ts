@@ -99,8 +99,11 @@ function bareUrlHost(url: string): string | undefined {
 }
 
 /** `a.b.c` → `a.b.c`, `b.c`, `c`. */
-function* selfAndParents(name: string): Generator<string> {
-  for (let at = 0; at >= 0; at = name.indexOf('.', at) + 1 || -1) yield name.slice(at)
+function selfAndParents(name: string): string[] {
+  const out = [name]
+  for (let at = name.indexOf('.'); at >= 0; at = name.indexOf('.', at + 1))
+    out.push(name.slice(at + 1))
+  return out
 }
 
 export class Guards {
@@ -181,8 +184,10 @@ export class Guards {
   refusal(objectPath: string, value: string): string | undefined {
     if (objectPath === 'ipv4-addr:value' || objectPath === 'ipv6-addr:value')
       return this.addressRefusal(value, this.urlHostAddresses)
-    if (objectPath === 'domain-name:value')
-      return this.nameRefusal(value) ?? this.urlHostsAbove.get(asciiName(value))
+    if (objectPath === 'domain-name:value') {
+      const name = asciiName(value)
+      return this.nameRefusal(name) ?? this.urlHostsAbove.get(name)
+    }
     if (objectPath === 'url:value') {
       const key = urlKey(value)
       if (key !== undefined)
@@ -191,7 +196,9 @@ export class Guards {
           if (key.path.startsWith(path)) return reason
       const host = bareUrlHost(value)
       if (host === undefined) return undefined
-      return parseSpan(host) !== undefined ? this.addressRefusal(host) : this.nameRefusal(host)
+      return parseSpan(host) !== undefined
+        ? this.addressRefusal(host)
+        : this.nameRefusal(asciiName(host))
     }
     return undefined
   }
@@ -252,14 +259,16 @@ export class Guards {
     return undefined
   }
 
-  private nameRefusal(value: string): string | undefined {
-    const name = asciiName(value)
+  /** `name`: ASCII, lower case. */
+  private nameRefusal(name: string): string | undefined {
     const above = this.above.get(name)
     if (above !== undefined) return above
-    for (const parent of selfAndParents(name)) {
-      const reason = this.names.get(parent)
+    // The name and each parent, without building them all: most names meet nothing.
+    for (let at = -1; ;) {
+      const reason = this.names.get(at < 0 ? name : name.slice(at + 1))
       if (reason !== undefined) return reason
+      at = name.indexOf('.', at + 1)
+      if (at < 0) return undefined
     }
-    return undefined
   }
 }
