@@ -28,7 +28,12 @@ export const NEVER_BLOCK_MAX_CHARS = 1_048_576
 
 const boundedCommaList = (maxEntries: number, maxChars: number) =>
   z.preprocess((v, ctx) => {
-    const chars = typeof v === 'string' ? v.length : 0
+    const chars =
+      typeof v === 'string'
+        ? v.length
+        : Array.isArray(v)
+          ? v.reduce((n: number, e: unknown) => n + String(e).length + 1, 0)
+          : 0
     const entries =
       typeof v === 'string' && chars <= maxChars
         ? v.split(',', maxEntries + 1).length

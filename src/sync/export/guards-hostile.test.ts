@@ -249,7 +249,13 @@ describe('hostile operator input: an oversized never_block (issue 20)', () => {
     assert.ok(Number(process.hrtime.bigint() - started) / 1e9 < 5)
   })
 
-  it('an unreadable URL entry is refused naming never_block', () => {
-    assert.throws(() => guards({ neverBlock: ['https://exa mple/'] }), refusedNamingNeverBlock)
+  it('an unreadable URL entry or a mistyped address is refused naming never_block', () => {
+    for (const entry of ['https://exa mple/', '010.1.1.1', '1.2.3.4/33', '1.2.3.4.5'])
+      assert.throws(() => guards({ neverBlock: [entry] }), refusedNamingNeverBlock, entry)
+  })
+
+  it('a YAML list of few but huge entries is refused too', () => {
+    const big = 'x'.repeat(600_000)
+    assert.throws(() => parseOptions({}, { never_block: [big, big] }), refusedNamingNeverBlock)
   })
 })

@@ -169,7 +169,8 @@ export class Guards {
     }
     if (this.listed.add(entry, reason)) return
     const name = asciiName(entry.replace(/^\*?\./, ''))
-    if (!/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(name))
+    // `010.1.1.1` or `1.2.3.4/33` is a mistyped address, not a domain to protect.
+    if (/^[\d./]+$/.test(name) || !/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(name))
       throw new ConfigError(
         `options.never_block: ${JSON.stringify(raw)} is not a CIDR, an IP address, a domain or a URL prefix (scheme://host/path)`,
         { option: 'never_block' },
