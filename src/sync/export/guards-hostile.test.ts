@@ -95,6 +95,15 @@ describe('hostile indicators: IPv6 forms of IPv4 ranges (issue 20)', () => {
     assert.equal(low.refusal(IP6, '2002:c633:6400::/40'), undefined)
   })
 
+  it('a URL is judged by its host in every spelling', () => {
+    for (const url of [
+      'http://[::ffff:7f00:1]/x',
+      'http://[2002:7f00:1::1]/x',
+      'http://[64:ff9b::a00:1]/',
+    ])
+      assert.notEqual(g.refusal(URL_PATH, url), undefined, url)
+  })
+
   it('an IPv6 never_block entry in an embedding space protects its IPv4 addresses', () => {
     const g2 = guards({ neverBlock: ['::ffff:198.51.100.0/120'] })
     assert.match(g2.refusal(IP, '198.51.100.7') ?? '', /never_block/)
