@@ -96,6 +96,13 @@ function parseV6(text: string): bigint | undefined {
   return (high << 64n) | low
 }
 
+/** The eight 16-bit groups of an IPv6 address, or undefined (for formatting it, e.g. RFC 5952). */
+export function ipv6Groups(text: string): number[] | undefined {
+  const n = parseV6(text)
+  if (n === undefined) return undefined
+  return Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(112 - 16 * i)) & 0xffffn))
+}
+
 export function v4Span(address: number, bits: number): V4 {
   const size = 2 ** (32 - bits)
   const lo = address - (address % size)

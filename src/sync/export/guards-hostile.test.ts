@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { parseOptions } from '../../config/options.js'
 import { ConfigError } from '../../errors.js'
-import { type ListPolicy, targetOf } from '../lists/targets.js'
+import { hostValue, type ListPolicy, targetOf } from '../lists/targets.js'
 import { type GuardOptions, Guards } from './guards.js'
 import { verdict } from './policy.js'
 
@@ -102,6 +102,13 @@ describe('hostile indicators: IPv6 forms of IPv4 ranges (issue 20)', () => {
       'http://[64:ff9b::a00:1]/',
     ])
       assert.notEqual(g.refusal(URL_PATH, url), undefined, url)
+  })
+
+  it('REST writes the address that was judged: a compatible address stays compatible', () => {
+    assert.equal(hostValue('::8.8.8.8'), '::808:808')
+    assert.equal(hostValue('::1.2.3.0/120'), '::102:300/120')
+    assert.equal(hostValue('::ffff:8.8.8.8'), '::ffff:808:808')
+    assert.equal(hostValue('2001:DB8:0:0:0:0:0:1'), '2001:db8::1')
   })
 
   it('an IPv6 never_block entry in an embedding space protects its IPv4 addresses', () => {
