@@ -292,3 +292,55 @@ describe('never-block guards judge address sets in every notation (property)', (
     )
   })
 })
+
+describe('never_block URL prefixes hold for every spelling (property)', () => {
+  const segment = fc.stringMatching(/^[a-z0-9_~-]{1,6}$/)
+  const host = fc.constantFrom('intranet.example.org', 'cdn.example', 'bücher.example')
+  /** Percent-encodes one unreserved character of `text` (upper or lower hex), never a `/`. */
+  const encodeOne = (text: string, at: number, upper: boolean): string => {
+    const positions = Array.from(text, (c, i) => (c === '/' ? -1 : i)).filter((i) => i >= 0)
+    const i = positions[at % positions.length] ?? 0
+    const hex = (text.codePointAt(i) ?? 0).toString(16)
+    return `${text.slice(0, i)}%${upper ? hex.toUpperCase() : hex}${text.slice(i + 1)}`
+  }
+  const spelling = fc.record({
+    scheme: fc.constantFrom('https', 'http', 'HTTPS'),
+    upperHost: fc.boolean(),
+    trailingDot: fc.boolean(),
+    port: fc.constantFrom('', ':443', ':80'),
+    userinfo: fc.constantFrom('', 'user@', 'user:pw@'),
+    dotSegment: fc.constantFrom('', '/.', '/x/..', '/%2e', '/X/%2E%2E'),
+    encode: fc.option(fc.tuple(fc.nat(), fc.boolean()), { nil: undefined }),
+    doubleSlash: fc.boolean(),
+    suffix: fc.constantFrom('', '/', '/more', '?q=1', '#f', 'lication'),
+  })
+
+  it('a value spelling a protected prefix differently is refused', () => {
+    fc.assert(
+      fc.property(
+        host,
+        fc.array(segment, { minLength: 1, maxLength: 3 }),
+        spelling,
+        (h, segs, s) => {
+          const g = guardsOf({ minV4: 16, minV6: 48, blockPrivate: false, neverBlock: [] })
+          const entry = `https://${h}/${segs.join('/')}`
+          const guarded = new Guards({
+            neverBlock: [entry],
+            blockPrivateRanges: false,
+            minPrefixV4: 16,
+            minPrefixV6: 48,
+            ownHosts: [],
+          })
+          let path = segs.join('/')
+          if (s.encode !== undefined) path = encodeOne(path, s.encode[0], s.encode[1])
+          const hostText = `${s.upperHost ? h.toUpperCase() : h}${s.trailingDot ? '.' : ''}`
+          const value = `${s.scheme}://${s.userinfo}${hostText}${s.port}${s.dotSegment}${s.doubleSlash ? '//' : '/'}${path}${s.suffix}`
+          assert.match(guarded.refusal('url:value', value) ?? '(exported)', /never_block/, value)
+          // Without the entry, the same value is exported: the refusal is the entry's doing.
+          assert.equal(g.refusal('url:value', value), undefined, value)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+})
