@@ -10,7 +10,7 @@ import { writeState, type State } from '../config/state-file.js'
 import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
 import type { Logger } from '../log/logger.js'
-import { Guards } from '../sync/export/guards.js'
+import { GUARDS_VERSION, Guards } from '../sync/export/guards.js'
 import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
 import type { ExportPolicy } from '../sync/export/policy.js'
 import { runExport } from '../sync/export/run.js'
@@ -167,6 +167,7 @@ function exportPolicy(ctx: DirectionContext): ExportPolicy {
     exportAllTypes: options.export_all_types,
     now: ctx.io.now().getTime(),
     fingerprint: JSON.stringify([
+      GUARDS_VERSION,
       options.revoke_statuses.map((s) => s.toLowerCase()).sort(),
       options.never_block,
       options.block_private_ranges,

@@ -19,6 +19,35 @@ const commaList = z.preprocess(
   z.array(z.string()).transform((items) => items.map((s) => s.trim()).filter((s) => s !== '')),
 )
 
+/**
+ * `never_block` may come from the ThreatQ connector record, which nothing bounds: a longer list
+ * is refused before it is split (docs/mapping.md), so memory stays bounded whatever it holds.
+ */
+export const NEVER_BLOCK_MAX_ENTRIES = 10_000
+export const NEVER_BLOCK_MAX_CHARS = 1_048_576
+
+const boundedCommaList = (maxEntries: number, maxChars: number) =>
+  z.preprocess((v, ctx) => {
+    const chars =
+      typeof v === 'string'
+        ? v.length
+        : Array.isArray(v)
+          ? v.reduce((n: number, e: unknown) => n + String(e).length + 1, 0)
+          : 0
+    const entries =
+      typeof v === 'string' && chars <= maxChars
+        ? v.split(',', maxEntries + 1).length
+        : Array.isArray(v)
+          ? v.length
+          : 0
+    if (chars <= maxChars && entries <= maxEntries) return v
+    ctx.addIssue({
+      code: 'custom',
+      message: `too long (${chars > maxChars ? `${String(chars)} characters` : `over ${String(maxEntries)} entries`}): at most ${String(maxEntries)} entries and ${String(maxChars)} characters are read`,
+    })
+    return []
+  }, commaList)
+
 const blankToUndefined = (v: unknown): unknown =>
   typeof v === 'string' && v.trim() === '' ? undefined : v
 
@@ -81,8 +110,8 @@ export const optionsSchema = z
       )
       .transform((v) => v ?? ['Whitelisted', 'Expired'])
       .describe('ThreatQ statuses never exported, and revoked if exported before'),
-    never_block: commaList.describe(
-      'CIDRs, domains (with subdomains), URL prefixes never exported',
+    never_block: boundedCommaList(NEVER_BLOCK_MAX_ENTRIES, NEVER_BLOCK_MAX_CHARS).describe(
+      `CIDRs, domains (with subdomains), URL prefixes never exported (at most ${String(NEVER_BLOCK_MAX_ENTRIES)} entries, ${String(NEVER_BLOCK_MAX_CHARS)} characters)`,
     ),
     block_private_ranges: bool(false).describe('export RFC 1918 / ULA addresses too'),
     min_cidr_prefix: intIn(0, 32, 16).describe('IPv4 CIDRs broader than this are refused'),

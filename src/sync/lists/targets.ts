@@ -6,6 +6,7 @@
 import ipaddr from 'ipaddr.js'
 import { type AedList, LISTS, type Scope } from '../../aed/lists.js'
 import { buildPattern } from '../../stix/patterns.js'
+import { ipv6Groups } from '../export/address-set.js'
 import { type ExportPolicy, type MemberFacts, verdict } from '../export/policy.js'
 
 export interface ListPolicy extends ExportPolicy {
@@ -45,7 +46,10 @@ const skipped = (reason: string, detail?: string): Target => ({
  */
 export function hostValue(value: string): string {
   const slash = value.indexOf('/')
-  const address = ipaddr.parse(slash < 0 ? value : value.slice(0, slash))
+  const host = slash < 0 ? value : value.slice(0, slash)
+  // Not ipaddr.parse alone: it reads `::8.8.8.8` (compatible) as `::ffff:8.8.8.8`, another address.
+  const groups = ipv6Groups(host)
+  const address = groups === undefined ? ipaddr.parse(host) : new ipaddr.IPv6(groups)
   const full = address.kind() === 'ipv4' ? 32 : 128
   const bits = slash < 0 ? full : Number(value.slice(slash + 1))
   const text = address.toString()
