@@ -254,6 +254,16 @@ describe('ThreatQ relations named with "_" (issue 19: real servers answer 500 to
     for (const r of requests) assert.ok(!String(r.query?.with ?? '').includes('_'), r.path)
   })
 
+  it('relatedIds stops on a server that ignores offset and gives no total', async () => {
+    const { http, requests } = routedHttp(() => ({
+      data: Array.from({ length: 500 }, (_, i) => ({ id: i + 1 })),
+    }))
+    const client = new ThreatqClient(http, silentLogger)
+    const ids = await client.relatedIds('adversaries', 7, 'attack_pattern', 500)
+    assert.equal(ids.length, 500)
+    assert.equal(requests.length, 2)
+  })
+
   it('asks sources without sources.tlp: each source carries its tlp_id', async () => {
     const { http, requests } = routedHttp(() => ({
       data: { ...record(7), sources: [{ name: 'Feed', tlp_id: 2 }] },

@@ -397,33 +397,32 @@ export class ThreatqClient {
     related: string,
     pageSize: number,
   ): Promise<number[]> {
-    return this.allIds(`/api/${collection}/${String(id)}/${related}`, pageSize)
+    // No `sort`: the relation endpoint is attested with limit, offset and with only.
+    return this.allIds(`/api/${collection}/${String(id)}/${related}`, { limit: pageSize })
   }
 
   /** Ids of every object of a collection, `GET /api/{type}` paged by offset in id order. */
   listIds(collection: string, pageSize: number): Promise<number[]> {
-    return this.allIds(`/api/${collection}`, pageSize)
+    return this.allIds(`/api/${collection}`, { limit: pageSize, sort: 'id' })
   }
 
-  private async allIds(path: string, pageSize: number): Promise<number[]> {
-    const ids: number[] = []
+  private async allIds(path: string, paging: { limit: number; sort?: string }): Promise<number[]> {
+    const ids = new Set<number>()
     for (let offset = 0; ;) {
       const response = await this.http.request({
         path,
-        query: { limit: pageSize, offset, sort: 'id' },
+        query: { ...paging, offset },
         headers: { accept: 'application/json' },
         okStatuses: [200, 404],
       })
-      if (response.status === 404) return ids
+      if (response.status === 404) return [...ids]
       const page = parseAnswer(`the ids of ${path}`, idPage, response)
-      for (const item of page.data) ids.push(item.id)
+      const before = ids.size
+      for (const item of page.data) ids.add(item.id)
       offset += page.data.length
-      // Offset paging ends at the total, or on a short or empty page when no total is given.
-      if (
-        page.data.length === 0 ||
-        offset >= (page.total ?? (page.data.length < pageSize ? offset : Infinity))
-      )
-        return ids
+      const done = page.total === undefined ? page.data.length < paging.limit : offset >= page.total
+      // A server that ignores `offset` repeats its page: stop when one brings nothing new.
+      if (done || ids.size === before) return [...ids]
     }
   }
 
