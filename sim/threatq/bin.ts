@@ -25,6 +25,7 @@ interface Args {
   faults: string | undefined
   data_dir: string | undefined
   with_underscore_bug: boolean
+  value_refs: boolean
 }
 
 function buildParser(): ArgumentParser {
@@ -82,9 +83,23 @@ function buildParser(): ArgumentParser {
     metavar: 'DIR',
     help: 'load state from DIR at start, save it there after changes and on exit',
   })
+  // The harsher variants are the defaults; these flags choose the lenient ones.
   parser.add_argument('--with-underscore-bug', {
+    dest: 'with_underscore_bug',
     action: 'store_true',
-    help: 'answer 500 to with= naming collections with "_" (attack_pattern), like real servers',
+    default: true,
+    help: 'answer 500 to with= naming collections with "_" (attack_pattern), like real servers (default)',
+  })
+  parser.add_argument('--no-with-underscore-bug', {
+    dest: 'with_underscore_bug',
+    action: 'store_false',
+    help: 'serve with=attack_pattern like any other relation (lenient)',
+  })
+  parser.add_argument('--value-refs', {
+    dest: 'value_refs',
+    action: 'store_true',
+    default: false,
+    help: 'honour {value, type} indicator refs in event items (lenient; by default they are ignored)',
   })
   return parser
 }
@@ -99,6 +114,7 @@ async function main(argv: string[]): Promise<void> {
     collection: args.collection,
     faults: readFaults(args.faults),
     withUnderscoreBug: args.with_underscore_bug,
+    valueRefs: args.value_refs,
   }
   if (args.data_dir !== undefined) {
     const restored = await readSnapshot(args.data_dir, Date.now)

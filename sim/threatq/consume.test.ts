@@ -4,7 +4,8 @@ import { createThreatqSim } from './sim.js'
 import { at, SimClient } from './testing.js'
 
 function client(): SimClient {
-  return new SimClient(createThreatqSim({ clock: () => Date.UTC(2026, 0, 3) }))
+  // Identity refs in event and malware items: the lenient variant (TQS-26).
+  return new SimClient(createThreatqSim({ clock: () => Date.UTC(2026, 0, 3), valueRefs: true }))
 }
 
 describe('POST /api/{type}/consume', () => {

@@ -45,10 +45,16 @@ export interface ThreatqSimOptions {
   /** Start from this store (restored from `--data-dir`) instead of a fresh, seeded one. */
   store?: Store
   /**
-   * Mimic the reported bug: `with=` naming a collection with `_` (e.g. `attack_pattern`) answers
-   * 500, which is why clients fetch those through `/api/{type}/{id}/{related}` (threatq-api.md §4.3).
+   * [SIM: TQS-25] The reported bug: `with=` naming a collection with `_` (e.g. `attack_pattern`)
+   * answers 500, which is why clients fetch those through `/api/{type}/{id}/{related}`
+   * (threatq-api.md §2.0, §4.3). On unless `false`: the harsher variant is the default.
    */
   withUnderscoreBug?: boolean
+  /**
+   * [SIM: TQS-26] Honour `{value, type}` refs in the relationship keys of non-indicator items
+   * (events consume). Off unless `true`: no source attests them there.
+   */
+  valueRefs?: boolean
 }
 
 /** Everything the route modules share. `store` is replaced on reset. */

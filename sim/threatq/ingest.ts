@@ -129,6 +129,12 @@ export class Ingest {
   constructor(
     readonly store: Store,
     readonly attribution: Attribution,
+    /**
+     * [SIM: TQS-26] Whether identity refs (`{value, type}`) in the relationship keys of a
+     * non-indicator item are honoured. Only indicator items are attested with them (the SDK's
+     * BulkIndicator); off, they are dropped without a word, as a server that ignores them would.
+     */
+    readonly valueRefs = true,
   ) {}
 
   private attribution_: SourceRec | undefined
@@ -301,12 +307,14 @@ export class Ingest {
 
   /** Relationship keys: `"adversaries": [{"id": 9}]`, `"indicators": [{"value", "type"}]`. */
   applyRelations(object: TqObject, item: Json): void {
+    const identityRefs = this.valueRefs || object.collection === 'indicators'
     for (const key in item) {
       const refs = item[key]
       if (!Array.isArray(refs)) continue
       const relDef = collectionDef(key)
       if (relDef === undefined) continue
       for (const ref of refs as unknown[]) {
+        if (!identityRefs && !isIdRef(ref)) continue
         const target = this.resolveRef(relDef, ref, key)
         this.store.link(object, target)
       }
@@ -315,7 +323,7 @@ export class Ingest {
 
   /** `{id}` links an existing object; an identity ref links or creates one. */
   resolveRef(def: CollectionDef, ref: unknown, field: string): TqObject {
-    if (typeof ref === 'number' || (isObject(ref) && ref.id !== undefined)) {
+    if (isIdRef(ref)) {
       const id = typeof ref === 'number' ? ref : Number(ref.id)
       const target = this.store.get(def.collection, id)
       if (target === undefined) throw validationError(field, `The selected ${field} id is invalid.`)
@@ -325,6 +333,10 @@ export class Ingest {
     return this.upsert(def, ref, 'consume').object
   }
 }
+
+/** A reference by id: `9` or `{"id": 9}`. */
+const isIdRef = (ref: unknown): ref is number | Json =>
+  typeof ref === 'number' || (isObject(ref) && ref.id !== undefined)
 
 export function requireDef(collection: string): CollectionDef {
   const def = collectionDef(collection)

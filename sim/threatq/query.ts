@@ -313,6 +313,8 @@ const SORT_KEYS: Record<string, SortKey> = {
   type_id: (o) => o.typeId ?? 0,
   status_id: (o) => o.statusId ?? 0,
   created_at: (o) => o.createdAt,
+  // Polarity sorts by `-created` (threatq-api.md §2.5): the same key.
+  created: (o) => o.createdAt,
   updated_at: (o) => o.updatedAt,
   touched_at: (o) => o.touchedAt,
   published_at: (o) => o.publishedAt ?? 0,

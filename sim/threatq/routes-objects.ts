@@ -36,8 +36,12 @@ const SIMPLE_FILTERS = [
   'status_name',
 ]
 
+/** What `POST /api/indicators` answers with whatever `with` says. */
+const CREATE_EMBEDS = ['sources', 'attributes'] as const
+
 export function objectRoutes(app: SimApp, sim: SimCore): void {
-  const ingest = (c: Ctx): Ingest => new Ingest(sim.store, c.get('subject'))
+  const ingest = (c: Ctx): Ingest =>
+    new Ingest(sim.store, c.get('subject'), sim.options.valueRefs === true)
   const target = (c: Ctx): TqObject => {
     requireDef(c.req.param('type') ?? '')
     return sim.store.mustGet(c.req.param('type') ?? '', idParam(c))
@@ -114,6 +118,10 @@ export function objectRoutes(app: SimApp, sim: SimCore): void {
     const writer = ingest(c)
     const tree = parseWith(c.req.query('with'))
     const results = asItems(body).map((item) => writer.upsert(def, item, 'create'))
+    // An indicator's create answer carries its sources and attributes, asked or not (the XSOAR
+    // fixture reads `sources[].pivot.id` and `attributes[].id` from it, threatq-api.md §2.4).
+    if (def.collection === 'indicators')
+      for (const name of CREATE_EMBEDS) tree.set(name, tree.get(name) ?? parseWith(''))
     if (def.collection === 'indicators' || Array.isArray(body)) {
       // Only indicator creation answers a list (XSOAR); `existing` marks ones already there.
       const data = results.map(({ object, created }) => ({

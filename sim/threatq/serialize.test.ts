@@ -16,7 +16,13 @@ import { SimClient } from './testing.js'
 
 /** Seeded objects plus one of everything rare: quotes, controls, surrogates, tags, comments. */
 async function variedSim(): Promise<ThreatqSim> {
-  const sim = createThreatqSim({ seedIndicators: 300, clock: () => Date.UTC(2026, 0, 1) })
+  // The lenient variants: with=attack_pattern served, identity refs honoured in event items.
+  const sim = createThreatqSim({
+    seedIndicators: 300,
+    clock: () => Date.UTC(2026, 0, 1),
+    withUnderscoreBug: false,
+    valueRefs: true,
+  })
   const c = new SimClient(sim)
   await c.post('/api/event/types', { name: 'Alert' })
   const res = await c.post('/api/events/consume', [

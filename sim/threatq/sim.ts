@@ -32,7 +32,8 @@ export interface ThreatqSim {
 
 export function createThreatqSim(options: ThreatqSimOptions = {}): ThreatqSim {
   const core = new SimCore(options)
-  const app: SimApp = new Hono()
+  // Trailing slashes are tolerated (XSOAR v1 asks `indicators/?value=…`; threatq-api.md §2.4).
+  const app: SimApp = new Hono({ strict: false })
   app.use(core.requests.middleware())
   app.use(faultMiddleware(core.faults))
   app.onError((error, c) => {
@@ -49,7 +50,7 @@ export function createThreatqSim(options: ThreatqSimOptions = {}): ThreatqSim {
     return c.json(core.tokens.grant(params, c.req.header('authorization')))
   })
   app.use('/api/*', bearerAuth(core.tokens))
-  if (options.withUnderscoreBug === true) {
+  if (options.withUnderscoreBug !== false) {
     app.use('/api/*', async (c, next) => {
       const names = (c.req.query('with') ?? '').split(',').map((w) => w.split('.')[0] ?? '')
       if (names.some((n) => n.includes('_'))) throw plainError(500, 'Internal server error.')

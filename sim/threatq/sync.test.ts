@@ -15,7 +15,10 @@ type Row = Record<string, unknown>
 /** A simulator whose clock the test moves (epoch ms). */
 function setup(seedIndicators = 0): { c: SimClient; tick: (seconds: number) => string } {
   let now = Date.UTC(2026, 2, 1, 12, 0, 0)
-  const c = new SimClient(createThreatqSim({ seedIndicators, clock: () => now }))
+  // These tests read with=attack_pattern: the lenient variant (TQS-25).
+  const c = new SimClient(
+    createThreatqSim({ seedIndicators, clock: () => now, withUnderscoreBug: false }),
+  )
   return {
     c,
     tick: (seconds) => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
 import { silentLogger } from '../http/logger.js'
-import { ThreatqClient } from './client.js'
+import { embeddable, ThreatqClient, withParam } from './client.js'
 
 const record = (id: number) => ({
   id,
@@ -68,7 +68,7 @@ describe('ThreatqClient.query', () => {
     // The consumer has not asked for page 2 yet, and it is already on its way.
     assert.equal(requests.length, 2)
     const [asked, readAhead] = requests.map((r) => r.query ?? {})
-    assert.deepEqual(asked, { limit: 2, sort: 'id', cursorMark: '*', with: 'sources.tlp,malware' })
+    assert.deepEqual(asked, { limit: 2, sort: 'id', cursorMark: '*', with: 'sources,malware' })
     assert.equal(readAhead?.cursorMark, 'c1')
 
     const second = pages.next()
@@ -194,5 +194,82 @@ describe('ThreatQ query paging against a misbehaving server', () => {
       [7],
     )
     assert.deepEqual(page.invalid, [{ id: 7, reason: 'duplicate id: listed twice in the page' }])
+  })
+})
+
+/** An HttpClient answering at once from `route`, keeping every request. */
+function routedHttp(route: (request: HttpRequest) => unknown) {
+  const requests: HttpRequest[] = []
+  const http: HttpClient = {
+    system: 'threatq',
+    baseUrl: 'https://tq.example',
+    request(request) {
+      requests.push(request)
+      return Promise.resolve(ok(request, route(request)))
+    },
+    close: () => Promise.resolve(),
+  }
+  return { http, requests }
+}
+
+describe('ThreatQ relations named with "_" (issue 19: real servers answer 500 to them in with=)', () => {
+  it('withParam refuses attack_pattern, also in dot form, and passes the others', () => {
+    assert.equal(withParam(['type', 'sources', 'indicators.type']), 'type,sources,indicators.type')
+    assert.throws(() => withParam(['malware', 'attack_pattern']), /attack_pattern/)
+    assert.throws(() => withParam(['course_of_action.type']), /course_of_action/)
+    assert.equal(embeddable('attack_pattern'), false)
+    assert.equal(embeddable('adversaries'), true)
+  })
+
+  it('the membership scan refuses to embed attack_pattern before asking anything', async () => {
+    const { http, requests } = routedHttp(() => ({ data: [] }))
+    const client = new ThreatqClient(http, silentLogger)
+    const pages = client.members({}, { pageSize: 2, with: ['malware', 'attack_pattern'] })
+    await assert.rejects(pages.next(), TypeError)
+    assert.equal(requests.length, 0)
+  })
+
+  it('getObject embeds the others and reads attack_pattern from /api/{type}/{id}/attack_pattern, page by page', async () => {
+    const { http, requests } = routedHttp((request) => {
+      if (request.path === '/api/adversaries/7')
+        return { data: { ...record(7), malware: [{ id: 3 }] } }
+      const offset = Number(request.query?.offset ?? 0)
+      // 501 related objects: a full page of 500, then one.
+      const ids = Array.from({ length: offset === 0 ? 500 : 1 }, (_, i) => offset + i + 1)
+      return { total: 501, data: ids.map((id) => ({ id, value: `T${String(id)}`, pivot: {} })) }
+    })
+    const client = new ThreatqClient(http, silentLogger)
+    const got = await client.getObject('adversaries', 7, ['malware', 'attack_pattern'])
+    assert.equal(requests[0]?.query?.with, 'attributes,sources,type,status,malware')
+    assert.deepEqual(
+      requests.slice(1).map((r) => [r.path, r.query?.offset]),
+      [
+        ['/api/adversaries/7/attack_pattern', 0],
+        ['/api/adversaries/7/attack_pattern', 500],
+      ],
+    )
+    assert.ok(got !== undefined)
+    assert.deepEqual(got.malware, [{ id: 3 }])
+    assert.equal(got.attack_pattern?.length, 501)
+    for (const r of requests) assert.ok(!String(r.query?.with ?? '').includes('_'), r.path)
+  })
+
+  it('relatedIds stops on a server that ignores offset and gives no total', async () => {
+    const { http, requests } = routedHttp(() => ({
+      data: Array.from({ length: 500 }, (_, i) => ({ id: i + 1 })),
+    }))
+    const client = new ThreatqClient(http, silentLogger)
+    const ids = await client.relatedIds('adversaries', 7, 'attack_pattern', 500)
+    assert.equal(ids.length, 500)
+    assert.equal(requests.length, 2)
+  })
+
+  it('asks sources without sources.tlp: each source carries its tlp_id', async () => {
+    const { http, requests } = routedHttp(() => ({
+      data: { ...record(7), sources: [{ name: 'Feed', tlp_id: 2 }] },
+    }))
+    const client = new ThreatqClient(http, silentLogger)
+    await client.getObject('malware', 7, [])
+    assert.equal(requests[0]?.query?.with, 'attributes,sources,type,status')
   })
 })

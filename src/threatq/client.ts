@@ -9,7 +9,7 @@ import { parseError, parseJsonBody } from '../http/json.js'
 import type { Logger } from '../http/logger.js'
 import { readAhead } from '../http/read-ahead.js'
 import { ConfigError } from '../errors.js'
-import { formatThreatqTime, type TqCollection } from './model.js'
+import { EXPORT_COLLECTIONS, formatThreatqTime, type TqCollection } from './model.js'
 import { readRecord, recordSchema, type TqRecord } from './records.js'
 
 const dataOf = <T extends z.ZodType>(schema: T) => z.looseObject({ data: schema })
@@ -70,10 +70,43 @@ const offsetPage = z.looseObject({
   data: z.array(z.unknown()),
 })
 
+/** Page size of a related-object list read by offset (`/api/{type}/{id}/{related}`). */
+const RELATED_PAGE = 500
+
+/** Related-collection keys a record may carry. */
+const isRelatedKey = (name: string): name is TqCollection =>
+  (EXPORT_COLLECTIONS as readonly string[]).includes(name)
+
 /** What the membership scan asks for (with `type` and `status` embedded). */
 const MEMBER_FIELDS = ['id', 'value', 'created_at', 'updated_at', 'expires_at'] as const
 
 const typeSchema = z.looseObject({ id: z.number().int(), name: z.string() })
+
+const idPage = z.looseObject({
+  total: z.coerce.number().int().nonnegative().optional(),
+  data: z.array(z.looseObject({ id: z.number().int() })),
+})
+
+/**
+ * Whether a relation may be named in `with=`. Real servers answer 500 to a `with=` naming a
+ * collection with `_` (threatq-api.md §2.0, the `with` pitfall: ThreatQuotient's own SOAR app
+ * avoids it): those relations are fetched through `/api/{type}/{id}/{related}` instead.
+ */
+export const embeddable = (relation: string): boolean =>
+  !(relation.split('.')[0] ?? relation).includes('_')
+
+/**
+ * The `with=` parameter. Every `with` the client sends is built here, and a name ThreatQ would
+ * answer 500 to is refused: a caller must fetch that relation separately.
+ */
+export function withParam(relations: readonly string[]): string {
+  const refused = relations.filter((r) => !embeddable(r))
+  if (refused.length > 0)
+    throw new TypeError(
+      `with=${refused.join(',')} would fail on a real ThreatQ (a collection with "_"): fetch it per object`,
+    )
+  return relations.join(',')
+}
 
 export interface QueryOptions {
   /** Only objects updated after this time (a date clause added to the saved query). */
@@ -226,7 +259,8 @@ export class ThreatqClient {
     return this.pages(
       collection,
       { ...withUpdatedAfter(base, options.updatedAfter), fields: ['*', 'attributes', 'sources'] },
-      ['sources.tlp', ...(options.with ?? [])],
+      // Each source carries its `tlp_id` (threatq-api.md §5); no client asks `sources.tlp`.
+      ['sources', ...(options.with ?? [])],
       options,
       splitValid,
     )
@@ -259,6 +293,7 @@ export class ThreatqClient {
     const stop = new AbortController()
     const signal =
       options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
+    const embed = withParam(withList)
     // The page read ahead waits as text: parsed only when it is its turn, its objects die young
     // instead of surviving (and being copied by) the collections made while this one converts.
     const fetchPage = (cursor: string) =>
@@ -270,7 +305,7 @@ export class ThreatqClient {
             limit: options.pageSize,
             sort: 'id',
             cursorMark: cursor,
-            with: withList.join(','),
+            with: embed,
           },
           body,
           signal,
@@ -314,7 +349,10 @@ export class ThreatqClient {
     }
   }
 
-  /** One object with attributes, sources and the given relations embedded. */
+  /**
+   * One object with attributes, sources and the given relations: embedded with `with=` where
+   * ThreatQ allows it, the others (`attack_pattern`) read from `/api/{type}/{id}/{related}`.
+   */
   async getObject(
     collection: TqCollection,
     id: number,
@@ -322,13 +360,70 @@ export class ThreatqClient {
   ): Promise<TqRecord | undefined> {
     const response = await this.http.request({
       path: `/api/${collection}/${String(id)}`,
-      query: { with: ['attributes', 'sources.tlp', 'type', 'status', ...relations].join(',') },
+      query: {
+        with: withParam([
+          'attributes',
+          'sources',
+          'type',
+          'status',
+          ...relations.filter(embeddable),
+        ]),
+      },
       headers: { accept: 'application/json' },
       okStatuses: [200, 404],
     })
     if (response.status === 404) return undefined
-    return parseJsonBody('threatq', response, dataOf(recordSchema), `${collection} ${String(id)}`)
-      .data
+    const record = parseJsonBody(
+      'threatq',
+      response,
+      dataOf(recordSchema),
+      `${collection} ${String(id)}`,
+    ).data
+    for (const relation of relations) {
+      if (embeddable(relation) || !isRelatedKey(relation)) continue
+      const ids = await this.relatedIds(collection, id, relation, RELATED_PAGE)
+      record[relation] = ids.map((related) => ({ id: related }))
+    }
+    return record
+  }
+
+  /**
+   * Ids of the objects related to one object, `GET /api/{type}/{id}/{related}` paged by offset
+   * (threatq-api.md §4.2). An object gone meanwhile has none.
+   */
+  async relatedIds(
+    collection: string,
+    id: number,
+    related: string,
+    pageSize: number,
+  ): Promise<number[]> {
+    // No `sort`: the relation endpoint is attested with limit, offset and with only.
+    return this.allIds(`/api/${collection}/${String(id)}/${related}`, { limit: pageSize })
+  }
+
+  /** Ids of every object of a collection, `GET /api/{type}` paged by offset in id order. */
+  listIds(collection: string, pageSize: number): Promise<number[]> {
+    return this.allIds(`/api/${collection}`, { limit: pageSize, sort: 'id' })
+  }
+
+  private async allIds(path: string, paging: { limit: number; sort?: string }): Promise<number[]> {
+    const ids = new Set<number>()
+    for (let offset = 0; ;) {
+      const response = await this.http.request({
+        path,
+        query: { ...paging, offset },
+        headers: { accept: 'application/json' },
+        okStatuses: [200, 404],
+      })
+      if (response.status === 404) return [...ids]
+      const page = parseAnswer(`the ids of ${path}`, idPage, response)
+      const before = ids.size
+      for (const item of page.data) ids.add(item.id)
+      offset += page.data.length
+      const done = page.total === undefined ? page.data.length < paging.limit : offset >= page.total
+      // A server that ignores `offset` repeats its page: stop when one brings nothing new.
+      if (done || ids.size === before) return [...ids]
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { readRecord, recordSchema } from './records.js'
+import { readRecord, recordSchema, toObject } from './records.js'
 
 const time = fc
   .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z') })
@@ -166,6 +166,50 @@ describe('readRecord, the fast path of recordSchema', () => {
         assert.deepEqual(fast, parsed.data)
       }),
       { numRuns: 5000 },
+    )
+  })
+})
+
+describe('TLP from the sources of a record asked with=sources (tlp_id only)', () => {
+  const withSources = (sources: unknown[]) => {
+    const record = readRecord({
+      id: 1,
+      value: 'x.example',
+      created_at: '2024-01-01 00:00:00',
+      updated_at: '2024-01-01 00:00:00',
+      sources,
+    })
+    assert.ok(record !== undefined)
+    return toObject('indicators', record).tlp
+  }
+
+  it('reads each id, the most restrictive source winning', () => {
+    assert.equal(withSources([{ name: 'A', tlp_id: 4 }]), 'CLEAR')
+    assert.equal(
+      withSources([
+        { name: 'A', tlp_id: 3 },
+        { name: 'B', tlp_id: 2 },
+      ]),
+      'AMBER',
+    )
+    assert.equal(
+      withSources([
+        { name: 'A', tlp_id: 1 },
+        { name: 'B', tlp_id: 3 },
+      ]),
+      'RED',
+    )
+    assert.equal(withSources([{ name: 'A', tlp_id: null }]), undefined)
+  })
+
+  it('[I: A-TQ-TLP-IDS] reads 5 as AMBER+STRICT, so an id alone keeps the restriction', () => {
+    assert.equal(withSources([{ name: 'A', tlp_id: 5 }]), 'AMBER+STRICT')
+    assert.equal(
+      withSources([
+        { name: 'A', tlp_id: 5 },
+        { name: 'B', tlp_id: 2 },
+      ]),
+      'AMBER+STRICT',
     )
   })
 })

@@ -12,8 +12,18 @@ import {
   type TqRef,
 } from './model.js'
 
-/** TLP 1.0-era numeric ids (threatq-api.md §5); CLEAR reuses WHITE's 4 [I: A-TQ-TLP-IDS]. */
-const TLP_BY_ID: Record<number, TlpLevel> = { 1: 'RED', 2: 'AMBER', 3: 'GREEN', 4: 'CLEAR' }
+/**
+ * A source's `tlp_id` (threatq-api.md §5: TLP 1.0-era ids; what real servers put on every
+ * source, asked with `with=sources`). [I: A-TQ-TLP-IDS] CLEAR reuses WHITE's 4 and AMBER+STRICT
+ * got the next id, 5 (the reference's own candidate; the real ids are unknown).
+ */
+const TLP_BY_ID: Record<number, TlpLevel> = {
+  1: 'RED',
+  2: 'AMBER',
+  3: 'GREEN',
+  4: 'CLEAR',
+  5: 'AMBER+STRICT',
+}
 
 // Plain (stripping) objects: unknown keys are dropped without being copied, which matters at a
 // million records; nothing downstream reads them.

@@ -5,7 +5,15 @@ import { after, before, describe, it } from 'node:test'
 import { schemaPathFor, schemaSkip, stixSchemas } from '../helpers/stix-schemas.js'
 import { tempDir } from '../helpers/processes.js'
 import { threatqApi } from '../helpers/threatq-api.js'
-import { aedObjects, simState, startWorld, type World } from '../helpers/world.js'
+import { assertLinked, type ImportedAlert } from '../helpers/import-links.js'
+import {
+  aedObjects,
+  enforcedDomain,
+  LENIENT_THREATQ_ARGS,
+  simState,
+  startWorld,
+  type World,
+} from '../helpers/world.js'
 import type { StixObject } from '../../src/stix/types.js'
 
 const sentLine = (stdout: string): string =>
@@ -192,5 +200,103 @@ describe('export: what AED refuses, and TLP in STIX 2.0', () => {
       (await aedObjects(world, '2.0')).some((o) => o.type === 'tool'),
       'the tools reached AED',
     )
+  })
+})
+
+/** What an export says, independent of the ThreatQ host in its ids: each object by type and name, each relationship by its ends. */
+function signature(objects: readonly StixObject[]): string[] {
+  const label = new Map<string, string>()
+  for (const o of objects) {
+    const named = o as StixObject & { name?: string; pattern?: string }
+    label.set(o.id, `${o.type}:${named.pattern ?? named.name ?? ''}`)
+  }
+  return objects
+    .filter((o) => o.type !== 'identity' && o.type !== 'marking-definition')
+    .map((o) => {
+      if (o.type !== 'relationship') return label.get(o.id) ?? o.id
+      const r = o as StixObject & {
+        source_ref: string
+        target_ref: string
+        relationship_type: string
+      }
+      return `${label.get(r.source_ref) ?? '?'} ${r.relationship_type} ${label.get(r.target_ref) ?? '?'}`
+    })
+    .sort()
+}
+
+describe('export and import against the strict ThreatQ (default) and the lenient one (issue 19)', () => {
+  let strict: World
+  let lenient: World
+  before(async () => {
+    ;[strict, lenient] = await Promise.all([
+      startWorld({ seed: 300 }),
+      startWorld({ seed: 300, threatqArgs: LENIENT_THREATQ_ARGS }),
+    ])
+    await Promise.all([
+      strict.configure({ relationship_depth: '2' }),
+      lenient.configure({ relationship_depth: '2' }),
+    ])
+  })
+  after(async () => {
+    await Promise.all([strict.stop(), lenient.stop()])
+  })
+
+  const dryRun = async (world: World): Promise<StixObject[]> => {
+    const file = join(await tempDir('tq-aed-strict-'), 'out.json')
+    const result = await world.run(['-e', '--dry-run', '--output', file])
+    assert.equal(result.code, 0, result.stderr)
+    const output = JSON.parse(await readFile(file, 'utf8')) as {
+      export: { bundles: { objects?: StixObject[] }[] }
+    }
+    return output.export.bundles.flatMap((b) => b.objects ?? [])
+  }
+
+  it('exports the same objects and relationships, attack patterns included, whether with=attack_pattern fails or not', async () => {
+    const [hard, soft] = await Promise.all([dryRun(strict), dryRun(lenient)])
+    const patterns = hard.filter((o) => o.type === 'attack-pattern')
+    assert.ok(patterns.length > 0, 'the seed links attack patterns to members')
+    const ids = new Set(patterns.map((p) => p.id))
+    assert.ok(
+      hard.some((o) => {
+        const r = o as StixObject & { source_ref?: string; target_ref?: string }
+        return (
+          o.type === 'relationship' && (ids.has(r.target_ref ?? '') || ids.has(r.source_ref ?? ''))
+        )
+      }),
+      'relationships to attack patterns',
+    )
+    assert.deepEqual(signature(hard), signature(soft))
+  })
+
+  it('the lenient ThreatQ runs the whole loop: export, then the import links events to indicators', async () => {
+    const exported = await lenient.run(['-e'])
+    assert.equal(exported.code, 0, exported.stderr)
+    const domain = await enforcedDomain(lenient)
+    const { alerts } = await lenient.aed.admin<{ alerts: ImportedAlert[] }>(
+      'POST',
+      '/_sim/traffic',
+      {
+        flows: [
+          {
+            src: '10.1.1.1',
+            dst: '10.9.9.9',
+            srcPort: 1234,
+            dstPort: 80,
+            proto: 'tcp',
+            host: domain,
+            direction: 'outbound',
+          },
+        ],
+      },
+    )
+    assert.ok(alerts.length >= 1)
+    const imported = await lenient.run(['-i'])
+    assert.equal(imported.code, 0, imported.stderr)
+    const api = await threatqApi(lenient.threatq)
+    const events = (
+      await api<{ data: { id: number; title: string }[] }>('GET', '/api/events?limit=100')
+    ).data
+    assert.equal(events.length, alerts.length)
+    await assertLinked(lenient, alerts, events)
   })
 })

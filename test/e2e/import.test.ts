@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { tempDir } from '../helpers/processes.js'
 import { threatqApi } from '../helpers/threatq-api.js'
+import { assertLinked, type ImportedAlert } from '../helpers/import-links.js'
 import { CREDS, enforcedDomain, startWorld, type World } from '../helpers/world.js'
 
 interface TqEvent {
@@ -49,12 +50,7 @@ describe('import: AED alerts → ThreatQ events with related indicators', () => 
     for (const e of imported)
       assert.match(e.title, /^AED 127\.0\.0\.1:\d+ alert \d+: blocked-host$/)
     assert.match(result.stdout, /ThreatQ event ids: \d+/)
-    const api = await threatqApi(world.threatq)
-    const related = await api<{ data: { value: string }[] }>(
-      'GET',
-      `/api/events/${String(imported[0]?.id)}/indicators`,
-    )
-    assert.ok(related.data.length >= 1, 'the remote host and IOC are related indicators')
+    await assertLinked(world, alerts as ImportedAlert[], imported)
   })
 
   it('creates the Alert event type and records the import on the connector record', async () => {

@@ -45,6 +45,13 @@ export const THREATQ_SIM_ARGS = [
   CREDS.clientId,
 ]
 
+/**
+ * threatq-sim's lenient variants (issue 19): `with=attack_pattern` served, `{value, type}` refs in
+ * event items honoured. The suite runs against the strict defaults; one run of each main flow
+ * uses these so both sides stay covered.
+ */
+export const LENIENT_THREATQ_ARGS = ['--no-with-underscore-bug', '--value-refs']
+
 export interface World {
   threatq: Sim
   aed: Sim
@@ -66,12 +73,13 @@ export function recordName(name?: string): string {
 }
 
 export async function startWorld(
-  opts: { seed?: number; aedArgs?: string[]; tls?: boolean } = {},
+  opts: { seed?: number; aedArgs?: string[]; threatqArgs?: string[]; tls?: boolean } = {},
 ): Promise<World> {
   const tls = opts.tls === true ? ['--tls'] : []
   const threatq = await startSim(BIN.threatq, [
     ...THREATQ_SIM_ARGS,
     ...(opts.seed === undefined ? [] : ['--seed-indicators', String(opts.seed)]),
+    ...(opts.threatqArgs ?? []),
     ...tls,
   ])
   const aed = await startSim(BIN.aed, [...AED_SIM_ARGS, ...(opts.aedArgs ?? []), ...tls])

@@ -16,6 +16,7 @@ import { DROPPED, LIVE, REVOKED } from './key-table.js'
 import { type Ledger, objectKey, refOfKey, UNKNOWN_VERSION } from './ledger.js'
 import { NumberList } from './number-list.js'
 import { type ExportPolicy, MARK, verdict } from './policy.js'
+import { embeddedOf, memberRefs, separateLinks } from './separate-links.js'
 
 /** Collections followed from an object to its related objects (indicators outside the collection are not exported). */
 export const RELATED: readonly TqCollection[] = [
@@ -199,9 +200,10 @@ export async function planSync(
   const links = new NumberList()
   const level1 = new Map<number, TqRef>()
 
+  const separate = depth > 0 ? await separateLinks(threatq, RELATED, settings.pageSize) : undefined
   for await (const page of threatq.members(settings.collection.query, {
     pageSize: settings.pageSize,
-    with: depth > 0 ? RELATED : [],
+    with: depth > 0 ? embeddedOf(RELATED) : [],
   })) {
     reportInvalid(deps, page.invalid)
     for (const record of page.records) {
@@ -235,7 +237,7 @@ export async function planSync(
         plan.sendFrom = Math.min(plan.sendFrom ?? Infinity, member.updatedAt)
       } else summary.unchanged++
       if (depth > 0)
-        for (const ref of relatedRefs(record)) {
+        for (const ref of memberRefs(record, separate)) {
           const relatedKey = objectKey(ref.collection, ref.id)
           links.push(key, relatedKey, member.createdAt)
           level1.set(relatedKey, ref)

@@ -10,12 +10,12 @@ import type { StixObject } from '../../stix/types.js'
 import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { TqRef } from '../../threatq/model.js'
-import { relatedRefs } from '../../threatq/records.js'
 import { relationshipEnds, relationshipId, stixIdOf } from './convert.js'
 import { LIVE, REVOKED } from './key-table.js'
 import { type Ledger, objectKey, UPDATE } from './ledger.js'
 import { endsVersion, generationOf, RELATED } from './plan.js'
 import { READ_BACK_IDS, readBack } from './revoke.js'
+import { embeddedOf, memberRefs, separateLinks } from './separate-links.js'
 
 /** Generations probed per object: past this many revocations something else is wrong. */
 const MAX_GENERATIONS = 64
@@ -67,15 +67,16 @@ export async function recoverLedger(
       batch = []
     }
   }
+  const separate = depth > 0 ? await separateLinks(deps.threatq, RELATED, pageSize) : undefined
   for await (const page of deps.threatq.members(dataCollection.query, {
     pageSize,
-    with: depth > 0 ? RELATED : [],
+    with: depth > 0 ? embeddedOf(RELATED) : [],
   }))
     for (const record of page.records) {
       const indicator: TqRef = { collection: 'indicators', id: record.id }
       await add(indicator)
       if (depth > 0)
-        for (const ref of relatedRefs(record)) {
+        for (const ref of memberRefs(record, separate)) {
           await add(ref)
           if (ref.collection !== 'report') links.push([indicator, ref])
         }

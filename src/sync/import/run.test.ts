@@ -42,3 +42,80 @@ describe('import of alerts AED lists more than once', () => {
     assert.deepEqual(outcome.summary.skipped.toJSON(), { 'duplicate AED alert': 2 })
   })
 })
+
+describe('import links events to their indicators by id (issue 19)', () => {
+  const hostAlert = (alertId: number, src: string) =>
+    alertSchema.parse({
+      alertId,
+      alertType: 'blocked-host',
+      severity: 5,
+      startTime: 1_767_225_600,
+      direction: 'inbound',
+      src,
+      matchType: 'ip',
+      iocPattern: src,
+    })
+  const twoAlerts = {
+    async *alerts(): AsyncGenerator<AlertPage> {
+      await Promise.resolve()
+      yield { alerts: [hostAlert(1, '203.0.113.7'), hostAlert(2, '203.0.113.8')], invalid: [] }
+    },
+  } as unknown as AedClient
+
+  /** A ThreatQ that answers consumes as a bulk path does and keeps what it was sent. */
+  function threatq(answerIndicators: (sent: { value: string }[]) => unknown[]) {
+    const sent: Record<string, unknown[]> = {}
+    const client = {
+      consume(collection: string, json: string): Promise<unknown[]> {
+        const items = JSON.parse(json) as { value: string }[]
+        sent[collection] = items
+        return Promise.resolve(
+          collection === 'indicators'
+            ? answerIndicators(items)
+            : items.map((_, i) => ({ id: i + 1 })),
+        )
+      },
+      ensureEventType: () => Promise.resolve({ id: 1, created: false }),
+    } as unknown as ThreatqClient
+    return { client, sent }
+  }
+  const run = (client: ThreatqClient) =>
+    runImport(
+      { threatq: client, aed: twoAlerts, logger: pino({ level: 'silent' }), now: () => new Date() },
+      {
+        context: { aedHost: 'aed.example', sourceName: 'AED', indicatorStatus: 'Review' },
+        eventType: 'Alert',
+        severity: 'Low',
+        keywords: [],
+        from: 0,
+        batchSize: 500,
+        perPage: 1000,
+        dryRun: false,
+      },
+    )
+
+  it('sends each event its indicators as {id} refs, the ids ThreatQ answered, never {value, type}', async () => {
+    // Answered in another order than sent: matched back by value.
+    const { client, sent } = threatq((items) =>
+      items.map((item, i) => ({ id: 100 + i, value: item.value })).reverse(),
+    )
+    const outcome = await run(client)
+    assert.deepEqual(
+      sent.events?.map((e) => (e as { indicators: unknown }).indicators),
+      [[{ id: 100 }], [{ id: 101 }]],
+    )
+    assert.deepEqual(outcome.summary.skipped.toJSON(), {})
+  })
+
+  it('reports an indicator ThreatQ answered without an id instead of linking it silently by value', async () => {
+    const { client, sent } = threatq((items) => [{ id: 100, value: items[0]?.value }])
+    const outcome = await run(client)
+    assert.deepEqual(
+      sent.events?.map((e) => (e as { indicators: unknown }).indicators),
+      [[{ id: 100 }], []],
+    )
+    assert.deepEqual(outcome.summary.skipped.toJSON(), {
+      'indicator not linked: no id in the ThreatQ answer': 1,
+    })
+  })
+})

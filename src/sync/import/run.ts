@@ -13,6 +13,7 @@ import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import { convertAlert, type EventItem, type ImportContext, type IndicatorItem } from './convert.js'
+import { eventPart, indicatorIds, indicatorKey, linkedEventsJson } from './link.js'
 
 /** Alerts converted between turns of the event loop (each ~9 µs). */
 const YIELD_EVERY = 100
@@ -100,9 +101,22 @@ export async function runImport(
     summary.sent.add('event', batch.events.length)
     written += batch.events.length
   }
-  /** Indicators first, so the events' relations point at objects carrying our status and source. */
-  const write = async (batch: Batch, indicatorsJson: string, eventsJson: string) => {
-    if (batch.indicators.length > 0) await threatq.consume('indicators', indicatorsJson)
+  /**
+   * Indicators first: their answer gives the ids the events link to (by id, as real clients do;
+   * a server may ignore `{value, type}` refs on an event, issue 19).
+   */
+  const write = async (batch: Batch, indicatorsJson: string, eventParts: string[]) => {
+    const ids =
+      batch.indicators.length > 0
+        ? indicatorIds(batch.indicators, await threatq.consume('indicators', indicatorsJson))
+        : new Map<string, number>()
+    const eventsJson = linkedEventsJson(batch.events, eventParts, ids, (ref) => {
+      summary.skipped.add('indicator not linked: no id in the ThreatQ answer')
+      logger.warn(
+        { value: ref.value, type: ref.type },
+        'ThreatQ answered the indicators without this one: its events are not linked to it',
+      )
+    })
     const answer = await threatq.consume('events', eventsJson)
     for (const item of answer) {
       const id = (item as { id?: unknown } | null)?.id
@@ -126,9 +140,9 @@ export async function runImport(
       return
     }
     const indicatorsJson = JSON.stringify(batch.indicators)
-    const eventsJson = JSON.stringify(batch.events)
+    const eventParts = batch.events.map(eventPart)
     await writing
-    writing = readAhead(write(batch, indicatorsJson, eventsJson))
+    writing = readAhead(write(batch, indicatorsJson, eventParts))
   }
 
   // One event per alert: an id AED lists twice (within or across pages) is taken once.
@@ -168,7 +182,7 @@ export async function runImport(
           )
         }
         events.push(converted.event)
-        for (const i of converted.indicators) indicators.set(`${i.type.name}\n${i.value}`, i)
+        for (const i of converted.indicators) indicators.set(indicatorKey(i.type.name, i.value), i)
         if (events.length >= settings.batchSize) await flush()
       }
       done += page.alerts.length + page.invalid.length
