@@ -121,7 +121,11 @@ describe('export sync property: AED enforces exactly the exportable members', ()
           .sort()
         assert.deepEqual(await enforced(world), expected)
       }),
-      { numRuns: 8, seed: Number(process.env.PROPERTY_SEED ?? 20261203) },
+      {
+        numRuns: 8,
+        seed: Number(process.env.PROPERTY_SEED ?? 20261203),
+        includeErrorInReport: true,
+      },
     )
   })
 })
