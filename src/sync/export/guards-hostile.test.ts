@@ -7,26 +7,9 @@ import { describe, it } from 'node:test'
 import { parseOptions } from '../../config/options.js'
 import { ConfigError } from '../../errors.js'
 import { hostValue, type ListPolicy, targetOf } from '../lists/targets.js'
-import { type GuardOptions, Guards } from './guards.js'
+import type { Guards } from './guards.js'
+import { DNS, IP, IP6, testGuards as guards, URL_PATH } from './guards-testing.js'
 import { verdict } from './policy.js'
-
-const guards = (over: Partial<GuardOptions> = {}): Guards =>
-  new Guards({
-    neverBlock: [],
-    blockPrivateRanges: false,
-    minPrefixV4: 16,
-    minPrefixV6: 48,
-    ownHosts: [
-      { host: 'aed.corp.example:8443', who: 'the AED' },
-      { host: '203.0.113.9', who: 'ThreatQ' },
-    ],
-    ...over,
-  })
-
-const IP6 = 'ipv6-addr:value'
-const IP = 'ipv4-addr:value'
-const URL_PATH = 'url:value'
-const DNS = 'domain-name:value'
 
 const policy = (g: Guards): ListPolicy => ({
   revokeStatuses: [],

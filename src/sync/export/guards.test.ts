@@ -1,25 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ConfigError } from '../../errors.js'
-import { type GuardOptions, Guards } from './guards.js'
-
-const guards = (over: Partial<GuardOptions> = {}): Guards =>
-  new Guards({
-    neverBlock: [],
-    blockPrivateRanges: false,
-    minPrefixV4: 16,
-    minPrefixV6: 48,
-    ownHosts: [
-      { host: 'aed.corp.example:8443', who: 'the AED' },
-      { host: '203.0.113.9', who: 'ThreatQ' },
-    ],
-    ...over,
-  })
-
-const IP = 'ipv4-addr:value'
-const IP6 = 'ipv6-addr:value'
-const DNS = 'domain-name:value'
-const URL_PATH = 'url:value'
+import { DNS, IP, IP6, testGuards as guards, URL_PATH } from './guards-testing.js'
 
 describe('never-block guards', () => {
   const g = guards()
