@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { readFileSync, watch } from 'node:fs'
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
@@ -327,5 +328,57 @@ describe('instance lock', () => {
     const lock = await acquireLock(path, 'x')
     assert.equal((await readFile(path, 'utf8')).trim(), String(process.pid))
     await lock.release()
+  })
+
+  // A run killed between creating its lock and writing its pid left an empty lock, and every run
+  // in the next 5 s exited 5 (the export sync property test failed so after a kill at 0 ms).
+  it('takes over an empty lock that no pid is written to (its owner was killed taking it)', async () => {
+    const path = join(await tmp(), 'x.lock')
+    await writeFile(path, '')
+    const lock = await acquireLock(path, 'x', { emptyGraceMs: 300 })
+    assert.equal((await readFile(path, 'utf8')).trim(), String(process.pid))
+    await lock.release()
+  })
+
+  it('refuses an empty lock whose owner writes its pid while it waits', async () => {
+    const path = join(await tmp(), 'x.lock')
+    await writeFile(path, '')
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'])
+    try {
+      const taking = acquireLock(path, 'x', { emptyGraceMs: 60_000 })
+      await writeFile(path, `${String(child.pid)}\n`)
+      await assert.rejects(taking, (e: unknown) => e instanceof ExitError && e.code === EXIT.locked)
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+
+  it('is never an empty file, and sweeps the pid files of runs killed taking it', async () => {
+    const dir = await tmp()
+    const path = join(dir, 'x.lock')
+    const child = spawn(process.execPath, ['-e', ''])
+    await new Promise((resolve) => child.on('exit', resolve))
+    const leftover = `x.lock.${String(child.pid)}.tmp`
+    await writeFile(join(dir, leftover), `${String(child.pid)}\n`)
+    // Whatever another process reads of the lock, from the moment it exists, is the owner's pid.
+    const reads: string[] = []
+    const watcher = watch(dir, (_event, file) => {
+      if (file !== 'x.lock') return
+      try {
+        reads.push(readFileSync(path, 'utf8'))
+      } catch {
+        // Released already.
+      }
+    })
+    try {
+      const lock = await acquireLock(path, 'x')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      assert.ok(reads.length > 0, 'the lock was seen created')
+      for (const text of reads) assert.equal(text, `${String(process.pid)}\n`)
+      assert.deepEqual((await readdir(dir)).sort(), ['x.lock'])
+      await lock.release()
+    } finally {
+      watcher.close()
+    }
   })
 })

@@ -3,9 +3,11 @@
  * the state-write window exactly: at the n-th rename onto a file named `CRASH_RENAME_FILE` the
  * process sends itself SIGKILL — just before the rename (write-file-atomic has written and synced
  * its temp file, the target is untouched) or just after it (the target is replaced, nothing after
- * it runs). Without `CRASH_RENAME_FILE` it does nothing.
+ * it runs). With `CRASH_LOCK_FILE` it sends itself SIGKILL as soon as the call that created the
+ * instance's lock file of that name returns (before anything else of the run). Without either it
+ * does nothing.
  */
-import { createRequire } from 'node:module'
+import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { basename } from 'node:path'
 
 type Rename = (from: string, to: string, callback: (error: Error | null) => void) => void
@@ -29,4 +31,29 @@ if (target !== undefined && target !== '') {
       process.kill(process.pid, 'SIGKILL')
     })
   }
+}
+
+type Open = (path: unknown, flags?: unknown, mode?: unknown) => Promise<unknown>
+type Link = (from: unknown, to: unknown) => Promise<void>
+
+const lockFile = process.env.CRASH_LOCK_FILE
+
+if (lockFile !== undefined && lockFile !== '') {
+  const fsp = createRequire(import.meta.url)('node:fs/promises') as { open: Open; link: Link }
+  const { open, link } = fsp
+  const kill = (): void => {
+    process.kill(process.pid, 'SIGKILL')
+  }
+  // Either way a lock is created: in place (open 'wx') or linked into place.
+  fsp.open = async (path, flags, mode) => {
+    const handle = await open(path, flags, mode)
+    if (basename(String(path)) === lockFile && String(flags).includes('x')) kill()
+    return handle
+  }
+  fsp.link = async (from, to) => {
+    await link(from, to)
+    if (basename(String(to)) === lockFile) kill()
+  }
+  // The connector's `import { open } from 'node:fs/promises'` bindings follow the patched object.
+  syncBuiltinESMExports()
 }

@@ -42,7 +42,14 @@ interface RenamePoint {
   phase: Phase
 }
 
-export type CrashPoint = RequestPoint | RenamePoint
+/** Just after the call that created the instance's lock file returned. */
+interface LockPoint {
+  kind: 'lock'
+  /** File name in the config dir, e.g. `<name>.lock`. */
+  file: string
+}
+
+export type CrashPoint = RequestPoint | RenamePoint | LockPoint
 
 export function heldRequest(
   sim: RequestPoint['sim'],
@@ -58,8 +65,13 @@ export function atRename(file: string, nth: number, phase: Phase): CrashPoint {
   return { kind: 'rename', file, nth, phase }
 }
 
+export function atLock(file: string): CrashPoint {
+  return { kind: 'lock', file }
+}
+
 /** For reports: `aed POST /collections/[^/]+/objects/$ #3, after the handler`. */
 export function describePoint(point: CrashPoint): string {
+  if (point.kind === 'lock') return `${point.file} just created`
   return point.kind === 'rename'
     ? `rename onto ${point.file} #${String(point.nth)}, ${point.phase} it`
     : `${point.sim} ${point.method} ${point.path} #${String(point.nth)}, ${point.phase} the handler`
@@ -92,6 +104,14 @@ export async function crashAt(
   args: readonly string[],
   point: CrashPoint,
 ): Promise<void> {
+  if (point.kind === 'lock') {
+    const result = await world.start(args, {
+      NODE_OPTIONS: `--import=${PRELOAD}`,
+      CRASH_LOCK_FILE: point.file,
+    }).result
+    if (result.signal !== 'SIGKILL') throw notReached(point, result)
+    return
+  }
   if (point.kind === 'rename') {
     const result = await world.start(args, {
       NODE_OPTIONS: `--import=${PRELOAD}`,
