@@ -500,6 +500,41 @@ describe('redirects', () => {
     await http.close()
   })
 
+  it('refuses an absolute URL on another origin (a link a server handed us) before sending anything, not retried', async () => {
+    const http = createHttpClient({
+      system: 'taxii',
+      baseUrl: `${server.url}/taxii2/`,
+      auth: credentials,
+      retry: { maxAttempts: 3 },
+    })
+    server.seen.length = 0
+    for (const url of [`${other.url}/api1/`, `${other.url.replace('http:', 'https:')}/`]) {
+      await assert.rejects(http.request({ path: url }), (e: unknown) => {
+        assert.ok(e instanceof RemoteError)
+        assert.equal(e.kind, 'origin')
+        assert.equal(e.retryable, false)
+        assert.match(e.message, /^taxii GET http/)
+        assert.match(
+          e.message,
+          /another origin than the configured http:\/\/127\.0\.0\.1:\d+ \(the hostname option\)/,
+        )
+        return true
+      })
+    }
+    // User info in the URL is not echoed.
+    await assert.rejects(
+      http.request({ path: `http://user:pw@127.0.0.1:1/x` }),
+      (e: unknown) => e instanceof RemoteError && !e.message.includes('pw@'),
+    )
+    assert.deepEqual(other.seen, [])
+    // The configured origin, however spelled, is accepted; another only when the caller says so.
+    const same = await http.request({ path: `${server.url.toUpperCase()}/same` })
+    assert.equal(same.status, 200)
+    const allowed = await http.request({ path: `${other.url}/ok`, allowOtherOrigin: true })
+    assert.equal(allowed.body, 'stolen')
+    await http.close()
+  })
+
   it('stops after 20 redirects', async () => {
     server.seen.length = 0
     const http = createHttpClient({ system: 'threatq', baseUrl: server.url })

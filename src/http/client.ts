@@ -7,8 +7,15 @@
 import type { Dispatcher } from 'undici'
 import { ACCEPT_ENCODING, bodyText } from './content-coding.js'
 import { createDispatcher, type TlsOptions } from './dispatcher.js'
-import { extractServerMessage, RemoteError, redactUrl, type RemoteSystem } from './errors.js'
+import {
+  ADDRESS_SETTING,
+  extractServerMessage,
+  RemoteError,
+  redactUrl,
+  type RemoteSystem,
+} from './errors.js'
 import { silentLogger, type Logger } from './logger.js'
+import { originOf, sameOrigin } from './origin.js'
 import { redirectStep, type Hop } from './redirects.js'
 import { responseHeaders, type ResponseHeaders } from './response-headers.js'
 import {
@@ -33,7 +40,10 @@ const NEVER_RETRY: ReadonlySet<number> = new Set([400, 401, 403, 404, 409, 410, 
 
 export interface HttpClientOptions {
   system: RemoteSystem
-  /** Paths starting with `/` are appended to it; absolute URLs are used as they are. */
+  /**
+   * Paths starting with `/` are appended to it; absolute URLs are used as they are, on its origin
+   * only (origin.ts) unless a request allows another.
+   */
   baseUrl: string
   tls?: TlsOptions
   proxy?: string
@@ -58,6 +68,11 @@ export interface HttpRequest {
   body?: string
   /** Statuses returned instead of thrown (default: 200–299). */
   okStatuses?: readonly number[]
+  /**
+   * An absolute `path` on another origin than the base URL's is refused unless this is true: only
+   * for a URL the operator configured, never for one a server handed us.
+   */
+  allowOtherOrigin?: boolean
   signal?: AbortSignal
 }
 
@@ -200,6 +215,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     baseUrl,
     async request(request) {
       const url = resolveUrl(baseUrl, request.path, request.query)
+      if (request.allowOtherOrigin !== true && !sameOrigin(url, baseUrl)) {
+        const configured = originOf(baseUrl) ?? baseUrl
+        // Refused before any retry: the same URL would be refused again.
+        throw new RemoteError({
+          system,
+          kind: 'origin',
+          method: request.method ?? 'GET',
+          url,
+          retryable: false,
+          detail: `${originOf(url) ?? 'it'} is another origin than the configured ${configured} (${ADDRESS_SETTING[system]}): not requested, so that credentials for ${configured} are not sent there`,
+        })
+      }
       let refreshed = false
       return withRetry(
         async (n) => {
