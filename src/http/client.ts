@@ -5,7 +5,7 @@
  * error type (errors.ts).
  */
 import type { Dispatcher } from 'undici'
-import { ACCEPT_ENCODING, bodyText } from './content-coding.js'
+import { ACCEPT_ENCODING, BodyTooLargeError, bodyText } from './content-coding.js'
 import { createDispatcher, type TlsOptions } from './dispatcher.js'
 import {
   ADDRESS_SETTING,
@@ -50,6 +50,8 @@ export interface HttpClientOptions {
   env?: Readonly<Record<string, string | undefined>>
   /** Per attempt, from sending the request to the end of the body (default 30 s). */
   timeoutMs?: number
+  /** Most bytes of one answer, on the wire and again decoded (default 64 MiB). */
+  maxResponseBytes?: number
   retry?: Partial<RetryOptions>
   retryStatuses?: readonly number[]
   logger?: Logger
@@ -95,6 +97,18 @@ export interface HttpClient {
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 
+/**
+ * The largest legitimate page measured is ~13 MB (docs/reliability.md, "Hostile input"): 64 MiB
+ * leaves room for fatter records while a hostile answer still cannot exhaust memory.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+/** `64 MiB`, or bytes when the limit is no whole number of MiB. */
+function sizeText(bytes: number): string {
+  const mib = bytes / (1024 * 1024)
+  return Number.isInteger(mib) ? `${String(mib)} MiB` : `${String(bytes)} bytes`
+}
+
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const ownDispatcher = options.dispatcher === undefined
   const dispatcher =
@@ -107,6 +121,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     (options.retryStatuses ?? DEFAULT_RETRY_STATUSES).filter((s) => !NEVER_RETRY.has(s)),
   )
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+  const limits = { wireBytes: maxBytes, decodedBytes: maxBytes }
   const { system } = options
   const { baseUrl, auth } = credentialsFromUrl(options.baseUrl, options.auth)
 
@@ -127,7 +143,28 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const headers = responseHeaders(response.headers)
       const step = redirectStep(status, headers.get('location'), hop, redirects)
       if (step.kind === 'none') {
-        const body = await bodyText(response.body, headers.get('content-encoding'))
+        let body: string
+        try {
+          body = await bodyText(
+            response.body,
+            headers.get('content-encoding'),
+            limits,
+            headers.get('content-length'),
+          )
+        } catch (error) {
+          if (!(error instanceof BodyTooLargeError)) throw error
+          // Not retried: the same request would bring the same answer.
+          throw new RemoteError({
+            system,
+            kind: 'too-large',
+            method: hop.method,
+            url: hop.url,
+            status,
+            retryable: false,
+            cause: error,
+            detail: `the answer is larger than ${sizeText(error.limit)} ${error.which === 'wire' ? 'on the wire' : 'decoded'}, the response size limit: not read further (raise limits.response_mib in the config file if the server is trusted)`,
+          })
+        }
         return { status, headers, body }
       }
       await response.body.dump()
