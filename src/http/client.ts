@@ -98,7 +98,7 @@ export interface HttpClient {
 export const DEFAULT_TIMEOUT_MS = 30_000
 
 /**
- * The largest legitimate page measured is ~13 MB (docs/reliability.md, "Hostile input"): 64 MiB
+ * The largest legitimate page measured is ~1 MB (docs/reliability.md, "Hostile input"): 64 MiB
  * leaves room for fatter records while a hostile answer still cannot exhaust memory.
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
