@@ -89,6 +89,10 @@ function timeouts(config: ConnectorConfig): Timeouts {
   return {
     httpMs: ms(config.timeouts?.http_request_seconds),
     taxiiStatusMs: ms(config.timeouts?.taxii_status_seconds),
+    responseBytes:
+      config.limits?.response_mib === undefined
+        ? undefined
+        : Math.round(config.limits.response_mib * 1024 * 1024),
   }
 }
 
@@ -97,8 +101,10 @@ function threatqClient(
   state: State,
   secrets: Secrets,
   logger: Logger,
-  timeoutMs: number | undefined,
+  limits: Pick<Timeouts, 'httpMs' | 'responseBytes'>,
 ): ThreatqClient {
+  const timeoutMs = limits.httpMs
+  const maxResponseBytes = limits.responseBytes
   // ThreatQ's certificate is always verified (-d only concerns AED).
   const tls = { verify: true, ...(conn.caFile === undefined ? {} : { caFile: conn.caFile }) }
   const tokenHttp = createHttpClient({
@@ -107,6 +113,7 @@ function threatqClient(
     tls,
     logger,
     timeoutMs,
+    maxResponseBytes,
   })
   const auth = new ThreatqAuth({
     http: tokenHttp,
@@ -126,6 +133,7 @@ function threatqClient(
     logger,
     auth,
     timeoutMs,
+    maxResponseBytes,
   })
   const client = new ThreatqClient(http, logger)
   const close = client.close.bind(client)
@@ -160,7 +168,10 @@ async function firstRun(
   }
   const conn = connection(config, io.env)
   const state = await readState(paths.state)
-  const threatq = threatqClient(conn, state, secrets, logger, undefined)
+  const threatq = threatqClient(conn, state, secrets, logger, {
+    httpMs: undefined,
+    responseBytes: undefined,
+  })
   try {
     await register(threatq, paths.name, conn.status, logger)
   } finally {
@@ -308,7 +319,7 @@ async function run(
     logger.warn({ host: conn.threatq.host }, 'ThreatQ is reached over plain http')
   const state = await readState(paths.state)
   const limits = timeouts(config)
-  const threatq = threatqClient(conn, state, secrets, logger, limits.httpMs)
+  const threatq = threatqClient(conn, state, secrets, logger, limits)
   const summaries: RunSummary[] = []
   const clients: { close(): Promise<void> }[] = [threatq]
   // Before anything is contacted: an --output path that cannot be written is a usage error.

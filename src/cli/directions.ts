@@ -46,12 +46,14 @@ export interface DirectionContext {
   timeouts: Timeouts
 }
 
-/** From the config file's `timeouts:`; undefined keeps a client's default. */
+/** From the config file's `timeouts:` and `limits:`; undefined keeps a client's default. */
 export interface Timeouts {
   /** Per HTTP attempt. */
   httpMs: number | undefined
   /** Polling a pending TAXII status. */
   taxiiStatusMs: number | undefined
+  /** Most bytes of one HTTP answer (`limits.response_mib`). */
+  responseBytes: number | undefined
 }
 
 /** AED alerts per page. */
@@ -96,6 +98,7 @@ function aedClient(ctx: DirectionContext): AedClient {
       logger,
       auth: { headers: () => ({ 'x-arbux-apitoken': options.api_token ?? '' }) },
       timeoutMs: ctx.timeouts.httpMs,
+      maxResponseBytes: ctx.timeouts.responseBytes,
     }),
     logger,
     options.aed_api_version,
@@ -291,6 +294,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
     tls: ctx.aedTls,
     logger,
     timeoutMs: ctx.timeouts.httpMs,
+    maxResponseBytes: ctx.timeouts.responseBytes,
     ...(ctx.timeouts.taxiiStatusMs === undefined
       ? {}
       : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),

@@ -38,6 +38,16 @@ export const configSchema = z
         .strict()
         .optional(),
     ),
+    limits: z.preprocess(
+      (v) => v ?? undefined,
+      z
+        .object({
+          /** Most MiB of one HTTP answer, on the wire and decoded (default 64). */
+          response_mib: z.number().positive().max(4096).optional(),
+        })
+        .strict()
+        .optional(),
+    ),
   })
   .strict()
 
@@ -172,7 +182,11 @@ const HEADER = ` tq-conn-netscout-aed configuration (format_version ${String(CON
  Timeouts (optional; uncomment to change the defaults shown):
  timeouts:
    http_request_seconds: 30    # one HTTP attempt, to ThreatQ or AED (retried on timeout)
-   taxii_status_seconds: 300   # polling a pending AED TAXII status before the run fails`
+   taxii_status_seconds: 300   # polling a pending AED TAXII status before the run fails
+
+ Limits (optional; uncomment to change the default shown):
+ limits:
+   response_mib: 64            # one HTTP answer, compressed and decoded; past it the run fails`
 
 /** Writes a new config file (first run). */
 export async function writeNewConfig(path: string, config: ConnectorConfig): Promise<void> {

@@ -215,6 +215,27 @@ describe('config file', () => {
     assert.equal((await readConfig(path))?.config.timeouts, undefined, 'a bare timeouts: is fine')
   })
 
+  it('reads optional limits (response_mib); a new file shows the default commented out; bad values name the key', async () => {
+    const dir = await tmp()
+    const path = join(dir, 'x.yaml')
+    await writeNewConfig(path, sample)
+    assert.match(await readFile(path, 'utf8'), /^# limits:\n#\s+response_mib: 64/m)
+    assert.equal((await readConfig(path))?.config.limits, undefined)
+    const base = 'format_version: 1\nthreatq: {client_id: c, username: u, password: p}\nstatus: R\n'
+    await writeFile(path, `${base}limits:\n  response_mib: 256\n`)
+    assert.deepEqual((await readConfig(path))?.config.limits, { response_mib: 256 })
+    await writeFile(path, `${base}limits:\n  # response_mib: 64\n`)
+    assert.equal((await readConfig(path))?.config.limits, undefined, 'a bare limits: is fine')
+    for (const [text, message] of [
+      ['limits: {response_mib: 0}', /limits\.response_mib: .*>0/],
+      ['limits: {response_mib: 5000}', /limits\.response_mib: .*4096/],
+      ['limits: {response_bytes: 5}', /limits: unknown key\(s\) response_bytes/],
+    ] as const) {
+      await writeFile(path, `${base}${text}\n`)
+      await assert.rejects(readConfig(path), message, text)
+    }
+  })
+
   it('rejects bad timeouts with the key that is wrong', async () => {
     const dir = await tmp()
     const base = 'format_version: 1\nthreatq: {client_id: c, username: u, password: p}\nstatus: R\n'

@@ -500,6 +500,41 @@ describe('redirects', () => {
     await http.close()
   })
 
+  it('refuses an absolute URL on another origin (a link a server handed us) before sending anything, not retried', async () => {
+    const http = createHttpClient({
+      system: 'taxii',
+      baseUrl: `${server.url}/taxii2/`,
+      auth: credentials,
+      retry: { maxAttempts: 3 },
+    })
+    server.seen.length = 0
+    for (const url of [`${other.url}/api1/`, `${other.url.replace('http:', 'https:')}/`]) {
+      await assert.rejects(http.request({ path: url }), (e: unknown) => {
+        assert.ok(e instanceof RemoteError)
+        assert.equal(e.kind, 'origin')
+        assert.equal(e.retryable, false)
+        assert.match(e.message, /^taxii GET http/)
+        assert.match(
+          e.message,
+          /another origin than the configured http:\/\/127\.0\.0\.1:\d+ \(the hostname option\)/,
+        )
+        return true
+      })
+    }
+    // User info in the URL is not echoed.
+    await assert.rejects(
+      http.request({ path: `http://user:pw@127.0.0.1:1/x` }),
+      (e: unknown) => e instanceof RemoteError && !e.message.includes('pw@'),
+    )
+    assert.deepEqual(other.seen, [])
+    // The configured origin, however spelled, is accepted; another only when the caller says so.
+    const same = await http.request({ path: `${server.url.toUpperCase()}/same` })
+    assert.equal(same.status, 200)
+    const allowed = await http.request({ path: `${other.url}/ok`, allowOtherOrigin: true })
+    assert.equal(allowed.body, 'stolen')
+    await http.close()
+  })
+
   it('stops after 20 redirects', async () => {
     server.seen.length = 0
     const http = createHttpClient({ system: 'threatq', baseUrl: server.url })
@@ -555,6 +590,119 @@ describe('compressed answers', () => {
       http.request({ path: '/data', query: { coding: 'gzip', status: 404 } }),
       (e: unknown) => (e as RemoteError).serverMessage === 'no such collection',
     )
+    await http.close()
+  })
+})
+
+describe('response size limit (issue 20)', () => {
+  const MiB = 1024 * 1024
+  // 64 MiB of zeros: ~64 KB gzip, ~50 bytes brotli; a bomb against a 1 MiB limit.
+  const zeros = Buffer.alloc(64 * MiB)
+  const bombs: Record<string, Buffer> = {
+    gzip: gzipSync(zeros),
+    deflate: deflateSync(zeros),
+    br: brotliCompressSync(zeros),
+    // Two codings: each stage is bounded, not only the last.
+    'gzip, gzip': gzipSync(gzipSync(zeros)),
+  }
+  let server: PlainServer
+  let closedEarly = () => {}
+  before(async () => {
+    server = await plainServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x')
+      const coding = url.searchParams.get('coding') ?? ''
+      if (url.pathname === '/bomb') {
+        res.writeHead(200, { 'content-encoding': coding }).end(bombs[coding])
+      } else if (url.pathname === '/endless') {
+        // "Endless" to the client: no length, no end; capped at 16 MiB so that a client
+        // without a limit does not take the test machine down, it only times out.
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.on('close', () => {
+          if (!res.writableEnded) closedEarly()
+        })
+        let sent = 0
+        const chunk = Buffer.alloc(64 * 1024, 0x20)
+        const more = () => {
+          while (sent < 16 * MiB && !res.destroyed) {
+            sent += chunk.length
+            if (!res.write(chunk)) {
+              res.once('drain', more)
+              return
+            }
+          }
+        }
+        more()
+      } else if (url.pathname === '/declared') {
+        res.writeHead(200, { 'content-length': String(8 * 1024 * MiB) })
+        res.write('{')
+      } else {
+        res.end(Buffer.alloc(MiB, 0x20))
+      }
+    })
+  })
+  after(() => server.close())
+
+  const client = () =>
+    createHttpClient({
+      system: 'aed',
+      baseUrl: server.url,
+      maxResponseBytes: MiB,
+      timeoutMs: 5000,
+      retry: { maxAttempts: 3 },
+      retryDeps: noSleep,
+    })
+
+  const tooLarge = (which: string) => (e: unknown) => {
+    assert.ok(e instanceof RemoteError, String(e))
+    assert.equal(e.kind, 'too-large', e.message)
+    assert.equal(e.retryable, false)
+    assert.match(
+      e.message,
+      new RegExp(
+        `^aed GET \\S+ refused: the answer is larger than 1 MiB ${which}, the response size limit: not read further \\(raise limits\\.response_mib`,
+      ),
+    )
+    assert.ok(!e.message.includes('\n'))
+    return true
+  }
+
+  it('stops decoding a compression bomb at the limit (gzip, deflate, br, stacked), at once and not retried', async () => {
+    const http = client()
+    for (const coding of Object.keys(bombs)) {
+      server.seen.length = 0
+      await assert.rejects(
+        http.request({ path: '/bomb', query: { coding } }),
+        tooLarge('decoded'),
+        coding,
+      )
+      assert.equal(server.seen.length, 1, `${coding}: retried`)
+    }
+    await http.close()
+  })
+
+  it('stops reading an endless body at the limit on the wire and closes the connection', async () => {
+    const http = client()
+    server.seen.length = 0
+    const closed = new Promise<void>((resolve) => {
+      closedEarly = resolve
+    })
+    await assert.rejects(http.request({ path: '/endless' }), tooLarge('on the wire'))
+    assert.equal(server.seen.length, 1)
+    // The server sees its answer cut off (the test would time out otherwise).
+    await closed
+    await http.close()
+  })
+
+  it('refuses a Content-Length past the limit before reading the body', async () => {
+    const http = client()
+    await assert.rejects(http.request({ path: '/declared' }), tooLarge('on the wire'))
+    await http.close()
+  })
+
+  it('reads an answer of exactly the limit', async () => {
+    const http = client()
+    const res = await http.request({ path: '/exact' })
+    assert.equal(res.body.length, MiB)
     await http.close()
   })
 })

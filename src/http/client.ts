@@ -5,10 +5,17 @@
  * error type (errors.ts).
  */
 import type { Dispatcher } from 'undici'
-import { ACCEPT_ENCODING, bodyText } from './content-coding.js'
+import { ACCEPT_ENCODING, BodyTooLargeError, bodyText } from './content-coding.js'
 import { createDispatcher, type TlsOptions } from './dispatcher.js'
-import { extractServerMessage, RemoteError, redactUrl, type RemoteSystem } from './errors.js'
+import {
+  ADDRESS_SETTING,
+  extractServerMessage,
+  RemoteError,
+  redactUrl,
+  type RemoteSystem,
+} from './errors.js'
 import { silentLogger, type Logger } from './logger.js'
+import { originOf, sameOrigin } from './origin.js'
 import { redirectStep, type Hop } from './redirects.js'
 import { responseHeaders, type ResponseHeaders } from './response-headers.js'
 import {
@@ -33,13 +40,18 @@ const NEVER_RETRY: ReadonlySet<number> = new Set([400, 401, 403, 404, 409, 410, 
 
 export interface HttpClientOptions {
   system: RemoteSystem
-  /** Paths starting with `/` are appended to it; absolute URLs are used as they are. */
+  /**
+   * Paths starting with `/` are appended to it; absolute URLs are used as they are, on its origin
+   * only (origin.ts) unless a request allows another.
+   */
   baseUrl: string
   tls?: TlsOptions
   proxy?: string
   env?: Readonly<Record<string, string | undefined>>
   /** Per attempt, from sending the request to the end of the body (default 30 s). */
   timeoutMs?: number
+  /** Most bytes of one answer, on the wire and again decoded (default 64 MiB). */
+  maxResponseBytes?: number
   retry?: Partial<RetryOptions>
   retryStatuses?: readonly number[]
   logger?: Logger
@@ -58,6 +70,11 @@ export interface HttpRequest {
   body?: string
   /** Statuses returned instead of thrown (default: 200–299). */
   okStatuses?: readonly number[]
+  /**
+   * An absolute `path` on another origin than the base URL's is refused unless this is true: only
+   * for a URL the operator configured, never for one a server handed us.
+   */
+  allowOtherOrigin?: boolean
   signal?: AbortSignal
 }
 
@@ -80,6 +97,18 @@ export interface HttpClient {
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 
+/**
+ * The largest legitimate page measured is ~1 MB (docs/reliability.md, "Hostile input"): 64 MiB
+ * leaves room for fatter records while a hostile answer still cannot exhaust memory.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+/** `64 MiB`, or bytes when the limit is no whole number of MiB. */
+function sizeText(bytes: number): string {
+  const mib = bytes / (1024 * 1024)
+  return Number.isInteger(mib) ? `${String(mib)} MiB` : `${String(bytes)} bytes`
+}
+
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const ownDispatcher = options.dispatcher === undefined
   const dispatcher =
@@ -92,6 +121,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     (options.retryStatuses ?? DEFAULT_RETRY_STATUSES).filter((s) => !NEVER_RETRY.has(s)),
   )
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+  const limits = { wireBytes: maxBytes, decodedBytes: maxBytes }
   const { system } = options
   const { baseUrl, auth } = credentialsFromUrl(options.baseUrl, options.auth)
 
@@ -112,7 +143,28 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const headers = responseHeaders(response.headers)
       const step = redirectStep(status, headers.get('location'), hop, redirects)
       if (step.kind === 'none') {
-        const body = await bodyText(response.body, headers.get('content-encoding'))
+        let body: string
+        try {
+          body = await bodyText(
+            response.body,
+            headers.get('content-encoding'),
+            limits,
+            headers.get('content-length'),
+          )
+        } catch (error) {
+          if (!(error instanceof BodyTooLargeError)) throw error
+          // Not retried: the same request would bring the same answer.
+          throw new RemoteError({
+            system,
+            kind: 'too-large',
+            method: hop.method,
+            url: hop.url,
+            status,
+            retryable: false,
+            cause: error,
+            detail: `the answer is larger than ${sizeText(error.limit)} ${error.which === 'wire' ? 'on the wire' : 'decoded'}, the response size limit: not read further (raise limits.response_mib in the config file if the server is trusted)`,
+          })
+        }
         return { status, headers, body }
       }
       await response.body.dump()
@@ -200,6 +252,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     baseUrl,
     async request(request) {
       const url = resolveUrl(baseUrl, request.path, request.query)
+      if (request.allowOtherOrigin !== true && !sameOrigin(url, baseUrl)) {
+        const configured = originOf(baseUrl) ?? baseUrl
+        // Refused before any retry: the same URL would be refused again.
+        throw new RemoteError({
+          system,
+          kind: 'origin',
+          method: request.method ?? 'GET',
+          url,
+          retryable: false,
+          detail: `${originOf(url) ?? 'it'} is another origin than the configured ${configured} (${ADDRESS_SETTING[system]}): not requested, so that credentials for ${configured} are not sent there`,
+        })
+      }
       let refreshed = false
       return withRetry(
         async (n) => {

@@ -5,7 +5,6 @@
  */
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
-import type { Dispatcher } from 'undici'
 
 export const ACCEPT_ENCODING = 'gzip, deflate, br'
 
@@ -15,21 +14,52 @@ const BROTLI = {
   flush: zlib.constants.BROTLI_OPERATION_FLUSH,
   finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
 }
-const gunzip = promisify(zlib.gunzip)
-const inflate = promisify(zlib.inflate)
-const inflateRaw = promisify(zlib.inflateRaw)
-const brotli = promisify(zlib.brotliDecompress)
+/**
+ * Bounds on one answer. A page is read whole (the clients parse it as one JSON document), so
+ * without them a 2 MB gzip bomb, or an endless body, takes the process down with V8's fatal
+ * out-of-memory error before any timeout fires.
+ */
+export interface BodyLimits {
+  /** Most bytes read from the socket. */
+  wireBytes: number
+  /** Most bytes after the content codings are undone (each stage stops there: maxOutputLength). */
+  decodedBytes: number
+}
 
-const DECODERS: ReadonlyMap<string, (data: Buffer) => Promise<Buffer>> = new Map([
-  ['gzip', (data: Buffer) => gunzip(data, ZLIB)],
-  ['x-gzip', (data: Buffer) => gunzip(data, ZLIB)],
+/** Past a limit: the body stops being read at once. */
+export class BodyTooLargeError extends Error {
+  override name = 'BodyTooLargeError'
+  constructor(
+    readonly which: 'wire' | 'decoded',
+    readonly limit: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the answer is larger than ${String(limit)} bytes ${which === 'wire' ? 'on the wire' : 'decoded'}`,
+      options,
+    )
+  }
+}
+
+type Decoder = (data: Buffer, maxOutputLength: number) => Promise<Buffer>
+
+const gunzip = promisify<Buffer, zlib.ZlibOptions, Buffer>(zlib.gunzip)
+const inflate = promisify<Buffer, zlib.ZlibOptions, Buffer>(zlib.inflate)
+const inflateRaw = promisify<Buffer, zlib.ZlibOptions, Buffer>(zlib.inflateRaw)
+const brotli = promisify<Buffer, zlib.BrotliOptions, Buffer>(zlib.brotliDecompress)
+
+const DECODERS: ReadonlyMap<string, Decoder> = new Map<string, Decoder>([
+  ['gzip', (data, maxOutputLength) => gunzip(data, { ...ZLIB, maxOutputLength })],
+  ['x-gzip', (data, maxOutputLength) => gunzip(data, { ...ZLIB, maxOutputLength })],
   // "deflate" is meant to be zlib-wrapped, but some servers send raw deflate (fetch accepts both).
   [
     'deflate',
-    (data: Buffer) =>
-      ((data[0] ?? 0) & 0x0f) === 0x08 ? inflate(data, ZLIB) : inflateRaw(data, ZLIB),
+    (data, maxOutputLength) =>
+      ((data[0] ?? 0) & 0x0f) === 0x08
+        ? inflate(data, { ...ZLIB, maxOutputLength })
+        : inflateRaw(data, { ...ZLIB, maxOutputLength }),
   ],
-  ['br', (data: Buffer) => brotli(data, BROTLI)],
+  ['br', (data, maxOutputLength) => brotli(data, { ...BROTLI, maxOutputLength })],
 ])
 
 /** More codings than this is an attack on the decoder, not a real answer (fetch's limit too). */
@@ -37,20 +67,57 @@ const MAX_CODINGS = 5
 
 const utf8 = new TextDecoder()
 
-/** The body as UTF-8 text (a BOM dropped, as fetch's text() did), its Content-Encoding undone. */
+type Body = AsyncIterable<Buffer | Uint8Array> & { destroy?(error?: Error): unknown }
+
+/**
+ * The body as UTF-8 text (a BOM dropped, as fetch's text() did), its Content-Encoding undone,
+ * within `limits`: a Content-Length past the wire limit fails before reading, a body that grows
+ * past it fails as it does, and decoding stops at the decoded limit.
+ */
 export async function bodyText(
-  body: Pick<Dispatcher.ResponseData['body'], 'text' | 'arrayBuffer'>,
+  body: Body,
   contentEncoding: string | null,
+  limits: BodyLimits,
+  contentLength?: string | null,
 ): Promise<string> {
-  if (contentEncoding === null) return body.text()
-  return utf8.decode(await decodeContent(Buffer.from(await body.arrayBuffer()), contentEncoding))
+  const declared = contentLength == null ? NaN : Number(contentLength)
+  if (declared > limits.wireBytes) {
+    body.destroy?.()
+    throw new BodyTooLargeError('wire', limits.wireBytes)
+  }
+  const wire = await readAll(body, limits.wireBytes)
+  if (contentEncoding === null) {
+    if (wire.length > limits.decodedBytes)
+      throw new BodyTooLargeError('decoded', limits.decodedBytes)
+    return utf8.decode(wire)
+  }
+  return utf8.decode(await decodeContent(wire, contentEncoding, limits.decodedBytes))
+}
+
+/** Reads the stream to its end, counting: past `limit` bytes it is destroyed and the read fails. */
+async function readAll(body: Body, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let length = 0
+  for await (const chunk of body) {
+    length += chunk.length
+    if (length > limit) {
+      body.destroy?.()
+      throw new BodyTooLargeError('wire', limit)
+    }
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
+  }
+  return Buffer.concat(chunks, length)
 }
 
 /**
- * The body as sent before its Content-Encoding (codings undone last to first); a coding we do not
- * know leaves the body as it arrived, as fetch did.
+ * The body as sent before its Content-Encoding (codings undone last to first, each stage stopped
+ * at `maxBytes`); a coding we do not know leaves the body as it arrived, as fetch did.
  */
-export async function decodeContent(data: Buffer, contentEncoding: string): Promise<Buffer> {
+export async function decodeContent(
+  data: Buffer,
+  contentEncoding: string,
+  maxBytes: number,
+): Promise<Buffer> {
   const codings = contentEncoding.toLowerCase().split(',')
   if (codings.length > MAX_CODINGS) {
     throw new Error(`too many content codings in the answer (${String(codings.length)})`)
@@ -66,6 +133,15 @@ export async function decodeContent(data: Buffer, contentEncoding: string): Prom
   let decoded = data
   // An empty body (HEAD, 204) has nothing to decode, whatever its header says.
   if (decoded.length === 0) return decoded
-  for (const decode of decoders) decoded = await decode(decoded)
+  for (const decode of decoders) {
+    try {
+      decoded = await decode(decoded, maxBytes)
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new BodyTooLargeError('decoded', maxBytes, { cause: error })
+      throw error
+    }
+  }
+  if (decoded.length > maxBytes) throw new BodyTooLargeError('decoded', maxBytes)
   return decoded
 }

@@ -4,9 +4,18 @@ export type RemoteSystem = 'threatq' | 'aed' | 'taxii'
 
 /**
  * `http`: the server answered with an unexpected status; `network`: no answer (DNS, refused,
- * reset, TLS); `timeout`: no complete answer in time; `parse`: an answer we cannot use.
+ * reset, TLS); `timeout`: no complete answer in time; `parse`: an answer we cannot use;
+ * `origin`: a URL a server handed us is on another origin than the configured one, so it was not
+ * requested (origin.ts); `too-large`: the answer passed the response size limit.
  */
-export type RemoteErrorKind = 'http' | 'network' | 'timeout' | 'parse'
+export type RemoteErrorKind = 'http' | 'network' | 'timeout' | 'parse' | 'origin' | 'too-large'
+
+/** The setting that names each system's address, for messages that send the operator there. */
+export const ADDRESS_SETTING: Readonly<Record<RemoteSystem, string>> = {
+  threatq: 'ThreatQ Host (threatq.host in the config file, or THREATQ_HOST)',
+  aed: 'the hostname option',
+  taxii: 'the hostname option',
+}
 
 export interface RemoteErrorInit {
   system: RemoteSystem
@@ -63,6 +72,10 @@ function describe(init: RemoteErrorInit): string {
       return `${request} failed: ${init.detail ?? causeText(init.cause)}`
     case 'parse':
       return `${request} returned an unusable response: ${init.detail ?? causeText(init.cause)}`
+    case 'origin':
+      return `${request} refused: ${init.detail ?? 'another origin than the configured one'}`
+    case 'too-large':
+      return `${request} refused: ${init.detail ?? 'the answer is larger than the response size limit'}`
   }
 }
 

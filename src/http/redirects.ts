@@ -6,6 +6,8 @@
  * fetch only Authorization); a redirect to another origin is refused with its target named.
  */
 
+import { sameOrigin } from './origin.js'
+
 /** One request as sent: a redirect may change each part. */
 export interface Hop {
   url: string
@@ -40,7 +42,7 @@ export function redirectStep(
     return { kind: 'refuse', reason: `redirected to ${location}, which is not a URL` }
   }
   const from = new URL(hop.url).origin
-  if (target.origin !== from) {
+  if (!sameOrigin(target, hop.url)) {
     return {
       kind: 'refuse',
       reason: `redirected to ${target.origin}, another origin: not followed, so that credentials for ${from} are not sent there (configure the address it redirects to)`,

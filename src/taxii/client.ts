@@ -51,7 +51,7 @@ import {
 
 export interface TaxiiClientOptions extends Pick<
   HttpClientOptions,
-  'tls' | 'proxy' | 'env' | 'timeoutMs' | 'retry' | 'dispatcher' | 'retryDeps'
+  'tls' | 'proxy' | 'env' | 'timeoutMs' | 'maxResponseBytes' | 'retry' | 'dispatcher' | 'retryDeps'
 > {
   version: TaxiiVersion
   /** The server's base URL; discovery is `{url}/taxii/` (2.0) or `{url}/taxii2/` (2.1). */
@@ -146,6 +146,7 @@ export class TaxiiClient {
       proxy: options.proxy,
       env: options.env,
       timeoutMs: options.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
       retry: options.retry,
       dispatcher: options.dispatcher,
       retryDeps: options.retryDeps,

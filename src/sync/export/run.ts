@@ -4,7 +4,8 @@
  * run would revoke too much, then stream revocations and the objects AED lacks into its TAXII
  * collection, committing each to the ledger as AED acknowledges it.
  */
-import { EXIT, ExitError } from '../../errors.js'
+import { ConfigError, EXIT, ExitError } from '../../errors.js'
+import { RemoteError } from '../../http/errors.js'
 import type { Logger } from '../../http/logger.js'
 import { idNamespace } from '../../stix/ids.js'
 import type { StixObject } from '../../stix/types.js'
@@ -87,12 +88,22 @@ export async function findTaxiiCollection(
   ]
   if (roots.length === 0) throw new Error('the TAXII discovery resource lists no API roots')
   let lastError: unknown
+  const elsewhere: string[] = []
   for (const root of roots) {
     try {
       return await taxii.collection(root, title)
     } catch (error) {
-      lastError = error
+      // A root on another origin was not requested (http/origin.ts); the others are still tried.
+      if (error instanceof RemoteError && error.kind === 'origin') elsewhere.push(error.url)
+      else lastError = error
     }
+  }
+  if (lastError === undefined && elsewhere.length > 0) {
+    // Only the operator can say the AED's TAXII service lives there: a configuration matter.
+    throw new ConfigError(
+      `the AED's TAXII discovery names API roots only on another origin (${elsewhere.join(', ')}): not used, so that the TAXII credentials and the export are not sent there; if AED's TAXII service is there, set the hostname option to it`,
+      { option: 'hostname' },
+    )
   }
   throw lastError
 }
