@@ -132,7 +132,14 @@ describe('hostile files in the config and log directories', () => {
         const { ledger } = await Ledger.open(files, aim, undefined)
         await ledger.openJournal()
         await ledger.commit([
-          { kind: UPDATE.OBJECT, a: objectKey('indicators', 8), b: 0, state: LIVE, gen: 0, version: 1 },
+          {
+            kind: UPDATE.OBJECT,
+            a: objectKey('indicators', 8),
+            b: 0,
+            state: LIVE,
+            gen: 0,
+            version: 1,
+          },
         ])
         await ledger.closeJournal()
       },
@@ -150,7 +157,10 @@ describe('hostile files in the config and log directories', () => {
     await assert.rejects(Ledger.open(files, aim, undefined), refusedAs(files.file, /symbolic link/))
     const lists = join(dir, 'i.lists.json')
     await symlink(target, lists)
-    await assert.rejects(ListLedger.open(lists, 'aed:443', undefined), refusedAs(lists, /symbolic link/))
+    await assert.rejects(
+      ListLedger.open(lists, 'aed:443', undefined),
+      refusedAs(lists, /symbolic link/),
+    )
     assert.equal(await readFile(target, 'utf8'), 'not a ledger')
     assert.ok((await lstat(files.file)).isSymbolicLink(), 'not set aside as corrupt either')
   })

@@ -2,8 +2,9 @@
  * One run per instance: a lock file holding the owner's pid. A lock whose process is gone (a
  * crash, kill -9) is stale and taken over.
  */
-import { open, readFile, stat, unlink } from 'node:fs/promises'
-import { EXIT, ExitError } from '../errors.js'
+import { lstat, open, unlink } from 'node:fs/promises'
+import { ConfigError, EXIT, ExitError } from '../errors.js'
+import { readPrivateText } from './secure-file.js'
 
 export interface Lock {
   release(): Promise<void>
@@ -21,6 +22,7 @@ function alive(pid: number): boolean {
 
 async function tryCreate(path: string): Promise<boolean> {
   try {
+    // O_EXCL: a name that exists, a symlink included, is never opened.
     const handle = await open(path, 'wx', 0o600)
     await handle.writeFile(`${String(process.pid)}\n`)
     await handle.close()
@@ -33,16 +35,18 @@ async function tryCreate(path: string): Promise<boolean> {
 
 async function ownerOf(path: string): Promise<number | undefined> {
   try {
-    const pid = Number.parseInt(await readFile(path, 'utf8'), 10)
+    const pid = Number.parseInt((await readPrivateText(path)) ?? '', 10)
     return Number.isInteger(pid) && pid > 0 ? pid : undefined
-  } catch {
+  } catch (error) {
+    // A link or another user's file at the lock's name is not a stale lock to take over.
+    if (error instanceof ConfigError) throw error
     return undefined
   }
 }
 
 async function ageMs(path: string): Promise<number> {
   try {
-    return Date.now() - (await stat(path)).mtimeMs
+    return Date.now() - (await lstat(path)).mtimeMs
   } catch {
     return Infinity
   }
@@ -53,7 +57,9 @@ export async function acquireLock(path: string, instance: string): Promise<Lock>
     if (await tryCreate(path)) {
       return {
         release: async () => {
-          if ((await ownerOf(path)) === process.pid) await unlink(path).catch(() => undefined)
+          // A lock replaced by something else during the run is left alone, not a new failure.
+          const owner = await ownerOf(path).catch(() => undefined)
+          if (owner === process.pid) await unlink(path).catch(() => undefined)
         },
       }
     }

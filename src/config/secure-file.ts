@@ -73,7 +73,9 @@ async function checked(
  * Reads a private file: undefined if it does not exist. `mode` is its permission bits, for the
  * warning about secrets others can read.
  */
-export async function readPrivate(path: string): Promise<{ bytes: Buffer; mode: number } | undefined> {
+export async function readPrivate(
+  path: string,
+): Promise<{ bytes: Buffer; mode: number } | undefined> {
   let handle: FileHandle
   try {
     handle = await open(path, READ)
@@ -215,9 +217,36 @@ function dirProblem(st: Stats, dir: string): string | undefined {
   return undefined
 }
 
-/** Permission bits that let others read a file. */
-export function readableByOthers(mode: number): boolean {
-  return (mode & 0o044) !== 0
+/**
+ * Refuses, before a run uses any of them, what is at these names if it is not a file of ours:
+ * the run then stops before it contacts anything, rather than half-way at its first write.
+ */
+export async function checkPrivateFiles(paths: readonly string[]): Promise<void> {
+  for (const path of paths) await checkTarget(path)
+}
+
+/**
+ * A warning for each of these secrets files that others can read (group or world read bit),
+ * naming the file, what it holds and the chmod that fixes it.
+ */
+export async function readableSecrets(
+  files: readonly { path: string; holds: string }[],
+): Promise<{ file: string; message: string }[]> {
+  const warnings: { file: string; message: string }[] = []
+  for (const { path, holds } of files) {
+    let mode: number
+    try {
+      mode = (await lstat(path)).mode & 0o777
+    } catch {
+      continue // Not there (yet): nothing to expose.
+    }
+    if ((mode & 0o044) !== 0)
+      warnings.push({
+        file: path,
+        message: `${path} holds ${holds} and is readable by others (mode ${mode.toString(8).padStart(4, '0')}): fix it with: chmod 600 ${path}`,
+      })
+  }
+  return warnings
 }
 
 /**
