@@ -36,6 +36,21 @@ describe('hostile files in the config directory (real CLI)', () => {
     assert.deepEqual(await readdir(dir), ['netscout-aed.state.json'])
   })
 
+  it('a symlink at <name>.log (-ll DIR): exit 2 naming it; no log line reaches its target', async () => {
+    const dir = await tempDir('tq-aed-hostile-')
+    const logs = await tempDir('tq-aed-logs-')
+    const victim = join(await tempDir('tq-aed-victim-'), 'victim.log')
+    await writeFile(victim, '', { mode: 0o644 })
+    const log = join(logs, 'netscout-aed.log')
+    await symlink(victim, log)
+    const result = await runCli(['-c', dir, '-ll', logs, '--non-interactive'], world.env)
+    assert.equal(result.code, 2, result.stderr)
+    assert.ok(result.stderr.includes(log), result.stderr)
+    assert.match(result.stderr, /symbolic link/)
+    assert.equal(await readFile(victim, 'utf8'), '')
+    assert.deepEqual(await readdir(dir), [])
+  })
+
   it('a world-writable config directory: exit 2 naming it and the chmod that fixes it, nothing written', async () => {
     const dir = await tempDir('tq-aed-hostile-')
     await chmod(dir, 0o777)
