@@ -82,7 +82,7 @@ describe('hostile files in the config and log directories', () => {
     const log = join(dir, 'aed-eu.log')
     await symlink(target, log)
     assert.throws(
-      () =>
+      () => {
         createLogger({
           verbosity: 1,
           location: dir,
@@ -90,7 +90,8 @@ describe('hostile files in the config and log directories', () => {
           runId: 'run-1',
           secrets: new Secrets(),
           tty: false,
-        }).logger.warn('a line'),
+        }).logger.warn('a line')
+      },
       refusedAs(log, /symbolic link/),
     )
     assert.equal(await readFile(target, 'utf8'), '')
@@ -102,7 +103,7 @@ describe('hostile files in the config and log directories', () => {
     const log = join(dir, 'aed-eu.log')
     await link(target, log)
     assert.throws(
-      () =>
+      () => {
         createLogger({
           verbosity: 1,
           location: dir,
@@ -110,7 +111,8 @@ describe('hostile files in the config and log directories', () => {
           runId: 'run-1',
           secrets: new Secrets(),
           tty: false,
-        }).logger.warn('a line'),
+        }).logger.warn('a line')
+      },
       refusedAs(log, /hard links/),
     )
     assert.equal(await readFile(target, 'utf8'), '')
