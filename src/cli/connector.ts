@@ -10,6 +10,7 @@ import { parseHost, type ParsedHost } from '../config/host.js'
 import { instancePaths, validateInstanceName, type InstancePaths } from '../config/instance.js'
 import { acquireLock } from '../config/lock.js'
 import { OPTION_LABELS, parseOptions, type OptionKey, type Options } from '../config/options.js'
+import { checkPrivateDir, checkPrivateFiles, readableSecrets } from '../config/secure-file.js'
 import { readState, writeState, type State } from '../config/state-file.js'
 import { ConfigError, EXIT, type ExitCode } from '../errors.js'
 import { createHttpClient } from '../http/client.js'
@@ -259,6 +260,30 @@ export async function runConnector(args: CliArgs, io: CommandIo): Promise<ExitCo
   }
 }
 
+/**
+ * Creates the config directory (0700) if it is missing, refuses one others could write to, and
+ * refuses a link or another user's file at any of the instance's names: all before the lock,
+ * and before anything is contacted or written.
+ */
+async function prepareConfigDir(paths: InstancePaths): Promise<void> {
+  try {
+    await mkdir(paths.configDir, { recursive: true, mode: 0o700 })
+  } catch (error) {
+    throw new ConfigError(
+      `--config ${paths.configDir}: cannot create it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      { cause: error, option: '--config', file: paths.configDir },
+    )
+  }
+  await checkPrivateDir(paths.configDir, '--config')
+  await checkPrivateFiles([
+    paths.config,
+    paths.state,
+    paths.ledger,
+    paths.journal,
+    paths.listsLedger,
+  ])
+}
+
 async function runInstance(
   args: CliArgs,
   name: string,
@@ -276,21 +301,31 @@ async function runInstance(
       { option: '--output' },
     )
 
-  if (args.cron !== undefined) {
-    const line = cronLine({
-      schedule: args.cron,
-      nodePath: io.execPath,
-      binPath: io.binPath,
-      configDir: paths.configDir,
-      name: name === DEFAULT_NAME ? undefined : name,
-    })
+  const line =
+    args.cron === undefined
+      ? undefined
+      : cronLine({
+          schedule: args.cron,
+          nodePath: io.execPath,
+          binPath: io.binPath,
+          configDir: paths.configDir,
+          name: name === DEFAULT_NAME ? undefined : name,
+        })
+  await prepareConfigDir(paths)
+  // Once per run, here: the state file is rewritten 0600 later in the run, the config is not.
+  for (const { file, message } of await readableSecrets([
+    { path: paths.config, holds: 'the ThreatQ password' },
+    { path: paths.state, holds: 'the ThreatQ tokens' },
+  ]))
+    logger.warn({ file }, message)
+
+  if (line !== undefined) {
     const path = await writeCronFile(io.env.TQ_CRON_DIR ?? '/etc/cron.d', name, line)
     io.stdout(
       `Cron entry written to ${path}, commented out: remove the leading "#" to enable it.\n`,
     )
   }
 
-  await mkdir(paths.configDir, { recursive: true, mode: 0o700 })
   const lock = await acquireLock(paths.lock, name)
   try {
     const loaded = await readConfig(paths.config)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
@@ -124,5 +124,21 @@ describe('cron line', () => {
         error.file === join(missing, 'netscout-aed') &&
         /cannot write the cron file .*ENOENT.*TQ_CRON_DIR/.test(error.message),
     )
+  })
+
+  it('refuses a symlink at the cron file instead of writing its target (issue 20)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tq-cron-'))
+    const victim = join(await mkdtemp(join(tmpdir(), 'tq-cron-victim-')), 'crontab')
+    await writeFile(victim, 'precious\n')
+    const path = join(dir, 'netscout-aed')
+    await symlink(victim, path)
+    await assert.rejects(
+      writeCronFile(dir, 'netscout-aed', cronLine({ ...base, schedule: '0 * * * *' })),
+      (error) =>
+        error instanceof ConfigError &&
+        error.file === path &&
+        /netscout-aed is a symbolic link/.test(error.message),
+    )
+    assert.equal(await readFile(victim, 'utf8'), 'precious\n')
   })
 })

@@ -117,6 +117,8 @@ export async function writeCronFile(dir: string, name: string, line: string): Pr
       `# Written by tq-conn-netscout-aed --cron. Remove the leading "#" to enable.\n${line}\n`,
     )
   } catch (error) {
+    // A link or another user's file at the cron file's name: say that, not "run as root".
+    if (error instanceof ConfigError) throw error
     throw new ConfigError(
       `cannot write the cron file ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): run as root, or set TQ_CRON_DIR to a directory you can write`,
       { cause: error, file: path },

@@ -332,7 +332,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
         pageSize: EXPORT_PAGE_SIZE,
         maxObjects: options.taxii_max_objects,
         policy: exportPolicy(ctx),
-        ledger: { file: ctx.paths.ledger, journal: `${ctx.paths.ledger}.journal` },
+        ledger: { file: ctx.paths.ledger, journal: ctx.paths.journal },
         aed: ctx.aedHost.host,
         idScope: ledgerScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME, saved),
         instanceScope: instanceScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME),

@@ -3,11 +3,10 @@
  * overrides). Comments survive every rewrite. A format version lets upgrades migrate the file in
  * place and say what changed, instead of asking users to start over.
  */
-import { readFile } from 'node:fs/promises'
 import { Document, isMap, isScalar, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
-import { writePrivateFile } from './secure-file.js'
+import { readPrivateText, writePrivateFile } from './secure-file.js'
 
 export const CONFIG_FORMAT_VERSION = 1
 
@@ -113,17 +112,22 @@ function describeIssues(error: z.ZodError, path: string): string {
     .join('\n  ')
 }
 
-export async function readConfig(path: string): Promise<LoadedConfig | undefined> {
-  let text: string
+/** The file's text, undefined if there is none; a link or another user's file is refused. */
+async function readConfigText(path: string): Promise<string | undefined> {
   try {
-    text = await readFile(path, 'utf8')
+    return await readPrivateText(path)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (error instanceof ConfigError) throw error
     throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`, {
       cause: error,
       file: path,
     })
   }
+}
+
+export async function readConfig(path: string): Promise<LoadedConfig | undefined> {
+  const text = await readConfigText(path)
+  if (text === undefined) return undefined
   const doc = parseDocument(text)
   if (doc.errors.length > 0) {
     // The parser's message ends with an excerpt and a caret on lines of their own: keep one line.
@@ -200,7 +204,10 @@ export async function updateConfig(
   path: string,
   changes: { path: string[]; value: unknown }[],
 ): Promise<void> {
-  const doc = parseDocument(await readFile(path, 'utf8'))
+  const text = await readConfigText(path)
+  if (text === undefined)
+    throw new ConfigError(`${path} is missing: run the connector once to create it`, { file: path })
+  const doc = parseDocument(text)
   for (const change of changes) doc.setIn(change.path, change.value)
   await writePrivateFile(path, doc.toString())
 }

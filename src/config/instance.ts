@@ -22,6 +22,8 @@ export interface InstancePaths {
   state: string
   /** The export ledger (its journal is `<ledger>.journal`). */
   ledger: string
+  /** The export ledger's journal. */
+  journal: string
   /** The AED lists ledger of REST delivery. */
   listsLedger: string
   lock: string
@@ -36,6 +38,7 @@ export function instancePaths(configDir: string, name: string): InstancePaths {
     config: join(dir, `${name}.yaml`),
     state: join(dir, `${name}.state.json`),
     ledger: join(dir, `${name}.ledger`),
+    journal: join(dir, `${name}.ledger.journal`),
     listsLedger: join(dir, `${name}.lists.json`),
     lock: join(dir, `${name}.lock`),
   }

@@ -2,9 +2,10 @@
  * One run per instance: a lock file holding the owner's pid. A lock whose process is gone (a
  * crash, kill -9) is stale and taken over.
  */
-import { link, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises'
+import { link, lstat, open, readdir, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { EXIT, ExitError } from '../errors.js'
+import { ConfigError, EXIT, ExitError } from '../errors.js'
+import { readPrivateText } from './secure-file.js'
 
 export interface Lock {
   release(): Promise<void>
@@ -44,7 +45,15 @@ const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'])
  */
 async function tryCreate(path: string): Promise<boolean> {
   const temp = tempOf(path, process.pid)
-  await writeFile(temp, `${String(process.pid)}\n`, { mode: 0o600 })
+  // The name is predictable: whatever stands there (a leftover, a planted link) is removed, and
+  // O_EXCL never opens through a link.
+  await unlink(temp).catch(() => undefined)
+  const handle = await open(temp, 'wx', 0o600)
+  try {
+    await handle.writeFile(`${String(process.pid)}\n`)
+  } finally {
+    await handle.close()
+  }
   try {
     await link(temp, path)
     return true
@@ -60,6 +69,7 @@ async function tryCreate(path: string): Promise<boolean> {
 
 async function createInPlace(path: string): Promise<boolean> {
   try {
+    // O_EXCL: a name that exists, a symlink included, is never opened.
     const handle = await open(path, 'wx', 0o600)
     await handle.writeFile(`${String(process.pid)}\n`)
     await handle.close()
@@ -84,16 +94,18 @@ async function sweepTemps(path: string): Promise<void> {
 
 async function ownerOf(path: string): Promise<number | undefined> {
   try {
-    const pid = Number.parseInt(await readFile(path, 'utf8'), 10)
+    const pid = Number.parseInt((await readPrivateText(path)) ?? '', 10)
     return Number.isInteger(pid) && pid > 0 ? pid : undefined
-  } catch {
+  } catch (error) {
+    // A link or another user's file at the lock's name is not a stale lock to take over.
+    if (error instanceof ConfigError) throw error
     return undefined
   }
 }
 
 async function ageMs(path: string): Promise<number> {
   try {
-    return Date.now() - (await stat(path)).mtimeMs
+    return Date.now() - (await lstat(path)).mtimeMs
   } catch {
     return Infinity
   }
@@ -129,7 +141,9 @@ export async function acquireLock(
       await sweepTemps(path)
       return {
         release: async () => {
-          if ((await ownerOf(path)) === process.pid) await unlink(path).catch(() => undefined)
+          // A lock replaced by something else during the run is left alone, not a new failure.
+          const owner = await ownerOf(path).catch(() => undefined)
+          if (owner === process.pid) await unlink(path).catch(() => undefined)
         },
       }
     }

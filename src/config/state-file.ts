@@ -2,11 +2,10 @@
  * <name>.state.json: tokens, checkpoints and last-run facts. Written atomically with mode 0600;
  * checkpoints only move after the data before them is committed.
  */
-import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { LATEST_EPOCH_SECONDS } from '../stix/timestamps.js'
-import { writePrivateFile } from './secure-file.js'
+import { readPrivateText, writePrivateFile } from './secure-file.js'
 
 const tokenSchema = z.object({
   access_token: z.string(),
@@ -67,16 +66,17 @@ export type State = z.infer<typeof stateSchema>
 export type ThreatqToken = z.infer<typeof tokenSchema>
 
 export async function readState(path: string): Promise<State> {
-  let text: string
+  let text: string | undefined
   try {
-    text = await readFile(path, 'utf8')
+    text = await readPrivateText(path)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return stateSchema.parse({})
+    if (error instanceof ConfigError) throw error
     throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`, {
       cause: error,
       file: path,
     })
   }
+  if (text === undefined) return stateSchema.parse({})
   let json: unknown
   try {
     json = JSON.parse(text)

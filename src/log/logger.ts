@@ -15,7 +15,8 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino'
 import type Pretty from 'pino-pretty'
-import { isExpectedFailure } from '../errors.js'
+import { appendPrivateSync } from '../config/secure-file.js'
+import { ConfigError, isExpectedFailure } from '../errors.js'
 import type { Secrets } from './secrets.js'
 
 export type { Logger }
@@ -78,6 +79,24 @@ function causePath(cause: unknown): string | undefined {
   return typeof cause.path === 'string' ? cause.path : undefined
 }
 
+/**
+ * The log file's descriptor, opened here rather than by pino: a symlink, hard link or another
+ * user's file planted at the log's name is refused instead of having log lines appended to it
+ * (issue 20). A directory that cannot be made or written is a configuration error (exit 2).
+ */
+function openLogFile(dir: string, file: string): number {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    return appendPrivateSync(file)
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw new ConfigError(
+      `-ll/--loglocation ${dir}: cannot open the log file ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      { cause: error, option: '-ll/--loglocation', file },
+    )
+  }
+}
+
 export function createLogger(options: LoggerOptions): { logger: Logger; file: string | undefined } {
   let target: DestinationStream
   let file: string | undefined
@@ -92,9 +111,8 @@ export function createLogger(options: LoggerOptions): { logger: Logger; file: st
         })
       : pino.destination({ dest: 2, sync: true })
   } else {
-    mkdirSync(options.location, { recursive: true })
     file = join(options.location, `${options.instance}.log`)
-    target = pino.destination({ dest: file, sync: true, mode: 0o600 })
+    target = pino.destination({ dest: openLogFile(options.location, file), sync: true })
   }
   const logger = pino(
     {

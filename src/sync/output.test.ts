@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises'
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  symlink,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
@@ -44,5 +53,22 @@ describe('dry-run output file', () => {
         (e: unknown) => e instanceof ConfigError && message.test(e.message),
       )
     assert.deepEqual(await readdir(dir), ['sub'])
+  })
+
+  it('never writes through a symlink planted at its temporary file name (issue 20)', async () => {
+    const dir = await tmp()
+    const victim = join(await tmp(), 'victim')
+    await writeFile(victim, 'precious\n')
+    await chmod(victim, 0o644)
+    const path = join(dir, 'dry.json')
+    // The temp name is predictable (<path>.<pid>.tmp): anyone who can write the directory of
+    // --output (/tmp) can plant a link there before a root run.
+    await symlink(victim, `${path}.${String(process.pid)}.tmp`)
+    const output = await DryRunOutput.open(path)
+    await output.beginSection('import')
+    await output.commit()
+    assert.equal(await readFile(victim, 'utf8'), 'precious\n')
+    assert.ok(!(await lstat(path)).isSymbolicLink())
+    assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), { import: {} })
   })
 })

@@ -43,7 +43,11 @@ export class DryRunOutput {
     if (existing?.isDirectory() === true)
       throw problem('is a directory; give a file name (e.g. dry-run.json)')
     const temp = `${path}.${String(process.pid)}.tmp`
-    const stream = createWriteStream(temp, { mode: 0o600 })
+    // The name is predictable and --output may be in a directory others write (/tmp): remove
+    // whatever is there (a planted symlink goes, never its target), then create the file
+    // exclusively ('wx': O_EXCL refuses anything that reappears, a symlink included).
+    await unlink(temp).catch(() => undefined)
+    const stream = createWriteStream(temp, { mode: 0o600, flags: 'wx' })
     try {
       await once(stream, 'open')
     } catch (error) {

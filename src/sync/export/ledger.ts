@@ -6,8 +6,8 @@
  * run resumes where AED stopped acknowledging. Entries live in typed-array tables, not objects.
  */
 import { createHash } from 'node:crypto'
-import { open, readFile, unlink, type FileHandle } from 'node:fs/promises'
-import { setAside, writePrivateFile } from '../../config/secure-file.js'
+import { unlink, type FileHandle } from 'node:fs/promises'
+import { appendPrivate, readPrivate, setAside, writePrivateFile } from '../../config/secure-file.js'
 import { EXPORT_COLLECTIONS, type TqCollection, type TqRef } from '../../threatq/model.js'
 import { DROPPED, type EntryState, KeyTable, LIVE } from './key-table.js'
 
@@ -136,12 +136,7 @@ export class Ledger {
       if (!dryRun) await unlink(files.journal).catch(ignoreMissing)
       return { kind, detail, movedTo }
     }
-    let bytes: Buffer | undefined
-    try {
-      bytes = await readFile(files.file)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    }
+    const bytes = (await readPrivate(files.file))?.bytes
     const journal = await readJournal(files.journal)
     if (bytes === undefined) {
       const ledger = Ledger.empty(files, target, scope)
@@ -194,7 +189,7 @@ export class Ledger {
 
   /** Opens the journal for this run's commits (append, 0600). */
   async openJournal(): Promise<void> {
-    this.journalHandle = await open(this.files.journal, 'a', 0o600)
+    this.journalHandle = await appendPrivate(this.files.journal)
   }
 
   /**
@@ -376,13 +371,8 @@ function parseLedger(bytes: Buffer): { header: Header; records: Buffer } | strin
 
 /** The journal's whole records (a torn last one, from a kill mid-write, is left out). */
 async function readJournal(path: string): Promise<Buffer | undefined> {
-  let bytes: Buffer
-  try {
-    bytes = await readFile(path)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  const bytes = (await readPrivate(path))?.bytes
+  if (bytes === undefined) return undefined
   const whole = bytes.subarray(0, bytes.length - (bytes.length % RECORD))
   for (let at = 0; at < whole.length; at += RECORD) {
     try {

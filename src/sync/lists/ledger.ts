@@ -4,10 +4,9 @@
  * it was added in. Only entries in it are ever removed; AED's own annotations confirm each one
  * before a removal (docs/architecture.md, "AED lists").
  */
-import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { listById, type Scope } from '../../aed/lists.js'
-import { setAside, writePrivateFile } from '../../config/secure-file.js'
+import { readPrivateText, setAside, writePrivateFile } from '../../config/secure-file.js'
 
 export interface ListLedgerEntry {
   list: string
@@ -87,11 +86,8 @@ export class ListLedger {
       kind: 'corrupt' | 'retargeted',
       detail: string,
     ): Promise<ListLedgerProblem> => ({ kind, detail, movedTo: await setAside(file, kind, dryRun) })
-    let text: string
-    try {
-      text = await readFile(file, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    const text = await readPrivateText(file)
+    if (text === undefined) {
       const problem: ListLedgerProblem | undefined =
         expected !== undefined && expected > 0
           ? {

@@ -87,7 +87,7 @@ export const CONFIG_FILE: CorpusCase[] = [
   {
     name: 'config file that is a directory',
     files: (ctx) => ({ [`${ctx.name}.yaml`]: null }),
-    expect: { code: 2, stderr: /cannot read .*netscout-aed\.yaml: EISDIR/ },
+    expect: { code: 2, stderr: /netscout-aed\.yaml is not a regular file: .*move it away/ },
   },
   {
     name: 'a version-0 flat file with wrong types',

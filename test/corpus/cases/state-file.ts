@@ -60,7 +60,7 @@ export const STATE_FILE: CorpusCase[] = [
   {
     name: 'state file that is a directory',
     files: withState(null),
-    expect: { code: 2, stderr: /cannot read .*netscout-aed\.state\.json: EISDIR/ },
+    expect: { code: 2, stderr: /netscout-aed\.state\.json is not a regular file: .*move it away/ },
     spawn: true,
   },
 ]
