@@ -11,6 +11,7 @@ import { createThreatqSim } from '../sim/threatq/sim.js'
 import type { CliArgs } from '../src/cli/args.js'
 import { DEFAULT_NAME } from '../src/cli/args.js'
 import { runConnector, type CommandIo } from '../src/cli/connector.js'
+import { Secrets } from '../src/log/secrets.js'
 import { TaxiiClient } from '../src/taxii/client.js'
 
 const USER = { email: 'demo@threatq.local', password: 'demo-password', clientId: 'demo-client' }
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
       expected: number,
     ): Promise<string> => {
       captured = ''
-      const code = await runConnector(args(over), io)
+      const code = await runConnector(args(over), io, new Secrets())
       if (code !== expected) throw new Error(`${title}: exit ${String(code)}\n${captured}`)
       return captured
     }

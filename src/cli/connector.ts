@@ -237,11 +237,14 @@ function checkLabels(options: Options): void {
 
 const ownFiles = (paths: InstancePaths): string[] => [paths.config, paths.state, paths.lock]
 
-export async function runConnector(args: CliArgs, io: CommandIo): Promise<ExitCode> {
+export async function runConnector(
+  args: CliArgs,
+  io: CommandIo,
+  secrets: Secrets,
+): Promise<ExitCode> {
   // The log file is named after the instance: an invalid name ends the run before any logger
   // exists, with main.ts's plain line alone (as argparse's usage errors do).
   const name = validateInstanceName(args.name)
-  const secrets = new Secrets()
   const { logger } = createLogger({
     verbosity: args.verbosity,
     location: args.loglocation,
@@ -361,7 +364,7 @@ async function run(
   const output =
     args.output === undefined
       ? undefined
-      : await DryRunOutput.open(args.output).catch(async (error: unknown) => {
+      : await DryRunOutput.open(args.output, secrets).catch(async (error: unknown) => {
           await threatq.close()
           throw error
         })
@@ -378,7 +381,7 @@ async function run(
     for (const key of overridden)
       logger.info({ option: key }, 'option set in the config file overrides the ThreatQ UI')
     secrets.add(options.api_token)
-    secrets.add(options.stix_client_password)
+    secrets.addBasic(options.stix_client_username, options.stix_client_password)
 
     const doImport = args.import || !args.export
     const doExport = args.export || !args.import

@@ -1,4 +1,6 @@
 /** What a command may touch of its process: environment, terminal, clock. bin.ts provides it. */
+import type { Secrets } from '../log/secrets.js'
+
 export interface CommandIo {
   env: Readonly<Record<string, string | undefined>>
   stdout(text: string): void
@@ -10,4 +12,17 @@ export interface CommandIo {
   /** For the cron line: the node binary and this program. */
   execPath: string
   binPath: string
+}
+
+/** `io` with everything written to stdout and stderr passed through the run's secrets scrubber. */
+export function scrubbedIo(io: CommandIo, secrets: Secrets): CommandIo {
+  return {
+    ...io,
+    stdout: (text) => {
+      io.stdout(secrets.scrub(text))
+    },
+    stderr: (text) => {
+      io.stderr(secrets.scrub(text))
+    },
+  }
 }

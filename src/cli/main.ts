@@ -6,7 +6,8 @@
 import { ExitError, EXIT } from '../errors.js'
 import { buildParser, type CliArgs } from './args.js'
 import { runConnector } from './connector.js'
-import type { CommandIo } from './io.js'
+import { Secrets } from '../log/secrets.js'
+import { scrubbedIo, type CommandIo } from './io.js'
 
 export const PROGRAM = 'tq-conn-netscout-aed'
 
@@ -36,7 +37,11 @@ export function asksForVersion(argv: readonly string[]): boolean {
 }
 
 /** `version`: the `--version` text (src/version.ts versionText); its first line goes to --help. */
-export async function main(argv: string[], io: CommandIo, version: string): Promise<number> {
+export async function main(argv: string[], raw: CommandIo, version: string): Promise<number> {
+  // The run's one registry of secrets: every line main and the run print goes through it, the
+  // closing error line included (a server may quote the credentials it got in its error body).
+  const secrets = new Secrets()
+  const io = scrubbedIo(raw, secrets)
   if (asksForVersion(argv)) {
     io.stdout(`${version}\n`)
     return EXIT.ok
@@ -49,7 +54,7 @@ export async function main(argv: string[], io: CommandIo, version: string): Prom
     return EXIT.usage
   }
   try {
-    return await runConnector(args, io)
+    return await runConnector(args, io, secrets)
   } catch (error) {
     const failure = describeFailure(error)
     io.stderr(failure.line)

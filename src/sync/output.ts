@@ -7,6 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { rename, stat, unlink } from 'node:fs/promises'
 import { once } from 'node:events'
 import { ConfigError } from '../errors.js'
+import type { Secrets } from '../log/secrets.js'
 
 export class DryRunOutput {
   private readonly stream: WriteStream
@@ -23,6 +24,7 @@ export class DryRunOutput {
     private readonly path: string,
     temp: string,
     stream: WriteStream,
+    private readonly secrets: Secrets,
   ) {
     this.temp = temp
     this.stream = stream
@@ -35,8 +37,9 @@ export class DryRunOutput {
   /**
    * Opens the temporary file beside `path`. A path that cannot be written (missing directory, a
    * directory itself) is a usage error found before the run starts, not a crash at its end.
+   * `secrets`: the run's registry; every write is scrubbed (issue 20: secrets never reach a file).
    */
-  static async open(path: string): Promise<DryRunOutput> {
+  static async open(path: string, secrets: Secrets): Promise<DryRunOutput> {
     const problem = (detail: string, cause?: unknown): ConfigError =>
       new ConfigError(`--output ${JSON.stringify(path)}: ${detail}`, { cause })
     const existing = await stat(path).catch(() => undefined)
@@ -59,12 +62,12 @@ export class DryRunOutput {
         error,
       )
     }
-    return new DryRunOutput(path, temp, stream)
+    return new DryRunOutput(path, temp, stream, secrets)
   }
 
   private async write(text: string): Promise<void> {
     if (this.failure !== undefined) throw this.failure
-    if (!this.stream.write(text)) await once(this.stream, 'drain')
+    if (!this.stream.write(this.secrets.scrub(text))) await once(this.stream, 'drain')
   }
 
   /** Starts `"name": {` (closing the previous section). */
