@@ -245,6 +245,9 @@ export async function runConnector(
   // The log file is named after the instance: an invalid name ends the run before any logger
   // exists, with main.ts's plain line alone (as argparse's usage errors do).
   const name = validateInstanceName(args.name)
+  // A proxy's credentials are sent (Proxy-Authorization) and a proxy may quote them back.
+  for (const key of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])
+    secrets.addUrlCredentials(io.env[key])
   const { logger } = createLogger({
     verbosity: args.verbosity,
     location: args.loglocation,
@@ -353,6 +356,7 @@ async function run(
 ): Promise<ExitCode> {
   const conn = connection(config, io.env)
   secrets.add(conn.password)
+  secrets.addUrlCredentials(conn.threatq.baseUrl)
   if (conn.threatq.insecure)
     logger.warn({ host: conn.threatq.host }, 'ThreatQ is reached over plain http')
   const state = await readState(paths.state)
@@ -382,6 +386,7 @@ async function run(
       logger.info({ option: key }, 'option set in the config file overrides the ThreatQ UI')
     secrets.add(options.api_token)
     secrets.addBasic(options.stix_client_username, options.stix_client_password)
+    secrets.addUrlCredentials(options.hostname)
 
     const doImport = args.import || !args.export
     const doExport = args.export || !args.import

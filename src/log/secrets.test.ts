@@ -77,4 +77,14 @@ describe("Secrets (the run's one scrubber)", () => {
     s.add('a.b*c+(d)')
     assert.equal(s.scrub('axb*c+(d) a.b*c+(d)'), 'axb*c+(d) [REDACTED]')
   })
+
+  it('scrubs credentials given in a URL (a proxy), decoded and as sent', () => {
+    const s = new Secrets()
+    s.addUrlCredentials('http://proxy-user:pr%40xy-pw@proxy.example:3128/')
+    s.addUrlCredentials('not a url @ all')
+    assert.equal(
+      s.scrub(`pr@xy-pw pr%40xy-pw ${b64('proxy-user:pr@xy-pw')}`),
+      '[REDACTED] [REDACTED] [REDACTED]',
+    )
+  })
 })

@@ -40,6 +40,27 @@ export class Secrets {
     this.add(Buffer.from(pair, 'utf8').toString('base64'))
   }
 
+  /** Credentials in a URL's user info (`https://user:pw@proxy/`): sent as Basic, so registered as such. */
+  addUrlCredentials(raw: string | undefined): void {
+    if (raw === undefined || !raw.includes('@')) return
+    let url: URL
+    try {
+      url = new URL(raw)
+    } catch {
+      return
+    }
+    if (url.password === '') return
+    const decode = (v: string): string => {
+      try {
+        return decodeURIComponent(v)
+      } catch {
+        return v
+      }
+    }
+    this.addBasic(decode(url.username), decode(url.password))
+    this.add(url.password)
+  }
+
   scrub(text: string): string {
     if (this.values.size === 0) return text
     this.pattern ??= alternation([...this.values])
