@@ -221,7 +221,9 @@ export class AedClient {
         const stop =
           items.length > 0
             ? guard.check({
-                keys: items.map((a) => JSON.stringify((a as { alertId?: unknown }).alertId ?? a)),
+                keys: items.map((a) =>
+                  JSON.stringify((a as { alertId?: unknown } | null)?.alertId ?? a),
+                ),
                 next: page + 1,
               })
             : undefined
