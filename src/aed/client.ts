@@ -201,7 +201,7 @@ export class AedClient {
           ),
       )
     let previousFirst: unknown
-    const guard = new PagingGuard(query.perPage)
+    const guard = new PagingGuard()
     let next: Promise<unknown[]> | undefined = fetchPage(1)
     try {
       for (let page = 1; next !== undefined; page++) {

@@ -215,7 +215,7 @@ export class AedLists {
    * cycles): recovery is its reader, and an entry it misses is kept as foreign, never removed.
    */
   async *readAll(l: AedList, perPage = 1000): AsyncGenerator<ListEntry[]> {
-    const guard = new PagingGuard(perPage)
+    const guard = new PagingGuard()
     for (let page = 1; ; page++) {
       const { entries } = await this.page(l, { page, perPage })
       const keys = entries.map((e) => `${e.value}|${e.annotations.join(',')}`)
@@ -271,7 +271,7 @@ export class AedLists {
     const groups: { pgid: number; name: string }[] = []
     const perPage = 100
     // A page with nothing new ends it: paging ignored, or pages that cycle.
-    const guard = new PagingGuard(perPage)
+    const guard = new PagingGuard()
     for (let page = 1; ; page++) {
       const response = await this.http.request({
         path: `/api/aed/${version}/protection-groups/`,

@@ -1,20 +1,16 @@
 /**
  * The one rule every paging loop follows against a server that would never stop (issue 20): a
- * page that brings nothing new, a cursor that repeats or goes backwards, or more pages than the
- * server's own total allows ends the loop. The loop decides whether that is an error (a read that
- * decides revocations must not act on a partial answer) or a warning and a clean stop.
+ * page that brings nothing new, or a cursor that repeats or goes backwards, ends the loop. The
+ * loop decides whether that is an error (a read that decides revocations must not act on a
+ * partial answer) or a warning and a clean stop. Where a server states a total, the loops bound
+ * by it themselves (TAXII 2.0 positions stop at it, ThreatQ's runaway and offset checks).
  */
-
-/** Pages allowed past ceil(total / pageSize): servers may return short pages or a moving total. */
-export const PAGE_MARGIN = 10
 
 export interface GuardedPage {
   /** A stable key per item (id, id + version); a page whose keys were all seen is nothing new. */
   keys: Iterable<string>
   /** What the next request will ask for: a token must be new, a number must grow. */
   next?: string | number | undefined
-  /** The total the server says it has, when it says so. */
-  total?: number | undefined
 }
 
 export class PagingGuard {
@@ -22,9 +18,6 @@ export class PagingGuard {
   private readonly cursors = new Set<string>()
   private lastNumber: number | undefined
   private pages = 0
-  private bound: number | undefined
-
-  constructor(private readonly pageSize: number) {}
 
   /**
    * Notes one page; answers why paging must stop, or undefined to go on. Call it before asking
@@ -32,11 +25,6 @@ export class PagingGuard {
    */
   check(page: GuardedPage): string | undefined {
     this.pages++
-    if (page.total !== undefined) {
-      // The smallest total said so far: a total that grows page after page is no bound at all.
-      const bound = Math.ceil(page.total / Math.max(1, this.pageSize)) + PAGE_MARGIN
-      this.bound = this.bound === undefined ? bound : Math.min(this.bound, bound)
-    }
     let fresh = false
     for (const key of page.keys) {
       if (!this.seen.has(key)) {
@@ -45,8 +33,6 @@ export class PagingGuard {
       }
     }
     if (!fresh) return `page ${String(this.pages)} brings nothing new (every item was seen before)`
-    if (this.bound !== undefined && this.pages >= this.bound && page.next !== undefined)
-      return `more than ${String(this.bound)} pages for a total of ${String(page.total ?? 'unknown')}`
     const next = page.next
     if (typeof next === 'number') {
       if (this.lastNumber !== undefined && next <= this.lastNumber)

@@ -374,7 +374,7 @@ export class TaxiiClient {
       return
     }
     // A read that cannot finish is an error, never a short answer: revocation acts on it.
-    const guard = new PagingGuard(pageSize)
+    const guard = new PagingGuard()
     let cursor: Record<string, string> = {}
     for (;;) {
       const response = await this.get({ ...base, query: { ...query, limit: pageSize, ...cursor } })
@@ -415,7 +415,7 @@ export class TaxiiClient {
     key: (item: T) => string,
     parse: (response: HttpResponse) => Page<T>,
   ): AsyncGenerator<T> {
-    const guard = new PagingGuard(pageSize)
+    const guard = new PagingGuard()
     let first = 0
     for (;;) {
       const response = await this.get({

@@ -318,7 +318,7 @@ export class ThreatqClient {
     let previousFirst: unknown
     // Pages sort by id, so a page starting at an id already seen (or a cursor already followed)
     // is a cycle; only first ids are kept, so memory grows with pages, not records.
-    const guard = new PagingGuard(options.pageSize)
+    const guard = new PagingGuard()
     try {
       while (next !== undefined) {
         const page = readCursorPage(`the ${collection} query page`, await next, read)
