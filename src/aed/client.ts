@@ -6,6 +6,7 @@ import { z } from 'zod'
 import type { HttpClient } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
 import { parseJsonBody } from '../http/json.js'
+import { PagingGuard } from '../http/paging-guard.js'
 import { readAhead } from '../http/read-ahead.js'
 import type { Logger } from '../http/logger.js'
 import { AedLists } from './lists.js'
@@ -200,6 +201,7 @@ export class AedClient {
           ),
       )
     let previousFirst: unknown
+    const guard = new PagingGuard()
     let next: Promise<unknown[]> | undefined = fetchPage(1)
     try {
       for (let page = 1; next !== undefined; page++) {
@@ -214,6 +216,26 @@ export class AedClient {
           return
         }
         previousFirst = first
+        // Pages that cycle: the import must not run for ever, nor advance its checkpoint past
+        // alerts it could not read, so this is an error (run exits 1, the next run retries).
+        const stop =
+          items.length > 0
+            ? guard.check({
+                keys: items.map((a) =>
+                  JSON.stringify((a as { alertId?: unknown } | null)?.alertId ?? a),
+                ),
+                next: page + 1,
+              })
+            : undefined
+        if (stop !== undefined)
+          throw new RemoteError({
+            system: 'aed',
+            kind: 'parse',
+            method: 'GET',
+            url: `${this.http.baseUrl}/api/aed/${version}/alerts/?page=${String(page)}`,
+            detail: `alerts paging stopped: ${stop}`,
+            retryable: false,
+          })
         if (items.length > query.perPage)
           this.logger.warn(
             { page, got: items.length, perPage: query.perPage },

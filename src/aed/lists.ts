@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import type { HttpClient } from '../http/client.js'
 import { parseError, parseJsonBody } from '../http/json.js'
+import { PagingGuard } from '../http/paging-guard.js'
 import type { AedApiVersion } from './client.js'
 
 export type ListKind = 'host' | 'domain' | 'url'
@@ -208,14 +209,17 @@ export class AedLists {
     })
   }
 
-  /** The whole list, a page at a time until a short page (no page count exists). */
+  /**
+   * The whole list, a page at a time until a short page (no page count exists). A page with
+   * nothing new ends it (a server that ignores paging answers page 1 for ever, a hostile one
+   * cycles): recovery is its reader, and an entry it misses is kept as foreign, never removed.
+   */
   async *readAll(l: AedList, perPage = 1000): AsyncGenerator<ListEntry[]> {
-    let previousFirst: string | undefined
+    const guard = new PagingGuard()
     for (let page = 1; ; page++) {
       const { entries } = await this.page(l, { page, perPage })
-      // A server that ignores paging would answer page 1 forever.
-      if (page > 1 && entries.length > 0 && entries[0]?.value === previousFirst) return
-      previousFirst = entries[0]?.value
+      const keys = entries.map((e) => `${e.value}|${e.annotations.join(',')}`)
+      if (entries.length > 0 && guard.check({ keys, next: page + 1 }) !== undefined) return
       yield entries
       if (entries.length < perPage) return
     }
@@ -266,6 +270,8 @@ export class AedLists {
     const version = await this.version()
     const groups: { pgid: number; name: string }[] = []
     const perPage = 100
+    // A page with nothing new ends it: paging ignored, or pages that cycle.
+    const guard = new PagingGuard()
     for (let page = 1; ; page++) {
       const response = await this.http.request({
         path: `/api/aed/${version}/protection-groups/`,
@@ -281,7 +287,8 @@ export class AedLists {
         'protection groups',
       )
       const items = body['protection-groups']
-      if (page > 1 && items[0] !== undefined && items[0].pgid === groups[0]?.pgid) break
+      const keys = items.map((g) => String(g.pgid))
+      if (items.length > 0 && guard.check({ keys, next: page + 1 }) !== undefined) break
       groups.push(...items.map(({ pgid, name }) => ({ pgid, name })))
       if (items.length < perPage) break
     }

@@ -14,6 +14,7 @@ import {
 } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
 import { parseError, parseJsonBody } from '../http/json.js'
+import { PagingGuard } from '../http/paging-guard.js'
 import { silentLogger, type Logger } from '../http/logger.js'
 import type { StixObject } from '../stix/types.js'
 import { splitIntoBatches, type Batch, type ObjectRef, type StixSource } from './batches.js'
@@ -318,13 +319,23 @@ export class TaxiiClient {
     options: ReadOptions = {},
   ): AsyncGenerator<StixObject> {
     const what = 'the objects resource'
-    return this.pages(`${collection.url}objects/`, this.media.stix, filters, options, (res) => {
-      if (this.version === '2.0') {
-        return { items: parseJsonBody('taxii', res, bundleSchema, what).objects ?? [], more: false }
-      }
-      const envelope = parseJsonBody('taxii', res, envelopeSchema, what)
-      return pageOf(envelope)
-    })
+    return this.pages(
+      `${collection.url}objects/`,
+      this.media.stix,
+      filters,
+      options,
+      objectKey,
+      (res) => {
+        if (this.version === '2.0') {
+          return {
+            items: parseJsonBody('taxii', res, bundleSchema, what).objects ?? [],
+            more: false,
+          }
+        }
+        const envelope = parseJsonBody('taxii', res, envelopeSchema, what)
+        return pageOf(envelope)
+      },
+    )
   }
 
   /** The collection's manifest (2.0: one entry per object; 2.1: one per object version). */
@@ -333,8 +344,13 @@ export class TaxiiClient {
     filters: ObjectFilters = {},
     options: ReadOptions = {},
   ): AsyncGenerator<ManifestEntry> {
-    return this.pages(`${collection.url}manifest/`, this.media.taxii, filters, options, (res) =>
-      pageOf(parseJsonBody('taxii', res, manifestSchema, 'the manifest resource')),
+    return this.pages(
+      `${collection.url}manifest/`,
+      this.media.taxii,
+      filters,
+      options,
+      entryKey,
+      (res) => pageOf(parseJsonBody('taxii', res, manifestSchema, 'the manifest resource')),
     )
   }
 
@@ -343,6 +359,7 @@ export class TaxiiClient {
     accept: string,
     filters: ObjectFilters,
     options: ReadOptions,
+    key: (item: T) => string,
     parse: (response: HttpResponse) => Page<T>,
   ): AsyncGenerator<T> {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE
@@ -353,13 +370,21 @@ export class TaxiiClient {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     }
     if (this.version === '2.0') {
-      yield* this.rangePages(base, query, pageSize, parse)
+      yield* this.rangePages(base, query, pageSize, key, parse)
       return
     }
+    // A read that cannot finish is an error, never a short answer: revocation acts on it.
+    const guard = new PagingGuard()
     let cursor: Record<string, string> = {}
     for (;;) {
       const response = await this.get({ ...base, query: { ...query, limit: pageSize, ...cursor } })
       const page = parse(response)
+      const last = response.headers.get('x-taxii-date-added-last')
+      const stop =
+        page.more && page.items.length > 0
+          ? guard.check({ keys: page.items.map(key), next: page.next ?? last ?? undefined })
+          : undefined
+      if (stop !== undefined) throw parseError('taxii', response, `paging stopped: ${stop}`)
       yield* page.items
       if (!page.more) return
       if (page.next !== undefined) {
@@ -367,7 +392,6 @@ export class TaxiiClient {
         continue
       }
       // Without `next`, 2.1 servers page by date: resume after the last date_added returned.
-      const last = response.headers.get('x-taxii-date-added-last')
       if (last === null || page.items.length === 0) {
         throw parseError(
           'taxii',
@@ -388,8 +412,10 @@ export class TaxiiClient {
     base: HttpRequest,
     query: Record<string, string>,
     pageSize: number,
+    key: (item: T) => string,
     parse: (response: HttpResponse) => Page<T>,
   ): AsyncGenerator<T> {
+    const guard = new PagingGuard()
     let first = 0
     for (;;) {
       const response = await this.get({
@@ -415,8 +441,13 @@ export class TaxiiClient {
         return
       }
       const page = parse(response)
-      yield* page.items
       const range = parseContentRange(response.headers.get('content-range'))
+      if (range !== undefined && page.items.length > 0) {
+        // No page bound from the total here: positions must grow and stop at it already.
+        const stop = guard.check({ keys: page.items.map(key), next: range.last + 1 })
+        if (stop !== undefined) throw parseError('taxii', response, `paging stopped: ${stop}`)
+      }
+      yield* page.items
       if (range === undefined) {
         if (response.status === 200) return
         throw parseError(
@@ -502,6 +533,16 @@ function pageOf<T>(envelope: {
     more: envelope.more === true,
     ...(envelope.next === undefined ? {} : { next: envelope.next }),
   }
+}
+
+/** One key per object version: a page of versions already read brings nothing new. */
+function objectKey(object: StixObject): string {
+  const stamp = (object as { modified?: unknown; created?: unknown }).modified ?? object.created
+  return `${object.id}|${String(stamp)}`
+}
+
+function entryKey(entry: ManifestEntry): string {
+  return `${entry.id}|${entry.version ?? entry.versions?.join(',') ?? entry.date_added}`
 }
 
 function withSlash(url: string): string {

@@ -185,6 +185,19 @@ describe('ThreatQ query paging against a misbehaving server', () => {
     assert.equal((await pages(http)).length, 1)
   })
 
+  it('stops when cursors cycle through pages already read (A, B, A, …)', async () => {
+    // Ends on its own after 60 requests, so old code fails the count instead of hanging.
+    const { http, cursors } = fakeHttp((cursor) =>
+      cursors.length > 60
+        ? { data: [] }
+        : cursor === 'b'
+          ? { data: [record(3), record(4)], nextCursorMark: 'a' }
+          : { data: [record(1), record(2)], nextCursorMark: 'b' },
+    )
+    assert.equal((await pages(http)).length, 2)
+    assert.deepEqual(cursors, ['*', 'b', 'a'])
+  })
+
   it('takes a record listed twice in a page once, reporting the second', async () => {
     const { http } = fakeHttp(() => ({ data: [record(7), record(7)] }))
     const page = (await pages(http))[0]

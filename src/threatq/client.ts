@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import type { HttpClient, HttpResponse } from '../http/client.js'
 import { parseError, parseJsonBody } from '../http/json.js'
+import { PagingGuard } from '../http/paging-guard.js'
 import type { Logger } from '../http/logger.js'
 import { readAhead } from '../http/read-ahead.js'
 import { ConfigError } from '../errors.js'
@@ -315,6 +316,9 @@ export class ThreatqClient {
     let next: Promise<HttpResponse> | undefined = fetchPage(cursor)
     let seen = 0
     let previousFirst: unknown
+    // Pages sort by id, so a page starting at an id already seen (or a cursor already followed)
+    // is a cycle; only first ids are kept, so memory grows with pages, not records.
+    const guard = new PagingGuard()
     try {
       while (next !== undefined) {
         const page = readCursorPage(`the ${collection} query page`, await next, read)
@@ -330,12 +334,23 @@ export class ThreatqClient {
         const { mark, records } = page
         // A server that never stops: more records than it said it had, by far.
         const runaway = records.total !== undefined && seen > records.total * 2 + options.pageSize
+        const cycle =
+          mark === undefined || mark === cursor
+            ? undefined
+            : guard.check({ keys: [JSON.stringify(page.first)], next: mark })
+        // A page already read is not yielded twice.
+        if (cycle?.includes('nothing new') === true) {
+          this.logger.warn({ collection, seen, reason: cycle }, 'ThreatQ paging cycles; stopped')
+          return
+        }
         if (mark !== undefined && mark !== cursor) {
           if (runaway)
             this.logger.warn(
               { collection, seen, total: records.total },
               'ThreatQ kept returning pages past its total; stopped',
             )
+          else if (cycle !== undefined)
+            this.logger.warn({ collection, seen, reason: cycle }, 'ThreatQ paging cycles; stopped')
           else {
             cursor = mark
             next = fetchPage(mark)
