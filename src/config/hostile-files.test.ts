@@ -76,6 +76,18 @@ describe('hostile files in the config and log directories', () => {
     assert.ok((await lstat(state)).isSymbolicLink(), 'the link is left for the operator to see')
   })
 
+  /** Writes one warning through the instance's log file in `dir`, as a run would. */
+  const logOneLine = (dir: string): void => {
+    createLogger({
+      verbosity: 1,
+      location: dir,
+      instance: 'aed-eu',
+      runId: 'run-1',
+      secrets: new Secrets(),
+      tty: false,
+    }).logger.warn('a line')
+  }
+
   it('a symlink at <name>.log: no log line reaches its target', async () => {
     const dir = await tmp()
     const target = await victim('')
@@ -83,14 +95,7 @@ describe('hostile files in the config and log directories', () => {
     await symlink(target, log)
     assert.throws(
       () => {
-        createLogger({
-          verbosity: 1,
-          location: dir,
-          instance: 'aed-eu',
-          runId: 'run-1',
-          secrets: new Secrets(),
-          tty: false,
-        }).logger.warn('a line')
+        logOneLine(dir)
       },
       refusedAs(log, /symbolic link/),
     )
@@ -104,14 +109,7 @@ describe('hostile files in the config and log directories', () => {
     await link(target, log)
     assert.throws(
       () => {
-        createLogger({
-          verbosity: 1,
-          location: dir,
-          instance: 'aed-eu',
-          runId: 'run-1',
-          secrets: new Secrets(),
-          tty: false,
-        }).logger.warn('a line')
+        logOneLine(dir)
       },
       refusedAs(log, /hard links/),
     )
