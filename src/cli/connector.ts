@@ -12,7 +12,7 @@ import { acquireLock } from '../config/lock.js'
 import { OPTION_LABELS, parseOptions, type OptionKey, type Options } from '../config/options.js'
 import { checkPrivateDir, checkPrivateFiles, readableSecrets } from '../config/secure-file.js'
 import { readState, writeState, type State } from '../config/state-file.js'
-import { ConfigError, EXIT, type ExitCode } from '../errors.js'
+import { ConfigError, EXIT, RunStopped, type ExitCode } from '../errors.js'
 import { createHttpClient } from '../http/client.js'
 import { createLogger, type Logger } from '../log/logger.js'
 import { Secrets } from '../log/secrets.js'
@@ -32,6 +32,7 @@ import {
   type Timeouts,
 } from './directions.js'
 import type { CommandIo } from './io.js'
+import { DEFAULT_RUN_MINUTES, isPromptExit, pastDeadline, startRunSignal } from './run-signal.js'
 import { parseSince } from './since.js'
 
 export type { CommandIo } from './io.js'
@@ -103,6 +104,7 @@ function threatqClient(
   secrets: Secrets,
   logger: Logger,
   limits: Pick<Timeouts, 'httpMs' | 'responseBytes'>,
+  signal: AbortSignal | undefined,
 ): ThreatqClient {
   const timeoutMs = limits.httpMs
   const maxResponseBytes = limits.responseBytes
@@ -115,6 +117,7 @@ function threatqClient(
     logger,
     timeoutMs,
     maxResponseBytes,
+    signal,
   })
   const auth = new ThreatqAuth({
     http: tokenHttp,
@@ -135,6 +138,7 @@ function threatqClient(
     auth,
     timeoutMs,
     maxResponseBytes,
+    signal,
   })
   const client = new ThreatqClient(http, logger)
   const close = client.close.bind(client)
@@ -153,7 +157,10 @@ async function firstRun(
 ): Promise<ExitCode> {
   const interactive = !args.non_interactive && io.stdinIsTTY
   const answers: FirstRunAnswers = interactive
-    ? await promptAnswers(io.env)
+    ? await promptAnswers(io.env, io.interrupt).catch((error: unknown) => {
+        // A signal from outside the terminal ends the prompt: the run ends with that signal.
+        throw io.interrupt?.aborted === true ? io.interrupt.reason : error
+      })
     : answersFromEnv(io.env)
   secrets.add(answers.password)
   const config: ConnectorConfig = {
@@ -169,10 +176,14 @@ async function firstRun(
   }
   const conn = connection(config, io.env)
   const state = await readState(paths.state)
-  const threatq = threatqClient(conn, state, secrets, logger, {
-    httpMs: undefined,
-    responseBytes: undefined,
-  })
+  const threatq = threatqClient(
+    conn,
+    state,
+    secrets,
+    logger,
+    { httpMs: undefined, responseBytes: undefined },
+    io.interrupt,
+  )
   try {
     await register(threatq, paths.name, conn.status, logger)
   } finally {
@@ -261,7 +272,9 @@ export async function runConnector(
   } catch (error) {
     // Every failure after this point, the flags' and the lock's included, is logged here once:
     // scrubbed of secrets, an expected one without a stack. main.ts prints the plain line.
-    logger.error({ err: error }, 'run failed')
+    if (error instanceof RunStopped) logger.warn({ exit: error.code }, error.message)
+    else if (isPromptExit(error)) logger.info({ exit: EXIT.interrupted }, 'interrupted at a prompt')
+    else logger.error({ err: error }, 'run failed')
     throw error
   }
 }
@@ -339,7 +352,21 @@ async function runInstance(
     for (const change of loaded.migrated)
       logger.warn({ config: paths.config }, `configuration upgraded: ${change}`)
     if (args.cron !== undefined) return EXIT.ok
-    return await run(args, paths, loaded.config, since, io, secrets, logger)
+    const minutes = loaded.config.timeouts?.run_minutes
+    const stop = startRunSignal({
+      deadlineMs: (minutes ?? DEFAULT_RUN_MINUTES) * 60_000,
+      deadline: () =>
+        pastDeadline(minutes ?? DEFAULT_RUN_MINUTES, minutes !== undefined, paths.config),
+      interrupt: io.interrupt,
+    })
+    try {
+      return await run(args, paths, loaded.config, since, io, secrets, logger, stop.signal)
+    } catch (error) {
+      // Stopped: whatever a layer made of the abort, the run ends with the stop's own reason.
+      throw stop.signal.aborted ? stop.signal.reason : error
+    } finally {
+      stop.dispose()
+    }
   } finally {
     await lock.release()
   }
@@ -353,6 +380,7 @@ async function run(
   io: CommandIo,
   secrets: Secrets,
   logger: Logger,
+  signal: AbortSignal,
 ): Promise<ExitCode> {
   const conn = connection(config, io.env)
   secrets.add(conn.password)
@@ -361,7 +389,7 @@ async function run(
     logger.warn({ host: conn.threatq.host }, 'ThreatQ is reached over plain http')
   const state = await readState(paths.state)
   const limits = timeouts(config)
-  const threatq = threatqClient(conn, state, secrets, logger, limits)
+  const threatq = threatqClient(conn, state, secrets, logger, limits, signal)
   const summaries: RunSummary[] = []
   const clients: { close(): Promise<void> }[] = [threatq]
   // Before anything is contacted: an --output path that cannot be written is a usage error.
@@ -429,9 +457,12 @@ async function run(
       since,
       clients,
       timeouts: limits,
+      signal,
     }
     if (doImport) summaries.push(await importDirection(direction))
     if (doExport) summaries.push(...(await exportDirections(direction)))
+    // A stop that a direction took as one more problem still ends the run, and --output with it.
+    signal.throwIfAborted()
     await output?.commit()
     await writeState(paths.state, state)
     io.stdout(`${formatSummary(summaries)}\n`)

@@ -44,6 +44,8 @@ export interface DirectionContext {
   /** Clients opened here are added, to be closed by the caller. */
   clients: { close(): Promise<void> }[]
   timeouts: Timeouts
+  /** The run's abort (run-signal.ts): deadline, SIGINT, SIGTERM. Every client opened here takes it. */
+  signal: AbortSignal
 }
 
 /** From the config file's `timeouts:` and `limits:`; undefined keeps a client's default. */
@@ -99,6 +101,7 @@ function aedClient(ctx: DirectionContext): AedClient {
       auth: { headers: () => ({ 'x-arbux-apitoken': options.api_token ?? '' }) },
       timeoutMs: ctx.timeouts.httpMs,
       maxResponseBytes: ctx.timeouts.responseBytes,
+      signal: ctx.signal,
     }),
     logger,
     options.aed_api_version,
@@ -295,6 +298,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
     logger,
     timeoutMs: ctx.timeouts.httpMs,
     maxResponseBytes: ctx.timeouts.responseBytes,
+    signal: ctx.signal,
     ...(ctx.timeouts.taxiiStatusMs === undefined
       ? {}
       : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),
