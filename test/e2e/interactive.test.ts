@@ -49,6 +49,27 @@ describe('first run in a terminal', { skip: noScript }, () => {
     assert.match(config, new RegExp(`username: ${CREDS.user.replace('.', '\\.')}`))
   })
 
+  it('exits 130 quietly on Ctrl-C at a prompt, writing no config', async () => {
+    const dir = await tempDir('tq-aed-tty-')
+    const child = spawn(
+      'script',
+      ['-qefc', `${process.execPath} ${BIN.connector} -c ${dir}`, '/dev/null'],
+      {
+        env: { PATH: process.env.PATH ?? '', TERM: 'xterm' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    )
+    let screen = ''
+    child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    for (let waited = 0; !screen.includes('ThreatQ Host') && waited < 10_000; waited += 50)
+      await sleep(50)
+    child.stdin.write('\x03')
+    assert.equal(await exited, 130, screen)
+    assert.doesNotMatch(screen, /cancelled|run failed|tq-conn-netscout-aed:/, 'quietly')
+    await assert.rejects(readFile(join(dir, 'netscout-aed.yaml'), 'utf8'), { code: 'ENOENT' })
+  })
+
   it('shows a progress bar and a readable log in a terminal', async () => {
     const seeded = await startWorld({ seed: 300 })
     try {
