@@ -15,8 +15,7 @@ export const PROGRAM = 'tq-conn-netscout-aed'
 /** The stderr line (empty: none) and exit code for an error that ended a run. */
 export function describeFailure(error: unknown): { code: number; line: string } {
   // Ctrl-C at a prompt (@inquirer's ExitPromptError): the person knows, so quietly, as a shell's 130.
-  if (isPromptExit(error))
-    return { code: EXIT.interrupted, line: '' }
+  if (isPromptExit(error)) return { code: EXIT.interrupted, line: '' }
   const code = error instanceof ExitError ? error.code : EXIT.failed
   // ExitError and RemoteError messages are written for this line.
   const message = error instanceof Error ? error.message : String(error)

@@ -83,7 +83,6 @@ describe('a run stopped from outside: deadline, SIGTERM, SIGINT', { concurrency:
    */
   async function stopMidExport(
     stop: (child: ReturnType<World['start']>['child']) => void,
-    args: readonly string[] = [],
   ): Promise<{ result: CliResult; stored: number }> {
     await freshStart(world, NAME, OPTIONS)
     const match = { method: 'POST', path: TAXII_POST }
@@ -91,13 +90,14 @@ describe('a run stopped from outside: deadline, SIGTERM, SIGINT', { concurrency:
       { match, fault: {}, times: 2 },
       { match, fault: HOLD },
     ])
-    const run = world.start(['-n', NAME, '-e', ...args])
-    let ended = false
+    const run = world.start(['-n', NAME, '-e'])
+    const progress = { ended: false }
     void run.result.then(() => {
-      ended = true
+      progress.ended = true
     })
     while ((await held(world.aed)) === 0) {
-      if (ended) assert.fail(`the run ended before a POST was held: ${(await run.result).stderr}`)
+      if (progress.ended)
+        assert.fail(`the run ended before a POST was held: ${(await run.result).stderr}`)
       await pause(20)
     }
     stop(run.child)
