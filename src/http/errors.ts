@@ -1,4 +1,5 @@
 /** The one error type of every remote call: which system, which request (redacted), what failed. */
+import { oneLine } from '../log/one-line.js'
 
 export type RemoteSystem = 'threatq' | 'aed' | 'taxii'
 
@@ -148,7 +149,8 @@ function messageOf(value: unknown): string | undefined {
   return title ?? description ?? messageOf(record.errors) ?? messageOf(record.message)
 }
 
+/** At most MAX_MESSAGE characters, on one line: a server's words must not forge lines of ours. */
 function clip(text: string): string | undefined {
   if (text === '') return undefined
-  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text
+  return oneLine(text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text)
 }

@@ -18,6 +18,7 @@ import { guardMassChange } from '../mass-guard.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import { deliver, ownerOf, type RestCall } from './deliver.js'
 import { ListLedger, type ListLedgerProblem } from './ledger.js'
+import { canonicalValue } from './lookup.js'
 import { planLists } from './plan.js'
 import type { ListPolicy } from './targets.js'
 
@@ -90,6 +91,15 @@ async function recover(
         const owners = entry.annotations.map((a) => ownerOf(instance, a))
         const owner = owners.find((o) => o !== undefined)
         if (owner === undefined) continue
+        // Under our annotation, but no value the connector writes: removing it would remove
+        // the values AED reads in it (`a.example,b.example` is two).
+        if (canonicalValue(list.kind, entry.value) === undefined) {
+          logger.warn(
+            { list: list.id, value: entry.value },
+            "an entry under this instance's annotation holds a value the connector never writes (a comma, white space, a control or bidirectional character): it is left in AED, never removed by the connector",
+          )
+          continue
+        }
         if (list.direction === 'outbound') {
           ledger.set({ list: list.id, value: entry.value, owner, scope: undefined })
           continue
