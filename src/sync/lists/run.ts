@@ -79,7 +79,7 @@ async function resolveScope(lists: ListCalls, names: readonly string[]): Promise
  * inbound record that mixes ours with others' cannot tell which scopes are ours (AED's arrays do
  * not line up, aed-api.md §2.3): it is kept as foreign, never removed, and said so.
  */
-async function recover(
+export async function recover(
   lists: ListCalls,
   ledger: ListLedger,
   instance: string,
