@@ -45,6 +45,13 @@ describe('extractServerMessage', () => {
     assert.equal(extractServerMessage('{"errors":["one","two"]}'), 'one; two')
     assert.equal(extractServerMessage('{"message":"Unauthorized"}'), 'Unauthorized')
   })
+  it("keeps a server's words on one line: line breaks, controls and bidi controls escaped (issue 20)", () => {
+    assert.equal(
+      extractServerMessage('{"message":"bad\\nnetscout-aed: all good\\r\\u001b[2K\\u202eexe.txt"}'),
+      'bad\\u000anetscout-aed: all good\\u000d\\u001b[2K\\u202eexe.txt',
+    )
+    assert.equal(extractServerMessage('plain\ntext\u2066'), 'plain text\\u2066')
+  })
   it('falls back to the text, without HTML tags, clipped', () => {
     assert.equal(extractServerMessage('<html><h1>502 Bad Gateway</h1></html>'), '502 Bad Gateway')
     const long = extractServerMessage('x'.repeat(1000))
