@@ -61,6 +61,20 @@ describe('extractServerMessage', () => {
 })
 
 describe('RemoteError', () => {
+  it('is one line whatever the server put in its detail or message (issue 20)', () => {
+    const error = new RemoteError({
+      system: 'taxii',
+      kind: 'parse',
+      method: 'GET',
+      url: 'https://aed.example/taxii/',
+      detail: 'collection "a\nnetscout-aed: ok\u202e" is odd',
+      retryable: false,
+    })
+    assert.equal(
+      error.message,
+      'taxii GET https://aed.example/taxii/ returned an unusable response: collection "a\\u000anetscout-aed: ok\\u202e" is odd',
+    )
+  })
   it('says which system, request and status failed, with the server message and the cause', () => {
     const cause = new Error('inner')
     const error = new RemoteError({

@@ -49,7 +49,8 @@ export class RemoteError extends Error {
   constructor(init: RemoteErrorInit) {
     const url = redactUrl(init.url)
     // Cause texts can quote URLs (undici does): user info is stripped from the whole message.
-    super(describe({ ...init, url }).replace(USER_INFO, '//'), { cause: init.cause })
+    // One line whatever a server put in it (its message, a header it sent): see oneLine.
+    super(oneLine(describe({ ...init, url }).replace(USER_INFO, '//')), { cause: init.cause })
     this.system = init.system
     this.kind = init.kind
     this.method = init.method

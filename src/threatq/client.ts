@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import type { HttpClient, HttpResponse } from '../http/client.js'
 import { parseError, parseJsonBody } from '../http/json.js'
+import { oneLine } from '../log/one-line.js'
 import { PagingGuard } from '../http/paging-guard.js'
 import type { Logger } from '../http/logger.js'
 import { readAhead } from '../http/read-ahead.js'
@@ -221,7 +222,7 @@ export class ThreatqClient {
     })
     const search = page.data.find((s) => s.name === name)
     if (search === undefined) {
-      const names = page.data.map((s) => JSON.stringify(s.name)).sort()
+      const names = page.data.map((s) => oneLine(JSON.stringify(s.name))).sort()
       throw new ConfigError(
         `ThreatQ has no data collection named ${JSON.stringify(name)}; set "ThreatQ Data Collection" to one of: ${names.length === 0 ? '(none: save a Threat Library search first)' : names.join(', ')}`,
       )
