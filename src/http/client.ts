@@ -232,11 +232,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     )
     const okStatuses = request.okStatuses
     if (okStatuses === undefined ? status >= 200 && status < 300 : okStatuses.includes(status)) {
-      const body = answerText(
-        answer.body,
-        answer.headers.get('content-type'),
-        ADDRESS_SETTING[system],
-      )
+      // A success is acted on; an error status a caller asked for (a refused list add) is quoted.
+      const body =
+        status >= 200 && status < 300
+          ? answerText(answer.body, answer.headers.get('content-type'), ADDRESS_SETTING[system])
+          : (utf8Text(answer.body, 'lenient') ?? '')
       if (typeof body === 'string')
         return { status, headers: answer.headers, url: redactUrl(url), method, body }
       // Not retried: the same request would bring the same page.

@@ -127,6 +127,13 @@ describe('a 200 HTML login page (a proxy or SSO portal, or the wrong host)', () 
       )
     })
 
+  it('aed: a list add refused with an HTML error page (400) is still a refusal, quoted', async () => {
+    serve(() => ({ body: page, type: 'text/html', status: 400 }))
+    const answer = await aed().add(LISTS.inboundDenyDomains, ['a.example'], ['n'], undefined)
+    assert.ok(!answer.ok)
+    assert.match(answer.refusal.message, /Sign in/)
+  })
+
   it('aed: a DELETE answered with the page is not taken for a removal', async () => {
     serve(() => ({ body: page, type: 'text/html' }))
     await assert.rejects(
