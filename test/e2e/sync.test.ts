@@ -105,7 +105,13 @@ describe('export sync: AED holds exactly what ThreatQ says', { concurrency: 1 },
     for (const r of created.data) ids.set(r.value, r.id)
     // Whitelisted members stay in the saved search: revoke_statuses must keep them out anyway.
     await saveFeedCollection(api, COLLECTION, FEED, ['Active', 'Review', 'Whitelisted'])
-    await world.configure({ data_collection: COLLECTION, never_block: 'never-blocked.example' })
+    // Many small revocations within minutes, on purpose: each run is judged alone here (the
+    // window has its own describe below).
+    await world.configure({
+      data_collection: COLLECTION,
+      never_block: 'never-blocked.example',
+      max_revoke_window_hours: '0',
+    })
   })
   after(async () => {
     await world.stop()
@@ -298,3 +304,87 @@ describe('export sync: a kill while AED stores a request', { concurrency: 1 }, (
     assert.equal(line(again.stdout, 'sent'), 'none', again.stdout)
   })
 })
+
+describe(
+  'export sync: a slow shrink stops too (max_revoke_window_hours)',
+  { concurrency: 1 },
+  () => {
+    let world: World
+    let api: Api
+    const ids = new Map<string, number>()
+    // 30 members; each step takes 4 out of the saved search: 13% and 15% a run, each under
+    // max_revoke_percent (20), but 8 of 30 (26.7%) within the window.
+    const VALUES = Array.from({ length: 30 }, (_, i) => `shrink${String(i)}.sync.example`)
+    const step = (k: number) => VALUES.slice(4 * k, 4 * k + 4)
+    const leave = async (values: readonly string[]) => {
+      for (const v of values)
+        await api('PUT', `/api/indicators/${String(ids.get(v))}`, { status: { name: 'Indirect' } })
+    }
+    const windowOf = async () =>
+      (
+        JSON.parse(await readFile(join(world.configDir, 'netscout-aed.state.json'), 'utf8')) as {
+          export: { revocations?: { count: number; held: number }[] }
+        }
+      ).export.revocations
+
+    before(async () => {
+      world = await startWorld()
+      api = await threatqApi(world.threatq)
+      const created = await api<{ data: { id: number; value: string }[] }>(
+        'POST',
+        '/api/indicators/consume',
+        VALUES.map((value) => ({
+          value,
+          type: { name: 'FQDN' },
+          status: { name: 'Active' },
+          sources: [{ name: 'Shrink Feed' }],
+        })),
+      )
+      for (const r of created.data) ids.set(r.value, r.id)
+      await saveFeedCollection(api, 'Shrink Test', 'Shrink Feed', ['Active'])
+      await world.configure({ data_collection: 'Shrink Test', relationship_depth: '0' })
+      const first = await world.run(['-e'])
+      assert.equal(first.code, 0, first.stderr)
+    })
+    after(async () => {
+      await world.stop()
+    })
+
+    it('a run under the limit passes and is recorded; a dry run records nothing', async () => {
+      await leave(step(0))
+      const dry = await world.run(['-e', '--dry-run'])
+      assert.equal(dry.code, 0, dry.stderr)
+      assert.deepEqual(await windowOf(), [], 'a dry run records nothing')
+      const result = await world.run(['-e'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.match(line(result.stdout, 'revoked'), /left the data collection or deleted 4/)
+      assert.deepEqual(
+        (await windowOf())?.map((r) => [r.count, r.held]),
+        [[4, 30]],
+      )
+    })
+
+    it('the next run, under the limit alone, crosses it over the window: exit 3, nothing revoked', async () => {
+      await leave(step(1))
+      const enforced = await enforcedValues(world)
+      const stopped = await world.run(['-e'])
+      assert.equal(stopped.code, 3, stopped.stderr)
+      assert.match(
+        stopped.stderr,
+        /over the last 24 h \(max_revoke_window_hours\) runs since \S+ took back 4 and this run would revoke 4 more: 8 of the 30 objects AED holds from this instance at the window's start \(26\.7%, max_revoke_percent is 20\).*--allow-mass-revoke \(the window then starts afresh\)/,
+      )
+      assert.deepEqual(await enforcedValues(world), enforced)
+    })
+
+    it('--allow-mass-revoke lets it through and starts the window afresh', async () => {
+      const forced = await world.run(['-e', '--allow-mass-revoke'])
+      assert.equal(forced.code, 0, forced.stderr)
+      assert.equal((await enforcedValues(world)).length, 22)
+      assert.deepEqual(await windowOf(), [])
+      await leave(step(2))
+      const next = await world.run(['-e'])
+      assert.equal(next.code, 0, next.stderr)
+      assert.equal((await enforcedValues(world)).length, 18)
+    })
+  },
+)
