@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { StixObject } from '../../src/stix/types.js'
 import { assertClearFailure, faults, inject } from '../helpers/faults.js'
-import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
+import { seedFeed, threatqApi } from '../helpers/threatq-api.js'
 import { aedList, aedObjects, startWorld, type World } from '../helpers/world.js'
 
 const FEED = 'Partial Feed'
@@ -82,18 +82,13 @@ describe(
     before(async () => {
       world = await startWorld()
       const api = await threatqApi(world.threatq)
-      const created = await api<{ data: { id: number }[] }>(
-        'POST',
-        '/api/indicators/consume',
-        VALUES.map((value) => ({
-          value,
-          type: { name: 'IP Address' },
-          status: { name: 'Active' },
-          sources: [{ name: FEED }],
-        })),
-      )
-      firstId = Math.min(...created.data.map((r) => r.id))
-      await saveFeedCollection(api, COLLECTION, FEED, ['Active'])
+      const ids = await seedFeed(api, {
+        feed: FEED,
+        collection: COLLECTION,
+        type: 'IP Address',
+        values: VALUES,
+      })
+      firstId = Math.min(...ids.values())
       await world.configure({
         data_collection: COLLECTION,
         relationship_depth: '0',

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test'
 import type { StixObject } from '../../src/stix/types.js'
 import { crashAt, heldRequest } from '../helpers/crash.js'
 import { tempDir } from '../helpers/processes.js'
-import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
+import { saveFeedCollection, seedFeed, threatqApi } from '../helpers/threatq-api.js'
 import { aedObjects, simState, startWorld, type World } from '../helpers/world.js'
 
 const FEED = 'Sync Feed'
@@ -270,18 +270,13 @@ describe('export sync: a kill while AED stores a request', { concurrency: 1 }, (
   before(async () => {
     world = await startWorld()
     api = await threatqApi(world.threatq)
-    const created = await api<{ data: { id: number; value: string }[] }>(
-      'POST',
-      '/api/indicators/consume',
-      VALUES.map((value) => ({
-        value,
-        type: { name: 'IP Address' },
-        status: { name: 'Active' },
-        sources: [{ name: 'Kill Feed' }],
-      })),
-    )
-    for (const r of created.data) ids.set(r.value, r.id)
-    await saveFeedCollection(api, 'Kill Test', 'Kill Feed', ['Active'])
+    const seeded = await seedFeed(api, {
+      feed: 'Kill Feed',
+      collection: 'Kill Test',
+      type: 'IP Address',
+      values: VALUES,
+    })
+    for (const [value, id] of seeded) ids.set(value, id)
     await world.configure({ data_collection: 'Kill Test', relationship_depth: '0' })
   })
   after(async () => {
@@ -330,18 +325,13 @@ describe(
     before(async () => {
       world = await startWorld()
       api = await threatqApi(world.threatq)
-      const created = await api<{ data: { id: number; value: string }[] }>(
-        'POST',
-        '/api/indicators/consume',
-        VALUES.map((value) => ({
-          value,
-          type: { name: 'FQDN' },
-          status: { name: 'Active' },
-          sources: [{ name: 'Shrink Feed' }],
-        })),
-      )
-      for (const r of created.data) ids.set(r.value, r.id)
-      await saveFeedCollection(api, 'Shrink Test', 'Shrink Feed', ['Active'])
+      const seeded = await seedFeed(api, {
+        feed: 'Shrink Feed',
+        collection: 'Shrink Test',
+        type: 'FQDN',
+        values: VALUES,
+      })
+      for (const [value, id] of seeded) ids.set(value, id)
       await world.configure({ data_collection: 'Shrink Test', relationship_depth: '0' })
       const first = await world.run(['-e'])
       assert.equal(first.code, 0, first.stderr)

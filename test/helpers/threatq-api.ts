@@ -43,3 +43,25 @@ export async function saveFeedCollection(
     },
   })
 }
+
+/**
+ * Active indicators of one type from `feed`, and the data collection `collection` of the feed's
+ * Active members: their ids by value.
+ */
+export async function seedFeed(
+  api: Awaited<ReturnType<typeof threatqApi>>,
+  seed: { feed: string; collection: string; type: string; values: readonly string[] },
+): Promise<Map<string, number>> {
+  const created = await api<{ data: { id: number; value: string }[] }>(
+    'POST',
+    '/api/indicators/consume',
+    seed.values.map((value) => ({
+      value,
+      type: { name: seed.type },
+      status: { name: 'Active' },
+      sources: [{ name: seed.feed }],
+    })),
+  )
+  await saveFeedCollection(api, seed.collection, seed.feed, ['Active'])
+  return new Map(created.data.map((r) => [r.value, r.id]))
+}
