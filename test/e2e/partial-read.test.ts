@@ -11,8 +11,8 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { StixObject } from '../../src/stix/types.js'
 import { assertClearFailure, faults, inject } from '../helpers/faults.js'
-import { seedFeed, threatqApi } from '../helpers/threatq-api.js'
-import { aedList, aedObjects, startWorld, type World } from '../helpers/world.js'
+import { startFeedWorld } from '../helpers/threatq-api.js'
+import { aedList, aedObjects, type World } from '../helpers/world.js'
 
 const FEED = 'Partial Feed'
 const COLLECTION = 'Partial Read'
@@ -80,20 +80,12 @@ describe(
     }
 
     before(async () => {
-      world = await startWorld()
-      const api = await threatqApi(world.threatq)
-      const ids = await seedFeed(api, {
-        feed: FEED,
-        collection: COLLECTION,
-        type: 'IP Address',
-        values: VALUES,
-      })
+      let ids: Map<string, number>
+      ;({ world, ids } = await startFeedWorld(
+        { feed: FEED, collection: COLLECTION, type: 'IP Address', values: VALUES },
+        { delivery: 'both' },
+      ))
       firstId = Math.min(...ids.values())
-      await world.configure({
-        data_collection: COLLECTION,
-        relationship_depth: '0',
-        delivery: 'both',
-      })
       const first = await world.run(['-e'])
       assert.equal(first.code, 0, first.stderr)
       assert.equal((await enforced(world)).length, VALUES.length)
@@ -103,37 +95,38 @@ describe(
       await world.stop()
     })
 
-    it('export (TAXII and lists): exit 1 naming ThreatQ and the data collection, nothing revoked, ledgers unchanged', async () => {
+    /**
+     * A run whose scan meets the repeated page: what AED and the files hold is checked before the
+     * exit code (on the old code, the members past page 1 were revoked); answers its stderr.
+     */
+    const refusedRun = async (): Promise<string> => {
       const taxii = await enforced(world)
       const lists = await listEntries(world)
       const saved = await snapshot()
       await repeatPageOne()
       const result = await world.run(['-e'])
-      // What AED and the files hold first: on the old code, the members past page 1 were revoked.
-      const after = await enforced(world)
-      assert.equal(after.length, taxii.length, 'indicators AED enforces')
-      assert.deepEqual(after, taxii, 'nothing revoked in the TAXII collection')
-      assert.deepEqual(await listEntries(world), lists, "nothing removed from AED's lists")
+      const after = { taxii: await enforced(world), lists: await listEntries(world) }
+      assert.equal(after.taxii.length, taxii.length, 'indicators AED enforces')
+      assert.equal(after.lists.length, lists.length, "entries in AED's outbound deny list")
+      assert.deepEqual(after, { taxii, lists }, 'nothing revoked, nothing removed')
       assert.deepEqual(await snapshot(), saved, 'ledgers and state file unchanged')
       assertClearFailure(result)
+      return result.stderr
+    }
+
+    it('export (TAXII and lists): exit 1 naming ThreatQ and the data collection, nothing revoked, ledgers unchanged', async () => {
       assert.match(
-        result.stderr,
+        await refusedRun(),
         /tq-conn-netscout-aed: threatq POST \S+\/api\/indicators\/query\S* returned an unusable response: paging of the data collection "Partial Read" stopped after 500 records: ThreatQ returned the same page again; a partial membership would revoke what it missed, so nothing was changed in AED\n$/,
       )
     })
 
     it("the lists' plan alone (delivery rest) refuses the same partial read", async () => {
       await world.enable({ data_collection: COLLECTION, relationship_depth: '0', delivery: 'rest' })
-      const lists = await listEntries(world)
-      const saved = await snapshot()
-      await repeatPageOne()
-      const result = await world.run(['-e'])
-      const left = await listEntries(world)
-      assert.equal(left.length, lists.length, "entries in AED's outbound deny list")
-      assert.deepEqual(left, lists, "nothing removed from AED's lists")
-      assert.deepEqual(await snapshot(), saved, 'ledgers and state file unchanged')
-      assertClearFailure(result)
-      assert.match(result.stderr, /paging of the data collection "Partial Read" stopped after 500/)
+      assert.match(
+        await refusedRun(),
+        /paging of the data collection "Partial Read" stopped after 500/,
+      )
     })
   },
 )

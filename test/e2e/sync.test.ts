@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test'
 import type { StixObject } from '../../src/stix/types.js'
 import { crashAt, heldRequest } from '../helpers/crash.js'
 import { tempDir } from '../helpers/processes.js'
-import { saveFeedCollection, seedFeed, threatqApi } from '../helpers/threatq-api.js'
+import { saveFeedCollection, startFeedWorld, threatqApi } from '../helpers/threatq-api.js'
 import { aedObjects, simState, startWorld, type World } from '../helpers/world.js'
 
 const FEED = 'Sync Feed'
@@ -264,20 +264,16 @@ describe('export sync: AED holds exactly what ThreatQ says', { concurrency: 1 },
 describe('export sync: a kill while AED stores a request', { concurrency: 1 }, () => {
   let world: World
   let api: Api
-  const ids = new Map<string, number>()
+  let ids: Map<string, number>
   const VALUES = ['198.51.100.70', '198.51.100.71', '198.51.100.72']
 
   before(async () => {
-    world = await startWorld()
-    api = await threatqApi(world.threatq)
-    const seeded = await seedFeed(api, {
+    ;({ world, api, ids } = await startFeedWorld({
       feed: 'Kill Feed',
       collection: 'Kill Test',
       type: 'IP Address',
       values: VALUES,
-    })
-    for (const [value, id] of seeded) ids.set(value, id)
-    await world.configure({ data_collection: 'Kill Test', relationship_depth: '0' })
+    }))
   })
   after(async () => {
     await world.stop()
@@ -306,7 +302,7 @@ describe(
   () => {
     let world: World
     let api: Api
-    const ids = new Map<string, number>()
+    let ids: Map<string, number>
     // 30 members; each step takes 4 out of the saved search: 13% and 15% a run, each under
     // max_revoke_percent (20), but 8 of 30 (26.7%) within the window.
     const VALUES = Array.from({ length: 30 }, (_, i) => `shrink${String(i)}.sync.example`)
@@ -323,16 +319,12 @@ describe(
       ).export.revocations
 
     before(async () => {
-      world = await startWorld()
-      api = await threatqApi(world.threatq)
-      const seeded = await seedFeed(api, {
+      ;({ world, api, ids } = await startFeedWorld({
         feed: 'Shrink Feed',
         collection: 'Shrink Test',
         type: 'FQDN',
         values: VALUES,
-      })
-      for (const [value, id] of seeded) ids.set(value, id)
-      await world.configure({ data_collection: 'Shrink Test', relationship_depth: '0' })
+      }))
       const first = await world.run(['-e'])
       assert.equal(first.code, 0, first.stderr)
     })

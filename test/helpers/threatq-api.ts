@@ -1,7 +1,7 @@
 /** Reads and edits the ThreatQ simulator through its real API, as a person or another tool would. */
 import { fetch } from 'undici'
 import { simDispatcher, type Sim } from './processes.js'
-import { CREDS } from './world.js'
+import { CREDS, startWorld, type World } from './world.js'
 
 export async function threatqApi(
   sim: Sim,
@@ -64,4 +64,23 @@ export async function seedFeed(
   )
   await saveFeedCollection(api, seed.collection, seed.feed, ['Active'])
   return new Map(created.data.map((r) => [r.value, r.id]))
+}
+
+/**
+ * A world whose connector exports one feed (`seedFeed`) without related objects, configured with
+ * these options too: the world, the ThreatQ API and the indicator ids by value.
+ */
+export async function startFeedWorld(
+  seed: Parameters<typeof seedFeed>[1],
+  options: Record<string, string> = {},
+): Promise<{
+  world: World
+  api: Awaited<ReturnType<typeof threatqApi>>
+  ids: Map<string, number>
+}> {
+  const world = await startWorld()
+  const api = await threatqApi(world.threatq)
+  const ids = await seedFeed(api, seed)
+  await world.configure({ data_collection: seed.collection, relationship_depth: '0', ...options })
+  return { world, api, ids }
 }
