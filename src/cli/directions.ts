@@ -190,6 +190,8 @@ function syncFlags(ctx: DirectionContext) {
     since: ctx.since,
     maxRevokePercent: ctx.options.max_revoke_percent,
     allowMassRevoke: ctx.args.allow_mass_revoke,
+    windowHours: ctx.options.max_revoke_window_hours,
+    now: ctx.io.now(),
     dryRun: ctx.args.dry_run,
     output: ctx.output,
   }
@@ -267,6 +269,7 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
         aedHost: ctx.aedHost.host,
         ledgerFile: ctx.paths.listsLedger,
         ledgerEntries: ctx.state.lists.ledger?.entries,
+        revocations: ctx.state.lists.revocations ?? [],
         ...syncFlags(ctx),
       },
     )
@@ -274,6 +277,7 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
       ctx.state.lists = {
         ledger: { entries: outcome.entries, saved_at: io.now().toISOString() },
         last_run: lastRun(outcome.summary, io.now()),
+        revocations: outcome.revocations,
       }
       await writeState(ctx.paths.state, ctx.state)
     }
@@ -337,6 +341,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
         idScope: ledgerScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME, saved),
         instanceScope: instanceScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME),
         ledgerEntries: saved === undefined ? undefined : saved.objects + saved.relationships,
+        revocations: ctx.state.export.revocations ?? [],
         ...syncFlags(ctx),
       },
     )
@@ -344,6 +349,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
       ctx.state.export = {
         ledger: { ...outcome.ledger, saved_at: io.now().toISOString() },
         last_run: lastRun(outcome.summary, io.now()),
+        revocations: outcome.revocations,
       }
       await writeState(ctx.paths.state, ctx.state)
     }

@@ -14,7 +14,7 @@ import { ConfigError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
-import { guardMassChange } from '../mass-guard.js'
+import { guardMassChange, type RevocationRecord } from '../mass-guard.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import { deliver, ownerOf, type RestCall } from './deliver.js'
 import { ListLedger, type ListLedgerProblem } from './ledger.js'
@@ -47,6 +47,10 @@ export interface ListDeliverySettings {
   since: Date | undefined
   maxRevokePercent: number
   allowMassRevoke: boolean
+  /** `max_revoke_window_hours`, the window's records so far, and the time they are judged at. */
+  windowHours: number
+  revocations: readonly RevocationRecord[]
+  now: Date
   dryRun: boolean
   output?: DryRunOutput | undefined
 }
@@ -55,6 +59,8 @@ export interface ListDeliveryOutcome {
   summary: RunSummary
   /** Entries the saved ledger holds; undefined when it was not saved (dry run). */
   entries: number | undefined
+  /** The mass guard's window records to keep once this run has committed. */
+  revocations: RevocationRecord[]
 }
 
 /** The wire scope of the configured protection groups; a missing name is a usage error. */
@@ -194,12 +200,16 @@ export async function runListDelivery(
   const leaving = plan.removals.filter((r) => !r.replaced)
   const byReason = new Map<string, number>()
   for (const r of leaving) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1)
-  guardMassChange({ byReason, count: leaving.length, held, members: plan.members }, settings, {
-    doing: 'writing',
-    verb: 'remove',
-    heldWhat: 'AED list entries this instance made',
-    noun: 'removals',
-  })
+  const window = guardMassChange(
+    { byReason, count: leaving.length, held, members: plan.members },
+    { ...settings, history: settings.revocations },
+    {
+      doing: 'writing',
+      verb: 'remove',
+      heldWhat: 'AED list entries this instance made',
+      noun: 'removals',
+    },
+  )
 
   const calls: RestCall[] = []
   try {
@@ -241,5 +251,5 @@ export async function runListDelivery(
     },
     'list delivery finished',
   )
-  return { summary, entries }
+  return { summary, entries, revocations: window }
 }
