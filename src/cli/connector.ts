@@ -33,6 +33,9 @@ import {
 } from './directions.js'
 import type { CommandIo } from './io.js'
 import { parseSince } from './since.js'
+import { checkInstance } from './check.js'
+import { recordingRun } from './run-record.js'
+import { showStatus } from './status.js'
 
 export type { CommandIo } from './io.js'
 
@@ -54,9 +57,9 @@ function initialCustomFields(): Record<string, string> {
   }
 }
 
-const IMPORT_NEEDS: OptionKey[] = ['hostname', 'api_token']
+export const IMPORT_NEEDS: OptionKey[] = ['hostname', 'api_token']
 
-interface Connection {
+export interface Connection {
   threatq: ParsedHost
   clientId: string
   username: string
@@ -66,7 +69,7 @@ interface Connection {
 }
 
 /** The config file's connection with environment overrides (env wins, DESIGN §2.2). */
-function connection(config: ConnectorConfig, env: CommandIo['env']): Connection {
+export function connection(config: ConnectorConfig, env: CommandIo['env']): Connection {
   const pick = (name: string, fallback: string | undefined): string | undefined => {
     const v = env[name]
     return v !== undefined && v.trim() !== '' ? v : fallback
@@ -85,7 +88,7 @@ function connection(config: ConnectorConfig, env: CommandIo['env']): Connection 
 }
 
 /** The config file's `timeouts:` in ms; undefined keeps a client's default. */
-function timeouts(config: ConnectorConfig): Timeouts {
+export function timeouts(config: ConnectorConfig): Timeouts {
   const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000)
   return {
     httpMs: ms(config.timeouts?.http_request_seconds),
@@ -97,12 +100,12 @@ function timeouts(config: ConnectorConfig): Timeouts {
   }
 }
 
-function threatqClient(
+export function threatqClient(
   conn: Connection,
   state: State,
   secrets: Secrets,
   logger: Logger,
-  limits: Pick<Timeouts, 'httpMs' | 'responseBytes'>,
+  limits: Pick<Timeouts, 'httpMs' | 'responseBytes' | 'retry'>,
 ): ThreatqClient {
   const timeoutMs = limits.httpMs
   const maxResponseBytes = limits.responseBytes
@@ -115,6 +118,7 @@ function threatqClient(
     logger,
     timeoutMs,
     maxResponseBytes,
+    retry: limits.retry,
   })
   const auth = new ThreatqAuth({
     http: tokenHttp,
@@ -135,6 +139,7 @@ function threatqClient(
     auth,
     timeoutMs,
     maxResponseBytes,
+    retry: limits.retry,
   })
   const client = new ThreatqClient(http, logger)
   const close = client.close.bind(client)
@@ -213,11 +218,11 @@ async function register(
   return created
 }
 
-function missingOptions(options: Options, needs: readonly OptionKey[]): string[] {
+export function missingOptions(options: Options, needs: readonly OptionKey[]): string[] {
   return needs.filter((k) => options[k] === undefined).map((k) => `${OPTION_LABELS[k] ?? k} (${k})`)
 }
 
-function checkLabels(options: Options): void {
+export function checkLabels(options: Options): void {
   if (options.stix_version !== '2.0') return
   const needed: [OptionKey, string][] = [['default_indicator_labels', 'indicator']]
   if (options.relationship_depth > 0)
@@ -257,7 +262,17 @@ export async function runConnector(
     tty: io.stdoutIsTTY,
   })
   try {
-    return await runInstance(args, name, io, secrets, logger)
+    return await recordingRun(
+      {
+        path: instancePaths(args.config, name).runs,
+        readOnly: args.check || args.status,
+        dryRun: args.dry_run,
+        now: io.now,
+        secrets,
+        logger,
+      },
+      () => runInstance(args, name, io, secrets, logger),
+    )
   } catch (error) {
     // Every failure after this point, the flags' and the lock's included, is logged here once:
     // scrubbed of secrets, an expected one without a stack. main.ts prints the plain line.
@@ -287,6 +302,7 @@ async function prepareConfigDir(paths: InstancePaths): Promise<void> {
     paths.ledger,
     paths.journal,
     paths.listsLedger,
+    paths.runs,
   ])
 }
 
@@ -297,6 +313,9 @@ async function runInstance(
   secrets: Secrets,
   logger: Logger,
 ): Promise<ExitCode> {
+  // Read-only commands: no lock, no run record, nothing created or written (src/cli/check.ts).
+  if (args.check) return await checkInstance(args, name, io, secrets, logger)
+  if (args.status) return await showStatus(args, io)
   if (args.output !== undefined && !args.dry_run)
     throw new ConfigError('--output only works with --dry-run', { option: '--output' })
   const since = args.since === undefined ? undefined : await parseSince(args.since, io.now())
