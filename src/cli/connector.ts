@@ -267,7 +267,7 @@ export async function runConnector(
         path: instancePaths(args.config, name).runs,
         readOnly: args.check || args.status,
         dryRun: args.dry_run,
-        now: io.now,
+        now: () => io.now(),
         secrets,
         logger,
       },

@@ -41,7 +41,7 @@ const OUTCOMES: Record<number, string> = {
 /** The one-line outcome of a run that returned `code` or threw `error`. */
 export function outcomeOf(code: number, error?: unknown): string {
   if (error !== undefined) {
-    const message = error instanceof Error ? error.message : String(error)
+    const message = error instanceof Error ? error.message : JSON.stringify(error)
     return message.split('\n')[0]?.trim() ?? ''
   }
   return OUTCOMES[code] ?? `exit ${String(code)}`

@@ -49,6 +49,20 @@ function rows(stdout: string): Map<string, Row> {
   return out
 }
 
+/** One row of the --check table; a missing row fails the test. */
+function row(stdout: string, check: string): Row {
+  const found = rows(stdout).get(check)
+  assert.ok(found, `no row "${check}" in:\n${stdout}`)
+  return found
+}
+
+/** One instance of a --status report; a missing one fails the test. */
+function instance(status: Status, name: string): Status['instances'][number] {
+  const found = status.instances.find((i) => i.instance === name)
+  assert.ok(found, `no instance ${name} in ${JSON.stringify(status)}`)
+  return found
+}
+
 /** Every file of the config directory with its size and modification time. */
 async function files(dir: string): Promise<string[]> {
   const names = (await readdir(dir)).sort()
@@ -146,11 +160,11 @@ describe('--check and --status', { concurrency: 1 }, () => {
     await world.enable({ ...OPTIONS, api_token: 'wrong-token' })
     const result = await world.run(['--check'])
     assert.equal(result.code, 2, result.stdout)
-    const row = rows(result.stdout).get('AED REST token and API version')
-    assert.equal(row?.result, 'FAIL', result.stdout)
-    assert.match(row?.detail ?? '', /HTTP 401/)
-    assert.match(row?.fix ?? '', /credentials: check "API Token" \(api_token\) in the ThreatQ UI/)
-    assert.equal(rows(result.stdout).get('AED lists')?.result, 'skipped')
+    const failed = row(result.stdout, 'AED REST token and API version')
+    assert.equal(failed.result, 'FAIL', result.stdout)
+    assert.match(failed.detail, /HTTP 401/)
+    assert.match(failed.fix ?? '', /credentials: check "API Token" \(api_token\) in the ThreatQ UI/)
+    assert.equal(row(result.stdout, 'AED lists').result, 'skipped')
     assert.doesNotMatch(result.stdout + result.stderr, /wrong-token/, 'the token is not echoed')
   })
 
@@ -158,34 +172,32 @@ describe('--check and --status', { concurrency: 1 }, () => {
     await world.enable({ ...OPTIONS, stix_client_password: 'not-the-password' })
     const result = await world.run(['--check', '-e'])
     assert.equal(result.code, 2, result.stdout)
-    const table = rows(result.stdout)
-    assert.equal(table.get('TAXII discovery')?.result, 'FAIL', result.stdout)
+    assert.equal(row(result.stdout, 'TAXII discovery').result, 'FAIL', result.stdout)
     assert.match(
-      table.get('TAXII discovery')?.fix ?? '',
+      row(result.stdout, 'TAXII discovery').fix ?? '',
       /stix_client_username.*stix_client_password/,
     )
-    assert.equal(table.get('AED collection')?.result, 'skipped')
+    assert.equal(row(result.stdout, 'AED collection').result, 'skipped')
   })
 
   it('--check: an AED collection title that does not exist is exit 2 naming aed_collection and what AED offers', async () => {
     await world.enable({ ...OPTIONS, aed_collection: 'No Such Collection' })
     const result = await world.run(['--check', '-e'])
     assert.equal(result.code, 2, result.stdout)
-    const row = rows(result.stdout).get('AED collection')
-    assert.equal(row?.result, 'FAIL', result.stdout)
-    assert.match(row?.detail ?? '', /"No Such Collection" not found.*"ThreatQ"/)
-    assert.match(row?.fix ?? '', /set "AED STIX Collection Name" \(aed_collection\)/)
-    assert.equal(rows(result.stdout).get('TAXII discovery')?.result, 'ok')
+    const failed = row(result.stdout, 'AED collection')
+    assert.equal(failed.result, 'FAIL', result.stdout)
+    assert.match(failed.detail, /"No Such Collection" not found.*"ThreatQ"/)
+    assert.match(failed.fix ?? '', /set "AED STIX Collection Name" \(aed_collection\)/)
+    assert.equal(row(result.stdout, 'TAXII discovery').result, 'ok')
   })
 
   it('--check: an unreachable ThreatQ is one failing row naming THREATQ_HOST, exit 2', async () => {
     await world.enable(OPTIONS)
     const result = await world.run(['--check'], { THREATQ_HOST: 'http://127.0.0.1:1' })
     assert.equal(result.code, 2, result.stdout)
-    const table = rows(result.stdout)
-    assert.equal(table.get('ThreatQ login')?.result, 'FAIL', result.stdout)
-    assert.match(table.get('ThreatQ login')?.fix ?? '', /environment variable THREATQ_HOST/)
-    assert.equal(table.get('ThreatQ connector record')?.result, 'skipped')
+    assert.equal(row(result.stdout, 'ThreatQ login').result, 'FAIL', result.stdout)
+    assert.match(row(result.stdout, 'ThreatQ login').fix ?? '', /environment variable THREATQ_HOST/)
+    assert.equal(row(result.stdout, 'ThreatQ connector record').result, 'skipped')
     assert.equal(result.stderr.split('\n').filter((l) => /ECONNREFUSED/.test(l)).length, 0)
   })
 
@@ -193,9 +205,9 @@ describe('--check and --status', { concurrency: 1 }, () => {
     await copyFile(join(world.configDir, 'netscout-aed.yaml'), join(world.configDir, 'ghost.yaml'))
     const result = await world.run(['--check', '-n', 'ghost'])
     assert.equal(result.code, 2, result.stdout)
-    const row = rows(result.stdout).get('ThreatQ connector record')
-    assert.equal(row?.result, 'FAIL', result.stdout)
-    assert.match(row?.fix ?? '', /run the connector once without --check/)
+    const failed = row(result.stdout, 'ThreatQ connector record')
+    assert.equal(failed.result, 'FAIL', result.stdout)
+    assert.match(failed.fix ?? '', /run the connector once without --check/)
     assert.deepEqual(await connectors(), [], 'no connector record created')
   })
 
@@ -209,20 +221,21 @@ describe('--check and --status', { concurrency: 1 }, () => {
       status.instances.map((i) => i.instance),
       ['ghost', 'netscout-aed'],
     )
-    const s = status.instances[1]
-    assert.equal(s?.configured, true)
-    assert.equal(s?.last_run?.exit_code, 0)
-    assert.equal(s?.last_run?.outcome, 'ok')
-    assert.equal(s?.last_success?.ended_at, s?.last_run?.ended_at)
-    assert.ok((s?.last_success?.age_seconds ?? -1) >= 0)
-    const held = s?.aed.taxii?.objects.indicator ?? 0
-    assert.ok(held > 0, JSON.stringify(s?.aed))
-    const listed = Object.values(s?.aed.lists ?? {}).reduce((n, c) => n + c.own, 0)
-    assert.ok(listed > 0, JSON.stringify(s?.aed))
-    assert.equal(s?.pending_journal_entries, 0)
-    assert.equal(s?.lock, null)
-    assert.deepEqual(s?.problems, [])
-    assert.equal(status.instances[0]?.last_run, null, 'ghost never ran')
+    const s = instance(status, 'netscout-aed')
+    assert.equal(s.configured, true)
+    assert.deepEqual(
+      { code: s.last_run?.exit_code, outcome: s.last_run?.outcome },
+      { code: 0, outcome: 'ok' },
+    )
+    assert.equal(s.last_success?.ended_at, s.last_run?.ended_at)
+    assert.ok((s.last_success?.age_seconds ?? -1) >= 0)
+    assert.equal(s.aed.taxii?.objects.indicator, 2, JSON.stringify(s.aed))
+    const listed = Object.values(s.aed.lists ?? {}).reduce((n, c) => n + c.own, 0)
+    assert.equal(listed, 2, JSON.stringify(s.aed))
+    assert.equal(s.pending_journal_entries, 0)
+    assert.equal(s.lock, null)
+    assert.deepEqual(s.problems, [])
+    assert.equal(instance(status, 'ghost').last_run, null, 'ghost never ran')
   })
 
   it('--status after a failed run: its exit code and outcome; the last success stays', async () => {
@@ -233,22 +246,24 @@ describe('--check and --status', { concurrency: 1 }, () => {
     const output = join(await tempDir('tq-aed-status-'), 'status.json')
     const result = await world.run(['--status', '--output', output])
     assert.equal(result.code, 0, result.stderr)
-    const s = (JSON.parse(await readFile(output, 'utf8')) as Status).instances[1]
-    assert.equal(s?.last_run?.exit_code, run.code)
-    assert.match(s?.last_run?.outcome ?? '', /No Such Collection/)
-    assert.equal(s?.last_success?.ended_at, earlier.instances[1]?.last_success?.ended_at)
+    const s = instance(JSON.parse(await readFile(output, 'utf8')) as Status, 'netscout-aed')
+    assert.match(
+      `${String(s.last_run?.exit_code)} ${s.last_run?.outcome ?? ''}`,
+      new RegExp(`^${String(run.code)} .*No Such Collection`),
+    )
+    assert.equal(s.last_success?.ended_at, instance(earlier, 'netscout-aed').last_success?.ended_at)
     await world.enable(OPTIONS)
   })
 
   it('--status names the lock holder: a live pid, then a stale one', async () => {
     const lock = join(world.configDir, 'netscout-aed.lock')
     await writeFile(lock, `${String(process.pid)}\n`, { mode: 0o600 })
-    let s = (JSON.parse((await world.run(['--status'])).stdout) as Status).instances[1]
-    assert.deepEqual(s?.lock, { pid: process.pid, alive: true })
+    const status = async () =>
+      instance(JSON.parse((await world.run(['--status'])).stdout) as Status, 'netscout-aed')
+    assert.deepEqual((await status()).lock, { pid: process.pid, alive: true })
     const gone = spawn(process.execPath, ['-e', ''])
     await new Promise((resolve) => gone.once('exit', resolve))
     await writeFile(lock, `${String(gone.pid)}\n`, { mode: 0o600 })
-    s = (JSON.parse((await world.run(['--status'])).stdout) as Status).instances[1]
-    assert.deepEqual(s?.lock, { pid: gone.pid, alive: false })
+    assert.deepEqual((await status()).lock, { pid: gone.pid, alive: false })
   })
 })
