@@ -240,6 +240,8 @@ export function checkLabels(options: Options): void {
     )
 }
 
+const runFiles = (paths: InstancePaths) => ({ path: paths.runs, configFile: paths.config })
+
 const ownFiles = (paths: InstancePaths): string[] => [paths.config, paths.state, paths.lock]
 
 export async function runConnector(
@@ -264,7 +266,7 @@ export async function runConnector(
   try {
     return await recordingRun(
       {
-        path: instancePaths(args.config, name).runs,
+        ...runFiles(instancePaths(args.config, name)),
         readOnly: args.check || args.status,
         dryRun: args.dry_run,
         now: () => io.now(),

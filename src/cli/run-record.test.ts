@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -48,6 +48,7 @@ describe('run record', () => {
     let clock = 0
     const ctx = (path: string, readOnly = false) => ({
       path,
+      configFile: join(dir, 'x.yaml'),
       readOnly,
       dryRun: false,
       now: () => new Date(Date.UTC(2026, 11, 7, 10, 0, clock++)),
@@ -56,6 +57,7 @@ describe('run record', () => {
     })
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'tq-aed-runs-'))
+      await writeFile(join(dir, 'x.yaml'), 'format_version: 1\n', { mode: 0o600 })
     })
     after(async () => {
       await rm(dir, { recursive: true, force: true })
@@ -80,14 +82,28 @@ describe('run record', () => {
       assert.doesNotMatch(await readFile(path, 'utf8'), /s3cret/)
     })
 
-    it('--check and --status write nothing; a missing directory is not an error', async () => {
+    it('--check and --status write nothing, nor a run without a config file (a first run)', async () => {
       const path = join(dir, 'b.runs.json')
       await recordingRun(ctx(path, true), () => Promise.resolve(EXIT.ok))
       await assert.rejects(stat(path), { code: 'ENOENT' })
-      const code = await recordingRun(ctx(join(dir, 'missing', 'c.runs.json')), () =>
+      const code = await recordingRun({ ...ctx(path), configFile: join(dir, 'none.yaml') }, () =>
+        Promise.resolve(EXIT.notEnabled),
+      )
+      assert.equal(code, EXIT.notEnabled)
+      await assert.rejects(stat(path), { code: 'ENOENT' })
+    })
+
+    it('writes nothing into a config directory others can write to', async () => {
+      const open = join(dir, 'open')
+      await mkdir(open)
+      await writeFile(join(open, 'x.yaml'), 'format_version: 1\n', { mode: 0o600 })
+      await chmod(open, 0o777)
+      const path = join(open, 'x.runs.json')
+      const code = await recordingRun({ ...ctx(path), configFile: join(open, 'x.yaml') }, () =>
         Promise.resolve(EXIT.ok),
       )
       assert.equal(code, EXIT.ok)
+      await assert.rejects(stat(path), { code: 'ENOENT' })
     })
   })
 })

@@ -1,10 +1,14 @@
 /**
  * `<name>.runs.json` (0600, written atomically): the last run of an instance and its last
  * successful one, for --status and for whoever watches a cron job. Written once, at the end of
- * every run, whatever its outcome; --check and --status are not runs and write nothing.
+ * every run of a configured instance, whatever its outcome. Not written by --check and --status
+ * (not runs), nor by a run that found no config file (a first run, a mistyped -c: nothing is
+ * left behind where no instance is), nor into a config directory others could write to.
  */
 import { z } from 'zod'
-import { readPrivateText, writePrivateFile } from '../config/secure-file.js'
+import { lstat } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { checkPrivateDir, readPrivateText, writePrivateFile } from '../config/secure-file.js'
 import { EXIT, ExitError, type ExitCode } from '../errors.js'
 import type { Logger } from '../log/logger.js'
 import type { Secrets } from '../log/secrets.js'
@@ -71,6 +75,8 @@ export function nextRuns(previous: Runs | undefined, entry: RunEntry): Runs {
 export interface RecordContext {
   /** `<name>.runs.json`. */
   path: string
+  /** `<name>.yaml`: the run is recorded when it existed as the run started. */
+  configFile: string
   /** --check, --status: not runs, nothing recorded. */
   readOnly: boolean
   dryRun: boolean
@@ -88,7 +94,7 @@ export async function recordingRun(
   ctx: RecordContext,
   run: () => Promise<ExitCode>,
 ): Promise<ExitCode> {
-  if (ctx.readOnly) return await run()
+  if (ctx.readOnly || !(await exists(ctx.configFile))) return await run()
   const started = ctx.now()
   let code: ExitCode = EXIT.failed
   let failure: unknown
@@ -114,7 +120,16 @@ export async function recordingRun(
   }
 }
 
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  )
+}
+
 async function writeRuns(path: string, entry: RunEntry): Promise<void> {
+  // The run may have failed on this very check: then nothing is written there.
+  await checkPrivateDir(dirname(path), '--config')
   // A record this version cannot read is replaced: it only ever describes past runs.
   const previous = await readRuns(path).catch(() => undefined)
   await writePrivateFile(path, `${JSON.stringify(nextRuns(previous, entry), null, 2)}\n`)
