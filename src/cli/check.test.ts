@@ -12,6 +12,7 @@ import {
   Sources,
   type CheckRow,
 } from './check.js'
+import { capturedIo } from './io-testing.js'
 import { main } from './main.js'
 
 const OK: CheckRow = { check: 'ThreatQ login', result: 'ok', detail: 'analyst at https://tq' }
@@ -96,22 +97,9 @@ describe('--check table', () => {
 
   it('a config directory that does not exist is one failing row, and is not created', async () => {
     const dir = join(tmpdir(), `tq-aed-check-missing-${String(process.pid)}`)
-    let out = ''
-    const code = await main(
-      ['--check', '-c', dir],
-      {
-        env: {},
-        stdout: (t) => (out += t),
-        stderr: (t) => (out += t),
-        stdinIsTTY: false,
-        stdoutIsTTY: false,
-        stderrIsTTY: false,
-        now: () => new Date(0),
-        execPath: process.execPath,
-        binPath: 'bin.js',
-      },
-      '0.0.0',
-    )
+    const io = capturedIo()
+    const code = await main(['--check', '-c', dir], io, '0.0.0')
+    const out = io.out + io.err
     assert.equal(code, 2, out)
     assert.match(out, /^config file +FAIL +--config .*ENOENT/m)
     assert.match(out, /fix: run the connector once without --check/)

@@ -23,14 +23,13 @@ import type { CliArgs } from './args.js'
 import {
   checkLabels,
   connection,
-  IMPORT_NEEDS,
-  missingOptions,
   recordName,
+  runNeeds,
   threatqClient,
   timeouts,
   type Connection,
 } from './connector.js'
-import { aedClient, type AedContext, exportNeeds, taxiiClient } from './directions.js'
+import { aedClient, type AedContext, taxiiClient } from './directions.js'
 import type { CommandIo } from './io.js'
 import { formatTable } from './table.js'
 
@@ -321,17 +320,7 @@ function checkOptions(ctx: CheckContext, record: ConnectorRecord): Options | und
     )
     return undefined
   }
-  ctx.secrets.add(options.api_token)
-  ctx.secrets.addBasic(options.stix_client_username, options.stix_client_password)
-  ctx.secrets.addUrlCredentials(options.hostname)
-  const doImport = args.import || !args.export
-  const doExport = args.export || !args.import
-  const missing = [
-    ...new Set([
-      ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
-      ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
-    ]),
-  ]
+  const { doExport, missing } = runNeeds(args, options, ctx.secrets)
   if (missing.length > 0) {
     rows.fail(
       'connector options',

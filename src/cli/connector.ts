@@ -57,7 +57,7 @@ function initialCustomFields(): Record<string, string> {
   }
 }
 
-export const IMPORT_NEEDS: OptionKey[] = ['hostname', 'api_token']
+const IMPORT_NEEDS: OptionKey[] = ['hostname', 'api_token']
 
 export interface Connection {
   threatq: ParsedHost
@@ -218,8 +218,31 @@ async function register(
   return created
 }
 
-export function missingOptions(options: Options, needs: readonly OptionKey[]): string[] {
+function missingOptions(options: Options, needs: readonly OptionKey[]): string[] {
   return needs.filter((k) => options[k] === undefined).map((k) => `${OPTION_LABELS[k] ?? k} (${k})`)
+}
+
+/**
+ * The directions this command line runs (-i, -e, or both) and the options they need that are not
+ * set; the options' secrets join the run's registry first.
+ */
+export function runNeeds(
+  args: Pick<CliArgs, 'import' | 'export'>,
+  options: Options,
+  secrets: Secrets,
+): { doImport: boolean; doExport: boolean; missing: string[] } {
+  secrets.add(options.api_token)
+  secrets.addBasic(options.stix_client_username, options.stix_client_password)
+  secrets.addUrlCredentials(options.hostname)
+  const doImport = args.import || !args.export
+  const doExport = args.export || !args.import
+  const missing = [
+    ...new Set([
+      ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
+      ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
+    ]),
+  ]
+  return { doImport, doExport, missing }
 }
 
 export function checkLabels(options: Options): void {
@@ -405,18 +428,7 @@ async function run(
     const { options, overridden } = parseOptions(record.custom_fields, config.options)
     for (const key of overridden)
       logger.info({ option: key }, 'option set in the config file overrides the ThreatQ UI')
-    secrets.add(options.api_token)
-    secrets.addBasic(options.stix_client_username, options.stix_client_password)
-    secrets.addUrlCredentials(options.hostname)
-
-    const doImport = args.import || !args.export
-    const doExport = args.export || !args.import
-    const missing = [
-      ...new Set([
-        ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
-        ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
-      ]),
-    ]
+    const { doImport, doExport, missing } = runNeeds(args, options, secrets)
     if (missing.length > 0) {
       logger.warn({ exit: EXIT.notEnabled, missing }, 'the connector is not configured yet')
       io.stdout(
