@@ -202,7 +202,8 @@ async function runChecks(
     return rows.rows
   }
   const limits = timeouts(config)
-  const rows = new Rows(limits.httpMs ?? CHECK_TIMEOUT_MS)
+  // Each request has its own timeout; this bounds a check of a few requests as a whole.
+  const rows = new Rows((limits.httpMs ?? CHECK_TIMEOUT_MS) * 3)
   rows.ok('config file', paths.config)
   const sources = new Sources(paths.config, config.options, io.env)
   const ctx = { args, paths, io, secrets, logger, rows, sources, config }
