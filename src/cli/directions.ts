@@ -9,6 +9,7 @@ import type { OptionKey, Options } from '../config/options.js'
 import { writeState, type State } from '../config/state-file.js'
 import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
+import type { RetryOptions } from '../http/retry.js'
 import type { Logger } from '../log/logger.js'
 import { GUARDS_VERSION, Guards } from '../sync/export/guards.js'
 import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
@@ -54,6 +55,8 @@ export interface Timeouts {
   taxiiStatusMs: number | undefined
   /** Most bytes of one HTTP answer (`limits.response_mib`). */
   responseBytes: number | undefined
+  /** --check: one attempt per request, so an unreachable system is one answer, not a wait. */
+  retry?: Partial<RetryOptions> | undefined
 }
 
 /** AED alerts per page. */
@@ -87,8 +90,14 @@ export function importFrom(
   )
 }
 
+/** What the AED clients are made of. */
+export type AedContext = Pick<
+  DirectionContext,
+  'options' | 'logger' | 'aedHost' | 'aedTls' | 'timeouts' | 'clients'
+>
+
 /** The AED REST client (alerts, lists), closed by the caller. */
-function aedClient(ctx: DirectionContext): AedClient {
+export function aedClient(ctx: AedContext): AedClient {
   const { options, logger } = ctx
   const aed = new AedClient(
     createHttpClient({
@@ -99,6 +108,7 @@ function aedClient(ctx: DirectionContext): AedClient {
       auth: { headers: () => ({ 'x-arbux-apitoken': options.api_token ?? '' }) },
       timeoutMs: ctx.timeouts.httpMs,
       maxResponseBytes: ctx.timeouts.responseBytes,
+      retry: ctx.timeouts.retry,
     }),
     logger,
     options.aed_api_version,
@@ -288,8 +298,9 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
   }
 }
 
-async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
-  const { options, logger, io } = ctx
+/** The AED TAXII client, closed by the caller. */
+export function taxiiClient(ctx: AedContext): TaxiiClient {
+  const { options, logger } = ctx
   const taxii = new TaxiiClient({
     version: options.stix_version,
     url: ctx.aedHost.baseUrl,
@@ -302,8 +313,15 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
     ...(ctx.timeouts.taxiiStatusMs === undefined
       ? {}
       : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),
+    retry: ctx.timeouts.retry,
   })
   ctx.clients.push(taxii)
+  return taxii
+}
+
+async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const { options, logger, io } = ctx
+  const taxii = taxiiClient(ctx)
   const progress = createProgress('export', io.stderrIsTTY)
   const saved = ctx.state.export.ledger
   try {
