@@ -414,7 +414,7 @@ async function checkDataCollection(
     async () => {
       const collection = await threatq.findDataCollection(name)
       // The first page of one record carries the total; nothing else is read.
-      for await (const page of threatq.members(collection.query, { pageSize: 1 }))
+      for await (const page of threatq.members(collection, { pageSize: 1 }))
         return { size: page.total }
       return { size: 0 }
     },
