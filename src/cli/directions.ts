@@ -9,6 +9,7 @@ import type { OptionKey, Options } from '../config/options.js'
 import { writeState, type State } from '../config/state-file.js'
 import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
+import type { RetryOptions } from '../http/retry.js'
 import type { Logger } from '../log/logger.js'
 import { GUARDS_VERSION, Guards } from '../sync/export/guards.js'
 import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
@@ -56,6 +57,8 @@ export interface Timeouts {
   taxiiStatusMs: number | undefined
   /** Most bytes of one HTTP answer (`limits.response_mib`). */
   responseBytes: number | undefined
+  /** --check: one attempt per request, so an unreachable system is one answer, not a wait. */
+  retry?: Partial<RetryOptions> | undefined
 }
 
 /** AED alerts per page. */
@@ -89,8 +92,15 @@ export function importFrom(
   )
 }
 
+/** What the AED clients are made of. */
+export type AedContext = Pick<
+  DirectionContext,
+  'options' | 'logger' | 'aedHost' | 'aedTls' | 'timeouts' | 'clients'
+> &
+  Partial<Pick<DirectionContext, 'signal'>>
+
 /** The AED REST client (alerts, lists), closed by the caller. */
-function aedClient(ctx: DirectionContext): AedClient {
+export function aedClient(ctx: AedContext): AedClient {
   const { options, logger } = ctx
   const aed = new AedClient(
     createHttpClient({
@@ -101,6 +111,7 @@ function aedClient(ctx: DirectionContext): AedClient {
       auth: { headers: () => ({ 'x-arbux-apitoken': options.api_token ?? '' }) },
       timeoutMs: ctx.timeouts.httpMs,
       maxResponseBytes: ctx.timeouts.responseBytes,
+      retry: ctx.timeouts.retry,
       signal: ctx.signal,
     }),
     logger,
@@ -193,6 +204,8 @@ function syncFlags(ctx: DirectionContext) {
     since: ctx.since,
     maxRevokePercent: ctx.options.max_revoke_percent,
     allowMassRevoke: ctx.args.allow_mass_revoke,
+    windowHours: ctx.options.max_revoke_window_hours,
+    now: ctx.io.now(),
     dryRun: ctx.args.dry_run,
     output: ctx.output,
   }
@@ -270,6 +283,7 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
         aedHost: ctx.aedHost.host,
         ledgerFile: ctx.paths.listsLedger,
         ledgerEntries: ctx.state.lists.ledger?.entries,
+        revocations: ctx.state.lists.revocations ?? [],
         ...syncFlags(ctx),
       },
     )
@@ -277,6 +291,7 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
       ctx.state.lists = {
         ledger: { entries: outcome.entries, saved_at: io.now().toISOString() },
         last_run: lastRun(outcome.summary, io.now()),
+        revocations: outcome.revocations,
       }
       await writeState(ctx.paths.state, ctx.state)
     }
@@ -287,8 +302,9 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
   }
 }
 
-async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
-  const { options, logger, io } = ctx
+/** The AED TAXII client, closed by the caller. */
+export function taxiiClient(ctx: AedContext): TaxiiClient {
+  const { options, logger } = ctx
   const taxii = new TaxiiClient({
     version: options.stix_version,
     url: ctx.aedHost.baseUrl,
@@ -302,8 +318,15 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
     ...(ctx.timeouts.taxiiStatusMs === undefined
       ? {}
       : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),
+    retry: ctx.timeouts.retry,
   })
   ctx.clients.push(taxii)
+  return taxii
+}
+
+async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const { options, logger, io } = ctx
+  const taxii = taxiiClient(ctx)
   const progress = createProgress('export', io.stderrIsTTY)
   const saved = ctx.state.export.ledger
   try {
@@ -341,6 +364,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
         idScope: ledgerScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME, saved),
         instanceScope: instanceScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME),
         ledgerEntries: saved === undefined ? undefined : saved.objects + saved.relationships,
+        revocations: ctx.state.export.revocations ?? [],
         ...syncFlags(ctx),
       },
     )
@@ -348,6 +372,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
       ctx.state.export = {
         ledger: { ...outcome.ledger, saved_at: io.now().toISOString() },
         last_run: lastRun(outcome.summary, io.now()),
+        revocations: outcome.revocations,
       }
       await writeState(ctx.paths.state, ctx.state)
     }
