@@ -327,15 +327,22 @@ describe('ThreatQ relations named with "_" (issue 19: real servers answer 500 to
     for (const r of requests) assert.ok(!String(r.query?.with ?? '').includes('_'), r.path)
   })
 
-  it('relatedIds stops on a server that ignores offset and gives no total', async () => {
-    const { http, requests } = routedHttp(() => ({
-      data: Array.from({ length: 500 }, (_, i) => ({ id: i + 1 })),
-    }))
-    const client = new ThreatqClient(http, silentLogger)
-    const ids = await client.relatedIds('adversaries', 7, 'attack_pattern', 500)
-    assert.equal(ids.length, 500)
-    assert.equal(requests.length, 2)
-  })
+  for (const total of [undefined, 900]) {
+    it(`relatedIds fails, not stops short, on a server that ignores offset (total ${String(total)})`, async () => {
+      const { http, requests } = routedHttp(() => ({
+        ...(total === undefined ? {} : { total }),
+        data: Array.from({ length: 500 }, (_, i) => ({ id: i + 1 })),
+      }))
+      const client = new ThreatqClient(http, silentLogger)
+      await assert.rejects(client.relatedIds('adversaries', 7, 'attack_pattern', 500), (error) => {
+        assert.ok(error instanceof RemoteError)
+        assert.equal(error.retryable, false)
+        assert.match(error.message, /paging stopped after 500 .*nothing was changed in AED/)
+        return true
+      })
+      assert.equal(requests.length, 2)
+    })
+  }
 
   it('asks sources without sources.tlp: each source carries its tlp_id', async () => {
     const { http, requests } = routedHttp(() => ({

@@ -455,9 +455,17 @@ export class ThreatqClient {
       const before = ids.size
       for (const item of page.data) ids.add(item.id)
       offset += page.data.length
+      // A server that ignores `offset` repeats its page. These ids decide which links (and so
+      // which relationships) leave AED: a short list would revoke the ones it missed.
+      if (page.data.length === 0) return [...ids]
+      if (ids.size === before)
+        throw parseError(
+          'threatq',
+          response,
+          `the ids of ${path}: paging stopped after ${String(ids.size)}${page.total === undefined ? '' : ` of ${String(page.total)}`} ids (a page brought nothing new); a partial list would revoke what it missed, so nothing was changed in AED`,
+        )
       const done = page.total === undefined ? page.data.length < paging.limit : offset >= page.total
-      // A server that ignores `offset` repeats its page: stop when one brings nothing new.
-      if (done || ids.size === before) return [...ids]
+      if (done) return [...ids]
     }
   }
 
