@@ -87,7 +87,23 @@ describe('release artifacts', { skip: process.platform !== 'linux' || process.ar
       `${EXE}/THIRD-PARTY-LICENSES.txt`,
       `${EXE}/${NAME}`,
     ])
-    sh('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(unpacked, EXE) })
+  })
+
+  it("pass README's Install check as written, run where the tarball was unpacked (issue 21)", async () => {
+    const install = /## Install[\s\S]*?```sh\n([\s\S]*?)```/.exec(readFileSync('README.md', 'utf8'))?.[1]
+    const lines = (install ?? '')
+      .split('\n')
+      .filter((l) => /^(tar|sha256sum) /.test(l))
+      .map((l) => l.replaceAll('<version>', version))
+    assert.deepEqual(
+      lines.map((l) => l.split(' ')[0]),
+      ['tar', 'sha256sum'],
+    )
+    const here = await tempDir('tq-readme-install-')
+    sh('cp', [join(out, `${EXE}.tar.gz`), here])
+    const [untar, check] = lines
+    sh('sh', ['-c', untar ?? ''], { cwd: here })
+    assert.match(sh('sh', ['-c', check ?? ''], { cwd: here }), new RegExp(`^${EXE}/${NAME}: OK$`, 'm'))
   })
 
   it('credit every bundled package and the Node.js runtime', () => {
