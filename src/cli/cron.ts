@@ -1,12 +1,12 @@
 /**
  * `--cron SCHEDULE` (ThreatQ v6): writes /etc/cron.d/<name> ($TQ_CRON_DIR overrides) with one
- * commented-out line for the operator to enable. The schedule is checked the way crontab reads
+ * commented-out line for the operator to enable; a rewrite keeps a line the operator enabled. The schedule is checked the way crontab reads
  * it, and nothing from the command line can inject into the line or the file name.
  */
 import { Cron } from 'croner'
 import { join } from 'node:path'
 import { ConfigError } from '../errors.js'
-import { writePrivateFile } from '../config/secure-file.js'
+import { readPrivateText, writePrivateFile } from '../config/secure-file.js'
 
 const FIELD = /^[0-9A-Za-z*,/-]+$/
 const NAMES = /[A-Za-z]{3}/g
@@ -103,8 +103,30 @@ export function cronLine(input: CronLineInput): string {
 
 const CRON_FILE = /^[A-Za-z0-9_-]+$/
 
-/** Writes the cron file; returns its path. cron ignores files in cron.d whose names have a dot. */
-export async function writeCronFile(dir: string, name: string, line: string): Promise<string> {
+export interface CronFileWritten {
+  path: string
+  /** True when a person had enabled the previous line: the new one is enabled too. */
+  enabled: boolean
+}
+
+/**
+ * Whether a cron file we wrote has its job line enabled: any line that is neither blank nor a
+ * comment (the header and the commented-out job start with "#").
+ */
+export function isEnabled(text: string): boolean {
+  return text.split('\n').some((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))
+}
+
+/**
+ * Writes the cron file; returns its path and whether the line is enabled. cron ignores files in
+ * cron.d whose names have a dot. A rewrite keeps the state a person chose: an enabled line stays
+ * enabled (the `#` removed as before), a commented-out one stays commented out.
+ */
+export async function writeCronFile(
+  dir: string,
+  name: string,
+  line: string,
+): Promise<CronFileWritten> {
   if (!CRON_FILE.test(name))
     throw new ConfigError(
       `instance name "${name}" cannot be a cron.d file name (cron ignores names with "." and other characters): use letters, digits, "_" and "-" with --cron`,
@@ -112,10 +134,13 @@ export async function writeCronFile(dir: string, name: string, line: string): Pr
     )
   const path = join(dir, name)
   try {
+    const previous = await readPrivateText(path)
+    const enabled = previous !== undefined && isEnabled(previous)
     await writePrivateFile(
       path,
-      `# Written by tq-conn-netscout-aed --cron. Remove the leading "#" to enable.\n${line}\n`,
+      `# Written by tq-conn-netscout-aed --cron. Remove the leading "#" to enable.\n${enabled ? line.replace(/^#/, '') : line}\n`,
     )
+    return { path, enabled }
   } catch (error) {
     // A link or another user's file at the cron file's name: say that, not "run as root".
     if (error instanceof ConfigError) throw error
@@ -124,5 +149,4 @@ export async function writeCronFile(dir: string, name: string, line: string): Pr
       { cause: error, file: path },
     )
   }
-  return path
 }
