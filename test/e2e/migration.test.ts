@@ -17,7 +17,7 @@ const SECTION = /## Migrating from 1\.0\.2\n([\s\S]*?)\n## /.exec(README)?.[1] ?
 const fenced = (lang: string): string[] =>
   [...SECTION.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1] ?? '')
 
-/** The old tool's config file, as its first run left it [I: docs/assumptions.md A-CFG-2]. */
+/** The old tool's config file, as its first run left it (src/config/legacy-config.ts). */
 const oldConfig = (host: string): string =>
   [
     `host: ${host}`,
