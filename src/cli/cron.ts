@@ -72,6 +72,17 @@ function word(value: string, what: string, option?: string): string {
   return PLAIN.test(value) ? escaped : `'${escaped}'`
 }
 
+const CRON_FILE = /^[A-Za-z0-9_-]+$/
+
+/** cron ignores files in cron.d whose names have a dot (and other characters). */
+function checkCronFileName(name: string): void {
+  if (!CRON_FILE.test(name))
+    throw new ConfigError(
+      `instance name "${name}" cannot be a cron.d file name (cron ignores names with "." and other characters): use letters, digits, "_" and "-" with --cron`,
+      { option: '--name' },
+    )
+}
+
 export interface CronLineInput {
   schedule: string
   /** The runtime (`process.execPath`): node, or the single executable itself. */
@@ -89,6 +100,8 @@ export interface CronLineInput {
  */
 export function cronLine(input: CronLineInput): string {
   const schedule = validateSchedule(input.schedule)
+  // Here too, so that a name the file cannot have is refused before anything else is looked at.
+  if (input.name !== undefined) checkCronFileName(input.name)
   const program =
     input.nodePath === input.binPath
       ? [word(input.binPath, 'connector path')]
@@ -100,8 +113,6 @@ export function cronLine(input: CronLineInput): string {
   ]
   return `#${schedule} root /bin/bash -c "source /etc/env-vars.sh; ${args.join(' ')} > /proc/1/fd/1 2>/proc/1/fd/2"`
 }
-
-const CRON_FILE = /^[A-Za-z0-9_-]+$/
 
 export interface CronFileWritten {
   path: string
@@ -118,8 +129,7 @@ export function isEnabled(text: string): boolean {
 }
 
 /**
- * Writes the cron file; returns its path and whether the line is enabled. cron ignores files in
- * cron.d whose names have a dot. A rewrite keeps the state a person chose: an enabled line stays
+ * Writes the cron file; returns its path and whether the line is enabled. A rewrite keeps the state a person chose: an enabled line stays
  * enabled (the `#` removed as before), a commented-out one stays commented out.
  */
 export async function writeCronFile(
@@ -127,11 +137,7 @@ export async function writeCronFile(
   name: string,
   line: string,
 ): Promise<CronFileWritten> {
-  if (!CRON_FILE.test(name))
-    throw new ConfigError(
-      `instance name "${name}" cannot be a cron.d file name (cron ignores names with "." and other characters): use letters, digits, "_" and "-" with --cron`,
-      { option: '--name' },
-    )
+  checkCronFileName(name)
   const path = join(dir, name)
   try {
     const previous = await readPrivateText(path)

@@ -3,10 +3,12 @@
  * code (README "Scheduling", "First run"; docs/reliability.md "Traps").
  */
 import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
-import { CONNECTOR, runCli, tempDir } from '../helpers/processes.js'
+import { BIN, CONNECTOR, runCli, tempDir } from '../helpers/processes.js'
 import { startWorld, type World } from '../helpers/world.js'
 
 describe('traps that quietly stop blocking (real CLI, simulators over sockets)', () => {
@@ -54,6 +56,39 @@ describe('traps that quietly stop blocking (real CLI, simulators over sockets)',
     )
     assert.deepEqual(await readdir(root), [], 'the mistyped directory is not created')
   })
+
+  it(
+    'a -c path with a typo, in a terminal: says where it looked and that it creates it, then asks',
+    {
+      skip: spawnSync('script', ['--version']).status === 0 ? false : '`script` is not installed',
+    },
+    async () => {
+      const root = await tempDir('tq-aed-typo-tty-')
+      const typo = join(root, 'tq_lab')
+      const child = spawn(
+        'script',
+        ['-qefc', `${process.execPath} ${BIN.connector} -c ${typo}`, '/dev/null'],
+        {
+          env: { PATH: process.env.PATH ?? '', TERM: 'xterm' },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      )
+      let screen = ''
+      child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
+      const exited = new Promise((resolve) => child.on('exit', resolve))
+      for (let waited = 0; !screen.includes('ThreatQ Host') && waited < 10_000; waited += 50)
+        await sleep(50)
+      child.kill()
+      await exited
+      assert.ok(
+        screen.includes(
+          `no configuration found: looked for ${typo}/netscout-aed.yaml (-c ${typo}, a directory that does not exist). First run: creating ${typo}, then the questions.`,
+        ),
+        screen,
+      )
+      assert.match(screen, /ThreatQ Host/)
+    },
+  )
 
   it('an empty data collection on a first export: a warning naming it (exit 0)', async () => {
     await world.threatq.admin('POST', '/_sim/searches', {
