@@ -73,7 +73,9 @@ export async function lookForConfig(
     ...legacy.unreadable.map(
       (p) => `${p} (named for this connector, not a configuration it reads)`,
     ),
-    ...legacy.others.map((p) => `${p} (another connector's?)`),
+    ...legacy.others.map(
+      (p) => `${p} (a ThreatQ login; if it is this connector's, copy it to ${paths.config})`,
+    ),
   ]
   const where = `no configuration found: looked for ${paths.config} (-c ${given}${dirExists ? '' : ', a directory that does not exist'})${seen.length > 0 ? `; found ${seen.join(', ')}` : ''}`
   if (interactive) {

@@ -4,7 +4,7 @@
  * without editing a crontab or answering the first-run questions again. Which file it is, is
  * judged by name and content [I: docs/assumptions.md A-CFG-2]; the old file is never changed.
  */
-import { readdir, unlink } from 'node:fs/promises'
+import { lstat, readdir, unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { Document, isMap, parseDocument } from 'yaml'
 import { ConfigError } from '../errors.js'
@@ -41,10 +41,16 @@ const MAX_BYTES = 1 << 20
 
 /** The file as a flat mapping with ThreatQ login keys, or undefined. */
 function flatLogin(text: string): Map<string, unknown> | undefined {
-  if (text.length > MAX_BYTES) return undefined
   const doc = parseDocument(text)
   if (doc.errors.length > 0 || !isMap(doc.contents) || doc.has('format_version')) return undefined
-  const map = new Map(Object.entries(doc.toJS() as Record<string, unknown>))
+  let plain: Record<string, unknown>
+  try {
+    plain = doc.toJS() as Record<string, unknown>
+  } catch {
+    // An alias that cannot be resolved, or too many of them: no login either.
+    return undefined
+  }
+  const map = new Map(Object.entries(plain))
   const has = (...keys: string[]) => keys.some((k) => map.has(k))
   return has('password') && has('email', 'username') && has('client_id', 'clientid')
     ? map
@@ -53,6 +59,8 @@ function flatLogin(text: string): Map<string, unknown> | undefined {
 
 async function readQuietly(path: string): Promise<string | undefined> {
   try {
+    // A big file is no login; do not read a directory's large files to find that out.
+    if ((await lstat(path)).size > MAX_BYTES) return undefined
     return await readPrivateText(path)
   } catch {
     // A link, another user's file, an unreadable one: not ours to migrate.
