@@ -4,12 +4,11 @@
  * (no terminal, no THREATQ_* variables), with the guide's paths moved under a temp dir.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { CONNECTOR, runCli, tempDir, type CliResult } from '../helpers/processes.js'
+import { CONNECTOR, runCli, runShell as shell, tempDir } from '../helpers/processes.js'
 import { CREDS, startWorld, type World } from '../helpers/world.js'
 
 const README = readFileSync('README.md', 'utf8')
@@ -29,6 +28,10 @@ const oldConfig = (host: string): string =>
     'refresh_token: old-refresh-token-0987654321',
     '',
   ].join('\n')
+
+/** As cron runs a line: no terminal, PATH only. */
+const runShell = (line: string, cwd: string) =>
+  shell(line, { env: { PATH: CONNECTOR.path, TZ: process.env.TZ ?? 'UTC' }, cwd })
 
 describe('migrating from the Python connector 1.0.2 (README, real CLI, simulators)', () => {
   let world: World
@@ -141,21 +144,3 @@ describe('migrating from the Python connector 1.0.2 (README, real CLI, simulator
     assert.deepEqual(await readdir(dir), ['netscout.conf'])
   })
 })
-
-/** A command line run by /bin/sh as cron runs it: no terminal, PATH only. */
-function runShell(line: string, cwd: string): Promise<CliResult> {
-  const child = spawn('/bin/sh', ['-c', line], {
-    cwd,
-    env: { PATH: CONNECTOR.path, TZ: process.env.TZ ?? 'UTC' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr })
-    })
-  })
-}

@@ -3,12 +3,18 @@
  * code (README "Scheduling", "First run"; docs/reliability.md "Traps").
  */
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
 import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
-import { BIN, CONNECTOR, runCli, tempDir } from '../helpers/processes.js'
+import {
+  BIN,
+  CONNECTOR,
+  noTerminal,
+  runCli,
+  startInTerminal,
+  tempDir,
+} from '../helpers/processes.js'
 import { startWorld, type World } from '../helpers/world.js'
 
 describe('traps that quietly stop blocking (real CLI, simulators over sockets)', () => {
@@ -60,26 +66,19 @@ describe('traps that quietly stop blocking (real CLI, simulators over sockets)',
   it(
     'a -c path with a typo, in a terminal: says where it looked and that it creates it, then asks',
     {
-      skip: spawnSync('script', ['--version']).status === 0 ? false : '`script` is not installed',
+      skip: noTerminal,
     },
     async () => {
       const root = await tempDir('tq-aed-typo-tty-')
       const typo = join(root, 'tq_lab')
-      const child = spawn(
-        'script',
-        ['-qefc', `${process.execPath} ${BIN.connector} -c ${typo}`, '/dev/null'],
-        {
-          env: { PATH: process.env.PATH ?? '', TERM: 'xterm' },
-          stdio: ['pipe', 'pipe', 'pipe'],
-        },
-      )
-      let screen = ''
-      child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
-      const exited = new Promise((resolve) => child.on('exit', resolve))
-      for (let waited = 0; !screen.includes('ThreatQ Host') && waited < 10_000; waited += 50)
-        await sleep(50)
-      child.kill()
-      await exited
+      const terminal = startInTerminal(`${process.execPath} ${BIN.connector} -c ${typo}`, {
+        PATH: process.env.PATH ?? '',
+      })
+      const asked = () => terminal.screen().includes('ThreatQ Host')
+      for (let waited = 0; !asked() && waited < 10_000; waited += 50) await sleep(50)
+      terminal.child.kill()
+      await terminal.exited
+      const screen = terminal.screen()
       assert.ok(
         screen.includes(
           `no configuration found: looked for ${typo}/netscout-aed.yaml (-c ${typo}, a directory that does not exist). First run: creating ${typo}, then the questions.`,

@@ -11,10 +11,14 @@ import { createServer } from 'node:net'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, describe, it } from 'node:test'
-import { tempDir, type CliResult } from '../helpers/processes.js'
+import {
+  noTerminal,
+  runShell,
+  startInTerminal,
+  tempDir,
+  type CliResult,
+} from '../helpers/processes.js'
 
-const noScript =
-  spawnSync('script', ['--version']).status === 0 ? false : '`script` (util-linux) is not installed'
 const noCurl = spawnSync('curl', ['--version']).status === 0 ? false : '`curl` is not installed'
 
 const SECTION =
@@ -49,20 +53,9 @@ const ENV = {
   TERM: 'xterm',
 }
 
-function sh(line: string): Promise<CliResult> {
-  const child = spawn('/bin/sh', ['-c', line], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const sh = (line: string) => runShell(line, { env: ENV })
 
-describe('README "Try it by hand", as written', { skip: noScript || noCurl }, () => {
+describe('README "Try it by hand", as written', { skip: noTerminal || noCurl }, () => {
   const sims: ChildProcess[] = []
   after(() => {
     for (const sim of sims) sim.kill()
@@ -113,23 +106,17 @@ describe('README "Try it by hand", as written', { skip: noScript || noCurl }, ()
 
     // 2. The first run in a terminal, answering the README's table.
     assert.equal(firstRun.length, 1)
-    const child = spawn('script', ['-qefc', firstRun[0] ?? '', '/dev/null'], {
-      env: ENV,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let screen = ''
-    child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    const terminal = startInTerminal(firstRun[0] ?? '', ENV)
+    let seen = 0
     for (const { prompt, typed } of ANSWERS) {
       const label = prompt.replace('ThreatQ Username (e-mail)', 'Username').replace('ThreatQ ', '')
-      for (let waited = 0; !screen.includes(label) && waited < 20_000; waited += 50) await sleep(50)
-      screen = screen.slice(screen.indexOf(label) + label.length)
-      child.stdin.write(`${as(typed)}\r`)
+      const shown = () => terminal.screen().indexOf(label, seen)
+      for (let waited = 0; shown() === -1 && waited < 20_000; waited += 50) await sleep(50)
+      seen = shown() + label.length
+      terminal.child.stdin?.write(`${as(typed)}\r`)
     }
-    let all = screen
-    child.stdout.on('data', (d: Buffer) => (all += d.toString()))
-    assert.equal(await exited, 4, all)
-    assert.match(all, /Set information in UI/)
+    assert.equal(await terminal.exited, 4, terminal.screen())
+    assert.match(terminal.screen(), /Set information in UI/)
 
     // 3. The UI step, 4. export, 5. traffic, 6. import and ThreatQ's state.
     const ran: CliResult[] = []

@@ -7,13 +7,13 @@
  * - building again gives the same JS bundle and the same SHA256SUMS.
  */
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { tempDir } from '../helpers/processes.js'
+import { startProcess, tempDir } from '../helpers/processes.js'
 import { startWorld, type World } from '../helpers/world.js'
 
 const NAME = 'tq-conn-netscout-aed'
@@ -27,21 +27,13 @@ function sh(command: string, args: string[], options: { cwd?: string; env?: Node
 }
 
 /** Runs a command to its end; the connector's own streams, with this env only. */
-function run(
+async function run(
   command: string,
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr })
-    })
-  })
+  const { code, stdout, stderr } = await startProcess(command, args, { env }).result
+  return { code, stdout, stderr }
 }
 
 const sha256 = (path: string): string =>
