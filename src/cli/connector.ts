@@ -34,6 +34,9 @@ import {
 } from './directions.js'
 import type { CommandIo } from './io.js'
 import { parseSince } from './since.js'
+import { checkInstance } from './check.js'
+import { recordingRun } from './run-record.js'
+import { showStatus } from './status.js'
 
 export type { CommandIo } from './io.js'
 
@@ -57,7 +60,7 @@ function initialCustomFields(): Record<string, string> {
 
 const IMPORT_NEEDS: OptionKey[] = ['hostname', 'api_token']
 
-interface Connection {
+export interface Connection {
   threatq: ParsedHost
   clientId: string
   username: string
@@ -67,7 +70,7 @@ interface Connection {
 }
 
 /** The config file's connection with environment overrides (env wins, DESIGN §2.2). */
-function connection(config: ConnectorConfig, env: CommandIo['env']): Connection {
+export function connection(config: ConnectorConfig, env: CommandIo['env']): Connection {
   const pick = (name: string, fallback: string | undefined): string | undefined => {
     const v = env[name]
     return v !== undefined && v.trim() !== '' ? v : fallback
@@ -86,7 +89,7 @@ function connection(config: ConnectorConfig, env: CommandIo['env']): Connection 
 }
 
 /** The config file's `timeouts:` in ms; undefined keeps a client's default. */
-function timeouts(config: ConnectorConfig): Timeouts {
+export function timeouts(config: ConnectorConfig): Timeouts {
   const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000)
   return {
     httpMs: ms(config.timeouts?.http_request_seconds),
@@ -98,12 +101,12 @@ function timeouts(config: ConnectorConfig): Timeouts {
   }
 }
 
-function threatqClient(
+export function threatqClient(
   conn: Connection,
   state: State,
   secrets: Secrets,
   logger: Logger,
-  limits: Pick<Timeouts, 'httpMs' | 'responseBytes'>,
+  limits: Pick<Timeouts, 'httpMs' | 'responseBytes' | 'retry'>,
 ): ThreatqClient {
   const timeoutMs = limits.httpMs
   const maxResponseBytes = limits.responseBytes
@@ -116,6 +119,7 @@ function threatqClient(
     logger,
     timeoutMs,
     maxResponseBytes,
+    retry: limits.retry,
   })
   const auth = new ThreatqAuth({
     http: tokenHttp,
@@ -136,6 +140,7 @@ function threatqClient(
     auth,
     timeoutMs,
     maxResponseBytes,
+    retry: limits.retry,
   })
   const client = new ThreatqClient(http, logger)
   const close = client.close.bind(client)
@@ -228,7 +233,30 @@ function missingOptions(options: Options, needs: readonly OptionKey[]): string[]
   return needs.filter((k) => options[k] === undefined).map((k) => `${OPTION_LABELS[k] ?? k} (${k})`)
 }
 
-function checkLabels(options: Options): void {
+/**
+ * The directions this command line runs (-i, -e, or both) and the options they need that are not
+ * set; the options' secrets join the run's registry first.
+ */
+export function runNeeds(
+  args: Pick<CliArgs, 'import' | 'export'>,
+  options: Options,
+  secrets: Secrets,
+): { doImport: boolean; doExport: boolean; missing: string[] } {
+  secrets.add(options.api_token)
+  secrets.addBasic(options.stix_client_username, options.stix_client_password)
+  secrets.addUrlCredentials(options.hostname)
+  const doImport = args.import || !args.export
+  const doExport = args.export || !args.import
+  const missing = [
+    ...new Set([
+      ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
+      ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
+    ]),
+  ]
+  return { doImport, doExport, missing }
+}
+
+export function checkLabels(options: Options): void {
   if (options.stix_version !== '2.0') return
   const needed: [OptionKey, string][] = [['default_indicator_labels', 'indicator']]
   if (options.relationship_depth > 0)
@@ -245,6 +273,8 @@ function checkLabels(options: Options): void {
       { option: empty.map(([k]) => k).join(', ') },
     )
 }
+
+const runFiles = (paths: InstancePaths) => ({ path: paths.runs, configFile: paths.config })
 
 const ownFiles = (paths: InstancePaths): string[] => [paths.config, paths.state, paths.lock]
 
@@ -268,7 +298,17 @@ export async function runConnector(
     tty: io.stdoutIsTTY,
   })
   try {
-    return await runInstance(args, name, io, secrets, logger)
+    return await recordingRun(
+      {
+        ...runFiles(instancePaths(args.config, name)),
+        readOnly: args.check || args.status,
+        dryRun: args.dry_run,
+        now: () => io.now(),
+        secrets,
+        logger,
+      },
+      () => runInstance(args, name, io, secrets, logger),
+    )
   } catch (error) {
     // Every failure after this point, the flags' and the lock's included, is logged here once:
     // scrubbed of secrets, an expected one without a stack. main.ts prints the plain line.
@@ -298,6 +338,7 @@ async function prepareConfigDir(paths: InstancePaths): Promise<void> {
     paths.ledger,
     paths.journal,
     paths.listsLedger,
+    paths.runs,
   ])
 }
 
@@ -308,6 +349,9 @@ async function runInstance(
   secrets: Secrets,
   logger: Logger,
 ): Promise<ExitCode> {
+  // Read-only commands: no lock, no run record, nothing created or written (src/cli/check.ts).
+  if (args.check) return await checkInstance(args, name, io, secrets, logger)
+  if (args.status) return await showStatus(args, io)
   if (args.output !== undefined && !args.dry_run)
     throw new ConfigError('--output only works with --dry-run', { option: '--output' })
   const since = args.since === undefined ? undefined : await parseSince(args.since, io.now())
@@ -403,18 +447,7 @@ async function run(
     const { options, overridden } = parseOptions(record.custom_fields, config.options)
     for (const key of overridden)
       logger.info({ option: key }, 'option set in the config file overrides the ThreatQ UI')
-    secrets.add(options.api_token)
-    secrets.addBasic(options.stix_client_username, options.stix_client_password)
-    secrets.addUrlCredentials(options.hostname)
-
-    const doImport = args.import || !args.export
-    const doExport = args.export || !args.import
-    const missing = [
-      ...new Set([
-        ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
-        ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
-      ]),
-    ]
+    const { doImport, doExport, missing } = runNeeds(args, options, secrets)
     if (missing.length > 0) {
       logger.warn({ exit: EXIT.notEnabled, missing }, 'the connector is not configured yet')
       io.stdout(

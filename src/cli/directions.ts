@@ -9,6 +9,7 @@ import type { OptionKey, Options } from '../config/options.js'
 import { writeState, type State } from '../config/state-file.js'
 import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
+import type { RetryOptions } from '../http/retry.js'
 import type { Logger } from '../log/logger.js'
 import { GUARDS_VERSION, Guards } from '../sync/export/guards.js'
 import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
@@ -54,6 +55,8 @@ export interface Timeouts {
   taxiiStatusMs: number | undefined
   /** Most bytes of one HTTP answer (`limits.response_mib`). */
   responseBytes: number | undefined
+  /** --check: one attempt per request, so an unreachable system is one answer, not a wait. */
+  retry?: Partial<RetryOptions> | undefined
 }
 
 /** AED alerts per page. */
@@ -87,8 +90,14 @@ export function importFrom(
   )
 }
 
+/** What the AED clients are made of. */
+export type AedContext = Pick<
+  DirectionContext,
+  'options' | 'logger' | 'aedHost' | 'aedTls' | 'timeouts' | 'clients'
+>
+
 /** The AED REST client (alerts, lists), closed by the caller. */
-function aedClient(ctx: DirectionContext): AedClient {
+export function aedClient(ctx: AedContext): AedClient {
   const { options, logger } = ctx
   const aed = new AedClient(
     createHttpClient({
@@ -99,6 +108,7 @@ function aedClient(ctx: DirectionContext): AedClient {
       auth: { headers: () => ({ 'x-arbux-apitoken': options.api_token ?? '' }) },
       timeoutMs: ctx.timeouts.httpMs,
       maxResponseBytes: ctx.timeouts.responseBytes,
+      retry: ctx.timeouts.retry,
     }),
     logger,
     options.aed_api_version,
@@ -190,6 +200,8 @@ function syncFlags(ctx: DirectionContext) {
     since: ctx.since,
     maxRevokePercent: ctx.options.max_revoke_percent,
     allowMassRevoke: ctx.args.allow_mass_revoke,
+    windowHours: ctx.options.max_revoke_window_hours,
+    now: ctx.io.now(),
     dryRun: ctx.args.dry_run,
     output: ctx.output,
   }
@@ -285,6 +297,7 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
         aedHost: ctx.aedHost.host,
         ledgerFile: ctx.paths.listsLedger,
         ledgerEntries: ctx.state.lists.ledger?.entries,
+        revocations: ctx.state.lists.revocations ?? [],
         ...syncFlags(ctx),
       },
     )
@@ -292,6 +305,7 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
       ctx.state.lists = {
         ledger: { entries: outcome.entries, saved_at: io.now().toISOString() },
         last_run: lastRun(outcome.summary, io.now()),
+        revocations: outcome.revocations,
       }
       await writeState(ctx.paths.state, ctx.state)
     }
@@ -302,8 +316,9 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
   }
 }
 
-async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
-  const { options, logger, io } = ctx
+/** The AED TAXII client, closed by the caller. */
+export function taxiiClient(ctx: AedContext): TaxiiClient {
+  const { options, logger } = ctx
   const taxii = new TaxiiClient({
     version: options.stix_version,
     url: ctx.aedHost.baseUrl,
@@ -316,8 +331,15 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
     ...(ctx.timeouts.taxiiStatusMs === undefined
       ? {}
       : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),
+    retry: ctx.timeouts.retry,
   })
   ctx.clients.push(taxii)
+  return taxii
+}
+
+async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const { options, logger, io } = ctx
+  const taxii = taxiiClient(ctx)
   const progress = createProgress('export', io.stderrIsTTY)
   const saved = ctx.state.export.ledger
   try {
@@ -355,6 +377,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
         idScope: ledgerScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME, saved),
         instanceScope: instanceScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME),
         ledgerEntries: saved === undefined ? undefined : saved.objects + saved.relationships,
+        revocations: ctx.state.export.revocations ?? [],
         ...syncFlags(ctx),
       },
     )
@@ -362,6 +385,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
       ctx.state.export = {
         ledger: { ...outcome.ledger, saved_at: io.now().toISOString() },
         last_run: lastRun(outcome.summary, io.now()),
+        revocations: outcome.revocations,
       }
       await writeState(ctx.paths.state, ctx.state)
     }

@@ -2,29 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ConfigError } from '../errors.js'
 import { RemoteError } from '../http/errors.js'
+import { capturedIo } from './io-testing.js'
 import { asksForVersion, describeFailure, main } from './main.js'
-
-/** A non-terminal CommandIo whose stdout and stderr are kept as text. */
-function capturedIo() {
-  const io = {
-    out: '',
-    err: '',
-    env: {},
-    stdout: (text: string) => {
-      io.out += text
-    },
-    stderr: (text: string) => {
-      io.err += text
-    },
-    stdinIsTTY: false,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    now: () => new Date(0),
-    execPath: process.execPath,
-    binPath: 'bin.js',
-  }
-  return io
-}
 
 describe('main: errors become one line and the documented exit code', () => {
   it('maps usage, configuration, remote and unexpected errors', () => {

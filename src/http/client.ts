@@ -5,7 +5,7 @@
  * error type (errors.ts).
  */
 import type { Dispatcher } from 'undici'
-import { ACCEPT_ENCODING, BodyTooLargeError, bodyText } from './content-coding.js'
+import { ACCEPT_ENCODING, BodyTooLargeError, bodyBytes, utf8Text } from './content-coding.js'
 import { createDispatcher, type TlsOptions } from './dispatcher.js'
 import {
   ADDRESS_SETTING,
@@ -143,9 +143,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const headers = responseHeaders(response.headers)
       const step = redirectStep(status, headers.get('location'), hop, redirects)
       if (step.kind === 'none') {
-        let body: string
+        let body: Buffer
         try {
-          body = await bodyText(
+          body = await bodyBytes(
             response.body,
             headers.get('content-encoding'),
             limits,
@@ -218,7 +218,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     } finally {
       deadline.done()
     }
-    const { status, body } = answer
+    const { status } = answer
     logger.debug(
       {
         system,
@@ -232,8 +232,26 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     )
     const okStatuses = request.okStatuses
     if (okStatuses === undefined ? status >= 200 && status < 300 : okStatuses.includes(status)) {
-      return { status, headers: answer.headers, url: redactUrl(url), method, body }
+      // A success is acted on; an error status a caller asked for (a refused list add) is quoted.
+      const body =
+        status >= 200 && status < 300
+          ? answerText(answer.body, answer.headers.get('content-type'), ADDRESS_SETTING[system])
+          : (utf8Text(answer.body, 'lenient') ?? '')
+      if (typeof body === 'string')
+        return { status, headers: answer.headers, url: redactUrl(url), method, body }
+      // Not retried: the same request would bring the same page.
+      throw new RemoteError({
+        system,
+        kind: 'parse',
+        method,
+        url,
+        status,
+        detail: body.refused,
+        retryable: false,
+      })
     }
+    // An error body is only quoted: bad bytes there cost nothing but a U+FFFD in the message.
+    const body = utf8Text(answer.body, 'lenient') ?? ''
     const retryAfter = answer.headers.get('retry-after')
     throw new RemoteError({
       system,
@@ -292,6 +310,31 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     async close() {
       if (ownDispatcher) await dispatcher.close()
     },
+  }
+}
+
+/**
+ * The text of an answer we act on, or why it is refused: an HTML page (none of the three APIs
+ * answers one: it is a proxy's or a single sign-on portal's login page, or another server), or
+ * bytes that are not UTF-8 (read with U+FFFD, a value would be exported or removed as another).
+ */
+function answerText(
+  bytes: Buffer,
+  contentType: string | null,
+  addressSetting: string,
+): string | { refused: string } {
+  if (
+    contentType !== null &&
+    /^\s*(?:text\/html|application\/xhtml\+xml)\s*(?:;|$)/i.test(contentType)
+  )
+    return {
+      refused: `the answer is an HTML page (Content-Type ${contentType.split(';')[0]?.trim() ?? contentType}), not the API's JSON: a proxy or single sign-on portal's login page in the way, or the wrong host name (${addressSetting}); check the address, and that this host reaches the API without a login`,
+    }
+  const text = utf8Text(bytes, 'strict')
+  if (text !== undefined) return text
+  return {
+    refused:
+      'the answer is not valid UTF-8: refused rather than read with replacement characters, which would turn values into other values',
   }
 }
 

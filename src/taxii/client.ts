@@ -14,6 +14,7 @@ import {
 } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
 import { parseError, parseJsonBody } from '../http/json.js'
+import { oneLine } from '../log/one-line.js'
 import { PagingGuard } from '../http/paging-guard.js'
 import { silentLogger, type Logger } from '../http/logger.js'
 import type { StixObject } from '../stix/types.js'
@@ -186,7 +187,7 @@ export class TaxiiClient {
       all.find((c) => c.title === titleOrId) ??
       all.find((c) => c.alias === titleOrId)
     if (found === undefined) {
-      const offered = all.map((c) => `"${c.title}" (${c.id})`).join(', ')
+      const offered = all.map((c) => oneLine(`"${c.title}" (${c.id})`)).join(', ')
       throw new TaxiiUsageError(
         `TAXII collection "${titleOrId}" not found at ${rootUrl}; ${
           offered === '' ? 'the API root has no collections' : `available: ${offered}`

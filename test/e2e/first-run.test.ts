@@ -97,6 +97,7 @@ describe('first run and configuration (real CLI, simulators over sockets)', () =
       assert.match(result.stderr, /invalid instance name/)
     }
     assert.deepEqual((await readdir(world.configDir)).sort(), [
+      'netscout-aed.runs.json',
       'netscout-aed.state.json',
       'netscout-aed.yaml',
     ])
