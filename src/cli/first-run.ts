@@ -3,6 +3,7 @@
  * THREATQ_* variables otherwise. Never waits on a prompt without a terminal.
  */
 import { lstat } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { InstancePaths } from '../config/instance.js'
 import { findLegacyConfig } from '../config/legacy-config.js'
 import { ConfigError } from '../errors.js'
@@ -74,7 +75,8 @@ export async function lookForConfig(
       (p) => `${p} (named for this connector, not a configuration it reads)`,
     ),
     ...legacy.others.map(
-      (p) => `${p} (a ThreatQ login; if it is this connector's, copy it to ${paths.config})`,
+      (p) =>
+        `${p} (a ThreatQ login; if it is this connector's, copy it to ${join(paths.configDir, 'netscout-1.0.2.yaml')} and run again)`,
     ),
   ]
   const where = `no configuration found: looked for ${paths.config} (-c ${given}${dirExists ? '' : ', a directory that does not exist'})${seen.length > 0 ? `; found ${seen.join(', ')}` : ''}`

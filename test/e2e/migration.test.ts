@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { CONNECTOR, runCli, runShell as shell, tempDir } from '../helpers/processes.js'
@@ -142,5 +142,22 @@ describe('migrating from the Python connector 1.0.2 (README, real CLI, simulator
       `tq-conn-netscout-aed: no configuration found: looked for ${join(dir, 'netscout-aed.yaml')} (-c ${dir}); found ${join(dir, 'netscout.conf')} (named for this connector, not a configuration it reads). Check the -c path; a first run without a terminal needs THREATQ_HOST, THREATQ_CLIENT_ID, THREATQ_USERNAME, THREATQ_PASSWORD (or run once in a terminal to be asked)`,
     )
     assert.deepEqual(await readdir(dir), ['netscout.conf'])
+  })
+
+  it('a login file of another name: named, with how to adopt it; adopted as told', async () => {
+    const dir = await tempDir('tq-aed-migrate-other-')
+    const other = join(dir, 'threatq.yaml')
+    await writeFile(other, oldConfig(world.threatq.url), { mode: 0o600 })
+    const refused = await runCli(['-c', dir, '-e'], {})
+    assert.equal(refused.code, 2)
+    const adopt = join(dir, 'netscout-1.0.2.yaml')
+    assert.equal(
+      refused.stderr.trim().split('\n').at(-1),
+      `tq-conn-netscout-aed: no configuration found: looked for ${join(dir, 'netscout-aed.yaml')} (-c ${dir}); found ${other} (a ThreatQ login; if it is this connector's, copy it to ${adopt} and run again). Check the -c path; a first run without a terminal needs THREATQ_HOST, THREATQ_CLIENT_ID, THREATQ_USERNAME, THREATQ_PASSWORD (or run once in a terminal to be asked)`,
+    )
+    await copyFile(other, adopt)
+    const adopted = await runCli(['-c', dir, '-e'], {})
+    assert.equal(adopted.code, 0, adopted.stderr)
+    assert.ok(adopted.stdout.startsWith(`Migrated ${adopt} to ${join(dir, 'netscout-aed.yaml')}`))
   })
 })
