@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { InstancePaths } from '../config/instance.js'
 import { findLegacyConfig } from '../config/legacy-config.js'
 import { ConfigError } from '../errors.js'
+import { DEFAULT_NAME } from './args.js'
 import type { CommandIo } from './io.js'
 
 export interface FirstRunAnswers {
@@ -66,9 +67,11 @@ export async function lookForConfig(
 ): Promise<string | undefined> {
   if (await exists(paths.config)) return undefined
   const dirExists = await exists(paths.configDir)
-  const legacy = dirExists
-    ? await findLegacyConfig(paths.configDir)
-    : { found: undefined, others: [], unreadable: [] }
+  // The Python connector had one instance: its file is the default instance's, never a new -n's.
+  const legacy =
+    dirExists && paths.name === DEFAULT_NAME
+      ? await findLegacyConfig(paths.configDir)
+      : { found: undefined, others: [], unreadable: [] }
   if (legacy.found !== undefined) return legacy.found
   const seen = [
     ...legacy.unreadable.map(

@@ -111,6 +111,10 @@ describe('migrating from the Python connector 1.0.2 (README, real CLI, simulator
     const again = await runShell(command, root)
     assert.equal(again.code, 0, again.stderr)
     assert.doesNotMatch(again.stdout, /Migrated/)
+    // The old tool had one instance: a new -n instance does not take its file.
+    const second = await runShell(`${command} -n second`, root)
+    assert.equal(second.code, 2, second.stderr)
+    assert.match(second.stderr, /no configuration found: looked for \S+\/second\.yaml /)
     assert.deepEqual((await readdir(bin)).sort(), [
       'tq-conn-netscout-aed',
       'tq-conn-netscout-aed-1.0.2',
