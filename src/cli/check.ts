@@ -217,11 +217,14 @@ async function runChecks(
   secrets.add(conn.password)
   secrets.addUrlCredentials(conn.threatq.baseUrl)
   // No saved token: a fresh login proves the credentials; the new token is never stored.
-  const threatq = threatqClient(conn, stateSchema.parse({}), secrets, logger, {
-    ...limits,
-    httpMs: limits.httpMs ?? CHECK_TIMEOUT_MS,
-    retry: { maxAttempts: 1 },
-  })
+  const threatq = threatqClient(
+    conn,
+    stateSchema.parse({}),
+    secrets,
+    logger,
+    { ...limits, httpMs: limits.httpMs ?? CHECK_TIMEOUT_MS, retry: { maxAttempts: 1 } },
+    io.interrupt,
+  )
   try {
     const record = await checkThreatq(ctx, conn, threatq)
     if (record === undefined) return rows.rows

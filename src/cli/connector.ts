@@ -13,7 +13,7 @@ import { acquireLock } from '../config/lock.js'
 import { OPTION_LABELS, parseOptions, type OptionKey, type Options } from '../config/options.js'
 import { checkPrivateDir, checkPrivateFiles, readableSecrets } from '../config/secure-file.js'
 import { readState, writeState, type State } from '../config/state-file.js'
-import { ConfigError, EXIT, type ExitCode } from '../errors.js'
+import { ConfigError, EXIT, RunStopped, type ExitCode } from '../errors.js'
 import { createHttpClient } from '../http/client.js'
 import { createLogger, type Logger } from '../log/logger.js'
 import { Secrets } from '../log/secrets.js'
@@ -33,6 +33,7 @@ import {
   type Timeouts,
 } from './directions.js'
 import type { CommandIo } from './io.js'
+import { DEFAULT_RUN_MINUTES, isPromptExit, pastDeadline, startRunSignal } from './run-signal.js'
 import { parseSince } from './since.js'
 import { checkInstance } from './check.js'
 import { recordingRun } from './run-record.js'
@@ -107,6 +108,7 @@ export function threatqClient(
   secrets: Secrets,
   logger: Logger,
   limits: Pick<Timeouts, 'httpMs' | 'responseBytes' | 'retry'>,
+  signal: AbortSignal | undefined,
 ): ThreatqClient {
   const timeoutMs = limits.httpMs
   const maxResponseBytes = limits.responseBytes
@@ -120,6 +122,7 @@ export function threatqClient(
     timeoutMs,
     maxResponseBytes,
     retry: limits.retry,
+    signal,
   })
   const auth = new ThreatqAuth({
     http: tokenHttp,
@@ -141,6 +144,7 @@ export function threatqClient(
     timeoutMs,
     maxResponseBytes,
     retry: limits.retry,
+    signal,
   })
   const client = new ThreatqClient(http, logger)
   const close = client.close.bind(client)
@@ -162,7 +166,10 @@ async function firstRun(
   logger: Logger,
 ): Promise<ExitCode> {
   const answers: FirstRunAnswers = isInteractive(args, io)
-    ? await promptAnswers(io.env)
+    ? await promptAnswers(io.env, io.interrupt).catch((error: unknown) => {
+        // A signal from outside the terminal ends the prompt: the run ends with that signal.
+        throw io.interrupt?.aborted === true ? io.interrupt.reason : error
+      })
     : answersFromEnv(io.env)
   secrets.add(answers.password)
   const config: ConnectorConfig = {
@@ -178,10 +185,14 @@ async function firstRun(
   }
   const conn = connection(config, io.env)
   const state = await readState(paths.state)
-  const threatq = threatqClient(conn, state, secrets, logger, {
-    httpMs: undefined,
-    responseBytes: undefined,
-  })
+  const threatq = threatqClient(
+    conn,
+    state,
+    secrets,
+    logger,
+    { httpMs: undefined, responseBytes: undefined },
+    io.interrupt,
+  )
   let record: ConnectorRecord
   try {
     record = await register(threatq, paths.name, conn.status, logger)
@@ -195,7 +206,7 @@ async function firstRun(
   // visit to the UI: run now; run() names any option still missing (exit 4).
   if (record.is_active && args.cron === undefined) {
     io.stdout(`Connector configured; "${record.name}" is already enabled in ThreatQ: running.\n`)
-    return await run(args, paths, config, since, io, secrets, logger)
+    return await boundedRun(args, paths, config, since, io, secrets, logger)
   }
   io.stdout(`Connector configured. Set information in UI\n`)
   io.stdout(
@@ -312,7 +323,9 @@ export async function runConnector(
   } catch (error) {
     // Every failure after this point, the flags' and the lock's included, is logged here once:
     // scrubbed of secrets, an expected one without a stack. main.ts prints the plain line.
-    logger.error({ err: error }, 'run failed')
+    if (error instanceof RunStopped) logger.warn({ exit: error.code }, error.message)
+    else if (isPromptExit(error)) logger.info({ exit: EXIT.interrupted }, 'interrupted at a prompt')
+    else logger.error({ err: error }, 'run failed')
     throw error
   }
 }
@@ -402,9 +415,36 @@ async function runInstance(
     for (const change of loaded.migrated)
       logger.warn({ config: paths.config }, `configuration upgraded: ${change}`)
     if (args.cron !== undefined) return EXIT.ok
-    return await run(args, paths, loaded.config, since, io, secrets, logger)
+    return await boundedRun(args, paths, loaded.config, since, io, secrets, logger)
   } finally {
     await lock.release()
+  }
+}
+
+/** run() under the run deadline (`timeouts.run_minutes`) and the interrupt signals. */
+async function boundedRun(
+  args: CliArgs,
+  paths: InstancePaths,
+  config: ConnectorConfig,
+  since: Date | undefined,
+  io: CommandIo,
+  secrets: Secrets,
+  logger: Logger,
+): Promise<ExitCode> {
+  const minutes = config.timeouts?.run_minutes
+  const stop = startRunSignal({
+    deadlineMs: (minutes ?? DEFAULT_RUN_MINUTES) * 60_000,
+    deadline: () =>
+      pastDeadline(minutes ?? DEFAULT_RUN_MINUTES, minutes !== undefined, paths.config),
+    interrupt: io.interrupt,
+  })
+  try {
+    return await run(args, paths, config, since, io, secrets, logger, stop.signal)
+  } catch (error) {
+    // Stopped: whatever a layer made of the abort, the run ends with the stop's own reason.
+    throw stop.signal.aborted ? stop.signal.reason : error
+  } finally {
+    stop.dispose()
   }
 }
 
@@ -416,6 +456,7 @@ async function run(
   io: CommandIo,
   secrets: Secrets,
   logger: Logger,
+  signal: AbortSignal,
 ): Promise<ExitCode> {
   const conn = connection(config, io.env)
   secrets.add(conn.password)
@@ -424,7 +465,7 @@ async function run(
     logger.warn({ host: conn.threatq.host }, 'ThreatQ is reached over plain http')
   const state = await readState(paths.state)
   const limits = timeouts(config)
-  const threatq = threatqClient(conn, state, secrets, logger, limits)
+  const threatq = threatqClient(conn, state, secrets, logger, limits, signal)
   const summaries: RunSummary[] = []
   const clients: { close(): Promise<void> }[] = [threatq]
   // Before anything is contacted: an --output path that cannot be written is a usage error.
@@ -481,9 +522,12 @@ async function run(
       since,
       clients,
       timeouts: limits,
+      signal,
     }
     if (doImport) summaries.push(await importDirection(direction))
     if (doExport) summaries.push(...(await exportDirections(direction)))
+    // A stop that a direction took as one more problem still ends the run, and --output with it.
+    signal.throwIfAborted()
     await output?.commit()
     await writeState(paths.state, state)
     io.stdout(`${formatSummary(summaries)}\n`)

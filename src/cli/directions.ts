@@ -45,6 +45,8 @@ export interface DirectionContext {
   /** Clients opened here are added, to be closed by the caller. */
   clients: { close(): Promise<void> }[]
   timeouts: Timeouts
+  /** The run's abort (run-signal.ts): deadline, SIGINT, SIGTERM. Every client opened here takes it. */
+  signal: AbortSignal
 }
 
 /** From the config file's `timeouts:` and `limits:`; undefined keeps a client's default. */
@@ -94,7 +96,8 @@ export function importFrom(
 export type AedContext = Pick<
   DirectionContext,
   'options' | 'logger' | 'aedHost' | 'aedTls' | 'timeouts' | 'clients'
->
+> &
+  Partial<Pick<DirectionContext, 'signal'>>
 
 /** The AED REST client (alerts, lists), closed by the caller. */
 export function aedClient(ctx: AedContext): AedClient {
@@ -109,6 +112,7 @@ export function aedClient(ctx: AedContext): AedClient {
       timeoutMs: ctx.timeouts.httpMs,
       maxResponseBytes: ctx.timeouts.responseBytes,
       retry: ctx.timeouts.retry,
+      signal: ctx.signal,
     }),
     logger,
     options.aed_api_version,
@@ -328,6 +332,7 @@ export function taxiiClient(ctx: AedContext): TaxiiClient {
     logger,
     timeoutMs: ctx.timeouts.httpMs,
     maxResponseBytes: ctx.timeouts.responseBytes,
+    signal: ctx.signal,
     ...(ctx.timeouts.taxiiStatusMs === undefined
       ? {}
       : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),

@@ -109,11 +109,17 @@ async function exists(path: string): Promise<boolean> {
 
 const nonEmpty = (v: string): true | string => (v.trim() === '' ? 'required' : true)
 
+/** `interrupt` (SIGINT/SIGTERM from outside the terminal) ends a prompt with AbortPromptError. */
 export async function promptAnswers(
   env: Readonly<Record<string, string | undefined>>,
+  interrupt?: AbortSignal,
 ): Promise<FirstRunAnswers> {
   // Loaded only for a first run in a terminal: the prompts are a slow import every run would pay.
-  const { input, password } = await import('@inquirer/prompts')
+  const prompts = await import('@inquirer/prompts')
+  const context = interrupt === undefined ? {} : { signal: interrupt }
+  const input = (config: Parameters<typeof prompts.input>[0]) => prompts.input(config, context)
+  const password = (config: Parameters<typeof prompts.password>[0]) =>
+    prompts.password(config, context)
   const host = await input({ message: 'ThreatQ Host (blank: use $THREATQ_HOST)' })
   if (host.trim() === '' && (env.THREATQ_HOST ?? '').trim() === '')
     throw new ConfigError('ThreatQ Host left blank and THREATQ_HOST is not set')

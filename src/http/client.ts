@@ -5,6 +5,7 @@
  * error type (errors.ts).
  */
 import type { Dispatcher } from 'undici'
+import { eitherSignal } from './abort.js'
 import { ACCEPT_ENCODING, BodyTooLargeError, bodyBytes, utf8Text } from './content-coding.js'
 import { createDispatcher, type TlsOptions } from './dispatcher.js'
 import {
@@ -60,6 +61,11 @@ export interface HttpClientOptions {
   auth?: AuthHook
   /** Test seams for the retry layer's clock, sleep and jitter. */
   retryDeps?: Partial<Omit<RetryDeps, 'logger'>>
+  /**
+   * The run's abort (src/cli/run-signal.ts), on every request besides the request's own: aborts
+   * what is in flight and the back-off sleeps, and is thrown as its reason, never retried.
+   */
+  signal?: AbortSignal
 }
 
 export interface HttpRequest {
@@ -184,7 +190,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
-  async function attempt(request: HttpRequest, url: string, attemptNumber: number) {
+  async function attempt(
+    request: HttpRequest,
+    url: string,
+    attemptNumber: number,
+    signal: AbortSignal | undefined,
+  ) {
     const method = request.method ?? 'GET'
     const headers: Record<string, string> = {
       'user-agent': 'tq-conn-netscout-aed',
@@ -194,11 +205,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     const started = deps.now()
     let answer
-    const deadline = attemptSignal(timeoutMs, request.signal)
+    const deadline = attemptSignal(timeoutMs, signal)
     try {
       answer = await exchange({ url, method, headers, body: request.body }, deadline.signal)
     } catch (error) {
-      if (request.signal?.aborted === true) throw request.signal.reason
+      if (signal?.aborted === true) throw signal.reason
       if (error instanceof RemoteError) throw error
       const timedOut = deadline.timedOut()
       throw new RemoteError({
@@ -282,11 +293,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           detail: `${originOf(url) ?? 'it'} is another origin than the configured ${configured} (${ADDRESS_SETTING[system]}): not requested, so that credentials for ${configured} are not sent there`,
         })
       }
+      const signal = eitherSignal(options.signal, request.signal)
       let refreshed = false
       return withRetry(
         async (n) => {
           try {
-            return await attempt(request, url, n)
+            return await attempt(request, url, n, signal)
           } catch (error) {
             if (
               !(error instanceof RemoteError) ||
@@ -299,12 +311,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             refreshed = true
             logger.debug({ system, url: redactUrl(url) }, 'HTTP 401: refreshing credentials once')
             await auth.refresh()
-            return attempt(request, url, n)
+            return attempt(request, url, n, signal)
           }
         },
         retry,
         deps,
-        request.signal,
+        signal,
       )
     },
     async close() {
