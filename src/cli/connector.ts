@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { readConfig, writeNewConfig, type ConnectorConfig } from '../config/config-file.js'
 import { parseHost, type ParsedHost } from '../config/host.js'
+import { adoptLegacyConfig } from '../config/legacy-config.js'
 import { instancePaths, validateInstanceName, type InstancePaths } from '../config/instance.js'
 import { acquireLock } from '../config/lock.js'
 import { OPTION_LABELS, parseOptions, type OptionKey, type Options } from '../config/options.js'
@@ -23,7 +24,7 @@ import { ThreatqClient, type ConnectorRecord } from '../threatq/client.js'
 import type { CliArgs } from './args.js'
 import { DEFAULT_NAME } from './args.js'
 import { cronLine, writeCronFile } from './cron.js'
-import { answersFromEnv, promptAnswers, type FirstRunAnswers } from './first-run.js'
+import { answersFromEnv, lookForConfig, promptAnswers, type FirstRunAnswers } from './first-run.js'
 import {
   exportDirections,
   exportNeeds,
@@ -153,15 +154,18 @@ export function threatqClient(
   return client
 }
 
+const isInteractive = (args: CliArgs, io: CommandIo): boolean =>
+  !args.non_interactive && io.stdinIsTTY
+
 async function firstRun(
   args: CliArgs,
   paths: InstancePaths,
+  since: Date | undefined,
   io: CommandIo,
   secrets: Secrets,
   logger: Logger,
 ): Promise<ExitCode> {
-  const interactive = !args.non_interactive && io.stdinIsTTY
-  const answers: FirstRunAnswers = interactive
+  const answers: FirstRunAnswers = isInteractive(args, io)
     ? await promptAnswers(io.env, io.interrupt).catch((error: unknown) => {
         // A signal from outside the terminal ends the prompt: the run ends with that signal.
         throw io.interrupt?.aborted === true ? io.interrupt.reason : error
@@ -189,14 +193,21 @@ async function firstRun(
     { httpMs: undefined, responseBytes: undefined },
     io.interrupt,
   )
+  let record: ConnectorRecord
   try {
-    await register(threatq, paths.name, conn.status, logger)
+    record = await register(threatq, paths.name, conn.status, logger)
   } finally {
     await threatq.close()
   }
   await writeNewConfig(paths.config, config)
   await writeState(paths.state, state)
   logger.info({ config: paths.config }, 'first run complete')
+  // A record someone already switched on (a site moving from the Python connector) needs no
+  // visit to the UI: run now; run() names any option still missing (exit 4).
+  if (record.is_active && args.cron === undefined) {
+    io.stdout(`Connector configured; "${record.name}" is already enabled in ThreatQ: running.\n`)
+    return await boundedRun(args, paths, config, since, io, secrets, logger)
+  }
   io.stdout(`Connector configured. Set information in UI\n`)
   io.stdout(
     `(ThreatQ: Integrations → "${recordName(paths.name)}": fill in the options and switch it on, then run again.)\n`,
@@ -374,6 +385,8 @@ async function runInstance(
           configDir: paths.configDir,
           name: name === DEFAULT_NAME ? undefined : name,
         })
+  const interactive = isInteractive(args, io)
+  const legacy = await lookForConfig(paths, args.config, interactive, io)
   await prepareConfigDir(paths)
   // Once per run, here: the state file is rewritten 0600 later in the run, the config is not.
   for (const { file, message } of await readableSecrets([
@@ -383,36 +396,55 @@ async function runInstance(
     logger.warn({ file }, message)
 
   if (line !== undefined) {
-    const path = await writeCronFile(io.env.TQ_CRON_DIR ?? '/etc/cron.d', name, line)
+    const { path, enabled } = await writeCronFile(io.env.TQ_CRON_DIR ?? '/etc/cron.d', name, line)
     io.stdout(
-      `Cron entry written to ${path}, commented out: remove the leading "#" to enable it.\n`,
+      enabled
+        ? `Cron entry rewritten in ${path}, still enabled (as it was).\n`
+        : `Cron entry written to ${path}, commented out: remove the leading "#" to enable it.\n`,
     )
   }
 
   const lock = await acquireLock(paths.lock, name)
   try {
-    const loaded = await readConfig(paths.config)
-    if (loaded === undefined) return await firstRun(args, paths, io, secrets, logger)
+    let loaded = await readConfig(paths.config)
+    if (loaded === undefined && legacy !== undefined) {
+      loaded = await adoptLegacyConfig(legacy, paths.config)
+      io.stdout(`Migrated ${legacy} to ${paths.config} (the old file is left as it was).\n`)
+    }
+    if (loaded === undefined) return await firstRun(args, paths, since, io, secrets, logger)
     for (const change of loaded.migrated)
       logger.warn({ config: paths.config }, `configuration upgraded: ${change}`)
     if (args.cron !== undefined) return EXIT.ok
-    const minutes = loaded.config.timeouts?.run_minutes
-    const stop = startRunSignal({
-      deadlineMs: (minutes ?? DEFAULT_RUN_MINUTES) * 60_000,
-      deadline: () =>
-        pastDeadline(minutes ?? DEFAULT_RUN_MINUTES, minutes !== undefined, paths.config),
-      interrupt: io.interrupt,
-    })
-    try {
-      return await run(args, paths, loaded.config, since, io, secrets, logger, stop.signal)
-    } catch (error) {
-      // Stopped: whatever a layer made of the abort, the run ends with the stop's own reason.
-      throw stop.signal.aborted ? stop.signal.reason : error
-    } finally {
-      stop.dispose()
-    }
+    return await boundedRun(args, paths, loaded.config, since, io, secrets, logger)
   } finally {
     await lock.release()
+  }
+}
+
+/** run() under the run deadline (`timeouts.run_minutes`) and the interrupt signals. */
+async function boundedRun(
+  args: CliArgs,
+  paths: InstancePaths,
+  config: ConnectorConfig,
+  since: Date | undefined,
+  io: CommandIo,
+  secrets: Secrets,
+  logger: Logger,
+): Promise<ExitCode> {
+  const minutes = config.timeouts?.run_minutes
+  const stop = startRunSignal({
+    deadlineMs: (minutes ?? DEFAULT_RUN_MINUTES) * 60_000,
+    deadline: () =>
+      pastDeadline(minutes ?? DEFAULT_RUN_MINUTES, minutes !== undefined, paths.config),
+    interrupt: io.interrupt,
+  })
+  try {
+    return await run(args, paths, config, since, io, secrets, logger, stop.signal)
+  } catch (error) {
+    // Stopped: whatever a layer made of the abort, the run ends with the stop's own reason.
+    throw stop.signal.aborted ? stop.signal.reason : error
+  } finally {
+    stop.dispose()
   }
 }
 

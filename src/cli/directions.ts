@@ -226,12 +226,30 @@ export function exportNeeds(options: Options): OptionKey[] {
   return [...new Set([...taxii, ...rest])]
 }
 
+/**
+ * A first export (no ledger yet) of a data collection that holds nothing is most likely the wrong
+ * saved search or an unfinished one: say so, instead of a silent exit 0 that blocks nothing.
+ */
+function warnIfEmpty(ctx: DirectionContext, first: boolean, summary: RunSummary): RunSummary {
+  if (!first || summary.fetched.total > 0) return summary
+  const collection = ctx.options.data_collection ?? ''
+  const message = `the data collection "${collection}" is empty: nothing to export to AED (check the saved search in ThreatQ, or data_collection)`
+  ctx.logger.warn({ option: 'data_collection', data_collection: collection }, message)
+  summary.notes.push(message)
+  return summary
+}
+
 /** The export by `delivery`: TAXII, AED's lists over REST, or both (TAXII first). */
 export async function exportDirections(ctx: DirectionContext): Promise<RunSummary[]> {
   const delivery = ctx.options.delivery
   const summaries: RunSummary[] = []
-  if (delivery !== 'rest') summaries.push(await exportDirection(ctx))
-  if (delivery !== 'taxii') summaries.push(await listsDirection(ctx))
+  // Read before the runs, which save their ledgers.
+  const first = {
+    taxii: ctx.state.export.ledger === undefined,
+    lists: ctx.state.lists.ledger === undefined,
+  }
+  if (delivery !== 'rest') summaries.push(warnIfEmpty(ctx, first.taxii, await exportDirection(ctx)))
+  if (delivery !== 'taxii') summaries.push(warnIfEmpty(ctx, first.lists, await listsDirection(ctx)))
   // A delivery switched off leaves what it delivered in AED: say so rather than remove it unasked.
   const lists = ctx.state.lists.ledger?.entries ?? 0
   const taxii = ctx.state.export.ledger?.objects ?? 0
