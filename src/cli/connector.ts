@@ -35,6 +35,8 @@ import type { CommandIo } from './io.js'
 import { parseSince } from './since.js'
 import { checkInstance } from './check.js'
 import { recordingRun } from './run-record.js'
+import { RunFacts, writeMetrics } from './metrics.js'
+import { runAudit } from '../audit/file.js'
 import { showStatus } from './status.js'
 
 export type { CommandIo } from './io.js'
@@ -278,11 +280,13 @@ export async function runConnector(
   // A proxy's credentials are sent (Proxy-Authorization) and a proxy may quote them back.
   for (const key of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])
     secrets.addUrlCredentials(io.env[key])
+  // What the run learns for its metrics and audit trail (src/cli/metrics.ts).
+  const facts = new RunFacts(randomUUID())
   const { logger } = createLogger({
     verbosity: args.verbosity,
     location: args.loglocation,
     instance: name,
-    runId: randomUUID(),
+    runId: facts.runId,
     secrets,
     tty: io.stdoutIsTTY,
   })
@@ -295,8 +299,12 @@ export async function runConnector(
         now: () => io.now(),
         secrets,
         logger,
+        metricsDir: () => facts.metricsDir,
+        afterRecord: async (runs) => {
+          await writeMetrics(instancePaths(args.config, name), runs, facts)
+        },
       },
-      () => runInstance(args, name, io, secrets, logger),
+      () => runInstance(args, name, io, secrets, logger, facts),
     )
   } catch (error) {
     // Every failure after this point, the flags' and the lock's included, is logged here once:
@@ -337,6 +345,7 @@ async function runInstance(
   io: CommandIo,
   secrets: Secrets,
   logger: Logger,
+  facts: RunFacts,
 ): Promise<ExitCode> {
   // Read-only commands: no lock, no run record, nothing created or written (src/cli/check.ts).
   if (args.check) return await checkInstance(args, name, io, secrets, logger)
@@ -383,7 +392,7 @@ async function runInstance(
     for (const change of loaded.migrated)
       logger.warn({ config: paths.config }, `configuration upgraded: ${change}`)
     if (args.cron !== undefined) return EXIT.ok
-    return await run(args, paths, loaded.config, since, io, secrets, logger)
+    return await run(args, paths, loaded.config, since, io, secrets, logger, facts)
   } finally {
     await lock.release()
   }
@@ -397,6 +406,7 @@ async function run(
   io: CommandIo,
   secrets: Secrets,
   logger: Logger,
+  facts: RunFacts,
 ): Promise<ExitCode> {
   const conn = connection(config, io.env)
   secrets.add(conn.password)
@@ -406,7 +416,13 @@ async function run(
   const state = await readState(paths.state)
   const limits = timeouts(config)
   const threatq = threatqClient(conn, state, secrets, logger, limits)
-  const summaries: RunSummary[] = []
+  const summaries: RunSummary[] = facts.summaries
+  const trail = runAudit(
+    { path: paths.audit, runId: facts.runId, now: () => io.now() },
+    config.limits,
+    args.dry_run,
+    facts.tally,
+  )
   const clients: { close(): Promise<void> }[] = [threatq]
   // Before anything is contacted: an --output path that cannot be written is a usage error.
   const output =
@@ -426,6 +442,7 @@ async function run(
       return EXIT.notEnabled
     }
     const { options, overridden } = parseOptions(record.custom_fields, config.options)
+    facts.metricsDir = options.metrics_dir ?? null
     for (const key of overridden)
       logger.info({ option: key }, 'option set in the config file overrides the ThreatQ UI')
     const { doImport, doExport, missing } = runNeeds(args, options, secrets)
@@ -462,6 +479,7 @@ async function run(
       since,
       clients,
       timeouts: limits,
+      audit: trail.audit,
     }
     if (doImport) summaries.push(await importDirection(direction))
     if (doExport) summaries.push(...(await exportDirections(direction)))
@@ -480,6 +498,7 @@ async function run(
   } finally {
     // Every way out but a commit (a failure, exit 4) leaves no partial --output file.
     await output?.abort()
+    trail.close()
     await Promise.all(clients.map((c) => c.close()))
   }
 }

@@ -43,6 +43,10 @@ export const configSchema = z
         .object({
           /** Most MiB of one HTTP answer, on the wire and decoded (default 64). */
           response_mib: z.number().positive().max(4096).optional(),
+          /** The audit trail is rotated when it would grow past this many MiB (default 10). */
+          audit_file_mib: z.number().positive().max(4096).optional(),
+          /** Rotated audit files kept (default 5). */
+          audit_files: z.number().int().min(0).max(1000).optional(),
         })
         .strict()
         .optional(),
@@ -188,9 +192,11 @@ const HEADER = ` tq-conn-netscout-aed configuration (format_version ${String(CON
    http_request_seconds: 30    # one HTTP attempt, to ThreatQ or AED (retried on timeout)
    taxii_status_seconds: 300   # polling a pending AED TAXII status before the run fails
 
- Limits (optional; uncomment to change the default shown):
+ Limits (optional; uncomment to change the defaults shown):
  limits:
-   response_mib: 64            # one HTTP answer, compressed and decoded; past it the run fails`
+   response_mib: 64            # one HTTP answer, compressed and decoded; past it the run fails
+   audit_file_mib: 10          # <name>.audit.jsonl is rotated (to .1, .2 …) past this size
+   audit_files: 5              # rotated audit files kept`
 
 /** Writes a new config file (first run). */
 export async function writeNewConfig(path: string, config: ConnectorConfig): Promise<void> {
