@@ -36,7 +36,8 @@ export async function formatMetrics(
   facts: RunFacts,
 ): Promise<string> {
   const registry = new Registry()
-  registry.setDefaultLabels({ instance: paths.name })
+  // Not `instance`: Prometheus gives every scraped series that label (node_exporter's address).
+  registry.setDefaultLabels({ connector: paths.name })
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
     new Gauge({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers: [registry] })
 
@@ -60,8 +61,16 @@ export async function formatMetrics(
       'When the last run that did its work (exit 0 or 3) ended (Unix time).',
     ).set(seconds(runs.last_success.ended_at))
 
-  const sent = gauge('last_run_objects_sent', 'STIX objects the last run sent to AED over TAXII, per type.', ['type'])
-  const revoked = gauge('last_run_objects_revoked', 'STIX objects the last run revoked in AED, per type.', ['type'])
+  const sent = gauge(
+    'last_run_objects_sent',
+    'STIX objects the last run sent to AED over TAXII, per type.',
+    ['type'],
+  )
+  const revoked = gauge(
+    'last_run_objects_revoked',
+    'STIX objects the last run revoked in AED, per type.',
+    ['type'],
+  )
   const refused = gauge(
     'last_run_objects_refused',
     'Indicators a never-block guard kept out of AED in the last run, per delivery.',
@@ -72,7 +81,11 @@ export async function formatMetrics(
     'Objects AED (or ThreatQ, on import) refused in the last run, per direction.',
     ['direction'],
   )
-  const added = gauge('last_run_list_entries_added', "Entries the last run added to AED's lists, per list.", ['list'])
+  const added = gauge(
+    'last_run_list_entries_added',
+    "Entries the last run added to AED's lists, per list.",
+    ['list'],
+  )
   const removed = gauge(
     'last_run_list_entries_removed',
     "Entries the last run removed from AED's lists, per list.",
@@ -102,7 +115,11 @@ export async function formatMetrics(
 
   // What AED holds from this instance, as the ledgers on disk say after the run.
   const held = (await instanceStatus(paths, new Date())).aed
-  const objects = gauge('aed_objects', 'Live STIX objects AED holds from this instance (export ledger), per type.', ['type'])
+  const objects = gauge(
+    'aed_objects',
+    'Live STIX objects AED holds from this instance (export ledger), per type.',
+    ['type'],
+  )
   for (const [type, n] of Object.entries(held.taxii?.objects ?? {})) objects.set({ type }, n)
   if (held.taxii !== null)
     gauge('aed_relationships', 'Live STIX relationships AED holds from this instance.').set(
