@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile, chmod } from 'n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { promtool, promtoolSkip, samples } from '../../test/helpers/promtool.js'
+import { metricsOf, promtool, promtoolSkip } from '../../test/helpers/promtool.js'
 import { instancePaths } from '../config/instance.js'
 import { ConfigError } from '../errors.js'
 import { newSummary } from '../sync/summary.js'
@@ -53,9 +53,7 @@ describe('metrics file', () => {
 
   it("the run's figures, per type, list and direction, labelled with the instance", async () => {
     const runs: Runs = { format_version: 1, last: run(3), last_success: run(3) }
-    const m = samples(await formatMetrics(instancePaths(dir, 'edge-1'), runs, facts()))
-    const at = (name: string, labels = ''): number | undefined =>
-      m.get(`tq_conn_netscout_aed_${name}{${labels}${labels === '' ? '' : ','}connector="edge-1"}`)
+    const at = metricsOf(await formatMetrics(instancePaths(dir, 'edge-1'), runs, facts()), 'edge-1')
     assert.equal(at('last_run_exit_code'), 3)
     assert.equal(at('last_run_success'), 1)
     assert.equal(at('last_run_timestamp_seconds'), ENDED)
@@ -79,8 +77,7 @@ describe('metrics file', () => {
       { format_version: 1, last: run(1) },
       new RunFacts('r'),
     )
-    const m = samples(text)
-    assert.equal(m.get('tq_conn_netscout_aed_last_run_success{connector="n"}'), 0)
+    assert.equal(metricsOf(text, 'n')('last_run_success'), 0)
     assert.doesNotMatch(text, /last_success_timestamp_seconds\{/)
   })
 

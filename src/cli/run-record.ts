@@ -138,7 +138,7 @@ export async function recordingRun(
     })
     if (runs !== undefined && ctx.afterRecord !== undefined)
       await ctx.afterRecord(runs).catch((error: unknown) => {
-        ctx.logger.warn({ err: error }, 'could not write the run\'s metrics')
+        ctx.logger.warn({ err: error }, "could not write the run's metrics")
       })
   }
 }

@@ -140,7 +140,10 @@ export const optionsSchema = z
         z
           .string()
           .trim()
-          .refine(isAbsolute, 'must be an absolute directory path (node_exporter --collector.textfile.directory)')
+          .refine(
+            isAbsolute,
+            'must be an absolute directory path (node_exporter --collector.textfile.directory)',
+          )
           .optional(),
       )
       .describe("directory of node_exporter's textfile collector: <name>.prom is written there"),

@@ -11,7 +11,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { tempDir } from '../helpers/processes.js'
-import { promtool, promtoolSkip, samples } from '../helpers/promtool.js'
+import { metricsOf, promtool, promtoolSkip } from '../helpers/promtool.js'
 import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
 import { startWorld, type World } from '../helpers/world.js'
 
@@ -113,10 +113,11 @@ describe('metrics and the audit trail', { concurrency: 1 }, () => {
     const taxii = all.filter((r) => r.action === 'block' && r.stix_id !== undefined)
     assert.deepEqual(taxii.map((r) => r.value).sort(), [KEPT, LEAVING, DOMAIN].sort())
     const kept = taxii.find((r) => r.value === KEPT)
-    assert.equal(kept?.threatq_id, ids.get(KEPT))
-    assert.equal(kept?.type, 'IP Address')
-    assert.equal(kept?.reason, 'joined the data collection')
-    assert.match(kept?.stix_id ?? '', /^indicator--/)
+    assert.ok(kept)
+    assert.equal(kept.threatq_id, ids.get(KEPT))
+    assert.equal(kept.type, 'IP Address')
+    assert.equal(kept.reason, 'joined the data collection')
+    assert.match(kept.stix_id ?? '', /^indicator--/)
     const rest = all.filter((r) => r.action === 'block' && r.list !== undefined)
     assert.deepEqual(
       rest.map((r) => `${r.value ?? ''} ${r.list ?? ''}`).sort(),
@@ -144,11 +145,7 @@ describe('metrics and the audit trail', { concurrency: 1 }, () => {
       const check = promtool(['check', 'metrics'], text)
       assert.equal(check.code, 0, check.output)
       assert.equal((await stat(prom())).mode & 0o777, 0o644)
-      const m = samples(text)
-      const at = (name: string, labels = ''): number | undefined =>
-        m.get(
-          `tq_conn_netscout_aed_${name}{${labels}${labels === '' ? '' : ','}connector="netscout-aed"}`,
-        )
+      const at = metricsOf(text, 'netscout-aed')
       assert.equal(at('last_run_exit_code'), 0, text)
       assert.equal(at('last_run_success'), 1)
       assert.equal(at('last_success_timestamp_seconds'), at('last_run_timestamp_seconds'))
@@ -176,13 +173,11 @@ describe('metrics and the audit trail', { concurrency: 1 }, () => {
       [PROTECTED, 'refuse'],
       JSON.stringify(stoppedRun),
     )
-    const guard = stoppedRun.filter((r) => r.value === undefined)
-    assert.equal(guard[0]?.action, 'refuse')
-    assert.equal(guard[0]?.count, 1)
-    assert.match(
-      guard[0]?.reason ?? '',
-      /^mass guard: would revoke 1 of 3 .*left the data collection/,
-    )
+    const guard = stoppedRun.find((r) => r.value === undefined)
+    assert.ok(guard)
+    assert.equal(guard.action, 'refuse')
+    assert.equal(guard.count, 1)
+    assert.match(guard.reason, /^mass guard: would revoke 1 of 3 .*left the data collection/)
     const afterGuard = before + stoppedRun.length
     options = { ...options, max_revoke_percent: '50' }
     await world.enable(options)
@@ -246,27 +241,21 @@ describe('metrics and the audit trail', { concurrency: 1 }, () => {
     'a failing run writes its metrics: its exit code, the last success kept',
     { skip: promtoolSkip },
     async () => {
-      const before = samples(await readFile(prom(), 'utf8'))
-      const success =
-        'tq_conn_netscout_aed_last_success_timestamp_seconds{connector="netscout-aed"}'
+      const before = metricsOf(await readFile(prom(), 'utf8'), 'netscout-aed')
       await world.enable({ ...options, aed_collection: 'No Such Collection' })
       const result = await world.run(['-e'])
       assert.notEqual(result.code, 0)
       const text = await readFile(prom(), 'utf8')
       const check = promtool(['check', 'metrics'], text)
       assert.equal(check.code, 0, check.output)
-      const m = samples(text)
-      assert.equal(
-        m.get('tq_conn_netscout_aed_last_run_exit_code{connector="netscout-aed"}'),
-        result.code,
-      )
-      assert.equal(m.get('tq_conn_netscout_aed_last_run_success{connector="netscout-aed"}'), 0)
-      assert.equal(m.get(success), before.get(success))
+      const at = metricsOf(text, 'netscout-aed')
+      assert.equal(at('last_run_exit_code'), result.code)
+      assert.equal(at('last_run_success'), 0)
+      const success = 'last_success_timestamp_seconds'
+      assert.ok(before(success) !== undefined)
+      assert.equal(at(success), before(success))
       // What AED holds is still known from the ledgers.
-      assert.equal(
-        m.get('tq_conn_netscout_aed_aed_objects{type="indicator",connector="netscout-aed"}'),
-        2,
-      )
+      assert.equal(at('aed_objects', 'type="indicator"'), 2)
       await world.enable(options)
     },
   )
@@ -279,10 +268,7 @@ describe('metrics and the audit trail', { concurrency: 1 }, () => {
       assert.notEqual(result.code, 0)
       const text = await readFile(prom(), 'utf8')
       assert.equal(promtool(['check', 'metrics'], text).code, 0)
-      assert.equal(
-        samples(text).get('tq_conn_netscout_aed_last_run_exit_code{connector="netscout-aed"}'),
-        result.code,
-      )
+      assert.equal(metricsOf(text, 'netscout-aed')('last_run_exit_code'), result.code)
     },
   )
 

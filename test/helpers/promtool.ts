@@ -43,3 +43,15 @@ export function samples(text: string): Map<string, number> {
   }
   return out
 }
+
+/** One instance's samples in a metrics file: `at('last_run_exit_code')`, `at('aed_objects', 'type="indicator"')`. */
+export function metricsOf(
+  text: string,
+  connector: string,
+): (name: string, labels?: string) => number | undefined {
+  const m = samples(text)
+  return (name, labels = '') =>
+    m.get(
+      `tq_conn_netscout_aed_${name}{${labels}${labels === '' ? '' : ','}connector="${connector}"}`,
+    )
+}

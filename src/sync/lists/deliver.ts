@@ -158,7 +158,8 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
         type: want.type,
         threatq_id: want.owner,
         list: want.list.id,
-        reason: 'foreign entry: AED holds the value under an annotation that is not this instance\'s',
+        reason:
+          "foreign entry: AED holds the value under an annotation that is not this instance's",
       })
   }
 

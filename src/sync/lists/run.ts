@@ -188,12 +188,17 @@ export async function runListDelivery(
   const leaving = plan.removals.filter((r) => !r.replaced)
   const byReason = new Map<string, number>()
   for (const r of leaving) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1)
-  guardMassChange({ byReason, count: leaving.length, held, members: plan.members }, settings, {
-    doing: 'writing',
-    verb: 'remove',
-    heldWhat: 'AED list entries this instance made',
-    noun: 'removals',
-  }, audit)
+  guardMassChange(
+    { byReason, count: leaving.length, held, members: plan.members },
+    settings,
+    {
+      doing: 'writing',
+      verb: 'remove',
+      heldWhat: 'AED list entries this instance made',
+      noun: 'removals',
+    },
+    audit,
+  )
 
   const calls: RestCall[] = []
   try {
