@@ -336,6 +336,7 @@ async function prepareConfigDir(paths: InstancePaths): Promise<void> {
     paths.journal,
     paths.listsLedger,
     paths.runs,
+    paths.audit,
   ])
 }
 
