@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { tempDir } from '../helpers/processes.js'
 import { metricsOf, promtool, promtoolSkip } from '../helpers/promtool.js'
 import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
-import { startWorld, type World } from '../helpers/world.js'
+import { simState, startWorld, type World } from '../helpers/world.js'
 
 const FEED = 'Audit Feed'
 const COLLECTION = 'Audit Test'
@@ -271,6 +271,32 @@ describe('metrics and the audit trail', { concurrency: 1 }, () => {
       assert.equal(metricsOf(text, 'netscout-aed')('last_run_exit_code'), result.code)
     },
   )
+
+  it('a link planted at the audit file name stops the run before anything is sent (exit 2)', async () => {
+    await rename(audit(), `${audit()}.kept`)
+    const elsewhere = join(await tempDir('tq-aed-elsewhere-'), 'target')
+    await writeFile(elsewhere, '')
+    await symlink(elsewhere, audit())
+    await api('POST', '/api/indicators/consume', [
+      {
+        value: '198.51.100.13',
+        type: { name: 'IP Address' },
+        status: { name: 'Active' },
+        sources: [{ name: FEED }],
+      },
+    ])
+    // No refusal either: the first audit line would come only once AED acknowledged a block.
+    await world.enable({ ...options, never_block: '' })
+    const aedBefore = (await simState(world.aed)).objects
+    const result = await world.run(['-e'])
+    await world.enable(options)
+    assert.equal(result.code, 2, result.stdout + result.stderr)
+    assert.match(result.stderr, /netscout-aed\.audit\.jsonl is a symbolic link/)
+    assert.deepEqual((await simState(world.aed)).objects, aedBefore, 'nothing sent to AED')
+    assert.equal(await readFile(elsewhere, 'utf8'), '')
+    await rm(audit())
+    await rename(`${audit()}.kept`, audit())
+  })
 
   it(
     'the alert rule of the README passes promtool check rules and its unit tests',
