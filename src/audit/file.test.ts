@@ -47,6 +47,17 @@ describe('audit file', () => {
     assert.equal((await stat(path)).mode & 0o777, 0o600)
   })
 
+  it('a burst of records is on disk once the event loop turns, before close()', async () => {
+    const path = join(dir, 'b.audit.jsonl')
+    const file = open('b.audit.jsonl', 1 << 20, 2)
+    for (let n = 1; n <= 3; n++) file.record(event(n))
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(await lines(path), [1, 2, 3])
+    file.record(event(4))
+    file.close()
+    assert.deepEqual(await lines(path), [1, 2, 3, 4])
+  })
+
   it('rotates by size: never past maxBytes, .1 the newest, at most `keep` old files', async () => {
     const path = join(dir, 'r.audit.jsonl')
     // Three lines a file.

@@ -3,7 +3,8 @@
  * opened through secure-file.ts's append rules (no links, a regular file of ours). Rotated by
  * size: when a line would take the file past `maxBytes`, it becomes `.1`, `.1` becomes `.2` …
  * and the oldest past `keep` is deleted, so the trail takes at most (keep + 1) × maxBytes.
- * Opened at the first record: a run that blocks and refuses nothing creates no file.
+ * Opened at the first record: a run that blocks and refuses nothing creates no file. Lines are
+ * written in bursts (record()); close() writes the rest.
  */
 import { closeSync, fstatSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { appendPrivateSync } from '../config/secure-file.js'
@@ -24,27 +25,77 @@ export interface AuditFileOptions {
 export class AuditFile implements AuditSink {
   private fd: number | undefined
   private size = 0
+  /** Lines recorded since the last write: one write per burst, not one per line. */
+  private pending: Buffer[] = []
+  private scheduled = false
+  /** A write that failed out of band, raised by the next record() or close(). */
+  private failure: Error | undefined
 
   constructor(private readonly options: AuditFileOptions) {}
 
   /**
-   * Appends one line, synchronously: it is called once AED acknowledged a change, and the line
-   * must be on disk before the next batch is sent, whatever ends the run afterwards.
+   * Queues one line and writes the queue once the caller's synchronous work is done: one
+   * writeSync per TAXII answer or list request, not per line (100k lines, load average 10:
+   * 6–9 µs a line batched, 12–13 µs with a write each). The file is opened here, so a planted
+   * link stops the first record.
    */
   record(event: AuditEvent): void {
-    const line = Buffer.from(auditLine(event, this.options.now(), this.options.runId))
-    let fd = this.open()
-    if (this.size > 0 && this.size + line.length > this.options.maxBytes) {
-      this.rotate()
-      fd = this.open()
-    }
-    writeSync(fd, line)
-    this.size += line.length
+    this.raise()
+    this.open()
+    this.pending.push(Buffer.from(auditLine(event, this.options.now(), this.options.runId)))
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      try {
+        this.flush()
+      } catch (error) {
+        this.failure = error instanceof Error ? error : new Error(String(error))
+      }
+    })
   }
 
+  /** Writes what is queued and closes the file; a failed write is thrown here. */
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd)
-    this.fd = undefined
+    try {
+      this.flush()
+      this.raise()
+    } finally {
+      if (this.fd !== undefined) closeSync(this.fd)
+      this.fd = undefined
+    }
+  }
+
+  private raise(): void {
+    const failure = this.failure
+    this.failure = undefined
+    if (failure !== undefined) throw failure
+  }
+
+  /** Writes the queued lines, rotating between two lines when the next would pass maxBytes. */
+  private flush(): void {
+    if (this.pending.length === 0) return
+    const lines = this.pending
+    this.pending = []
+    let run: Buffer[] = []
+    let bytes = 0
+    const write = (): void => {
+      if (run.length === 0) return
+      writeAll(this.open(), Buffer.concat(run, bytes))
+      this.size += bytes
+      run = []
+      bytes = 0
+    }
+    for (const line of lines) {
+      const size = this.size + bytes
+      if (size > 0 && size + line.length > this.options.maxBytes) {
+        write()
+        this.rotate()
+      }
+      run.push(line)
+      bytes += line.length
+    }
+    write()
   }
 
   private open(): number {
@@ -57,7 +108,9 @@ export class AuditFile implements AuditSink {
 
   /** Renames shift a link or a foreign file along, never into: each is opened only as `path`. */
   private rotate(): void {
-    this.close()
+    if (this.fd !== undefined) closeSync(this.fd)
+    this.fd = undefined
+    this.size = 0
     const { path, keep } = this.options
     const name = (i: number): string => (i === 0 ? path : `${path}.${String(i)}`)
     ignoreMissing(() => {
@@ -68,6 +121,10 @@ export class AuditFile implements AuditSink {
         renameSync(name(i), name(i + 1))
       })
   }
+}
+
+function writeAll(fd: number, data: Buffer): void {
+  for (let at = 0; at < data.length;) at += writeSync(fd, data, at)
 }
 
 function ignoreMissing(work: () => void): void {
