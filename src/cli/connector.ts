@@ -499,7 +499,8 @@ async function run(
   } finally {
     // Every way out but a commit (a failure, exit 4) leaves no partial --output file.
     await output?.abort()
-    trail.close()
     await Promise.all(clients.map((c) => c.close()))
+    // Last: the audit lines not yet written go out here, and a failed write fails the run.
+    trail.close()
   }
 }
