@@ -204,10 +204,18 @@ describe('metrics and the audit trail', { concurrency: 1 }, () => {
       KEPT,
       '203.0.113.7',
     )
-    const last = JSON.parse(blocked.trim().split('\n').at(-1) ?? '') as AuditRecord
-    assert.equal(last.action, 'block', blocked)
-    assert.equal(last.reason, 'joined the data collection')
-    assert.equal(last.time, all.filter((r) => r.value === KEPT).at(-1)?.time)
+    const since = JSON.parse(blocked) as AuditRecord
+    assert.equal(since.action, 'block', blocked)
+    assert.equal(since.reason, 'joined the data collection')
+    assert.equal(since.time, all.find((r) => r.value === KEPT && r.action === 'block')?.time)
+    // Not blocked now: nothing.
+    const leaving = shell(
+      await readmeCommand('Why is a value blocked, and since when?'),
+      world.configDir,
+      LEAVING,
+      '203.0.113.7',
+    )
+    assert.equal(leaving, '')
     const unblocked = shell(
       await readmeCommand('Why was a value unblocked?'),
       world.configDir,
