@@ -37,6 +37,8 @@ import { DEFAULT_RUN_MINUTES, isPromptExit, pastDeadline, startRunSignal } from 
 import { parseSince } from './since.js'
 import { checkInstance } from './check.js'
 import { recordingRun } from './run-record.js'
+import { RunFacts, writeMetrics } from './metrics.js'
+import { runAudit } from '../audit/file.js'
 import { showStatus } from './status.js'
 
 export type { CommandIo } from './io.js'
@@ -164,6 +166,7 @@ async function firstRun(
   io: CommandIo,
   secrets: Secrets,
   logger: Logger,
+  facts: RunFacts,
 ): Promise<ExitCode> {
   const answers: FirstRunAnswers = isInteractive(args, io)
     ? await promptAnswers(io.env, io.interrupt).catch((error: unknown) => {
@@ -206,7 +209,7 @@ async function firstRun(
   // visit to the UI: run now; run() names any option still missing (exit 4).
   if (record.is_active && args.cron === undefined) {
     io.stdout(`Connector configured; "${record.name}" is already enabled in ThreatQ: running.\n`)
-    return await boundedRun(args, paths, config, since, io, secrets, logger)
+    return await boundedRun(args, paths, config, since, io, secrets, logger, facts)
   }
   io.stdout(`Connector configured. Set information in UI\n`)
   io.stdout(
@@ -300,11 +303,13 @@ export async function runConnector(
   // A proxy's credentials are sent (Proxy-Authorization) and a proxy may quote them back.
   for (const key of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])
     secrets.addUrlCredentials(io.env[key])
+  // What the run learns for its metrics and audit trail (src/cli/metrics.ts).
+  const facts = new RunFacts(randomUUID())
   const { logger } = createLogger({
     verbosity: args.verbosity,
     location: args.loglocation,
     instance: name,
-    runId: randomUUID(),
+    runId: facts.runId,
     secrets,
     tty: io.stdoutIsTTY,
   })
@@ -317,8 +322,12 @@ export async function runConnector(
         now: () => io.now(),
         secrets,
         logger,
+        metricsDir: () => facts.metricsDir,
+        afterRecord: async (runs) => {
+          await writeMetrics(instancePaths(args.config, name), runs, facts)
+        },
       },
-      () => runInstance(args, name, io, secrets, logger),
+      () => runInstance(args, name, io, secrets, logger, facts),
     )
   } catch (error) {
     // Every failure after this point, the flags' and the lock's included, is logged here once:
@@ -352,6 +361,7 @@ async function prepareConfigDir(paths: InstancePaths): Promise<void> {
     paths.journal,
     paths.listsLedger,
     paths.runs,
+    paths.audit,
   ])
 }
 
@@ -361,6 +371,7 @@ async function runInstance(
   io: CommandIo,
   secrets: Secrets,
   logger: Logger,
+  facts: RunFacts,
 ): Promise<ExitCode> {
   // Read-only commands: no lock, no run record, nothing created or written (src/cli/check.ts).
   if (args.check) return await checkInstance(args, name, io, secrets, logger)
@@ -411,11 +422,11 @@ async function runInstance(
       loaded = await adoptLegacyConfig(legacy, paths.config)
       io.stdout(`Migrated ${legacy} to ${paths.config} (the old file is left as it was).\n`)
     }
-    if (loaded === undefined) return await firstRun(args, paths, since, io, secrets, logger)
+    if (loaded === undefined) return await firstRun(args, paths, since, io, secrets, logger, facts)
     for (const change of loaded.migrated)
       logger.warn({ config: paths.config }, `configuration upgraded: ${change}`)
     if (args.cron !== undefined) return EXIT.ok
-    return await boundedRun(args, paths, loaded.config, since, io, secrets, logger)
+    return await boundedRun(args, paths, loaded.config, since, io, secrets, logger, facts)
   } finally {
     await lock.release()
   }
@@ -430,6 +441,7 @@ async function boundedRun(
   io: CommandIo,
   secrets: Secrets,
   logger: Logger,
+  facts: RunFacts,
 ): Promise<ExitCode> {
   const minutes = config.timeouts?.run_minutes
   const stop = startRunSignal({
@@ -439,7 +451,7 @@ async function boundedRun(
     interrupt: io.interrupt,
   })
   try {
-    return await run(args, paths, config, since, io, secrets, logger, stop.signal)
+    return await run(args, paths, config, since, io, secrets, logger, stop.signal, facts)
   } catch (error) {
     // Stopped: whatever a layer made of the abort, the run ends with the stop's own reason.
     throw stop.signal.aborted ? stop.signal.reason : error
@@ -457,6 +469,7 @@ async function run(
   secrets: Secrets,
   logger: Logger,
   signal: AbortSignal,
+  facts: RunFacts,
 ): Promise<ExitCode> {
   const conn = connection(config, io.env)
   secrets.add(conn.password)
@@ -466,7 +479,13 @@ async function run(
   const state = await readState(paths.state)
   const limits = timeouts(config)
   const threatq = threatqClient(conn, state, secrets, logger, limits, signal)
-  const summaries: RunSummary[] = []
+  const summaries: RunSummary[] = facts.summaries
+  const trail = runAudit(
+    { path: paths.audit, runId: facts.runId, now: () => io.now() },
+    config.limits,
+    args.dry_run,
+    facts.tally,
+  )
   const clients: { close(): Promise<void> }[] = [threatq]
   // Before anything is contacted: an --output path that cannot be written is a usage error.
   const output =
@@ -486,6 +505,7 @@ async function run(
       return EXIT.notEnabled
     }
     const { options, overridden } = parseOptions(record.custom_fields, config.options)
+    facts.metricsDir = options.metrics_dir ?? null
     for (const key of overridden)
       logger.info({ option: key }, 'option set in the config file overrides the ThreatQ UI')
     const { doImport, doExport, missing } = runNeeds(args, options, secrets)
@@ -523,6 +543,7 @@ async function run(
       clients,
       timeouts: limits,
       signal,
+      audit: trail.audit,
     }
     if (doImport) summaries.push(await importDirection(direction))
     if (doExport) summaries.push(...(await exportDirections(direction)))
@@ -544,5 +565,7 @@ async function run(
     // Every way out but a commit (a failure, exit 4) leaves no partial --output file.
     await output?.abort()
     await Promise.all(clients.map((c) => c.close()))
+    // Last: the audit lines not yet written go out here, and a failed write fails the run.
+    trail.close()
   }
 }

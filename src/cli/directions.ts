@@ -3,6 +3,7 @@
  * --since, --full), and what is saved once each has committed.
  */
 import { AedClient } from '../aed/client.js'
+import type { AuditSink } from '../audit/trail.js'
 import type { ParsedHost } from '../config/host.js'
 import type { InstancePaths } from '../config/instance.js'
 import type { OptionKey, Options } from '../config/options.js'
@@ -47,6 +48,8 @@ export interface DirectionContext {
   timeouts: Timeouts
   /** The run's abort (run-signal.ts): deadline, SIGINT, SIGTERM. Every client opened here takes it. */
   signal: AbortSignal
+  /** Blocks, unblocks and refusals AED acknowledged (src/audit/trail.ts). */
+  audit: AuditSink
 }
 
 /** From the config file's `timeouts:` and `limits:`; undefined keeps a client's default. */
@@ -277,6 +280,7 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
         threatq: ctx.threatq,
         lists: aed.lists(),
         logger,
+        audit: ctx.audit,
         onProgress: (done, total) => {
           scan.update(done, total)
         },
@@ -353,6 +357,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
         threatq: ctx.threatq,
         taxii,
         logger,
+        audit: ctx.audit,
         onProgress: (done, total) => {
           progress.update(done, total)
         },

@@ -28,6 +28,13 @@ describe('run record', () => {
     assert.equal(nextRuns(undefined, entry(4)).last_success, undefined)
   })
 
+  it('remembers metrics_dir for a run that cannot read the options; forgets it once unset', () => {
+    const set = nextRuns(undefined, entry(0), '/var/lib/node-exporter')
+    assert.equal(set.metrics_dir, '/var/lib/node-exporter')
+    assert.equal(nextRuns(set, entry(1)).metrics_dir, '/var/lib/node-exporter')
+    assert.equal(nextRuns(set, entry(0), null).metrics_dir, undefined)
+  })
+
   it('says in one line how a run ended', () => {
     assert.equal(outcomeOf(0), 'ok')
     assert.equal(outcomeOf(4), 'not enabled or not configured in ThreatQ')

@@ -27,6 +27,11 @@ export const runsSchema = z.object({
   last: runSchema,
   /** The last run that finished its work (exit 0, or 3: done, some objects rejected). */
   last_success: runSchema.optional(),
+  /**
+   * The `metrics_dir` option as the last run that read the options saw it: a run that fails
+   * before it can read them (ThreatQ unreachable) still writes its metrics there.
+   */
+  metrics_dir: z.string().optional(),
 })
 
 export type RunEntry = z.infer<typeof runSchema>
@@ -61,14 +66,24 @@ export async function readRuns(path: string): Promise<Runs | undefined> {
   return parsed.data
 }
 
-/** The record after `entry`: it is the last run, and the last success when it succeeded. */
-export function nextRuns(previous: Runs | undefined, entry: RunEntry): Runs {
+/**
+ * The record after `entry`: it is the last run, and the last success when it succeeded.
+ * `metricsDir`: null when the run read the options and metrics_dir was not set, undefined when
+ * it did not get that far (the previous record's is kept).
+ */
+export function nextRuns(
+  previous: Runs | undefined,
+  entry: RunEntry,
+  metricsDir?: string | null,
+): Runs {
   const success = !entry.dry_run && SUCCESS_CODES.includes(entry.exit_code)
   const last_success = success ? entry : previous?.last_success
+  const metrics_dir = metricsDir === undefined ? previous?.metrics_dir : (metricsDir ?? undefined)
   return {
     format_version: 1,
     last: entry,
     ...(last_success === undefined ? {} : { last_success }),
+    ...(metrics_dir === undefined ? {} : { metrics_dir }),
   }
 }
 
@@ -83,6 +98,10 @@ export interface RecordContext {
   now: () => Date
   secrets: Secrets
   logger: Logger
+  /** The metrics_dir option once the run read it (nextRuns). */
+  metricsDir?: () => string | null | undefined
+  /** Called with the record once it is written (the metrics file); its failure is logged. */
+  afterRecord?: (runs: Runs) => Promise<void>
 }
 
 /**
@@ -113,10 +132,14 @@ export async function recordingRun(
       outcome: ctx.secrets.scrub(outcomeOf(code, failure)),
       dry_run: ctx.dryRun,
     }
-    await writeRuns(ctx.path, entry).catch((error: unknown) => {
+    const runs = await writeRuns(ctx.path, entry, ctx.metricsDir?.()).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
         ctx.logger.warn({ err: error, file: ctx.path }, 'could not record the run')
     })
+    if (runs !== undefined && ctx.afterRecord !== undefined)
+      await ctx.afterRecord(runs).catch((error: unknown) => {
+        ctx.logger.warn({ err: error }, "could not write the run's metrics")
+      })
   }
 }
 
@@ -127,10 +150,16 @@ async function exists(path: string): Promise<boolean> {
   )
 }
 
-async function writeRuns(path: string, entry: RunEntry): Promise<void> {
+async function writeRuns(
+  path: string,
+  entry: RunEntry,
+  metricsDir: string | null | undefined,
+): Promise<Runs> {
   // The run may have failed on this very check: then nothing is written there.
   await checkPrivateDir(dirname(path), '--config')
   // A record this version cannot read is replaced: it only ever describes past runs.
   const previous = await readRuns(path).catch(() => undefined)
-  await writePrivateFile(path, `${JSON.stringify(nextRuns(previous, entry), null, 2)}\n`)
+  const runs = nextRuns(previous, entry, metricsDir)
+  await writePrivateFile(path, `${JSON.stringify(runs, null, 2)}\n`)
+  return runs
 }

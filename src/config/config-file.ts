@@ -45,6 +45,10 @@ export const configSchema = z
         .object({
           /** Most MiB of one HTTP answer, on the wire and decoded (default 64). */
           response_mib: z.number().positive().max(4096).optional(),
+          /** The audit trail is rotated when it would grow past this many MiB (default 10). */
+          audit_file_mib: z.number().positive().max(4096).optional(),
+          /** Rotated audit files kept (default 5). */
+          audit_files: z.number().int().min(0).max(1000).optional(),
         })
         .strict()
         .optional(),
@@ -191,9 +195,11 @@ const HEADER = ` tq-conn-netscout-aed configuration (format_version ${String(CON
    taxii_status_seconds: 300   # polling a pending AED TAXII status before the run fails
    run_minutes: 55             # the whole run; below the cron interval, so runs never pile up
 
- Limits (optional; uncomment to change the default shown):
+ Limits (optional; uncomment to change the defaults shown):
  limits:
-   response_mib: 64            # one HTTP answer, compressed and decoded; past it the run fails`
+   response_mib: 64            # one HTTP answer, compressed and decoded; past it the run fails
+   audit_file_mib: 10          # <name>.audit.jsonl is rotated (to .1, .2 …) past this size
+   audit_files: 5              # rotated audit files kept`
 
 /** Writes a new config file (first run). */
 export async function writeNewConfig(path: string, config: ConnectorConfig): Promise<void> {

@@ -130,6 +130,18 @@ describe('options', () => {
     )
     assert.throws(() => parseOptions({}, { alert_severity: 'Critical' }), ConfigError)
     assert.throws(
+      () => parseOptions({ metrics_dir: 'var/lib/node-exporter' }, {}),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /\(metrics_dir\): must be an absolute directory path/.test(e.message) &&
+        e.option === 'metrics_dir',
+    )
+    assert.equal(
+      parseOptions({ metrics_dir: ' /var/lib/node-exporter ' }, {}).options.metrics_dir,
+      '/var/lib/node-exporter',
+    )
+    assert.equal(parseOptions({ metrics_dir: '' }, {}).options.metrics_dir, undefined)
+    assert.throws(
       () => parseOptions({}, { no_such_option: 1 }),
       (e: unknown) =>
         e instanceof ConfigError &&

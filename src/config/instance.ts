@@ -29,6 +29,8 @@ export interface InstancePaths {
   lock: string
   /** The last run and the last successful one (src/cli/run-record.ts). */
   runs: string
+  /** The audit trail (src/audit/file.ts); rotated ones are `<audit>.1` … */
+  audit: string
 }
 
 export function instancePaths(configDir: string, name: string): InstancePaths {
@@ -44,5 +46,6 @@ export function instancePaths(configDir: string, name: string): InstancePaths {
     listsLedger: join(dir, `${name}.lists.json`),
     lock: join(dir, `${name}.lock`),
     runs: join(dir, `${name}.runs.json`),
+    audit: join(dir, `${name}.audit.jsonl`),
   }
 }

@@ -3,6 +3,7 @@
  * custom fields, which arrive as strings), overridable under `options:` in <name>.yaml. Parsed
  * once; every problem is reported with its key and how to fix it.
  */
+import { isAbsolute } from 'node:path'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
 
@@ -135,6 +136,20 @@ export const optionsSchema = z
     allow_list_statuses: commaList.describe(
       "REST: statuses delivered to AED's allow lists instead (they override AED's own feeds)",
     ),
+    // Monitoring (issue 21).
+    metrics_dir: z
+      .preprocess(
+        blankToUndefined,
+        z
+          .string()
+          .trim()
+          .refine(
+            isAbsolute,
+            'must be an absolute directory path (node_exporter --collector.textfile.directory)',
+          )
+          .optional(),
+      )
+      .describe("directory of node_exporter's textfile collector: <name>.prom is written there"),
   })
   .strict()
 

@@ -139,11 +139,16 @@ async function checkTarget(path: string): Promise<void> {
 }
 
 /**
- * Atomic 0600 write: a temp file beside the target (O_EXCL|O_NOFOLLOW: never someone else's
+ * Atomic 0600 write (or `mode`): a temp file beside the target (O_EXCL|O_NOFOLLOW: never someone else's
  * file), written and fsynced, then renamed over the target (a crash leaves the old file or the
  * new one, never a mix), then the directory fsynced so the rename itself survives a power cut.
  */
-export async function writePrivateFile(path: string, content: string | Buffer): Promise<void> {
+export async function writePrivateFile(
+  path: string,
+  content: string | Buffer,
+  /** Other than 0600 only for a file that holds no secret and others must read (metrics). */
+  mode = 0o600,
+): Promise<void> {
   await checkTarget(path)
   const temp = join(
     dirname(path),
@@ -152,8 +157,8 @@ export async function writePrivateFile(path: string, content: string | Buffer): 
   let handle: FileHandle | undefined
   try {
     handle = await open(temp, CREATE_NEW, 0o600)
-    // The umask can only take bits away; this makes the mode exactly 0600 whatever it is.
-    await handle.chmod(0o600)
+    // The umask can only take bits away; this makes the mode exactly that whatever it is.
+    await handle.chmod(mode)
     await handle.writeFile(content)
     await handle.sync()
     await handle.close()

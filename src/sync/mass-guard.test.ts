@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ExitError } from '../errors.js'
+import { NO_AUDIT } from '../audit/trail.js'
 import {
   guardMassChange,
   MAX_RECORDS,
@@ -56,7 +57,12 @@ function shrink(runs: number, every: number, extra: Partial<MassGuardSettings> =
       members: held - count,
     }
     try {
-      history = guardMassChange(change, settingsAt((run - 1) * every, history, extra), words)
+      history = guardMassChange(
+        change,
+        settingsAt((run - 1) * every, history, extra),
+        words,
+        NO_AUDIT,
+      )
     } catch (error) {
       assert.ok(error instanceof ExitError)
       return { run, error, history }
@@ -70,12 +76,12 @@ describe('mass guard: the per-run limit', () => {
   it('stops a run past max_revoke_percent, and one that would take everything', () => {
     const change = { byReason: new Map([['left', 30]]), count: 30, held: 100, members: 70 }
     assert.throws(
-      () => guardMassChange(change, settingsAt(0, []), words),
+      () => guardMassChange(change, settingsAt(0, []), words, NO_AUDIT),
       /30\.0%, max_revoke_percent is 20/,
     )
     const all = { byReason: new Map([['left', 1]]), count: 1, held: 1, members: 0 }
     assert.throws(
-      () => guardMassChange(all, settingsAt(0, [], { maxRevokePercent: 100 }), words),
+      () => guardMassChange(all, settingsAt(0, [], { maxRevokePercent: 100 }), words, NO_AUDIT),
       ExitError,
     )
   })
@@ -108,12 +114,12 @@ describe('mass guard: the window (max_revoke_window_hours)', () => {
     const history: RevocationRecord[] = [{ at: '2026-03-01T00:00:00.000Z', held: 1000, count: 190 }]
     const change = { byReason: new Map([['left', 153]]), count: 153, held: 810, members: 657 }
     assert.deepEqual(
-      guardMassChange(change, settingsAt(4, history, { allowMassRevoke: true }), words),
+      guardMassChange(change, settingsAt(4, history, { allowMassRevoke: true }), words, NO_AUDIT),
       [],
     )
     // The next run after the override is judged against a fresh window.
     const next = { ...change, count: 100, held: 657 }
-    assert.equal(guardMassChange(next, settingsAt(8, []), words).length, 1)
+    assert.equal(guardMassChange(next, settingsAt(8, []), words, NO_AUDIT).length, 1)
   })
 
   it('judges against what AED held at the start of the window, or more if it grew', () => {
@@ -142,7 +148,10 @@ describe('mass guard: the window (max_revoke_window_hours)', () => {
       { at: new Date(START + 20 * HOUR).toISOString(), held: 95, count: 5 },
     ]
     const none = { byReason: new Map<string, number>(), count: 0, held: 90, members: 90 }
-    assert.deepEqual(guardMassChange(none, settingsAt(25, history), words), history.slice(1))
+    assert.deepEqual(
+      guardMassChange(none, settingsAt(25, history), words, NO_AUDIT),
+      history.slice(1),
+    )
   })
 
   it('stays bounded: past MAX_RECORDS the oldest records merge, and the total is kept', () => {

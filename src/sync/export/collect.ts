@@ -5,6 +5,7 @@
  * from the earliest one's `updated_at` on, then new relationships and changed reports. Each
  * object is tracked with the ledger update that lands once AED commits it.
  */
+import type { AuditEvent } from '../../audit/trail.js'
 import type { Logger } from '../../http/logger.js'
 import type { StixObject } from '../../stix/types.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
@@ -28,7 +29,17 @@ export interface CollectDeps {
   logger: Logger
   summary: RunSummary
   onProgress?: ((done: number, total: number | undefined) => void) | undefined
-  track: (id: string, updates: LedgerUpdate[]) => void
+  /** `event`: the block to record in the audit trail once AED stored the object. */
+  track: (id: string, updates: LedgerUpdate[], event?: AuditEvent) => void
+}
+
+/** Why an indicator is sent: what the ledger knew of it before this run. */
+function blockReason(ledger: Ledger, slot: number, updatedMs: number): string {
+  if (slot < 0) return 'joined the data collection'
+  if (ledger.objects.state(slot) !== LIVE)
+    return 'exportable again (back in the data collection, or its status or expiry changed)'
+  if (ledger.objects.version(slot) !== seconds(updatedMs)) return 'changed in ThreatQ'
+  return 'sent again (--full or --since)'
 }
 
 export interface CollectSettings {
@@ -111,7 +122,14 @@ export async function* collectExport(
         if (!converted.ok) continue
         summary.fetched.add('indicator')
         emit(converted.object, converted.markings)
-        track(converted.object.id, [objectUpdate(indicator, seconds(updated))])
+        track(converted.object.id, [objectUpdate(indicator, seconds(updated))], {
+          action: 'block',
+          value: typeof converted.object.name === 'string' ? converted.object.name : indicator.name,
+          type: indicator.type,
+          threatq_id: indicator.id,
+          stix_id: converted.object.id,
+          reason: blockReason(ledger, slot, updated),
+        })
       }
       if (queue.length > 0) yield queue.splice(0)
       done += page.records.length + page.invalid.length

@@ -5,6 +5,7 @@
  * the ledger holds live and is not marked wanted is to be revoked. Nothing is sent here.
  */
 import { createHash } from 'node:crypto'
+import type { AuditSink } from '../../audit/trail.js'
 import type { Logger } from '../../http/logger.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { TqCollection, TqObject, TqRef } from '../../threatq/model.js'
@@ -64,6 +65,8 @@ export interface PlanDeps {
   threatq: ThreatqClient
   logger: Logger
   summary: RunSummary
+  /** Each refusal is recorded in the audit trail. */
+  audit: AuditSink
   onProgress?: ((done: number, total: number | undefined) => void) | undefined
   /** Called once per refused value (dry-run listing). */
   onRefusal?: ((refusal: { id: number; value: string; reason: string }) => void) | undefined
@@ -151,12 +154,19 @@ export function reportInvalid(
 
 /** Counts and logs a member that is not exported: refused by a guard, or skipped with why. */
 export function reportUnexported(
-  deps: Pick<PlanDeps, 'summary' | 'logger' | 'onRefusal'>,
+  deps: Pick<PlanDeps, 'summary' | 'logger' | 'onRefusal' | 'audit'>,
   member: { id: number; value: string; type: string | undefined },
   why: { kind: string; reason: string; detail?: string | undefined },
 ): void {
   if (why.kind === 'refused') {
     deps.summary.refused.add(why.reason)
+    deps.audit.record({
+      action: 'refuse',
+      value: member.value,
+      type: member.type,
+      threatq_id: member.id,
+      reason: why.reason,
+    })
     deps.logger.info(
       { id: member.id, value: member.value, reason: why.reason },
       'indicator refused',

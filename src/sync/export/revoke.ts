@@ -4,6 +4,7 @@
  * newer `modified`: the object may be gone from ThreatQ, and STIX wants every property of the
  * object in its new version.
  */
+import type { AuditEvent } from '../../audit/trail.js'
 import type { Logger } from '../../http/logger.js'
 import type { StixObject } from '../../stix/types.js'
 import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
@@ -116,8 +117,11 @@ export interface RevokeDeps {
   logger: Logger
   summary: RunSummary
   now: number
-  /** Records an object about to be sent: its ledger update lands when AED commits it. */
-  track: (id: string, updates: LedgerUpdate[]) => void
+  /**
+   * Records an object about to be sent: its ledger update lands, and its audit event is
+   * recorded, when AED commits it.
+   */
+  track: (id: string, updates: LedgerUpdate[], event?: AuditEvent) => void
   /** Ledger facts learnt without sending (AED lacks the object, or has it revoked already). */
   settle: (updates: LedgerUpdate[]) => Promise<void>
 }
@@ -151,7 +155,11 @@ export async function* revokedVersions(
       const previous = Date.parse(String(object.modified))
       const modified = Math.max(deps.now, Number.isNaN(previous) ? 0 : previous + 1)
       out.push({ ...object, modified: isoMillis(modified), revoked: true })
-      deps.track(r.id, [{ ...r.update, state: REVOKED, version: Math.floor(modified / 1000) }])
+      deps.track(
+        r.id,
+        [{ ...r.update, state: REVOKED, version: Math.floor(modified / 1000) }],
+        unblockEvent(r, object),
+      )
       deps.summary.revoked.add(r.reason)
       deps.summary.sent.add(`${object.type} (revoked)`)
       deps.logger.info({ id: r.id, threatq: r.threatq, reason: r.reason }, 'revoking')
@@ -165,6 +173,23 @@ export async function* revokedVersions(
     if (chunk.length >= READ_BACK_IDS) yield* flush()
   }
   if (chunk.length > 0) yield* flush()
+}
+
+/**
+ * The unblock of an indicator (other objects block nothing). Its value and type are AED's copy's:
+ * the indicator may be gone from ThreatQ. The type is the pattern's STIX object (`ipv4-addr`).
+ */
+function unblockEvent(r: Revocation, object: StixObject): AuditEvent | undefined {
+  if (object.type !== 'indicator') return undefined
+  const pattern = typeof object.pattern === 'string' ? object.pattern : ''
+  return {
+    action: 'unblock',
+    value: typeof object.name === 'string' ? object.name : undefined,
+    type: /^\[\s*([a-z0-9-]+):/.exec(pattern)?.[1],
+    threatq_id: Number(r.threatq.split(':')[1]),
+    stix_id: r.id,
+    reason: r.reason,
+  }
 }
 
 /** The latest version AED holds of each id asked for (a hundred at most). */

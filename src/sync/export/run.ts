@@ -4,6 +4,7 @@
  * run would revoke too much, then stream revocations and the objects AED lacks into its TAXII
  * collection, committing each to the ledger as AED acknowledges it.
  */
+import type { AuditEvent, AuditSink } from '../../audit/trail.js'
 import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { RemoteError } from '../../http/errors.js'
 import type { Logger } from '../../http/logger.js'
@@ -36,6 +37,8 @@ export interface ExportDeps {
   threatq: ThreatqClient
   taxii: TaxiiClient
   logger: Logger
+  /** Blocks and unblocks AED acknowledged, and refusals (src/audit/trail.ts). */
+  audit: AuditSink
   onProgress?: (done: number, total: number | undefined) => void
 }
 
@@ -133,7 +136,7 @@ export async function runExport(
 ): Promise<ExportOutcome> {
   const started = Date.now()
   const summary = newSummary('export')
-  const { threatq, taxii, logger } = deps
+  const { threatq, taxii, logger, audit } = deps
   const identity = instanceIdentity(settings.context.version, settings.context.host)
 
   const dataCollection: DataCollection = await threatq.findDataCollection(settings.dataCollection)
@@ -207,6 +210,7 @@ export async function runExport(
       threatq,
       logger,
       summary,
+      audit,
       onProgress: deps.onProgress,
       onRefusal: settings.output === undefined ? undefined : (r) => refusals.push(r),
     },
@@ -239,6 +243,7 @@ export async function runExport(
       heldWhat: 'objects AED holds from this instance',
       noun: 'revocations',
     },
+    audit,
   )
   if (revoking.total > 0 && !collection.info.can_read) {
     summary.rejected += revoking.total
@@ -248,8 +253,12 @@ export async function runExport(
   }
 
   const inflight = new Map<string, LedgerUpdate[]>()
-  const track = (id: string, updates: LedgerUpdate[]): void => {
-    if (!settings.dryRun) inflight.set(id, updates)
+  /** What each object in flight is a block or unblock of: recorded once AED stored it. */
+  const audited = new Map<string, AuditEvent>()
+  const track = (id: string, updates: LedgerUpdate[], event?: AuditEvent): void => {
+    if (settings.dryRun) return
+    inflight.set(id, updates)
+    if (event !== undefined) audited.set(id, event)
   }
   const settle = async (updates: LedgerUpdate[]): Promise<void> => {
     if (!settings.dryRun) await ledger.commit(updates)
@@ -326,7 +335,13 @@ export async function runExport(
         maxObjects: settings.maxObjects,
         beforeRequest: (sent) => ledger.intend(sent.flatMap(({ id }) => inflight.get(id) ?? [])),
         onRequest: async (result, _statusId, sent) => {
-          await ledger.commit(committed(result, sent, inflight))
+          const done = committed(result, sent, inflight)
+          await ledger.commit(done.updates)
+          for (const id of done.settled) {
+            const event = audited.get(id)
+            audited.delete(id)
+            if (event !== undefined && done.stored.has(id)) audit.record(event)
+          }
           classify(result, summary, logger)
         },
       })
@@ -362,18 +377,23 @@ function committed(
   result: AddResult,
   sent: readonly { id: string }[],
   inflight: Map<string, LedgerUpdate[]>,
-): LedgerUpdate[] {
+): { updates: LedgerUpdate[]; settled: string[]; stored: Set<string> } {
   const notStored = new Set<string>()
   for (const f of result.failures) if (!IDENTICAL_VERSION.test(f.message)) notStored.add(f.id)
   for (const p of result.pendings) notStored.add(p.id)
   const updates: LedgerUpdate[] = []
+  const settled: string[] = []
+  const stored = new Set<string>()
   for (const { id } of sent) {
     const tracked = inflight.get(id)
     if (tracked === undefined) continue
     inflight.delete(id)
-    if (!notStored.has(id)) updates.push(...tracked)
+    settled.push(id)
+    if (notStored.has(id)) continue
+    updates.push(...tracked)
+    stored.add(id)
   }
-  return updates
+  return { updates, settled, stored }
 }
 
 function classify(result: AddResult, summary: RunSummary, logger: Logger): void {

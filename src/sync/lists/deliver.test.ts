@@ -14,6 +14,7 @@ import {
 } from '../../aed/lists.js'
 import { silentLogger } from '../../http/logger.js'
 import { newSummary } from '../summary.js'
+import type { AuditEvent } from '../../audit/trail.js'
 import {
   annotationOf,
   chunk,
@@ -167,12 +168,14 @@ async function setup() {
   const { ledger } = await ListLedger.open(join(dir, 'x.lists.json'), 'aed', undefined)
   const fake = new FakeLists()
   const summary = newSummary('lists')
+  const audited: AuditEvent[] = []
+  const audit = { record: (e: AuditEvent) => audited.push(e) }
   const run = (plan: Partial<ListPlan>) =>
     deliver(
-      { lists: fake, logger: silentLogger, summary, ledger, instance: 'inst' },
+      { lists: fake, logger: silentLogger, summary, audit, ledger, instance: 'inst' },
       { members: 0, deliverable: 0, adds: [], removals: [], ...plan },
     )
-  return { ledger, fake, summary, run }
+  return { ledger, fake, summary, run, audited }
 }
 
 describe('list delivery', () => {
@@ -195,16 +198,21 @@ describe('list delivery', () => {
   })
 
   it('adds many values in one request, each with its own annotation', async () => {
-    const { fake, ledger, summary, run } = await setup()
+    const { fake, ledger, summary, run, audited } = await setup()
     await run({ adds: [1, 2, 3].map(want) })
     assert.deepEqual(fake.calls, ['GET outbound-denied-hosts 3', 'POST outbound-denied-hosts 3'])
     assert.deepEqual(fake.held.get(`${list.id} 203.0.113.2`)?.annotations, ['tq:inst:2'])
     assert.equal(ledger.own, 3)
     assert.equal(summary.sent.get(list.id), 3)
+    // Each entry AED confirmed is a block on record, with its indicator and list.
+    assert.deepEqual(
+      audited.map((e) => [e.action, e.value, e.threatq_id, e.list]),
+      [1, 2, 3].map((n) => ['block', `203.0.113.${String(n)}`, n, list.id]),
+    )
   })
 
   it('never writes a value someone else holds, and remembers it as foreign', async () => {
-    const { fake, ledger, summary, run } = await setup()
+    const { fake, ledger, summary, run, audited } = await setup()
     fake.held.set(`${list.id} 203.0.113.1`, {
       value: '203.0.113.1',
       annotations: ['SOC manual block'],
@@ -213,6 +221,10 @@ describe('list delivery', () => {
     })
     await run({ adds: [want(1)] })
     assert.deepEqual(fake.calls, ['GET outbound-denied-hosts 1'])
+    assert.deepEqual(
+      audited.map((e) => [e.action, e.value, e.reason.split(':')[0]]),
+      [['refuse', '203.0.113.1', 'foreign entry']],
+    )
     assert.deepEqual(fake.held.get(`${list.id} 203.0.113.1`)?.annotations, ['SOC manual block'])
     assert.equal(ledger.get(list.id, '203.0.113.1')?.foreign, true)
     assert.equal(ledger.own, 0)
@@ -234,10 +246,12 @@ describe('list delivery', () => {
   })
 
   it('halves a refused request until the bad value is found; the others are stored', async () => {
-    const { fake, ledger, summary, run } = await setup()
+    const { fake, ledger, summary, run, audited } = await setup()
     fake.refuse.add('203.0.113.3')
     await run({ adds: [1, 2, 3, 4, 5].map(want) })
     assert.equal(ledger.own, 4)
+    // What AED refused is no block.
+    assert.deepEqual(audited.map((e) => e.threatq_id).sort(), [1, 2, 4, 5])
     assert.equal(summary.rejected, 1)
     assert.deepEqual(summary.problems, [])
     assert.ok(fake.calls.filter((c) => c.startsWith('POST')).length <= 6, fake.calls.join('; '))
@@ -265,7 +279,7 @@ describe('list delivery', () => {
   })
 
   it('removes only entries still annotated as its own', async () => {
-    const { fake, ledger, summary, run } = await setup()
+    const { fake, ledger, summary, run, audited } = await setup()
     for (const [n, note] of [
       [1, 'tq:inst:1'],
       [2, 'taken over by a person'],
@@ -289,6 +303,11 @@ describe('list delivery', () => {
     assert.equal(ledger.size, 0)
     assert.equal(summary.revoked.get('expired'), 1)
     assert.equal(summary.foreign.get(list.id), 1)
+    // Only the removal AED made is an unblock; one already gone or taken over is not.
+    assert.deepEqual(
+      audited.map((e) => [e.action, e.value, e.reason]),
+      [['unblock', '203.0.113.1', 'expired']],
+    )
     assert.deepEqual(
       fake.calls.filter((c) => c.startsWith('DELETE')),
       ['DELETE outbound-denied-hosts 1'],

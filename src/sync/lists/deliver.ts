@@ -13,6 +13,7 @@ import {
   VALUE_FIELD,
   type WriteRefusal,
 } from '../../aed/lists.js'
+import type { AuditAction, AuditSink } from '../../audit/trail.js'
 import type { Logger } from '../../http/logger.js'
 import { forEachConcurrent } from '../pool.js'
 import type { RunSummary } from '../summary.js'
@@ -57,6 +58,8 @@ export interface DeliverDeps {
   lists: ListCalls
   logger: Logger
   summary: RunSummary
+  /** Entries AED confirmed adding or removing, and values others hold (src/audit/trail.ts). */
+  audit: AuditSink
   ledger: ListLedger
   /** The instance name: annotations read `tq:<instance>:<indicator id>`. */
   instance: string
@@ -120,8 +123,12 @@ function holdsScope(entry: ListEntry, scope: Scope | undefined): boolean {
   return scope.split(',').every((id) => entry.pgids.includes(Number(id)))
 }
 
+/** The audit action of an entry added to (or removed from) a list. */
+const actionOf = (list: AedList, removed: boolean): AuditAction =>
+  list.action === 'allow' ? (removed ? 'unallow' : 'allow') : removed ? 'unblock' : 'block'
+
 export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> {
-  const { lists, logger, summary, ledger, instance } = deps
+  const { lists, logger, summary, ledger, instance, audit } = deps
   const ours = (annotation: string): boolean => ownerOf(instance, annotation) !== undefined
   /**
    * Only a value every annotation of which is ours is ours to write or remove: AED's arrays do
@@ -142,6 +149,19 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     uncertain.set(list.id, (uncertain.get(list.id) ?? 0) + 1)
   }
   const uncertain = new Map<string, number>()
+  /** A value AED holds under someone else's annotation: in force, never ours to write. */
+  const refuseForeign = (want: Want): void => {
+    if (deps.dryRun === undefined)
+      audit.record({
+        action: 'refuse',
+        value: want.value,
+        type: want.type,
+        threatq_id: want.owner,
+        list: want.list.id,
+        reason:
+          "foreign entry: AED holds the value under an annotation that is not this instance's",
+      })
+  }
 
   const removing: Removal[] = []
   /** Keys whose entry loses some scopes this run: never adopted from the lookup before that. */
@@ -193,6 +213,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       // Held by a person or another tool: in force already, and never ours to change.
       ledger.set({ ...want, list: want.list.id, foreign: true })
       summary.foreign.add(want.list.id)
+      refuseForeign(want)
       progress(1)
       continue
     }
@@ -228,6 +249,14 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       if (r.replaced) continue
       ledger.delete(list.id, r.entry.value)
       summary.revoked.add(r.reason)
+      if (deps.dryRun === undefined)
+        audit.record({
+          action: actionOf(list, true),
+          value: r.entry.value,
+          threatq_id: r.entry.owner,
+          list: list.id,
+          reason: r.reason,
+        })
     }
     progress(part.length)
   })
@@ -304,6 +333,14 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
           )
         ledger.set({ list: list.id, value: want.value, owner: want.owner, scope })
         summary.sent.add(list.id)
+        audit.record({
+          action: actionOf(list, false),
+          value: want.value,
+          type: want.type,
+          threatq_id: want.owner,
+          list: list.id,
+          reason: want.reason ?? 'joined the data collection',
+        })
       } else misfiled.push(want)
     })
     if (misfiled.length === 0) return
@@ -353,6 +390,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     if (!onlyOurs(entry)) {
       ledger.set({ ...want, list: list.id, scope, foreign: true })
       summary.foreign.add(list.id)
+      refuseForeign(want)
       return true
     }
     if (

@@ -3,6 +3,7 @@
  * member's list entries, and compare them with the ledger. Nothing is sent here.
  */
 import { type AedList, listById, type Scope } from '../../aed/lists.js'
+import type { AuditSink } from '../../audit/trail.js'
 import type { Logger } from '../../http/logger.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import { nameOf } from '../../threatq/records.js'
@@ -12,7 +13,12 @@ import { entryKey, type ListLedger, type ListLedgerEntry } from './ledger.js'
 import { type ListPolicy, type Placement, placements, targetOf } from './targets.js'
 
 /** An entry AED should hold: checked against AED, then added unless it is there already. */
-export type Want = Placement & { owner: number }
+export type Want = Placement & {
+  owner: number
+  /** The owner's ThreatQ type, and why the entry is written (for the audit trail). */
+  type?: string | undefined
+  reason?: string | undefined
+}
 
 /** An entry of the ledger AED should no longer hold (inbound: in these scopes). */
 export interface Removal {
@@ -48,6 +54,7 @@ export async function planLists(
     threatq: ThreatqClient
     logger: Logger
     summary: RunSummary
+    audit: AuditSink
     onProgress?: ((done: number, total: number | undefined) => void) | undefined
     onRefusal?: ((refusal: { id: number; value: string; reason: string }) => void) | undefined
   },
@@ -119,7 +126,12 @@ export async function planLists(
             continue
           }
         }
-        adding.set(key, { ...p, owner: member.id })
+        adding.set(key, {
+          ...p,
+          owner: member.id,
+          type: member.type,
+          reason: addReason(held, member, p.list, forced),
+        })
       }
     }
     deps.onProgress?.(plan.members + page.invalid.length, page.total)
@@ -144,6 +156,26 @@ export async function planLists(
     })
   }
   return plan
+}
+
+/** Why an entry is written this run: what the ledger held at its key before. */
+function addReason(
+  held: ListLedgerEntry | undefined,
+  member: { id: number; status: string | undefined },
+  list: AedList,
+  forced: boolean,
+): string {
+  const why =
+    held === undefined
+      ? 'joined the data collection'
+      : held.owner !== member.id
+        ? `now delivered for ThreatQ indicator ${String(member.id)}`
+        : forced
+          ? 'sent again (--full or --since)'
+          : 'protection groups changed'
+  return list.action === 'allow'
+    ? `${why}; status ${member.status ?? '?'} is in allow_list_statuses`
+    : why
 }
 
 /**

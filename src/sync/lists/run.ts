@@ -10,6 +10,7 @@ import {
   type Scope,
   scopeEntries,
 } from '../../aed/lists.js'
+import type { AuditSink } from '../../audit/trail.js'
 import { ConfigError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
 import type { ThreatqClient } from '../../threatq/client.js'
@@ -26,6 +27,8 @@ export interface ListDeliveryDeps {
   threatq: ThreatqClient
   lists: ListCalls
   logger: Logger
+  /** Entries AED confirmed writing or removing, and refusals (src/audit/trail.ts). */
+  audit: AuditSink
   onProgress?: (done: number, total: number | undefined) => void
   /** After the scan: entries settled in AED so far, of those the run touches. */
   onWrites?: (done: number, total: number) => void
@@ -154,7 +157,7 @@ export async function runListDelivery(
 ): Promise<ListDeliveryOutcome> {
   const started = Date.now()
   const summary = newSummary('lists')
-  const { threatq, lists, logger } = deps
+  const { threatq, lists, logger, audit } = deps
   const collection = await threatq.findDataCollection(settings.dataCollection)
   const { ledger, problem } = await ListLedger.open(
     settings.ledgerFile,
@@ -181,6 +184,7 @@ export async function runListDelivery(
       threatq,
       logger,
       summary,
+      audit,
       onProgress: deps.onProgress,
       onRefusal: settings.output === undefined ? undefined : (r) => refusals.push(r),
     },
@@ -209,6 +213,7 @@ export async function runListDelivery(
       heldWhat: 'AED list entries this instance made',
       noun: 'removals',
     },
+    audit,
   )
 
   const calls: RestCall[] = []
@@ -219,6 +224,7 @@ export async function runListDelivery(
           lists,
           logger,
           summary,
+          audit,
           ledger,
           instance: settings.instance,
           dryRun: settings.dryRun ? (call) => calls.push(call) : undefined,
