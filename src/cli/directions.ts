@@ -19,6 +19,8 @@ import { runImport } from '../sync/import/run.js'
 import type { DryRunOutput } from '../sync/output.js'
 import type { RunSummary } from '../sync/summary.js'
 import { TaxiiClient } from '../taxii/client.js'
+import type { Sources } from '../config/sources.js'
+import { answers, firstContact, missingDiscovery } from './mistakes.js'
 import type { ConnectorRecord, ThreatqClient } from '../threatq/client.js'
 import { formatThreatqTime } from '../threatq/model.js'
 import { type CliArgs, DEFAULT_NAME } from './args.js'
@@ -44,6 +46,8 @@ export interface DirectionContext {
   /** Clients opened here are added, to be closed by the caller. */
   clients: { close(): Promise<void> }[]
   timeouts: Timeouts
+  /** Where each setting comes from, for the message of a mistake (src/cli/mistakes.ts). */
+  sources: Sources
 }
 
 /** From the config file's `timeouts:` and `limits:`; undefined keeps a client's default. */
@@ -110,6 +114,7 @@ function aedClient(ctx: DirectionContext): AedClient {
 export async function importDirection(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
   const aed = aedClient(ctx)
+  await firstContact(ctx.sources, () => aed.apiVersion())
   const progress = createProgress('import', io.stderrIsTTY)
   try {
     const outcome = await runImport(
@@ -235,6 +240,7 @@ export async function exportDirections(ctx: DirectionContext): Promise<RunSummar
 async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
   const aed = aedClient(ctx)
+  await firstContact(ctx.sources, () => aed.apiVersion())
   const scan = createProgress('lists: scan', io.stderrIsTTY)
   let writes: Progress | undefined
   try {
@@ -284,22 +290,47 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
   }
 }
 
-async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
-  const { options, logger, io } = ctx
-  const taxii = new TaxiiClient({
-    version: options.stix_version,
+function taxiiClient(ctx: DirectionContext, version: Options['stix_version']): TaxiiClient {
+  const { options } = ctx
+  return new TaxiiClient({
+    version,
     url: ctx.aedHost.baseUrl,
     username: options.stix_client_username ?? '',
     password: options.stix_client_password ?? '',
     tls: ctx.aedTls,
-    logger,
+    logger: ctx.logger,
     timeoutMs: ctx.timeouts.httpMs,
     maxResponseBytes: ctx.timeouts.responseBytes,
     ...(ctx.timeouts.taxiiStatusMs === undefined
       ? {}
       : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),
   })
+}
+
+/** TAXII's first contact, its discovery: a 404 there asks which version the AED serves. */
+async function discoverTaxii(ctx: DirectionContext, taxii: TaxiiClient): Promise<void> {
+  const version = ctx.options.stix_version
+  await firstContact(ctx.sources, async () => {
+    try {
+      await taxii.discover()
+    } catch (error) {
+      throw await missingDiscovery(error, ctx.sources, version, async () => {
+        const other = taxiiClient(ctx, version === '2.1' ? '2.0' : '2.1')
+        try {
+          return await answers(() => other.discover())
+        } finally {
+          await other.close()
+        }
+      })
+    }
+  })
+}
+
+async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const { options, logger, io } = ctx
+  const taxii = taxiiClient(ctx, options.stix_version)
   ctx.clients.push(taxii)
+  await discoverTaxii(ctx, taxii)
   const progress = createProgress('export', io.stderrIsTTY)
   const saved = ctx.state.export.ledger
   try {

@@ -58,3 +58,23 @@ export async function promptAnswers(
     ).trim(),
   }
 }
+
+/**
+ * After ThreatQ refused the login, which does not say which answer was wrong: the client id and
+ * username again (the last answers as defaults: Enter keeps them), and the password.
+ */
+export async function promptLogin(
+  last: Pick<FirstRunAnswers, 'clientId' | 'username'>,
+): Promise<Pick<FirstRunAnswers, 'clientId' | 'username' | 'password'>> {
+  const { input, password } = await import('@inquirer/prompts')
+  const username = last.username
+  return {
+    clientId: (
+      await input({ message: 'ThreatQ Client ID', default: last.clientId, validate: nonEmpty })
+    ).trim(),
+    username: (
+      await input({ message: 'ThreatQ Username (e-mail)', default: username, validate: nonEmpty })
+    ).trim(),
+    password: await password({ message: 'ThreatQ Password', mask: '*', validate: nonEmpty }),
+  }
+}

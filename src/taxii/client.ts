@@ -127,6 +127,7 @@ export class TaxiiClient {
   private readonly poll: PollOptions
   private readonly pollDeps: PollDeps
   private readonly media: { taxii: string; stix: string }
+  private discovery: Promise<Discovery> | undefined
 
   constructor(options: TaxiiClientOptions) {
     this.version = options.version
@@ -161,9 +162,16 @@ export class TaxiiClient {
     return this.http.close()
   }
 
+  /** Asked once per client: the run's first contact with TAXII is this request. */
   discover(): Promise<Discovery> {
     const url = new URL(DISCOVERY_PATH[this.version].slice(1), this.serverUrl).toString()
-    return this.getJson(url, discoverySchema, 'the discovery resource')
+    this.discovery ??= this.getJson(url, discoverySchema, 'the discovery resource').catch(
+      (error: unknown) => {
+        this.discovery = undefined
+        throw error
+      },
+    )
+    return this.discovery
   }
 
   /** `root` may be an absolute URL, a path, or a name relative to the server URL. */
@@ -191,6 +199,7 @@ export class TaxiiClient {
         `TAXII collection "${titleOrId}" not found at ${rootUrl}; ${
           offered === '' ? 'the API root has no collections' : `available: ${offered}`
         }`,
+        'collection',
       )
     }
     return {
@@ -219,6 +228,7 @@ export class TaxiiClient {
     if (!collection.info.can_write) {
       throw new TaxiiUsageError(
         `TAXII collection "${collection.info.title}" (${collection.info.id}) is not writable (can_write is false)`,
+        'collection',
       )
     }
     const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY)
@@ -521,6 +531,13 @@ export class TaxiiClient {
 /** A mistake in what was asked (unknown collection, read-only collection), not a remote failure. */
 export class TaxiiUsageError extends Error {
   override name = 'TaxiiUsageError'
+  constructor(
+    message: string,
+    /** `collection`: the collection asked for is the mistake (not found, not writable). */
+    readonly concerns?: 'collection',
+  ) {
+    super(message)
+  }
 }
 
 function pageOf<T>(envelope: {
