@@ -95,11 +95,13 @@ export function mistakeOf(
       option: 'aed_collection',
       cause: error,
     })
-  if (error instanceof NotAedError)
+  if (error instanceof NotAedError) {
+    const refused = error.answer.status === 401 || error.answer.status === 403
     return new ConfigError(
-      `${error.answer.url.replace(/\/api\/.*$/, '')} is not an AED REST API (${error.answer.kind === 'http' ? said(error.answer) : error.answer.message}): set ${sources.option('hostname')} to the AED appliance`,
+      `${originText(error.answer.url)} is not an AED REST API (${said(error.answer)}): set ${sources.option('hostname')} to the AED appliance${refused ? `; if it is one, check ${sources.option('api_token')}` : ''}`,
       { option: 'hostname', cause: error },
     )
+  }
   if (!(error instanceof RemoteError)) return undefined
   const system = settingsOf(error.system, sources)
   const option = error.system === 'threatq' ? undefined : 'hostname'

@@ -151,7 +151,7 @@ describe('mistakes: exit 2, the setting, where it came from, the fix', () => {
     await instance('not-aed', { hostname: world.threatq.url })
     assertMistake(
       await world.run(['-n', 'not-aed', '-i']),
-      `${world.threatq.url} is not an AED REST API (HTTP 401: Unauthenticated.): set "Hostname" (hostname) ${UI} to the AED appliance`,
+      `${world.threatq.url} is not an AED REST API (HTTP 401: Unauthenticated.): set "Hostname" (hostname) ${UI} to the AED appliance; if it is one, check "API Token" (api_token) ${UI}`,
     )
     assertMistake(
       await world.run(['-n', 'not-aed', '-e']),
