@@ -204,7 +204,7 @@ export function parseOptions(
 
 /** A value as the message shows it, clipped (a never_block list can be long). */
 function valueText(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value)
+  const text = value === undefined ? 'nothing' : JSON.stringify(value)
   return text.length > 80 ? `${text.slice(0, 80)}…` : text
 }
 

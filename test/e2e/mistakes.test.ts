@@ -40,6 +40,13 @@ function assertMistake(result: CliResult, expected: string): void {
 
 const UI = 'in the ThreatQ UI connector options'
 
+/** `<name>.yaml` with one `options:` entry, as a person edits it. */
+async function setLocalOption(config: string, entry: string): Promise<void> {
+  const text = await readFile(config, 'utf8')
+  const cleared = text.replace(/^options:(?: \{\}|(?:\n {2}.*)*)/m, 'options: {}')
+  await writeFile(config, cleared.replace('options: {}', `options:\n  ${entry}`))
+}
+
 describe('mistakes: exit 2, the setting, where it came from, the fix', () => {
   let world: World
   before(async () => {
@@ -119,8 +126,7 @@ describe('mistakes: exit 2, the setting, where it came from, the fix', () => {
 
   it('stix_version 2.1 on an AED that serves only TAXII 2.0', async () => {
     const config = await instance('stix21')
-    const text = await readFile(config, 'utf8')
-    await writeFile(config, text.replace('options: {}', 'options:\n  stix_version: "2.1"'))
+    await setLocalOption(config, 'stix_version: "2.1"')
     assertMistake(
       await world.run(['-n', 'stix21', '-e']),
       `AED serves TAXII 2.0, not 2.1 (GET ${world.aed.url}/taxii2/: HTTP 404: Not Found: No resource at /taxii2/.): set options.stix_version in ${config} to 2.0`,
@@ -200,13 +206,12 @@ describe('mistakes: exit 2, the setting, where it came from, the fix', () => {
 
   it('an option typo under options: names the file and the nearest key; a bad value shows it', async () => {
     const config = await instance('typo')
-    const text = await readFile(config, 'utf8')
-    await writeFile(config, text.replace('options: {}', 'options:\n  relationshp_depth: 2'))
+    await setLocalOption(config, 'relationshp_depth: 2')
     assertMistake(
       await world.run(['-n', 'typo', '-i']),
       `invalid connector options: options.relationshp_depth in ${config}: unknown option; did you mean relationship_depth?`,
     )
-    await writeFile(config, text.replace('options: {}', 'options:\n  relationship_depth: 9'))
+    await setLocalOption(config, 'relationship_depth: 9')
     assertMistake(
       await world.run(['-n', 'typo', '-i']),
       `invalid connector options: options.relationship_depth in ${config}: Too big: expected number to be <=3 (got 9)`,
@@ -215,8 +220,7 @@ describe('mistakes: exit 2, the setting, where it came from, the fix', () => {
 
   it('a bad data_collection from the yaml says it came from the yaml', async () => {
     const config = await instance('data-collection')
-    const text = await readFile(config, 'utf8')
-    await writeFile(config, text.replace('options: {}', 'options:\n  data_collection: AED Exprot'))
+    await setLocalOption(config, 'data_collection: AED Exprot')
     assertMistake(
       await world.run(['-n', 'data-collection', '-e']),
       `ThreatQ has no data collection named "AED Exprot": set options.data_collection in ${config} to one of: "AED Export"`,
