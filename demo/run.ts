@@ -72,6 +72,8 @@ async function main(): Promise<void> {
       allow_mass_revoke: false,
       since: undefined,
       non_interactive: true,
+      check: false,
+      status: false,
       ...over,
     })
     const step = async (

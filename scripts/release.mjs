@@ -2,7 +2,7 @@
 //
 //   tq-conn-netscout-aed-<v>-linux-x64          the single executable (Node 20 SEA + the CJS bundle)
 //   tq-conn-netscout-aed-<v>-linux-x64.tar.gz   it, README.md, LICENSE, THIRD-PARTY-LICENSES.txt,
-//                                               SHA256SUMS, in one directory
+//                                               SHA256SUMS (names <dir>/<file>), in one directory
 //   tq-conn-netscout-aed-<v>.tgz                the npm package (installs offline: no dependencies)
 //   SHA256SUMS                                  of the three above
 //
@@ -137,8 +137,16 @@ try {
       },
     ]),
   )
+  // Names relative to where the tarball was unpacked, so README's
+  // `sha256sum -c <dir>/SHA256SUMS` passes as written, from there.
   const inside = readdirSync(stage).sort()
-  writeFileSync(join(stage, 'SHA256SUMS'), sums(stage, inside))
+  writeFileSync(
+    join(stage, 'SHA256SUMS'),
+    sums(
+      work,
+      inside.map((f) => `${base}/${f}`),
+    ),
+  )
   run('tar', [
     '--sort=name',
     `--mtime=@${sourceDateEpoch()}`,

@@ -9,6 +9,10 @@ export const EXIT = {
   rejected: 3,
   notEnabled: 4,
   locked: 5,
+  /** SIGINT (128 + 2, as a shell reports it). */
+  interrupted: 130,
+  /** SIGTERM (128 + 15). */
+  terminated: 143,
 } as const
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
@@ -44,7 +48,16 @@ export class ConfigError extends ExitError {
   }
 }
 
-/** Exits 2–5: the run ended the way the documentation describes, not with a bug. */
+/**
+ * The run was told to stop from outside: its deadline passed (exit 1) or a signal came (130, 143).
+ * The reason of the run's abort signal (src/cli/run-signal.ts), so every layer that honours the
+ * signal rethrows it as it is: never retried, never mistaken for a remote failure.
+ */
+export class RunStopped extends ExitError {
+  override readonly name: string = 'RunStopped'
+}
+
+/** Exits 2–5 and a stopped run: ended the way the documentation describes, not with a bug. */
 export function isExpectedFailure(error: unknown): error is ExitError {
-  return error instanceof ExitError && error.code !== EXIT.failed
+  return error instanceof ExitError && (error.code !== EXIT.failed || error instanceof RunStopped)
 }

@@ -22,6 +22,7 @@ export interface SimArgs {
   data_dir: string | undefined
   pending_polls: number
   max_content_length: number | undefined
+  foreign_api_root: string | undefined
   unsupported_patterns: 'accept' | 'reject'
   duplicates: 'fail' | 'succeed'
   v3_accepts_v2_names: boolean
@@ -98,6 +99,10 @@ export function buildSimParser(): ArgumentParser {
     metavar: 'BYTES',
     help: 'TAXII API root max_content_length',
   })
+  parser.add_argument('--foreign-api-root', {
+    metavar: 'URL',
+    help: 'hostile, not AED: TAXII discovery names URL (an API root on another origin) as its only API root',
+  })
   parser.add_argument('--unsupported-patterns', {
     choices: ['accept', 'reject'],
     default: 'accept',
@@ -173,6 +178,7 @@ export function optionsFrom(args: SimArgs): AedSimOptions {
       ...(args.max_content_length === undefined
         ? {}
         : { maxContentLength: args.max_content_length }),
+      ...(args.foreign_api_root === undefined ? {} : { foreignApiRoot: args.foreign_api_root }),
     },
   }
 }

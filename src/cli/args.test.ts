@@ -25,6 +25,13 @@ describe('command line', () => {
     assert.equal(args.export, false)
   })
 
+  it('takes --check and --status, both off by default', () => {
+    assert.equal(parse([]).check, false)
+    assert.equal(parse([]).status, false)
+    assert.equal(parse(['--check', '-n', 'edge']).check, true)
+    assert.equal(parse(['--status', '--output', 's.json']).status, true)
+  })
+
   it('rejects a verbosity outside 0..3', () => {
     assert.throws(() => parse(['-v', '4']), /invalid choice/)
   })

@@ -19,6 +19,8 @@ export interface CliArgs {
   allow_mass_revoke: boolean
   since: string | undefined
   non_interactive: boolean
+  check: boolean
+  status: boolean
 }
 
 export const DEFAULT_NAME = 'netscout-aed'
@@ -33,7 +35,7 @@ export function buildParser(version: string): ArgumentParser {
     epilog:
       'Exit codes: 0 success; 1 run failed; 2 usage or configuration error; 3 finished but some ' +
       'objects were rejected; 4 not yet enabled/configured in ThreatQ; 5 another run of this ' +
-      'instance holds the lock.',
+      'instance holds the lock. --check: 0 every row ok, 2 otherwise.',
     exit_on_error: false,
   })
   parser.add_argument('-c', '--config', {
@@ -79,7 +81,7 @@ export function buildParser(version: string): ArgumentParser {
   })
   parser.add_argument('--output', {
     metavar: 'FILE',
-    help: 'with --dry-run: write the STIX bundles and ThreatQ payloads to FILE as JSON',
+    help: 'with --dry-run: write the STIX bundles and ThreatQ payloads to FILE as JSON; with --status: write the status as JSON to FILE',
   })
   parser.add_argument('--full', {
     action: 'store_true',
@@ -96,6 +98,14 @@ export function buildParser(version: string): ArgumentParser {
   parser.add_argument('--non-interactive', {
     action: 'store_true',
     help: 'never prompt: first-run answers come from THREATQ_* environment variables',
+  })
+  parser.add_argument('--check', {
+    action: 'store_true',
+    help: 'test every configured endpoint and credential (ThreatQ login, connector record, data collection, AED REST token and API version, TAXII discovery and collection, AED lists), change nothing, print one row each with its fix; exit 0 when all are ok, 2 otherwise',
+  })
+  parser.add_argument('--status', {
+    action: 'store_true',
+    help: 'for every instance in the config directory, from local files only: last run and its outcome, last success and its age, what AED holds from it, pending journal, lock holder; a table in a terminal, JSON on a pipe or with --output FILE',
   })
   parser.add_argument('--version', { action: 'version', version })
   return parser

@@ -7,12 +7,13 @@ import { access, constants, mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { readConfig, writeNewConfig, type ConnectorConfig } from '../config/config-file.js'
 import { parseHost, type ParsedHost } from '../config/host.js'
+import { adoptLegacyConfig } from '../config/legacy-config.js'
 import { instancePaths, validateInstanceName, type InstancePaths } from '../config/instance.js'
 import { acquireLock } from '../config/lock.js'
 import { OPTION_LABELS, parseOptions, type OptionKey, type Options } from '../config/options.js'
 import { checkPrivateDir, checkPrivateFiles, readableSecrets } from '../config/secure-file.js'
 import { readState, writeState, type State } from '../config/state-file.js'
-import { ConfigError, EXIT, isExpectedFailure, type ExitCode } from '../errors.js'
+import { ConfigError, EXIT, isExpectedFailure, RunStopped, type ExitCode } from '../errors.js'
 import { Sources } from '../config/sources.js'
 import { LoginRefusedError } from '../threatq/auth.js'
 import { firstContact, mistakeOf } from './mistakes.js'
@@ -26,7 +27,13 @@ import { ThreatqClient, type ConnectorRecord } from '../threatq/client.js'
 import type { CliArgs } from './args.js'
 import { DEFAULT_NAME } from './args.js'
 import { cronLine, writeCronFile } from './cron.js'
-import { answersFromEnv, promptAnswers, promptLogin, type FirstRunAnswers } from './first-run.js'
+import {
+  answersFromEnv,
+  lookForConfig,
+  promptAnswers,
+  promptLogin,
+  type FirstRunAnswers,
+} from './first-run.js'
 import {
   exportDirections,
   exportNeeds,
@@ -35,7 +42,11 @@ import {
   type Timeouts,
 } from './directions.js'
 import type { CommandIo } from './io.js'
+import { DEFAULT_RUN_MINUTES, isPromptExit, pastDeadline, startRunSignal } from './run-signal.js'
 import { parseSince } from './since.js'
+import { checkInstance } from './check.js'
+import { recordingRun } from './run-record.js'
+import { showStatus } from './status.js'
 
 export type { CommandIo } from './io.js'
 
@@ -59,7 +70,7 @@ function initialCustomFields(): Record<string, string> {
 
 const IMPORT_NEEDS: OptionKey[] = ['hostname', 'api_token']
 
-interface Connection {
+export interface Connection {
   threatq: ParsedHost
   clientId: string
   username: string
@@ -69,7 +80,7 @@ interface Connection {
 }
 
 /** The config file's connection with environment overrides (env wins, DESIGN §2.2). */
-function connection(config: ConnectorConfig, env: CommandIo['env']): Connection {
+export function connection(config: ConnectorConfig, env: CommandIo['env']): Connection {
   const pick = (name: string, fallback: string | undefined): string | undefined => {
     const v = env[name]
     return v !== undefined && v.trim() !== '' ? v : fallback
@@ -88,7 +99,7 @@ function connection(config: ConnectorConfig, env: CommandIo['env']): Connection 
 }
 
 /** The config file's `timeouts:` in ms; undefined keeps a client's default. */
-function timeouts(config: ConnectorConfig): Timeouts {
+export function timeouts(config: ConnectorConfig): Timeouts {
   const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000)
   return {
     httpMs: ms(config.timeouts?.http_request_seconds),
@@ -100,12 +111,13 @@ function timeouts(config: ConnectorConfig): Timeouts {
   }
 }
 
-function threatqClient(
+export function threatqClient(
   conn: Connection,
   state: State,
   secrets: Secrets,
   logger: Logger,
-  limits: Pick<Timeouts, 'httpMs' | 'responseBytes'>,
+  limits: Pick<Timeouts, 'httpMs' | 'responseBytes' | 'retry'>,
+  signal: AbortSignal | undefined,
 ): ThreatqClient {
   const timeoutMs = limits.httpMs
   const maxResponseBytes = limits.responseBytes
@@ -118,6 +130,8 @@ function threatqClient(
     logger,
     timeoutMs,
     maxResponseBytes,
+    retry: limits.retry,
+    signal,
   })
   const auth = new ThreatqAuth({
     http: tokenHttp,
@@ -138,6 +152,8 @@ function threatqClient(
     auth,
     timeoutMs,
     maxResponseBytes,
+    retry: limits.retry,
+    signal,
   })
   const client = new ThreatqClient(http, logger)
   const close = client.close.bind(client)
@@ -149,17 +165,22 @@ function threatqClient(
 
 /** Logins a first run in a terminal asks for before it gives up (exit 2). */
 const LOGIN_ATTEMPTS = 3
+const isInteractive = (args: CliArgs, io: CommandIo): boolean =>
+  !args.non_interactive && io.stdinIsTTY
 
 async function firstRun(
   args: CliArgs,
   paths: InstancePaths,
+  since: Date | undefined,
   io: CommandIo,
   secrets: Secrets,
   logger: Logger,
 ): Promise<ExitCode> {
-  const interactive = !args.non_interactive && io.stdinIsTTY
-  const answers: FirstRunAnswers = interactive
-    ? await promptAnswers(io.env)
+  const answers: FirstRunAnswers = isInteractive(args, io)
+    ? await promptAnswers(io.env, io.interrupt).catch((error: unknown) => {
+        // A signal from outside the terminal ends the prompt: the run ends with that signal.
+        throw io.interrupt?.aborted === true ? io.interrupt.reason : error
+      })
     : answersFromEnv(io.env)
   const caFile = io.env.THREATQ_CA_FILE?.trim()
   const config: ConnectorConfig = {
@@ -177,15 +198,21 @@ async function firstRun(
   }
   const sources = new Sources(undefined, {}, io.env)
   const state = await readState(paths.state)
+  const interactive = isInteractive(args, io)
+  let record: ConnectorRecord
   for (let attempt = 1; ; attempt++) {
     secrets.add(config.threatq.password)
     const conn = connection(config, io.env)
-    const threatq = threatqClient(conn, state, secrets, logger, {
-      httpMs: undefined,
-      responseBytes: undefined,
-    })
+    const threatq = threatqClient(
+      conn,
+      state,
+      secrets,
+      logger,
+      { httpMs: undefined, responseBytes: undefined },
+      io.interrupt,
+    )
     try {
-      await firstContact(sources, () => register(threatq, paths.name, conn.status, logger))
+      record = await firstContact(sources, () => register(threatq, paths.name, conn.status, logger))
       break
     } catch (error) {
       if (!(error instanceof ConfigError && error.cause instanceof LoginRefusedError)) throw error
@@ -214,6 +241,12 @@ async function firstRun(
   await writeNewConfig(paths.config, config)
   await writeState(paths.state, state)
   logger.info({ config: paths.config }, 'first run complete')
+  // A record someone already switched on (a site moving from the Python connector) needs no
+  // visit to the UI: run now; run() names any option still missing (exit 4).
+  if (record.is_active && args.cron === undefined) {
+    io.stdout(`Connector configured; "${record.name}" is already enabled in ThreatQ: running.\n`)
+    return await boundedRun(args, paths, config, since, io, secrets, logger)
+  }
   io.stdout(`Connector configured. Set information in UI\n`)
   io.stdout(
     `(ThreatQ: Integrations → "${recordName(paths.name)}": fill in the options and switch it on, then run again.)\n`,
@@ -268,7 +301,32 @@ function labelNeeds(options: Options): OptionKey[] {
     : ['default_indicator_labels']
 }
 
-function checkLabels(options: Options): void {
+/**
+ * The directions this command line runs (-i, -e, or both) and the options they need that are not
+ * set; the options' secrets join the run's registry first.
+ */
+export function runNeeds(
+  args: Pick<CliArgs, 'import' | 'export'>,
+  options: Options,
+  secrets: Secrets,
+): { doImport: boolean; doExport: boolean; missing: string[] } {
+  secrets.add(options.api_token)
+  secrets.addBasic(options.stix_client_username, options.stix_client_password)
+  secrets.addUrlCredentials(options.hostname)
+  const doImport = args.import || !args.export
+  const doExport = args.export || !args.import
+  const missing = [
+    ...new Set([
+      ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
+      ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
+      // All at once: labels STIX 2.0 needs are not a second surprise after the others are set.
+      ...(doExport ? missingOptions(options, labelNeeds(options)) : []),
+    ]),
+  ]
+  return { doImport, doExport, missing }
+}
+
+export function checkLabels(options: Options): void {
   if (options.stix_version !== '2.0') return
   const needed: [OptionKey, string][] = [['default_indicator_labels', 'indicator']]
   if (options.relationship_depth > 0)
@@ -285,6 +343,8 @@ function checkLabels(options: Options): void {
       { option: empty.map(([k]) => k).join(', ') },
     )
 }
+
+const runFiles = (paths: InstancePaths) => ({ path: paths.runs, configFile: paths.config })
 
 const ownFiles = (paths: InstancePaths): string[] => [paths.config, paths.state, paths.lock]
 
@@ -308,12 +368,24 @@ export async function runConnector(
     tty: io.stdoutIsTTY,
   })
   try {
-    return await runInstance(args, name, io, secrets, logger)
+    return await recordingRun(
+      {
+        ...runFiles(instancePaths(args.config, name)),
+        readOnly: args.check || args.status,
+        dryRun: args.dry_run,
+        now: () => io.now(),
+        secrets,
+        logger,
+      },
+      () => runInstance(args, name, io, secrets, logger),
+    )
   } catch (error) {
     // Every failure after this point, the flags' and the lock's included, is logged here once:
     // scrubbed of secrets, an expected one without a stack. main.ts prints the plain line; when
     // the log is the console too, an expected failure is that line alone, not printed twice.
-    if (!(args.loglocation === 'stdout' && isExpectedFailure(error)))
+    if (error instanceof RunStopped) logger.warn({ exit: error.code }, error.message)
+    else if (isPromptExit(error)) logger.info({ exit: EXIT.interrupted }, 'interrupted at a prompt')
+    else if (!(args.loglocation === 'stdout' && isExpectedFailure(error)))
       logger.error({ err: error }, 'run failed')
     throw error
   }
@@ -348,6 +420,7 @@ async function prepareConfigDir(paths: InstancePaths): Promise<void> {
     paths.ledger,
     paths.journal,
     paths.listsLedger,
+    paths.runs,
   ])
 }
 
@@ -358,6 +431,9 @@ async function runInstance(
   secrets: Secrets,
   logger: Logger,
 ): Promise<ExitCode> {
+  // Read-only commands: no lock, no run record, nothing created or written (src/cli/check.ts).
+  if (args.check) return await checkInstance(args, name, io, secrets, logger)
+  if (args.status) return await showStatus(args, io)
   if (args.output !== undefined && !args.dry_run)
     throw new ConfigError('--output only works with --dry-run', { option: '--output' })
   const since = args.since === undefined ? undefined : await parseSince(args.since, io.now())
@@ -378,6 +454,8 @@ async function runInstance(
           configDir: paths.configDir,
           name: name === DEFAULT_NAME ? undefined : name,
         })
+  const interactive = isInteractive(args, io)
+  const legacy = await lookForConfig(paths, args.config, interactive, io)
   await prepareConfigDir(paths)
   // Once per run, here: the state file is rewritten 0600 later in the run, the config is not.
   for (const { file, message } of await readableSecrets([
@@ -387,22 +465,55 @@ async function runInstance(
     logger.warn({ file }, message)
 
   if (line !== undefined) {
-    const path = await writeCronFile(io.env.TQ_CRON_DIR ?? '/etc/cron.d', name, line)
+    const { path, enabled } = await writeCronFile(io.env.TQ_CRON_DIR ?? '/etc/cron.d', name, line)
     io.stdout(
-      `Cron entry written to ${path}, commented out: remove the leading "#" to enable it.\n`,
+      enabled
+        ? `Cron entry rewritten in ${path}, still enabled (as it was).\n`
+        : `Cron entry written to ${path}, commented out: remove the leading "#" to enable it.\n`,
     )
   }
 
   const lock = await acquireLock(paths.lock, name)
   try {
-    const loaded = await readConfig(paths.config)
-    if (loaded === undefined) return await firstRun(args, paths, io, secrets, logger)
+    let loaded = await readConfig(paths.config)
+    if (loaded === undefined && legacy !== undefined) {
+      loaded = await adoptLegacyConfig(legacy, paths.config)
+      io.stdout(`Migrated ${legacy} to ${paths.config} (the old file is left as it was).\n`)
+    }
+    if (loaded === undefined) return await firstRun(args, paths, since, io, secrets, logger)
     for (const change of loaded.migrated)
       logger.warn({ config: paths.config }, `configuration upgraded: ${change}`)
     if (args.cron !== undefined) return EXIT.ok
-    return await run(args, paths, loaded.config, since, io, secrets, logger)
+    return await boundedRun(args, paths, loaded.config, since, io, secrets, logger)
   } finally {
     await lock.release()
+  }
+}
+
+/** run() under the run deadline (`timeouts.run_minutes`) and the interrupt signals. */
+async function boundedRun(
+  args: CliArgs,
+  paths: InstancePaths,
+  config: ConnectorConfig,
+  since: Date | undefined,
+  io: CommandIo,
+  secrets: Secrets,
+  logger: Logger,
+): Promise<ExitCode> {
+  const minutes = config.timeouts?.run_minutes
+  const stop = startRunSignal({
+    deadlineMs: (minutes ?? DEFAULT_RUN_MINUTES) * 60_000,
+    deadline: () =>
+      pastDeadline(minutes ?? DEFAULT_RUN_MINUTES, minutes !== undefined, paths.config),
+    interrupt: io.interrupt,
+  })
+  try {
+    return await run(args, paths, config, since, io, secrets, logger, stop.signal)
+  } catch (error) {
+    // Stopped: whatever a layer made of the abort, the run ends with the stop's own reason.
+    throw stop.signal.aborted ? stop.signal.reason : error
+  } finally {
+    stop.dispose()
   }
 }
 
@@ -414,6 +525,7 @@ async function run(
   io: CommandIo,
   secrets: Secrets,
   logger: Logger,
+  signal: AbortSignal,
 ): Promise<ExitCode> {
   const conn = connection(config, io.env)
   secrets.add(conn.password)
@@ -422,7 +534,7 @@ async function run(
     logger.warn({ host: conn.threatq.host }, 'ThreatQ is reached over plain http')
   const state = await readState(paths.state)
   const limits = timeouts(config)
-  const threatq = threatqClient(conn, state, secrets, logger, limits)
+  const threatq = threatqClient(conn, state, secrets, logger, limits, signal)
   const summaries: RunSummary[] = []
   const clients: { close(): Promise<void> }[] = [threatq]
   const sources = new Sources(paths.config, config.options, io.env)
@@ -448,20 +560,7 @@ async function run(
     const { options, overridden } = parseOptions(record.custom_fields, config.options, paths.config)
     for (const key of overridden)
       logger.info({ option: key }, 'option set in the config file overrides the ThreatQ UI')
-    secrets.add(options.api_token)
-    secrets.addBasic(options.stix_client_username, options.stix_client_password)
-    secrets.addUrlCredentials(options.hostname)
-
-    const doImport = args.import || !args.export
-    const doExport = args.export || !args.import
-    const missing = [
-      ...new Set([
-        ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
-        ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
-        // All at once: labels STIX 2.0 needs are not a second surprise after the others are set.
-        ...(doExport ? missingOptions(options, labelNeeds(options)) : []),
-      ]),
-    ]
+    const { doImport, doExport, missing } = runNeeds(args, options, secrets)
     if (missing.length > 0) {
       logger.warn({ exit: EXIT.notEnabled, missing }, 'the connector is not configured yet')
       io.stdout(
@@ -496,9 +595,12 @@ async function run(
       clients,
       timeouts: limits,
       sources,
+      signal,
     }
     if (doImport) summaries.push(await importDirection(direction))
     if (doExport) summaries.push(...(await exportDirections(direction)))
+    // A stop that a direction took as one more problem still ends the run, and --output with it.
+    signal.throwIfAborted()
     await output?.commit()
     await writeState(paths.state, state)
     io.stdout(`${formatSummary(summaries)}\n`)

@@ -107,8 +107,9 @@ describe('cron line', () => {
   it('writes the file under the cron directory, refusing names cron would ignore', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tq-cron-'))
     const line = cronLine({ ...base, schedule: '0 * * * *' })
-    const path = await writeCronFile(dir, 'netscout-aed', line)
+    const { path, enabled } = await writeCronFile(dir, 'netscout-aed', line)
     assert.equal(path, join(dir, 'netscout-aed'))
+    assert.equal(enabled, false)
     const text = await readFile(path, 'utf8')
     assert.equal(text.split('\n').filter((l) => l.startsWith('#0 ')).length, 1)
     assert.ok(text.endsWith(`${line}\n`))
@@ -140,5 +141,20 @@ describe('cron line', () => {
         /netscout-aed is a symbolic link/.test(error.message),
     )
     assert.equal(await readFile(victim, 'utf8'), 'precious\n')
+  })
+
+  it('a rewrite keeps a line a person enabled, and a commented-out one commented out (issue 21)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tq-cron-'))
+    const first = cronLine({ ...base, schedule: '0 * * * *' })
+    const { path } = await writeCronFile(dir, 'netscout-aed', first)
+    await writeFile(path, (await readFile(path, 'utf8')).replace(/^#0 /m, '0 '))
+    const second = cronLine({ ...base, schedule: '15 */2 * * *' })
+    assert.deepEqual(await writeCronFile(dir, 'netscout-aed', second), { path, enabled: true })
+    const lines = (await readFile(path, 'utf8')).split('\n')
+    assert.ok(lines.includes(second.slice(1)), 'the new schedule, enabled')
+    assert.ok(!lines.includes(second))
+    await writeFile(path, (await readFile(path, 'utf8')).replace(/^15 /m, '#15 '))
+    assert.deepEqual(await writeCronFile(dir, 'netscout-aed', first), { path, enabled: false })
+    assert.ok((await readFile(path, 'utf8')).split('\n').includes(first))
   })
 })

@@ -1,12 +1,12 @@
 /**
  * `--cron SCHEDULE` (ThreatQ v6): writes /etc/cron.d/<name> ($TQ_CRON_DIR overrides) with one
- * commented-out line for the operator to enable. The schedule is checked the way crontab reads
+ * commented-out line for the operator to enable; a rewrite keeps a line the operator enabled. The schedule is checked the way crontab reads
  * it, and nothing from the command line can inject into the line or the file name.
  */
 import { Cron } from 'croner'
 import { join } from 'node:path'
 import { ConfigError } from '../errors.js'
-import { writePrivateFile } from '../config/secure-file.js'
+import { readPrivateText, writePrivateFile } from '../config/secure-file.js'
 
 const FIELD = /^[0-9A-Za-z*,/-]+$/
 const NAMES = /[A-Za-z]{3}/g
@@ -72,6 +72,17 @@ function word(value: string, what: string, option?: string): string {
   return PLAIN.test(value) ? escaped : `'${escaped}'`
 }
 
+const CRON_FILE = /^[A-Za-z0-9_-]+$/
+
+/** cron ignores files in cron.d whose names have a dot (and other characters). */
+function checkCronFileName(name: string): void {
+  if (!CRON_FILE.test(name))
+    throw new ConfigError(
+      `instance name "${name}" cannot be a cron.d file name (cron ignores names with "." and other characters): use letters, digits, "_" and "-" with --cron`,
+      { option: '--name' },
+    )
+}
+
 export interface CronLineInput {
   schedule: string
   /** The runtime (`process.execPath`): node, or the single executable itself. */
@@ -89,6 +100,8 @@ export interface CronLineInput {
  */
 export function cronLine(input: CronLineInput): string {
   const schedule = validateSchedule(input.schedule)
+  // Here too, so that a name the file cannot have is refused before anything else is looked at.
+  if (input.name !== undefined) checkCronFileName(input.name)
   const program =
     input.nodePath === input.binPath
       ? [word(input.binPath, 'connector path')]
@@ -101,21 +114,39 @@ export function cronLine(input: CronLineInput): string {
   return `#${schedule} root /bin/bash -c "source /etc/env-vars.sh; ${args.join(' ')} > /proc/1/fd/1 2>/proc/1/fd/2"`
 }
 
-const CRON_FILE = /^[A-Za-z0-9_-]+$/
+export interface CronFileWritten {
+  path: string
+  /** True when a person had enabled the previous line: the new one is enabled too. */
+  enabled: boolean
+}
 
-/** Writes the cron file; returns its path. cron ignores files in cron.d whose names have a dot. */
-export async function writeCronFile(dir: string, name: string, line: string): Promise<string> {
-  if (!CRON_FILE.test(name))
-    throw new ConfigError(
-      `instance name "${name}" cannot be a cron.d file name (cron ignores names with "." and other characters): use letters, digits, "_" and "-" with --cron`,
-      { option: '--name' },
-    )
+/**
+ * Whether a cron file we wrote has its job line enabled: any line that is neither blank nor a
+ * comment (the header and the commented-out job start with "#").
+ */
+export function isEnabled(text: string): boolean {
+  return text.split('\n').some((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))
+}
+
+/**
+ * Writes the cron file; returns its path and whether the line is enabled. A rewrite keeps the state a person chose: an enabled line stays
+ * enabled (the `#` removed as before), a commented-out one stays commented out.
+ */
+export async function writeCronFile(
+  dir: string,
+  name: string,
+  line: string,
+): Promise<CronFileWritten> {
+  checkCronFileName(name)
   const path = join(dir, name)
   try {
+    const previous = await readPrivateText(path)
+    const enabled = previous !== undefined && isEnabled(previous)
     await writePrivateFile(
       path,
-      `# Written by tq-conn-netscout-aed --cron. Remove the leading "#" to enable.\n${line}\n`,
+      `# Written by tq-conn-netscout-aed --cron. Remove the leading "#" to enable.\n${enabled ? line.replace(/^#/, '') : line}\n`,
     )
+    return { path, enabled }
   } catch (error) {
     // A link or another user's file at the cron file's name: say that, not "run as root".
     if (error instanceof ConfigError) throw error
@@ -124,5 +155,4 @@ export async function writeCronFile(dir: string, name: string, line: string): Pr
       { cause: error, file: path },
     )
   }
-  return path
 }

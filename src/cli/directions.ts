@@ -9,6 +9,7 @@ import type { OptionKey, Options } from '../config/options.js'
 import { writeState, type State } from '../config/state-file.js'
 import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
+import type { RetryOptions } from '../http/retry.js'
 import type { Logger } from '../log/logger.js'
 import { GUARDS_VERSION, Guards } from '../sync/export/guards.js'
 import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
@@ -46,6 +47,8 @@ export interface DirectionContext {
   /** Clients opened here are added, to be closed by the caller. */
   clients: { close(): Promise<void> }[]
   timeouts: Timeouts
+  /** The run's abort (run-signal.ts): deadline, SIGINT, SIGTERM. Every client opened here takes it. */
+  signal: AbortSignal
   /** Where each setting comes from, for the message of a mistake (src/cli/mistakes.ts). */
   sources: Sources
 }
@@ -58,6 +61,8 @@ export interface Timeouts {
   taxiiStatusMs: number | undefined
   /** Most bytes of one HTTP answer (`limits.response_mib`). */
   responseBytes: number | undefined
+  /** --check: one attempt per request, so an unreachable system is one answer, not a wait. */
+  retry?: Partial<RetryOptions> | undefined
 }
 
 /** AED alerts per page. */
@@ -91,8 +96,15 @@ export function importFrom(
   )
 }
 
+/** What the AED clients are made of. */
+export type AedContext = Pick<
+  DirectionContext,
+  'options' | 'logger' | 'aedHost' | 'aedTls' | 'timeouts' | 'clients'
+> &
+  Partial<Pick<DirectionContext, 'signal'>>
+
 /** The AED REST client (alerts, lists), closed by the caller. */
-function aedClient(ctx: DirectionContext): AedClient {
+export function aedClient(ctx: AedContext): AedClient {
   const { options, logger } = ctx
   const aed = new AedClient(
     createHttpClient({
@@ -103,6 +115,8 @@ function aedClient(ctx: DirectionContext): AedClient {
       auth: { headers: () => ({ 'x-arbux-apitoken': options.api_token ?? '' }) },
       timeoutMs: ctx.timeouts.httpMs,
       maxResponseBytes: ctx.timeouts.responseBytes,
+      retry: ctx.timeouts.retry,
+      signal: ctx.signal,
     }),
     logger,
     options.aed_api_version,
@@ -195,6 +209,8 @@ function syncFlags(ctx: DirectionContext) {
     since: ctx.since,
     maxRevokePercent: ctx.options.max_revoke_percent,
     allowMassRevoke: ctx.args.allow_mass_revoke,
+    windowHours: ctx.options.max_revoke_window_hours,
+    now: ctx.io.now(),
     dryRun: ctx.args.dry_run,
     output: ctx.output,
   }
@@ -215,12 +231,30 @@ export function exportNeeds(options: Options): OptionKey[] {
   return [...new Set([...taxii, ...rest])]
 }
 
+/**
+ * A first export (no ledger yet) of a data collection that holds nothing is most likely the wrong
+ * saved search or an unfinished one: say so, instead of a silent exit 0 that blocks nothing.
+ */
+function warnIfEmpty(ctx: DirectionContext, first: boolean, summary: RunSummary): RunSummary {
+  if (!first || summary.fetched.total > 0) return summary
+  const collection = ctx.options.data_collection ?? ''
+  const message = `the data collection "${collection}" is empty: nothing to export to AED (check the saved search in ThreatQ, or data_collection)`
+  ctx.logger.warn({ option: 'data_collection', data_collection: collection }, message)
+  summary.notes.push(message)
+  return summary
+}
+
 /** The export by `delivery`: TAXII, AED's lists over REST, or both (TAXII first). */
 export async function exportDirections(ctx: DirectionContext): Promise<RunSummary[]> {
   const delivery = ctx.options.delivery
   const summaries: RunSummary[] = []
-  if (delivery !== 'rest') summaries.push(await exportDirection(ctx))
-  if (delivery !== 'taxii') summaries.push(await listsDirection(ctx))
+  // Read before the runs, which save their ledgers.
+  const first = {
+    taxii: ctx.state.export.ledger === undefined,
+    lists: ctx.state.lists.ledger === undefined,
+  }
+  if (delivery !== 'rest') summaries.push(warnIfEmpty(ctx, first.taxii, await exportDirection(ctx)))
+  if (delivery !== 'taxii') summaries.push(warnIfEmpty(ctx, first.lists, await listsDirection(ctx)))
   // A delivery switched off leaves what it delivered in AED: say so rather than remove it unasked.
   const lists = ctx.state.lists.ledger?.entries ?? 0
   const taxii = ctx.state.export.ledger?.objects ?? 0
@@ -273,6 +307,7 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
         aedHost: ctx.aedHost.host,
         ledgerFile: ctx.paths.listsLedger,
         ledgerEntries: ctx.state.lists.ledger?.entries,
+        revocations: ctx.state.lists.revocations ?? [],
         ...syncFlags(ctx),
       },
     )
@@ -280,6 +315,7 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
       ctx.state.lists = {
         ledger: { entries: outcome.entries, saved_at: io.now().toISOString() },
         last_run: lastRun(outcome.summary, io.now()),
+        revocations: outcome.revocations,
       }
       await writeState(ctx.paths.state, ctx.state)
     }
@@ -290,9 +326,13 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
   }
 }
 
-function taxiiClient(ctx: DirectionContext, version: Options['stix_version']): TaxiiClient {
+/** The AED TAXII client (of `stix_version`, or the version given), closed by the caller. */
+export function taxiiClient(
+  ctx: AedContext,
+  version: Options['stix_version'] = ctx.options.stix_version,
+): TaxiiClient {
   const { options } = ctx
-  return new TaxiiClient({
+  const taxii = new TaxiiClient({
     version,
     url: ctx.aedHost.baseUrl,
     username: options.stix_client_username ?? '',
@@ -301,10 +341,14 @@ function taxiiClient(ctx: DirectionContext, version: Options['stix_version']): T
     logger: ctx.logger,
     timeoutMs: ctx.timeouts.httpMs,
     maxResponseBytes: ctx.timeouts.responseBytes,
+    signal: ctx.signal,
     ...(ctx.timeouts.taxiiStatusMs === undefined
       ? {}
       : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),
+    retry: ctx.timeouts.retry,
   })
+  ctx.clients.push(taxii)
+  return taxii
 }
 
 /** TAXII's first contact, its discovery: a 404 there asks which version the AED serves. */
@@ -316,11 +360,7 @@ async function discoverTaxii(ctx: DirectionContext, taxii: TaxiiClient): Promise
     } catch (error) {
       throw await missingDiscovery(error, ctx.sources, version, async () => {
         const other = taxiiClient(ctx, version === '2.1' ? '2.0' : '2.1')
-        try {
-          return await answers(() => other.discover())
-        } finally {
-          await other.close()
-        }
+        return await answers(() => other.discover())
       })
     }
   })
@@ -328,8 +368,7 @@ async function discoverTaxii(ctx: DirectionContext, taxii: TaxiiClient): Promise
 
 async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
-  const taxii = taxiiClient(ctx, options.stix_version)
-  ctx.clients.push(taxii)
+  const taxii = taxiiClient(ctx)
   await discoverTaxii(ctx, taxii)
   const progress = createProgress('export', io.stderrIsTTY)
   const saved = ctx.state.export.ledger
@@ -368,6 +407,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
         idScope: ledgerScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME, saved),
         instanceScope: instanceScope(ctx.paths.name, ctx.paths.name === DEFAULT_NAME),
         ledgerEntries: saved === undefined ? undefined : saved.objects + saved.relationships,
+        revocations: ctx.state.export.revocations ?? [],
         ...syncFlags(ctx),
       },
     )
@@ -375,6 +415,7 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
       ctx.state.export = {
         ledger: { ...outcome.ledger, saved_at: io.now().toISOString() },
         last_run: lastRun(outcome.summary, io.now()),
+        revocations: outcome.revocations,
       }
       await writeState(ctx.paths.state, ctx.state)
     }

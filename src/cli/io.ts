@@ -12,6 +12,11 @@ export interface CommandIo {
   /** For the cron line: the node binary and this program. */
   execPath: string
   binPath: string
+  /**
+   * Aborted by SIGINT or SIGTERM (bin.ts), its reason a RunStopped (run-signal.ts `interrupted`):
+   * the run ends cleanly on it. Absent where nothing can interrupt (tests).
+   */
+  interrupt?: AbortSignal
 }
 
 /** `io` with everything written to stdout and stderr passed through the run's secrets scrubber. */

@@ -1,30 +1,14 @@
 import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { writeNewConfig } from '../config/config-file.js'
 import { ConfigError } from '../errors.js'
 import { RemoteError } from '../http/errors.js'
+import { capturedIo } from './io-testing.js'
 import { asksForVersion, describeFailure, main } from './main.js'
-
-/** A non-terminal CommandIo whose stdout and stderr are kept as text. */
-function capturedIo() {
-  const io = {
-    out: '',
-    err: '',
-    env: {},
-    stdout: (text: string) => {
-      io.out += text
-    },
-    stderr: (text: string) => {
-      io.err += text
-    },
-    stdinIsTTY: false,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    now: () => new Date(0),
-    execPath: process.execPath,
-    binPath: 'bin.js',
-  }
-  return io
-}
+import { interrupted } from './run-signal.js'
 
 describe('main: errors become one line and the documented exit code', () => {
   it('maps usage, configuration, remote and unexpected errors', () => {
@@ -43,6 +27,40 @@ describe('main: errors become one line and the documented exit code', () => {
     assert.equal(describeFailure(remote).code, 1)
     assert.equal(describeFailure(new TypeError('boom')).line, 'tq-conn-netscout-aed: boom\n')
     assert.equal(describeFailure('thrown text').line, 'tq-conn-netscout-aed: thrown text\n')
+  })
+
+  it('ends quietly with 130 on Ctrl-C at a prompt (@inquirer ExitPromptError)', () => {
+    const ctrlC = Object.assign(new Error('User force closed the prompt with SIGINT'), {
+      name: 'ExitPromptError',
+    })
+    assert.deepEqual(describeFailure(ctrlC), { code: 130, line: '' })
+  })
+
+  it('ends a run whose interrupt fired with its code and one line, the lock released, nothing contacted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tq-main-stop-'))
+    try {
+      // Port 9 (discard) on loopback: a request that went out would fail as a network error.
+      await writeNewConfig(join(dir, 'netscout-aed.yaml'), {
+        format_version: 1,
+        threatq: { host: 'http://127.0.0.1:9', client_id: 'c', username: 'u', password: 'p' },
+        status: 'Review',
+        options: {},
+      })
+      const controller = new AbortController()
+      controller.abort(interrupted('SIGTERM'))
+      const io = capturedIo()
+      io.interrupt = controller.signal
+      const code = await main(['-c', dir, '-ll', dir], io, '0.0.0')
+      assert.equal(code, 143)
+      assert.equal(
+        io.err,
+        'tq-conn-netscout-aed: interrupted by SIGTERM; what AED acknowledged is kept and the next run resumes\n',
+      )
+      assert.match(readFileSync(join(dir, 'netscout-aed.log'), 'utf8'), /interrupted by SIGTERM/)
+      assert.ok(!existsSync(join(dir, 'netscout-aed.lock')), 'the lock is released')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('prints an argument error on stderr and returns 2 without running', async () => {

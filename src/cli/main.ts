@@ -6,20 +6,19 @@
 import { ExitError, EXIT } from '../errors.js'
 import { buildParser, type CliArgs } from './args.js'
 import { runConnector } from './connector.js'
+import { isPromptExit } from './run-signal.js'
 import { Secrets } from '../log/secrets.js'
 import { scrubbedIo, type CommandIo } from './io.js'
 
 export const PROGRAM = 'tq-conn-netscout-aed'
 
-/** The stderr line and exit code for an error that ended a run. */
+/** The stderr line (empty: none) and exit code for an error that ended a run. */
 export function describeFailure(error: unknown): { code: number; line: string } {
+  // Ctrl-C at a prompt (@inquirer's ExitPromptError): the person knows, so quietly, as a shell's 130.
+  if (isPromptExit(error)) return { code: EXIT.interrupted, line: '' }
   const code = error instanceof ExitError ? error.code : EXIT.failed
-  // ExitError and RemoteError messages are written for this line; a cancelled prompt says so.
-  const message = !(error instanceof Error)
-    ? String(error)
-    : error.name === 'ExitPromptError'
-      ? 'cancelled'
-      : error.message
+  // ExitError and RemoteError messages are written for this line.
+  const message = error instanceof Error ? error.message : String(error)
   return { code, line: `${PROGRAM}: ${message}\n` }
 }
 
@@ -57,7 +56,7 @@ export async function main(argv: string[], raw: CommandIo, version: string): Pro
     return await runConnector(args, io, secrets)
   } catch (error) {
     const failure = describeFailure(error)
-    io.stderr(failure.line)
+    if (failure.line !== '') io.stderr(failure.line)
     return failure.code
   }
 }

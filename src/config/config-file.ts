@@ -33,6 +33,8 @@ export const configSchema = z
           http_request_seconds: z.number().positive().max(3600).optional(),
           /** How long a pending TAXII status is polled before the run gives up. */
           taxii_status_seconds: z.number().positive().max(86_400).optional(),
+          /** The whole run; past it the run ends cleanly (src/cli/run-signal.ts). Up to a week. */
+          run_minutes: z.number().positive().max(10_080).optional(),
         })
         .strict()
         .optional(),
@@ -187,6 +189,7 @@ const HEADER = ` tq-conn-netscout-aed configuration (format_version ${String(CON
  timeouts:
    http_request_seconds: 30    # one HTTP attempt, to ThreatQ or AED (retried on timeout)
    taxii_status_seconds: 300   # polling a pending AED TAXII status before the run fails
+   run_minutes: 55             # the whole run; below the cron interval, so runs never pile up
 
  Limits (optional; uncomment to change the default shown):
  limits:

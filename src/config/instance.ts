@@ -27,6 +27,8 @@ export interface InstancePaths {
   /** The AED lists ledger of REST delivery. */
   listsLedger: string
   lock: string
+  /** The last run and the last successful one (src/cli/run-record.ts). */
+  runs: string
 }
 
 export function instancePaths(configDir: string, name: string): InstancePaths {
@@ -41,5 +43,6 @@ export function instancePaths(configDir: string, name: string): InstancePaths {
     journal: join(dir, `${name}.ledger.journal`),
     listsLedger: join(dir, `${name}.lists.json`),
     lock: join(dir, `${name}.lock`),
+    runs: join(dir, `${name}.runs.json`),
   }
 }

@@ -103,6 +103,19 @@ async function ownerOf(path: string): Promise<number | undefined> {
   }
 }
 
+/** Who holds the lock at `path`, for --status: undefined when it is free. */
+export async function lockHolder(
+  path: string,
+): Promise<{ pid: number | undefined; alive: boolean } | undefined> {
+  try {
+    await lstat(path)
+  } catch {
+    return undefined
+  }
+  const pid = await ownerOf(path)
+  return { pid, alive: pid !== undefined && alive(pid) }
+}
+
 async function ageMs(path: string): Promise<number> {
   try {
     return Date.now() - (await lstat(path)).mtimeMs

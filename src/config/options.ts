@@ -119,6 +119,9 @@ export const optionsSchema = z
     max_revoke_percent: intIn(0, 100, 20).describe(
       'a run that would revoke more of what AED holds stops (exit 3)',
     ),
+    max_revoke_window_hours: intIn(0, 24 * 30, 24).describe(
+      'max_revoke_percent also holds over this many hours of runs (0: each run alone)',
+    ),
     // REST delivery to AED's deny and allow lists (DESIGN §2.3.1, issue 14).
     delivery: oneOf(['taxii', 'rest', 'both'], 'taxii').describe(
       'taxii (STIX collection), rest (AED deny/allow lists) or both',

@@ -67,7 +67,7 @@ export class Sources {
       parts.push(
         this.configFile === undefined
           ? `environment variable${fromFile.length > 1 ? 's' : ''} ${variables}`
-          : `${and(fromFile.map((f) => `threatq.${f}`))} in ${this.configFile} (or ${variables})`,
+          : `${and(fromFile.map((f) => `threatq.${f}`))} in ${this.configFile} (or environment variable${fromFile.length > 1 ? 's' : ''} ${variables})`,
       )
     return parts.join(', and ')
   }

@@ -13,6 +13,15 @@ const tokenSchema = z.object({
   expires_at: z.string(),
 })
 
+/** One run that took something back, for the mass guard's window (src/sync/mass-guard.ts). */
+const revocationSchema = z.object({
+  at: z.iso.datetime(),
+  held: z.number().int().nonnegative(),
+  count: z.number().int().nonnegative(),
+})
+// More than the guard ever keeps (it merges past MAX_RECORDS): a longer list is not ours.
+const revocationsSchema = z.array(revocationSchema).max(1000).optional()
+
 const runSchema = z.object({
   at: z.string(),
   fetched: z.number().int().nonnegative(),
@@ -40,6 +49,8 @@ export const stateSchema = z.object({
         })
         .optional(),
       last_run: runSchema.optional(),
+      /** The mass guard's window: the recent runs that revoked something. */
+      revocations: revocationsSchema,
     })
     .default({}),
   /** The export delivered to AED's lists over REST (delivery rest or both). */
@@ -50,6 +61,8 @@ export const stateSchema = z.object({
         .object({ entries: z.number().int().nonnegative(), saved_at: z.iso.datetime() })
         .optional(),
       last_run: runSchema.optional(),
+      /** The mass guard's window: the recent runs that removed something. */
+      revocations: revocationsSchema,
     })
     .default({}),
   import: z

@@ -17,8 +17,10 @@ import { Agent, MockAgent } from 'undici'
 import { serveApp, type RunningServer } from '../../sim/common/serve.js'
 import { SIM_TLS_CERT } from '../../sim/common/tls.js'
 import { startProxy, type RecordingProxy } from '../../test/helpers/proxy.js'
+import { EXIT, RunStopped } from '../errors.js'
 import { createHttpClient, type HttpClientOptions } from './client.js'
 import { RemoteError } from './errors.js'
+import { realRetryDeps } from './retry.js'
 
 /** A server whose routes script their answers, logging every request it sees. */
 function scriptedApp(log: string[]) {
@@ -257,6 +259,48 @@ describe('createHttpClient over a real socket', () => {
     )
     assert.deepEqual(log, ['GET /slow'])
     delete hooks.onSlow
+    await http.close()
+  })
+
+  it("aborts a request in flight on the client's run signal: its typed reason, not retried", async () => {
+    log.length = 0
+    const run = new AbortController()
+    const reason = new RunStopped(EXIT.terminated, 'interrupted by SIGTERM')
+    const http = client({ signal: run.signal, retry: { maxAttempts: 4 } })
+    hooks.onSlow = () => {
+      run.abort(reason)
+    }
+    await assert.rejects(http.request({ path: '/slow' }), (e: unknown) => {
+      assert.equal(e, reason)
+      assert.ok(!(e instanceof RemoteError), 'not reported as a remote failure')
+      return true
+    })
+    assert.deepEqual(log, ['GET /slow'])
+    delete hooks.onSlow
+    // Once aborted, nothing more is sent.
+    await assert.rejects(http.request({ path: '/echo' }), (e: unknown) => e === reason)
+    assert.deepEqual(log, ['GET /slow'])
+    await http.close()
+  })
+
+  it("ends the back-off sleep on the client's run signal (Retry-After: 3600)", async () => {
+    log.length = 0
+    const run = new AbortController()
+    const reason = new RunStopped(EXIT.failed, 'the run stopped at its deadline')
+    script(new Response('busy', { status: 503, headers: { 'retry-after': '3600' } }))
+    const http = client({
+      signal: run.signal,
+      retry: { maxAttempts: 4, maxRetryAfterMs: 3_600_000, maxElapsedMs: 7_200_000 },
+      // The real sleep, an hour long: only the abort ends it.
+      retryDeps: {
+        sleep: (ms, signal) => {
+          run.abort(reason)
+          return realRetryDeps.sleep(ms, signal)
+        },
+      },
+    })
+    await assert.rejects(http.request({ path: '/scripted' }), (e: unknown) => e === reason)
+    assert.deepEqual(log, ['GET /scripted'])
     await http.close()
   })
 

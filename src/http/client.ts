@@ -5,7 +5,8 @@
  * error type (errors.ts).
  */
 import type { Dispatcher } from 'undici'
-import { ACCEPT_ENCODING, BodyTooLargeError, bodyText } from './content-coding.js'
+import { eitherSignal } from './abort.js'
+import { ACCEPT_ENCODING, BodyTooLargeError, bodyBytes, utf8Text } from './content-coding.js'
 import { createDispatcher, type TlsOptions } from './dispatcher.js'
 import {
   ADDRESS_SETTING,
@@ -60,6 +61,11 @@ export interface HttpClientOptions {
   auth?: AuthHook
   /** Test seams for the retry layer's clock, sleep and jitter. */
   retryDeps?: Partial<Omit<RetryDeps, 'logger'>>
+  /**
+   * The run's abort (src/cli/run-signal.ts), on every request besides the request's own: aborts
+   * what is in flight and the back-off sleeps, and is thrown as its reason, never retried.
+   */
+  signal?: AbortSignal
 }
 
 export interface HttpRequest {
@@ -143,9 +149,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const headers = responseHeaders(response.headers)
       const step = redirectStep(status, headers.get('location'), hop, redirects)
       if (step.kind === 'none') {
-        let body: string
+        let body: Buffer
         try {
-          body = await bodyText(
+          body = await bodyBytes(
             response.body,
             headers.get('content-encoding'),
             limits,
@@ -184,7 +190,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
-  async function attempt(request: HttpRequest, url: string, attemptNumber: number) {
+  async function attempt(
+    request: HttpRequest,
+    url: string,
+    attemptNumber: number,
+    signal: AbortSignal | undefined,
+  ) {
     const method = request.method ?? 'GET'
     const headers: Record<string, string> = {
       'user-agent': 'tq-conn-netscout-aed',
@@ -194,11 +205,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     const started = deps.now()
     let answer
-    const deadline = attemptSignal(timeoutMs, request.signal)
+    const deadline = attemptSignal(timeoutMs, signal)
     try {
       answer = await exchange({ url, method, headers, body: request.body }, deadline.signal)
     } catch (error) {
-      if (request.signal?.aborted === true) throw request.signal.reason
+      if (signal?.aborted === true) throw signal.reason
       if (error instanceof RemoteError) throw error
       const timedOut = deadline.timedOut()
       throw new RemoteError({
@@ -218,7 +229,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     } finally {
       deadline.done()
     }
-    const { status, body } = answer
+    const { status } = answer
     logger.debug(
       {
         system,
@@ -232,8 +243,26 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     )
     const okStatuses = request.okStatuses
     if (okStatuses === undefined ? status >= 200 && status < 300 : okStatuses.includes(status)) {
-      return { status, headers: answer.headers, url: redactUrl(url), method, body }
+      // A success is acted on; an error status a caller asked for (a refused list add) is quoted.
+      const body =
+        status >= 200 && status < 300
+          ? answerText(answer.body, answer.headers.get('content-type'), ADDRESS_SETTING[system])
+          : (utf8Text(answer.body, 'lenient') ?? '')
+      if (typeof body === 'string')
+        return { status, headers: answer.headers, url: redactUrl(url), method, body }
+      // Not retried: the same request would bring the same page.
+      throw new RemoteError({
+        system,
+        kind: 'parse',
+        method,
+        url,
+        status,
+        detail: body.refused,
+        retryable: false,
+      })
     }
+    // An error body is only quoted: bad bytes there cost nothing but a U+FFFD in the message.
+    const body = utf8Text(answer.body, 'lenient') ?? ''
     const retryAfter = answer.headers.get('retry-after')
     throw new RemoteError({
       system,
@@ -264,11 +293,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           detail: `${originOf(url) ?? 'it'} is another origin than the configured ${configured} (${ADDRESS_SETTING[system]}): not requested, so that credentials for ${configured} are not sent there`,
         })
       }
+      const signal = eitherSignal(options.signal, request.signal)
       let refreshed = false
       return withRetry(
         async (n) => {
           try {
-            return await attempt(request, url, n)
+            return await attempt(request, url, n, signal)
           } catch (error) {
             if (
               !(error instanceof RemoteError) ||
@@ -281,17 +311,42 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             refreshed = true
             logger.debug({ system, url: redactUrl(url) }, 'HTTP 401: refreshing credentials once')
             await auth.refresh()
-            return attempt(request, url, n)
+            return attempt(request, url, n, signal)
           }
         },
         retry,
         deps,
-        request.signal,
+        signal,
       )
     },
     async close() {
       if (ownDispatcher) await dispatcher.close()
     },
+  }
+}
+
+/**
+ * The text of an answer we act on, or why it is refused: an HTML page (none of the three APIs
+ * answers one: it is a proxy's or a single sign-on portal's login page, or another server), or
+ * bytes that are not UTF-8 (read with U+FFFD, a value would be exported or removed as another).
+ */
+function answerText(
+  bytes: Buffer,
+  contentType: string | null,
+  addressSetting: string,
+): string | { refused: string } {
+  if (
+    contentType !== null &&
+    /^\s*(?:text\/html|application\/xhtml\+xml)\s*(?:;|$)/i.test(contentType)
+  )
+    return {
+      refused: `the answer is an HTML page (Content-Type ${contentType.split(';')[0]?.trim() ?? contentType}), not the API's JSON: a proxy or single sign-on portal's login page in the way, or the wrong host name (${addressSetting}); check the address, and that this host reaches the API without a login`,
+    }
+  const text = utf8Text(bytes, 'strict')
+  if (text !== undefined) return text
+  return {
+    refused:
+      'the answer is not valid UTF-8: refused rather than read with replacement characters, which would turn values into other values',
   }
 }
 

@@ -65,21 +65,19 @@ const DECODERS: ReadonlyMap<string, Decoder> = new Map<string, Decoder>([
 /** More codings than this is an attack on the decoder, not a real answer (fetch's limit too). */
 const MAX_CODINGS = 5
 
-const utf8 = new TextDecoder()
-
 type Body = AsyncIterable<Buffer | Uint8Array> & { destroy?(error?: Error): unknown }
 
 /**
- * The body as UTF-8 text (a BOM dropped, as fetch's text() did), its Content-Encoding undone,
- * within `limits`: a Content-Length past the wire limit fails before reading, a body that grows
- * past it fails as it does, and decoding stops at the decoded limit.
+ * The body's bytes, its Content-Encoding undone, within `limits`: a Content-Length past the wire
+ * limit fails before reading, a body that grows past it fails as it does, and decoding stops at
+ * the decoded limit.
  */
-export async function bodyText(
+export async function bodyBytes(
   body: Body,
   contentEncoding: string | null,
   limits: BodyLimits,
   contentLength?: string | null,
-): Promise<string> {
+): Promise<Buffer> {
   const declared = contentLength == null ? NaN : Number(contentLength)
   if (declared > limits.wireBytes) {
     body.destroy?.()
@@ -89,9 +87,26 @@ export async function bodyText(
   if (contentEncoding === null) {
     if (wire.length > limits.decodedBytes)
       throw new BodyTooLargeError('decoded', limits.decodedBytes)
-    return utf8.decode(wire)
+    return wire
   }
-  return utf8.decode(await decodeContent(wire, contentEncoding, limits.decodedBytes))
+  return decodeContent(wire, contentEncoding, limits.decodedBytes)
+}
+
+const lenient = new TextDecoder()
+const strict = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * The bytes as UTF-8 text, a BOM dropped (as fetch's text() did). `strict`: undefined when they
+ * are not valid UTF-8, instead of U+FFFD in place of each bad sequence: an answer we act on must
+ * not turn a value into another one (two values differing in their bad bytes into the same one).
+ */
+export function utf8Text(bytes: Buffer, mode: 'strict' | 'lenient'): string | undefined {
+  if (mode === 'lenient') return lenient.decode(bytes)
+  try {
+    return strict.decode(bytes)
+  } catch {
+    return undefined
+  }
 }
 
 /** Reads the stream to its end, counting: past `limit` bytes it is destroyed and the read fails. */

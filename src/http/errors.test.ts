@@ -45,6 +45,13 @@ describe('extractServerMessage', () => {
     assert.equal(extractServerMessage('{"errors":["one","two"]}'), 'one; two')
     assert.equal(extractServerMessage('{"message":"Unauthorized"}'), 'Unauthorized')
   })
+  it("keeps a server's words on one line: line breaks, controls and bidi controls escaped (issue 20)", () => {
+    assert.equal(
+      extractServerMessage('{"message":"bad\\nnetscout-aed: all good\\r\\u001b[2K\\u202eexe.txt"}'),
+      'bad\\u000anetscout-aed: all good\\u000d\\u001b[2K\\u202eexe.txt',
+    )
+    assert.equal(extractServerMessage('plain\ntext\u2066'), 'plain text\\u2066')
+  })
   it('falls back to the text, without HTML tags, clipped', () => {
     assert.equal(extractServerMessage('<html><h1>502 Bad Gateway</h1></html>'), '502 Bad Gateway')
     const long = extractServerMessage('x'.repeat(1000))
@@ -54,6 +61,20 @@ describe('extractServerMessage', () => {
 })
 
 describe('RemoteError', () => {
+  it('is one line whatever the server put in its detail or message (issue 20)', () => {
+    const error = new RemoteError({
+      system: 'taxii',
+      kind: 'parse',
+      method: 'GET',
+      url: 'https://aed.example/taxii/',
+      detail: 'collection "a\nnetscout-aed: ok\u202e" is odd',
+      retryable: false,
+    })
+    assert.equal(
+      error.message,
+      'taxii GET https://aed.example/taxii/ returned an unusable response: collection "a\\u000anetscout-aed: ok\\u202e" is odd',
+    )
+  })
   it('says which system, request and status failed, with the server message and the cause', () => {
     const cause = new Error('inner')
     const error = new RemoteError({

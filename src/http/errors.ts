@@ -1,4 +1,5 @@
 /** The one error type of every remote call: which system, which request (redacted), what failed. */
+import { oneLine } from '../log/one-line.js'
 
 export type RemoteSystem = 'threatq' | 'aed' | 'taxii'
 
@@ -48,7 +49,8 @@ export class RemoteError extends Error {
   constructor(init: RemoteErrorInit) {
     const url = redactUrl(init.url)
     // Cause texts can quote URLs (undici does): user info is stripped from the whole message.
-    super(describe({ ...init, url }).replace(USER_INFO, '//'), { cause: init.cause })
+    // One line whatever a server put in it (its message, a header it sent): see oneLine.
+    super(oneLine(describe({ ...init, url }).replace(USER_INFO, '//')), { cause: init.cause })
     this.system = init.system
     this.kind = init.kind
     this.method = init.method
@@ -148,7 +150,8 @@ function messageOf(value: unknown): string | undefined {
   return title ?? description ?? messageOf(record.errors) ?? messageOf(record.message)
 }
 
+/** At most MAX_MESSAGE characters, on one line: a server's words must not forge lines of ours. */
 function clip(text: string): string | undefined {
   if (text === '') return undefined
-  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text
+  return oneLine(text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text)
 }

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { RemoteError } from './errors.js'
-import { DEFAULT_RETRY, parseRetryAfter, retryDelay, withRetry, type RetryDeps } from './retry.js'
+import { EXIT, RunStopped } from '../errors.js'
+import {
+  DEFAULT_RETRY,
+  parseRetryAfter,
+  realRetryDeps,
+  retryDelay,
+  withRetry,
+  type RetryDeps,
+} from './retry.js'
 import { silentLogger } from './logger.js'
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0)
@@ -154,14 +162,53 @@ describe('withRetry', () => {
     assert.deepEqual(deps.slept, [60_000, 60_000])
   })
 
-  it('is abortable while waiting', async () => {
+  it('makes no attempt once aborted, and throws the abort reason itself', async () => {
     const controller = new AbortController()
-    const reason = new Error('stopped by the user')
+    const reason = new RunStopped(EXIT.failed, 'the run stopped at its deadline')
     controller.abort(reason)
     const { attempt, counter } = alwaysFailing(() => httpError(503, true, '1'))
     await assert.rejects(
       withRetry(attempt, DEFAULT_RETRY, undefined, controller.signal),
-      (e: unknown) => (e as Error).name === 'AbortError',
+      (e: unknown) => e === reason,
+    )
+    assert.equal(counter.calls, 0)
+  })
+
+  it('ends a back-off sleep when the signal aborts, with its reason, and retries no more', async () => {
+    const controller = new AbortController()
+    const reason = new RunStopped(EXIT.interrupted, 'interrupted by SIGINT')
+    const { attempt, counter } = alwaysFailing(() => httpError(503, true, '3600'))
+    // The real sleep (an hour, Retry-After: 3600): only the abort can end it.
+    const deps: RetryDeps = {
+      ...realRetryDeps,
+      sleep: (ms, signal) => {
+        const sleeping = realRetryDeps.sleep(ms, signal)
+        controller.abort(reason)
+        return sleeping
+      },
+    }
+    await assert.rejects(
+      withRetry(
+        attempt,
+        { ...DEFAULT_RETRY, maxRetryAfterMs: 3_600_000, maxElapsedMs: 7_200_000 },
+        deps,
+        controller.signal,
+      ),
+      (e: unknown) => e === reason,
+    )
+    assert.equal(counter.calls, 1)
+  })
+
+  it('does not retry a retryable failure that comes after the abort: the abort is thrown', async () => {
+    const controller = new AbortController()
+    const reason = new RunStopped(EXIT.terminated, 'interrupted by SIGTERM')
+    const { attempt, counter } = alwaysFailing(() => {
+      controller.abort(reason)
+      return httpError(503, true)
+    })
+    await assert.rejects(
+      withRetry(attempt, DEFAULT_RETRY, fakeDeps(), controller.signal),
+      (e: unknown) => e === reason,
     )
     assert.equal(counter.calls, 1)
   })

@@ -3,6 +3,7 @@
  * jitter, `Retry-After` honoured, bounded in attempts and in total time, abortable.
  */
 import { setTimeout as delay } from 'node:timers/promises'
+import { abortReasonOr } from './abort.js'
 import { RemoteError } from './errors.js'
 import { silentLogger, type Logger } from './logger.js'
 
@@ -46,6 +47,7 @@ export const realRetryDeps: RetryDeps = {
 /**
  * Runs `attempt` (given its 1-based number) until it succeeds, fails with an error that is not a
  * retryable `RemoteError`, or the attempt or time budget is spent; the last error is rethrown.
+ * Once `signal` aborts, no attempt starts, the back-off sleep ends, and its reason is thrown.
  */
 export async function withRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>,
@@ -55,9 +57,12 @@ export async function withRetry<T>(
 ): Promise<T> {
   const started = deps.now()
   for (let n = 1; ; n++) {
+    signal?.throwIfAborted()
     try {
       return await attempt(n)
-    } catch (error) {
+    } catch (failure) {
+      // An abort is the run stopping, not the remote failing: never retried.
+      const error = abortReasonOr(signal, failure)
       if (!(error instanceof RemoteError) || !error.retryable || n >= options.maxAttempts) {
         throw error
       }
@@ -75,7 +80,11 @@ export async function withRetry<T>(
         },
         `retrying after ${error.kind === 'http' ? `HTTP ${String(error.status)}` : error.kind}`,
       )
-      await deps.sleep(waitMs, signal)
+      try {
+        await deps.sleep(waitMs, signal)
+      } catch (interrupted) {
+        throw abortReasonOr(signal, interrupted)
+      }
     }
   }
 }

@@ -162,6 +162,31 @@ describe('STIX patterns per ThreatQ indicator type', () => {
       assert.ok(rejected(type, value).length > 0)
     })
 
+  it("refuses values with line breaks, NUL, bidi and invisible controls; escapes quotes and ']' (issue 20)", () => {
+    for (const [type, value] of [
+      ['URL', 'http://a.example/x\nnetscout-aed: forged'],
+      ['URL', 'http://a.example/a\u0000b'],
+      ['URL', 'http://a.example/\u202etxt.exe'],
+      ['URL', 'http://a.example/\u2066x\u2069'],
+      ['URL', 'http://a.example/\u200bx'],
+      ['URL', 'http://a.example/\ufeffx'],
+      ['FQDN', 'a.example\nb.example'],
+      ['FQDN', 'a.example,b.example'],
+      ['FQDN', 'a\u202e.example'],
+      ['Email Address', 'a\u202e@a.example'],
+    ] as [string, string][])
+      assert.ok(rejected(type, value).length > 0, JSON.stringify(value))
+    assert.match(rejected('URL', 'http://a.example/\u202etxt.exe'), /bidirectional/)
+    assert.equal(
+      pattern('URL', "http://a.example/x']OR[ipv4-addr:value='0.0.0.0/0'"),
+      "[url:value = 'http://a.example/x\\']OR[ipv4-addr:value=\\'0.0.0.0/0\\'']",
+    )
+    assert.equal(
+      pattern('Email Address', "o'brien@a.example"),
+      "[email-addr:value = 'o\\'brien@a.example']",
+    )
+  })
+
   it('says why a value was rejected', () => {
     assert.match(rejected('CIDR Block', '10.0.0.0/33'), /prefix \/33/)
     assert.match(rejected('SHA-256', 'a'.repeat(63)), /63 hex digits, expected 64/)

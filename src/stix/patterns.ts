@@ -4,6 +4,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net'
 import { domainToASCII } from 'node:url'
+import { hasUnsafeCharacters } from '../log/one-line.js'
 
 /** ThreatQ indicator type names that have a STIX pattern. */
 export const PATTERN_TYPES = [
@@ -108,6 +109,9 @@ function checkHostname(raw: string): Check {
 
 function checkUrl(value: string): Check {
   if (CONTROL_OR_SPACE.test(value)) return fail('URL contains white space or control characters')
+  // U+202E and the like: the URL would display as another one in every list, log and summary.
+  if (hasUnsafeCharacters(value))
+    return fail('URL contains invisible or bidirectional control characters')
   let url: URL
   try {
     url = new URL(value)

@@ -1,4 +1,5 @@
 /** What a run did, per direction: printed at the end and logged. */
+import { oneLine } from '../log/one-line.js'
 
 export class Counter {
   private readonly counts = new Map<string, number>()
@@ -84,8 +85,9 @@ export function formatSummary(summaries: readonly RunSummary[]): string {
     if (s.direction === 'lists') lines.push(`  foreign:   ${list(s.foreign)}`)
     lines.push(`  unchanged: ${String(s.unchanged)}`)
     lines.push(`  rejected:  ${String(s.rejected)}`)
-    for (const note of s.notes) lines.push(`  ${note}`)
-    for (const problem of s.problems) lines.push(`  PROBLEM: ${problem}`)
+    // Notes quote servers (a collection title, an AED refusal): each stays one line of its own.
+    for (const note of s.notes) lines.push(`  ${oneLine(note)}`)
+    for (const problem of s.problems) lines.push(`  PROBLEM: ${oneLine(problem)}`)
   }
   return lines.join('\n')
 }

@@ -12,8 +12,10 @@ import {
   type HttpRequest,
   type HttpResponse,
 } from '../http/client.js'
+import { eitherSignal } from '../http/abort.js'
 import { RemoteError } from '../http/errors.js'
 import { parseError, parseJsonBody } from '../http/json.js'
+import { oneLine } from '../log/one-line.js'
 import { PagingGuard } from '../http/paging-guard.js'
 import { silentLogger, type Logger } from '../http/logger.js'
 import type { StixObject } from '../stix/types.js'
@@ -52,7 +54,15 @@ import {
 
 export interface TaxiiClientOptions extends Pick<
   HttpClientOptions,
-  'tls' | 'proxy' | 'env' | 'timeoutMs' | 'maxResponseBytes' | 'retry' | 'dispatcher' | 'retryDeps'
+  | 'tls'
+  | 'proxy'
+  | 'env'
+  | 'timeoutMs'
+  | 'maxResponseBytes'
+  | 'retry'
+  | 'dispatcher'
+  | 'retryDeps'
+  | 'signal'
 > {
   version: TaxiiVersion
   /** The server's base URL; discovery is `{url}/taxii/` (2.0) or `{url}/taxii2/` (2.1). */
@@ -128,8 +138,11 @@ export class TaxiiClient {
   private readonly pollDeps: PollDeps
   private readonly media: { taxii: string; stix: string }
   private discovery: Promise<Discovery> | undefined
+  /** The run's abort: every request has it (the HTTP client's), status polling too. */
+  private readonly runSignal: AbortSignal | undefined
 
   constructor(options: TaxiiClientOptions) {
+    this.runSignal = options.signal
     this.version = options.version
     this.media = MEDIA_TYPES[options.version]
     this.serverUrl = withSlash(options.url)
@@ -152,6 +165,7 @@ export class TaxiiClient {
       retry: options.retry,
       dispatcher: options.dispatcher,
       retryDeps: options.retryDeps,
+      signal: options.signal,
       ...(options.username === undefined
         ? {}
         : { auth: basicAuth(options.username, options.password ?? '') }),
@@ -194,7 +208,7 @@ export class TaxiiClient {
       all.find((c) => c.title === titleOrId) ??
       all.find((c) => c.alias === titleOrId)
     if (found === undefined) {
-      const offered = all.map((c) => `"${c.title}" (${c.id})`).join(', ')
+      const offered = all.map((c) => oneLine(`"${c.title}" (${c.id})`)).join(', ')
       throw new TaxiiUsageError(
         `TAXII collection "${titleOrId}" not found at ${rootUrl}; ${
           offered === '' ? 'the API root has no collections' : `available: ${offered}`
@@ -305,7 +319,7 @@ export class TaxiiClient {
       () => this.status(collection.root, first.id),
       this.poll,
       this.pollDeps,
-      signal,
+      eitherSignal(this.runSignal, signal),
     )
     if (final.status !== 'complete') {
       this.logger.warn(

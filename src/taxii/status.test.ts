@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
+import { EXIT, RunStopped } from '../errors.js'
 import { statusSchema, type Status } from './schemas.js'
 import { emptyResult, MAX_LISTED, mergeResult, resultOf, waitForStatus } from './status.js'
 
@@ -135,6 +137,24 @@ describe('waitForStatus', () => {
     )
     assert.equal(final.status, 'pending')
     assert.deepEqual(slept, [1000, 1500, 2000, 500])
+  })
+  it('stops polling a status pending for ever when the run aborts, with the reason', async () => {
+    const controller = new AbortController()
+    const reason = new RunStopped(EXIT.failed, 'the run stopped at its deadline')
+    let polls = 0
+    // The real sleep and a day of timeout: only the abort (after the third poll) ends the wait.
+    const waiting = waitForStatus(
+      pending,
+      () => {
+        if (++polls === 3) controller.abort(reason)
+        return Promise.resolve(pending)
+      },
+      { intervalMs: 1, maxIntervalMs: 60_000, timeoutMs: 86_400_000 },
+      { now: () => Date.now(), sleep: (ms, signal) => delay(ms, undefined, { signal }) },
+      controller.signal,
+    )
+    await assert.rejects(waiting, (e: unknown) => e === reason)
+    assert.equal(polls, 3)
   })
 })
 

@@ -1,4 +1,5 @@
 /** Waiting on a status resource, and turning it into counts and per-object outcomes. */
+import { abortReasonOr } from '../http/abort.js'
 import type { ObjectRef } from './batches.js'
 import type { Status } from './schemas.js'
 
@@ -22,7 +23,10 @@ export interface PollDeps {
   now: () => number
 }
 
-/** Polls until the status is `complete` or the timeout passes; returns the last status seen. */
+/**
+ * Polls until the status is `complete` or the timeout passes; returns the last status seen. An
+ * abort of `signal` (the run's deadline or a signal) ends the wait with its reason.
+ */
 export async function waitForStatus(
   first: Status,
   fetchStatus: () => Promise<Status>,
@@ -34,9 +38,14 @@ export async function waitForStatus(
   const started = deps.now()
   let interval = options.intervalMs
   while (status.status !== 'complete') {
+    signal?.throwIfAborted()
     const left = options.timeoutMs - (deps.now() - started)
     if (left <= 0) break
-    await deps.sleep(Math.min(interval, left), signal)
+    try {
+      await deps.sleep(Math.min(interval, left), signal)
+    } catch (interrupted) {
+      throw abortReasonOr(signal, interrupted)
+    }
     status = await fetchStatus()
     interval = Math.min(interval * 1.5, options.maxIntervalMs)
   }

@@ -210,6 +210,66 @@ describe('ThreatQ query paging against a misbehaving server', () => {
   })
 })
 
+const FEED = { name: 'Feed', hash: undefined, query: {} }
+
+describe('ThreatqClient.members: a scan that cannot finish is an error, never a short membership', () => {
+  /** Cursor pages from `route`: the cursor asked for → [ids, next cursor, total]. */
+  const cursorHttp = (route: (cursor: string) => [number[], string, number?]) =>
+    routedHttp((request) => {
+      const [ids, next, total] = route(String(request.query?.cursorMark))
+      return { total, data: ids.map(record), nextCursorMark: next }
+    })
+  const drain = async (pages: AsyncGenerator<{ records: { id: number }[] }>) => {
+    const ids: number[] = []
+    for await (const p of pages) ids.push(...p.records.map((r) => r.id))
+    return ids
+  }
+  const refused = (reason: RegExp) => (error: unknown) =>
+    error instanceof RemoteError &&
+    error.system === 'threatq' &&
+    !error.retryable &&
+    /paging of the data collection "Feed" stopped/.test(error.message) &&
+    reason.test(error.message)
+
+  it('a cursor that cycles back to a page already read (page 3 is page 1 again)', async () => {
+    const pages: Record<string, [number[], string]> = {
+      '*': [[1, 2], 'c1'],
+      c1: [[3, 4], 'c2'],
+      c2: [[1, 2], 'c3'],
+    }
+    const { http } = cursorHttp((c) => pages[c] ?? [[], 'end'])
+    const client = new ThreatqClient(http, silentLogger)
+    await assert.rejects(drain(client.members(FEED, { pageSize: 2 })), refused(/paging cycles/))
+    // The same pages read for sending (a short read only delays objects): a warning, a clean stop.
+    const warnings: string[] = []
+    const logger = { ...silentLogger, warn: (_: object, message: string) => warnings.push(message) }
+    const query = new ThreatqClient(cursorHttp((c) => pages[c] ?? [[], 'end']).http, logger)
+    assert.deepEqual(await drain(query.query('indicators', {}, { pageSize: 2 })), [1, 2, 3, 4])
+    assert.match(warnings.join('\n'), /paging cycles/)
+  })
+
+  it('a server that hands back the same page under every cursor', async () => {
+    const { http } = cursorHttp((c) => [[1, 2], `${c}x`])
+    const client = new ThreatqClient(http, silentLogger)
+    await assert.rejects(drain(client.members(FEED, { pageSize: 2 })), refused(/same page again/))
+  })
+
+  it('pages far past the stated total', async () => {
+    const { http } = cursorHttp((c) => {
+      const k = c === '*' ? 0 : Number(c)
+      return [[2 * k + 1, 2 * k + 2], String(k + 1), 2]
+    })
+    const client = new ThreatqClient(http, silentLogger)
+    await assert.rejects(drain(client.members(FEED, { pageSize: 2 })), refused(/past its total/))
+  })
+
+  it('an unchanged cursor is the documented end, not an error', async () => {
+    const { http } = cursorHttp((c) => (c === '*' ? [[1, 2], 'c1'] : [[3], 'c1']))
+    const client = new ThreatqClient(http, silentLogger)
+    assert.deepEqual(await drain(client.members(FEED, { pageSize: 2 })), [1, 2, 3])
+  })
+})
+
 /** An HttpClient answering at once from `route`, keeping every request. */
 function routedHttp(route: (request: HttpRequest) => unknown) {
   const requests: HttpRequest[] = []
@@ -237,7 +297,7 @@ describe('ThreatQ relations named with "_" (issue 19: real servers answer 500 to
   it('the membership scan refuses to embed attack_pattern before asking anything', async () => {
     const { http, requests } = routedHttp(() => ({ data: [] }))
     const client = new ThreatqClient(http, silentLogger)
-    const pages = client.members({}, { pageSize: 2, with: ['malware', 'attack_pattern'] })
+    const pages = client.members(FEED, { pageSize: 2, with: ['malware', 'attack_pattern'] })
     await assert.rejects(pages.next(), TypeError)
     assert.equal(requests.length, 0)
   })
@@ -267,15 +327,22 @@ describe('ThreatQ relations named with "_" (issue 19: real servers answer 500 to
     for (const r of requests) assert.ok(!String(r.query?.with ?? '').includes('_'), r.path)
   })
 
-  it('relatedIds stops on a server that ignores offset and gives no total', async () => {
-    const { http, requests } = routedHttp(() => ({
-      data: Array.from({ length: 500 }, (_, i) => ({ id: i + 1 })),
-    }))
-    const client = new ThreatqClient(http, silentLogger)
-    const ids = await client.relatedIds('adversaries', 7, 'attack_pattern', 500)
-    assert.equal(ids.length, 500)
-    assert.equal(requests.length, 2)
-  })
+  for (const total of [undefined, 900]) {
+    it(`relatedIds fails, not stops short, on a server that ignores offset (total ${String(total)})`, async () => {
+      const { http, requests } = routedHttp(() => ({
+        ...(total === undefined ? {} : { total }),
+        data: Array.from({ length: 500 }, (_, i) => ({ id: i + 1 })),
+      }))
+      const client = new ThreatqClient(http, silentLogger)
+      await assert.rejects(client.relatedIds('adversaries', 7, 'attack_pattern', 500), (error) => {
+        assert.ok(error instanceof RemoteError)
+        assert.equal(error.retryable, false)
+        assert.match(error.message, /paging stopped after 500 .*nothing was changed in AED/)
+        return true
+      })
+      assert.equal(requests.length, 2)
+    })
+  }
 
   it('asks sources without sources.tlp: each source carries its tlp_id', async () => {
     const { http, requests } = routedHttp(() => ({

@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import type { HttpClient, HttpResponse } from '../http/client.js'
 import { parseError, parseJsonBody } from '../http/json.js'
+import { oneLine } from '../log/one-line.js'
 import { PagingGuard } from '../http/paging-guard.js'
 import type { Logger } from '../http/logger.js'
 import { readAhead } from '../http/read-ahead.js'
@@ -270,13 +271,16 @@ export class ThreatqClient {
    * each run, and most are unchanged). [I: A-TQ-FIELDS-STUBS] `fields` trims the records and
    * embedded relations stay light.
    */
-  members(base: ApiQuery, options: QueryOptions): AsyncGenerator<RecordPage> {
+  members(collection: DataCollection, options: QueryOptions): AsyncGenerator<RecordPage> {
     return this.pages(
       'indicators',
-      { ...base, fields: [...MEMBER_FIELDS] },
+      { ...collection.query, fields: [...MEMBER_FIELDS] },
       ['type', 'status', ...(options.with ?? [])],
       options,
       splitValid,
+      // Every membership scan decides what leaves AED (the export's and the lists' plans, and a
+      // rebuilt ledger): a short one would revoke the members it missed.
+      { dataCollection: collection.name },
     )
   }
 
@@ -286,6 +290,8 @@ export class ThreatqClient {
     withList: readonly string[],
     options: QueryOptions,
     read: (items: unknown[], total: number | undefined) => P,
+    /** Set when the read must be whole: paging that cannot finish is then an error. */
+    whole?: { dataCollection: string },
   ): AsyncGenerator<P> {
     const body = JSON.stringify(query)
     const stop = new AbortController()
@@ -316,14 +322,28 @@ export class ThreatqClient {
     // Pages sort by id, so a page starting at an id already seen (or a cursor already followed)
     // is a cycle; only first ids are kept, so memory grows with pages, not records.
     const guard = new PagingGuard()
+    /**
+     * Paging that cannot finish: an error for a read that must be whole (never retried: the
+     * server answered, it would answer the same), else a warning and a clean stop.
+     */
+    const stuck = (response: HttpResponse, reason: string, seen: number): void => {
+      if (whole !== undefined)
+        throw parseError(
+          'threatq',
+          response,
+          `paging of the data collection "${whole.dataCollection}" stopped after ${String(seen)} records: ${reason}; a partial membership would revoke what it missed, so nothing was changed in AED`,
+        )
+      this.logger.warn({ collection, seen, reason }, `ThreatQ paging stopped: ${reason}`)
+    }
     try {
       while (next !== undefined) {
-        const page = readCursorPage(`the ${collection} query page`, await next, read)
+        const response = await next
+        const page = readCursorPage(`the ${collection} query page`, response, read)
         next = undefined
         if (page.count === 0) return
         // A server that ignores cursorMark (or hands back the same one) repeats its page.
         if (seen > 0 && page.first !== undefined && page.first === previousFirst) {
-          this.logger.warn({ collection, cursor }, 'ThreatQ returned the same page again; stopped')
+          stuck(response, 'ThreatQ returned the same page again', seen)
           return
         }
         previousFirst = page.first
@@ -337,17 +357,17 @@ export class ThreatqClient {
             : guard.check({ keys: [JSON.stringify(page.first)], next: mark })
         // A page already read is not yielded twice.
         if (cycle?.includes('nothing new') === true) {
-          this.logger.warn({ collection, seen, reason: cycle }, 'ThreatQ paging cycles; stopped')
+          stuck(response, `ThreatQ paging cycles (${cycle})`, seen - page.count)
           return
         }
         if (mark !== undefined && mark !== cursor) {
           if (runaway)
-            this.logger.warn(
-              { collection, seen, total: records.total },
-              'ThreatQ kept returning pages past its total; stopped',
+            stuck(
+              response,
+              `ThreatQ kept returning pages past its total of ${String(records.total)}`,
+              seen,
             )
-          else if (cycle !== undefined)
-            this.logger.warn({ collection, seen, reason: cycle }, 'ThreatQ paging cycles; stopped')
+          else if (cycle !== undefined) stuck(response, `ThreatQ paging cycles (${cycle})`, seen)
           else {
             cursor = mark
             next = fetchPage(mark)
@@ -432,9 +452,17 @@ export class ThreatqClient {
       const before = ids.size
       for (const item of page.data) ids.add(item.id)
       offset += page.data.length
+      // A server that ignores `offset` repeats its page. These ids decide which links (and so
+      // which relationships) leave AED: a short list would revoke the ones it missed.
+      if (page.data.length === 0) return [...ids]
+      if (ids.size === before)
+        throw parseError(
+          'threatq',
+          response,
+          `the ids of ${path}: paging stopped after ${String(ids.size)}${page.total === undefined ? '' : ` of ${String(page.total)}`} ids (a page brought nothing new); a partial list would revoke what it missed, so nothing was changed in AED`,
+        )
       const done = page.total === undefined ? page.data.length < paging.limit : offset >= page.total
-      // A server that ignores `offset` repeats its page: stop when one brings nothing new.
-      if (done || ids.size === before) return [...ids]
+      if (done) return [...ids]
     }
   }
 
@@ -537,4 +565,4 @@ export class NoDataCollectionError extends ConfigError {
 export const offeredText = (names: readonly string[]): string =>
   names.length === 0
     ? '(none: save a Threat Library search first)'
-    : names.map((n) => JSON.stringify(n)).join(', ')
+    : names.map((n) => oneLine(JSON.stringify(n))).join(', ')

@@ -149,8 +149,8 @@ describe('deploy/kubernetes', () => {
     assert.ok(container)
     assert.equal(container.securityContext.readOnlyRootFilesystem, true)
     assert.equal(container.securityContext.allowPrivilegeEscalation, false)
-    // Sized from docs/benchmarks.md: 1,000,000 indicators peak at 214 MiB.
-    assert.equal(container.resources.requests.memory, '256Mi')
+    // Sized from docs/benchmarks.md (the test below holds the number).
+    assert.equal(container.resources.requests.memory, '320Mi')
     assert.ok(container.resources.requests.cpu)
     assert.equal(container.resources.limits.memory, '384Mi')
     assert.ok(container.args.includes('--config=/config'))
@@ -169,5 +169,47 @@ describe('deploy/kubernetes', () => {
       'THREATQ_STATUS',
       'THREATQ_USERNAME',
     ])
+  })
+
+  it('quotes the measured peak of a 1,000,000-indicator export, one number everywhere (issue 21)', () => {
+    const bench = JSON.parse(readFileSync('docs/benchmarks.json', 'utf8')) as {
+      connector: { results: { case: string; peakRssMb: number }[] }
+    }
+    const row = bench.connector.results.find((r) =>
+      r.case.startsWith('export 1,000,000 indicators'),
+    )
+    assert.ok(row)
+    const peak = Math.round(row.peakRssMb)
+    const said = /1,000,000-indicator export peaks at (\d+) MiB/
+    const quoted = [join(DIR, 'README.md'), join(DIR, 'cronjob.yaml'), 'README.md'].flatMap(
+      (file) => {
+        // Joined across line breaks and YAML comment markers.
+        const text = readFileSync(file, 'utf8').replace(/\s*\n\s*#?\s*/g, ' ')
+        return [...text.matchAll(new RegExp(said, 'g'))].map((m) => `${file}: ${String(m[1])}`)
+      },
+    )
+    assert.ok(quoted.length >= 2, 'deploy/kubernetes quotes the peak')
+    assert.deepEqual(
+      quoted.filter((q) => !q.endsWith(`: ${String(peak)}`)),
+      [],
+      `measured ${String(peak)} MiB`,
+    )
+    const cronjob = parseAllDocuments(
+      readFileSync(join(DIR, 'cronjob.yaml'), 'utf8'),
+    )[0]?.toJS() as {
+      spec: {
+        jobTemplate: {
+          spec: {
+            template: { spec: { containers: { resources: { requests: { memory: string } } }[] } }
+          }
+        }
+      }
+    }
+    const request =
+      cronjob.spec.jobTemplate.spec.template.spec.containers[0]?.resources.requests.memory
+    assert.ok(
+      Number(request?.replace(/Mi$/, '')) >= peak,
+      `memory request ${String(request)} below the peak`,
+    )
   })
 })

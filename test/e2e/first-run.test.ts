@@ -15,14 +15,14 @@ describe('first run and configuration (real CLI, simulators over sockets)', () =
     await world.stop()
   })
 
-  it('without a terminal, names every missing THREATQ_* variable and writes nothing (exit 2)', async () => {
+  it('without a terminal, names every missing THREATQ_* variable and writes nothing (exit 2); the status defaults to Review', async () => {
     const dir = await tempDir('tq-aed-first-')
     const result = await runCli(['-c', dir, '--non-interactive'], {
       THREATQ_HOST: world.threatq.url,
       THREATQ_USERNAME: 'x@y.z',
     })
     assert.equal(result.code, 2)
-    assert.match(result.stderr, /THREATQ_CLIENT_ID, THREATQ_PASSWORD, THREATQ_STATUS/)
+    assert.match(result.stderr, /needs THREATQ_CLIENT_ID, THREATQ_PASSWORD \(/)
     assert.doesNotMatch(result.stderr, /THREATQ_HOST|THREATQ_USERNAME|at .*\.js:\d+/)
     assert.deepEqual(await readdir(dir), [])
   })
@@ -97,6 +97,7 @@ describe('first run and configuration (real CLI, simulators over sockets)', () =
       assert.match(result.stderr, /invalid instance name/)
     }
     assert.deepEqual((await readdir(world.configDir)).sort(), [
+      'netscout-aed.runs.json',
       'netscout-aed.state.json',
       'netscout-aed.yaml',
     ])

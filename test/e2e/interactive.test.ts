@@ -11,6 +11,30 @@ import { CREDS, startWorld, type World } from '../helpers/world.js'
 const noScript =
   spawnSync('script', ['--version']).status === 0 ? false : '`script` (util-linux) is not installed'
 
+/** The connector's first run in a terminal of its own: what it shows, typing into it, its exit. */
+function firstRunInTerminal(dir: string) {
+  const child = spawn(
+    'script',
+    ['-qefc', `${process.execPath} ${BIN.connector} -c ${dir}`, '/dev/null'],
+    {
+      env: { PATH: process.env.PATH ?? '', TERM: 'xterm' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  )
+  const terminal = {
+    screen: '',
+    exited: new Promise<number | null>((resolve) => child.on('exit', resolve)),
+    /** Waits (up to 10 s) until `text` is on the screen, then types `keys`. */
+    async answer(text: string, keys: string): Promise<void> {
+      for (let waited = 0; !terminal.screen.includes(text) && waited < 10_000; waited += 50)
+        await sleep(50)
+      child.stdin.write(keys)
+    },
+  }
+  child.stdout.on('data', (d: Buffer) => (terminal.screen += d.toString()))
+  return terminal
+}
+
 describe('first run in a terminal', { skip: noScript }, () => {
   let world: World
   before(async () => {
@@ -22,31 +46,28 @@ describe('first run in a terminal', { skip: noScript }, () => {
 
   it('prompts for each answer, masks the password, defaults the status, and exits 4', async () => {
     const dir = await tempDir('tq-aed-tty-')
-    const child = spawn(
-      'script',
-      ['-qefc', `${process.execPath} ${BIN.connector} -c ${dir}`, '/dev/null'],
-      {
-        env: { PATH: process.env.PATH ?? '', TERM: 'xterm' },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    )
-    let screen = ''
-    child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    const terminal = firstRunInTerminal(dir)
     const prompts = ['ThreatQ Host', 'Client ID', 'Username', 'Password', 'Status']
     const answers = [world.threatq.url, CREDS.clientId, CREDS.user, CREDS.password, '']
-    for (const [i, answer] of answers.entries()) {
-      for (let waited = 0; !screen.includes(prompts[i] ?? '') && waited < 10_000; waited += 50)
-        await sleep(50)
-      child.stdin.write(`${answer}\r`)
-    }
-    assert.equal(await exited, 4, screen)
+    for (const [i, answer] of answers.entries())
+      await terminal.answer(prompts[i] ?? '', `${answer}\r`)
+    assert.equal(await terminal.exited, 4, terminal.screen)
+    const screen = terminal.screen
     assert.match(screen, /Connector configured\. Set information in UI/)
     assert.match(screen, /\*{12}/, 'the password is shown as stars')
     assert.ok(!screen.includes(CREDS.password), 'the password is never echoed')
     const config = await readFile(join(dir, 'netscout-aed.yaml'), 'utf8')
     assert.match(config, /status: Review/)
     assert.match(config, new RegExp(`username: ${CREDS.user.replace('.', '\\.')}`))
+  })
+
+  it('exits 130 quietly on Ctrl-C at a prompt, writing no config', async () => {
+    const dir = await tempDir('tq-aed-tty-')
+    const terminal = firstRunInTerminal(dir)
+    await terminal.answer('ThreatQ Host', '\x03')
+    assert.equal(await terminal.exited, 130, terminal.screen)
+    assert.doesNotMatch(terminal.screen, /cancelled|run failed|tq-conn-netscout-aed:/, 'quietly')
+    await assert.rejects(readFile(join(dir, 'netscout-aed.yaml'), 'utf8'), { code: 'ENOENT' })
   })
 
   it('shows a progress bar and a readable log in a terminal', async () => {

@@ -92,7 +92,7 @@ describe('mistakes: exit 2, the setting, where it came from, the fix', () => {
     const result = await world.run(['-n', 'tq-password', '-i'], env)
     assertMistake(
       result,
-      `ThreatQ refused the login (HTTP 400: The user credentials were incorrect.): check environment variables THREATQ_USERNAME and THREATQ_CLIENT_ID, and threatq.password in ${config} (or THREATQ_PASSWORD)`,
+      `ThreatQ refused the login (HTTP 400: The user credentials were incorrect.): check environment variables THREATQ_USERNAME and THREATQ_CLIENT_ID, and threatq.password in ${config} (or environment variable THREATQ_PASSWORD)`,
     )
   })
 

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test'
 import type { StixObject } from '../../src/stix/types.js'
 import { crashAt, heldRequest } from '../helpers/crash.js'
 import { tempDir } from '../helpers/processes.js'
-import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
+import { saveFeedCollection, startFeedWorld, threatqApi } from '../helpers/threatq-api.js'
 import { aedObjects, simState, startWorld, type World } from '../helpers/world.js'
 
 const FEED = 'Sync Feed'
@@ -105,7 +105,13 @@ describe('export sync: AED holds exactly what ThreatQ says', { concurrency: 1 },
     for (const r of created.data) ids.set(r.value, r.id)
     // Whitelisted members stay in the saved search: revoke_statuses must keep them out anyway.
     await saveFeedCollection(api, COLLECTION, FEED, ['Active', 'Review', 'Whitelisted'])
-    await world.configure({ data_collection: COLLECTION, never_block: 'never-blocked.example' })
+    // Many small revocations within minutes, on purpose: each run is judged alone here (the
+    // window has its own describe below).
+    await world.configure({
+      data_collection: COLLECTION,
+      never_block: 'never-blocked.example',
+      max_revoke_window_hours: '0',
+    })
   })
   after(async () => {
     await world.stop()
@@ -258,25 +264,16 @@ describe('export sync: AED holds exactly what ThreatQ says', { concurrency: 1 },
 describe('export sync: a kill while AED stores a request', { concurrency: 1 }, () => {
   let world: World
   let api: Api
-  const ids = new Map<string, number>()
+  let ids: Map<string, number>
   const VALUES = ['198.51.100.70', '198.51.100.71', '198.51.100.72']
 
   before(async () => {
-    world = await startWorld()
-    api = await threatqApi(world.threatq)
-    const created = await api<{ data: { id: number; value: string }[] }>(
-      'POST',
-      '/api/indicators/consume',
-      VALUES.map((value) => ({
-        value,
-        type: { name: 'IP Address' },
-        status: { name: 'Active' },
-        sources: [{ name: 'Kill Feed' }],
-      })),
-    )
-    for (const r of created.data) ids.set(r.value, r.id)
-    await saveFeedCollection(api, 'Kill Test', 'Kill Feed', ['Active'])
-    await world.configure({ data_collection: 'Kill Test', relationship_depth: '0' })
+    ;({ world, api, ids } = await startFeedWorld({
+      feed: 'Kill Feed',
+      collection: 'Kill Test',
+      type: 'IP Address',
+      values: VALUES,
+    }))
   })
   after(async () => {
     await world.stop()
@@ -298,3 +295,78 @@ describe('export sync: a kill while AED stores a request', { concurrency: 1 }, (
     assert.equal(line(again.stdout, 'sent'), 'none', again.stdout)
   })
 })
+
+describe(
+  'export sync: a slow shrink stops too (max_revoke_window_hours)',
+  { concurrency: 1 },
+  () => {
+    let world: World
+    let api: Api
+    let ids: Map<string, number>
+    // 30 members; each step takes 4 out of the saved search: 13% and 15% a run, each under
+    // max_revoke_percent (20), but 8 of 30 (26.7%) within the window.
+    const VALUES = Array.from({ length: 30 }, (_, i) => `shrink${String(i)}.sync.example`)
+    const step = (k: number) => VALUES.slice(4 * k, 4 * k + 4)
+    const leave = async (values: readonly string[]) => {
+      for (const v of values)
+        await api('PUT', `/api/indicators/${String(ids.get(v))}`, { status: { name: 'Indirect' } })
+    }
+    const windowOf = async () =>
+      (
+        JSON.parse(await readFile(join(world.configDir, 'netscout-aed.state.json'), 'utf8')) as {
+          export: { revocations?: { count: number; held: number }[] }
+        }
+      ).export.revocations
+
+    before(async () => {
+      ;({ world, api, ids } = await startFeedWorld({
+        feed: 'Shrink Feed',
+        collection: 'Shrink Test',
+        type: 'FQDN',
+        values: VALUES,
+      }))
+      const first = await world.run(['-e'])
+      assert.equal(first.code, 0, first.stderr)
+    })
+    after(async () => {
+      await world.stop()
+    })
+
+    it('a run under the limit passes and is recorded; a dry run records nothing', async () => {
+      await leave(step(0))
+      const dry = await world.run(['-e', '--dry-run'])
+      assert.equal(dry.code, 0, dry.stderr)
+      assert.deepEqual(await windowOf(), [], 'a dry run records nothing')
+      const result = await world.run(['-e'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.match(line(result.stdout, 'revoked'), /left the data collection or deleted 4/)
+      assert.deepEqual(
+        (await windowOf())?.map((r) => [r.count, r.held]),
+        [[4, 30]],
+      )
+    })
+
+    it('the next run, under the limit alone, crosses it over the window: exit 3, nothing revoked', async () => {
+      await leave(step(1))
+      const enforced = await enforcedValues(world)
+      const stopped = await world.run(['-e'])
+      assert.equal(stopped.code, 3, stopped.stderr)
+      assert.match(
+        stopped.stderr,
+        /over the last 24 h \(max_revoke_window_hours\) runs since \S+ took back 4 and this run would revoke 4 more: 8 of the 30 objects AED holds from this instance at the window's start \(26\.7%, max_revoke_percent is 20\).*--allow-mass-revoke \(the window then starts afresh\)/,
+      )
+      assert.deepEqual(await enforcedValues(world), enforced)
+    })
+
+    it('--allow-mass-revoke lets it through and starts the window afresh', async () => {
+      const forced = await world.run(['-e', '--allow-mass-revoke'])
+      assert.equal(forced.code, 0, forced.stderr)
+      assert.equal((await enforcedValues(world)).length, 22)
+      assert.deepEqual(await windowOf(), [])
+      await leave(step(2))
+      const next = await world.run(['-e'])
+      assert.equal(next.code, 0, next.stderr)
+      assert.equal((await enforcedValues(world)).length, 18)
+    })
+  },
+)

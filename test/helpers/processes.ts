@@ -1,7 +1,7 @@
 /**
  * End-to-end helpers: the simulators and the connector as real processes over real sockets.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -120,10 +120,18 @@ export interface RunningCli {
 
 /** Starts the connector command; `env` is all it sees besides PATH and TZ. */
 export function startCli(args: readonly string[], env: Record<string, string> = {}): RunningCli {
-  const child = spawn(CONNECTOR.command, [...CONNECTOR.args, ...args], {
+  return startProcess(CONNECTOR.command, [...CONNECTOR.args, ...args], {
     env: { PATH: CONNECTOR.path, TZ: process.env.TZ ?? 'UTC', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   })
+}
+
+/** Starts any command with no terminal, collecting its output; `env` is all it sees. */
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  options: { env: Record<string, string>; cwd?: string },
+): RunningCli {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -143,6 +151,36 @@ export async function runCli(
   const { code, stdout, stderr } = await startCli(args, env).result
   return { code, stdout, stderr }
 }
+
+/** A command line run by /bin/sh as cron runs one: no terminal, this env only. */
+export async function runShell(
+  line: string,
+  options: { env: Record<string, string>; cwd?: string },
+): Promise<CliResult> {
+  const { code, stdout, stderr } = await startProcess('/bin/sh', ['-c', line], options).result
+  return { code, stdout, stderr }
+}
+
+/**
+ * A command line run in a terminal (`script`, util-linux), as a person at a shell runs it; `screen`
+ * is what it printed so far. `noTerminal` is the reason to skip when `script` is missing.
+ */
+export function startInTerminal(
+  line: string,
+  env: Record<string, string>,
+): { child: ChildProcess; screen(): string; exited: Promise<number | null> } {
+  const child = spawn('script', ['-qefc', line, '/dev/null'], {
+    env: { TERM: 'xterm', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let screen = ''
+  child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  return { child, screen: () => screen, exited }
+}
+
+export const noTerminal =
+  spawnSync('script', ['--version']).status === 0 ? false : '`script` (util-linux) is not installed'
 
 const madeDirs: string[] = []
 // Test processes leave nothing in /tmp (a release build is ~130 MB); TEST_KEEP_TMP=1 keeps it all

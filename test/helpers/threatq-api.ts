@@ -1,7 +1,7 @@
 /** Reads and edits the ThreatQ simulator through its real API, as a person or another tool would. */
 import { fetch } from 'undici'
 import { simDispatcher, type Sim } from './processes.js'
-import { CREDS } from './world.js'
+import { CREDS, startWorld, type World } from './world.js'
 
 export async function threatqApi(
   sim: Sim,
@@ -42,4 +42,45 @@ export async function saveFeedCollection(
       },
     },
   })
+}
+
+/**
+ * Active indicators of one type from `feed`, and the data collection `collection` of the feed's
+ * Active members: their ids by value.
+ */
+export async function seedFeed(
+  api: Awaited<ReturnType<typeof threatqApi>>,
+  seed: { feed: string; collection: string; type: string; values: readonly string[] },
+): Promise<Map<string, number>> {
+  const created = await api<{ data: { id: number; value: string }[] }>(
+    'POST',
+    '/api/indicators/consume',
+    seed.values.map((value) => ({
+      value,
+      type: { name: seed.type },
+      status: { name: 'Active' },
+      sources: [{ name: seed.feed }],
+    })),
+  )
+  await saveFeedCollection(api, seed.collection, seed.feed, ['Active'])
+  return new Map(created.data.map((r) => [r.value, r.id]))
+}
+
+/**
+ * A world whose connector exports one feed (`seedFeed`) without related objects, configured with
+ * these options too: the world, the ThreatQ API and the indicator ids by value.
+ */
+export async function startFeedWorld(
+  seed: Parameters<typeof seedFeed>[1],
+  options: Record<string, string> = {},
+): Promise<{
+  world: World
+  api: Awaited<ReturnType<typeof threatqApi>>
+  ids: Map<string, number>
+}> {
+  const world = await startWorld()
+  const api = await threatqApi(world.threatq)
+  const ids = await seedFeed(api, seed)
+  await world.configure({ data_collection: seed.collection, relationship_depth: '0', ...options })
+  return { world, api, ids }
 }

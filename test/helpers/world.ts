@@ -140,15 +140,19 @@ interface SimState {
   process: { cpuSeconds: number; peakRssMb: number }
 }
 
-/** An instance back to never having run: no state file, no export ledger, journal or lists ledger. */
+/** An instance back to never having run: no state file, export ledger, journal, lists ledger or run record. */
 export async function forgetRuns(
   world: Pick<World, 'configDir'>,
   name = 'netscout-aed',
 ): Promise<void> {
   await Promise.all(
-    [`${name}.state.json`, `${name}.ledger`, `${name}.ledger.journal`, `${name}.lists.json`].map(
-      (f) => rm(join(world.configDir, f), { force: true }),
-    ),
+    [
+      `${name}.state.json`,
+      `${name}.ledger`,
+      `${name}.ledger.journal`,
+      `${name}.lists.json`,
+      `${name}.runs.json`,
+    ].map((f) => rm(join(world.configDir, f), { force: true })),
   )
 }
 

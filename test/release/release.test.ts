@@ -7,13 +7,13 @@
  * - building again gives the same JS bundle and the same SHA256SUMS.
  */
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { tempDir } from '../helpers/processes.js'
+import { startProcess, tempDir } from '../helpers/processes.js'
 import { startWorld, type World } from '../helpers/world.js'
 
 const NAME = 'tq-conn-netscout-aed'
@@ -27,21 +27,13 @@ function sh(command: string, args: string[], options: { cwd?: string; env?: Node
 }
 
 /** Runs a command to its end; the connector's own streams, with this env only. */
-function run(
+async function run(
   command: string,
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr })
-    })
-  })
+  const { code, stdout, stderr } = await startProcess(command, args, { env }).result
+  return { code, stdout, stderr }
 }
 
 const sha256 = (path: string): string =>
@@ -87,7 +79,23 @@ describe('release artifacts', { skip: process.platform !== 'linux' || process.ar
       `${EXE}/THIRD-PARTY-LICENSES.txt`,
       `${EXE}/${NAME}`,
     ])
-    sh('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(unpacked, EXE) })
+  })
+
+  it("pass README's Install check as written, run where the tarball was unpacked (issue 21)", async () => {
+    const install = /## Install[\s\S]*?```sh\n([\s\S]*?)```/.exec(readFileSync('README.md', 'utf8'))?.[1]
+    const lines = (install ?? '')
+      .split('\n')
+      .filter((l) => /^(tar|sha256sum) /.test(l))
+      .map((l) => l.replaceAll('<version>', version))
+    assert.deepEqual(
+      lines.map((l) => l.split(' ')[0]),
+      ['tar', 'sha256sum'],
+    )
+    const here = await tempDir('tq-readme-install-')
+    sh('cp', [join(out, `${EXE}.tar.gz`), here])
+    const [untar, check] = lines
+    sh('sh', ['-c', untar ?? ''], { cwd: here })
+    assert.match(sh('sh', ['-c', check ?? ''], { cwd: here }), new RegExp(`^${EXE}/${NAME}: OK$`, 'm'))
   })
 
   it('credit every bundled package and the Node.js runtime', () => {

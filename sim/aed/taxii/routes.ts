@@ -264,7 +264,7 @@ export function mountTaxii(app: Hono, { version, store, title }: TaxiiMountOptio
     authenticate(c, store)
     requireAccept(c, media.taxii)
     const url = new URL(c.req.url)
-    const rootUrl = `${url.origin}${base}${API_ROOT_NAME}/`
+    const rootUrl = store.behaviour.foreignApiRoot ?? `${url.origin}${base}${API_ROOT_NAME}/`
     return json(
       {
         title: `${title} (TAXII ${version})`,

@@ -139,6 +139,11 @@ export interface TaxiiBehaviour {
   duplicates: 'fail' | 'succeed'
   maxContentLength: number
   maxPageSize: number
+  /**
+   * A hostile server, not an AED quirk: discovery names this API root (another origin) as its
+   * `default` and only entry of `api_roots`, to show the client does not follow it there.
+   */
+  foreignApiRoot?: string
 }
 
 /** [SIM] Defaults: no limits are known for AED (aed-api.md §4.5). */

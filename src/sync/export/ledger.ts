@@ -173,6 +173,39 @@ export class Ledger {
     return { ledger, problem: undefined }
   }
 
+  /**
+   * The saved ledger and its journal as they are, for --status: nothing compared with a target,
+   * nothing moved aside. Undefined when neither file exists; a string says why it is unreadable.
+   */
+  static async inspect(
+    files: LedgerFiles,
+  ): Promise<
+    { ledger: Ledger; savedAt: string | undefined; journalRecords: number } | string | undefined
+  > {
+    const bytes = (await readPrivate(files.file))?.bytes
+    const journal = await readJournal(files.journal)
+    if (bytes === undefined && journal === undefined) return undefined
+    const parsed = bytes === undefined ? undefined : parseLedger(bytes)
+    if (typeof parsed === 'string') return `${files.file}: ${parsed}`
+    const header = parsed?.header
+    const target = {
+      aed: header?.aed ?? '',
+      collection: header?.collection ?? '',
+      stixVersion: header?.stixVersion ?? '',
+      host: header?.host ?? '',
+    }
+    const ledger = new Ledger(
+      files,
+      target,
+      header?.ids ?? '',
+      (parsed?.records.length ?? 0) / RECORD,
+      0,
+    )
+    if (parsed !== undefined) ledger.replay(parsed.records)
+    if (journal !== undefined) ledger.replay(journal)
+    return { ledger, savedAt: header?.saved_at, journalRecords: (journal?.length ?? 0) / RECORD }
+  }
+
   apply(update: LedgerUpdate): void {
     if (update.kind === REPORT_DIGEST) {
       this.reports.set(update.a, update.version)

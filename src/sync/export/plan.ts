@@ -201,7 +201,7 @@ export async function planSync(
   const level1 = new Map<number, TqRef>()
 
   const separate = depth > 0 ? await separateLinks(threatq, RELATED, settings.pageSize) : undefined
-  for await (const page of threatq.members(settings.collection.query, {
+  for await (const page of threatq.members(settings.collection, {
     pageSize: settings.pageSize,
     with: depth > 0 ? embeddedOf(RELATED) : [],
   })) {

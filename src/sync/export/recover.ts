@@ -68,7 +68,7 @@ export async function recoverLedger(
     }
   }
   const separate = depth > 0 ? await separateLinks(deps.threatq, RELATED, pageSize) : undefined
-  for await (const page of deps.threatq.members(dataCollection.query, {
+  for await (const page of deps.threatq.members(dataCollection, {
     pageSize,
     with: depth > 0 ? embeddedOf(RELATED) : [],
   }))

@@ -14,7 +14,7 @@ import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
 import type { AddResult } from '../../taxii/status.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
-import { guardMassChange } from '../mass-guard.js'
+import { guardMassChange, type RevocationRecord } from '../mass-guard.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import { collectExport } from './collect.js'
 import { type ExportContext, instanceIdentity } from './convert.js'
@@ -62,6 +62,10 @@ export interface ExportSettings {
   since: Date | undefined
   maxRevokePercent: number
   allowMassRevoke: boolean
+  /** `max_revoke_window_hours`, the window's records so far, and the time they are judged at. */
+  windowHours: number
+  revocations: readonly RevocationRecord[]
+  now: Date
   /** Write nothing to AED; with an output, record the bundles, revocations and refusals there. */
   dryRun: boolean
   output?: DryRunOutput | undefined
@@ -71,6 +75,8 @@ export interface ExportOutcome {
   summary: RunSummary
   /** What the saved ledger holds, and its id scope; undefined when it was not saved (dry run). */
   ledger: { objects: number; relationships: number; ids: string } | undefined
+  /** The mass guard's window records to keep once this run has committed. */
+  revocations: RevocationRecord[]
 }
 
 /** Finds the AED collection by title on the default API root, then on the others. */
@@ -219,14 +225,14 @@ export async function runExport(
     `data collection "${dataCollection.name}": ${String(plan.members)} indicators, ${String(plan.exportable)} exportable`,
   )
   const revoking = findRevocations(ledger, settings.policy)
-  guardMassChange(
+  const window = guardMassChange(
     {
       byReason: revoking.byReason,
       count: revoking.guarded,
       held: ledger.liveCount(),
       members: plan.members,
     },
-    settings,
+    { ...settings, history: settings.revocations },
     {
       doing: 'sending',
       verb: 'revoke',
@@ -342,7 +348,7 @@ export async function runExport(
       },
       'export finished',
     )
-    return { summary, ledger: saved }
+    return { summary, ledger: saved, revocations: window }
   } finally {
     await ledger.closeJournal()
   }

@@ -59,6 +59,34 @@ function readEntry(raw: unknown): ListLedgerEntry | string {
   }
 }
 
+/**
+ * Entries per list of the saved lists ledger, as it is (for --status: nothing moved aside):
+ * undefined when there is none, a string when it is unreadable.
+ */
+export async function listLedgerCounts(
+  file: string,
+): Promise<
+  { aed: string; lists: Record<string, { own: number; foreign: number }> } | string | undefined
+> {
+  const text = await readPrivateText(file)
+  if (text === undefined) return undefined
+  let data: z.output<typeof headerSchema>
+  try {
+    data = headerSchema.parse(JSON.parse(text))
+  } catch {
+    return `${file} is not a lists ledger this connector reads`
+  }
+  const lists: Record<string, { own: number; foreign: number }> = {}
+  for (const raw of data.entries) {
+    const entry = readEntry(raw)
+    if (typeof entry === 'string') return `${file}: ${entry}`
+    const counts = (lists[entry.list] ??= { own: 0, foreign: 0 })
+    if (entry.foreign === true) counts.foreign++
+    else counts.own++
+  }
+  return { aed: data.aed, lists }
+}
+
 export const entryKey = (list: string, value: string): string => `${list}\u0000${value}`
 
 export class ListLedger {

@@ -38,6 +38,31 @@ describe('lookUpValues', () => {
     assert.equal(canonicalValue('url', 'http://bad.example/x'), 'bad.example/x')
   })
 
+  it("compares a URL's host without case, the rest as written (issue 20)", async () => {
+    assert.equal(
+      canonicalValue('url', 'HTTP://Bad.Example:8080/Path?Q=1'),
+      'bad.example:8080/Path?Q=1',
+    )
+    assert.equal(canonicalValue('url', 'User@Bad.EXAMPLE/X'), 'User@bad.example/X')
+    assert.equal(canonicalValue('url', 'Bad.Example'), 'bad.example')
+    const { lists } = calls(() => [entry('Bad.Example/Path')])
+    const { found } = await lookUpValues(lists, LISTS.inboundDenyUrls, ['bad.example/Path'])
+    assert.deepEqual([...found.keys()], ['bad.example/Path'])
+  })
+
+  it('a domain or URL with a comma, white space, a control or bidi character is no value of ours (issue 20)', () => {
+    for (const kind of ['domain', 'url'] as const)
+      for (const value of [
+        'a.example,victim.example',
+        'a.example\nb.example',
+        'a.example b',
+        'a.example\u0000',
+        'a.example/\u202Eexe.txt',
+        'a.example\u2066',
+      ])
+        assert.equal(canonicalValue(kind, value), undefined, `${kind} ${JSON.stringify(value)}`)
+  })
+
   it('finds a value AED shows in another form, and ignores records that are not asked for', async () => {
     const { lists } = calls(() => [entry('2001:DB8::10'), entry('2001:db8::100')])
     const { found, unknown } = await lookUpValues(lists, LISTS.outboundDenyHosts, [

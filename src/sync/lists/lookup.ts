@@ -7,6 +7,7 @@
  * the page asked for (nothing was cut off), or the value, asked alone, is not in a short answer.
  */
 import type { AedList, ListCalls, ListEntry, ListKind } from '../../aed/lists.js'
+import { hasUnsafeCharacters } from '../../log/one-line.js'
 import { hostValue, urlValue } from './targets.js'
 
 /**
@@ -16,15 +17,29 @@ import { hostValue, urlValue } from './targets.js'
 export const LOOKUP_PER_PAGE = 1000
 /** Pages of one answer read at most before the values it has not shown are asked in halves. */
 export const MAX_LOOKUP_PAGES = 3
-/** A stored value in the form the connector keeps it (targets.ts), or undefined if not one. */
+/**
+ * A stored value in the form the connector keeps it (targets.ts), or undefined if not one. A
+ * domain or URL holding a comma, white space, a control or a bidirectional character is none the
+ * connector writes (list calls split values on commas: removing it would remove two values).
+ */
 export function canonicalValue(kind: ListKind, stored: string): string | undefined {
+  const value = stored.trim()
   try {
-    if (kind === 'host') return hostValue(stored.trim())
+    if (kind === 'host') return hostValue(value)
   } catch {
     return undefined
   }
-  if (kind === 'domain') return stored.trim().toLowerCase().replace(/\.$/, '')
-  return urlValue(stored.trim())
+  if (/[\s,]/u.test(value) || hasUnsafeCharacters(value)) return undefined
+  if (kind === 'domain') return value.toLowerCase().replace(/\.$/, '')
+  return lowerCaseHost(urlValue(value))
+}
+
+/** `user@Host:8080/Path` → `user@host:8080/Path`: the host is sent lower-cased, the rest as written. */
+function lowerCaseHost(url: string): string {
+  const end = url.search(/[/?#]/)
+  const authority = end < 0 ? url : url.slice(0, end)
+  const at = authority.lastIndexOf('@') + 1
+  return `${authority.slice(0, at)}${authority.slice(at).toLowerCase()}${end < 0 ? '' : url.slice(end)}`
 }
 
 export interface LookupResult {

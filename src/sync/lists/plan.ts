@@ -71,7 +71,7 @@ export async function planLists(
 
   // Members come in id order (the query sorts by id): the first to claim an entry is the oldest,
   // and two indicators AED stores as one value share one entry named after the older.
-  for await (const page of threatq.members(settings.collection.query, {
+  for await (const page of threatq.members(settings.collection, {
     pageSize: settings.pageSize,
     with: [],
   })) {

@@ -14,10 +14,11 @@ import { ConfigError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
-import { guardMassChange } from '../mass-guard.js'
+import { guardMassChange, type RevocationRecord } from '../mass-guard.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import { deliver, ownerOf, type RestCall } from './deliver.js'
 import { ListLedger, type ListLedgerProblem } from './ledger.js'
+import { canonicalValue } from './lookup.js'
 import { planLists } from './plan.js'
 import type { ListPolicy } from './targets.js'
 
@@ -46,6 +47,10 @@ export interface ListDeliverySettings {
   since: Date | undefined
   maxRevokePercent: number
   allowMassRevoke: boolean
+  /** `max_revoke_window_hours`, the window's records so far, and the time they are judged at. */
+  windowHours: number
+  revocations: readonly RevocationRecord[]
+  now: Date
   dryRun: boolean
   output?: DryRunOutput | undefined
 }
@@ -54,6 +59,8 @@ export interface ListDeliveryOutcome {
   summary: RunSummary
   /** Entries the saved ledger holds; undefined when it was not saved (dry run). */
   entries: number | undefined
+  /** The mass guard's window records to keep once this run has committed. */
+  revocations: RevocationRecord[]
 }
 
 /** The wire scope of the configured protection groups; a missing name is a usage error. */
@@ -78,7 +85,7 @@ async function resolveScope(lists: ListCalls, names: readonly string[]): Promise
  * inbound record that mixes ours with others' cannot tell which scopes are ours (AED's arrays do
  * not line up, aed-api.md §2.3): it is kept as foreign, never removed, and said so.
  */
-async function recover(
+export async function recover(
   lists: ListCalls,
   ledger: ListLedger,
   instance: string,
@@ -90,6 +97,15 @@ async function recover(
         const owners = entry.annotations.map((a) => ownerOf(instance, a))
         const owner = owners.find((o) => o !== undefined)
         if (owner === undefined) continue
+        // Under our annotation, but no value the connector writes: removing it would remove
+        // the values AED reads in it (`a.example,b.example` is two).
+        if (canonicalValue(list.kind, entry.value) === undefined) {
+          logger.warn(
+            { list: list.id, value: entry.value },
+            "an entry under this instance's annotation holds a value the connector never writes (a comma, white space, a control or bidirectional character): it is left in AED, never removed by the connector",
+          )
+          continue
+        }
         if (list.direction === 'outbound') {
           ledger.set({ list: list.id, value: entry.value, owner, scope: undefined })
           continue
@@ -184,12 +200,16 @@ export async function runListDelivery(
   const leaving = plan.removals.filter((r) => !r.replaced)
   const byReason = new Map<string, number>()
   for (const r of leaving) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1)
-  guardMassChange({ byReason, count: leaving.length, held, members: plan.members }, settings, {
-    doing: 'writing',
-    verb: 'remove',
-    heldWhat: 'AED list entries this instance made',
-    noun: 'removals',
-  })
+  const window = guardMassChange(
+    { byReason, count: leaving.length, held, members: plan.members },
+    { ...settings, history: settings.revocations },
+    {
+      doing: 'writing',
+      verb: 'remove',
+      heldWhat: 'AED list entries this instance made',
+      noun: 'removals',
+    },
+  )
 
   const calls: RestCall[] = []
   try {
@@ -231,5 +251,5 @@ export async function runListDelivery(
     },
     'list delivery finished',
   )
-  return { summary, entries }
+  return { summary, entries, revocations: window }
 }

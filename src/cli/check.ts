@@ -1,0 +1,496 @@
+/**
+ * `--check`: every configured endpoint and credential tried once, read-only, one row each with
+ * the fix when it fails; exit 0 when every row is ok, 2 otherwise. Nothing is written: no lock,
+ * no state (a fresh ThreatQ login proves the password and is dropped), no ledger, no run record,
+ * and the connector record is looked up, never created or updated.
+ */
+import type { AedClient } from '../aed/client.js'
+import { ALL_LISTS } from '../aed/lists.js'
+import { readConfig, type ConnectorConfig } from '../config/config-file.js'
+import { parseHost } from '../config/host.js'
+import { instancePaths, type InstancePaths } from '../config/instance.js'
+import { parseOptions, type Options } from '../config/options.js'
+import { checkPrivateDir } from '../config/secure-file.js'
+import { Sources } from '../config/sources.js'
+import { stateSchema } from '../config/state-file.js'
+import { ConfigError, EXIT, type ExitCode } from '../errors.js'
+import { RemoteError } from '../http/errors.js'
+import type { Logger } from '../log/logger.js'
+import type { Secrets } from '../log/secrets.js'
+import { findTaxiiCollection } from '../sync/export/run.js'
+import { type TaxiiCollection, TaxiiUsageError } from '../taxii/client.js'
+import type { ConnectorRecord, ThreatqClient } from '../threatq/client.js'
+import type { CliArgs } from './args.js'
+import {
+  checkLabels,
+  connection,
+  recordName,
+  runNeeds,
+  threatqClient,
+  timeouts,
+  type Connection,
+} from './connector.js'
+import { aedClient, type AedContext, taxiiClient } from './directions.js'
+import type { CommandIo } from './io.js'
+import { formatTable } from './table.js'
+
+export type CheckResult = 'ok' | 'FAIL' | 'skipped'
+
+export interface CheckRow {
+  check: string
+  result: CheckResult
+  /** What was found (ok) or what went wrong. */
+  detail: string
+  /** The setting to change and where it comes from; failing rows only. */
+  fix?: string | undefined
+}
+
+/** Per check when the config file sets no `timeouts.http_request_seconds`. */
+export const CHECK_TIMEOUT_MS = 15_000
+
+/** The table --check prints. */
+export function formatCheck(rows: readonly CheckRow[]): string {
+  return formatTable(
+    ['CHECK', 'RESULT', 'DETAIL'],
+    rows.map((r) => ({
+      cells: [r.check, r.result, r.detail],
+      notes: r.fix === undefined ? [] : [`fix: ${r.fix}`],
+    })),
+  )
+}
+
+/** 0 when every row is ok; 2 (a setting to fix) otherwise. */
+export function checkExitCode(rows: readonly CheckRow[]): ExitCode {
+  return rows.every((r) => r.result === 'ok') ? EXIT.ok : EXIT.usage
+}
+
+/** A check that got no answer within its time. */
+export class CheckTimeout extends Error {}
+
+/** The fix for a failed request: the address, the credential or the certificate setting. */
+export function remoteFix(
+  error: unknown,
+  settings: { address: string; credentials: string; certificate: string; notFound?: string },
+): string {
+  if (error instanceof CheckTimeout)
+    return `no answer in time: check ${settings.address}, and that it is reachable from here`
+  if (!(error instanceof RemoteError)) return 'see the detail'
+  if (error.kind === 'network' && /cert|self.signed|tls|ssl/i.test(error.message))
+    return `the certificate is not trusted: ${settings.certificate}`
+  if (error.kind === 'network' || error.kind === 'timeout' || error.kind === 'origin')
+    return `no answer from the server: check ${settings.address}, and that it is reachable from here`
+  if (error.kind === 'http' && (error.status === 401 || error.status === 403))
+    return `the server refused the credentials: check ${settings.credentials}`
+  if (error.kind === 'http' && error.status === 404)
+    return settings.notFound ?? `not found: check ${settings.address}`
+  return `the server answered something unexpected: check ${settings.address}`
+}
+
+/** One check's promise, bounded: a server that never answers is a failed row, not a hang. */
+async function bounded<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new CheckTimeout(`no answer within ${String(Math.round(ms / 1000))} s`))
+    }, ms)
+  })
+  try {
+    return await Promise.race([work, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+const oneLine = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n').join(' ').trim()
+
+/** The rows, in order; a failed step marks the steps that need it as skipped. */
+class Rows {
+  readonly rows: CheckRow[] = []
+  constructor(private readonly ms: number) {}
+
+  ok(check: string, detail: string): void {
+    this.rows.push({ check, result: 'ok', detail })
+  }
+
+  fail(check: string, detail: string, fix: string): void {
+    this.rows.push({ check, result: 'FAIL', detail, fix })
+  }
+
+  skip(checks: readonly string[], because: string): void {
+    for (const check of checks)
+      this.rows.push({ check, result: 'skipped', detail: `not tested: ${because}` })
+  }
+
+  /** Runs one check; its failure becomes a row with the fix `fixOf` names. */
+  async try<T>(
+    check: string,
+    work: () => Promise<T>,
+    fixOf: (error: unknown) => string,
+  ): Promise<T | undefined> {
+    try {
+      return await bounded(this.ms, work())
+    } catch (error) {
+      this.fail(check, oneLine(error), fixOf(error))
+      return undefined
+    }
+  }
+}
+
+export async function checkInstance(
+  args: CliArgs,
+  name: string,
+  io: CommandIo,
+  secrets: Secrets,
+  logger: Logger,
+): Promise<ExitCode> {
+  if (args.output !== undefined)
+    throw new ConfigError(
+      '--check prints its table; --output only works with --dry-run or --status',
+      {
+        option: '--output',
+      },
+    )
+  if (args.status) throw new ConfigError('--check and --status are separate commands: give one')
+  const paths = instancePaths(args.config, name)
+  const rows = await runChecks(args, paths, io, secrets, logger)
+  io.stdout(formatCheck(rows))
+  const code = checkExitCode(rows)
+  io.stdout(
+    code === EXIT.ok
+      ? 'Every check passed.\n'
+      : `${String(rows.filter((r) => r.result !== 'ok').length)} of ${String(rows.length)} checks did not pass: apply the fixes above and run --check again.\n`,
+  )
+  return code
+}
+
+async function runChecks(
+  args: CliArgs,
+  paths: InstancePaths,
+  io: CommandIo,
+  secrets: Secrets,
+  logger: Logger,
+): Promise<CheckRow[]> {
+  const config = await loadConfig(paths)
+  if (typeof config === 'string') {
+    const rows = new Rows(CHECK_TIMEOUT_MS)
+    rows.fail('config file', config, configFix(paths))
+    return rows.rows
+  }
+  const limits = timeouts(config)
+  // Each request has its own timeout; this bounds a check of a few requests as a whole.
+  const rows = new Rows((limits.httpMs ?? CHECK_TIMEOUT_MS) * 3)
+  rows.ok('config file', paths.config)
+  const sources = new Sources(paths.config, config.options, io.env)
+  const ctx = { args, paths, io, secrets, logger, rows, sources, config }
+  let conn: Connection
+  try {
+    conn = connection(config, io.env)
+  } catch (error) {
+    rows.fail('ThreatQ host', oneLine(error), `set ${sources.threatq('host')}`)
+    return rows.rows
+  }
+  secrets.add(conn.password)
+  secrets.addUrlCredentials(conn.threatq.baseUrl)
+  // No saved token: a fresh login proves the credentials; the new token is never stored.
+  const threatq = threatqClient(
+    conn,
+    stateSchema.parse({}),
+    secrets,
+    logger,
+    { ...limits, httpMs: limits.httpMs ?? CHECK_TIMEOUT_MS, retry: { maxAttempts: 1 } },
+    io.interrupt,
+  )
+  try {
+    const record = await checkThreatq(ctx, conn, threatq)
+    if (record === undefined) return rows.rows
+    const options = checkOptions(ctx, record)
+    if (options === undefined) return rows.rows
+    await checkAed(ctx, options, threatq, { ...limits, httpMs: limits.httpMs ?? CHECK_TIMEOUT_MS })
+  } finally {
+    await threatq.close()
+  }
+  return rows.rows
+}
+
+interface CheckContext {
+  args: CliArgs
+  paths: InstancePaths
+  io: CommandIo
+  secrets: Secrets
+  logger: Logger
+  rows: Rows
+  sources: Sources
+  config: ConnectorConfig
+}
+
+function configFix(paths: InstancePaths): string {
+  return `run the connector once without --check to configure instance "${paths.name}" (first run), or point -c/--config and -n/--name at its directory and name`
+}
+
+/** The config file, or why it cannot be used; the directory is read, never created. */
+async function loadConfig(paths: InstancePaths): Promise<ConnectorConfig | string> {
+  try {
+    await checkPrivateDir(paths.configDir, '--config')
+    const loaded = await readConfig(paths.config)
+    return loaded?.config ?? `no config file at ${paths.config}`
+  } catch (error) {
+    return oneLine(error)
+  }
+}
+
+const TQ_LOGIN = 'ThreatQ login'
+const TQ_RECORD = 'ThreatQ connector record'
+
+/** Login (through the connector lookup) and the connector record: found and switched on. */
+async function checkThreatq(
+  ctx: CheckContext,
+  conn: Connection,
+  threatq: ThreatqClient,
+): Promise<ConnectorRecord | undefined> {
+  const { rows, sources } = ctx
+  const name = recordName(ctx.paths.name)
+  const found = await rows.try(
+    TQ_LOGIN,
+    async () => ({ record: await threatq.findConnector(name) }),
+    (error) =>
+      remoteFix(error, {
+        address: sources.threatq('host'),
+        credentials: `${sources.threatq('client_id')}, ${sources.threatq('username')} and ${sources.threatq('password')}`,
+        certificate: `give ThreatQ's CA certificate in ${sources.threatq('ca_file')}`,
+      }),
+  )
+  if (found === undefined) {
+    rows.skip([TQ_RECORD], 'ThreatQ could not be reached or logged in to')
+    return undefined
+  }
+  rows.ok(TQ_LOGIN, `${conn.username} at ${conn.threatq.baseUrl}`)
+  const record = found.record
+  if (record === undefined) {
+    rows.fail(
+      TQ_RECORD,
+      `ThreatQ has no connector named "${name}"`,
+      `run the connector once without --check: it registers "${name}" in ThreatQ; then set its options in the ThreatQ UI and switch it on`,
+    )
+    return undefined
+  }
+  if (!record.is_active) {
+    rows.fail(
+      TQ_RECORD,
+      `"${name}" (id ${String(record.id)}) is not enabled`,
+      `switch it on in the ThreatQ UI (Integrations → "${name}")`,
+    )
+    return record
+  }
+  rows.ok(TQ_RECORD, `"${name}" (id ${String(record.id)}), enabled`)
+  return record
+}
+
+/** The connector options: valid, and every one this run's directions need is set. */
+function checkOptions(ctx: CheckContext, record: ConnectorRecord): Options | undefined {
+  const { rows, args } = ctx
+  let options: Options
+  try {
+    options = parseOptions(record.custom_fields, ctx.config.options).options
+  } catch (error) {
+    rows.fail(
+      'connector options',
+      oneLine(error),
+      `correct the options named, in the ThreatQ UI connector options or under options: in ${ctx.paths.config}`,
+    )
+    return undefined
+  }
+  const { doExport, missing } = runNeeds(args, options, ctx.secrets)
+  if (missing.length > 0) {
+    rows.fail(
+      'connector options',
+      `not set: ${missing.join(', ')}`,
+      `set them in the ThreatQ UI connector options (or under options: in ${ctx.paths.config})`,
+    )
+    return undefined
+  }
+  try {
+    if (doExport) checkLabels(options)
+  } catch (error) {
+    rows.fail('connector options', oneLine(error), 'see the detail')
+    return undefined
+  }
+  rows.ok('connector options', `delivery ${options.delivery}, STIX ${options.stix_version}`)
+  return options
+}
+
+async function checkAed(
+  ctx: CheckContext,
+  options: Options,
+  threatq: ThreatqClient,
+  limits: ReturnType<typeof timeouts>,
+): Promise<void> {
+  const { rows, sources, args } = ctx
+  const doImport = args.import || !args.export
+  const doExport = args.export || !args.import
+  if (doExport) await checkDataCollection(ctx, options, threatq)
+  let aedHost
+  try {
+    aedHost = parseHost(options.hostname ?? '', 'AED Hostname', 'hostname')
+  } catch (error) {
+    rows.fail('AED hostname', oneLine(error), `set ${sources.option('hostname')}`)
+    return
+  }
+  const aed: AedContext = {
+    options,
+    logger: ctx.logger,
+    aedHost,
+    aedTls: {
+      verify: !args.disable_ssl,
+      ...(options.aed_ca_file === undefined ? {} : { caFile: options.aed_ca_file }),
+    },
+    timeouts: { ...limits, retry: { maxAttempts: 1 } },
+    clients: [],
+  }
+  const certificate = `give the AED's CA certificate in ${sources.option('aed_ca_file')}, or run with -d to skip the check of the AED's certificate`
+  try {
+    const usesRest = doImport || (doExport && options.delivery !== 'taxii')
+    if (usesRest) {
+      const rest = aedClient(aed)
+      // Probed even when aed_api_version is set: the probe is what tests the token.
+      const probing = aedClient({ ...aed, options: { ...options, aed_api_version: 'auto' } })
+      const version = await rows.try(
+        'AED REST token and API version',
+        () => probing.apiVersion(),
+        (error) =>
+          remoteFix(error, {
+            address: sources.option('hostname'),
+            credentials: sources.option('api_token'),
+            certificate,
+          }),
+      )
+      if (version === undefined) {
+        if (doExport && options.delivery !== 'taxii')
+          rows.skip(['AED lists'], 'the AED REST API did not answer')
+      } else {
+        const forced = options.aed_api_version
+        rows.ok(
+          'AED REST token and API version',
+          `API ${version}${forced === 'auto' ? ' (detected)' : `; aed_api_version ${forced} is used`}`,
+        )
+        if (doExport && options.delivery !== 'taxii') await checkLists(ctx, rest)
+      }
+    }
+    if (doExport && options.delivery !== 'rest') await checkTaxii(ctx, options, aed, certificate)
+  } finally {
+    await Promise.all(aed.clients.map((c) => c.close()))
+  }
+}
+
+async function checkDataCollection(
+  ctx: CheckContext,
+  options: Options,
+  threatq: ThreatqClient,
+): Promise<void> {
+  const name = options.data_collection ?? ''
+  const found = await ctx.rows.try(
+    'ThreatQ data collection',
+    async () => {
+      const collection = await threatq.findDataCollection(name)
+      // The first page of one record carries the total; nothing else is read.
+      for await (const page of threatq.members(collection, { pageSize: 1 }))
+        return { size: page.total }
+      return { size: 0 }
+    },
+    (error) =>
+      error instanceof ConfigError
+        ? `set ${ctx.sources.option('data_collection')} to a saved Threat Library search`
+        : remoteFix(error, {
+            address: ctx.sources.threatq('host'),
+            credentials: ctx.sources.threatq('username'),
+            certificate: ctx.sources.threatq('ca_file'),
+          }),
+  )
+  if (found === undefined) return
+  ctx.rows.ok(
+    'ThreatQ data collection',
+    `"${name}": ${found.size === undefined ? 'size unknown' : `${String(found.size)} indicators`}`,
+  )
+}
+
+/** One page of one entry from each list REST delivery may write: read-only GETs. */
+async function checkLists(ctx: CheckContext, rest: AedClient): Promise<void> {
+  const lists = rest.lists()
+  const read = await ctx.rows.try(
+    'AED lists',
+    async () => {
+      for (const list of ALL_LISTS) {
+        const pages = lists.readAll(list, 1)
+        await pages.next()
+        await pages.return(undefined)
+      }
+      return ALL_LISTS.length
+    },
+    (error) =>
+      remoteFix(error, {
+        address: ctx.sources.option('hostname'),
+        credentials: `${ctx.sources.option('api_token')}: the token's user must be allowed to read and change the deny and allow lists`,
+        certificate: ctx.sources.option('aed_ca_file'),
+        notFound: `this AED does not serve the list endpoints: check ${ctx.sources.option('aed_api_version')}, or use delivery taxii (${ctx.sources.option('delivery')})`,
+      }),
+  )
+  if (read !== undefined) ctx.rows.ok('AED lists', `${String(read)} deny and allow lists readable`)
+}
+
+const TAXII_DISCOVERY = 'TAXII discovery'
+const TAXII_COLLECTION = 'AED collection'
+const TAXII_WRITE = 'AED collection can_write'
+
+async function checkTaxii(
+  ctx: CheckContext,
+  options: Options,
+  aed: AedContext,
+  certificate: string,
+): Promise<void> {
+  const { rows, sources } = ctx
+  const taxii = taxiiClient(aed)
+  const credentials = `${sources.option('stix_client_username')} and ${sources.option('stix_client_password')}`
+  const discovery = await rows.try(
+    TAXII_DISCOVERY,
+    () => taxii.discover(),
+    (error) =>
+      remoteFix(error, {
+        address: sources.option('hostname'),
+        credentials,
+        certificate,
+        notFound: `no TAXII ${options.stix_version === '2.1' ? '2.1' : '2.0'} discovery there: check ${sources.option('hostname')}, and ${sources.option('stix_version')} (an AED that serves only TAXII 2.0 needs stix_version 2.0)`,
+      }),
+  )
+  if (discovery === undefined) {
+    rows.skip([TAXII_COLLECTION, TAXII_WRITE], 'TAXII discovery failed')
+    return
+  }
+  rows.ok(
+    TAXII_DISCOVERY,
+    `TAXII ${options.stix_version === '2.1' ? '2.1' : '2.0'}: "${discovery.title}"`,
+  )
+  const title = options.aed_collection ?? ''
+  const collection: TaxiiCollection | undefined = await rows.try(
+    TAXII_COLLECTION,
+    () => findTaxiiCollection(taxii, title),
+    (error) =>
+      error instanceof TaxiiUsageError
+        ? `set ${sources.option('aed_collection')} to the title of a collection AED offers (listed in the detail)`
+        : remoteFix(error, { address: sources.option('hostname'), credentials, certificate }),
+  )
+  if (collection === undefined) {
+    rows.skip([TAXII_WRITE], 'the collection was not found')
+    return
+  }
+  rows.ok(
+    TAXII_COLLECTION,
+    `"${collection.info.title}" (${collection.info.id}) at ${collection.root}`,
+  )
+  if (collection.info.can_write) rows.ok(TAXII_WRITE, 'true')
+  else
+    rows.fail(
+      TAXII_WRITE,
+      `"${collection.info.title}" is not writable for ${options.stix_client_username ?? ''}`,
+      `give the TAXII user write access to it in AED, or set ${sources.option('aed_collection')} to a writable collection`,
+    )
+}
