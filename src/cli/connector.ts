@@ -382,10 +382,11 @@ export async function runConnector(
   } catch (error) {
     // Every failure after this point, the flags' and the lock's included, is logged here once:
     // scrubbed of secrets, an expected one without a stack. main.ts prints the plain line; when
-    // the log is the console too, an expected failure is that line alone, not printed twice.
+    // the log is the terminal too, an expected failure is that line alone, not printed twice
+    // (without a terminal the JSON line stays: log collectors read it, people the plain line).
     if (error instanceof RunStopped) logger.warn({ exit: error.code }, error.message)
     else if (isPromptExit(error)) logger.info({ exit: EXIT.interrupted }, 'interrupted at a prompt')
-    else if (!(args.loglocation === 'stdout' && isExpectedFailure(error)))
+    else if (!(args.loglocation === 'stdout' && io.stdoutIsTTY && isExpectedFailure(error)))
       logger.error({ err: error }, 'run failed')
     throw error
   }

@@ -18,18 +18,22 @@ const PROGRAM = 'tq-conn-netscout-aed'
 
 /**
  * The run's closing line, asserting it is the only plain line on stderr (the others are the JSON
- * log) and that its message is printed once, not again by the log.
+ * log) and that its message is printed once: not twice in one line, not again outside the log.
  */
 function closingLine(result: CliResult): string {
+  const lines = `${result.stdout}${result.stderr}`.split('\n').filter((l) => l !== '')
+  const json = lines.filter((l) => l.startsWith('{"level":'))
   const plain = result.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{"level":'))
   assert.equal(plain.length, 1, `one plain line on stderr:\n${result.stderr}`)
   const line = plain[0] ?? ''
   const message = line.slice(`${PROGRAM}: `.length)
-  assert.equal(
-    `${result.stdout}${result.stderr}`.split(message).length - 1,
-    1,
-    `printed once:\n${result.stderr}`,
-  )
+  const times = (text: string) => text.split(message).length - 1
+  assert.equal(times(lines.filter((l) => !json.includes(l)).join('\n')), 1, 'printed once')
+  // The JSON log's record of it (for log collectors) holds it once, the cause not repeated.
+  for (const l of json) {
+    const record = JSON.parse(l) as { err?: { message?: string } }
+    if (record.err?.message !== undefined) assert.equal(times(record.err.message), 1, l)
+  }
   return line
 }
 
@@ -324,6 +328,31 @@ describe('a wrong ThreatQ password at the first run in a terminal', { skip: noSc
     const config = await readFile(join(dir, 'netscout-aed.yaml'), 'utf8')
     assert.match(config, /status: Indirect/, 'the answers before the login are kept')
     assert.ok(config.includes(`password: ${CREDS.password}`), config)
+  })
+
+  it('in a terminal, the mistake is printed once (the log on the screen does not repeat it)', async () => {
+    await world.configure({ stix_version: '2.0' }, 'tty-down')
+    const child = spawn(
+      'script',
+      [
+        '-qefc',
+        `${process.execPath} ${BIN.connector} -c ${world.configDir} -n tty-down -i`,
+        '/dev/null',
+      ],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          TERM: 'xterm',
+          ...world.env,
+          THREATQ_HOST: 'http://127.0.0.1:1',
+        },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    )
+    let screen = ''
+    child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
+    assert.equal(await new Promise((resolve) => child.on('exit', resolve)), 2, screen)
+    assert.equal(screen.split('cannot be reached (ECONNREFUSED)').length - 1, 1, screen)
   })
 })
 
