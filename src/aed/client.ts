@@ -120,6 +120,11 @@ export class AedClient {
     private readonly http: HttpClient,
     private readonly logger: Logger,
     forced: 'auto' | AedApiVersion,
+    /**
+     * What a failed version probe, the first request to AED, is thrown as: the caller's reading
+     * of it (a mistake in a setting, src/cli/mistakes.ts), or the error itself.
+     */
+    private readonly firstContact: (error: unknown) => unknown = (error) => error,
   ) {
     if (forced !== 'auto') this.version = Promise.resolve(forced)
   }
@@ -138,7 +143,7 @@ export class AedClient {
     // One probe however many requests wait for it; a failed probe is tried again next time.
     this.version ??= this.probe().catch((error: unknown) => {
       this.version = undefined
-      throw error
+      throw this.firstContact(error)
     })
     return this.version
   }

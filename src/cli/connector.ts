@@ -219,9 +219,12 @@ async function firstRun(
       if (interactive && attempt < LOGIN_ATTEMPTS) {
         // In a terminal the login is asked again; the other answers stay as given.
         io.stderr(`${error.cause.serverMessage ?? 'ThreatQ refused the login'}: try again.\n`)
-        const login = await promptLogin({
-          clientId: config.threatq.client_id,
-          username: config.threatq.username,
+        const login = await promptLogin(
+          { clientId: config.threatq.client_id, username: config.threatq.username },
+          io.interrupt,
+        ).catch((refused: unknown) => {
+          // As at the first prompts: a signal from outside the terminal ends the run with it.
+          throw io.interrupt?.aborted === true ? io.interrupt.reason : refused
         })
         config.threatq.client_id = login.clientId
         config.threatq.username = login.username

@@ -21,7 +21,7 @@ import type { DryRunOutput } from '../sync/output.js'
 import type { RunSummary } from '../sync/summary.js'
 import { TaxiiClient } from '../taxii/client.js'
 import type { Sources } from '../config/sources.js'
-import { answers, firstContact, missingDiscovery } from './mistakes.js'
+import { answers, firstContactMistake, missingDiscovery } from './mistakes.js'
 import type { ConnectorRecord, ThreatqClient } from '../threatq/client.js'
 import { formatThreatqTime } from '../threatq/model.js'
 import { type CliArgs, DEFAULT_NAME } from './args.js'
@@ -101,7 +101,7 @@ export type AedContext = Pick<
   DirectionContext,
   'options' | 'logger' | 'aedHost' | 'aedTls' | 'timeouts' | 'clients'
 > &
-  Partial<Pick<DirectionContext, 'signal'>>
+  Partial<Pick<DirectionContext, 'signal' | 'sources'>>
 
 /** The AED REST client (alerts, lists), closed by the caller. */
 export function aedClient(ctx: AedContext): AedClient {
@@ -120,6 +120,7 @@ export function aedClient(ctx: AedContext): AedClient {
     }),
     logger,
     options.aed_api_version,
+    (error) => (ctx.sources === undefined ? error : firstContactMistake(error, ctx.sources)),
   )
   ctx.clients.push(aed)
   return aed
@@ -128,7 +129,6 @@ export function aedClient(ctx: AedContext): AedClient {
 export async function importDirection(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
   const aed = aedClient(ctx)
-  await firstContact(ctx.sources, () => aed.apiVersion())
   const progress = createProgress('import', io.stderrIsTTY)
   try {
     const outcome = await runImport(
@@ -274,7 +274,6 @@ export async function exportDirections(ctx: DirectionContext): Promise<RunSummar
 async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
   const aed = aedClient(ctx)
-  await firstContact(ctx.sources, () => aed.apiVersion())
   const scan = createProgress('lists: scan', io.stderrIsTTY)
   let writes: Progress | undefined
   try {
@@ -332,6 +331,7 @@ export function taxiiClient(
   version: Options['stix_version'] = ctx.options.stix_version,
 ): TaxiiClient {
   const { options } = ctx
+  const { sources } = ctx
   const taxii = new TaxiiClient({
     version,
     url: ctx.aedHost.baseUrl,
@@ -346,30 +346,32 @@ export function taxiiClient(
       ? {}
       : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),
     retry: ctx.timeouts.retry,
+    // The discovery is TAXII's first contact: a 404 there asks which version the AED serves.
+    ...(sources === undefined
+      ? {}
+      : {
+          firstContact: async (error: unknown) =>
+            firstContactMistake(
+              await missingDiscovery(error, sources, version, () =>
+                // Asked without a reading of its own: only what it answers matters here.
+                answers(() =>
+                  taxiiClient(
+                    { ...ctx, sources: undefined },
+                    version === '2.1' ? '2.0' : '2.1',
+                  ).discover(),
+                ),
+              ),
+              sources,
+            ),
+        }),
   })
   ctx.clients.push(taxii)
   return taxii
 }
 
-/** TAXII's first contact, its discovery: a 404 there asks which version the AED serves. */
-async function discoverTaxii(ctx: DirectionContext, taxii: TaxiiClient): Promise<void> {
-  const version = ctx.options.stix_version
-  await firstContact(ctx.sources, async () => {
-    try {
-      await taxii.discover()
-    } catch (error) {
-      throw await missingDiscovery(error, ctx.sources, version, async () => {
-        const other = taxiiClient(ctx, version === '2.1' ? '2.0' : '2.1')
-        return await answers(() => other.discover())
-      })
-    }
-  })
-}
-
 async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
   const taxii = taxiiClient(ctx)
-  await discoverTaxii(ctx, taxii)
   const progress = createProgress('export', io.stderrIsTTY)
   const saved = ctx.state.export.ledger
   try {

@@ -144,16 +144,18 @@ export async function promptAnswers(
  */
 export async function promptLogin(
   last: Pick<FirstRunAnswers, 'clientId' | 'username'>,
+  interrupt?: AbortSignal,
 ): Promise<Pick<FirstRunAnswers, 'clientId' | 'username' | 'password'>> {
-  const { input, password } = await import('@inquirer/prompts')
-  const username = last.username
+  const prompts = await import('@inquirer/prompts')
+  const context = interrupt === undefined ? {} : { signal: interrupt }
+  const again = (message: string, answer: string) =>
+    prompts.input({ message, default: answer, validate: nonEmpty }, context)
   return {
-    clientId: (
-      await input({ message: 'ThreatQ Client ID', default: last.clientId, validate: nonEmpty })
-    ).trim(),
-    username: (
-      await input({ message: 'ThreatQ Username (e-mail)', default: username, validate: nonEmpty })
-    ).trim(),
-    password: await password({ message: 'ThreatQ Password', mask: '*', validate: nonEmpty }),
+    clientId: (await again('ThreatQ Client ID', last.clientId)).trim(),
+    username: (await again('ThreatQ Username (e-mail)', last.username)).trim(),
+    password: await prompts.password(
+      { message: 'ThreatQ Password', mask: '*', validate: nonEmpty },
+      context,
+    ),
   }
 }

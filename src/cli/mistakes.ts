@@ -154,6 +154,10 @@ function originText(url: string): string {
   }
 }
 
+/** What an error of a system's first request is thrown as: its mistake, or itself. */
+export const firstContactMistake = (error: unknown, sources: Sources): unknown =>
+  mistakeOf(error, sources, 'first') ?? error
+
 /** Runs the first request to a system: a mistake it reveals is thrown as a ConfigError. */
 export async function firstContact<T>(sources: Sources, contact: () => Promise<T>): Promise<T> {
   try {

@@ -73,6 +73,11 @@ export interface TaxiiClientOptions extends Pick<
   poll?: Partial<PollOptions>
   /** Test seam for status polling. */
   pollDeps?: Partial<PollDeps>
+  /**
+   * What a failed discovery, the first request to the server, is thrown as: the caller's
+   * reading of it (a mistake in a setting, src/cli/mistakes.ts), or the error itself.
+   */
+  firstContact?: (error: unknown) => Promise<unknown>
 }
 
 export interface AddOptions {
@@ -138,10 +143,12 @@ export class TaxiiClient {
   private readonly pollDeps: PollDeps
   private readonly media: { taxii: string; stix: string }
   private discovery: Promise<Discovery> | undefined
+  private readonly firstContact: (error: unknown) => Promise<unknown>
   /** The run's abort: every request has it (the HTTP client's), status polling too. */
   private readonly runSignal: AbortSignal | undefined
 
   constructor(options: TaxiiClientOptions) {
+    this.firstContact = options.firstContact ?? ((error) => Promise.resolve(error))
     this.runSignal = options.signal
     this.version = options.version
     this.media = MEDIA_TYPES[options.version]
@@ -180,9 +187,9 @@ export class TaxiiClient {
   discover(): Promise<Discovery> {
     const url = new URL(DISCOVERY_PATH[this.version].slice(1), this.serverUrl).toString()
     this.discovery ??= this.getJson(url, discoverySchema, 'the discovery resource').catch(
-      (error: unknown) => {
+      async (error: unknown) => {
         this.discovery = undefined
-        throw error
+        throw await this.firstContact(error)
       },
     )
     return this.discovery
