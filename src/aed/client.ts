@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import type { HttpClient } from '../http/client.js'
-import { RemoteError } from '../http/errors.js'
+import { extractServerMessage, RemoteError } from '../http/errors.js'
 import { parseJsonBody } from '../http/json.js'
 import { PagingGuard } from '../http/paging-guard.js'
 import { readAhead } from '../http/read-ahead.js'
@@ -120,6 +120,11 @@ export class AedClient {
     private readonly http: HttpClient,
     private readonly logger: Logger,
     forced: 'auto' | AedApiVersion,
+    /**
+     * What a failed version probe, the first request to AED, is thrown as: the caller's reading
+     * of it (a mistake in a setting, src/cli/mistakes.ts), or the error itself.
+     */
+    private readonly firstContact: (error: unknown) => unknown = (error) => error,
   ) {
     if (forced !== 'auto') this.version = Promise.resolve(forced)
   }
@@ -138,33 +143,49 @@ export class AedClient {
     // One probe however many requests wait for it; a failed probe is tried again next time.
     this.version ??= this.probe().catch((error: unknown) => {
       this.version = undefined
-      throw error
+      throw this.firstContact(error)
     })
     return this.version
   }
 
   private async probe(): Promise<AedApiVersion> {
     for (const candidate of ['v3', 'v2'] as const) {
+      const path = `/api/aed/${candidate}/summary/`
       const response = await this.http.request({
-        path: `/api/aed/${candidate}/summary/`,
+        path,
         headers: { accept: 'application/json' },
-        okStatuses: [200, 404, 405],
+        okStatuses: [200, 401, 403, 404, 405],
       })
+      if (response.status === 401 || response.status === 403) {
+        // AED refuses a token in its own envelope; anything else answering is another server.
+        const refusal = new RemoteError({
+          system: 'aed',
+          kind: 'http',
+          method: 'GET',
+          url: `${this.http.baseUrl}${path}`,
+          status: response.status,
+          serverMessage: extractServerMessage(response.body),
+          retryable: false,
+        })
+        throw isAedRefusal(response.body) ? refusal : new NotAedError(refusal.message, refusal)
+      }
       if (response.status === 200 && !/"errors"\s*:/.test(response.body)) {
         this.logger.info({ version: candidate }, 'AED API version detected')
         return candidate
       }
     }
-    throw new RemoteError({
-      system: 'aed',
-      kind: 'http',
-      method: 'GET',
-      url: `${this.http.baseUrl}/api/aed/v3/summary/`,
-      status: 404,
-      detail:
-        'neither /api/aed/v3/summary/ nor /api/aed/v2/summary/ answered: is this an AED appliance?',
-      retryable: false,
-    })
+    const url = `${this.http.baseUrl}/api/aed/v3/summary/`
+    throw new NotAedError(
+      `aed GET ${url}: neither /api/aed/v3/summary/ nor /api/aed/v2/summary/ answered`,
+      new RemoteError({
+        system: 'aed',
+        kind: 'http',
+        method: 'GET',
+        url,
+        status: 404,
+        retryable: false,
+      }),
+    )
   }
 
   /**
@@ -271,4 +292,37 @@ function splitAlerts(items: unknown[]): AlertPage {
       })
   }
   return page
+}
+
+/**
+ * The server at the AED hostname did not answer as an AED REST API does: another server (often
+ * ThreatQ, or a web server) is at that address, so the hostname is the setting to fix.
+ */
+export class NotAedError extends Error {
+  override name = 'NotAedError'
+  constructor(
+    message: string,
+    readonly answer: RemoteError,
+  ) {
+    super(message, { cause: answer })
+  }
+}
+
+/**
+ * AED's refusal of a token: `{"errors": [{"code": ...}]}` [I: docs/assumptions.md A-AED-401].
+ * A 401 without it came from another server.
+ */
+function isAedRefusal(body: string): boolean {
+  try {
+    const parsed = JSON.parse(body) as { errors?: unknown }
+    return (
+      Array.isArray(parsed.errors) &&
+      parsed.errors.some(
+        (e) =>
+          typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string',
+      )
+    )
+  } catch {
+    return false
+  }
 }

@@ -4,14 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { RemoteError } from '../http/errors.js'
-import {
-  CheckTimeout,
-  checkExitCode,
-  formatCheck,
-  remoteFix,
-  Sources,
-  type CheckRow,
-} from './check.js'
+import { CheckTimeout, checkExitCode, formatCheck, remoteFix, type CheckRow } from './check.js'
+import { Sources } from '../config/sources.js'
 import { capturedIo } from './io-testing.js'
 import { main } from './main.js'
 

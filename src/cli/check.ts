@@ -9,8 +9,9 @@ import { ALL_LISTS } from '../aed/lists.js'
 import { readConfig, type ConnectorConfig } from '../config/config-file.js'
 import { parseHost } from '../config/host.js'
 import { instancePaths, type InstancePaths } from '../config/instance.js'
-import { OPTION_LABELS, parseOptions, type OptionKey, type Options } from '../config/options.js'
+import { parseOptions, type Options } from '../config/options.js'
 import { checkPrivateDir } from '../config/secure-file.js'
+import { Sources } from '../config/sources.js'
 import { stateSchema } from '../config/state-file.js'
 import { ConfigError, EXIT, type ExitCode } from '../errors.js'
 import { RemoteError } from '../http/errors.js'
@@ -61,31 +62,6 @@ export function formatCheck(rows: readonly CheckRow[]): string {
 /** 0 when every row is ok; 2 (a setting to fix) otherwise. */
 export function checkExitCode(rows: readonly CheckRow[]): ExitCode {
   return rows.every((r) => r.result === 'ok') ? EXIT.ok : EXIT.usage
-}
-
-/** Where each setting comes from, for the fix of a failing row. */
-export class Sources {
-  constructor(
-    private readonly configFile: string,
-    private readonly local: Record<string, unknown>,
-    private readonly env: CommandIo['env'],
-  ) {}
-
-  /** A ThreatQ connection setting: its environment variable when set, else the config file. */
-  threatq(field: 'host' | 'client_id' | 'username' | 'password' | 'ca_file'): string {
-    const variable = `THREATQ_${field.toUpperCase()}`
-    const set = this.env[variable]
-    return set !== undefined && set.trim() !== ''
-      ? `environment variable ${variable}`
-      : `threatq.${field} in ${this.configFile} (or environment variable ${variable})`
-  }
-
-  /** An option: `options:` in the config file when set there (it wins), else the UI field. */
-  option(key: OptionKey): string {
-    return key in this.local
-      ? `options.${key} in ${this.configFile}`
-      : `"${OPTION_LABELS[key] ?? key}" (${key}) in the ThreatQ UI connector options`
-  }
 }
 
 /** A check that got no answer within its time. */

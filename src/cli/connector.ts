@@ -3,7 +3,7 @@
  * A plain async function returning an exit code; only bin.ts touches the process.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdir } from 'node:fs/promises'
+import { access, constants, mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { readConfig, writeNewConfig, type ConnectorConfig } from '../config/config-file.js'
 import { parseHost, type ParsedHost } from '../config/host.js'
@@ -13,7 +13,10 @@ import { acquireLock } from '../config/lock.js'
 import { OPTION_LABELS, parseOptions, type OptionKey, type Options } from '../config/options.js'
 import { checkPrivateDir, checkPrivateFiles, readableSecrets } from '../config/secure-file.js'
 import { readState, writeState, type State } from '../config/state-file.js'
-import { ConfigError, EXIT, RunStopped, type ExitCode } from '../errors.js'
+import { ConfigError, EXIT, isExpectedFailure, RunStopped, type ExitCode } from '../errors.js'
+import { Sources } from '../config/sources.js'
+import { LoginRefusedError } from '../threatq/auth.js'
+import { firstContact, mistakeOf } from './mistakes.js'
 import { createHttpClient } from '../http/client.js'
 import { createLogger, type Logger } from '../log/logger.js'
 import { Secrets } from '../log/secrets.js'
@@ -24,7 +27,13 @@ import { ThreatqClient, type ConnectorRecord } from '../threatq/client.js'
 import type { CliArgs } from './args.js'
 import { DEFAULT_NAME } from './args.js'
 import { cronLine, writeCronFile } from './cron.js'
-import { answersFromEnv, lookForConfig, promptAnswers, type FirstRunAnswers } from './first-run.js'
+import {
+  answersFromEnv,
+  lookForConfig,
+  promptAnswers,
+  promptLogin,
+  type FirstRunAnswers,
+} from './first-run.js'
 import {
   exportDirections,
   exportNeeds,
@@ -156,6 +165,8 @@ export function threatqClient(
   return client
 }
 
+/** Logins a first run in a terminal asks for before it gives up (exit 2). */
+const LOGIN_ATTEMPTS = 3
 const isInteractive = (args: CliArgs, io: CommandIo): boolean =>
   !args.non_interactive && io.stdinIsTTY
 
@@ -174,7 +185,7 @@ async function firstRun(
         throw io.interrupt?.aborted === true ? io.interrupt.reason : error
       })
     : answersFromEnv(io.env)
-  secrets.add(answers.password)
+  const caFile = io.env.THREATQ_CA_FILE?.trim()
   const config: ConnectorConfig = {
     format_version: 1,
     threatq: {
@@ -182,25 +193,56 @@ async function firstRun(
       client_id: answers.clientId,
       username: answers.username,
       password: answers.password,
+      // Saved like the other answers: the cron run that follows may not have the variable.
+      ...(caFile === undefined || caFile === '' ? {} : { ca_file: caFile }),
     },
     status: answers.status,
     options: {},
   }
-  const conn = connection(config, io.env)
+  const sources = new Sources(undefined, {}, io.env)
   const state = await readState(paths.state)
-  const threatq = threatqClient(
-    conn,
-    state,
-    secrets,
-    logger,
-    { httpMs: undefined, responseBytes: undefined },
-    io.interrupt,
-  )
+  const interactive = isInteractive(args, io)
   let record: ConnectorRecord
-  try {
-    record = await register(threatq, paths.name, conn.status, logger)
-  } finally {
-    await threatq.close()
+  for (let attempt = 1; ; attempt++) {
+    secrets.add(config.threatq.password)
+    const conn = connection(config, io.env)
+    const threatq = threatqClient(
+      conn,
+      state,
+      secrets,
+      logger,
+      { httpMs: undefined, responseBytes: undefined },
+      io.interrupt,
+    )
+    try {
+      record = await firstContact(sources, () => register(threatq, paths.name, conn.status, logger))
+      break
+    } catch (error) {
+      if (!(error instanceof ConfigError && error.cause instanceof LoginRefusedError)) throw error
+      if (interactive && attempt < LOGIN_ATTEMPTS) {
+        // In a terminal the login is asked again; the other answers stay as given.
+        io.stderr(`${error.cause.serverMessage ?? 'ThreatQ refused the login'}: try again.\n`)
+        const login = await promptLogin(
+          { clientId: config.threatq.client_id, username: config.threatq.username },
+          io.interrupt,
+        ).catch((refused: unknown) => {
+          // As at the first prompts: a signal from outside the terminal ends the run with it.
+          throw io.interrupt?.aborted === true ? io.interrupt.reason : refused
+        })
+        config.threatq.client_id = login.clientId
+        config.threatq.username = login.username
+        config.threatq.password = login.password
+        continue
+      }
+      // The answers are kept: the next run logs in with the corrected setting and goes on.
+      await writeNewConfig(paths.config, config)
+      throw new ConfigError(
+        `${error.message}; the first-run answers are saved in ${paths.config}: correct the wrong one and run again`,
+        { cause: error.cause, file: paths.config },
+      )
+    } finally {
+      await threatq.close()
+    }
   }
   await writeNewConfig(paths.config, config)
   await writeState(paths.state, state)
@@ -244,7 +286,25 @@ async function register(
 }
 
 function missingOptions(options: Options, needs: readonly OptionKey[]): string[] {
-  return needs.filter((k) => options[k] === undefined).map((k) => `${OPTION_LABELS[k] ?? k} (${k})`)
+  const unset = (k: OptionKey): boolean => {
+    const v = options[k]
+    return v === undefined || (Array.isArray(v) && v.length === 0)
+  }
+  return needs.filter(unset).map((k) => `${OPTION_LABELS[k] ?? k} (${k})`)
+}
+
+/** The default labels STIX 2.0 requires of the types an export sends (empty: none needed). */
+function labelNeeds(options: Options): OptionKey[] {
+  if (options.stix_version !== '2.0') return []
+  return options.relationship_depth > 0
+    ? [
+        'default_indicator_labels',
+        'default_threat_actor_labels',
+        'default_malware_labels',
+        'default_tool_labels',
+        'default_report_labels',
+      ]
+    : ['default_indicator_labels']
 }
 
 /**
@@ -265,6 +325,8 @@ export function runNeeds(
     ...new Set([
       ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
       ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
+      // All at once: labels STIX 2.0 needs are not a second surprise after the others are set.
+      ...(doExport ? missingOptions(options, labelNeeds(options)) : []),
     ]),
   ]
   return { doImport, doExport, missing }
@@ -331,10 +393,13 @@ export async function runConnector(
     )
   } catch (error) {
     // Every failure after this point, the flags' and the lock's included, is logged here once:
-    // scrubbed of secrets, an expected one without a stack. main.ts prints the plain line.
+    // scrubbed of secrets, an expected one without a stack. main.ts prints the plain line; when
+    // the log is the terminal too, an expected failure is that line alone, not printed twice
+    // (without a terminal the JSON line stays: log collectors read it, people the plain line).
     if (error instanceof RunStopped) logger.warn({ exit: error.code }, error.message)
     else if (isPromptExit(error)) logger.info({ exit: EXIT.interrupted }, 'interrupted at a prompt')
-    else logger.error({ err: error }, 'run failed')
+    else if (!(args.loglocation === 'stdout' && io.stdoutIsTTY && isExpectedFailure(error)))
+      logger.error({ err: error }, 'run failed')
     throw error
   }
 }
@@ -349,11 +414,19 @@ async function prepareConfigDir(paths: InstancePaths): Promise<void> {
     await mkdir(paths.configDir, { recursive: true, mode: 0o700 })
   } catch (error) {
     throw new ConfigError(
-      `--config ${paths.configDir}: cannot create it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      `--config ${paths.configDir}: cannot create it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): create it as a user who can, or give -c a directory this user can write`,
       { cause: error, option: '--config', file: paths.configDir },
     )
   }
   await checkPrivateDir(paths.configDir, '--config')
+  try {
+    await access(paths.configDir, constants.W_OK | constants.X_OK)
+  } catch (error) {
+    throw new ConfigError(
+      `--config ${paths.configDir}: this user cannot write there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): run as the directory's owner, or give -c a directory this user can write`,
+      { cause: error, option: '--config', file: paths.configDir },
+    )
+  }
   await checkPrivateFiles([
     paths.config,
     paths.state,
@@ -487,6 +560,7 @@ async function run(
     facts.tally,
   )
   const clients: { close(): Promise<void> }[] = [threatq]
+  const sources = new Sources(paths.config, config.options, io.env)
   // Before anything is contacted: an --output path that cannot be written is a usage error.
   const output =
     args.output === undefined
@@ -496,7 +570,9 @@ async function run(
           throw error
         })
   try {
-    const record = await register(threatq, paths.name, conn.status, logger)
+    const record = await firstContact(sources, () =>
+      register(threatq, paths.name, conn.status, logger),
+    )
     if (!record.is_active) {
       logger.warn({ exit: EXIT.notEnabled }, 'the connector is not enabled in ThreatQ')
       io.stdout(
@@ -504,7 +580,7 @@ async function run(
       )
       return EXIT.notEnabled
     }
-    const { options, overridden } = parseOptions(record.custom_fields, config.options)
+    const { options, overridden } = parseOptions(record.custom_fields, config.options, paths.config)
     facts.metricsDir = options.metrics_dir ?? null
     for (const key of overridden)
       logger.info({ option: key }, 'option set in the config file overrides the ThreatQ UI')
@@ -512,7 +588,7 @@ async function run(
     if (missing.length > 0) {
       logger.warn({ exit: EXIT.notEnabled, missing }, 'the connector is not configured yet')
       io.stdout(
-        `The connector is not configured yet: set ${missing.join(', ')} in the ThreatQ UI.\n`,
+        `The connector is not configured yet: set ${missing.join(', ')} in the ThreatQ UI (or under options: in ${paths.config}).\n`,
       )
       return EXIT.notEnabled
     }
@@ -542,6 +618,7 @@ async function run(
       since,
       clients,
       timeouts: limits,
+      sources,
       signal,
       audit: trail.audit,
     }
@@ -560,7 +637,7 @@ async function run(
   } catch (error) {
     // Keep a refreshed token even when the run fails.
     await writeState(paths.state, state).catch(() => undefined)
-    throw error
+    throw mistakeOf(error, sources, 'later') ?? error
   } finally {
     // Every way out but a commit (a failure, exit 4) leaves no partial --output file.
     await output?.abort()

@@ -21,6 +21,8 @@ import { runImport } from '../sync/import/run.js'
 import type { DryRunOutput } from '../sync/output.js'
 import type { RunSummary } from '../sync/summary.js'
 import { TaxiiClient } from '../taxii/client.js'
+import type { Sources } from '../config/sources.js'
+import { answers, firstContactMistake, missingDiscovery } from './mistakes.js'
 import type { ConnectorRecord, ThreatqClient } from '../threatq/client.js'
 import { formatThreatqTime } from '../threatq/model.js'
 import { type CliArgs, DEFAULT_NAME } from './args.js'
@@ -50,6 +52,8 @@ export interface DirectionContext {
   signal: AbortSignal
   /** Blocks, unblocks and refusals AED acknowledged (src/audit/trail.ts). */
   audit: AuditSink
+  /** Where each setting comes from, for the message of a mistake (src/cli/mistakes.ts). */
+  sources: Sources
 }
 
 /** From the config file's `timeouts:` and `limits:`; undefined keeps a client's default. */
@@ -100,7 +104,7 @@ export type AedContext = Pick<
   DirectionContext,
   'options' | 'logger' | 'aedHost' | 'aedTls' | 'timeouts' | 'clients'
 > &
-  Partial<Pick<DirectionContext, 'signal'>>
+  Partial<Pick<DirectionContext, 'signal' | 'sources'>>
 
 /** The AED REST client (alerts, lists), closed by the caller. */
 export function aedClient(ctx: AedContext): AedClient {
@@ -119,6 +123,7 @@ export function aedClient(ctx: AedContext): AedClient {
     }),
     logger,
     options.aed_api_version,
+    (error) => (ctx.sources === undefined ? error : firstContactMistake(error, ctx.sources)),
   )
   ctx.clients.push(aed)
   return aed
@@ -324,16 +329,20 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
   }
 }
 
-/** The AED TAXII client, closed by the caller. */
-export function taxiiClient(ctx: AedContext): TaxiiClient {
-  const { options, logger } = ctx
+/** The AED TAXII client (of `stix_version`, or the version given), closed by the caller. */
+export function taxiiClient(
+  ctx: AedContext,
+  version: Options['stix_version'] = ctx.options.stix_version,
+): TaxiiClient {
+  const { options } = ctx
+  const { sources } = ctx
   const taxii = new TaxiiClient({
-    version: options.stix_version,
+    version,
     url: ctx.aedHost.baseUrl,
     username: options.stix_client_username ?? '',
     password: options.stix_client_password ?? '',
     tls: ctx.aedTls,
-    logger,
+    logger: ctx.logger,
     timeoutMs: ctx.timeouts.httpMs,
     maxResponseBytes: ctx.timeouts.responseBytes,
     signal: ctx.signal,
@@ -341,6 +350,24 @@ export function taxiiClient(ctx: AedContext): TaxiiClient {
       ? {}
       : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),
     retry: ctx.timeouts.retry,
+    // The discovery is TAXII's first contact: a 404 there asks which version the AED serves.
+    ...(sources === undefined
+      ? {}
+      : {
+          firstContact: async (error: unknown) =>
+            firstContactMistake(
+              await missingDiscovery(error, sources, version, () =>
+                // Asked without a reading of its own: only what it answers matters here.
+                answers(() =>
+                  taxiiClient(
+                    { ...ctx, sources: undefined },
+                    version === '2.1' ? '2.0' : '2.1',
+                  ).discover(),
+                ),
+              ),
+              sources,
+            ),
+        }),
   })
   ctx.clients.push(taxii)
   return taxii

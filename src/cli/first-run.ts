@@ -137,3 +137,25 @@ export async function promptAnswers(
     ).trim(),
   }
 }
+
+/**
+ * After ThreatQ refused the login, which does not say which answer was wrong: the client id and
+ * username again (the last answers as defaults: Enter keeps them), and the password.
+ */
+export async function promptLogin(
+  last: Pick<FirstRunAnswers, 'clientId' | 'username'>,
+  interrupt?: AbortSignal,
+): Promise<Pick<FirstRunAnswers, 'clientId' | 'username' | 'password'>> {
+  const prompts = await import('@inquirer/prompts')
+  const context = interrupt === undefined ? {} : { signal: interrupt }
+  const again = (message: string, answer: string) =>
+    prompts.input({ message, default: answer, validate: nonEmpty }, context)
+  return {
+    clientId: (await again('ThreatQ Client ID', last.clientId)).trim(),
+    username: (await again('ThreatQ Username (e-mail)', last.username)).trim(),
+    password: await prompts.password(
+      { message: 'ThreatQ Password', mask: '*', validate: nonEmpty },
+      context,
+    ),
+  }
+}

@@ -183,28 +183,72 @@ export const SECRET_OPTIONS: readonly OptionKey[] = ['api_token', 'stix_client_p
 export function parseOptions(
   ui: Record<string, unknown>,
   local: Record<string, unknown>,
+  configFile = 'the config file',
 ): { options: Options; overridden: string[] } {
   const known = new Set(Object.keys(optionsSchema.shape))
   const fromUi = Object.fromEntries(Object.entries(ui).filter(([k]) => known.has(k)))
-  const merged = { ...fromUi, ...local }
+  const merged: Record<string, unknown> = { ...fromUi, ...local }
   const result = optionsSchema.safeParse(merged)
   if (!result.success) {
     const keys = new Set<string>()
     const lines = result.error.issues.map((issue) => {
       const key = issue.path.join('.')
       for (const k of issue.code === 'unrecognized_keys' ? issue.keys : [key]) keys.add(k)
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys
+          .map((k) => {
+            const near = nearest(k, [...known])
+            return `options.${k} in ${configFile}: unknown option${near === undefined ? '' : `; did you mean ${near}?`}`
+          })
+          .join('\n  ')
       const where =
         key in local
-          ? `options.${key} in the config file`
+          ? `options.${key} in ${configFile}`
           : `UI option "${OPTION_LABELS[key as OptionKey] ?? key}" (${key})`
-      return issue.code === 'unrecognized_keys'
-        ? `unknown option(s) ${issue.keys.join(', ')} under options: in the config file`
-        : `${where}: ${issue.message}`
+      return `${where}: ${issue.message} (got ${valueText(merged[key])})`
     })
     // The log line names the key(s) as a machine reads them; the message says where each is set.
-    throw new ConfigError(`invalid connector options:\n  ${lines.join('\n  ')}`, {
-      option: [...keys].join(', '),
-    })
+    // One mistake, one line; several are listed one a line.
+    const list = lines.join('\n  ')
+    throw new ConfigError(
+      `invalid connector options:${list.includes('\n') ? '\n  ' : ' '}${list}`,
+      {
+        option: [...keys].join(', '),
+      },
+    )
   }
   return { options: result.data, overridden: Object.keys(local).filter((k) => k in ui) }
+}
+
+/** A value as the message shows it, clipped (a never_block list can be long). */
+function valueText(value: unknown): string {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value)
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text
+}
+
+/** The known key a typo most likely meant: at most a third of its letters off. */
+export function nearest(key: string, known: readonly string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate)
+    if (best === undefined || distance < best.distance) best = { key: candidate, distance }
+  }
+  return best !== undefined && best.distance <= Math.max(2, Math.floor(key.length / 3))
+    ? best.key
+    : undefined
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      )
+    row = next
+  }
+  return row[b.length] ?? 0
 }

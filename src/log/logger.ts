@@ -91,7 +91,7 @@ function openLogFile(dir: string, file: string): number {
   } catch (error) {
     if (error instanceof ConfigError) throw error
     throw new ConfigError(
-      `-ll/--loglocation ${dir}: cannot open the log file ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      `-ll/--loglocation ${dir}: cannot open the log file ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): make the directory writable for this user, or give -ll another directory`,
       { cause: error, option: '-ll/--loglocation', file },
     )
   }

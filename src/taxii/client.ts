@@ -73,6 +73,11 @@ export interface TaxiiClientOptions extends Pick<
   poll?: Partial<PollOptions>
   /** Test seam for status polling. */
   pollDeps?: Partial<PollDeps>
+  /**
+   * What a failed discovery, the first request to the server, is thrown as: the caller's
+   * reading of it (a mistake in a setting, src/cli/mistakes.ts), or the error itself.
+   */
+  firstContact?: (error: unknown) => Promise<unknown>
 }
 
 export interface AddOptions {
@@ -137,10 +142,13 @@ export class TaxiiClient {
   private readonly poll: PollOptions
   private readonly pollDeps: PollDeps
   private readonly media: { taxii: string; stix: string }
+  private discovery: Promise<Discovery> | undefined
+  private readonly firstContact: (error: unknown) => Promise<unknown>
   /** The run's abort: every request has it (the HTTP client's), status polling too. */
   private readonly runSignal: AbortSignal | undefined
 
   constructor(options: TaxiiClientOptions) {
+    this.firstContact = options.firstContact ?? ((error) => Promise.resolve(error))
     this.runSignal = options.signal
     this.version = options.version
     this.media = MEDIA_TYPES[options.version]
@@ -175,9 +183,16 @@ export class TaxiiClient {
     return this.http.close()
   }
 
+  /** Asked once per client: the run's first contact with TAXII is this request. */
   discover(): Promise<Discovery> {
     const url = new URL(DISCOVERY_PATH[this.version].slice(1), this.serverUrl).toString()
-    return this.getJson(url, discoverySchema, 'the discovery resource')
+    this.discovery ??= this.getJson(url, discoverySchema, 'the discovery resource').catch(
+      async (error: unknown) => {
+        this.discovery = undefined
+        throw await this.firstContact(error)
+      },
+    )
+    return this.discovery
   }
 
   /** `root` may be an absolute URL, a path, or a name relative to the server URL. */
@@ -205,6 +220,7 @@ export class TaxiiClient {
         `TAXII collection "${titleOrId}" not found at ${rootUrl}; ${
           offered === '' ? 'the API root has no collections' : `available: ${offered}`
         }`,
+        'collection',
       )
     }
     return {
@@ -233,6 +249,7 @@ export class TaxiiClient {
     if (!collection.info.can_write) {
       throw new TaxiiUsageError(
         `TAXII collection "${collection.info.title}" (${collection.info.id}) is not writable (can_write is false)`,
+        'collection',
       )
     }
     const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY)
@@ -535,6 +552,13 @@ export class TaxiiClient {
 /** A mistake in what was asked (unknown collection, read-only collection), not a remote failure. */
 export class TaxiiUsageError extends Error {
   override name = 'TaxiiUsageError'
+  constructor(
+    message: string,
+    /** `collection`: the collection asked for is the mistake (not found, not writable). */
+    readonly concerns?: 'collection',
+  ) {
+    super(message)
+  }
 }
 
 function pageOf<T>(envelope: {

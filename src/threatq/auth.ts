@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import type { AuthHook, HttpClient } from '../http/client.js'
 import { parseJsonBody } from '../http/json.js'
+import { RemoteError } from '../http/errors.js'
 import type { ThreatqToken } from '../config/state-file.js'
 
 export interface ThreatqCredentials {
@@ -88,7 +89,17 @@ export class ThreatqAuth implements AuthHook {
 
   private async login(): Promise<void> {
     const { clientId, username, password } = this.options.credentials
-    await this.grant({ grant_type: 'password', client_id: clientId }, { email: username, password })
+    try {
+      await this.grant(
+        { grant_type: 'password', client_id: clientId },
+        { email: username, password },
+      )
+    } catch (error) {
+      // 400 invalid_grant / invalid_client, or 401 (threatq-api.md §1.1): the answers are wrong.
+      if (error instanceof RemoteError && (error.status === 400 || error.status === 401))
+        throw new LoginRefusedError(error)
+      throw error
+    }
   }
 
   private async grant(query: Record<string, string>, body: object | undefined): Promise<void> {
@@ -110,5 +121,22 @@ export class ThreatqAuth implements AuthHook {
       ).toISOString(),
     }
     this.options.onToken?.(this.token)
+  }
+}
+
+/** ThreatQ refused the password grant: the client id, username or password is wrong. */
+export class LoginRefusedError extends RemoteError {
+  override name = 'LoginRefusedError'
+  constructor(refused: RemoteError) {
+    super({
+      system: refused.system,
+      kind: refused.kind,
+      method: refused.method,
+      url: refused.url,
+      ...(refused.status === undefined ? {} : { status: refused.status }),
+      ...(refused.serverMessage === undefined ? {} : { serverMessage: refused.serverMessage }),
+      retryable: false,
+      cause: refused,
+    })
   }
 }

@@ -222,10 +222,7 @@ export class ThreatqClient {
     })
     const search = page.data.find((s) => s.name === name)
     if (search === undefined) {
-      const names = page.data.map((s) => oneLine(JSON.stringify(s.name))).sort()
-      throw new ConfigError(
-        `ThreatQ has no data collection named ${JSON.stringify(name)}; set "ThreatQ Data Collection" to one of: ${names.length === 0 ? '(none: save a Threat Library search first)' : names.join(', ')}`,
-      )
+      throw new NoDataCollectionError(name, page.data.map((s) => s.name).sort())
     }
     let json = search.json
     if (typeof json === 'string') {
@@ -550,3 +547,22 @@ function splitValid(items: unknown[], total: number | undefined): RecordPage {
   }
   return { records, invalid, total }
 }
+
+/** The data collection option names no saved search; src/cli/mistakes.ts says where it is set. */
+export class NoDataCollectionError extends ConfigError {
+  override readonly name: string = 'NoDataCollectionError'
+  constructor(
+    readonly collection: string,
+    readonly offered: readonly string[],
+  ) {
+    super(
+      `ThreatQ has no data collection named ${JSON.stringify(collection)}; set "ThreatQ Data Collection" to one of: ${offeredText(offered)}`,
+      { option: 'data_collection' },
+    )
+  }
+}
+
+export const offeredText = (names: readonly string[]): string =>
+  names.length === 0
+    ? '(none: save a Threat Library search first)'
+    : names.map((n) => oneLine(JSON.stringify(n))).join(', ')

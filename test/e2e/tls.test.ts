@@ -18,12 +18,15 @@ describe('TLS: ThreatQ always verified, AED verified unless -d', () => {
     await world.stop()
   })
 
-  it('refuses an unknown ThreatQ certificate with a clear error (exit 1), logged in detail', async () => {
+  it('refuses an unknown ThreatQ certificate naming THREATQ_CA_FILE (exit 2), logged', async () => {
     const logs = await tempDir('tq-aed-tls-log-')
     const result = await world.run(['--non-interactive', '-ll', logs], world.env)
-    assert.equal(result.code, 1)
-    assert.match(result.stderr, /threatq POST https:\/\/127\.0\.0\.1:\d+\/api\/token/)
-    assert.match(result.stderr, /certificate/i)
+    assert.equal(result.code, 2)
+    assert.match(
+      result.stderr,
+      /ThreatQ's certificate at https:\/\/127\.0\.0\.1:\d+ is not trusted/,
+    )
+    assert.match(result.stderr, /THREATQ_CA_FILE/)
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace on the terminal')
     assert.match(await readFile(join(logs, 'netscout-aed.log'), 'utf8'), /"msg":"run failed"/)
   })
@@ -50,8 +53,12 @@ describe('TLS: ThreatQ always verified, AED verified unless -d', () => {
       },
     })
     const verified = await world.run(['-e'], env)
-    assert.equal(verified.code, 1)
-    assert.match(verified.stderr, /taxii GET https:\/\/127\.0\.0\.1:\d+\/taxii\//)
+    assert.equal(verified.code, 2)
+    assert.match(
+      verified.stderr,
+      /AED's TAXII service's certificate at https:\/\/127\.0\.0\.1:\d+ is not trusted/,
+    )
+    assert.match(verified.stderr, /aed_ca_file.*or run with -d/)
     const insecure = await world.run(['-e', '-d'], env)
     assert.equal(insecure.code, 0, insecure.stderr)
   })
