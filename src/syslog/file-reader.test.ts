@@ -123,8 +123,9 @@ describe('syslog file reader', () => {
     await writeFile(path, lines(7, 8))
     const second = await readAll(path, first.checkpoint)
     assert.deepEqual(second.lines, [...names(4, 5), 'line 6 unterminated', ...names(7, 8)])
-    assert.equal(second.items[2]?.partial, true)
-    assert.equal(second.items[2]?.file, `${path}.1`)
+    const unterminated = second.items[2]
+    assert.equal(unterminated?.partial, true)
+    assert.equal(unterminated.file, `${path}.1`)
     assert.ok(second.notices.includes('rotated'))
     const third = await readAll(path, second.checkpoint)
     assert.deepEqual(third.lines, [])

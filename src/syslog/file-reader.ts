@@ -231,7 +231,6 @@ async function plan(
     }
     notice('replaced', path, `${path} is another file: reading it from its start`)
   }
-  if (live === undefined) return steps
   const since = old?.st.mtimeMs ?? cp.mtimeMs
   const skip = old === undefined ? [live.st] : [live.st, old.st]
   for (const file of await newerGenerations(path, since, skip, notice, keep))
@@ -370,6 +369,9 @@ async function* readFrom(step: Step, o: Required<SyslogReadOptions>): AsyncGener
       lines = []
     }
   }
-  if (final) splitter.finish((l) => emit(l, true))
+  if (final)
+    splitter.finish((l) => {
+      emit(l, true)
+    })
   yield { lines, checkpoint: checkpointAt(pos) }
 }
