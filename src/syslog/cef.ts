@@ -24,9 +24,8 @@ export interface PayloadRecord {
 export type PayloadResult = { ok: true; record: PayloadRecord } | { ok: false; reason: string }
 
 const BACKSLASH = 0x5c
-const PIPE = 0x7c
-const EQUALS = 0x3d
 const SPACE = 0x20
+const TAB = 0x09
 
 /**
  * The first `count` pipe-terminated header fields (unescaped) and the raw rest after them, or
@@ -38,18 +37,23 @@ export function splitHeader(
 ): { fields: string[]; rest: string } | { found: number } {
   const fields: string[] = []
   let start = 0
+  let from = 0
   let escaped = false
-  for (let i = 0; i < text.length && fields.length < count; i++) {
-    const c = text.charCodeAt(i)
-    if (c === BACKSLASH) {
-      i++
+  // indexOf rather than a loop over every character: most headers hold no backslash.
+  let backslash = text.indexOf('\\')
+  while (fields.length < count) {
+    const pipe = text.indexOf('|', from)
+    if (pipe === -1) break
+    if (backslash !== -1 && backslash < pipe) {
+      from = backslash + 2
+      backslash = text.indexOf('\\', from)
       escaped = true
-    } else if (c === PIPE) {
-      const raw = text.slice(start, i)
-      fields.push(escaped ? raw.replace(/\\([\\|])/g, '$1') : raw)
-      start = i + 1
-      escaped = false
+      continue
     }
+    const raw = text.slice(start, pipe)
+    fields.push(escaped ? raw.replace(/\\([\\|])/g, '$1') : raw)
+    start = from = pipe + 1
+    escaped = false
   }
   if (fields.length < count) return { found: fields.length }
   return { fields, rest: text.slice(start) }
@@ -79,16 +83,14 @@ function unescapeValue(raw: string): string {
  */
 export function parseExtension(ext: string, unescape = true): Map<string, string> {
   const keys: { key: string; keyStart: number; valueStart: number }[] = []
-  for (let i = 0; i < ext.length; i++) {
-    const c = ext.charCodeAt(i)
-    if (c === BACKSLASH) {
-      i++
-      continue
-    }
-    if (c !== EQUALS) continue
+  for (let i = ext.indexOf('='); i !== -1; i = ext.indexOf('=', i + 1)) {
+    // Escaped when an odd number of backslashes precede it.
+    let b = i
+    while (b > 0 && ext.charCodeAt(b - 1) === BACKSLASH) b--
+    if ((i - b) % 2 === 1) continue
     let k = i
     while (k > 0 && isKeyChar(ext.charCodeAt(k - 1))) k--
-    if (k < i && (k === 0 || ext.charCodeAt(k - 1) === SPACE || ext.charCodeAt(k - 1) === 0x09))
+    if (k < i && (k === 0 || ext.charCodeAt(k - 1) === SPACE || ext.charCodeAt(k - 1) === TAB))
       keys.push({ key: ext.slice(k, i), keyStart: k, valueStart: i + 1 })
   }
   const fields = new Map<string, string>()

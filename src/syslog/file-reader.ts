@@ -5,9 +5,11 @@
  * skips one. Memory stays bounded: the file is streamed in chunks, and a line longer than
  * `maxLineBytes` is counted and skipped without being held whole.
  *
- * How each change to the file between two runs is met (docs/syslog.md states the limits):
+ * How each change to the file between two runs is met (docs/reliability.md, "Reading the syslog
+ * file", states what it cannot guarantee):
  * - it grew: the new complete lines; a partial last line waits for its newline;
- * - nothing new (same file, size and modification time): one open and fstat, nothing read;
+ * - nothing new (same file, size and modification time): an open, an fstat and one read of its
+ *   first 1 KiB (the fingerprint), nothing else;
  * - rotated by rename (another file at the path, or none yet): the checkpoint's file is found
  *   among the rotated names by inode (log-files.ts rotatedCandidates) and its rest read first,
  *   then any later generation never read, then the new file from its start. While the new file
@@ -334,11 +336,18 @@ async function* readFrom(step: Step, o: Required<SyslogReadOptions>): AsyncGener
   let lines: SyslogLine[] = []
   const emit = (l: SplitLine, partial = false): void => {
     lineNo++
-    const base = { file: file.path, offset: l.offset, line: lineNo, partial }
+    const { path } = file
     lines.push(
       l.kind === 'line'
-        ? { ...base, kind: 'line', bytes: l.bytes }
-        : { ...base, kind: 'too-long', length: l.length },
+        ? { kind: 'line', file: path, offset: l.offset, line: lineNo, partial, bytes: l.bytes }
+        : {
+            kind: 'too-long',
+            file: path,
+            offset: l.offset,
+            line: lineNo,
+            partial,
+            length: l.length,
+          },
     )
   }
   const checkpointAt = (readTo: number): SyslogCheckpoint => {

@@ -19,8 +19,8 @@ function delimiterOf(field: string): string | undefined {
 }
 
 function parseAttributes(text: string, delimiter: string): Map<string, string> {
-  // Some senders separate LEEF attributes by spaces, as CEF does; with no delimiter in sight
-  // but `key=` after a space, the attributes are read the CEF way.
+  // [I: A-SYSLOG-LEEF-SPACES] Some senders separate LEEF attributes by spaces, as CEF does; with
+  // no delimiter in sight but `key=` after a space, the attributes are read the CEF way.
   if (!text.includes(delimiter) && / [A-Za-z0-9_.]+=/.test(text)) return parseExtension(text, false)
   const fields = new Map<string, string>()
   for (const piece of text.split(delimiter)) {

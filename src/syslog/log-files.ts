@@ -89,7 +89,7 @@ export interface RotatedCandidate {
 }
 
 /**
- * The rotated generations of `path` that can be read: the entries of its directory named
+ * [I: A-SYSLOG-ROTATED-NAMES] The rotated generations of `path` that can be read: the entries of its directory named
  * `<file>.<anything>` or `<file>-<anything>` (logrotate's `<file>.1`, `<file>.2`, dateext's
  * `<file>-YYYYMMDD`, savelog's `<file>.0`) that are regular files (lstat: links are not
  * followed) and not compressed. Other directories (logrotate's `olddir`) are not looked at.

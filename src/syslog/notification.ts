@@ -102,7 +102,10 @@ const AED_PRODUCTS: ReadonlySet<string> = new Set([
  */
 const BLOCKED_HOST = /^blockedhosts?$/
 
-/** [I: A-SYSLOG-RT] `rt` before this is a clock that was not set (1970) or garbage. */
+/**
+ * [I: A-SYSLOG-RT] `rt` before this is a clock that was not set (1970) or garbage; `rt` may be
+ * epoch seconds or milliseconds (MS_THRESHOLD tells them apart).
+ */
 const EARLIEST_RT_MS = Date.UTC(2000, 0, 1)
 /** Clocks differ: `rt` up to this far ahead of the connector's clock is not flagged. */
 const FUTURE_SLACK_MS = 10 * 60 * 1000
@@ -165,7 +168,10 @@ function parseText(text: string, ctx: ParseContext): ParsedLine {
   return blockedHost(record, payload.prefix, ctx)
 }
 
-/** What another AED notification is about, from its names and message (the add-on's cases). */
+/**
+ * [I: A-SYSLOG-OTHER-KINDS] What another AED notification is about, from its names and `msg`
+ * (the add-on's cases: user activity, traffic over a threshold, license limit).
+ */
 function otherKind(record: PayloadRecord): OtherKind {
   const text = `${record.eventClass} ${record.name ?? ''} ${record.fields.get('msg') ?? ''}`
   if (/\blog(?:ged)?[ -]?(?:in|out|on|off)\b|\blog(?:in|out|on)\b|authenticat/i.test(text))
@@ -267,7 +273,10 @@ function blockedHost(record: PayloadRecord, prefix: SyslogPrefix, ctx: ParseCont
   }
 }
 
-/** Severity 1–3 low, 4–6 medium, 7–9 high (NETSCOUT, aed-api.md §3.3); CEF's 0 and 10 fit in. */
+/**
+ * Severity 1–3 low, 4–6 medium, 7–9 high (NETSCOUT, aed-api.md §3.3). [I: A-SYSLOG-SEVERITY]
+ * CEF's 0 and 10 fall in low and high, and CEF's names (Low … Very-High) are read too.
+ */
 export function severityLevel(score: number): SeverityLevel {
   return score >= 7 ? 'high' : score >= 4 ? 'medium' : 'low'
 }

@@ -32,7 +32,10 @@ const RFC3339 =
   /^(?:<(\d{1,3})>)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)) (\S+)(?: |$)/
 const RFC5424 = /^<(\d{1,3})>1 (\S+) (\S+) \S+ \S+ \S+ /
 
-/** `CEF:` or `LEEF:` at the start or after a space or colon, then optional spaces, then a digit. */
+/**
+ * `CEF:` or `LEEF:` at the start or after a space or colon, then optional spaces, then a digit.
+ * [I: A-SYSLOG-RSYSLOG-TAG] rsyslog's templates write `CEF: 0|…` for AED's untagged messages.
+ */
 const MARKER = /(?:^|[\s:])(CEF|LEEF):[ \t]*(?=\d)/
 
 function priOf(text: string | undefined): number | undefined {
