@@ -29,12 +29,13 @@ const TAB = 0x09
 
 /**
  * The first `count` pipe-terminated header fields (unescaped) and the raw rest after them, or
- * how many were complete when the line ends first.
+ * why not when the line ends first.
  */
-export function splitHeader(
+export function readHeader(
   text: string,
   count: number,
-): { fields: string[]; rest: string } | { found: number } {
+  format: 'CEF' | 'LEEF',
+): { ok: true; fields: string[]; rest: string } | { ok: false; reason: string } {
   const fields: string[] = []
   let start = 0
   let from = 0
@@ -55,8 +56,12 @@ export function splitHeader(
     start = from = pipe + 1
     escaped = false
   }
-  if (fields.length < count) return { found: fields.length }
-  return { fields, rest: text.slice(start) }
+  if (fields.length < count)
+    return {
+      ok: false,
+      reason: `${format} header ends after ${String(fields.length)} of its ${String(count)} fields`,
+    }
+  return { ok: true, fields, rest: text.slice(start) }
 }
 
 /** Characters of an extension key (CEF keys are alphanumeric; vendors add `_` and `.`). */
@@ -105,13 +110,9 @@ export function parseExtension(ext: string, unescape = true): Map<string, string
 
 /** A CEF record from the text after `CEF:` (version first). */
 export function parseCef(text: string): PayloadResult {
-  const split = splitHeader(text, 7)
-  if (!('fields' in split))
-    return {
-      ok: false,
-      reason: `CEF header ends after ${String(split.found)} of its 7 fields`,
-    }
-  const [version, vendor, product, productVersion, eventClass, name, severity] = split.fields as [
+  const header = readHeader(text, 7, 'CEF')
+  if (!header.ok) return header
+  const [version, vendor, product, productVersion, eventClass, name, severity] = header.fields as [
     string,
     string,
     string,
@@ -133,7 +134,7 @@ export function parseCef(text: string): PayloadResult {
       eventClass,
       name,
       severity,
-      fields: parseExtension(split.rest),
+      fields: parseExtension(header.rest),
     },
   }
 }

@@ -53,10 +53,24 @@ async function readAll(
   return out
 }
 
+/** A file with `content`, read once from the start: its path and that first read. */
+async function begin(content: string): Promise<{ dir: string; path: string; first: Read }> {
+  const dir = await tmp()
+  const path = join(dir, 'aed.log')
+  await writeFile(path, content)
+  return { dir, path, first: await readAll(path, undefined) }
+}
+
 const lines = (from: number, to: number): string =>
   Array.from({ length: to - from + 1 }, (_, i) => `line ${String(from + i)}\n`).join('')
 const names = (from: number, to: number): string[] =>
   Array.from({ length: to - from + 1 }, (_, i) => `line ${String(from + i)}`)
+
+/** What logrotate's copytruncate does: copy the file to `<file>.1`, then truncate it. */
+async function copyTruncate(path: string): Promise<void> {
+  await copyFile(path, `${path}.1`)
+  await truncate(path, 0)
+}
 
 /** Moves the file's modification time forward, as time passing between writes would. */
 async function later(path: string, seconds: number): Promise<void> {
@@ -66,9 +80,7 @@ async function later(path: string, seconds: number): Promise<void> {
 
 describe('syslog file reader', () => {
   it('reads complete lines, waits for a partial last line, and reads each line once', async () => {
-    const path = join(await tmp(), 'aed.log')
-    await writeFile(path, `${lines(1, 3)}line 4 is hal`)
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(`${lines(1, 3)}line 4 is hal`)
     assert.deepEqual(first.lines, names(1, 3))
     assert.deepEqual(first.notices, ['first-run'])
     assert.equal(first.checkpoint?.offset, lines(1, 3).length)
@@ -87,9 +99,7 @@ describe('syslog file reader', () => {
   })
 
   it('a rerun with nothing new reads nothing: the same checkpoint, no notice', async () => {
-    const path = join(await tmp(), 'aed.log')
-    await writeFile(path, `${lines(1, 2)}partial`)
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(`${lines(1, 2)}partial`)
     const rerun = await readAll(path, first.checkpoint)
     assert.deepEqual(rerun.lines, [])
     assert.deepEqual(rerun.notices, [])
@@ -114,10 +124,7 @@ describe('syslog file reader', () => {
   })
 
   it('rotation by rename: the rest of the renamed file first, then the new file', async () => {
-    const dir = await tmp()
-    const path = join(dir, 'aed.log')
-    await writeFile(path, lines(1, 3))
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(lines(1, 3))
     await appendFile(path, `${lines(4, 5)}line 6 unterminated`)
     await rename(path, `${path}.1`)
     await writeFile(path, lines(7, 8))
@@ -132,10 +139,7 @@ describe('syslog file reader', () => {
   })
 
   it('rotation by rename to a dated name (dateext) is found by inode', async () => {
-    const dir = await tmp()
-    const path = join(dir, 'aed.log')
-    await writeFile(path, lines(1, 2))
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(lines(1, 2))
     await appendFile(path, lines(3, 3))
     await rename(path, `${path}-20261207`)
     await writeFile(path, lines(4, 4))
@@ -143,10 +147,7 @@ describe('syslog file reader', () => {
   })
 
   it('while the new file is empty the reader stays on the renamed one (the daemon may still write there)', async () => {
-    const dir = await tmp()
-    const path = join(dir, 'aed.log')
-    await writeFile(path, lines(1, 2))
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(lines(1, 2))
     await rename(path, `${path}.1`)
     await writeFile(path, '')
     await appendFile(`${path}.1`, lines(3, 3))
@@ -161,10 +162,7 @@ describe('syslog file reader', () => {
   })
 
   it('between rename and re-creation (nothing at the path) the renamed file is read', async () => {
-    const dir = await tmp()
-    const path = join(dir, 'aed.log')
-    await writeFile(path, lines(1, 1))
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(lines(1, 1))
     await appendFile(path, lines(2, 2))
     await rename(path, `${path}.1`)
     const second = await readAll(path, first.checkpoint)
@@ -175,10 +173,7 @@ describe('syslog file reader', () => {
   })
 
   it('two rotations between runs: the generation in between is read whole, in order', async () => {
-    const dir = await tmp()
-    const path = join(dir, 'aed.log')
-    await writeFile(path, lines(1, 1))
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(lines(1, 1))
     await appendFile(path, lines(2, 2))
     await rename(path, `${path}.1`)
     await writeFile(path, lines(3, 4))
@@ -193,13 +188,9 @@ describe('syslog file reader', () => {
   })
 
   it('copytruncate: the rest of the copy first, then the truncated file from its start', async () => {
-    const dir = await tmp()
-    const path = join(dir, 'aed.log')
-    await writeFile(path, lines(1, 3))
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(lines(1, 3))
     await appendFile(path, lines(4, 5))
-    await copyFile(path, `${path}.1`)
-    await truncate(path, 0)
+    await copyTruncate(path)
     await appendFile(path, lines(6, 6))
     const second = await readAll(path, first.checkpoint)
     assert.deepEqual(second.lines, names(4, 6))
@@ -209,22 +200,16 @@ describe('syslog file reader', () => {
   })
 
   it('copytruncate after which the file grew past the old offset: told apart by its first bytes', async () => {
-    const dir = await tmp()
-    const path = join(dir, 'aed.log')
-    await writeFile(path, lines(1, 2))
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(lines(1, 2))
     await appendFile(path, lines(3, 3))
-    await copyFile(path, `${path}.1`)
-    await truncate(path, 0)
+    await copyTruncate(path)
     await appendFile(path, lines(100, 140))
     const second = await readAll(path, first.checkpoint)
     assert.deepEqual(second.lines, [...names(3, 3), ...names(100, 140)])
   })
 
   it('a truncated file without a copy is read from its start, and the loss is said', async () => {
-    const path = join(await tmp(), 'aed.log')
-    await writeFile(path, lines(1, 3))
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(lines(1, 3))
     await truncate(path, 0)
     await appendFile(path, lines(4, 4))
     const second = await readAll(path, first.checkpoint)
@@ -233,10 +218,7 @@ describe('syslog file reader', () => {
   })
 
   it('a file replaced by another one (other content, no rotated name) is read from its start', async () => {
-    const dir = await tmp()
-    const path = join(dir, 'aed.log')
-    await writeFile(path, lines(1, 2))
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(lines(1, 2))
     // Created before the old one goes, so it cannot reuse its inode.
     await writeFile(`${path}.new`, 'other 1\nother 2\n')
     await rename(`${path}.new`, path)
@@ -246,10 +228,7 @@ describe('syslog file reader', () => {
   })
 
   it('a file replaced by a copy of itself (new inode, same bytes) continues where it was', async () => {
-    const dir = await tmp()
-    const path = join(dir, 'aed.log')
-    await writeFile(path, lines(1, 2))
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(lines(1, 2))
     await writeFile(`${path}.tmp`, lines(1, 3))
     await rename(`${path}.tmp`, path)
     const second = await readAll(path, first.checkpoint)
@@ -257,9 +236,7 @@ describe('syslog file reader', () => {
   })
 
   it('a deleted file: a notice, no lines, the checkpoint kept', async () => {
-    const path = join(await tmp(), 'aed.log')
-    await writeFile(path, lines(1, 2))
-    const first = await readAll(path, undefined)
+    const { path, first } = await begin(lines(1, 2))
     await unlink(path)
     const second = await readAll(path, first.checkpoint)
     assert.deepEqual(second.lines, [])
@@ -328,10 +305,7 @@ describe('syslog file reader', () => {
   })
 
   it('a rotated name that is a symlink is not followed', async () => {
-    const dir = await tmp()
-    const path = join(dir, 'aed.log')
-    await writeFile(path, lines(1, 1))
-    const first = await readAll(path, undefined)
+    const { dir, path, first } = await begin(lines(1, 1))
     await appendFile(path, lines(2, 2))
     await rename(path, join(dir, 'elsewhere'))
     await symlink(join(dir, 'elsewhere'), `${path}.1`)

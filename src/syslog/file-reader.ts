@@ -184,11 +184,7 @@ async function plan(
         path,
         `no rotated copy of ${path} starts with the bytes already read: lines written after the last run and before the truncation are not read`,
       )
-    const since = copy?.st.mtimeMs ?? cp.mtimeMs
-    const exclude = copy === undefined ? [live.st] : [live.st, copy.st]
-    for (const file of await newerGenerations(path, since, exclude, notice, keep))
-      steps.push({ file, from: 0, line: 0, final: true })
-    steps.push({ file: live, from: 0, line: 0, final: false })
+    steps.push(...(await thenFromStart(path, live, copy, cp, notice, keep)))
     return steps
   }
 
@@ -233,9 +229,26 @@ async function plan(
     }
     notice('replaced', path, `${path} is another file: reading it from its start`)
   }
-  const since = old?.st.mtimeMs ?? cp.mtimeMs
-  const skip = old === undefined ? [live.st] : [live.st, old.st]
-  for (const file of await newerGenerations(path, since, skip, notice, keep))
+  steps.push(...(await thenFromStart(path, live, old, cp, notice, keep)))
+  return steps
+}
+
+/**
+ * After the checkpoint's file (`previous`, or none found): the generations rotated since, whole,
+ * then the file at the path from its start.
+ */
+async function thenFromStart(
+  path: string,
+  live: OpenLog,
+  previous: OpenLog | undefined,
+  cp: SyslogCheckpoint,
+  notice: Notify,
+  keep: (file: OpenLog | undefined) => OpenLog | undefined,
+): Promise<Step[]> {
+  const since = previous?.st.mtimeMs ?? cp.mtimeMs
+  const exclude = previous === undefined ? [live.st] : [live.st, previous.st]
+  const steps: Step[] = []
+  for (const file of await newerGenerations(path, since, exclude, notice, keep))
     steps.push({ file, from: 0, line: 0, final: true })
   steps.push({ file: live, from: 0, line: 0, final: false })
   return steps

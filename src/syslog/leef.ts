@@ -6,7 +6,7 @@
  * Each attribute is `key=value` up to the next delimiter; LEEF defines no escapes. Severity is
  * the `sev` attribute (NETSCOUT's add-on reads `sev=`).
  */
-import { parseExtension, splitHeader, type PayloadResult } from './cef.js'
+import { parseExtension, readHeader, type PayloadResult } from './cef.js'
 
 const TAB = '\t'
 
@@ -34,13 +34,9 @@ function parseAttributes(text: string, delimiter: string): Map<string, string> {
 
 /** A LEEF record from the text after `LEEF:` (version first). */
 export function parseLeef(text: string): PayloadResult {
-  const split = splitHeader(text, 5)
-  if (!('fields' in split))
-    return {
-      ok: false,
-      reason: `LEEF header ends after ${String(split.found)} of its 5 fields`,
-    }
-  const [version, vendor, product, productVersion, eventClass] = split.fields as [
+  const header = readHeader(text, 5, 'LEEF')
+  if (!header.ok) return header
+  const [version, vendor, product, productVersion, eventClass] = header.fields as [
     string,
     string,
     string,
@@ -50,7 +46,7 @@ export function parseLeef(text: string): PayloadResult {
   if (!/^[12](\.0)?$/.test(version))
     return { ok: false, reason: `LEEF version "${version.slice(0, 20)}" is neither 1.0 nor 2.0` }
   let delimiter = TAB
-  let attributes = split.rest
+  let attributes = header.rest
   if (version.startsWith('2')) {
     const field = /^([^|]{0,6})\|/.exec(attributes)
     const named = field === null ? undefined : delimiterOf(field[1] as string)

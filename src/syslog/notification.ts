@@ -113,6 +113,8 @@ const FUTURE_SLACK_MS = 10 * 60 * 1000
 const MS_THRESHOLD = 1e11
 
 const normalized = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, '')
+const isBlockedHost = (s: string): boolean =>
+  s === 'Blocked Host' || BLOCKED_HOST.test(normalized(s))
 
 /** Parses one line of the syslog file. Never throws. */
 export function parseLine(line: Buffer | string, ctx: ParseContext): ParsedLine {
@@ -160,10 +162,7 @@ function parseText(text: string, ctx: ParseContext): ParsedLine {
     !AED_PRODUCTS.has(record.product.trim().toLowerCase())
   )
     return { kind: 'other', other: 'foreign', detail: `${record.vendor} ${record.product}` }
-  if (
-    !BLOCKED_HOST.test(normalized(record.eventClass)) &&
-    !BLOCKED_HOST.test(normalized(record.name ?? ''))
-  )
+  if (!isBlockedHost(record.eventClass) && !isBlockedHost(record.name ?? ''))
     return { kind: 'other', other: otherKind(record), detail: record.eventClass }
   return blockedHost(record, payload.prefix, ctx)
 }
