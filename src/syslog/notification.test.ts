@@ -93,6 +93,8 @@ describe('syslog notification parser', () => {
       [`Dec  7 21:59:30 aed01 aed: ${CEF}`, 'rfc3164', 'aed01'],
       [`2026-12-07T21:59:30.123456+00:00 aed01 ${CEF}`, 'rfc3339', 'aed01'],
       [`<134>1 2026-12-07T21:59:30.123Z aed01 - - - - ${CEF}`, 'rfc5424', 'aed01'],
+      // rsyslog's RFC 5424 output of the same: the tag `CEF:` became APP-NAME `CEF`.
+      [`<134>1 2026-12-07T21:59:30.123Z aed01 CEF - - - ${CEF.slice(4)}`, 'rfc5424', 'aed01'],
       [
         `<134>1 2026-12-07T21:59:30Z aed01 aed 42 ID7 [origin ip="10.0.0.1" x="a \\"]\\" b"][meta y="1"] \uFEFF${CEF}`,
         'rfc5424',

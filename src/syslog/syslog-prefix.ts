@@ -30,7 +30,7 @@ const RFC3164 =
   /^(?:<(\d{1,3})>)?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d) (\S+)(?: |$)/
 const RFC3339 =
   /^(?:<(\d{1,3})>)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)) (\S+)(?: |$)/
-const RFC5424 = /^<(\d{1,3})>1 (\S+) (\S+) \S+ \S+ \S+ /
+const RFC5424 = /^<(\d{1,3})>1 (\S+) (\S+) (\S+) \S+ \S+ /
 
 /**
  * `CEF:` or `LEEF:` at the start or after a space or colon, then optional spaces, then a digit.
@@ -68,10 +68,14 @@ export function splitPrefix(line: string): { prefix: SyslogPrefix; message: stri
   if (m5424 !== null) {
     const after = skipStructuredData(line, m5424[0].length)
     if (after !== -1) {
-      const message = line
+      const msg = line
         .slice(after)
         .replace(/^ /, '')
         .replace(/^\uFEFF/, '')
+      // rsyslog made AED's `CEF:` its tag, and RFC 5424 output turns the tag into APP-NAME:
+      // `… aed01 CEF - - - 0|NETSCOUT|…` [I: A-SYSLOG-RSYSLOG-5424].
+      const app = m5424[4]
+      const message = (app === 'CEF' || app === 'LEEF') && /^\d/.test(msg) ? `${app}:${msg}` : msg
       const prefix: SyslogPrefix = {
         form: 'rfc5424',
         pri: priOf(m5424[1]),
