@@ -4,7 +4,8 @@
  * - 2.0: `LEEF:2.0|Vendor|Product|Version|EventID|Delimiter|attributes`, the delimiter one
  *   character or its hex code (`x09`, `0x5E`, `^`); empty or left out: tab.
  * Each attribute is `key=value` up to the next delimiter; LEEF defines no escapes. Severity is
- * the `sev` attribute (NETSCOUT's add-on reads `sev=`).
+ * the `sev` attribute (NETSCOUT's add-on reads `sev=`). A control-character delimiter is also
+ * found in rsyslog's escaped form (`#011` for tab).
  */
 import { parseExtension, readHeader, type PayloadResult } from './cef.js'
 
@@ -18,7 +19,21 @@ function delimiterOf(field: string): string | undefined {
   return field.length === 1 && field !== '=' ? field : undefined
 }
 
-function parseAttributes(text: string, delimiter: string): Map<string, string> {
+/**
+ * rsyslog escapes control characters it receives as `#` and three octal digits
+ * (`$EscapeControlCharactersOnReceive`, on by default), so LEEF's tab reaches the file as `#011`.
+ */
+function rsyslogEscaped(delimiter: string): string | undefined {
+  const code = delimiter.charCodeAt(0)
+  return delimiter.length === 1 && (code < 0x20 || code === 0x7f)
+    ? `#${code.toString(8).padStart(3, '0')}`
+    : undefined
+}
+
+function parseAttributes(text: string, raw: string): Map<string, string> {
+  const escaped = rsyslogEscaped(raw)
+  const delimiter =
+    escaped !== undefined && !text.includes(raw) && text.includes(escaped) ? escaped : raw
   // [I: A-SYSLOG-LEEF-SPACES] Some senders separate LEEF attributes by spaces, as CEF does; with
   // no delimiter in sight but `key=` after a space, the attributes are read the CEF way.
   if (!text.includes(delimiter) && / [A-Za-z0-9_.]+=/.test(text)) return parseExtension(text, false)

@@ -112,6 +112,33 @@ describe('syslog notification parser', () => {
     assert.equal(blocked(parseLine(`<134>Dec 17 21:59:30 aed01 ${CEF}`, ctx)).syslog.pri, 134)
   })
 
+  it('lines exactly as rsyslog 8.2302 wrote them (traditional, RFC 3339 and RFC 5424 templates; tab as #011)', () => {
+    // Sent over UDP as `<134>Dec  7 22:00:00 aed01 CEF:0|…` and `… LEEF:1.0|…` with tabs.
+    const written = [
+      'Dec  7 22:00:00 aed01 CEF: 0|NETSCOUT|Arbor Edge Defense|6.3.0.0|Blocked Host|Blocked Host|5|rt=1765144800000 src=198.51.100.7 cs2=Default Protection Group',
+      'Dec  7 22:00:00 aed01 LEEF: 1.0|NETSCOUT|Arbor Edge Defense|6.3.0.0|Blocked Host|rt=1765144800000#011sev=5#011src=198.51.100.7',
+      '2026-12-07T22:00:00+00:00 aed01 CEF: 0|NETSCOUT|Arbor Edge Defense|6.3.0.0|Blocked Host|Blocked Host|5|rt=1765144800000 src=198.51.100.7 cs2=Default Protection Group',
+      '2026-12-07T22:00:00+00:00 aed01 LEEF: 1.0|NETSCOUT|Arbor Edge Defense|6.3.0.0|Blocked Host|rt=1765144800000#011sev=5#011src=198.51.100.7',
+      '<134>1 2026-12-07T22:00:00+00:00 aed01 CEF - - - 0|NETSCOUT|Arbor Edge Defense|6.3.0.0|Blocked Host|Blocked Host|5|rt=1765144800000 src=198.51.100.7 cs2=Default Protection Group',
+      '<134>1 2026-12-07T22:00:00+00:00 aed01 LEEF - - - 1.0|NETSCOUT|Arbor Edge Defense|6.3.0.0|Blocked Host|rt=1765144800000#011sev=5#011src=198.51.100.7',
+    ]
+    for (const line of written) {
+      const n = blocked(parseLine(line, ctx))
+      assert.equal(n.src, '198.51.100.7', line)
+      assert.equal(n.time, 1765144800000, line)
+      assert.equal(n.severity, 'medium', line)
+      assert.equal(n.syslog.host, 'aed01', line)
+    }
+    // A LEEF 2.0 control-character delimiter, escaped the same way.
+    const leef2 = blocked(
+      parseLine(
+        'aed01 LEEF:2.0|NETSCOUT|Arbor Edge Defense|6.3|Blocked Host|x01|src=198.51.100.7#001sev=9',
+        ctx,
+      ),
+    )
+    assert.equal(leef2.severity, 'high')
+  })
+
   it('CEF escapes: \\| and \\\\ in the header; \\=, \\\\, \\n in values; values with spaces and =', () => {
     const parsed = parseCef(
       '0|NET\\|SCOUT|Arbor Edge Defense|6.3|Blocked Host|Blocked \\\\ Host|5|' +
