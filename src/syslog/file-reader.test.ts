@@ -208,6 +208,18 @@ describe('syslog file reader', () => {
     assert.deepEqual(second.lines, [...names(3, 3), ...names(100, 140)])
   })
 
+  it('copytruncate of a file that was empty at the last run: the copy is read whole first', async () => {
+    const { path, first } = await begin('')
+    assert.equal(first.checkpoint?.offset, 0)
+    await appendFile(path, lines(1, 2))
+    await later(path, 5)
+    await copyTruncate(path)
+    await later(`${path}.1`, 5)
+    await appendFile(path, lines(3, 3))
+    const second = await readAll(path, first.checkpoint)
+    assert.deepEqual(second.lines, names(1, 3))
+  })
+
   it('a truncated file without a copy is read from its start, and the loss is said', async () => {
     const { path, first } = await begin(lines(1, 3))
     await truncate(path, 0)

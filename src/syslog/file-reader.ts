@@ -167,6 +167,15 @@ async function plan(
 
   if (live !== undefined && sameFile(live.st, cp)) {
     if (live.st.size === cp.readTo && live.st.mtimeMs === cp.mtimeMs) return []
+    if (cp.headBytes === 0) {
+      // Nothing read yet (the file was empty): no fingerprint tells a copytruncate, so a copy
+      // made since the last run (modified after it) is read whole first.
+      const copies = await newerGenerations(path, cp.mtimeMs, [live.st], notice, keep)
+      return [
+        ...copies.map((file) => ({ file, from: 0, line: 0, final: true })),
+        { file: live, from: 0, line: 0, final: false },
+      ]
+    }
     if (live.st.size >= cp.offset && headMatches(live.head, cp))
       return [{ file: live, from: cp.offset, line: cp.line, final: false }]
     // Same inode, but shorter or with other first bytes: truncated in place (copytruncate).
