@@ -172,6 +172,25 @@ describe('syslog file reader', () => {
     assert.deepEqual((await readAll(path, second.checkpoint)).lines, names(3, 3))
   })
 
+  it('rotated again while the reader waited on the renamed file: the generation between is read, and waited on', async () => {
+    const { path, first } = await begin(lines(1, 1))
+    await rename(path, `${path}.1`)
+    await writeFile(path, '')
+    const second = await readAll(path, first.checkpoint)
+    assert.ok(second.notices.includes('waiting-for-new-file'))
+    await appendFile(path, lines(2, 3))
+    await later(path, 10)
+    await rename(`${path}.1`, `${path}.2`)
+    await rename(path, `${path}.1`)
+    await writeFile(path, '')
+    const third = await readAll(path, second.checkpoint)
+    assert.deepEqual(third.lines, names(2, 3))
+    assert.ok(third.notices.includes('waiting-for-new-file'))
+    await appendFile(`${path}.1`, lines(4, 4))
+    await appendFile(path, lines(5, 5))
+    assert.deepEqual((await readAll(path, third.checkpoint)).lines, names(4, 5))
+  })
+
   it('two rotations between runs: the generation in between is read whole, in order', async () => {
     const { path, first } = await begin(lines(1, 1))
     await appendFile(path, lines(2, 2))
@@ -325,6 +344,88 @@ describe('syslog file reader', () => {
     const second = await readAll(path, first.checkpoint)
     assert.deepEqual(second.lines, names(3, 3))
     assert.ok(second.notices.includes('rotated-not-found'))
+  })
+
+  it('random appends, partial lines, renames and copytruncates between runs: every line exactly once', async () => {
+    // A seeded generator (mulberry32): a failure names the seed that reproduces it.
+    for (let trial = 1; trial <= 12; trial++) {
+      let seed = trial * 7919
+      const random = (): number => {
+        seed = (seed + 0x6d2b79f5) | 0
+        let t = seed
+        t = Math.imul(t ^ (t >>> 15), t | 1)
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+      }
+      const path = join(await tmp(), 'aed.log')
+      // Modification times follow a simulated clock, a second per step: the file system's own
+      // may not tick between two writes this close.
+      let clock = Math.floor(Date.now() / 1000)
+      const touch = async (file: string): Promise<void> => {
+        clock++
+        await utimes(file, clock, clock)
+      }
+      const exists = (file: string): Promise<boolean> =>
+        stat(file).then(
+          () => true,
+          () => false,
+        )
+      const shift = async (): Promise<void> => {
+        if (await exists(`${path}.1`)) await rename(`${path}.1`, `${path}.2`)
+      }
+      await writeFile(path, '')
+      await touch(path)
+      let next = 1
+      let pending: string | undefined
+      let rotated = false
+      const expected: string[] = []
+      const got: string[] = []
+      let cp: SyslogCheckpoint | undefined
+      const read = async (): Promise<void> => {
+        const r = await readAll(path, cp)
+        got.push(...r.lines)
+        cp = r.checkpoint
+        rotated = false
+      }
+      // The first run starts the checkpoint (without one, only the file at the path is read).
+      await read()
+      for (let step = 0; step < 40; step++) {
+        const r = random()
+        if (r < 0.35) {
+          let text = pending === undefined ? '' : `${pending}\n`
+          pending = undefined
+          const count = 1 + Math.floor(random() * 3)
+          for (let i = 0; i < count; i++) {
+            expected.push(`line ${String(next)}`)
+            text += `line ${String(next++)}\n`
+          }
+          await appendFile(path, text)
+          await touch(path)
+        } else if (r < 0.45 && pending === undefined) {
+          const line = `line ${String(next++)}`
+          expected.push(line)
+          await appendFile(path, line.slice(0, 3))
+          await touch(path)
+          pending = line.slice(3)
+        } else if (r < 0.6 && pending === undefined && !rotated) {
+          await shift()
+          await rename(path, `${path}.1`)
+          await writeFile(path, '')
+          await touch(path)
+          rotated = true
+        } else if (r < 0.7 && pending === undefined && !rotated) {
+          await shift()
+          await copyFile(path, `${path}.1`)
+          await touch(`${path}.1`)
+          await truncate(path, 0)
+          await touch(path)
+          rotated = true
+        } else await read()
+      }
+      if (pending !== undefined) await appendFile(path, `${pending}\n`)
+      await read()
+      assert.deepEqual(got, expected, `trial ${String(trial)}`)
+    }
   })
 
   it('a checkpoint survives a JSON round trip; anything else is not one', async () => {

@@ -170,11 +170,7 @@ async function plan(
     if (cp.headBytes === 0) {
       // Nothing read yet (the file was empty): no fingerprint tells a copytruncate, so a copy
       // made since the last run (modified after it) is read whole first.
-      const copies = await newerGenerations(path, cp.mtimeMs, [live.st], notice, keep)
-      return [
-        ...copies.map((file) => ({ file, from: 0, line: 0, final: true })),
-        { file: live, from: 0, line: 0, final: false },
-      ]
+      return afterRotation(path, live, undefined, cp, notice, keep, undefined, false)
     }
     if (live.st.size >= cp.offset && headMatches(live.head, cp))
       return [{ file: live, from: cp.offset, line: cp.line, final: false }]
@@ -185,80 +181,91 @@ async function plan(
       `${path} was truncated (${String(live.st.size)} bytes, had ${String(cp.offset)} read): reading the rest of its copy, then the file from its start`,
     )
     const copy = keep(await findByContent(path, cp, [live.st]))
-    const steps: Step[] = []
-    if (copy !== undefined) steps.push({ file: copy, from: cp.offset, line: cp.line, final: true })
-    else
+    if (copy === undefined)
       notice(
         'copy-not-found',
         path,
         `no rotated copy of ${path} starts with the bytes already read: lines written after the last run and before the truncation are not read`,
       )
-    steps.push(...(await thenFromStart(path, live, copy, cp, notice, keep)))
-    return steps
+    const first =
+      copy === undefined ? undefined : { file: copy, from: cp.offset, line: cp.line, final: true }
+    return afterRotation(path, live, copy, cp, notice, keep, first, false)
   }
 
   // Nothing at the path, or another file: the checkpoint's file was renamed (rotated).
   const exclude = live === undefined ? [] : [live.st]
   const old = keep((await findByInode(path, cp)) ?? (await findByContent(path, cp, exclude)))
-  const steps: Step[] = []
-  if (old !== undefined) {
-    // The daemon writes to the renamed file until it reopens the path: not before the new
-    // file has bytes is the old one known to be complete.
-    const done = live !== undefined && live.st.size > 0
+  if (old !== undefined)
     notice('rotated', old.path, `${path} was rotated: reading the rest of ${old.path}`)
-    steps.push({ file: old, from: cp.offset, line: cp.line, final: done })
-    if (!done) {
-      if (live !== undefined)
-        notice(
-          'waiting-for-new-file',
-          path,
-          `${path} is new and still empty: staying on ${old.path}`,
-        )
-      else notice('missing', path, `${path} does not exist (rotated, not yet recreated)`)
-      return steps
-    }
-  } else {
+  else {
     notice(
       'rotated-not-found',
       path,
       `the file read last time (inode ${String(cp.ino)}) is not at ${path} nor among its uncompressed rotated names: lines written to it after the last run are not read`,
     )
-    if (live === undefined) {
-      notice('missing', path, `${path} does not exist (deleted?): nothing to read`)
-      return steps
-    }
-    if (cp.headBytes > 0 && live.st.size >= cp.offset && headMatches(live.head, cp)) {
+    if (
+      live !== undefined &&
+      cp.headBytes > 0 &&
+      live.st.size >= cp.offset &&
+      headMatches(live.head, cp)
+    ) {
       notice(
         'replaced',
         path,
         `${path} is a copy of the file read last time: continuing after byte ${String(cp.offset)}`,
       )
-      steps.push({ file: live, from: cp.offset, line: cp.line, final: false })
-      return steps
+      return [{ file: live, from: cp.offset, line: cp.line, final: false }]
     }
-    notice('replaced', path, `${path} is another file: reading it from its start`)
+    if (live !== undefined)
+      notice('replaced', path, `${path} is another file: reading it from its start`)
   }
-  steps.push(...(await thenFromStart(path, live, old, cp, notice, keep)))
-  return steps
+  const first =
+    old === undefined ? undefined : { file: old, from: cp.offset, line: cp.line, final: true }
+  return afterRotation(path, live, old, cp, notice, keep, first, true)
 }
 
 /**
- * After the checkpoint's file (`previous`, or none found): the generations rotated since, whole,
- * then the file at the path from its start.
+ * After the checkpoint's file (`previous`, or none found; `first` reads its rest): the
+ * generations rotated since, whole, oldest first, then the file at the path from its start.
+ * With `waitForBytes` (rotation by rename) the daemon writes to the last renamed file until it
+ * reopens the path, so while nothing is at the path, or an empty file, the reader stays on it.
  */
-async function thenFromStart(
+async function afterRotation(
   path: string,
-  live: OpenLog,
+  live: OpenLog | undefined,
   previous: OpenLog | undefined,
   cp: SyslogCheckpoint,
   notice: Notify,
   keep: (file: OpenLog | undefined) => OpenLog | undefined,
+  first: Step | undefined,
+  waitForBytes: boolean,
 ): Promise<Step[]> {
   const since = previous?.st.mtimeMs ?? cp.mtimeMs
-  const exclude = previous === undefined ? [live.st] : [live.st, previous.st]
-  const steps: Step[] = []
+  const exclude = [live?.st, previous?.st].filter((st) => st !== undefined)
+  const steps: Step[] = first === undefined ? [] : [first]
   for (const file of await newerGenerations(path, since, exclude, notice, keep))
     steps.push({ file, from: 0, line: 0, final: true })
+  const last = steps.at(-1)
+  if (live === undefined) {
+    if (last !== undefined) last.final = false
+    notice(
+      'missing',
+      path,
+      last === undefined
+        ? `${path} does not exist (deleted?): nothing to read`
+        : `${path} does not exist (rotated, not yet recreated): staying on ${last.file.path}`,
+    )
+    return steps
+  }
+  if (waitForBytes && last !== undefined && live.st.size === 0) {
+    last.final = false
+    notice(
+      'waiting-for-new-file',
+      path,
+      `${path} is new and still empty: staying on ${last.file.path}`,
+    )
+    return steps
+  }
   steps.push({ file: live, from: 0, line: 0, final: false })
   return steps
 }
