@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { mulberry32 } from '../../sim/common/prng.js'
 import { ConfigError, EXIT } from '../errors.js'
 import { readCheckpoint, type SyslogCheckpoint } from './checkpoint.js'
 import {
@@ -347,16 +348,9 @@ describe('syslog file reader', () => {
   })
 
   it('random appends, partial lines, renames and copytruncates between runs: every line exactly once', async () => {
-    // A seeded generator (mulberry32): a failure names the seed that reproduces it.
+    // Seeded: a failure names the trial (seed) that reproduces it.
     for (let trial = 1; trial <= 60; trial++) {
-      let seed = trial * 7919
-      const random = (): number => {
-        seed = (seed + 0x6d2b79f5) | 0
-        let t = seed
-        t = Math.imul(t ^ (t >>> 15), t | 1)
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-      }
+      const random = mulberry32(trial * 7919)
       const path = join(await tmp(), 'aed.log')
       // Modification times follow a simulated clock, a second per step: the file system's own
       // may not tick between two writes this close.

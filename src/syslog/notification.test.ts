@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { mulberry32 } from '../../sim/common/prng.js'
 import { parseCef, parseExtension } from './cef.js'
 import { parseLeef } from './leef.js'
 import {
@@ -401,15 +402,8 @@ describe('syslog notification parser', () => {
   })
 
   it('random bytes and mutated notifications never throw, and always give one of the three kinds', () => {
-    // A seeded generator (mulberry32): a failure names the seed that reproduces it.
-    let seed = 0x5eed
-    const random = (): number => {
-      seed = (seed + 0x6d2b79f5) | 0
-      let t = seed
-      t = Math.imul(t ^ (t >>> 15), t | 1)
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
+    // Seeded: a failure names the iteration, reproducible with the same seed.
+    const random = mulberry32(0x5eed)
     const valid = Buffer.from(`Dec  7 21:59:30 aed01 ${CEF}`)
     const alphabet = Buffer.from('|=\\ \t:<>CEFLEF0123456789.-^x\n\r\0')
     for (let i = 0; i < 5000; i++) {
