@@ -2,16 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { DEFAULTS, type AedSim } from './app.js'
 import { collectionIdFor } from './taxii/store.js'
-import {
-  admin,
-  arr,
-  call,
-  createPg,
-  newSim,
-  NOW_MS,
-  obj,
-  pushIndicators,
-} from './test-support.js'
+import { admin, arr, call, createPg, newSim, NOW_MS, obj, pushIndicators } from './test-support.js'
 
 const V3 = '/api/aed/v3'
 

@@ -122,7 +122,6 @@ export function mountAdmin(app: Hono, options: AdminOptions): void {
     return aedJsonResponse({ alerts: state.alerts.addAll(alerts, state.now()) })
   })
 
-
   app.get('/_sim/lists', (c) => c.json(state.listLimits()))
   app.post('/_sim/lists', async (c) => {
     const input = listLimitsSchema.parse(await c.req.json())

@@ -56,7 +56,8 @@ export class AifFeed {
     const parsed = inputs.map((input) => {
       const r = aifRuleSchema.parse(input)
       const value = canonicalValue(r.matchType, r.value)
-      if (value === undefined) throw new Error(`AIF rule value "${r.value}" is not a ${r.matchType}`)
+      if (value === undefined)
+        throw new Error(`AIF rule value "${r.value}" is not a ${r.matchType}`)
       return { ...r, value }
     })
     return parsed.map((r) => {

@@ -35,7 +35,11 @@ export const DEFAULT_REMOTE_SYSLOG: Readonly<RemoteSyslog> = {
 const FIELDS = ['format', 'host', 'port', 'protocol', 'secure'] as const
 const HOSTNAME = /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$/
 
-function oneOf<T extends string>(params: Params, key: string, allowed: readonly T[]): T | undefined {
+function oneOf<T extends string>(
+  params: Params,
+  key: string,
+  allowed: readonly T[],
+): T | undefined {
   const value = params.raw(key)
   if (value === undefined) return undefined
   const text = typeof value === 'string' ? value.toLowerCase() : undefined
@@ -78,11 +82,7 @@ export function patchRemoteSyslog(current: RemoteSyslog, params: Params): Remote
   return next
 }
 
-export function mountRemoteSyslog(
-  app: Hono,
-  p: (path: string) => string,
-  state: AedState,
-): void {
+export function mountRemoteSyslog(app: Hono, p: (path: string) => string, state: AedState): void {
   route(app, p('remote-syslog/'), {
     GET: () => aedJsonResponse(state.remoteSyslog),
     PATCH: async (c) => {

@@ -131,4 +131,3 @@ export async function pushIndicators(
   )
   assert.equal(res.status, 202)
 }
-

@@ -10,7 +10,12 @@ export const SOFTWARE_VERSION = '7.1.1.0'
 export const VENDOR = 'NETSCOUT'
 export const PRODUCT = 'Arbor Edge Defense'
 
-export const NOTIFICATION_KINDS = ['blocked-host', 'login', 'config-change', 'traffic-alert'] as const
+export const NOTIFICATION_KINDS = [
+  'blocked-host',
+  'login',
+  'config-change',
+  'traffic-alert',
+] as const
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number]
 
 /** [SIM] SIM-AED-58: header event class id and name per kind (LEEF carries the class id only). */
@@ -135,7 +140,9 @@ export const cefHeaderEscape = (text: string): string =>
 
 /** CEF extension values: backslash, equals sign and newlines escaped (CEF rules). */
 export const cefValueEscape = (text: string): string =>
-  text.replace(/[\\=]/g, (c) => `\\${c}`).replace(/\r\n|\n|\r/g, (c) => (c === '\r' ? '\\r' : '\\n'))
+  text
+    .replace(/[\\=]/g, (c) => `\\${c}`)
+    .replace(/\r\n|\n|\r/g, (c) => (c === '\r' ? '\\r' : '\\n'))
 
 /** [SIM] SIM-AED-59: LEEF values: backslash, tab and newlines escaped (LEEF defines none). */
 export const leefValueEscape = (text: string): string =>

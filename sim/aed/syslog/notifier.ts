@@ -18,7 +18,11 @@ import { SyslogSender, type Framing } from './sender.js'
 
 export type OtherKind = Exclude<NotificationKind, 'blocked-host'>
 /** The order other kinds come in (SIM-AED-62). */
-export const OTHER_KINDS = ['login', 'config-change', 'traffic-alert'] as const satisfies readonly OtherKind[]
+export const OTHER_KINDS = [
+  'login',
+  'config-change',
+  'traffic-alert',
+] as const satisfies readonly OtherKind[]
 
 export interface NotifierOptions {
   hostname: string
@@ -91,11 +95,14 @@ export class Notifier {
   ) {
     if (!Number.isInteger(options.batch) || options.batch < 1)
       throw new Error(`--syslog-batch must be 1 or more, got ${String(options.batch)}`)
-    if (!(options.rate >= 0)) throw new Error(`--syslog-rate must be 0 or more, got ${String(options.rate)}`)
+    if (!(options.rate >= 0))
+      throw new Error(`--syslog-rate must be 0 or more, got ${String(options.rate)}`)
     if (!Number.isInteger(options.otherEvery) || options.otherEvery < 0)
       throw new Error(`--syslog-other-every must be 0 or more, got ${String(options.otherEvery)}`)
     if (!/^[!-~]{1,255}$/.test(options.hostname))
-      throw new Error(`--hostname must be printable ASCII without spaces, got "${options.hostname}"`)
+      throw new Error(
+        `--hostname must be printable ASCII without spaces, got "${options.hostname}"`,
+      )
     this.sender = new SyslogSender(options.framing)
   }
 
@@ -150,7 +157,8 @@ export class Notifier {
       made += this.push(event, run)
       this.blockedMade += run
       left -= run
-      if (every > 0 && this.blockedMade % every === 0) made += this.other(OTHER_KINDS[this.othersMade % OTHER_KINDS.length] as OtherKind, 1)
+      if (every > 0 && this.blockedMade % every === 0)
+        made += this.other(OTHER_KINDS[this.othersMade % OTHER_KINDS.length] as OtherKind, 1)
     }
     return made
   }

@@ -39,7 +39,10 @@ function extensionOf(line: string): Map<string, string> {
   const leef = line.includes('LEEF:2.0|')
   const body = leef
     ? line.slice(line.indexOf('|x09|') + 5)
-    : line.split(/(?<!\\)\|/).slice(7).join('|')
+    : line
+        .split(/(?<!\\)\|/)
+        .slice(7)
+        .join('|')
   const out = new Map<string, string>()
   const pairs = leef ? body.split('\t') : body.split(/ (?=[A-Za-z0-9]+=)/)
   for (const pair of pairs) {
