@@ -26,7 +26,7 @@ export const flowSchema = z.object({
   url: z.string().optional(),
   direction: z.enum(['inbound', 'outbound']).optional(),
   severity: z.number().int().min(1).max(9).optional(),
-  /** Connections of this flow, each blocked and notified on its own (one alert per flow). */
+  /** [SIM] SIM-AED-65: connections of this flow, each notified on its own; one alert per flow. */
   connections: z.number().int().min(1).max(1_000_000).default(1),
 })
 export type Flow = z.input<typeof flowSchema>

@@ -150,6 +150,7 @@ export function createEdmSim(options: EdmSimOptions = {}): EdmSim {
   const feeds = options.aeds ?? []
   const status = new Map<string, FeedStatus>()
 
+  // [SIM] SIM-EDM-09: EDM reads each AED's journal before it answers.
   const readFeed = async (feed: AedFeed): Promise<void> => {
     const s = status.get(feed.key) ?? { key: feed.key, lastSeq: 0, missed: 0, error: null }
     status.set(feed.key, s)
@@ -200,6 +201,7 @@ export function createEdmSim(options: EdmSimOptions = {}): EdmSim {
   const app = new Hono()
   app.use(requests.middleware())
   app.use(faultMiddleware(faults))
+  // [SIM] SIM-EDM-10: which header carries the token is a flag; a refusal is a 401.
   app.use('/api/*', async (c, next) => {
     const arbux = c.req.header('x-arbux-apitoken')
     const old = /^NSAPITOKENID\s+(\S+)$/.exec(c.req.header('authorization') ?? '')?.[1]
@@ -269,6 +271,7 @@ export function createEdmSim(options: EdmSimOptions = {}): EdmSim {
   app.notFound((c) =>
     c.json({ message: 'Not Found', errors: { path: `No resource at ${c.req.path}.` } }, 404),
   )
+  // [I] SIM-EDM-08: errors as `{message, errors: {<argument>: <text>}}`, EDM's own shape.
   app.onError((error, c) => {
     if (error instanceof ConnectionReset) throw error
     if (error instanceof EdmError)

@@ -17,7 +17,7 @@ import {
 import { SyslogSender, type Framing } from './sender.js'
 
 export type OtherKind = Exclude<NotificationKind, 'blocked-host'>
-/** The order other kinds come in (SIM-AED-62). */
+/** [SIM] SIM-AED-62: the order other kinds come in, after every `otherEvery` blocks. */
 export const OTHER_KINDS = [
   'login',
   'config-change',
@@ -36,7 +36,7 @@ export interface NotifierOptions {
   otherEvery: number
 }
 
-/** [SIM] SIM-AED-62: defaults of the `--syslog-*` flags. */
+/** [SIM] SIM-AED-63: defaults of the `--syslog-*` flags (rt in ms: the harsher for a reader). */
 export const NOTIFIER_DEFAULTS: NotifierOptions = {
   hostname: 'aed-sim',
   rt: 'ms',
@@ -163,7 +163,7 @@ export class Notifier {
     return made
   }
 
-  /** `count` notifications of another kind, each with its own text ([SIM] SIM-AED-62). */
+  /** `count` notifications of another kind, each with its own text. */
   other(kind: OtherKind, count: number): number {
     let made = 0
     for (let i = 0; i < count; i++) {
