@@ -76,7 +76,7 @@ describe('edm-sim command with an aed-sim (real sockets)', () => {
       const body = (await res.json()) as { data: { hits: Record<string, unknown>[] } }
       assert.equal(body.data.hits.length, 2)
       assert.equal(body.data.hits[0]?.hostname, 'edge-9')
-      assert.equal(body.data.hits[0]?.hostIp, '127.0.0.1')
+      assert.equal(body.data.hits[0].hostIp, '127.0.0.1')
     } finally {
       assert.equal(await stop(edm), 0)
       assert.equal(await stop(aed), 0)

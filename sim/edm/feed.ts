@@ -22,8 +22,15 @@ export interface AedFeed {
   read(after: number, limit: number): Promise<BlocksPage>
 }
 
+/** What a feed reads of an HTTP answer (a fetch Response, or hono's in-process one). */
+export interface Answer {
+  ok: boolean
+  status: number
+  json(): Promise<unknown>
+}
+
 /** Something that answers HTTP requests: an aed-sim's hono app in-process, or `fetch`. */
-export type RequestFn = (path: string) => Promise<Response>
+export type RequestFn = (path: string) => Promise<Answer>
 
 export function feedOf(key: string, hostIp: string, request: RequestFn): AedFeed {
   return {
@@ -42,8 +49,7 @@ export function httpFeed(url: string): AedFeed {
   const base = url.replace(/\/+$/, '')
   const host = new URL(base).hostname.replace(/^\[|\]$/g, '')
   const dispatcher = new Agent({ connect: { ca: SIM_TLS_CERT } })
-  return feedOf(base, isIP(host) === 0 ? '127.0.0.1' : host, async (path) => {
-    const res = await fetch(`${base}${path}`, { dispatcher })
-    return res as unknown as Response
-  })
+  return feedOf(base, isIP(host) === 0 ? '127.0.0.1' : host, (path) =>
+    fetch(`${base}${path}`, { dispatcher }),
+  )
 }

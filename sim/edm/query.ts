@@ -221,10 +221,17 @@ export function valuesAt(record: ThreatRecord, path: string): unknown[] {
 export function matches(record: ThreatRecord, clauses: readonly Clause[]): boolean {
   return clauses.every((c) => {
     const hit = valuesAt(record, c.path).some(
-      (v) => v !== null && typeof v !== 'object' && c.pattern.test(String(v).toLowerCase()),
+      (v) => typeof v !== 'object' && c.pattern.test(scalar(v).toLowerCase()),
     )
     return hit !== c.negated
   })
+}
+
+/** A field value as text: scalars as themselves, anything else as JSON. */
+function scalar(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return JSON.stringify(value)
 }
 
 function compare(a: unknown, b: unknown): number {
@@ -232,8 +239,8 @@ function compare(a: unknown, b: unknown): number {
   if (a === undefined) return b === undefined ? 0 : 1
   if (b === undefined) return -1
   if (typeof a === 'number' && typeof b === 'number') return a - b
-  const sa = String(a)
-  const sb = String(b)
+  const sa = scalar(a)
+  const sb = scalar(b)
   return sa < sb ? -1 : sa > sb ? 1 : 0
 }
 

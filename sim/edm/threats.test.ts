@@ -69,16 +69,16 @@ describe('edm-sim: blocked traffic on managed AEDs becomes threat records', () =
       appStr: 'http',
       direction: 'inbound',
     })
-    assert.equal(denied[0]?.hostIp, '10.1.2.3')
-    assert.equal(denied[0]?.pgid, pgid)
-    assert.equal(denied[0]?.pgName, 'web')
-    assert.equal(denied[0]?.time, '2026-01-15T12:00:00Z')
-    assert.equal(denied[0]?.reason, 'Blocked Hosts')
-    assert.equal('threatIntel' in (denied[0] ?? {}), false)
-    assert.match(String(denied[0]?._id), /^[A-Za-z0-9_-]{20}$/)
+    assert.equal(denied[0].hostIp, '10.1.2.3')
+    assert.equal(denied[0].pgid, pgid)
+    assert.equal(denied[0].pgName, 'web')
+    assert.equal(denied[0].time, '2026-01-15T12:00:00Z')
+    assert.equal(denied[0].reason, 'Blocked Hosts')
+    assert.equal('threatIntel' in denied[0], false)
+    assert.match(String(denied[0]._id), /^[A-Za-z0-9_-]{20}$/)
     const atlas = hits.find((h) => h.hostname === 'edge-2')
     assert.equal(atlas?.reason, 'ATLAS Threat Categories')
-    const intel = atlas?.threatIntel as Record<string, unknown>
+    const intel = atlas.threatIntel as Record<string, unknown>
     assert.equal(intel.indicatorUid, rules.rules[0]?.elementId)
     assert.deepEqual(intel.threatTypes, ['FormBook'])
     assert.deepEqual(intel.threatCategories, ['Spyware'])
@@ -92,7 +92,7 @@ describe('edm-sim: blocked traffic on managed AEDs becomes threat records', () =
     })
     const again = await threats(edm)
     assert.equal(again.body.data?.totalSize, 5)
-    assert.deepEqual(ids(again.body.data?.hits).slice(1).sort(), ids(hits).sort())
+    assert.deepEqual(ids(again.body.data.hits).slice(1).sort(), ids(hits).sort())
   })
 })
 
@@ -184,7 +184,7 @@ describe('edm-sim GET /api/v1/alerts/threats: paging, sort, window, filters', ()
       q.body.data?.totalSize,
       count((h) => pkt(h).proto === 'tcp' && pkt(h).appStr !== 'http'),
     )
-    assert.ok((q.body.data?.totalSize ?? 0) > 0)
+    assert.ok(q.body.data.totalSize > 0)
     const wild = await threats(
       edm,
       `size=90&q=${encodeURIComponent('hostname:AED-* AND pkt.dst:"192.0.2.1"')}`,

@@ -16,12 +16,14 @@ export interface Listener {
   close(): Promise<void>
 }
 
-function collector(): Pick<Listener, 'messages' | 'waitFor'> & { add(m: string): void } {
+function collector(): Pick<Listener, 'messages' | 'waitFor'> & {
+  add: (m: string) => void
+} {
   const messages: string[] = []
   const waiters: { count: number; resolve: (m: string[]) => void }[] = []
   return {
     messages,
-    add(m) {
+    add: (m) => {
       messages.push(m)
       for (const w of [...waiters]) {
         if (messages.length >= w.count) {
@@ -30,9 +32,11 @@ function collector(): Pick<Listener, 'messages' | 'waitFor'> & { add(m: string):
         }
       }
     },
-    waitFor(count) {
+    waitFor: (count) => {
       if (messages.length >= count) return Promise.resolve(messages)
-      return new Promise((resolve) => waiters.push({ count, resolve }))
+      return new Promise((resolve) => {
+        waiters.push({ count, resolve })
+      })
     },
   }
 }
@@ -48,7 +52,12 @@ export async function udpListener(): Promise<Listener> {
     port: socket.address().port,
     messages: c.messages,
     waitFor: c.waitFor,
-    close: () => new Promise((resolve) => socket.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        socket.close(() => {
+          resolve()
+        })
+      }),
   }
 }
 
@@ -107,7 +116,9 @@ export async function tcpListener(
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy()
-        server.close(() => resolve())
+        server.close(() => {
+          resolve()
+        })
       }),
   }
 }
