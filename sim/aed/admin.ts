@@ -1,7 +1,7 @@
 /** The test-only admin surface under /_sim/ (DESIGN §2.4); never on the appliance's own paths. */
 import type { Hono } from 'hono'
 import { z } from 'zod'
-import type { FaultTable } from '../common/faults.js'
+import { mountFaultRoutes, type FaultTable } from '../common/faults.js'
 import type { RequestCounter } from '../common/requests.js'
 import { aifRuleSchema } from './aif.js'
 import { partialAlertSchema } from './alerts.js'
@@ -107,15 +107,7 @@ export function mountAdmin(app: Hono, options: AdminOptions): void {
     }),
   )
 
-  app.post('/_sim/faults', async (c) => {
-    const body: unknown = await c.req.json()
-    for (const rule of Array.isArray(body) ? body : [body]) faults.add(rule)
-    return c.json({ faults: faults.size })
-  })
-  app.delete('/_sim/faults', (c) => {
-    faults.clear()
-    return c.json({ faults: 0 })
-  })
+  mountFaultRoutes(app, faults)
 
   app.post('/_sim/alerts', async (c) => {
     const { alerts } = alertsPayload.parse(await c.req.json())

@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ZodError, z } from 'zod'
-import { ConnectionReset, FaultTable, faultMiddleware } from '../common/faults.js'
+import { ConnectionReset, FaultTable, faultMiddleware, mountFaultRoutes } from '../common/faults.js'
 import { RequestCounter } from '../common/requests.js'
 import type { AedFeed } from './feed.js'
 import { EdmError, matches, parseThreatQuery, sortRecords } from './query.js'
@@ -248,15 +248,7 @@ export function createEdmSim(options: EdmSimOptions = {}): EdmSim {
       faults: faults.size,
     })
   })
-  app.post('/_sim/faults', async (c) => {
-    const body: unknown = await c.req.json()
-    for (const rule of Array.isArray(body) ? body : [body]) faults.add(rule)
-    return c.json({ faults: faults.size })
-  })
-  app.delete('/_sim/faults', (c) => {
-    faults.clear()
-    return c.json({ faults: 0 })
-  })
+  mountFaultRoutes(app, faults)
   app.post('/_sim/threats', async (c) => {
     const { threats, generate } = threatsPayload.parse(await c.req.json())
     const made = [

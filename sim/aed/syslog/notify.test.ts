@@ -269,6 +269,22 @@ describe('aed-sim notifications: one per blocked connection, as configured', () 
     assert.equal((await admin(sim, 'GET', '/_sim/notifications')).sent, 10_000)
   })
 
+  it('paces a burst with --syslog-rate and hands over every notification', async () => {
+    const { tcp } = await listeners()
+    const sim = await simSendingTo(
+      tcp,
+      { protocol: 'tcp' },
+      { syslog: { rate: 10_000, batch: 50 } },
+    )
+    await call(sim, 'POST', `${V3}/otf/denied-hosts/`, { body: { hostAddress: '198.51.100.7' } })
+    await flows(sim, [
+      { src: '192.0.2.1', dst: '198.51.100.7', direction: 'outbound', connections: 1000 },
+    ])
+    const lines = await tcp.waitFor(1000)
+    assert.equal(lines.length, 1000)
+    assert.equal((await admin(sim, 'GET', '/_sim/notifications')).sent, 1000)
+  })
+
   it('sends over TLS when "secure" is set (TCP only)', async () => {
     const tls = await tcpListener('newline', true)
     open.push(tls)
