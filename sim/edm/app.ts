@@ -200,6 +200,10 @@ export function createEdmSim(options: EdmSimOptions = {}): EdmSim {
 
   const app = new Hono()
   app.use(requests.middleware())
+  app.use(async (c, next) => {
+    await next()
+    if (c.req.method !== 'GET' && c.res.status < 400) options.onChange?.()
+  })
   app.use(faultMiddleware(faults))
   // [SIM] SIM-EDM-10: which header carries the token is a flag; a refusal is a 401.
   app.use('/api/*', async (c, next) => {
@@ -256,7 +260,6 @@ export function createEdmSim(options: EdmSimOptions = {}): EdmSim {
       ...generated(generate, state, now()),
     ]
     const added = state.records.add(made)
-    options.onChange?.()
     return c.json({ added, records: state.records.size })
   })
 
