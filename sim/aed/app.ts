@@ -5,8 +5,8 @@
 import { Hono } from 'hono'
 import { ZodError } from 'zod'
 import type { TaxiiVersion } from '../../src/taxii/types.js'
-import { ConnectionReset, FaultTable, faultMiddleware } from '../common/faults.js'
-import { RequestCounter } from '../common/requests.js'
+import { ConnectionReset, FaultTable } from '../common/faults.js'
+import { RequestCounter, simApp } from '../common/requests.js'
 import { applyBehaviour, mountAdmin, type TaxiiBehaviourInput } from './admin.js'
 import { AedError, aedErrorResponse } from './json.js'
 import { DEFAULT_LIST_CAPACITY, type ListRules, STRICT_LIST_RULES } from './lists.js'
@@ -96,20 +96,13 @@ export function createAedSim(options: AedSimOptions = {}): AedSim {
   }
   const reset = (): void => {
     initialize()
-    faults.clear()
-    for (const rule of options.faults ?? []) faults.add(rule)
+    faults.replaceWith(options.faults ?? [])
     requests.reset()
     notifier.reset()
   }
   reset()
 
-  const app = new Hono()
-  app.use(requests.middleware())
-  app.use(async (c, next) => {
-    await next()
-    if (c.req.method !== 'GET' && c.res.status < 400) options.onChange?.()
-  })
-  app.use(faultMiddleware(faults))
+  const app = simApp({ requests, faults, onChange: options.onChange })
   app.use('/api/*', async (c, next) => {
     if (c.req.header('x-arbux-apitoken') !== token) {
       throw new AedError(401, 'invalidAuthToken', 'Invalid API token.')

@@ -47,6 +47,12 @@ export class FaultTable {
   private rules: ActiveRule[] = []
   private holding = 0
 
+  /** Exactly these rules from now on (a reset back to the `--faults` ones). */
+  replaceWith(rules: readonly unknown[]): void {
+    this.clear()
+    for (const rule of rules) this.add(rule)
+  }
+
   /** Throws a ZodError or SyntaxError (bad regex) on a malformed rule. */
   add(input: unknown): void {
     const rule = faultRuleSchema.parse(input)

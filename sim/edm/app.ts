@@ -6,8 +6,8 @@
 import { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ZodError, z } from 'zod'
-import { ConnectionReset, FaultTable, faultMiddleware, mountFaultRoutes } from '../common/faults.js'
-import { RequestCounter } from '../common/requests.js'
+import { ConnectionReset, FaultTable, mountFaultRoutes } from '../common/faults.js'
+import { RequestCounter, simApp } from '../common/requests.js'
 import type { AedFeed } from './feed.js'
 import { EdmError, matches, parseThreatQuery, sortRecords } from './query.js'
 import {
@@ -192,19 +192,12 @@ export function createEdmSim(options: EdmSimOptions = {}): EdmSim {
   const reset = (): void => {
     state.clear()
     status.clear()
-    faults.clear()
-    for (const rule of options.faults ?? []) faults.add(rule)
+    faults.replaceWith(options.faults ?? [])
     requests.reset()
   }
   reset()
 
-  const app = new Hono()
-  app.use(requests.middleware())
-  app.use(async (c, next) => {
-    await next()
-    if (c.req.method !== 'GET' && c.res.status < 400) options.onChange?.()
-  })
-  app.use(faultMiddleware(faults))
+  const app = simApp({ requests, faults, onChange: options.onChange })
   // [SIM] SIM-EDM-10: which header carries the token is a flag; a refusal is a 401.
   app.use('/api/*', async (c, next) => {
     const arbux = c.req.header('x-arbux-apitoken')
