@@ -54,7 +54,10 @@ function initialCustomFields(): Record<string, string> {
   }
 }
 
-const IMPORT_NEEDS: OptionKey[] = ['hostname', 'api_token']
+/** The options an import needs before it can run, by `alert_source`. */
+function importNeeds(options: Options): OptionKey[] {
+  return options.alert_source === 'syslog' ? ['hostname', 'syslog_file'] : ['hostname', 'api_token']
+}
 
 interface Connection {
   threatq: ParsedHost
@@ -392,7 +395,7 @@ async function run(
     const doExport = args.export || !args.import
     const missing = [
       ...new Set([
-        ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
+        ...(doImport ? missingOptions(options, importNeeds(options)) : []),
         ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
       ]),
     ]
