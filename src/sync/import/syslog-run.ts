@@ -105,7 +105,7 @@ export async function runSyslogImport(
 ): Promise<SyslogImportOutcome> {
   const started = Date.now()
   const summary = newSummary('import')
-  const { logger, threatq } = deps
+  const { logger } = deps
   const saved: SavedSyslog = {
     checkpoint: settings.saved?.checkpoint,
     events: { ...settings.saved?.events },
