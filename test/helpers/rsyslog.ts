@@ -70,7 +70,11 @@ export async function startRsyslog(): Promise<Rsyslog> {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString()
   })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve()
+    }),
+  )
   // Ready once it accepts a connection.
   for (let i = 0; ; i++) {
     if (child.exitCode !== null)
@@ -81,7 +85,9 @@ export async function startRsyslog(): Promise<Rsyslog> {
         socket.destroy()
         resolve(true)
       })
-      socket.once('error', () => resolve(false))
+      socket.once('error', () => {
+        resolve(false)
+      })
     })
     if (ok) break
     if (i > 200) throw new Error(`rsyslogd did not listen on ${String(port)}: ${stderr}`)
