@@ -111,9 +111,26 @@ function aedClient(ctx: DirectionContext): AedClient {
   return aed
 }
 
+/** After an import: its last run (and `patch`) in the state file, then on the connector record. */
+async function recordImport(
+  ctx: DirectionContext,
+  outcome: { summary: RunSummary; eventsWritten: number },
+  patch: Partial<State['import']>,
+): Promise<void> {
+  const now = ctx.io.now()
+  ctx.state.import = { ...ctx.state.import, ...patch, last_run: lastRun(outcome.summary, now) }
+  await writeState(ctx.paths.state, ctx.state)
+  await ctx.threatq.updateConnector(ctx.record.id, {
+    last_import_at: formatThreatqTime(now),
+    last_import_count: outcome.eventsWritten,
+  })
+}
+
 /**
  * Where the import reads AED's alerts: `alert_source`. `edm` is the seam for the EDM client
- * (issue 22): until it is merged, choosing it is a configuration error.
+ * (issue 22): its records, mapped to BlockedHost and batched with their checkpoint, go through
+ * `importNotifications` (src/sync/import/syslog-run.ts) as the syslog file's do. Until that
+ * client is merged, choosing it is a configuration error.
  */
 export type AlertSource = Options['alert_source']
 
@@ -180,14 +197,7 @@ async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary>
         output: ctx.output,
       },
     )
-    if (!dryRun) {
-      ctx.state.import = { ...ctx.state.import, last_run: lastRun(outcome.summary, io.now()) }
-      await writeState(ctx.paths.state, ctx.state)
-      await ctx.threatq.updateConnector(ctx.record.id, {
-        last_import_at: formatThreatqTime(io.now()),
-        last_import_count: outcome.eventsWritten,
-      })
-    }
+    if (!dryRun) await recordImport(ctx, outcome, {})
     return outcome.summary
   } finally {
     progress.stop()
@@ -225,18 +235,7 @@ async function aedImportDirection(ctx: DirectionContext): Promise<RunSummary> {
         output: ctx.output,
       },
     )
-    if (outcome.until !== undefined) {
-      ctx.state.import = {
-        ...ctx.state.import,
-        until: outcome.until,
-        last_run: lastRun(outcome.summary, io.now()),
-      }
-      await writeState(ctx.paths.state, ctx.state)
-      await ctx.threatq.updateConnector(ctx.record.id, {
-        last_import_at: formatThreatqTime(io.now()),
-        last_import_count: outcome.eventsWritten,
-      })
-    }
+    if (outcome.until !== undefined) await recordImport(ctx, outcome, { until: outcome.until })
     return outcome.summary
   } finally {
     progress.stop()

@@ -7,7 +7,7 @@
  * same values again — never a line counted twice or skipped.
  */
 import type { Logger } from '../../http/logger.js'
-import { readCheckpoint, type SyslogCheckpoint } from '../../syslog/checkpoint.js'
+import { readCheckpoint } from '../../syslog/checkpoint.js'
 import { readSyslogFile, type SyslogReadOptions } from '../../syslog/file-reader.js'
 import { parseSyslogLine, type BlockedHost, type SeverityLevel } from '../../syslog/notification.js'
 import type { ThreatqClient } from '../../threatq/client.js'
@@ -99,9 +99,67 @@ interface Pending {
   own: Set<number>
 }
 
-export async function runSyslogImport(
+/**
+ * What an alert source hands the aggregating import: the items of one batch and the checkpoint
+ * once they are in ThreatQ (opaque here, saved as is). The seam for `alert_source: edm`: an EDM
+ * reader yields its records mapped to BlockedHost in batches like these.
+ */
+export type SourceItem =
+  | { kind: 'blocked-host'; notification: BlockedHost; where: Record<string, unknown> }
+  | { kind: 'other'; other: string }
+  | { kind: 'bad'; reason: string; where: Record<string, unknown> }
+
+export interface SourceBatch {
+  items: SourceItem[]
+  checkpoint: unknown
+}
+
+/** `syslog_file` as a source: the lines new since the checkpoint, parsed. */
+export async function* syslogSource(
+  file: string,
+  saved: unknown,
+  deps: Pick<SyslogImportDeps, 'logger' | 'now'>,
+  read?: SyslogReadOptions,
+): AsyncGenerator<SourceBatch> {
+  const checkpoint = readCheckpoint(saved)
+  if (saved !== undefined && checkpoint === undefined)
+    deps.logger.warn(
+      { file },
+      'the saved syslog checkpoint is unreadable: reading the file from its start',
+    )
+  deps.logger.info({ file, offset: checkpoint?.offset }, 'syslog import started')
+  for await (const batch of readSyslogFile(file, checkpoint, read)) {
+    for (const n of batch.notices) deps.logger.info({ kind: n.kind, file: n.file }, n.message)
+    const now = deps.now().getTime()
+    const items = batch.lines.map((line): SourceItem => {
+      const parsed = parseSyslogLine(line, { now })
+      const where = { file: line.file, line: line.line, offset: line.offset }
+      return parsed.kind === 'other'
+        ? { kind: 'other', other: parsed.other }
+        : parsed.kind === 'bad'
+          ? { kind: 'bad', reason: parsed.reason, where }
+          : { kind: 'blocked-host', notification: parsed.notification, where }
+    })
+    yield { items, checkpoint: batch.checkpoint }
+  }
+}
+
+export function runSyslogImport(
   deps: SyslogImportDeps,
   settings: SyslogImportSettings,
+): Promise<SyslogImportOutcome> {
+  return importNotifications(
+    deps,
+    settings,
+    syslogSource(settings.file, settings.saved?.checkpoint, deps, settings.read),
+  )
+}
+
+/** Blocked Host notifications of any source → aggregated events, checkpointed per batch. */
+export async function importNotifications(
+  deps: SyslogImportDeps,
+  settings: Omit<SyslogImportSettings, 'file' | 'read'>,
+  source: AsyncIterable<SourceBatch>,
 ): Promise<SyslogImportOutcome> {
   const started = Date.now()
   const summary = newSummary('import')
@@ -111,43 +169,32 @@ export async function runSyslogImport(
     events: { ...settings.saved?.events },
     indicators: { ...settings.saved?.indicators },
   }
-  let checkpoint: SyslogCheckpoint | undefined = readCheckpoint(saved.checkpoint)
-  if (saved.checkpoint !== undefined && checkpoint === undefined)
-    logger.warn(
-      { file: settings.file },
-      'the saved syslog checkpoint is unreadable: reading the file from its start',
-    )
   const minRank = RANK[settings.severity.toLowerCase() as SeverityLevel]
   let badLogged = 0
   let written = 0
   let done = 0
   const dryEvents: EventItem[] = []
   const dryIndicators: IndicatorItem[] = []
-  logger.info({ file: settings.file, checkpoint: checkpoint?.offset }, 'syslog import started')
 
-  for await (const batch of readSyslogFile(settings.file, checkpoint, settings.read)) {
-    for (const n of batch.notices) logger.info({ kind: n.kind, file: n.file }, n.message)
+  for await (const batch of source) {
     const pending = new Map<string, Pending>()
-    const now = deps.now().getTime()
-    for (const line of batch.lines) {
-      const parsed = parseSyslogLine(line, { now })
-      if (parsed.kind === 'bad') {
+    for (const item of batch.items) {
+      if (item.kind === 'bad') {
         summary.skipped.add('bad syslog line')
         if (badLogged++ < LOGGED_BAD_LINES)
           logger.warn(
-            { file: line.file, line: line.line, offset: line.offset, reason: parsed.reason },
-            'skipped a syslog line that is not a notification this connector reads',
+            { ...item.where, reason: item.reason },
+            'skipped a line that is not a notification this connector reads',
           )
         continue
       }
-      if (parsed.kind === 'other') {
-        summary.skipped.add(`not imported: ${parsed.other} notification`)
+      if (item.kind === 'other') {
+        summary.skipped.add(`not imported: ${item.other} notification`)
         continue
       }
-      const n = parsed.notification
+      const n = item.notification
       summary.fetched.add('blocked-host notification')
-      for (const f of n.flags)
-        logger.debug({ file: line.file, line: line.line, field: f.field }, f.problem)
+      for (const f of n.flags) logger.debug({ ...item.where, field: f.field }, f.problem)
       if (n.time === undefined) {
         summary.skipped.add('Blocked Host without a usable rt')
         continue
@@ -171,7 +218,7 @@ export async function runSyslogImport(
         for (const id of own) p.own.add(id)
       }
     }
-    done += batch.lines.length
+    done += batch.items.length
     deps.onProgress?.(done)
     if (pending.size > 0) {
       const out = await writeBatch(deps, settings, saved, pending, summary)
@@ -182,8 +229,7 @@ export async function runSyslogImport(
       }
     }
     if (!settings.dryRun && batch.checkpoint !== undefined) {
-      checkpoint = batch.checkpoint
-      saved.checkpoint = checkpoint
+      saved.checkpoint = batch.checkpoint
       prune(saved.events)
       await deps.commit(saved)
     }
@@ -227,7 +273,7 @@ function prune(events: Record<string, Aggregate>): void {
  */
 async function writeBatch(
   deps: SyslogImportDeps,
-  settings: SyslogImportSettings,
+  settings: Omit<SyslogImportSettings, 'file' | 'read'>,
   saved: SavedSyslog,
   pending: ReadonlyMap<string, Pending>,
   summary: RunSummary,
