@@ -1,8 +1,9 @@
 /**
  * The import with `alert_source: syslog`: what is new in `syslog_file` since the checkpoint →
  * aggregated ThreatQ events (blocked-events.ts), the loop closed on intel this instance exported
- * (own-intel.ts). Each batch of lines is written to ThreatQ, then its checkpoint and the running
- * aggregates are handed to `commit` together: a crash re-reads at most one batch, and since the
+ * (own-intel.ts). Lines are gathered (up to 100,000) and written to ThreatQ, then the checkpoint
+ * after them and the running aggregates are handed to `commit` together: a crash re-reads at most
+ * what was gathered, and since the
  * counts written are totals from the saved aggregates (not increments), re-reading it writes the
  * same values again — never a line counted twice or skipped.
  */
@@ -12,6 +13,7 @@ import { readSyslogFile, type SyslogReadOptions } from '../../syslog/file-reader
 import { parseSyslogLine, type BlockedHost, type SeverityLevel } from '../../syslog/notification.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
+import { forEachConcurrent } from '../pool.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import {
   add,
@@ -39,6 +41,13 @@ export interface SavedSyslog {
  */
 const KEEP_EVENTS_MS = 7 * 24 * 3_600_000
 
+/** Items (lines) gathered before a write, and most keys held meanwhile (memory). */
+const FLUSH_ITEMS = 100_000
+const FLUSH_KEYS = 50_000
+
+/** Events and indicators whose attributes are set at once (each a GET and a PUT or two). */
+const ATTRIBUTE_CONCURRENCY = 8
+
 /** Bad lines logged one by one per run; the rest are counted. */
 const LOGGED_BAD_LINES = 100
 
@@ -64,6 +73,8 @@ export interface SyslogImportSettings {
   /** Names of the attributes kept on exported indicators. */
   loopAttributes: { count: string; last: string }
   saved: SavedSyslog | undefined
+  /** Items gathered before a write (default 100,000). */
+  flushItems?: number
   dryRun: boolean
   output?: DryRunOutput | undefined
   read?: SyslogReadOptions
@@ -176,8 +187,29 @@ export async function importNotifications(
   const dryEvents: EventItem[] = []
   const dryIndicators: IndicatorItem[] = []
 
+  // Blocks of one key arrive all hour: a write per reader batch would update the same events
+  // again and again. Batches are gathered until FLUSH_ITEMS items or FLUSH_KEYS keys.
+  let pending = new Map<string, Pending>()
+  let gathered = 0
+  let checkpoint: unknown
+  const flush = async (): Promise<void> => {
+    if (pending.size > 0) {
+      const out = await writeBatch(deps, settings, saved, pending, summary)
+      written += out.events.length
+      if (settings.dryRun) {
+        dryEvents.push(...out.events)
+        dryIndicators.push(...out.indicators)
+      }
+    }
+    pending = new Map()
+    gathered = 0
+    if (!settings.dryRun && checkpoint !== undefined) {
+      saved.checkpoint = checkpoint
+      prune(saved.events)
+      await deps.commit(saved)
+    }
+  }
   for await (const batch of source) {
-    const pending = new Map<string, Pending>()
     for (const item of batch.items) {
       if (item.kind === 'bad') {
         summary.skipped.add('bad syslog line')
@@ -219,21 +251,13 @@ export async function importNotifications(
       }
     }
     done += batch.items.length
+    gathered += batch.items.length
     deps.onProgress?.(done)
-    if (pending.size > 0) {
-      const out = await writeBatch(deps, settings, saved, pending, summary)
-      written += out.events.length
-      if (settings.dryRun) {
-        dryEvents.push(...out.events)
-        dryIndicators.push(...out.indicators)
-      }
-    }
-    if (!settings.dryRun && batch.checkpoint !== undefined) {
-      saved.checkpoint = batch.checkpoint
-      prune(saved.events)
-      await deps.commit(saved)
-    }
+    if (batch.checkpoint !== undefined) checkpoint = batch.checkpoint
+    if (gathered >= (settings.flushItems ?? FLUSH_ITEMS) || pending.size >= FLUSH_KEYS)
+      await flush()
   }
+  await flush()
 
   if (settings.dryRun && settings.output !== undefined) {
     await settings.output.beginSection('import')
@@ -332,18 +356,16 @@ async function writeBatch(
     const { id, title } = (item ?? {}) as { id?: unknown; title?: unknown }
     if (typeof id === 'number' && typeof title === 'string') eventIds.set(title, id)
   }
-  for (const [title, total] of known) {
+  await forEachConcurrent([...known], ATTRIBUTE_CONCURRENCY, async ([title, total]) => {
     const id = eventIds.get(title)
-    if (id === undefined) {
+    if (id === undefined)
       logger.warn(
         { title },
         'ThreatQ answered the events without this one: its counts are not updated',
       )
-      continue
-    }
-    await threatq.setAttributes('events', id, aggregateAttributes(total))
-  }
-  for (const [id, batchTotal] of ownTotals) {
+    else await threatq.setAttributes('events', id, aggregateAttributes(total))
+  })
+  await forEachConcurrent([...ownTotals], ATTRIBUTE_CONCURRENCY, async ([id, batchTotal]) => {
     const total = add(saved.indicators[String(id)], batchTotal)
     await threatq.setAttributes('indicators', id, {
       [settings.loopAttributes.count]: String(total.count),
@@ -351,7 +373,7 @@ async function writeBatch(
     })
     saved.indicators[String(id)] = total
     summary.sent.add('exported indicator block count', 1)
-  }
+  })
   for (const [key, total] of totals) saved.events[key] = total
   return { events, indicators: list }
 }
