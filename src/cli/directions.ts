@@ -193,6 +193,7 @@ async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary>
           last: options.last_blocked_attribute,
         },
         saved: ctx.state.import.syslog,
+        batchSize: options.consume_batch_size,
         dryRun,
         output: ctx.output,
       },

@@ -79,6 +79,7 @@ describe('syslog import (alert_source syslog)', () => {
     keywords: [],
     loopAttributes: { count: 'AED Block Count', last: 'AED Last Blocked' },
     saved,
+    batchSize: 500,
     dryRun: false,
     read: { batchLines: 2 },
   })

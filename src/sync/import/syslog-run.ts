@@ -73,6 +73,8 @@ export interface SyslogImportSettings {
   /** Names of the attributes kept on exported indicators. */
   loopAttributes: { count: string; last: string }
   saved: SavedSyslog | undefined
+  /** Events per consume (`consume_batch_size`). */
+  batchSize: number
   /** Items gathered before a write (default 100,000). */
   flushItems?: number
   dryRun: boolean
@@ -102,6 +104,23 @@ function matchesKeywords(n: BlockedHost, keywords: readonly string[]): boolean {
     .join('\n')
     .toLowerCase()
   return keywords.every((k) => text.includes(k.toLowerCase()))
+}
+
+/**
+ * What an event is built from, kept while lines are gathered: the notification without what the
+ * event does not use (the syslog prefix, header fields, flags), so a key costs little memory.
+ */
+function slim(n: BlockedHost): BlockedHost {
+  return {
+    ...n,
+    syslog: { form: n.syslog.form, pri: undefined, timestamp: undefined, host: undefined },
+    vendor: '',
+    product: '',
+    productVersion: '',
+    formatVersion: '',
+    eventClass: '',
+    flags: [],
+  }
 }
 
 interface Pending {
@@ -193,15 +212,18 @@ export async function importNotifications(
   let gathered = 0
   let checkpoint: unknown
   const flush = async (): Promise<void> => {
-    if (pending.size > 0) {
-      const out = await writeBatch(deps, settings, saved, pending, summary)
+    // ThreatQ takes them `consume_batch_size` events at a time.
+    const entries = [...pending]
+    pending = new Map()
+    for (let i = 0; i < entries.length; i += settings.batchSize) {
+      const chunk = new Map(entries.slice(i, i + settings.batchSize))
+      const out = await writeBatch(deps, settings, saved, chunk, summary)
       written += out.events.length
       if (settings.dryRun) {
         dryEvents.push(...out.events)
         dryIndicators.push(...out.indicators)
       }
     }
-    pending = new Map()
     gathered = 0
     if (!settings.dryRun && checkpoint !== undefined) {
       saved.checkpoint = checkpoint
@@ -244,7 +266,7 @@ export async function importNotifications(
       const p = pending.get(key)
       const own = await deps.own.indicatorsOf(n)
       if (p === undefined)
-        pending.set(key, { first: n, aggregate: merge(undefined, n.time), own: new Set(own) })
+        pending.set(key, { first: slim(n), aggregate: merge(undefined, n.time), own: new Set(own) })
       else {
         p.aggregate = merge(p.aggregate, n.time)
         for (const id of own) p.own.add(id)
