@@ -937,7 +937,7 @@ async function benchSyslog(lines: number, results: BenchResult[]): Promise<void>
     results.push({
       suite: SUITE,
       case: `rerun of the ${fmt(lines)}-line syslog import with nothing new`,
-      objects: 0,
+      objects: lines,
       seconds: rerun.seconds,
       requests: rerunUsed.threatq,
       peakRssMb: rerun.peakRssMb,
