@@ -173,3 +173,27 @@ describe('import from a real rsyslog file, rotated mid-stream', { skip: !availab
     assert.ok(linked.data.length >= 1)
   })
 })
+
+describe('alert_source settings through the CLI', () => {
+  let world: World
+  before(async () => {
+    world = await startWorld({})
+    await world.configure({ alert_source: 'syslog', syslog_file: 'relative/aed.log' })
+  })
+  after(async () => {
+    await world.stop()
+  })
+
+  it('a relative syslog_file exits 2 naming the option and where it is set', async () => {
+    const result = await world.run(['-i'])
+    assert.equal(result.code, 2, result.stderr)
+    assert.match(result.stderr, /syslog_file[^\n]*must be an absolute path/)
+  })
+
+  it('edm, until its client is merged, exits 2 naming alert_source', async () => {
+    await world.enable({ alert_source: 'edm', syslog_file: '' })
+    const result = await world.run(['-i'])
+    assert.equal(result.code, 2, result.stderr)
+    assert.match(result.stderr, /alert_source edm/)
+  })
+})
