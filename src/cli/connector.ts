@@ -290,6 +290,7 @@ async function prepareConfigDir(paths: InstancePaths): Promise<void> {
     paths.ledger,
     paths.journal,
     paths.listsLedger,
+    paths.syslogState,
   ])
 }
 

@@ -19,6 +19,7 @@ import { runListDelivery } from '../sync/lists/run.js'
 import { OwnIntel } from '../sync/import/own-intel.js'
 import { importEventType, runImport } from '../sync/import/run.js'
 import { runSyslogImport } from '../sync/import/syslog-run.js'
+import { readSyslogState, writeSyslogState } from '../sync/import/syslog-state.js'
 import { ListLedger } from '../sync/lists/ledger.js'
 import type { DryRunOutput } from '../sync/output.js'
 import type { RunSummary } from '../sync/summary.js'
@@ -170,10 +171,7 @@ async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary>
         logger,
         now: () => io.now(),
         own,
-        commit: async (saved) => {
-          ctx.state.import = { ...ctx.state.import, syslog: saved }
-          await writeState(ctx.paths.state, ctx.state)
-        },
+        commit: (saved) => writeSyslogState(ctx.paths.syslogState, saved),
         onProgress: (done) => {
           progress.update(done, undefined)
         },
@@ -192,7 +190,7 @@ async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary>
           count: options.block_count_attribute,
           last: options.last_blocked_attribute,
         },
-        saved: ctx.state.import.syslog,
+        saved: await readSyslogState(ctx.paths.syslogState),
         batchSize: options.consume_batch_size,
         dryRun,
         output: ctx.output,

@@ -20,12 +20,6 @@ const runSchema = z.object({
   rejected: z.number().int().nonnegative(),
 })
 
-const aggregateSchema = z.object({
-  count: z.number().int().nonnegative(),
-  first: z.number(),
-  last: z.number(),
-})
-
 export const stateSchema = z.object({
   format_version: z.literal(1).default(1),
   threatq_token: tokenSchema.optional(),
@@ -64,17 +58,6 @@ export const stateSchema = z.object({
       // A window end past the last 4-digit-year date would fail at its first use.
       until: z.number().int().min(0).max(LATEST_EPOCH_SECONDS).optional(),
       last_run: runSchema.optional(),
-      /** alert_source syslog: the file checkpoint and the running aggregates, saved together. */
-      syslog: z
-        .object({
-          /** src/syslog/checkpoint.ts; read back with readCheckpoint. */
-          checkpoint: z.unknown().optional(),
-          /** Per event key: blocks counted and first/last `rt` (epoch ms). */
-          events: z.record(z.string(), aggregateSchema).default({}),
-          /** Per ThreatQ indicator id this instance exported: blocks counted, last `rt`. */
-          indicators: z.record(z.string(), aggregateSchema).default({}),
-        })
-        .optional(),
     })
     .default({}),
 })
