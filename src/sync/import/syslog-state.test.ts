@@ -29,7 +29,14 @@ describe('syslog import state file', () => {
 
   it('a damaged file is a configuration error naming it', async () => {
     const path = join(dir, 'b.syslog.json')
-    await writeFile(path, '{"format":"tq-conn-netscout-aed syslog import","version":1,"events":[["k",-1,0,0]],"indicators":[]}', { mode: 0o600 })
-    await assert.rejects(readSyslogState(path), (e: unknown) => e instanceof ConfigError && e.message.includes(path))
+    await writeFile(
+      path,
+      '{"format":"tq-conn-netscout-aed syslog import","version":1,"events":[["k",-1,0,0]],"indicators":[]}',
+      { mode: 0o600 },
+    )
+    await assert.rejects(
+      readSyslogState(path),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(path),
+    )
   })
 })
