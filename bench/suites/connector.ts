@@ -9,8 +9,10 @@
  * the export of the limit case's size under `--cpu-prof` into DIR.
  */
 import { spawn } from 'node:child_process'
+import { createReadStream } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Agent, fetch } from 'undici'
 import { TaxiiClient } from '../../src/taxii/client.js'
@@ -27,6 +29,7 @@ import {
   type World,
 } from '../../test/helpers/world.js'
 import { report, peakRssMb, timed, type BenchResult } from '../harness.js'
+import { writeSyslogFile } from '../syslog-lines.js'
 
 /**
  * Case sizes; `CONNECTOR_BENCH_EXPORT=10000,100000` (and `_SYNC`, `_IMPORT`, `_LISTS`) pick
@@ -39,6 +42,7 @@ const SIZE_VARS = [
   'CONNECTOR_BENCH_SYNC',
   'CONNECTOR_BENCH_IMPORT',
   'CONNECTOR_BENCH_LISTS',
+  'CONNECTOR_BENCH_SYSLOG',
 ] as const
 const sizes = (name: (typeof SIZE_VARS)[number], fallback: number[]): number[] =>
   process.env[name]
@@ -52,6 +56,8 @@ const SYNC_SIZES = sizes('CONNECTOR_BENCH_SYNC', [1_000_000])
 const IMPORT_SIZES = sizes('CONNECTOR_BENCH_IMPORT', [10_000, 100_000])
 /** The REST list delivery cases (issue 14): collections of this many IP Address indicators. */
 const LISTS_SIZES = sizes('CONNECTOR_BENCH_LISTS', [10_000, 100_000])
+/** The syslog import cases (issue 22): files of this many generated lines (bench/syslog-lines.ts). */
+const SYSLOG_SIZES = sizes('CONNECTOR_BENCH_SYSLOG', [1_000_000])
 /** The export size whose limit case runs (the 1M limit would hold every object in the bench). */
 const EXPORT_LIMIT_SIZE = 100_000
 const ALERT_BATCH = 1000
@@ -874,6 +880,75 @@ async function benchLists(size: number, results: BenchResult[]): Promise<void> {
   }
 }
 
+/** Lines of a file read with node:readline: the floor of reading it line by line. */
+async function readLines(path: string): Promise<number> {
+  let lines = 0
+  const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity })
+  for await (const _line of rl) lines++
+  return lines
+}
+
+/**
+ * `-i` with `alert_source: syslog` over a file of `lines` generated notifications, then again with
+ * nothing new; next to reading the same file line by line.
+ */
+async function benchSyslog(lines: number, results: BenchResult[]): Promise<void> {
+  const world = await startWorld({})
+  try {
+    const file = join(world.configDir, 'aed.log')
+    await writeSyslogFile(file, lines)
+    await world.configure({ alert_source: 'syslog', syslog_file: file })
+    const limit = await timed(() => readLines(file))
+    const before = await counts(world)
+    const run = await runConnector(world, ['-i'])
+    const used = delta(await counts(world), before)
+    const events = (await simState(world.threatq)).objects.events ?? 0
+    const cpuUs = (1e6 * run.cpuSeconds) / lines
+    process.stderr.write(
+      `syslog import ${fmt(lines)} lines: ${run.seconds.toFixed(2)} s (${fmt(lines / run.seconds)} lines/s), ${cpuUs.toFixed(1)} CPU-µs/line, ${fmt(events)} events, ThreatQ ${String(used.threatq)} requests, peak RSS ${fmt(run.peakRssMb)} MiB; readline ${limit.seconds.toFixed(2)} s\n`,
+    )
+    if (events === 0) throw new Error('the syslog import wrote no events')
+    results.push({
+      suite: SUITE,
+      case: `import ${fmt(lines)} syslog lines (alert_source syslog)`,
+      objects: lines,
+      seconds: run.seconds,
+      requests: used.threatq,
+      peakRssMb: run.peakRssMb,
+      target: TARGET_RSS,
+      note: `${fmt(lines / run.seconds)} lines/s; connector ${cpuUs.toFixed(1)} CPU-µs per line; ${fmt(events)} events written; ${simCpuNote(run, used, lines, 'line')}; wall time includes process start`,
+    })
+    results.push({
+      suite: SUITE,
+      case: `limit: read the same ${fmt(lines)} lines line by line (node:readline)`,
+      objects: limit.value,
+      seconds: limit.seconds,
+      requests: 0,
+      peakRssMb: peakRssMb(),
+      target: '—',
+      note: `${fmt(limit.value / limit.seconds)} lines/s; import/read = ${(run.seconds / limit.seconds).toFixed(1)}x; RSS is the bench process`,
+    })
+    const again = await counts(world)
+    const rerun = await runConnector(world, ['-i'])
+    const rerunUsed = delta(await counts(world), again)
+    const after = (await simState(world.threatq)).objects.events ?? 0
+    if (after !== events)
+      throw new Error(`the rerun changed the events: ${String(events)} → ${String(after)}`)
+    results.push({
+      suite: SUITE,
+      case: `rerun of the ${fmt(lines)}-line syslog import with nothing new`,
+      objects: lines,
+      seconds: rerun.seconds,
+      requests: rerunUsed.threatq,
+      peakRssMb: rerun.peakRssMb,
+      target: 'cost ≈ a stat',
+      note: `connector CPU ${rerun.cpuSeconds.toFixed(2)} s (process start, ThreatQ login and connector record included); events unchanged (${fmt(after)})`,
+    })
+  } finally {
+    await world.stop()
+  }
+}
+
 async function main(): Promise<void> {
   const results: BenchResult[] = []
   for (const size of EXPORT_SIZES) await benchExport(size, results)
@@ -881,6 +956,7 @@ async function main(): Promise<void> {
   const largestImport = Math.max(...IMPORT_SIZES)
   for (const alerts of IMPORT_SIZES) await benchImport(alerts, results, alerts === largestImport)
   for (const size of LISTS_SIZES) await benchLists(size, results)
+  for (const size of SYSLOG_SIZES) await benchSyslog(size, results)
   report(results, { partial: PARTIAL })
 }
 

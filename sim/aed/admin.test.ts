@@ -1,65 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { v4 as uuidv4 } from 'uuid'
-import { MEDIA_TYPES } from '../../src/taxii/types.js'
 import { DEFAULTS, type AedSim } from './app.js'
 import { collectionIdFor } from './taxii/store.js'
-import { arr, call, newSim, obj, NOW_MS, createPg } from './test-support.js'
+import { admin, arr, call, createPg, newSim, NOW_MS, obj, pushIndicators } from './test-support.js'
 
 const V3 = '/api/aed/v3'
 
-async function admin(
-  sim: AedSim,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Record<string, unknown>> {
-  const res = await sim.app.request(path, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  assert.ok(res.status < 300, `${method} ${path}: ${String(res.status)}`)
-  return obj(await res.json())
-}
-
 const traffic = async (sim: AedSim, flows: unknown[]): Promise<Record<string, unknown>[]> =>
   arr((await admin(sim, 'POST', '/_sim/traffic', { flows })).alerts)
-
-async function pushIndicators(
-  sim: AedSim,
-  patterns: string[],
-  extra: Record<string, unknown> = {},
-): Promise<void> {
-  const objects = patterns.map((pattern) => ({
-    type: 'indicator',
-    id: `indicator--${uuidv4()}`,
-    created: '2026-01-01T00:00:00.000Z',
-    modified: '2026-01-01T00:00:00.000Z',
-    labels: ['malicious-activity'],
-    name: 'Bad thing',
-    pattern,
-    valid_from: '2026-01-01T00:00:00Z',
-    ...extra,
-  }))
-  const res = await sim.app.request(
-    `/taxii/aed/collections/${collectionIdFor(DEFAULTS.collection)}/objects/`,
-    {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${DEFAULTS.taxiiUser}:${DEFAULTS.taxiiPassword}`).toString('base64')}`,
-        accept: MEDIA_TYPES['2.0'].taxii,
-        'content-type': MEDIA_TYPES['2.0'].stix,
-      },
-      body: JSON.stringify({
-        type: 'bundle',
-        id: `bundle--${uuidv4()}`,
-        spec_version: '2.0',
-        objects,
-      }),
-    },
-  )
-  assert.equal(res.status, 202)
-}
 
 describe('aed-sim /_sim/traffic: flows become blocked-host alerts', () => {
   it('matches an inbound deny-list host, naming the protection group that holds the destination', async () => {

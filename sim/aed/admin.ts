@@ -1,16 +1,27 @@
 /** The test-only admin surface under /_sim/ (DESIGN §2.4); never on the appliance's own paths. */
 import type { Hono } from 'hono'
 import { z } from 'zod'
-import type { FaultTable } from '../common/faults.js'
+import { mountFaultRoutes, type FaultTable } from '../common/faults.js'
 import type { RequestCounter } from '../common/requests.js'
+import { aifRuleSchema } from './aif.js'
 import { partialAlertSchema } from './alerts.js'
 import { aedJsonResponse } from './json.js'
 import type { AedState } from './state.js'
+import { OTHER_KINDS, type Notifier } from './syslog/notifier.js'
 import type { TaxiiBehaviour } from './taxii/store.js'
-import { flowSchema, matchFlow } from './traffic.js'
+import { blockFlow, flowSchema } from './traffic.js'
 
 const alertsPayload = z.object({ alerts: z.array(partialAlertSchema) })
 const trafficPayload = z.object({ flows: z.array(flowSchema) })
+const aifPayload = z.object({ rules: z.array(aifRuleSchema) })
+const notificationsPayload = z.object({
+  kind: z.enum(OTHER_KINDS),
+  count: z.number().int().min(1).max(1_000_000).default(1),
+})
+const blocksQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+})
 
 /** `POST /_sim/lists`: capacities, all lists at once and/or per list id (null = no limit). */
 const capacity = z.number().int().min(0).nullable()
@@ -66,9 +77,14 @@ export interface AdminOptions {
   faults: FaultTable
   requests: RequestCounter
   reset: () => void
+  notifier: Notifier
+  /** The appliance's name, as its notifications and `/_sim/blocks` give it. */
+  hostname: string
 }
 
-export function mountAdmin(app: Hono, { state, faults, requests, reset }: AdminOptions): void {
+export function mountAdmin(app: Hono, options: AdminOptions): void {
+  const { state, faults, requests, reset } = options
+  mountTrafficAdmin(app, options)
   app.post('/_sim/reset', (c) => {
     reset()
     return c.json({ reset: true })
@@ -91,25 +107,11 @@ export function mountAdmin(app: Hono, { state, faults, requests, reset }: AdminO
     }),
   )
 
-  app.post('/_sim/faults', async (c) => {
-    const body: unknown = await c.req.json()
-    for (const rule of Array.isArray(body) ? body : [body]) faults.add(rule)
-    return c.json({ faults: faults.size })
-  })
-  app.delete('/_sim/faults', (c) => {
-    faults.clear()
-    return c.json({ faults: 0 })
-  })
+  mountFaultRoutes(app, faults)
 
   app.post('/_sim/alerts', async (c) => {
     const { alerts } = alertsPayload.parse(await c.req.json())
     return aedJsonResponse({ alerts: state.alerts.addAll(alerts, state.now()) })
-  })
-
-  app.post('/_sim/traffic', async (c) => {
-    const { flows } = trafficPayload.parse(await c.req.json())
-    const matched = flows.map((f) => matchFlow(state, f)).filter((a) => a !== undefined)
-    return aedJsonResponse({ alerts: state.alerts.addAll(matched, state.now()) })
   })
 
   app.get('/_sim/lists', (c) => c.json(state.listLimits()))
@@ -130,4 +132,57 @@ export function mountAdmin(app: Hono, { state, faults, requests, reset }: AdminO
     state.taxii.behaviour = applyBehaviour(state.taxii.behaviour, input)
     return c.json(state.taxii.behaviour)
   })
+}
+
+/**
+ * Traffic and what it sets off: `/_sim/traffic` (blocked flows become alerts, journal records and
+ * one notification per blocked connection), `/_sim/aif` (the threat feed), `/_sim/blocks` (the
+ * journal an EDM stand-in reads) and `/_sim/notifications`.
+ */
+function mountTrafficAdmin(app: Hono, { state, notifier, hostname }: AdminOptions): void {
+  app.post('/_sim/traffic', async (c) => {
+    const { flows } = trafficPayload.parse(await c.req.json())
+    const timeMs = state.nowMs()
+    const blocked = flows.map((f) => blockFlow(state, f)).filter((b) => b !== undefined)
+    const alerts = state.alerts.addAll(
+      blocked.map((b) => b.alert),
+      state.now(),
+    )
+    let notifications = 0
+    blocked.forEach((b, i) => {
+      const alert = alerts[i]
+      if (alert === undefined) return
+      const { source, elementId, connections } = b
+      notifications += notifier.blocked(
+        state.blocks.add({ timeMs, connections, source, elementId, alert }),
+      )
+    })
+    return aedJsonResponse({ alerts, notifications })
+  })
+
+  app.get('/_sim/aif', (c) => c.json({ rules: state.aif.all() }))
+  app.post('/_sim/aif', async (c) => {
+    const { rules } = aifPayload.parse(await c.req.json())
+    return c.json({ rules: state.aif.addAll(rules) })
+  })
+  app.delete('/_sim/aif', (c) => {
+    state.aif.clear()
+    return c.json({ rules: [] })
+  })
+
+  app.get('/_sim/blocks', (c) => {
+    const { after, limit } = blocksQuery.parse(c.req.query())
+    return c.json({
+      hostname,
+      lastSeq: state.blocks.lastSeq,
+      blocks: state.blocks.after(after, limit),
+    })
+  })
+
+  app.get('/_sim/notifications', (c) => c.json(notifier.snapshot()))
+  app.post('/_sim/notifications', async (c) => {
+    const { kind, count } = notificationsPayload.parse(await c.req.json())
+    return c.json({ made: notifier.other(kind, count) })
+  })
+  app.post('/_sim/notifications/drain', async (c) => c.json(await notifier.drain()))
 }

@@ -5,14 +5,15 @@
 import { Hono } from 'hono'
 import { ZodError } from 'zod'
 import type { TaxiiVersion } from '../../src/taxii/types.js'
-import { ConnectionReset, FaultTable, faultMiddleware } from '../common/faults.js'
-import { RequestCounter } from '../common/requests.js'
+import { ConnectionReset, FaultTable } from '../common/faults.js'
+import { RequestCounter, simApp } from '../common/requests.js'
 import { applyBehaviour, mountAdmin, type TaxiiBehaviourInput } from './admin.js'
 import { AedError, aedErrorResponse } from './json.js'
 import { DEFAULT_LIST_CAPACITY, type ListRules, STRICT_LIST_RULES } from './lists.js'
 import { mountRest, type ApiVersion } from './rest.js'
 import { seedState, DEFAULT_SEED_ALERTS } from './seed.js'
 import { AedState } from './state.js'
+import { Notifier, NOTIFIER_DEFAULTS, type NotifierOptions } from './syslog/notifier.js'
 import { TaxiiError, taxiiErrorResponse } from './taxii/http.js'
 import { mountTaxii } from './taxii/routes.js'
 
@@ -49,6 +50,10 @@ export interface AedSimOptions {
   listCapacities?: Record<string, number | null>
   /** How strict the lists are; each rule not given is the strict one (STRICT_LIST_RULES). */
   listRules?: Partial<ListRules>
+  /** The appliance's name: `/summary/`, the syslog prefix, `/_sim/blocks` (default "aed-sim"). */
+  hostname?: string
+  /** How notifications are sent (`--syslog-*`); each not given is NOTIFIER_DEFAULTS'. */
+  syslog?: Partial<Omit<NotifierOptions, 'hostname'>>
   /** Clock in epoch milliseconds (tests pin it). */
   now?: () => number
   /** Called after every successful change (persistence hooks in here). */
@@ -60,8 +65,12 @@ export interface AedSim {
   state: AedState
   faults: FaultTable
   requests: RequestCounter
+  /** Sends the syslog notifications; `drain()` waits for what is queued. */
+  notifier: Notifier
   /** Back to the start state: defaults, seed data, no faults, no counted requests. */
   reset(): void
+  /** Stops sending notifications and closes their sockets. */
+  close(): void
 }
 
 export function createAedSim(options: AedSimOptions = {}): AedSim {
@@ -71,6 +80,8 @@ export function createAedSim(options: AedSimOptions = {}): AedSim {
   const requests = new RequestCounter()
   const api = options.api ?? 'both'
   const taxii = options.taxii ?? '2.0'
+  const hostname = options.hostname ?? NOTIFIER_DEFAULTS.hostname
+  const notifier = new Notifier(state, { ...NOTIFIER_DEFAULTS, ...options.syslog, hostname })
 
   const initialize = (): void => {
     state.clear()
@@ -85,19 +96,13 @@ export function createAedSim(options: AedSimOptions = {}): AedSim {
   }
   const reset = (): void => {
     initialize()
-    faults.clear()
-    for (const rule of options.faults ?? []) faults.add(rule)
+    faults.replaceWith(options.faults ?? [])
     requests.reset()
+    notifier.reset()
   }
   reset()
 
-  const app = new Hono()
-  app.use(requests.middleware())
-  app.use(async (c, next) => {
-    await next()
-    if (c.req.method !== 'GET' && c.res.status < 400) options.onChange?.()
-  })
-  app.use(faultMiddleware(faults))
+  const app = simApp({ requests, faults, onChange: options.onChange })
   app.use('/api/*', async (c, next) => {
     if (c.req.header('x-arbux-apitoken') !== token) {
       throw new AedError(401, 'invalidAuthToken', 'Invalid API token.')
@@ -113,6 +118,7 @@ export function createAedSim(options: AedSimOptions = {}): AedSim {
         version,
         v3AcceptsV2Names: options.v3AcceptsV2Names ?? false,
         lists: { ...STRICT_LIST_RULES, ...options.listRules },
+        hostname,
       })
     }
   }
@@ -120,7 +126,7 @@ export function createAedSim(options: AedSimOptions = {}): AedSim {
   for (const version of taxiiVersions) {
     mountTaxii(app, { version, store: state.taxii, title: 'NETSCOUT AED' })
   }
-  mountAdmin(app, { state, faults, requests, reset })
+  mountAdmin(app, { state, faults, requests, reset, notifier, hostname })
 
   app.notFound((c) => {
     const path = c.req.path
@@ -160,7 +166,17 @@ export function createAedSim(options: AedSimOptions = {}): AedSim {
     return aedErrorResponse(new AedError(500, 'exceptionField', error.message, error.name))
   })
 
-  return { app, state, faults, requests, reset }
+  return {
+    app,
+    state,
+    faults,
+    requests,
+    notifier,
+    reset,
+    close: () => {
+      notifier.close()
+    },
+  }
 }
 
 const taxiiVersionOf = (path: string): TaxiiVersion => (path.startsWith('/taxii2/') ? '2.1' : '2.0')

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     url: server.url,
     close: async () => {
       persistence?.flush()
+      sim.close()
       await server.close()
     },
   })

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { readFaults } from '../common/cli.js'
+import { createAedSim } from './app.js'
 import { buildSimParser, optionsFrom, type SimArgs } from './cli.js'
 import { LENIENT_LIST_RULES, type ListRules, STRICT_LIST_RULES } from './lists.js'
 
@@ -108,5 +109,53 @@ describe('aed-sim command line', () => {
       rmSync(dir, { recursive: true, force: true })
     }
     assert.throws(() => readFaults('{nope'), SyntaxError)
+  })
+})
+
+describe('aed-sim syslog flags', () => {
+  it('default to ms rt, newline framing, no rate limit and another kind every 20 blocks', () => {
+    const options = optionsFrom(parse([]))
+    assert.equal(options.hostname, 'aed-sim')
+    assert.deepEqual(options.syslog, {
+      rt: 'ms',
+      framing: 'newline',
+      rate: 0,
+      batch: 500,
+      otherEvery: 20,
+    })
+  })
+
+  it('map onto createAedSim options, and a sim refuses values it cannot use', () => {
+    const args = parse([
+      '--hostname',
+      'edge-1',
+      '--syslog-rt',
+      's',
+      '--syslog-framing',
+      'octet-counting',
+      '--syslog-rate',
+      '2000',
+      '--syslog-batch',
+      '100',
+      '--syslog-other-every',
+      '0',
+    ])
+    assert.deepEqual(optionsFrom(args).syslog, {
+      rt: 's',
+      framing: 'octet-counting',
+      rate: 2000,
+      batch: 100,
+      otherEvery: 0,
+    })
+    const sim = createAedSim(optionsFrom(args))
+    sim.close()
+    for (const [flag, value] of [
+      ['--syslog-batch', '0'],
+      ['--syslog-rate', '-1'],
+      ['--syslog-other-every', '-2'],
+      ['--hostname', 'two words'],
+    ] as const) {
+      assert.throws(() => createAedSim(optionsFrom(parse([flag, value]))), new RegExp(flag))
+    }
   })
 })

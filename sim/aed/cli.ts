@@ -5,6 +5,7 @@ import type { TaxiiVersion } from '../../src/taxii/types.js'
 import { DEFAULTS, type AedSimOptions } from './app.js'
 import { LENIENT_LIST_RULES, type ListRules } from './lists.js'
 import type { ApiVersion } from './rest.js'
+import { NOTIFIER_DEFAULTS, type NotifierOptions } from './syslog/notifier.js'
 
 export interface SimArgs {
   host: string
@@ -32,6 +33,12 @@ export interface SimArgs {
   list_errors: ListRules['errors'] | undefined
   list_readds: ListRules['readds'] | undefined
   lenient_lists: boolean
+  hostname: string
+  syslog_rt: NotifierOptions['rt']
+  syslog_framing: NotifierOptions['framing']
+  syslog_rate: number
+  syslog_batch: number
+  syslog_other_every: number
 }
 
 export function buildSimParser(): ArgumentParser {
@@ -143,7 +150,46 @@ export function buildSimParser(): ArgumentParser {
     action: 'store_true',
     help: 'every --list-* rule not given takes its lenient variant (exact, accept, named, idempotent)',
   })
+  addSyslogArguments(parser)
   return parser
+}
+
+/** The appliance's name and how its syslog notifications are sent (docs/sim-aed.md). */
+function addSyslogArguments(parser: ArgumentParser): void {
+  const d = NOTIFIER_DEFAULTS
+  parser.add_argument('--hostname', {
+    default: d.hostname,
+    metavar: 'NAME',
+    help: 'the appliance name: /summary/, the syslog prefix, /_sim/blocks (default %(default)s)',
+  })
+  parser.add_argument('--syslog-rt', {
+    choices: ['ms', 's'],
+    default: d.rt,
+    help: 'rt= of notifications in epoch milliseconds (default) or seconds',
+  })
+  parser.add_argument('--syslog-framing', {
+    choices: ['newline', 'octet-counting'],
+    default: d.framing,
+    help: 'TCP framing: newline (default) or RFC 6587 octet counting',
+  })
+  parser.add_argument('--syslog-rate', {
+    type: 'int',
+    default: d.rate,
+    metavar: 'N',
+    help: 'notifications per second at most; 0 (default) = as fast as the socket takes them',
+  })
+  parser.add_argument('--syslog-batch', {
+    type: 'int',
+    default: d.batch,
+    metavar: 'N',
+    help: 'notifications handed to the socket per turn (default %(default)s)',
+  })
+  parser.add_argument('--syslog-other-every', {
+    type: 'int',
+    default: d.otherEvery,
+    metavar: 'N',
+    help: 'after every N Blocked Host notifications one login, config change or traffic alert; 0 = none (default %(default)s)',
+  })
 }
 
 /** The list rules the flags ask for; a rule not given is strict unless --lenient-lists. */
@@ -167,6 +213,14 @@ export function optionsFrom(args: SimArgs): AedSimOptions {
     api: args.api,
     taxii: args.taxii,
     v3AcceptsV2Names: args.v3_accepts_v2_names,
+    hostname: args.hostname,
+    syslog: {
+      rt: args.syslog_rt,
+      framing: args.syslog_framing,
+      rate: args.syslog_rate,
+      batch: args.syslog_batch,
+      otherEvery: args.syslog_other_every,
+    },
     listRules: listRulesFrom(args),
     ...(args.list_capacity === undefined ? {} : { listCapacity: args.list_capacity }),
     ...(args.seed === undefined ? {} : { seed: args.seed, seedAlerts: args.seed_alerts }),

@@ -44,6 +44,11 @@ export class Params {
     return v !== undefined && v !== ''
   }
 
+  /** Every argument name the request gave. */
+  keys(): string[] {
+    return [...this.values.keys()]
+  }
+
   raw(key: string): ParamValue | undefined {
     return this.values.get(key)
   }

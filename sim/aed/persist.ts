@@ -5,9 +5,15 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
-import type { AedState } from './state.js'
 
 export const SNAPSHOT_FILE = 'aed-sim.json'
+
+/** What a simulator's state offers to be saved (aed-sim's AedState, edm-sim's EdmState). */
+export interface Snapshotting {
+  snapshot(): unknown
+  /** False (and nothing changed) when the snapshot has another format. */
+  restore(data: unknown): boolean
+}
 
 export class Persistence {
   private timer: NodeJS.Timeout | undefined
@@ -16,11 +22,12 @@ export class Persistence {
 
   constructor(
     dir: string,
-    private readonly state: AedState,
+    private readonly state: Snapshotting,
     private readonly delayMs = 250,
+    fileName = SNAPSHOT_FILE,
   ) {
     mkdirSync(dir, { recursive: true })
-    this.file = join(dir, SNAPSHOT_FILE)
+    this.file = join(dir, fileName)
   }
 
   /** Loads the snapshot if there is one; says what happened. */

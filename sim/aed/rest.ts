@@ -22,6 +22,8 @@ import {
   type Scope,
 } from './lists.js'
 import { compareHosts } from './net.js'
+import { mountRemoteSyslog } from './remote-syslog.js'
+import { SOFTWARE_VERSION } from './syslog/format.js'
 import { Params } from './params.js'
 import type { ProtectionGroup } from './protection-groups.js'
 import type { AedState } from './state.js'
@@ -40,6 +42,8 @@ export interface RestOptions {
   v3AcceptsV2Names: boolean
   /** How strict the deny/allow lists are (STRICT_LIST_RULES by default). */
   lists: ListRules
+  /** The appliance's name (`/summary/` `hostname`). */
+  hostname: string
 }
 
 export function mountRest(app: Hono, base: string, options: RestOptions): void {
@@ -71,10 +75,10 @@ export function mountRest(app: Hono, base: string, options: RestOptions): void {
     GET: () =>
       aedJsonResponse({
         deploymentMode: 'inline',
-        hostname: 'aed-sim',
+        hostname: options.hostname,
         protectionGroups: state.protectionGroups.size,
         protectionLevel: state.protectionLevel,
-        softwareVersion: '7.1.1.0',
+        softwareVersion: SOFTWARE_VERSION,
       }),
   })
 
@@ -95,6 +99,7 @@ export function mountRest(app: Hono, base: string, options: RestOptions): void {
     GET: (c) => aedJsonResponse(state.alerts.require(Number(param(c, 'alertId')))),
   })
 
+  mountRemoteSyslog(app, p, state)
   if (version === 'v3') mountTaxiiConfiguration(app, p, state)
 }
 

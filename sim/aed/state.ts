@@ -1,7 +1,10 @@
 /** Everything the simulated appliance stores, with snapshot/restore for `--data-dir`. */
+import { AifFeed } from './aif.js'
 import { AlertStore } from './alerts.js'
+import { BlockLog } from './blocks.js'
 import { LIST_DEFS, ListStore } from './lists.js'
 import { ProtectionGroups } from './protection-groups.js'
+import { DEFAULT_REMOTE_SYSLOG, type RemoteSyslog } from './remote-syslog.js'
 import { TaxiiStore } from './taxii/store.js'
 
 /** Bumped when the snapshot layout changes; older snapshots are ignored with a warning. */
@@ -14,6 +17,12 @@ export class AedState {
   )
   readonly alerts = new AlertStore()
   readonly taxii: TaxiiStore
+  /** The appliance's own threat feed (AIF rules). */
+  readonly aif = new AifFeed()
+  /** Blocked traffic, for notifications and the EDM stand-in. */
+  readonly blocks = new BlockLog()
+  /** Where notifications go (`remote-syslog/`). */
+  remoteSyslog: RemoteSyslog = { ...DEFAULT_REMOTE_SYSLOG }
   /** [SIM] The global protection level `/summary/` reports (1 low, 2 medium, 3 high). */
   protectionLevel: 1 | 2 | 3 = 1
 
@@ -61,6 +70,9 @@ export class AedState {
     for (const l of this.lists.values()) l.clear()
     this.alerts.clear()
     this.taxii.clear()
+    this.aif.clear()
+    this.blocks.clear()
+    this.remoteSyslog = { ...DEFAULT_REMOTE_SYSLOG }
     this.protectionLevel = 1
   }
 
@@ -74,6 +86,8 @@ export class AedState {
       taxiiObjects: this.taxii.objectCount,
       taxiiStatuses: this.taxii.statuses.size,
       stixEnforcementEntries: this.taxii.enforcementIndex().size,
+      aifRules: this.aif.size,
+      blocks: this.blocks.size,
     }
     for (const [id, store] of this.lists) counts[id] = store.size
     return counts
@@ -87,6 +101,10 @@ export class AedState {
       lists: Object.fromEntries([...this.lists].map(([id, s]) => [id, s.snapshot()])),
       alerts: this.alerts.snapshot(),
       taxii: this.taxii.snapshot(),
+      // Added after format 1 was fixed: an older snapshot without them restores the defaults.
+      aif: this.aif.snapshot(),
+      blocks: this.blocks.snapshot(),
+      remoteSyslog: this.remoteSyslog,
     }
   }
 
@@ -99,6 +117,9 @@ export class AedState {
       lists?: Record<string, unknown>
       alerts?: unknown
       taxii?: unknown
+      aif?: unknown
+      blocks?: unknown
+      remoteSyslog?: Partial<RemoteSyslog>
     } | null
     if (d?.format !== SNAPSHOT_FORMAT) return false
     this.clear()
@@ -107,6 +128,9 @@ export class AedState {
     for (const [id, store] of this.lists) store.restore(d.lists?.[id])
     this.alerts.restore(d.alerts)
     this.taxii.restore(d.taxii)
+    this.aif.restore(d.aif)
+    this.blocks.restore(d.blocks)
+    this.remoteSyslog = { ...DEFAULT_REMOTE_SYSLOG, ...d.remoteSyslog }
     return true
   }
 }

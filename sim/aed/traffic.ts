@@ -1,6 +1,7 @@
 /**
- * [SIM] Closing the loop (`POST /_sim/traffic`): a flow that hits a deny list or an enforced STIX
- * indicator becomes a blocked-host alert, carrying what matched (DESIGN §2.4, aed-api.md §3.2).
+ * [SIM] Closing the loop (`POST /_sim/traffic`): a flow that hits a deny list, an enforced STIX
+ * indicator or a rule of the appliance's own threat feed (AIF) becomes a blocked-host alert,
+ * carrying what matched (DESIGN §2.4, aed-api.md §3.2).
  */
 import { z } from 'zod'
 import type { PartialAlert } from './alerts.js'
@@ -25,18 +26,36 @@ export const flowSchema = z.object({
   url: z.string().optional(),
   direction: z.enum(['inbound', 'outbound']).optional(),
   severity: z.number().int().min(1).max(9).optional(),
+  /** [SIM] SIM-AED-65: connections of this flow, each notified on its own; one alert per flow. */
+  connections: z.number().int().min(1).max(1_000_000).default(1),
 })
-export type Flow = z.infer<typeof flowSchema>
+export type Flow = z.input<typeof flowSchema>
 
 /** [SIM] Severity of a blocked-host alert when the flow gives none. */
 export const DENY_LIST_SEVERITY = 5
 export const STIX_SEVERITY = 7
 
+/** What blocked a flow: a deny list, a STIX indicator or an AIF rule. */
+export type BlockSource = 'deny-list' | 'stix' | 'aif'
+
 interface Match {
+  source: BlockSource
   matchType: 'ip' | 'dns' | 'url'
   iocPattern: string
   collectionId?: string
   threatName?: string | null
+  threatCategory?: string
+  elementId?: number
+  severity?: number
+}
+
+/** A blocked flow: its alert and what the notifications add to it (aed-api.md §3.2 cn1). */
+export interface FlowBlock {
+  alert: PartialAlert
+  source: BlockSource
+  /** The AIF rule's element id (cn1); null for other sources. */
+  elementId: number | null
+  connections: number
 }
 
 function hostListMatch(
@@ -64,11 +83,16 @@ function hostOf(flow: Flow): string | undefined {
   return normalizeDomain(withoutScheme.split(/[/:?#]/)[0] ?? '')
 }
 
+export function matchFlow(state: AedState, flow: Flow): PartialAlert | undefined {
+  return blockFlow(state, flow)?.alert
+}
+
 /**
  * Precedence: the allow list passes the flow; then deny hosts, denied domains and URLs (inbound);
- * then STIX entries (both directions): ip, dns (exact or subdomain), url (equal, scheme ignored).
+ * then STIX entries (both directions): ip, dns (exact or subdomain), url (equal, scheme ignored);
+ * then AIF rules ([SIM] SIM-AED-55).
  */
-export function matchFlow(state: AedState, flow: Flow): PartialAlert | undefined {
+export function blockFlow(state: AedState, flow: Flow): FlowBlock | undefined {
   const direction = flow.direction ?? 'inbound'
   const inbound = direction === 'inbound'
   const remote = inbound ? flow.src : flow.dst
@@ -83,11 +107,11 @@ export function matchFlow(state: AedState, flow: Flow): PartialAlert | undefined
     return undefined
   let match: Match | undefined
   const denied = hostListMatch(state.list(`${prefix}-denied-hosts`), group?.pgid, remote)
-  if (denied !== undefined) match = { matchType: 'ip', iocPattern: denied }
+  if (denied !== undefined) match = { source: 'deny-list', matchType: 'ip', iocPattern: denied }
   if (match === undefined && inbound && host !== undefined) {
     for (const domain of state.list('inbound-denied-domains').activeValues(group?.pgid)) {
       if (domainMatches(domain, host)) {
-        match = { matchType: 'dns', iocPattern: domain }
+        match = { source: 'deny-list', matchType: 'dns', iocPattern: domain }
         break
       }
     }
@@ -95,7 +119,7 @@ export function matchFlow(state: AedState, flow: Flow): PartialAlert | undefined
   if (match === undefined && inbound && url !== undefined) {
     for (const value of state.list('inbound-denied-urls').activeValues(group?.pgid)) {
       if (value === url) {
-        match = { matchType: 'url', iocPattern: value }
+        match = { source: 'deny-list', matchType: 'url', iocPattern: value }
         break
       }
     }
@@ -108,6 +132,7 @@ export function matchFlow(state: AedState, flow: Flow): PartialAlert | undefined
       (url === undefined ? undefined : index.matchUrl(url, nowIso))
     if (entry !== undefined) {
       match = {
+        source: 'stix',
         matchType: entry.matchType,
         iocPattern: entry.iocPattern,
         collectionId: entry.collectionId,
@@ -115,10 +140,24 @@ export function matchFlow(state: AedState, flow: Flow): PartialAlert | undefined
       }
     }
   }
+  if (match === undefined) {
+    const rule = state.aif.match(remote, host, url)
+    if (rule !== undefined) {
+      match = {
+        source: 'aif',
+        matchType: rule.matchType,
+        iocPattern: rule.value,
+        threatName: rule.threatName,
+        threatCategory: rule.threatCategory,
+        elementId: rule.elementId,
+        severity: rule.severity,
+      }
+    }
+  }
   if (match === undefined) return undefined
   const collection =
     match.collectionId === undefined ? undefined : state.taxii.collections.get(match.collectionId)
-  return {
+  const alert: PartialAlert = {
     alertType: 'blocked-host',
     direction,
     src: flow.src,
@@ -131,8 +170,18 @@ export function matchFlow(state: AedState, flow: Flow): PartialAlert | undefined
     matchType: match.matchType,
     iocPattern: match.iocPattern,
     threatName: match.threatName ?? null,
+    threatCategory: match.threatCategory ?? null,
     taxiiCollectionId: collection?.id ?? null,
     taxiiCollectionTitle: collection?.title ?? null,
-    severity: flow.severity ?? (collection === undefined ? DENY_LIST_SEVERITY : STIX_SEVERITY),
+    severity:
+      flow.severity ??
+      match.severity ??
+      (collection === undefined ? DENY_LIST_SEVERITY : STIX_SEVERITY),
+  }
+  return {
+    alert,
+    source: match.source,
+    elementId: match.elementId ?? null,
+    connections: flow.connections ?? 1,
   }
 }

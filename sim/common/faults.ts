@@ -11,7 +11,7 @@
  * dropped unhandled. A rule with an empty fault lets its requests through: `times: k - 1` of it
  * before a delay rule holds the k-th request.
  */
-import type { MiddlewareHandler } from 'hono'
+import type { Hono, MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 
 export const faultRuleSchema = z.object({
@@ -46,6 +46,12 @@ interface ActiveRule {
 export class FaultTable {
   private rules: ActiveRule[] = []
   private holding = 0
+
+  /** Exactly these rules from now on (a reset back to the `--faults` ones). */
+  replaceWith(rules: readonly unknown[]): void {
+    this.clear()
+    for (const rule of rules) this.add(rule)
+  }
 
   /** Throws a ZodError or SyntaxError (bad regex) on a malformed rule. */
   add(input: unknown): void {
@@ -166,4 +172,17 @@ export function faultMiddleware(table: FaultTable): MiddlewareHandler {
       JSON.stringify({ errors: [{ status, title: 'Simulated fault', detail: 'injected' }] })
     return new Response(body, { status, headers })
   }
+}
+
+/** `POST /_sim/faults` (one rule or an array) and `DELETE /_sim/faults` (clears them all). */
+export function mountFaultRoutes(app: Hono, faults: FaultTable): void {
+  app.post('/_sim/faults', async (c) => {
+    const body: unknown = await c.req.json()
+    for (const rule of Array.isArray(body) ? body : [body]) faults.add(rule)
+    return c.json({ faults: faults.size })
+  })
+  app.delete('/_sim/faults', (c) => {
+    faults.clear()
+    return c.json({ faults: 0 })
+  })
 }

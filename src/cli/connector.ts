@@ -70,7 +70,10 @@ function initialCustomFields(): Record<string, string> {
   }
 }
 
-const IMPORT_NEEDS: OptionKey[] = ['hostname', 'api_token']
+/** The options an import needs before it can run, by `alert_source`. */
+function importNeeds(options: Options): OptionKey[] {
+  return options.alert_source === 'syslog' ? ['hostname', 'syslog_file'] : ['hostname', 'api_token']
+}
 
 export interface Connection {
   threatq: ParsedHost
@@ -323,7 +326,7 @@ export function runNeeds(
   const doExport = args.export || !args.import
   const missing = [
     ...new Set([
-      ...(doImport ? missingOptions(options, IMPORT_NEEDS) : []),
+      ...(doImport ? missingOptions(options, importNeeds(options)) : []),
       ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
       // All at once: labels STIX 2.0 needs are not a second surprise after the others are set.
       ...(doExport ? missingOptions(options, labelNeeds(options)) : []),
@@ -435,6 +438,7 @@ async function prepareConfigDir(paths: InstancePaths): Promise<void> {
     paths.listsLedger,
     paths.runs,
     paths.audit,
+    paths.syslogState,
   ])
 }
 

@@ -8,6 +8,7 @@ import type { ParsedHost } from '../config/host.js'
 import type { InstancePaths } from '../config/instance.js'
 import type { OptionKey, Options } from '../config/options.js'
 import { writeState, type State } from '../config/state-file.js'
+import { ConfigError } from '../errors.js'
 import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
 import type { RetryOptions } from '../http/retry.js'
@@ -17,7 +18,11 @@ import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
 import type { ExportPolicy } from '../sync/export/policy.js'
 import { runExport } from '../sync/export/run.js'
 import { runListDelivery } from '../sync/lists/run.js'
-import { runImport } from '../sync/import/run.js'
+import { OwnIntel } from '../sync/import/own-intel.js'
+import { importEventType, runImport } from '../sync/import/run.js'
+import { runSyslogImport } from '../sync/import/syslog-run.js'
+import { readSyslogState, writeSyslogState } from '../sync/import/syslog-state.js'
+import { ListLedger } from '../sync/lists/ledger.js'
 import type { DryRunOutput } from '../sync/output.js'
 import type { RunSummary } from '../sync/summary.js'
 import { TaxiiClient } from '../taxii/client.js'
@@ -129,7 +134,98 @@ export function aedClient(ctx: AedContext): AedClient {
   return aed
 }
 
+/** After an import: its last run (and `patch`) in the state file, then on the connector record. */
+async function recordImport(
+  ctx: DirectionContext,
+  outcome: { summary: RunSummary; eventsWritten: number },
+  patch: Partial<State['import']>,
+): Promise<void> {
+  const now = ctx.io.now()
+  ctx.state.import = { ...ctx.state.import, ...patch, last_run: lastRun(outcome.summary, now) }
+  await writeState(ctx.paths.state, ctx.state)
+  await ctx.threatq.updateConnector(ctx.record.id, {
+    last_import_at: formatThreatqTime(now),
+    last_import_count: outcome.eventsWritten,
+  })
+}
+
+/**
+ * Where the import reads AED's alerts: `alert_source`. `edm` is the seam for the EDM client
+ * (issue 22): its records, mapped to BlockedHost and batched with their checkpoint, go through
+ * `importNotifications` (src/sync/import/syslog-run.ts) as the syslog file's do. Until that
+ * client is merged, choosing it is a configuration error.
+ */
+export type AlertSource = Options['alert_source']
+
 export async function importDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const source: AlertSource = ctx.options.alert_source
+  if (source === 'syslog') return syslogImportDirection(ctx)
+  if (source === 'edm')
+    throw new ConfigError(
+      'alert_source edm: the EDM alert source is not available in this build yet; use aed or syslog',
+      { option: 'alert_source' },
+    )
+  return aedImportDirection(ctx)
+}
+
+/** `alert_source: syslog`: AED's notifications in `syslog_file` (src/sync/import/syslog-run.ts). */
+async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const { options, logger, io } = ctx
+  const file = options.syslog_file
+  if (file === undefined)
+    throw new ConfigError(
+      'alert_source is syslog but syslog_file is not set: set it to the absolute path of the file your syslog daemon writes AED notifications to',
+      { option: 'syslog_file' },
+    )
+  const dryRun = ctx.args.dry_run
+  const { ledger } = await ListLedger.open(ctx.paths.listsLedger, ctx.aedHost.host, undefined, true)
+  const own = new OwnIntel({
+    collection: options.aed_collection,
+    ledger,
+    lookup: (value) => ctx.threatq.indicatorIdsByValue(value),
+  })
+  const progress = createProgress('import', io.stderrIsTTY)
+  try {
+    const eventType = await importEventType(ctx.threatq, logger, options.event_type, dryRun)
+    const outcome = await runSyslogImport(
+      {
+        threatq: ctx.threatq,
+        logger,
+        now: () => io.now(),
+        own,
+        commit: (saved) => writeSyslogState(ctx.paths.syslogState, saved),
+        onProgress: (done) => {
+          progress.update(done, undefined)
+        },
+      },
+      {
+        file,
+        context: {
+          aedHost: ctx.aedHost.host,
+          sourceName: ctx.sourceName,
+          indicatorStatus: ctx.conn.status,
+          eventType,
+        },
+        severity: options.alert_severity,
+        keywords: options.query_keywords,
+        loopAttributes: {
+          count: options.block_count_attribute,
+          last: options.last_blocked_attribute,
+        },
+        saved: await readSyslogState(ctx.paths.syslogState),
+        batchSize: options.consume_batch_size,
+        dryRun,
+        output: ctx.output,
+      },
+    )
+    if (!dryRun) await recordImport(ctx, outcome, {})
+    return outcome.summary
+  } finally {
+    progress.stop()
+  }
+}
+
+async function aedImportDirection(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
   const aed = aedClient(ctx)
   const progress = createProgress('import', io.stderrIsTTY)
@@ -160,14 +256,7 @@ export async function importDirection(ctx: DirectionContext): Promise<RunSummary
         output: ctx.output,
       },
     )
-    if (outcome.until !== undefined) {
-      ctx.state.import = { until: outcome.until, last_run: lastRun(outcome.summary, io.now()) }
-      await writeState(ctx.paths.state, ctx.state)
-      await ctx.threatq.updateConnector(ctx.record.id, {
-        last_import_at: formatThreatqTime(io.now()),
-        last_import_count: outcome.eventsWritten,
-      })
-    }
+    if (outcome.until !== undefined) await recordImport(ctx, outcome, { until: outcome.until })
     return outcome.summary
   } finally {
     progress.stop()

@@ -157,6 +157,38 @@ describe('options', () => {
   })
 })
 
+describe('alert source options (issue 22)', () => {
+  it('defaults to the AED REST alerts and reads syslog and edm, any case', () => {
+    assert.equal(parseOptions({}, {}).options.alert_source, 'aed')
+    const { options } = parseOptions(
+      { alert_source: 'Syslog', syslog_file: ' /var/log/aed.log ' },
+      {},
+    )
+    assert.equal(options.alert_source, 'syslog')
+    assert.equal(options.syslog_file, '/var/log/aed.log')
+    assert.equal(options.block_count_attribute, 'AED Block Count')
+    assert.equal(options.last_blocked_attribute, 'AED Last Blocked')
+    assert.equal(parseOptions({}, { alert_source: 'EDM' }).options.alert_source, 'edm')
+  })
+
+  it('refuses an unknown source and a relative syslog_file, naming the option and its source', () => {
+    assert.throws(
+      () => parseOptions({ alert_source: 'kafka' }, {}),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.option === 'alert_source' &&
+        /UI option "alert_source"/.test(e.message),
+    )
+    assert.throws(
+      () => parseOptions({}, { syslog_file: 'aed.log' }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.option === 'syslog_file' &&
+        /options\.syslog_file in the config file: must be an absolute path/.test(e.message),
+    )
+  })
+})
+
 const sample = {
   format_version: 1 as const,
   threatq: { host: 'tq.example', client_id: 'cid', username: 'a@b.example', password: 'pw' },

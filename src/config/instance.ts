@@ -26,6 +26,8 @@ export interface InstancePaths {
   journal: string
   /** The AED lists ledger of REST delivery. */
   listsLedger: string
+  /** The syslog import's checkpoint and aggregates (alert_source syslog). */
+  syslogState: string
   lock: string
   /** The last run and the last successful one (src/cli/run-record.ts). */
   runs: string
@@ -44,6 +46,7 @@ export function instancePaths(configDir: string, name: string): InstancePaths {
     ledger: join(dir, `${name}.ledger`),
     journal: join(dir, `${name}.ledger.journal`),
     listsLedger: join(dir, `${name}.lists.json`),
+    syslogState: join(dir, `${name}.syslog.json`),
     lock: join(dir, `${name}.lock`),
     runs: join(dir, `${name}.runs.json`),
     audit: join(dir, `${name}.audit.jsonl`),

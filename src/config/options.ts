@@ -136,6 +136,26 @@ export const optionsSchema = z
     allow_list_statuses: commaList.describe(
       "REST: statuses delivered to AED's allow lists instead (they override AED's own feeds)",
     ),
+    // Where the import reads AED's alerts (issue 22).
+    alert_source: oneOf(['aed', 'syslog', 'edm'], 'aed').describe(
+      "aed (AED's REST alerts), syslog (AED's notifications in syslog_file) or edm",
+    ),
+    syslog_file: z
+      .preprocess(
+        blankToUndefined,
+        z
+          .string()
+          .trim()
+          .refine(isAbsolute, 'must be an absolute path (the file your syslog daemon writes)')
+          .optional(),
+      )
+      .describe('alert_source syslog: the file your syslog daemon writes AED notifications to'),
+    block_count_attribute: z
+      .preprocess(blankToUndefined, z.string().trim().min(1).default('AED Block Count'))
+      .describe('attribute kept on an exported indicator: blocks AED reported for it'),
+    last_blocked_attribute: z
+      .preprocess(blankToUndefined, z.string().trim().min(1).default('AED Last Blocked'))
+      .describe('attribute kept on an exported indicator: when AED last blocked it'),
     // Monitoring (issue 21).
     metrics_dir: z
       .preprocess(

@@ -72,6 +72,14 @@ const offsetPage = z.looseObject({
   data: z.array(z.unknown()),
 })
 
+const attributeItem = z.looseObject({
+  id: z.number().int(),
+  name: z.string().optional(),
+  attribute: z.looseObject({ name: z.string() }).optional(),
+  value: z.coerce.string(),
+})
+const valueItem = z.looseObject({ id: z.number().int(), value: z.coerce.string() })
+
 /** Page size of a related-object list read by offset (`/api/{type}/{id}/{related}`). */
 const RELATED_PAGE = 500
 
@@ -464,6 +472,58 @@ export class ThreatqClient {
       const done = page.total === undefined ? page.data.length < paging.limit : offset >= page.total
       if (done) return [...ids]
     }
+  }
+
+  /**
+   * Sets single-valued attributes of an object to these values (threatq-api.md §2.4: GET, PUT,
+   * POST and DELETE on `/api/{type}/{id}/attributes`): consume only ever adds a value, so a count
+   * kept current is changed in place, and any second value of its name removed.
+   */
+  async setAttributes(
+    collection: string,
+    id: number,
+    values: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    const base = `/api/${collection}/${String(id)}/attributes`
+    const page = await this.json(`the attributes of ${collection} ${String(id)}`, offsetPage, {
+      path: base,
+      query: { limit: 1000, with: 'attribute' },
+    })
+    const byName = new Map<string, { id: number; value: string }[]>()
+    for (const item of page.data) {
+      const a = attributeItem.safeParse(item)
+      if (!a.success) continue
+      const name = (a.data.name ?? a.data.attribute?.name ?? '').toLowerCase()
+      byName.set(name, [...(byName.get(name) ?? []), { id: a.data.id, value: a.data.value }])
+    }
+    for (const [name, value] of Object.entries(values)) {
+      const [first, ...extra] = byName.get(name.toLowerCase()) ?? []
+      if (first === undefined)
+        await this.send({ method: 'POST', path: base, body: JSON.stringify({ name, value }) })
+      else if (first.value !== value)
+        await this.send({
+          method: 'PUT',
+          path: `${base}/${String(first.id)}`,
+          body: JSON.stringify({ value }),
+        })
+      for (const other of extra)
+        await this.send({ method: 'DELETE', path: `${base}/${String(other.id)}` })
+    }
+  }
+
+  /** Ids of the indicators with exactly this value (`GET /api/indicators?value=`, threatq-api.md §2.4). */
+  async indicatorIdsByValue(value: string): Promise<number[]> {
+    const page = await this.json('the indicators of a value', offsetPage, {
+      path: '/api/indicators',
+      query: { value, limit: 100 },
+    })
+    const wanted = value.toLowerCase()
+    const ids: number[] = []
+    for (const item of page.data) {
+      const v = valueItem.safeParse(item)
+      if (v.success && v.data.value.toLowerCase() === wanted) ids.push(v.data.id)
+    }
+    return ids
   }
 
   /**

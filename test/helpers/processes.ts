@@ -21,6 +21,7 @@ export const BIN = {
   connector: dist('src/cli/tq-conn-netscout-aed.mjs'),
   aed: dist('sim/aed/bin.js'),
   threatq: dist('sim/threatq/bin.js'),
+  edm: dist('sim/edm/bin.js'),
 }
 
 /**

@@ -53,7 +53,7 @@ export function eventTitle(alert: AedAlert, aedHost: string): string {
 const isV6 = (value: string): boolean => value.includes(':') && isIPv6(value)
 
 /** The indicator type of a value AED matched, by its match type. */
-function iocType(matchType: string | null | undefined, value: string): string | undefined {
+export function iocType(matchType: string | null | undefined, value: string): string | undefined {
   switch (matchType) {
     case 'ip':
       return value.includes('/') ? 'CIDR Block' : isV6(value) ? 'IPv6 Address' : 'IP Address'
@@ -67,7 +67,7 @@ function iocType(matchType: string | null | undefined, value: string): string | 
 }
 
 /** AED stores URLs without a scheme (aed-api.md §4.2); ThreatQ's URL type wants one to validate. */
-function validated(
+export function validated(
   type: string,
   value: string,
 ): { ok: true; value: string } | { ok: false; reason: string } {

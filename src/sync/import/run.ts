@@ -49,16 +49,22 @@ export interface ImportOutcome {
   eventsWritten: number
 }
 
-async function eventType(deps: ImportDeps, wanted: string, dryRun: boolean): Promise<string> {
+/** The configured event type, created when missing; the fallback when ThreatQ refuses. */
+export async function importEventType(
+  threatq: ThreatqClient,
+  logger: Logger,
+  wanted: string,
+  dryRun: boolean,
+): Promise<string> {
   if (dryRun) return wanted
   try {
-    const { created } = await deps.threatq.ensureEventType(wanted)
-    if (created) deps.logger.info({ eventType: wanted }, 'created the ThreatQ event type')
+    const { created } = await threatq.ensureEventType(wanted)
+    if (created) logger.info({ eventType: wanted }, 'created the ThreatQ event type')
     return wanted
   } catch (error) {
     if (!(error instanceof RemoteError) || error.status === undefined || error.status >= 500)
       throw error
-    deps.logger.warn(
+    logger.warn(
       { eventType: wanted, fallback: FALLBACK_EVENT_TYPE, error: error.message },
       'cannot create the event type; using the fallback',
     )
@@ -76,7 +82,12 @@ export async function runImport(
   const until = Math.floor(deps.now().getTime() / 1000)
   const context: ImportContext = {
     ...settings.context,
-    eventType: await eventType(deps, settings.eventType, settings.dryRun),
+    eventType: await importEventType(
+      deps.threatq,
+      deps.logger,
+      settings.eventType,
+      settings.dryRun,
+    ),
   }
   logger.info(
     { from: settings.from, until, severity: settings.severity, keywords: settings.keywords },

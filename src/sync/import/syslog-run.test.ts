@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict'
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { pino } from 'pino'
+import type { ThreatqClient } from '../../threatq/client.js'
+import { OwnIntel } from './own-intel.js'
+import { runSyslogImport, type SavedSyslog, type SyslogImportSettings } from './syslog-run.js'
+
+const RT = Date.UTC(2026, 11, 7, 10, 15)
+
+const cef = (ioc: string, sev: number, rt: number, extra = ''): string =>
+  `Dec  7 10:15:00 aed-sim CEF: 0|NETSCOUT|Arbor Edge Defense|7.1.1.0|Blocked Host|Blocked Host|${String(sev)}|rt=${String(rt)} src=10.1.1.1 dst=${ioc} dpt=443 proto=tcp cs1=${ioc} cs1Label=IOC Pattern cs3=ip cs3Label=Match Type${extra}\n`
+
+/** A ThreatQ that upserts events by title and keeps attribute values as the simulator does. */
+function fakeThreatq() {
+  const events = new Map<string, { id: number; attributes: Map<string, string[]> }>()
+  const byId = new Map<number, Map<string, string[]>>()
+  let seq = 0
+  const addValue = (attrs: Map<string, string[]>, name: string, value: string): void => {
+    const values = attrs.get(name) ?? []
+    if (!values.includes(value)) values.push(value)
+    attrs.set(name, values)
+  }
+  const client = {
+    consume(collection: string, json: string): Promise<unknown[]> {
+      const items = JSON.parse(json) as {
+        title?: string
+        value?: string
+        attributes?: { name: string; value: string }[]
+      }[]
+      return Promise.resolve(
+        items.map((item) => {
+          if (collection !== 'events') return { id: ++seq, value: item.value }
+          const title = item.title ?? ''
+          let event = events.get(title)
+          if (event === undefined) {
+            event = { id: ++seq, attributes: new Map() }
+            events.set(title, event)
+            byId.set(event.id, event.attributes)
+          }
+          for (const a of item.attributes ?? []) addValue(event.attributes, a.name, a.value)
+          return { id: event.id, title }
+        }),
+      )
+    },
+    setAttributes(_c: string, id: number, values: Record<string, string>): Promise<void> {
+      const attrs = byId.get(id) ?? new Map<string, string[]>()
+      byId.set(id, attrs)
+      for (const [name, value] of Object.entries(values)) attrs.set(name, [value])
+      return Promise.resolve()
+    },
+    indicatorIdsByValue: () => Promise.resolve([]),
+  }
+  const blockCounts = (): number[][] =>
+    [...events.values()].map((e) => (e.attributes.get('Block Count') ?? []).map(Number))
+  return { client: client as unknown as ThreatqClient, events, blockCounts }
+}
+
+describe('syslog import (alert_source syslog)', () => {
+  let dir: string
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syslog-run-'))
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const settings = (file: string, saved: SavedSyslog | undefined): SyslogImportSettings => ({
+    file,
+    context: {
+      aedHost: 'aed.example',
+      sourceName: 'AED',
+      indicatorStatus: 'Review',
+      eventType: 'Alert',
+    },
+    severity: 'Medium',
+    keywords: [],
+    loopAttributes: { count: 'AED Block Count', last: 'AED Last Blocked' },
+    saved,
+    batchSize: 500,
+    dryRun: false,
+    read: { batchLines: 2 },
+  })
+  const deps = (
+    threatq: ThreatqClient,
+    commit: (saved: SavedSyslog) => Promise<void>,
+  ): Parameters<typeof runSyslogImport>[0] => ({
+    threatq,
+    logger: pino({ level: 'silent' }),
+    now: () => new Date(RT + 60_000),
+    own: new OwnIntel({
+      collection: undefined,
+      ledger: undefined,
+      lookup: () => Promise.resolve([]),
+    }),
+    commit,
+  })
+
+  it('aggregates per IOC and hour, counts bad lines and other kinds, filters by severity', async () => {
+    const file = join(dir, 'a.log')
+    await writeFile(
+      file,
+      cef('203.0.113.5', 5, RT) +
+        'garbage \u0001 line\n' +
+        cef('203.0.113.5', 5, RT + 1000) +
+        'Dec  7 10:15:01 aed-sim CEF: 0|NETSCOUT|Arbor Edge Defense|7.1.1.0|System Event|Login|5|msg=Username: admin, Subsystem: ui, Message: User admin logged in\n' +
+        cef('203.0.113.6', 2, RT) +
+        cef('203.0.113.5', 8, RT + 3_600_000),
+    )
+    const tq = fakeThreatq()
+    let saved: SavedSyslog | undefined
+    const outcome = await runSyslogImport(
+      deps(tq.client, (s) => {
+        saved = structuredClone(s)
+        return Promise.resolve()
+      }),
+      settings(file, undefined),
+    )
+    assert.deepEqual(outcome.summary.skipped.toJSON(), {
+      'bad syslog line': 1,
+      'not imported: login notification': 1,
+      'below alert_severity': 1,
+    })
+    // Two hours of 203.0.113.5: two events, 2 and 1 blocks.
+    assert.deepEqual(tq.blockCounts().sort(), [[1], [2]])
+    assert.ok(saved?.checkpoint !== undefined)
+  })
+
+  it('a crash after ThreatQ took a batch and before its checkpoint was saved never doubles a count', async () => {
+    const file = join(dir, 'b.log')
+    await writeFile(file, cef('198.51.100.1', 5, RT) + cef('198.51.100.1', 5, RT + 1))
+    const tq = fakeThreatq()
+    let saved: SavedSyslog | undefined
+    const keep = (s: SavedSyslog): Promise<void> => {
+      saved = structuredClone(s)
+      return Promise.resolve()
+    }
+    await runSyslogImport(deps(tq.client, keep), settings(file, undefined))
+    assert.deepEqual(tq.blockCounts(), [[2]])
+    await appendFile(file, cef('198.51.100.1', 5, RT + 2) + cef('198.51.100.1', 5, RT + 3))
+    // The batch is written, then the state cannot be saved: the run fails.
+    await assert.rejects(
+      runSyslogImport(
+        deps(tq.client, () => Promise.reject(new Error('disk full'))),
+        settings(file, saved),
+      ),
+      /disk full/,
+    )
+    assert.deepEqual(tq.blockCounts(), [[4]])
+    // The next run reads the same lines again from the last saved state: the same totals.
+    await runSyslogImport(deps(tq.client, keep), settings(file, saved))
+    assert.deepEqual(tq.blockCounts(), [[4]])
+    await appendFile(file, cef('198.51.100.1', 5, RT + 4))
+    await runSyslogImport(deps(tq.client, keep), settings(file, saved))
+    assert.deepEqual(tq.blockCounts(), [[5]])
+    assert.equal(tq.events.size, 1)
+  })
+})

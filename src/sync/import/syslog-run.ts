@@ -1,0 +1,401 @@
+/**
+ * The import with `alert_source: syslog`: what is new in `syslog_file` since the checkpoint →
+ * aggregated ThreatQ events (blocked-events.ts), the loop closed on intel this instance exported
+ * (own-intel.ts). Lines are gathered (up to 100,000) and written to ThreatQ, then the checkpoint
+ * after them and the running aggregates are handed to `commit` together: a crash re-reads at most
+ * what was gathered, and since the
+ * counts written are totals from the saved aggregates (not increments), re-reading it writes the
+ * same values again — never a line counted twice or skipped.
+ */
+import type { Logger } from '../../http/logger.js'
+import { readCheckpoint } from '../../syslog/checkpoint.js'
+import { readSyslogFile, type SyslogReadOptions } from '../../syslog/file-reader.js'
+import { parseSyslogLine, type BlockedHost, type SeverityLevel } from '../../syslog/notification.js'
+import type { ThreatqClient } from '../../threatq/client.js'
+import type { DryRunOutput } from '../output.js'
+import { forEachConcurrent } from '../pool.js'
+import { newSummary, type RunSummary } from '../summary.js'
+import {
+  add,
+  AGGREGATE_ATTRIBUTES,
+  aggregateAttributes,
+  blockedEvent,
+  eventKey,
+  merge,
+  type Aggregate,
+} from './blocked-events.js'
+import type { EventItem, ImportContext, IndicatorItem } from './convert.js'
+import { indicatorIds, indicatorKey } from './link.js'
+import type { OwnIntel } from './own-intel.js'
+
+/** What the state file keeps between runs (src/config/state-file.ts `import.syslog`). */
+export interface SavedSyslog {
+  checkpoint?: unknown
+  events: Record<string, Aggregate>
+  indicators: Record<string, Aggregate>
+}
+
+/**
+ * Aggregates of events whose last block is this much older than the newest are dropped from the
+ * state (bounded memory); a block for such an hour arriving later starts its count again.
+ */
+const KEEP_EVENTS_MS = 7 * 24 * 3_600_000
+
+/** Items (lines) gathered before a write, and most keys held meanwhile (memory). */
+const FLUSH_ITEMS = 100_000
+const FLUSH_KEYS = 50_000
+
+/** Events and indicators whose attributes are set at once (each a GET and a PUT or two). */
+const ATTRIBUTE_CONCURRENCY = 8
+
+/** Bad lines logged one by one per run; the rest are counted. */
+const LOGGED_BAD_LINES = 100
+
+const AGGREGATE_NAMES: ReadonlySet<string> = new Set(Object.values(AGGREGATE_ATTRIBUTES))
+
+const RANK: Record<SeverityLevel, number> = { low: 1, medium: 2, high: 3 }
+
+export interface SyslogImportDeps {
+  threatq: ThreatqClient
+  logger: Logger
+  now: () => Date
+  own: OwnIntel
+  /** Saves the state after a batch is in ThreatQ (not called on a dry run). */
+  commit: (saved: SavedSyslog) => Promise<void>
+  onProgress?: (done: number) => void
+}
+
+export interface SyslogImportSettings {
+  file: string
+  context: ImportContext
+  severity: 'Low' | 'Medium' | 'High'
+  keywords: readonly string[]
+  /** Names of the attributes kept on exported indicators. */
+  loopAttributes: { count: string; last: string }
+  saved: SavedSyslog | undefined
+  /** Events per consume (`consume_batch_size`). */
+  batchSize: number
+  /** Items gathered before a write (default 100,000). */
+  flushItems?: number
+  dryRun: boolean
+  output?: DryRunOutput | undefined
+  read?: SyslogReadOptions
+}
+
+export interface SyslogImportOutcome {
+  summary: RunSummary
+  eventsWritten: number
+}
+
+/** `query_keywords`: every keyword appears (case-insensitively) in one of the text fields. */
+function matchesKeywords(n: BlockedHost, keywords: readonly string[]): boolean {
+  if (keywords.length === 0) return true
+  const text = [
+    n.iocPattern,
+    n.src,
+    n.dst,
+    n.pgName,
+    n.threatName,
+    n.threatCategory,
+    n.taxiiCollectionTitle,
+    n.name,
+  ]
+    .filter((v) => v !== undefined)
+    .join('\n')
+    .toLowerCase()
+  return keywords.every((k) => text.includes(k.toLowerCase()))
+}
+
+/**
+ * What an event is built from, kept while lines are gathered: the notification without what the
+ * event does not use (the syslog prefix, header fields, flags), so a key costs little memory.
+ */
+function slim(n: BlockedHost): BlockedHost {
+  return {
+    ...n,
+    syslog: { form: n.syslog.form, pri: undefined, timestamp: undefined, host: undefined },
+    vendor: '',
+    product: '',
+    productVersion: '',
+    formatVersion: '',
+    eventClass: '',
+    flags: [],
+  }
+}
+
+interface Pending {
+  first: BlockedHost
+  aggregate: Aggregate
+  own: Set<number>
+}
+
+/**
+ * What an alert source hands the aggregating import: the items of one batch and the checkpoint
+ * once they are in ThreatQ (opaque here, saved as is). The seam for `alert_source: edm`: an EDM
+ * reader yields its records mapped to BlockedHost in batches like these.
+ */
+export type SourceItem =
+  | { kind: 'blocked-host'; notification: BlockedHost; where: Record<string, unknown> }
+  | { kind: 'other'; other: string }
+  | { kind: 'bad'; reason: string; where: Record<string, unknown> }
+
+export interface SourceBatch {
+  items: SourceItem[]
+  checkpoint: unknown
+}
+
+/** `syslog_file` as a source: the lines new since the checkpoint, parsed. */
+export async function* syslogSource(
+  file: string,
+  saved: unknown,
+  deps: Pick<SyslogImportDeps, 'logger' | 'now'>,
+  read?: SyslogReadOptions,
+): AsyncGenerator<SourceBatch> {
+  const checkpoint = readCheckpoint(saved)
+  if (saved !== undefined && checkpoint === undefined)
+    deps.logger.warn(
+      { file },
+      'the saved syslog checkpoint is unreadable: reading the file from its start',
+    )
+  deps.logger.info({ file, offset: checkpoint?.offset }, 'syslog import started')
+  for await (const batch of readSyslogFile(file, checkpoint, read)) {
+    for (const n of batch.notices) deps.logger.info({ kind: n.kind, file: n.file }, n.message)
+    const now = deps.now().getTime()
+    const items = batch.lines.map((line): SourceItem => {
+      const parsed = parseSyslogLine(line, { now })
+      const where = { file: line.file, line: line.line, offset: line.offset }
+      return parsed.kind === 'other'
+        ? { kind: 'other', other: parsed.other }
+        : parsed.kind === 'bad'
+          ? { kind: 'bad', reason: parsed.reason, where }
+          : { kind: 'blocked-host', notification: parsed.notification, where }
+    })
+    yield { items, checkpoint: batch.checkpoint }
+  }
+}
+
+export function runSyslogImport(
+  deps: SyslogImportDeps,
+  settings: SyslogImportSettings,
+): Promise<SyslogImportOutcome> {
+  return importNotifications(
+    deps,
+    settings,
+    syslogSource(settings.file, settings.saved?.checkpoint, deps, settings.read),
+  )
+}
+
+/** Blocked Host notifications of any source → aggregated events, checkpointed per batch. */
+export async function importNotifications(
+  deps: SyslogImportDeps,
+  settings: Omit<SyslogImportSettings, 'file' | 'read'>,
+  source: AsyncIterable<SourceBatch>,
+): Promise<SyslogImportOutcome> {
+  const started = Date.now()
+  const summary = newSummary('import')
+  const { logger } = deps
+  const saved: SavedSyslog = {
+    checkpoint: settings.saved?.checkpoint,
+    events: { ...settings.saved?.events },
+    indicators: { ...settings.saved?.indicators },
+  }
+  const minRank = RANK[settings.severity.toLowerCase() as SeverityLevel]
+  let badLogged = 0
+  let written = 0
+  let done = 0
+  const dryEvents: EventItem[] = []
+  const dryIndicators: IndicatorItem[] = []
+
+  // Blocks of one key arrive all hour: a write per reader batch would update the same events
+  // again and again. Batches are gathered until FLUSH_ITEMS items or FLUSH_KEYS keys.
+  let pending = new Map<string, Pending>()
+  let gathered = 0
+  let checkpoint: unknown
+  const flush = async (): Promise<void> => {
+    // ThreatQ takes them `consume_batch_size` events at a time.
+    const entries = [...pending]
+    pending = new Map()
+    for (let i = 0; i < entries.length; i += settings.batchSize) {
+      const chunk = new Map(entries.slice(i, i + settings.batchSize))
+      const out = await writeBatch(deps, settings, saved, chunk, summary)
+      written += out.events.length
+      if (settings.dryRun) {
+        dryEvents.push(...out.events)
+        dryIndicators.push(...out.indicators)
+      }
+    }
+    gathered = 0
+    if (!settings.dryRun && checkpoint !== undefined) {
+      saved.checkpoint = checkpoint
+      prune(saved.events)
+      await deps.commit(saved)
+    }
+  }
+  for await (const batch of source) {
+    for (const item of batch.items) {
+      if (item.kind === 'bad') {
+        summary.skipped.add('bad syslog line')
+        if (badLogged++ < LOGGED_BAD_LINES)
+          logger.warn(
+            { ...item.where, reason: item.reason },
+            'skipped a line that is not a notification this connector reads',
+          )
+        continue
+      }
+      if (item.kind === 'other') {
+        summary.skipped.add(`not imported: ${item.other} notification`)
+        continue
+      }
+      const n = item.notification
+      summary.fetched.add('blocked-host notification')
+      for (const f of n.flags) logger.debug({ ...item.where, field: f.field }, f.problem)
+      if (n.time === undefined) {
+        summary.skipped.add('Blocked Host without a usable rt')
+        continue
+      }
+      if (n.severity !== undefined ? RANK[n.severity] < minRank : minRank > 1) {
+        summary.skipped.add('below alert_severity')
+        continue
+      }
+      if (!matchesKeywords(n, settings.keywords)) {
+        summary.skipped.add('no query_keywords match')
+        continue
+      }
+      const timed = n as BlockedHost & { time: number }
+      const key = eventKey(timed)
+      const p = pending.get(key)
+      const own = await deps.own.indicatorsOf(n)
+      if (p === undefined)
+        pending.set(key, { first: slim(n), aggregate: merge(undefined, n.time), own: new Set(own) })
+      else {
+        p.aggregate = merge(p.aggregate, n.time)
+        for (const id of own) p.own.add(id)
+      }
+    }
+    done += batch.items.length
+    gathered += batch.items.length
+    deps.onProgress?.(done)
+    if (batch.checkpoint !== undefined) checkpoint = batch.checkpoint
+    if (gathered >= (settings.flushItems ?? FLUSH_ITEMS) || pending.size >= FLUSH_KEYS)
+      await flush()
+  }
+  await flush()
+
+  if (settings.dryRun && settings.output !== undefined) {
+    await settings.output.beginSection('import')
+    await settings.output.beginList('indicators')
+    for (const item of dryIndicators) await settings.output.item(item)
+    await settings.output.beginList('events')
+    for (const item of dryEvents) await settings.output.item(item)
+  }
+  if (badLogged > LOGGED_BAD_LINES)
+    summary.notes.push(
+      `${String(badLogged)} syslog lines were not notifications this connector reads (the first ${String(LOGGED_BAD_LINES)} are in the log)`,
+    )
+  summary.durationMs = Date.now() - started
+  logger.info(
+    {
+      fetched: summary.fetched.toJSON(),
+      sent: summary.sent.toJSON(),
+      skipped: summary.skipped.toJSON(),
+    },
+    'syslog import finished',
+  )
+  return { summary, eventsWritten: written }
+}
+
+/** Drops aggregates far older than the newest (KEEP_EVENTS_MS). */
+function prune(events: Record<string, Aggregate>): void {
+  let newest = 0
+  for (const a of Object.values(events)) newest = Math.max(newest, a.last)
+  for (const [key, a] of Object.entries(events))
+    if (a.last < newest - KEEP_EVENTS_MS) Reflect.deleteProperty(events, key)
+}
+
+/**
+ * One batch: indicators, then the events linked to them by id (and to the exported indicators
+ * they fired on), then the aggregates of events and exported indicators that already held
+ * values, set in place. `saved` takes the new totals.
+ */
+async function writeBatch(
+  deps: SyslogImportDeps,
+  settings: Omit<SyslogImportSettings, 'file' | 'read'>,
+  saved: SavedSyslog,
+  pending: ReadonlyMap<string, Pending>,
+  summary: RunSummary,
+): Promise<{ events: EventItem[]; indicators: IndicatorItem[] }> {
+  const { threatq, logger } = deps
+  const indicators = new Map<string, IndicatorItem>()
+  const events: EventItem[] = []
+  const ownOf: number[][] = []
+  /** Events ThreatQ may already hold with aggregate values: set in place after the consume. */
+  const known = new Map<string, Aggregate>()
+  const totals = new Map<string, Aggregate>()
+  const ownTotals = new Map<number, Aggregate>()
+  for (const [key, p] of pending) {
+    const before = saved.events[key]
+    const total = add(before, p.aggregate)
+    totals.set(key, total)
+    const built = blockedEvent(key, p.first, total, settings.context, p.own.size > 0)
+    for (const s of built.skipped) {
+      summary.skipped.add('invalid indicator value')
+      logger.info(
+        { value: s.value, reason: s.reason },
+        'notification value not imported as an indicator',
+      )
+    }
+    for (const i of built.indicators) indicators.set(indicatorKey(i.type.name, i.value), i)
+    // An event ThreatQ already holds gets its totals set in place below: consume would add values.
+    if (before !== undefined)
+      built.event.attributes = built.event.attributes.filter((a) => !AGGREGATE_NAMES.has(a.name))
+    events.push(built.event)
+    ownOf.push([...p.own])
+    if (before !== undefined) known.set(built.event.title, total)
+    for (const id of p.own) ownTotals.set(id, add(ownTotals.get(id), p.aggregate))
+  }
+  summary.sent.add('indicator', indicators.size)
+  summary.sent.add('event', events.length)
+  const list = [...indicators.values()]
+  if (settings.dryRun) return { events, indicators: list }
+
+  const ids =
+    list.length > 0
+      ? indicatorIds(list, await threatq.consume('indicators', JSON.stringify(list)))
+      : new Map<string, number>()
+  const body = events.map((event, i) => {
+    const refs = new Set<number>(ownOf[i])
+    for (const ref of event.indicators) {
+      const id = ids.get(indicatorKey(ref.type, ref.value))
+      if (id !== undefined) refs.add(id)
+      else summary.skipped.add('indicator not linked: no id in the ThreatQ answer')
+    }
+    return { ...event, indicators: [...refs].map((id) => ({ id })) }
+  })
+  const answer = await threatq.consume('events', JSON.stringify(body))
+  // [I: A-TQ-EVENT-TITLE-UPSERT] consume upserts an event by title; its answer names each by title.
+  const eventIds = new Map<string, number>()
+  for (const item of answer) {
+    const { id, title } = (item ?? {}) as { id?: unknown; title?: unknown }
+    if (typeof id === 'number' && typeof title === 'string') eventIds.set(title, id)
+  }
+  await forEachConcurrent([...known], ATTRIBUTE_CONCURRENCY, async ([title, total]) => {
+    const id = eventIds.get(title)
+    if (id === undefined)
+      logger.warn(
+        { title },
+        'ThreatQ answered the events without this one: its counts are not updated',
+      )
+    else await threatq.setAttributes('events', id, aggregateAttributes(total))
+  })
+  await forEachConcurrent([...ownTotals], ATTRIBUTE_CONCURRENCY, async ([id, batchTotal]) => {
+    const total = add(saved.indicators[String(id)], batchTotal)
+    await threatq.setAttributes('indicators', id, {
+      [settings.loopAttributes.count]: String(total.count),
+      [settings.loopAttributes.last]: new Date(total.last).toISOString(),
+    })
+    saved.indicators[String(id)] = total
+    summary.sent.add('exported indicator block count', 1)
+  })
+  for (const [key, total] of totals) saved.events[key] = total
+  return { events, indicators: list }
+}
