@@ -385,6 +385,8 @@ async function run(
     for (const key of overridden)
       logger.info({ option: key }, 'option set in the config file overrides the ThreatQ UI')
     secrets.add(options.api_token)
+    secrets.add(options.edm_api_token)
+    secrets.addUrlCredentials(options.edm_host)
     secrets.addBasic(options.stix_client_username, options.stix_client_password)
     secrets.addUrlCredentials(options.hostname)
 

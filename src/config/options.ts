@@ -132,6 +132,11 @@ export const optionsSchema = z
     allow_list_statuses: commaList.describe(
       "REST: statuses delivered to AED's allow lists instead (they override AED's own feeds)",
     ),
+    // The EDM alert source (issue 22; docs/mapping.md, "EDM threat records").
+    edm_host: text.describe('EDM host or IP (https), as hostname'),
+    edm_api_token: text.describe('EDM API token (X-Arbux-APIToken or NSAPITOKENID)'),
+    edm_aed_name: text.describe('the AED as EDM names it (its hostname); empty: every AED'),
+    edm_ca_file: text.describe('CA certificate (PEM) for EDM, as aed_ca_file'),
   })
   .strict()
 
@@ -156,7 +161,11 @@ export const OPTION_LABELS: Partial<Record<OptionKey, string>> = {
   query_keywords: 'Query Keywords',
 }
 
-export const SECRET_OPTIONS: readonly OptionKey[] = ['api_token', 'stix_client_password']
+export const SECRET_OPTIONS: readonly OptionKey[] = [
+  'api_token',
+  'stix_client_password',
+  'edm_api_token',
+]
 
 /**
  * Merges the UI options with local overrides (local wins; the caller logs which) and validates.

@@ -7,11 +7,13 @@ import { after, before, describe, it } from 'node:test'
 import { serveApp, type RunningServer } from '../../sim/common/serve.js'
 import type { EdmAuth, EdmSim } from '../../sim/edm/app.js'
 import { edmAdmin, EDM_TOKEN, newEdm, NOW_MS } from '../../sim/edm/test-support.js'
+import { ConfigError } from '../errors.js'
 import { createHttpClient } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
 import { silentLogger } from '../http/logger.js'
 import type { EdmCheckpoint } from './checkpoint.js'
 import { EdmClient, edmTimeText, type ThreatQuery } from './client.js'
+import { edmClientOf } from './connect.js'
 
 const DAY = 24 * 3600 * 1000
 const at = (secondsBeforeNow: number) => edmTimeText(NOW_MS - secondsBeforeNow * 1000)
@@ -267,5 +269,49 @@ describe('EDM threats: servers that page badly', () => {
     await h.server.close()
     assert.deepEqual(ids, ['r000001', 'r000002'])
     assert.equal(invalid, 1)
+  })
+})
+
+describe('edmClientOf (the options)', () => {
+  it('a missing edm_host or edm_api_token is a setting mistake naming it', () => {
+    const connection = { verifyTls: true, logger: silentLogger }
+    assert.throws(
+      () =>
+        edmClientOf(
+          { edm_host: undefined, edm_api_token: 't', edm_ca_file: undefined },
+          connection,
+        ),
+      (e: unknown) => e instanceof ConfigError && /edm_host/.test(e.message),
+    )
+    assert.throws(
+      () =>
+        edmClientOf(
+          { edm_host: 'edm.example', edm_api_token: undefined, edm_ca_file: undefined },
+          connection,
+        ),
+      (e: unknown) => e instanceof ConfigError && /edm_api_token/.test(e.message),
+    )
+    assert.throws(
+      () =>
+        edmClientOf(
+          { edm_host: 'ftp://edm.example', edm_api_token: 't', edm_ca_file: undefined },
+          connection,
+        ),
+      (e: unknown) =>
+        e instanceof ConfigError && /EDM Host \(edm_host\) must use https/.test(e.message),
+    )
+  })
+
+  it('reads from edm_host with edm_api_token', async () => {
+    const s = await serve(newEdm({ auth: 'old' }))
+    await edmAdmin(s.edm, '/_sim/threats', { threats: [threat(1, at(10))] })
+    const edm = edmClientOf(
+      { edm_host: s.url, edm_api_token: EDM_TOKEN, edm_ca_file: undefined },
+      { verifyTls: true, logger: silentLogger },
+    )
+    const { ids } = await readAll(edm, window())
+    await edm.close()
+    await s.close()
+    assert.deepEqual(ids, ['r000001'])
   })
 })
