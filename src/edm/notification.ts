@@ -52,11 +52,8 @@ export interface EdmBlockedHost extends BlockedHostFields {
  */
 const MATCH_TYPES: Readonly<Record<string, MatchType>> = {
   'ip.addr': 'ip',
-  'ip.src': 'ip',
-  'ip.dst': 'ip',
   'dns.query': 'dns',
   'http.request.uri': 'url',
-  'http.url': 'url',
 }
 
 /**
