@@ -231,7 +231,7 @@ export class EdmClient {
         // window before it moved); any other page must bring something new.
         if (data.hits.length > boundaryRepeats) {
           const why = guard.check({
-            keys: data.hits.map((h) => String((h as { _id?: unknown } | null)?._id ?? '')),
+            keys: data.hits.map((h) => JSON.stringify((h as { _id?: unknown } | null)?._id ?? h)),
             next: `${String(start)}|${String(skip + count)}`,
           })
           if (why !== undefined) throw this.broken(response, `threats paging stopped: ${why}`)
