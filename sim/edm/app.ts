@@ -212,10 +212,14 @@ export function createEdmSim(options: EdmSimOptions = {}): EdmSim {
     await sync()
     let records = state.records.window(query.start, query.end)
     if (query.clauses.length > 0) records = records.filter((r) => matches(r, query.clauses))
-    const defaultOrder =
-      query.sort.length === 1 && query.sort[0]?.path === 'time' && query.sort[0].direction === -1
-    // The window is in (time, _id) order: the default sort only reverses it (ties by _id desc).
-    const ordered = defaultOrder ? records.reverse() : sortRecords(records, query.sort)
+    const byTime = query.sort.length === 1 && query.sort[0]?.path === 'time'
+    // The window is in (time, _id) order: `time` is that order, the default `-time` its reverse
+    // (ties by _id desc); sorting 100k records for every page would make paging quadratic.
+    const ordered = !byTime
+      ? sortRecords(records, query.sort)
+      : query.sort[0]?.direction === -1
+        ? records.reverse()
+        : records
     const hits = ordered.slice(query.skip, query.skip + query.size)
     const threatDescriptions: Record<string, string> = {}
     if (query.descriptions) {

@@ -72,7 +72,9 @@ function initialCustomFields(): Record<string, string> {
 
 /** The options an import needs before it can run, by `alert_source`. */
 function importNeeds(options: Options): OptionKey[] {
-  return options.alert_source === 'syslog' ? ['hostname', 'syslog_file'] : ['hostname', 'api_token']
+  if (options.alert_source === 'syslog') return ['hostname', 'syslog_file']
+  if (options.alert_source === 'edm') return ['hostname', 'edm_host', 'edm_api_token']
+  return ['hostname', 'api_token']
 }
 
 export interface Connection {
@@ -320,6 +322,8 @@ export function runNeeds(
   secrets: Secrets,
 ): { doImport: boolean; doExport: boolean; missing: string[] } {
   secrets.add(options.api_token)
+  secrets.add(options.edm_api_token)
+  secrets.addUrlCredentials(options.edm_host)
   secrets.addBasic(options.stix_client_username, options.stix_client_password)
   secrets.addUrlCredentials(options.hostname)
   const doImport = args.import || !args.export

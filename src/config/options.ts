@@ -170,6 +170,11 @@ export const optionsSchema = z
           .optional(),
       )
       .describe("directory of node_exporter's textfile collector: <name>.prom is written there"),
+    // The EDM alert source (issue 22; docs/mapping.md, "EDM threat records").
+    edm_host: text.describe('EDM host or IP (https), as hostname'),
+    edm_api_token: text.describe('EDM API token (X-Arbux-APIToken or NSAPITOKENID)'),
+    edm_aed_name: text.describe('the AED as EDM names it (its hostname); empty: every AED'),
+    edm_ca_file: text.describe('CA certificate (PEM) for EDM, as aed_ca_file'),
   })
   .strict()
 
@@ -194,7 +199,11 @@ export const OPTION_LABELS: Partial<Record<OptionKey, string>> = {
   query_keywords: 'Query Keywords',
 }
 
-export const SECRET_OPTIONS: readonly OptionKey[] = ['api_token', 'stix_client_password']
+export const SECRET_OPTIONS: readonly OptionKey[] = [
+  'api_token',
+  'stix_client_password',
+  'edm_api_token',
+]
 
 /**
  * Merges the UI options with local overrides (local wins; the caller logs which) and validates.

@@ -1,7 +1,7 @@
 /** The one error type of every remote call: which system, which request (redacted), what failed. */
 import { oneLine } from '../log/one-line.js'
 
-export type RemoteSystem = 'threatq' | 'aed' | 'taxii'
+export type RemoteSystem = 'threatq' | 'aed' | 'taxii' | 'edm'
 
 /**
  * `http`: the server answered with an unexpected status; `network`: no answer (DNS, refused,
@@ -16,6 +16,7 @@ export const ADDRESS_SETTING: Readonly<Record<RemoteSystem, string>> = {
   threatq: 'ThreatQ Host (threatq.host in the config file, or THREATQ_HOST)',
   aed: 'the hostname option',
   taxii: 'the hostname option',
+  edm: 'the edm_host option',
 }
 
 export interface RemoteErrorInit {
