@@ -3,6 +3,7 @@
  * --since, --full), and what is saved once each has committed.
  */
 import { AedClient } from '../aed/client.js'
+import { edmClientOf } from '../edm/connect.js'
 import type { AuditSink } from '../audit/trail.js'
 import type { ParsedHost } from '../config/host.js'
 import type { InstancePaths } from '../config/instance.js'
@@ -20,7 +21,14 @@ import { runExport } from '../sync/export/run.js'
 import { runListDelivery } from '../sync/lists/run.js'
 import { OwnIntel } from '../sync/import/own-intel.js'
 import { importEventType, runImport } from '../sync/import/run.js'
-import { runSyslogImport } from '../sync/import/syslog-run.js'
+import { edmSource } from '../sync/import/edm-source.js'
+import {
+  importNotifications,
+  runSyslogImport,
+  type SyslogImportDeps,
+  type SyslogImportOutcome,
+  type SyslogImportSettings,
+} from '../sync/import/syslog-run.js'
 import { readSyslogState, writeSyslogState } from '../sync/import/syslog-state.js'
 import { ListLedger } from '../sync/lists/ledger.js'
 import type { DryRunOutput } from '../sync/output.js'
@@ -150,33 +158,31 @@ async function recordImport(
 }
 
 /**
- * Where the import reads AED's alerts: `alert_source`. `edm` is the seam for the EDM client
- * (issue 22): its records, mapped to BlockedHost and batched with their checkpoint, go through
- * `importNotifications` (src/sync/import/syslog-run.ts) as the syslog file's do. Until that
- * client is merged, choosing it is a configuration error.
+ * Where the import reads AED's alerts: `alert_source`. `syslog` and `edm` both hand batches of
+ * Blocked Host notifications with their checkpoint to `importNotifications`
+ * (src/sync/import/syslog-run.ts), which aggregates them the same way.
  */
 export type AlertSource = Options['alert_source']
 
 export async function importDirection(ctx: DirectionContext): Promise<RunSummary> {
   const source: AlertSource = ctx.options.alert_source
   if (source === 'syslog') return syslogImportDirection(ctx)
-  if (source === 'edm')
-    throw new ConfigError(
-      'alert_source edm: the EDM alert source is not available in this build yet; use aed or syslog',
-      { option: 'alert_source' },
-    )
+  if (source === 'edm') return edmImportDirection(ctx)
   return aedImportDirection(ctx)
 }
 
-/** `alert_source: syslog`: AED's notifications in `syslog_file` (src/sync/import/syslog-run.ts). */
-async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary> {
+/** EDM records per request. */
+const EDM_PAGE_SIZE = 1000
+
+/** What both notification sources (syslog, edm) hand the aggregating import. */
+async function notificationImport(
+  ctx: DirectionContext,
+  run: (
+    deps: SyslogImportDeps,
+    settings: Omit<SyslogImportSettings, 'file' | 'read'>,
+  ) => Promise<SyslogImportOutcome>,
+): Promise<RunSummary> {
   const { options, logger, io } = ctx
-  const file = options.syslog_file
-  if (file === undefined)
-    throw new ConfigError(
-      'alert_source is syslog but syslog_file is not set: set it to the absolute path of the file your syslog daemon writes AED notifications to',
-      { option: 'syslog_file' },
-    )
   const dryRun = ctx.args.dry_run
   const { ledger } = await ListLedger.open(ctx.paths.listsLedger, ctx.aedHost.host, undefined, true)
   const own = new OwnIntel({
@@ -187,7 +193,7 @@ async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary>
   const progress = createProgress('import', io.stderrIsTTY)
   try {
     const eventType = await importEventType(ctx.threatq, logger, options.event_type, dryRun)
-    const outcome = await runSyslogImport(
+    const outcome = await run(
       {
         threatq: ctx.threatq,
         logger,
@@ -199,7 +205,6 @@ async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary>
         },
       },
       {
-        file,
         context: {
           aedHost: ctx.aedHost.host,
           sourceName: ctx.sourceName,
@@ -223,6 +228,50 @@ async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary>
   } finally {
     progress.stop()
   }
+}
+
+/**
+ * `alert_source: edm`: Edge Defense Manager's threat records (src/edm/client.ts) from the saved
+ * EDM checkpoint, else from --since or `first_run_lookback_hours`, to now.
+ */
+async function edmImportDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const { options, logger, io } = ctx
+  const edm = edmClientOf(options, {
+    verifyTls: ctx.aedTls.verify,
+    logger,
+    ...(ctx.timeouts.httpMs === undefined ? {} : { timeoutMs: ctx.timeouts.httpMs }),
+    ...(ctx.timeouts.responseBytes === undefined
+      ? {}
+      : { maxResponseBytes: ctx.timeouts.responseBytes }),
+  })
+  ctx.clients.push(edm)
+  const now = io.now().getTime()
+  const start =
+    ctx.since?.getTime() ?? (ctx.args.full ? 0 : now - options.first_run_lookback_hours * 3_600_000)
+  return notificationImport(ctx, (deps, settings) =>
+    importNotifications(
+      deps,
+      settings,
+      edmSource(
+        edm,
+        { start, end: now, aedName: options.edm_aed_name, size: EDM_PAGE_SIZE, signal: ctx.signal },
+        settings.saved?.edmCheckpoint,
+        logger,
+      ),
+      'edmCheckpoint',
+    ),
+  )
+}
+
+/** `alert_source: syslog`: AED's notifications in `syslog_file` (src/sync/import/syslog-run.ts). */
+async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary> {
+  const file = ctx.options.syslog_file
+  if (file === undefined)
+    throw new ConfigError(
+      'alert_source is syslog but syslog_file is not set: set it to the absolute path of the file your syslog daemon writes AED notifications to',
+      { option: 'syslog_file' },
+    )
+  return notificationImport(ctx, (deps, settings) => runSyslogImport(deps, { ...settings, file }))
 }
 
 async function aedImportDirection(ctx: DirectionContext): Promise<RunSummary> {

@@ -52,6 +52,13 @@ function settingsOf(system: RemoteSystem, sources: Sources): SystemSettings {
         credentials: sources.options('stix_client_username', 'stix_client_password'),
         certificate: aedCertificate,
       }
+    case 'edm':
+      return {
+        name: 'EDM',
+        address: sources.option('edm_host'),
+        credentials: sources.option('edm_api_token'),
+        certificate: `set ${sources.option('edm_ca_file')} to the EDM's CA certificate (PEM), or run with -d to skip the check`,
+      }
   }
 }
 

@@ -189,11 +189,4 @@ describe('alert_source settings through the CLI', () => {
     assert.equal(result.code, 2, result.stderr)
     assert.match(result.stderr, /syslog_file[^\n]*must be an absolute path/)
   })
-
-  it('edm, until its client is merged, exits 2 naming alert_source', async () => {
-    await world.enable({ alert_source: 'edm', syslog_file: '' })
-    const result = await world.run(['-i'])
-    assert.equal(result.code, 2, result.stderr)
-    assert.match(result.stderr, /alert_source edm/)
-  })
 })

@@ -6,10 +6,17 @@
  * over the same window upserts the same event.
  */
 import { isIPv4, isIPv6 } from 'node:net'
+import type { BlockedHostFields } from '../../edm/notification.js'
 import type { BlockedHost } from '../../syslog/notification.js'
 import { formatThreatqTime } from '../../threatq/model.js'
 import { severityName, validated, type EventItem, type ImportContext } from './convert.js'
 import type { IndicatorItem } from './convert.js'
+
+/**
+ * A Blocked Host notification whatever its source: EDM's records have the fields the import
+ * aggregates, a syslog line also its header and prefix.
+ */
+export type Notification = BlockedHostFields & Partial<BlockedHost>
 
 const HOUR_MS = 3_600_000
 
@@ -21,13 +28,13 @@ export interface Aggregate {
 }
 
 /** What matched: the IOC pattern as AED wrote it, else the host pair. */
-function subject(n: BlockedHost): string {
+function subject(n: Notification): string {
   if (n.iocPattern !== undefined) return n.iocPattern.trim().toLowerCase()
   return `${n.src ?? '?'} > ${n.dst ?? '?'}`
 }
 
 /** The event key of a notification with a time; stable across runs. */
-export function eventKey(n: BlockedHost & { time: number }): string {
+export function eventKey(n: Notification & { time: number }): string {
   const hour = new Date(Math.floor(n.time / HOUR_MS) * HOUR_MS).toISOString().slice(0, 13)
   return `${n.matchType ?? 'host'} ${subject(n)} ${hour}:00Z`
 }
@@ -78,7 +85,7 @@ export interface BlockedEvent {
  */
 export function blockedEvent(
   key: string,
-  n: BlockedHost,
+  n: Notification,
   aggregate: Aggregate,
   ctx: ImportContext,
   ownIoc: boolean,

@@ -6,7 +6,7 @@
  * - a value this instance delivered to one of AED's lists: the owner the lists ledger recorded.
  */
 import type { ListLedger } from '../lists/ledger.js'
-import type { BlockedHost } from '../../syslog/notification.js'
+import type { Notification } from './blocked-events.js'
 
 export interface OwnIntelSource {
   /** `aed_collection`: the title or id of the collection the export writes to. */
@@ -33,7 +33,7 @@ export class OwnIntel {
   }
 
   /** True when the notification is a STIX match in our collection. */
-  fromOurCollection(n: BlockedHost): boolean {
+  fromOurCollection(n: Notification): boolean {
     const ours = this.source.collection?.trim().toLowerCase()
     if (ours === undefined || ours === '') return false
     return (
@@ -43,7 +43,7 @@ export class OwnIntel {
   }
 
   /** The ThreatQ indicators this instance exported that the notification fired on. */
-  async indicatorsOf(n: BlockedHost): Promise<number[]> {
+  async indicatorsOf(n: Notification): Promise<number[]> {
     const ids = new Set<number>()
     // A deny-list block names the list entry that matched as its IOC pattern (`cs1`).
     for (const owner of this.listed.get(n.iocPattern?.trim().toLowerCase() ?? '') ?? [])

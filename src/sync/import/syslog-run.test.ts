@@ -4,9 +4,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
+import { edmNotification } from '../../edm/notification.js'
+import { edmRecordSchema } from '../../edm/record.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import { OwnIntel } from './own-intel.js'
-import { runSyslogImport, type SavedSyslog, type SyslogImportSettings } from './syslog-run.js'
+import {
+  importNotifications,
+  runSyslogImport,
+  type SavedSyslog,
+  type SourceBatch,
+  type SyslogImportSettings,
+} from './syslog-run.js'
 
 const RT = Date.UTC(2026, 11, 7, 10, 15)
 
@@ -156,5 +164,52 @@ describe('syslog import (alert_source syslog)', () => {
     await runSyslogImport(deps(tq.client, keep), settings(file, saved))
     assert.deepEqual(tq.blockCounts(), [[5]])
     assert.equal(tq.events.size, 1)
+  })
+
+  it('EDM notifications aggregate the same way; their checkpoint has its own slot', async () => {
+    const edmRecord = (id: string, ms: number) =>
+      edmNotification(
+        edmRecordSchema.parse({
+          _id: id,
+          time: new Date(ms).toISOString(),
+          pkt: { src: '10.1.1.1', dst: '203.0.113.9', proto: 'tcp' },
+          threatIntel: { indicator: '203.0.113.9', indicatorType: 'ip.addr', severity: 5 },
+        }),
+      )
+    async function* source(): AsyncGenerator<SourceBatch> {
+      await Promise.resolve()
+      yield {
+        items: [RT, RT + 1000, RT + 2000].map((ms, i) => ({
+          kind: 'blocked-host' as const,
+          notification: edmRecord(`e${String(i)}`, ms),
+          where: {},
+        })),
+        checkpoint: { version: 1, time: RT + 2000, ids: ['e2'] },
+      }
+    }
+    const tq = fakeThreatq()
+    const syslogCheckpoint = { offset: 42 }
+    let saved: SavedSyslog | undefined
+    const {
+      file: _file,
+      read: _read,
+      ...rest
+    } = settings('', {
+      checkpoint: syslogCheckpoint,
+      events: {},
+      indicators: {},
+    })
+    await importNotifications(
+      deps(tq.client, (s) => {
+        saved = structuredClone(s)
+        return Promise.resolve()
+      }),
+      rest,
+      source(),
+      'edmCheckpoint',
+    )
+    assert.deepEqual(tq.blockCounts(), [[3]])
+    assert.deepEqual(saved?.checkpoint, syslogCheckpoint)
+    assert.deepEqual(saved.edmCheckpoint, { version: 1, time: RT + 2000, ids: ['e2'] })
   })
 })

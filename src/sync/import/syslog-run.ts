@@ -10,7 +10,7 @@
 import type { Logger } from '../../http/logger.js'
 import { readCheckpoint } from '../../syslog/checkpoint.js'
 import { readSyslogFile, type SyslogReadOptions } from '../../syslog/file-reader.js'
-import { parseSyslogLine, type BlockedHost, type SeverityLevel } from '../../syslog/notification.js'
+import { parseSyslogLine, type SeverityLevel } from '../../syslog/notification.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
 import { forEachConcurrent } from '../pool.js'
@@ -23,6 +23,7 @@ import {
   eventKey,
   merge,
   type Aggregate,
+  type Notification,
 } from './blocked-events.js'
 import type { EventItem, ImportContext, IndicatorItem } from './convert.js'
 import { indicatorIds, indicatorKey } from './link.js'
@@ -30,7 +31,10 @@ import type { OwnIntel } from './own-intel.js'
 
 /** What the state file keeps between runs (src/config/state-file.ts `import.syslog`). */
 export interface SavedSyslog {
+  /** Where `syslog_file` was read to (src/syslog/checkpoint.ts). */
   checkpoint?: unknown
+  /** Where EDM's records were read to (src/edm/checkpoint.ts): its own slot, so switching source never loses the other's place. */
+  edmCheckpoint?: unknown
   events: Record<string, Aggregate>
   indicators: Record<string, Aggregate>
 }
@@ -87,8 +91,11 @@ export interface SyslogImportOutcome {
   eventsWritten: number
 }
 
+/** Which slot of the saved state a source's checkpoint goes in. */
+export type CheckpointSlot = 'checkpoint' | 'edmCheckpoint'
+
 /** `query_keywords`: every keyword appears (case-insensitively) in one of the text fields. */
-function matchesKeywords(n: BlockedHost, keywords: readonly string[]): boolean {
+function matchesKeywords(n: Notification, keywords: readonly string[]): boolean {
   if (keywords.length === 0) return true
   const text = [
     n.iocPattern,
@@ -110,21 +117,13 @@ function matchesKeywords(n: BlockedHost, keywords: readonly string[]): boolean {
  * What an event is built from, kept while lines are gathered: the notification without what the
  * event does not use (the syslog prefix, header fields, flags), so a key costs little memory.
  */
-function slim(n: BlockedHost): BlockedHost {
-  return {
-    ...n,
-    syslog: { form: n.syslog.form, pri: undefined, timestamp: undefined, host: undefined },
-    vendor: '',
-    product: '',
-    productVersion: '',
-    formatVersion: '',
-    eventClass: '',
-    flags: [],
-  }
+function slim(n: Notification): Notification {
+  const { syslog, vendor, product, productVersion, formatVersion, eventClass, ...kept } = n
+  return { ...kept, flags: [] }
 }
 
 interface Pending {
-  first: BlockedHost
+  first: Notification
   aggregate: Aggregate
   own: Set<number>
 }
@@ -135,7 +134,7 @@ interface Pending {
  * reader yields its records mapped to BlockedHost in batches like these.
  */
 export type SourceItem =
-  | { kind: 'blocked-host'; notification: BlockedHost; where: Record<string, unknown> }
+  | { kind: 'blocked-host'; notification: Notification; where: Record<string, unknown> }
   | { kind: 'other'; other: string }
   | { kind: 'bad'; reason: string; where: Record<string, unknown> }
 
@@ -190,12 +189,14 @@ export async function importNotifications(
   deps: SyslogImportDeps,
   settings: Omit<SyslogImportSettings, 'file' | 'read'>,
   source: AsyncIterable<SourceBatch>,
+  slot: CheckpointSlot = 'checkpoint',
 ): Promise<SyslogImportOutcome> {
   const started = Date.now()
   const summary = newSummary('import')
   const { logger } = deps
   const saved: SavedSyslog = {
     checkpoint: settings.saved?.checkpoint,
+    edmCheckpoint: settings.saved?.edmCheckpoint,
     events: { ...settings.saved?.events },
     indicators: { ...settings.saved?.indicators },
   }
@@ -226,7 +227,7 @@ export async function importNotifications(
     }
     gathered = 0
     if (!settings.dryRun && checkpoint !== undefined) {
-      saved.checkpoint = checkpoint
+      saved[slot] = checkpoint
       prune(saved.events)
       await deps.commit(saved)
     }
@@ -261,7 +262,7 @@ export async function importNotifications(
         summary.skipped.add('no query_keywords match')
         continue
       }
-      const timed = n as BlockedHost & { time: number }
+      const timed = n as Notification & { time: number }
       const key = eventKey(timed)
       const p = pending.get(key)
       const own = await deps.own.indicatorsOf(n)

@@ -1,5 +1,5 @@
 /**
- * `<name>.syslog.json` (mode 0600, written atomically): the syslog file checkpoint and the running
+ * `<name>.syslog.json` (mode 0600, written atomically): the syslog file and EDM checkpoints and the running
  * aggregates, saved together after each write to ThreatQ (src/sync/import/syslog-run.ts). Apart
  * from the state file because it holds one entry per event key (hundreds of thousands on a busy
  * edge): compact rows, read by hand rather than through a schema that copies each one.
@@ -53,7 +53,7 @@ export async function readSyslogState(path: string): Promise<SavedSyslog | undef
       `${path} is not a syslog import state this connector understands; delete it to read syslog_file from its start again (events already in ThreatQ are updated, their counts start again)`,
       { file: path },
     )
-  return { checkpoint: data.checkpoint, events, indicators }
+  return { checkpoint: data.checkpoint, edmCheckpoint: data.edm_checkpoint, events, indicators }
 }
 
 export async function writeSyslogState(path: string, saved: SavedSyslog): Promise<void> {
@@ -63,6 +63,8 @@ export async function writeSyslogState(path: string, saved: SavedSyslog): Promis
       format: FORMAT,
       version: 1,
       checkpoint: saved.checkpoint,
+      // alert_source edm (src/edm/checkpoint.ts); absent in files written before it.
+      edm_checkpoint: saved.edmCheckpoint,
       events: rows(saved.events),
       indicators: rows(saved.indicators),
     })}\n`,
