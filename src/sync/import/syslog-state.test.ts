@@ -27,6 +27,18 @@ describe('syslog import state file', () => {
     assert.deepEqual(await readSyslogState(path), saved)
   })
 
+  it('keeps the EDM checkpoint beside the syslog one', async () => {
+    const path = join(dir, 'c.syslog.json')
+    const saved = {
+      checkpoint: { version: 1, offset: 10 },
+      edmCheckpoint: { version: 1, time: 1_765_000_000_000, ids: ['a', 'b'] },
+      events: {},
+      indicators: {},
+    }
+    await writeSyslogState(path, saved)
+    assert.deepEqual(await readSyslogState(path), saved)
+  })
+
   it('a damaged file is a configuration error naming it', async () => {
     const path = join(dir, 'b.syslog.json')
     await writeFile(

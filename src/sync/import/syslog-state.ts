@@ -53,7 +53,12 @@ export async function readSyslogState(path: string): Promise<SavedSyslog | undef
       `${path} is not a syslog import state this connector understands; delete it to read syslog_file from its start again (events already in ThreatQ are updated, their counts start again)`,
       { file: path },
     )
-  return { checkpoint: data.checkpoint, edmCheckpoint: data.edm_checkpoint, events, indicators }
+  return {
+    checkpoint: data.checkpoint,
+    ...(data.edm_checkpoint === undefined ? {} : { edmCheckpoint: data.edm_checkpoint }),
+    events,
+    indicators,
+  }
 }
 
 export async function writeSyslogState(path: string, saved: SavedSyslog): Promise<void> {
