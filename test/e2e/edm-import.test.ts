@@ -10,68 +10,29 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { BIN, startSim, type Sim } from '../helpers/processes.js'
+import {
+  addAifRule,
+  blockCount,
+  blockTraffic,
+  eventsOf,
+  importOnce,
+  type Api,
+} from '../helpers/blocked.js'
 import { threatqApi } from '../helpers/threatq-api.js'
 import { enforcedDomain, startWorld, type World } from '../helpers/world.js'
 
-interface TqAttribute {
-  name?: string
-  attribute?: { name: string }
-  value: string
-}
-interface TqEvent {
-  id: number
-  title: string
-  attributes?: TqAttribute[]
-}
-
 const TOKEN = 'edmwiretokenedmwiretokenedmwiretoken0001'
-
-const attrs = (o: { attributes?: TqAttribute[] }, name: string): string[] =>
-  (o.attributes ?? []).filter((a) => (a.name ?? a.attribute?.name) === name).map((a) => a.value)
 
 describe('import from EDM (alert_source edm), old token header only', () => {
   let world: World
   let edm: Sim
-  let api: <T>(method: string, path: string, body?: unknown) => Promise<T>
+  let api: Api
   let domain: string
   let blocked = 0
 
-  /** Blocks `own` connections to the exported domain and `aif` by the AIF rule. */
   const traffic = async (own: number, aif: number): Promise<void> => {
-    await world.aed.admin('POST', '/_sim/traffic', {
-      flows: [
-        {
-          src: '10.1.1.1',
-          dst: '10.9.9.9',
-          dstPort: 443,
-          proto: 'tcp',
-          host: domain,
-          direction: 'outbound',
-          connections: own,
-        },
-        { src: '203.0.113.77', dst: '10.0.0.1', dstPort: 22, proto: 'tcp', connections: aif },
-      ],
-    })
+    await blockTraffic(world, domain, own, aif)
     blocked += own + aif
-  }
-
-  const events = async (): Promise<TqEvent[]> =>
-    (await api<{ data: TqEvent[] }>('GET', '/api/events?limit=1000&with=attributes')).data
-
-  /** Every event's one Block Count value, summed; fails on an event holding two. */
-  const blockCount = async (): Promise<number> => {
-    let total = 0
-    for (const e of await events()) {
-      const counts = attrs(e, 'Block Count')
-      assert.equal(counts.length, 1, `${e.title}: Block Count ${JSON.stringify(counts)}`)
-      total += Number(counts[0])
-    }
-    return total
-  }
-
-  const importOnce = async (): Promise<void> => {
-    const result = await world.run(['-i'])
-    assert.equal(result.code, 0, result.stderr)
   }
 
   before(async () => {
@@ -79,16 +40,7 @@ describe('import from EDM (alert_source edm), old token header only', () => {
     edm = await startSim(BIN.edm, ['--aed', world.aed.url, '--auth', 'old', '--token', TOKEN])
     await world.configure({ alert_source: 'edm', edm_host: edm.url, edm_api_token: TOKEN })
     api = await threatqApi(world.threatq)
-    await world.aed.admin('POST', '/_sim/aif', {
-      rules: [
-        {
-          matchType: 'ip',
-          value: '203.0.113.0/24',
-          threatName: 'Test Botnet',
-          threatCategory: 'Botnet',
-        },
-      ],
-    })
+    await addAifRule(world)
     assert.equal((await world.run(['-e'])).code, 0)
     domain = await enforcedDomain(world)
   })
@@ -99,11 +51,11 @@ describe('import from EDM (alert_source edm), old token header only', () => {
 
   it('aggregates the blocked connections into events, counts equal to the blocks', async () => {
     await traffic(5, 3)
-    await importOnce()
-    const imported = await events()
+    await importOnce(world)
+    const imported = await eventsOf(api)
     assert.ok(imported.length >= 2, JSON.stringify(imported.map((e) => e.title)))
     assert.ok(imported.length <= 4) // two keys, at most across an hour boundary
-    assert.equal(await blockCount(), blocked)
+    assert.equal(await blockCount(api), blocked)
   })
 
   it('keeps the EDM checkpoint in <name>.syslog.json', async () => {
@@ -118,17 +70,17 @@ describe('import from EDM (alert_source edm), old token header only', () => {
   })
 
   it('a rerun with nothing new adds and doubles nothing', async () => {
-    const before = (await events()).length
-    await importOnce()
-    assert.equal((await events()).length, before)
-    assert.equal(await blockCount(), blocked)
+    const before = (await eventsOf(api)).length
+    await importOnce(world)
+    assert.equal((await eventsOf(api)).length, before)
+    assert.equal(await blockCount(api), blocked)
   })
 
   it('new blocks after a run are counted once more, not again', async () => {
     await traffic(2, 4)
-    await importOnce()
-    await importOnce()
-    assert.equal(await blockCount(), blocked)
+    await importOnce(world)
+    await importOnce(world)
+    assert.equal(await blockCount(api), blocked)
   })
 
   it('without edm_api_token the connector is not configured yet (exit 4), naming it', async () => {

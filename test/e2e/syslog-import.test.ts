@@ -10,29 +10,25 @@ import assert from 'node:assert/strict'
 import { copyFile, rename, truncate } from 'node:fs/promises'
 import { after, before, describe, it } from 'node:test'
 import { rsyslogAvailable, startRsyslog, waitForLines, type Rsyslog } from '../helpers/rsyslog.js'
+import {
+  addAifRule,
+  attrs,
+  blockCount as countOf,
+  blockTraffic,
+  eventsOf,
+  importOnce as runImport,
+  type Api,
+  type TqAttribute,
+} from '../helpers/blocked.js'
 import { threatqApi } from '../helpers/threatq-api.js'
 import { aedRest, enforcedDomain, startWorld, type World } from '../helpers/world.js'
-
-interface TqAttribute {
-  name?: string
-  attribute?: { name: string }
-  value: string
-}
-interface TqEvent {
-  id: number
-  title: string
-  attributes?: TqAttribute[]
-}
-
-const attrs = (o: { attributes?: TqAttribute[] }, name: string): string[] =>
-  (o.attributes ?? []).filter((a) => (a.name ?? a.attribute?.name) === name).map((a) => a.value)
 
 const available = await rsyslogAvailable()
 
 describe('import from a real rsyslog file, rotated mid-stream', { skip: !available }, () => {
   let world: World
   let rsyslog: Rsyslog
-  let api: <T>(method: string, path: string, body?: unknown) => Promise<T>
+  let api: Api
   let domain: string
   /** Connections blocked so far: to the exported domain, and by the AIF rule. */
   let ownBlocks = 0
@@ -43,44 +39,16 @@ describe('import from a real rsyslog file, rotated mid-stream', { skip: !availab
 
   /** Blocks `own` connections to the exported domain and `aif` by the AIF rule, then waits for them in the files. */
   const traffic = async (own: number, aif: number): Promise<void> => {
-    await world.aed.admin('POST', '/_sim/traffic', {
-      flows: [
-        {
-          src: '10.1.1.1',
-          dst: '10.9.9.9',
-          dstPort: 443,
-          proto: 'tcp',
-          host: domain,
-          direction: 'outbound',
-          connections: own,
-        },
-        { src: '203.0.113.77', dst: '10.0.0.1', dstPort: 22, proto: 'tcp', connections: aif },
-      ],
-    })
+    await blockTraffic(world, domain, own, aif)
     ownBlocks += own
     aifBlocks += aif
     await world.aed.admin('POST', '/_sim/notifications/drain')
     await waitForLines(files(), 'Blocked Host', sent())
   }
 
-  const events = async (): Promise<TqEvent[]> =>
-    (await api<{ data: TqEvent[] }>('GET', '/api/events?limit=1000&with=attributes')).data
-
-  /** Every event's one Block Count value, summed; fails on an event holding two. */
-  const blockCount = async (): Promise<number> => {
-    let total = 0
-    for (const e of await events()) {
-      const counts = attrs(e, 'Block Count')
-      assert.equal(counts.length, 1, `${e.title}: Block Count ${JSON.stringify(counts)}`)
-      total += Number(counts[0])
-    }
-    return total
-  }
-
-  const importOnce = async (): Promise<void> => {
-    const result = await world.run(['-i'])
-    assert.equal(result.code, 0, result.stderr)
-  }
+  const events = () => eventsOf(api)
+  const blockCount = () => countOf(api)
+  const importOnce = () => runImport(world)
 
   before(async () => {
     rsyslog = await startRsyslog()
@@ -93,16 +61,7 @@ describe('import from a real rsyslog file, rotated mid-stream', { skip: !availab
       protocol: 'tcp',
       format: 'cef',
     })
-    await world.aed.admin('POST', '/_sim/aif', {
-      rules: [
-        {
-          matchType: 'ip',
-          value: '203.0.113.0/24',
-          threatName: 'Test Botnet',
-          threatCategory: 'Botnet',
-        },
-      ],
-    })
+    await addAifRule(world)
     assert.equal((await world.run(['-e'])).code, 0)
     domain = await enforcedDomain(world)
   })
