@@ -26,9 +26,12 @@ describe('edmSource: EDM threat records as batches of the aggregating import', (
     { level: 'warn' },
     { write: (line: string) => warnings.push((JSON.parse(line) as { msg: string }).msg) },
   )
-  const read = async (saved: unknown): Promise<SourceBatch[]> => {
+  const read = async (
+    saved: unknown,
+    client: Pick<EdmClient, 'threats'> = edm,
+  ): Promise<SourceBatch[]> => {
     const batches: SourceBatch[] = []
-    for await (const b of edmSource(edm, query, saved, logger)) batches.push(b)
+    for await (const b of edmSource(client, query, saved, logger)) batches.push(b)
     return batches
   }
 
@@ -76,5 +79,29 @@ describe('edmSource: EDM threat records as batches of the aggregating import', (
     const items = (await read({ offset: 12 })).flatMap((b) => b.items)
     assert.equal(items.length, 3)
     assert.ok(warnings.some((w) => /EDM checkpoint is unreadable/.test(w)))
+  })
+
+  it('records EDM answered but the client could not read are bad items, named as EDM records', async () => {
+    const page = {
+      records: [],
+      invalid: [{ id: 7, reason: 'time: not a time with a zone' }],
+      repeated: 0,
+      checkpoint: undefined,
+    }
+    const fake = {
+      // eslint-disable-next-line @typescript-eslint/require-await
+      async *threats() {
+        yield page
+      },
+    }
+    const items = (await read(undefined, fake)).flatMap((b) => b.items)
+    assert.deepEqual(items, [
+      {
+        kind: 'bad',
+        reason: 'time: not a time with a zone',
+        where: { edmId: 7 },
+        what: 'invalid EDM record',
+      },
+    ])
   })
 })

@@ -36,7 +36,12 @@ export async function* edmSource(
       where: { edmId: record._id, time: record.time },
     }))
     for (const bad of page.invalid)
-      items.push({ kind: 'bad', reason: bad.reason, where: { edmId: bad.id } })
+      items.push({
+        kind: 'bad',
+        reason: bad.reason,
+        where: { edmId: bad.id },
+        what: 'invalid EDM record',
+      })
     yield { items, checkpoint: page.checkpoint }
   }
 }

@@ -186,6 +186,10 @@ describe('syslog import (alert_source syslog)', () => {
         })),
         checkpoint: { version: 1, time: RT + 2000, ids: ['e2'] },
       }
+      yield {
+        items: [{ kind: 'bad', reason: 'time: no zone', where: {}, what: 'invalid EDM record' }],
+        checkpoint: undefined,
+      }
     }
     const tq = fakeThreatq()
     const syslogCheckpoint = { offset: 42 }
@@ -199,7 +203,7 @@ describe('syslog import (alert_source syslog)', () => {
       events: {},
       indicators: {},
     })
-    await importNotifications(
+    const outcome = await importNotifications(
       deps(tq.client, (s) => {
         saved = structuredClone(s)
         return Promise.resolve()
@@ -209,6 +213,7 @@ describe('syslog import (alert_source syslog)', () => {
       'edmCheckpoint',
     )
     assert.deepEqual(tq.blockCounts(), [[3]])
+    assert.deepEqual(outcome.summary.skipped.toJSON(), { 'invalid EDM record': 1 })
     assert.deepEqual(saved?.checkpoint, syslogCheckpoint)
     assert.deepEqual(saved.edmCheckpoint, { version: 1, time: RT + 2000, ids: ['e2'] })
   })

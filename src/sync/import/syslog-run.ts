@@ -136,7 +136,7 @@ interface Pending {
 export type SourceItem =
   | { kind: 'blocked-host'; notification: Notification; where: Record<string, unknown> }
   | { kind: 'other'; other: string }
-  | { kind: 'bad'; reason: string; where: Record<string, unknown> }
+  | { kind: 'bad'; reason: string; where: Record<string, unknown>; what?: string }
 
 export interface SourceBatch {
   items: SourceItem[]
@@ -235,7 +235,7 @@ export async function importNotifications(
   for await (const batch of source) {
     for (const item of batch.items) {
       if (item.kind === 'bad') {
-        summary.skipped.add('bad syslog line')
+        summary.skipped.add(item.what ?? 'bad syslog line')
         if (badLogged++ < LOGGED_BAD_LINES)
           logger.warn(
             { ...item.where, reason: item.reason },
