@@ -212,8 +212,9 @@ export async function assertInvariants(
   const after = await snapshot(where.configDir)
   for (const [file, content] of after) {
     assert.ok(
-      /\.(yaml|state\.json|runs\.json|ledger|ledger\.journal)$/.test(file) ||
-        where.before.has(file),
+      /\.(yaml|state\.json|runs\.json|syslog\.json|audit\.jsonl|ledger|ledger\.journal)$/.test(
+        file,
+      ) || where.before.has(file),
       `unexpected file left in the config dir: ${file}`,
     )
     if (where.before.get(file) === content) continue
