@@ -137,30 +137,23 @@ export function guardMassChange(
   const reasons = [...change.byReason].map(([r, n]) => `${String(n)} ${r}`).join(', ')
   const check = `The data collection "${settings.dataCollection}" matched ${String(change.members)} indicators now`
   const fix = `Check it in ThreatQ; if the ${words.noun} are intended, run again with --allow-mass-revoke`
+  // One stop for both rules: the refusal on the audit trail, then exit 3 with the message.
+  const refuse = (limit: string, message: string): never => {
+    audit.record({ action: 'refuse', reason: `mass guard: ${limit}: ${reasons}`, count })
+    throw new ExitError(EXIT.rejected, message)
+  }
   const percent = (count * 100) / held
-  if (count >= held || percent > settings.maxRevokePercent) {
-    audit.record({
-      action: 'refuse',
-      reason: `mass guard: would ${words.verb} ${String(count)} of ${String(held)} (max_revoke_percent ${String(settings.maxRevokePercent)}): ${reasons}`,
-      count,
-    })
-    throw new ExitError(
-      EXIT.rejected,
+  if (count >= held || percent > settings.maxRevokePercent)
+    refuse(
+      `would ${words.verb} ${String(count)} of ${String(held)} (max_revoke_percent ${String(settings.maxRevokePercent)})`,
       `stopped before ${words.doing} anything: this run would ${words.verb} ${String(count)} of the ${String(held)} ${words.heldWhat} (${percent.toFixed(1)}%, max_revoke_percent is ${String(settings.maxRevokePercent)}): ${reasons}. ${check}: an emptied or changed saved search is the usual cause. ${fix}`,
     )
-  }
   const excess = windowExcess(change, window, settings)
-  if (excess !== undefined) {
-    audit.record({
-      action: 'refuse',
-      reason: `mass guard: would ${words.verb} ${String(count)} more, ${String(excess.count)} of ${String(excess.held)} over the last ${String(settings.windowHours)} h (max_revoke_percent ${String(settings.maxRevokePercent)}, max_revoke_window_hours ${String(settings.windowHours)}): ${reasons}`,
-      count,
-    })
-    throw new ExitError(
-      EXIT.rejected,
+  if (excess !== undefined)
+    refuse(
+      `would ${words.verb} ${String(count)} more, ${String(excess.count)} of ${String(excess.held)} over the last ${String(settings.windowHours)} h (max_revoke_percent ${String(settings.maxRevokePercent)}, max_revoke_window_hours ${String(settings.windowHours)})`,
       `stopped before ${words.doing} anything: over the last ${String(settings.windowHours)} h (max_revoke_window_hours) runs since ${excess.since} took back ${String(excess.before)} and this run would ${words.verb} ${String(count)} more: ${String(excess.count)} of the ${String(excess.held)} ${words.heldWhat} at the window's start (${excess.percent.toFixed(1)}%, max_revoke_percent is ${String(settings.maxRevokePercent)}): ${reasons}. ${check}: a saved search that keeps shrinking is the usual cause. ${fix} (the window then starts afresh)`,
     )
-  }
   return prune(
     [...window, { at: settings.now.toISOString(), held, count }],
     settings.now,
