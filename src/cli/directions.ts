@@ -40,7 +40,7 @@ import type { ConnectorRecord, ThreatqClient } from '../threatq/client.js'
 import { formatThreatqTime } from '../threatq/model.js'
 import { type CliArgs, DEFAULT_NAME } from './args.js'
 import type { CommandIo } from './io.js'
-import { createProgress, type Progress } from './progress.js'
+import { createProgress, readThenDeliver } from './progress.js'
 
 export interface DirectionContext {
   args: CliArgs
@@ -415,8 +415,7 @@ export async function exportDirections(ctx: DirectionContext): Promise<RunSummar
 async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
   const aed = aedClient(ctx)
-  const scan = createProgress('lists: scan', io.stderrIsTTY)
-  let writes: Progress | undefined
+  const progress = readThenDeliver('lists', io.stderrIsTTY)
   try {
     const outcome = await runListDelivery(
       {
@@ -425,14 +424,10 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
         logger,
         audit: ctx.audit,
         onProgress: (done, total) => {
-          scan.update(done, total)
+          progress.read(done, total)
         },
         onWrites: (done, total) => {
-          if (writes === undefined) {
-            scan.stop()
-            writes = createProgress('lists: AED', io.stderrIsTTY)
-          }
-          writes.update(done, total)
+          progress.deliver(done, total)
         },
       },
       {
@@ -462,8 +457,7 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
     }
     return outcome.summary
   } finally {
-    scan.stop()
-    writes?.stop()
+    progress.stop()
   }
 }
 
@@ -514,7 +508,8 @@ export function taxiiClient(
 async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
   const taxii = taxiiClient(ctx)
-  const progress = createProgress('export', io.stderrIsTTY)
+  // Reading ThreatQ, then what AED acknowledged of what is sent.
+  const progress = readThenDeliver('export', io.stderrIsTTY)
   const saved = ctx.state.export.ledger
   try {
     const outcome = await runExport(
@@ -524,7 +519,10 @@ async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
         logger,
         audit: ctx.audit,
         onProgress: (done, total) => {
-          progress.update(done, total)
+          progress.read(done, total)
+        },
+        onDelivered: (acknowledged, total) => {
+          progress.deliver(acknowledged, total)
         },
       },
       {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
 import { BIN, tempDir } from '../helpers/processes.js'
-import { CREDS, startWorld, type World } from '../helpers/world.js'
+import { aedObjects, CREDS, startWorld, type World } from '../helpers/world.js'
 
 // `script` (util-linux) gives the connector a real terminal, as a person at a shell has.
 const noScript =
@@ -70,7 +70,7 @@ describe('first run in a terminal', { skip: noScript }, () => {
     await assert.rejects(readFile(join(dir, 'netscout-aed.yaml'), 'utf8'), { code: 'ENOENT' })
   })
 
-  it('shows a progress bar and a readable log in a terminal', async () => {
+  it('shows the scan, then delivery to AED up to what AED stored, and a readable log', async () => {
     const seeded = await startWorld({ seed: 300 })
     try {
       await seeded.configure()
@@ -89,7 +89,12 @@ describe('first run in a terminal', { skip: noScript }, () => {
       let screen = ''
       child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
       assert.equal(await new Promise((resolve) => child.on('exit', resolve)), 0, screen)
-      assert.match(screen, /export \[[█░]+\] \d+\/300/)
+      assert.match(screen, /export: scan \[[█░]+\] \d+\/300/)
+      // The delivery bar ends at what AED acknowledged: every object it now holds, all sent.
+      const stored = (await aedObjects(seeded, '2.0')).length
+      const delivered = [...screen.matchAll(/export: AED \[[█░]+\] (\d+)\/(\d+)/g)].at(-1)
+      assert.deepEqual(delivered?.slice(1), [String(stored), String(stored)], screen)
+      assert.doesNotMatch(screen, /ETA|N\/A|∞/)
       assert.match(screen, /INFO.*export finished/, 'pretty log lines, not JSON')
     } finally {
       await seeded.stop()

@@ -28,7 +28,6 @@ export interface CollectDeps {
   threatq: ThreatqClient
   logger: Logger
   summary: RunSummary
-  onProgress?: ((done: number, total: number | undefined) => void) | undefined
   /** `event`: the block to record in the audit trail once AED stored the object. */
   track: (id: string, updates: LedgerUpdate[], event?: AuditEvent) => void
 }
@@ -101,7 +100,6 @@ export async function* collectExport(
       updatedAfter: new Date(plan.sendFrom - 1000),
       pageSize: settings.pageSize,
     })
-    let done = 0
     for await (const page of pages) {
       for (const record of page.records) {
         const slot = ledger.objects.find(objectKey('indicators', record.id))
@@ -132,8 +130,6 @@ export async function* collectExport(
         })
       }
       if (queue.length > 0) yield queue.splice(0)
-      done += page.records.length + page.invalid.length
-      deps.onProgress?.(done, page.total)
     }
   }
 

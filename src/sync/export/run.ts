@@ -20,7 +20,7 @@ import { newSummary, type RunSummary } from '../summary.js'
 import { collectExport } from './collect.js'
 import { type ExportContext, instanceIdentity } from './convert.js'
 import { Ledger, type LedgerFiles, type LedgerProblem, type LedgerUpdate } from './ledger.js'
-import { generationOf, planSync } from './plan.js'
+import { generationOf, planSync, type SyncPlan } from './plan.js'
 import { recoverLedger } from './recover.js'
 import type { ExportPolicy } from './policy.js'
 import { findRevocations, revocations, revokedVersions } from './revoke.js'
@@ -39,7 +39,13 @@ export interface ExportDeps {
   logger: Logger
   /** Blocks and unblocks AED acknowledged, and refusals (src/audit/trail.ts). */
   audit: AuditSink
+  /** Members of the data collection read (the plan's scan). */
   onProgress?: (done: number, total: number | undefined) => void
+  /**
+   * Objects AED acknowledged so far (stored, or already held in that version), of those this run
+   * sends: an estimate from the plan until the last object is read, then exact.
+   */
+  onDelivered?: (acknowledged: number, total: number) => void
 }
 
 export interface ExportSettings {
@@ -268,6 +274,7 @@ export async function runExport(
       ? revocations(ledger, revoking, idHost, settings.policy)
       : []
   const listed: { id: string; threatq: string; reason: string }[] = []
+  const delivery = deliveryCount(plan, collection.info.can_read ? revoking.total : 0, deps)
   const objects = (async function* (): AsyncGenerator<StixObject[]> {
     let first = true
     const sources = [
@@ -281,19 +288,14 @@ export async function runExport(
           }
         })(),
       ),
-      collectExport(
-        { threatq, logger, summary, track, onProgress: deps.onProgress },
-        ledger,
-        plan,
-        {
-          collection: dataCollection,
-          pageSize: settings.pageSize,
-          full: settings.full,
-          sendSince,
-          policy: settings.policy,
-          ctx: context,
-        },
-      ),
+      collectExport({ threatq, logger, summary, track }, ledger, plan, {
+        collection: dataCollection,
+        pageSize: settings.pageSize,
+        full: settings.full,
+        sendSince,
+        policy: settings.policy,
+        ctx: context,
+      }),
     ]
     for (const source of sources)
       for await (const chunk of source) {
@@ -301,10 +303,13 @@ export async function runExport(
         if (first && chunk.length > 0) {
           first = false
           summary.sent.add('identity')
+          delivery.read(1)
           yield [identity]
         }
+        delivery.read(chunk.length)
         yield chunk
       }
+    delivery.readAll()
   })()
 
   try {
@@ -331,6 +336,7 @@ export async function runExport(
       for (const r of refusals) await settings.output?.item(r)
     } else {
       await ledger.openJournal()
+      delivery.acknowledged(0)
       await taxii.addObjects(collection, objects, {
         maxObjects: settings.maxObjects,
         beforeRequest: (sent) => ledger.intend(sent.flatMap(({ id }) => inflight.get(id) ?? [])),
@@ -342,6 +348,7 @@ export async function runExport(
             audited.delete(id)
             if (event !== undefined && done.stored.has(id)) audit.record(event)
           }
+          delivery.acknowledged(acknowledgedBy(result))
           classify(result, summary, logger)
         },
       })
@@ -368,6 +375,49 @@ export async function runExport(
     await ledger.closeJournal()
   }
 }
+
+/** What the progress shows of the delivery (ExportDeps.onDelivered). */
+function deliveryCount(
+  plan: SyncPlan,
+  revocations: number,
+  deps: Pick<ExportDeps, 'onDelivered'>,
+): { read(n: number): void; readAll(): void; acknowledged(n: number): void } {
+  const planned =
+    revocations +
+    plan.relatedToSend.length +
+    plan.indicatorsToSend +
+    plan.relationships.length / 4 +
+    plan.reports.length
+  // With the identity, which travels with the first object. Marking definitions and indicators
+  // new since the scan come on top: an estimate until the stream of objects ends.
+  const estimate = planned > 0 ? planned + 1 : 0
+  let read = 0
+  let exact = false
+  let delivering = false
+  let acknowledged = 0
+  const show = (): void => {
+    deps.onDelivered?.(acknowledged, exact ? read : Math.max(estimate, read))
+  }
+  return {
+    read(n) {
+      read += n
+    },
+    readAll() {
+      exact = true
+      // A dry run reads the stream too, and delivers nothing.
+      if (delivering) show()
+    },
+    acknowledged(n) {
+      delivering = true
+      acknowledged += n
+      show()
+    },
+  }
+}
+
+/** Objects a request's status counts as stored, and those AED already held in that version. */
+const acknowledgedBy = (result: AddResult): number =>
+  result.success + result.failures.filter((f) => IDENTICAL_VERSION.test(f.message)).length
 
 /**
  * The ledger updates of the objects a request carried that AED stored (or already had): not the
