@@ -1,5 +1,5 @@
 /**
- * The fixed vocabulary of a fresh ThreatQ instance (threatq-api.md §2.2, §2.3, §5): object
+ * The fixed vocabulary of a fresh ThreatQ instance (docs/threatq-api.md, "Vocabularies and metadata", "TLP and sources"): object
  * collections, indicator types and statuses, event types and the TLP table.
  */
 
