@@ -59,7 +59,16 @@ export function commentsOf(fileName: string, text: string): { line: number; text
     for (const child of node.getChildren(file)) visit(child)
   }
   visit(file)
-  return [...found.values()].sort((a, b) => a.line - b.line)
+  // A run of `//` lines is one comment: a quotation may go on to the next line.
+  const merged: { line: number; text: string }[] = []
+  for (const c of [...found.values()].sort((a, b) => a.line - b.line)) {
+    const last = merged.at(-1)
+    const lines = last === undefined ? 0 : last.text.split('\n').length
+    if (last?.text.startsWith('//') && c.text.startsWith('//') && c.line === last.line + lines)
+      last.text += `\n${c.text}`
+    else merged.push({ ...c })
+  }
+  return merged
 }
 
 /** A comment's words on one line: the comment markers and line breaks gone. */
@@ -115,22 +124,21 @@ export function problemsOf(
   const problems: string[] = []
   if (/(?<!RFC \d+ )§\s*\d/.test(words))
     problems.push('cites a numbered section (§) of a document outside the repository')
-  if (/\bDESIGN\b/.test(words)) problems.push('cites the design brief, which is not in the repository')
+  if (/\bDESIGN\b/.test(words))
+    problems.push('cites the design brief, which is not in the repository')
   // Quoted headings may name a session: only the comment's own words are judged.
   if (/\b(?:issues?|sessions?) \d+|\bitem \d+ of\b/i.test(words.replace(/"[^"]*"/g, '')))
     problems.push('cites an issue or a session: history belongs in git, the why in the comment')
   for (const m of words.matchAll(MD)) {
     const name = m[1] ?? ''
-    const path = name.startsWith('.')
-      ? relative(ROOT, resolve(ROOT, dirname(from), name))
-      : name
+    const path = name.startsWith('.') ? relative(ROOT, resolve(ROOT, dirname(from), name)) : name
     const markdown = open(path)
     if (markdown === undefined) {
       problems.push(`names ${name}, which is not in the repository`)
       continue
     }
     const anchors = anchorsOf(markdown).map((a) => a.toLowerCase())
-    for (const quoted of sectionsAfter(words.slice((m.index ?? 0) + name.length))) {
+    for (const quoted of sectionsAfter(words.slice(m.index + name.length))) {
       if (!anchors.some((a) => a.startsWith(quoted.toLowerCase())))
         problems.push(`quotes "${quoted}" as a section of ${name}, which has no such heading`)
     }
@@ -156,13 +164,21 @@ function readRepo(path: string): string | undefined {
 describe('comments point at what is in the repository', () => {
   it('finds the problems it looks for (and not the pointers that are fine)', () => {
     const docs = new Map([
-      ['docs/a.md', '# A\n\n## Deny and allow lists\n\n**Strict lists** (…)\n```\n# not a heading\n```\n'],
+      [
+        'docs/a.md',
+        '# A\n\n## Deny and allow lists\n\n**Strict lists** (…)\n```\n# not a heading\n```\n',
+      ],
       ['README.md', '# R\n## Exit codes\n'],
     ])
     const open = (p: string): string | undefined => docs.get(p)
     const check = (comment: string): string[] => problemsOf(comment, 'src/x/y.ts', open)
-    assert.deepEqual(check('// fine (docs/a.md, "Deny and allow lists"; README.md, "Exit codes").'), [])
+    assert.deepEqual(
+      check('// fine (docs/a.md, "Deny and allow lists"; README.md, "Exit codes").'),
+      [],
+    )
     assert.deepEqual(check('/**\n * fine (docs/a.md, "Deny and\n * allow lists").\n */'), [])
+    assert.deepEqual(check('// fine (docs/a.md, "Deny and\n// allow lists").'), [])
+    assert.equal(check('// (docs/a.md, "Deny and\n// no such part")').length, 1)
     assert.deepEqual(check('// fine (docs/a.md "Strict lists") and ../../README.md'), [])
     assert.deepEqual(check('// RFC 9110 §5.6.7 is public'), [])
     assert.deepEqual(check('// see https://example.com/gone.md'), [])
@@ -185,6 +201,7 @@ describe('comments point at what is in the repository', () => {
       'const b = `/* nor this ${1} */`',
       'const c = /\\/\\/ nor this/',
       '// one',
+      '// one more',
       'function f(): void {',
       '  /* two */',
       '} // three',
@@ -192,9 +209,9 @@ describe('comments point at what is in the repository', () => {
     assert.deepEqual(
       commentsOf('x.ts', text).map((c) => [c.line, c.text]),
       [
-        [4, '// one'],
-        [6, '/* two */'],
-        [7, '// three'],
+        [4, '// one\n// one more'],
+        [7, '/* two */'],
+        [8, '// three'],
       ],
     )
   })
@@ -210,7 +227,8 @@ describe('comments point at what is in the repository', () => {
         const text = readFileSync(join(ROOT, file), 'utf8')
         if (!MAY_POINT.test(text)) continue
         for (const c of commentsOf(file, text))
-          for (const p of problemsOf(c.text, file, readRepo)) found.push(`${file}:${String(c.line)}: ${p}`)
+          for (const p of problemsOf(c.text, file, readRepo))
+            found.push(`${file}:${String(c.line)}: ${p}`)
       }
     }
     assert.ok(checked > 100, `only ${String(checked)} files checked`)

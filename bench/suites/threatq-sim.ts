@@ -115,7 +115,8 @@ function event(n: number): Record<string, unknown> {
 async function main(): Promise<void> {
   const started = await timed(() =>
     // The lenient variant: the export-read rows measure embedding every relation, attack_pattern
-    // included, which the strict default answers with 500 (docs/threatq-api.md, "The `with` pitfall").
+    // included, which the strict default answers with 500 (docs/threatq-api.md, "The `with`
+    // pitfall").
     startSim(
       BIN.threatq,
       ['--seed-indicators', String(INDICATORS), '--no-with-underscore-bug'],

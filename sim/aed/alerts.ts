@@ -55,7 +55,10 @@ export const DEFAULT_CATEGORY: Record<AlertType, string> = {
   system: 'System',
 }
 
-/** [SIM] Severity words accepted by the `severity` filter: the lower bound of each band (EDM's: docs/aed-api.md, "EDM alerts API"). */
+/**
+ * [SIM] Severity words accepted by the `severity` filter: the lower bound of each band (EDM's:
+ * docs/aed-api.md, "EDM alerts API").
+ */
 export const SEVERITY_WORDS: Record<string, number> = { low: 1, medium: 4, high: 7 }
 
 const nullableInt = z.number().int().nullable()

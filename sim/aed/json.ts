@@ -1,6 +1,7 @@
 /**
- * AED's wire conventions (docs/aed-api.md, "Requests and responses", "Status codes and errors"): Flask-style JSON with sorted keys and a 2-space
- * indent, the `{"errors": [...], "message": ...}` envelope, and `Accept: text/csv` on lists.
+ * AED's wire conventions (docs/aed-api.md, "Requests and responses", "Status codes and errors"):
+ * Flask-style JSON with sorted keys and a 2-space indent, the `{"errors": [...], "message": ...}`
+ * envelope, and `Accept: text/csv` on lists.
  */
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }

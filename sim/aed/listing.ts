@@ -1,6 +1,7 @@
 /**
- * The list conventions every AED list route shares (docs/aed-api.md, "Lists, paging and filters"): field filters with comma
- * lists, `q` search, `sort`/`direction`, `page`/`perPage` (default 10, 0 = all) and `select`.
+ * The list conventions every AED list route shares (docs/aed-api.md, "Lists, paging and filters"):
+ * field filters with comma lists, `q` search, `sort`/`direction`, `page`/`perPage` (default 10, 0 =
+ * all) and `select`.
  */
 import type { Context } from 'hono'
 import { aedJsonResponse, badField, scalarText, toCsv } from './json.js'
@@ -120,7 +121,10 @@ export function wantsCsv(c: Context): boolean {
   return (c.req.header('accept') ?? '').toLowerCase().includes('text/csv')
 }
 
-/** `{"<key>": [...]}` (the only key: docs/aed-api.md, "Lists, paging and filters") or CSV when asked for. */
+/**
+ * `{"<key>": [...]}` (the only key: docs/aed-api.md, "Lists, paging and filters") or CSV when asked
+ * for.
+ */
 export function listResponse(
   c: Context,
   key: string,

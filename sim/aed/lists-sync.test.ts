@@ -43,7 +43,9 @@ const NAMES: Names[] = [
   },
 ]
 
-/** The list key of a route: its last path segment (docs/aed-api.md, "Deny and allow lists: names"). */
+/**
+ * The list key of a route: its last path segment (docs/aed-api.md, "Deny and allow lists: names").
+ */
 const keyOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1)
 
 function clocked(options: AedSimOptions = {}): { sim: AedSim; clock: { ms: number } } {

@@ -62,7 +62,10 @@ export function rangeContains(range: HostRange, address: ipaddr.IPv4 | ipaddr.IP
   return range.address.kind() === address.kind() && address.match(range.address, range.bits)
 }
 
-/** IPv4 before IPv6, then by text: AED's default host order (docs/aed-api.md, "Lists, paging and filters"). */
+/**
+ * IPv4 before IPv6, then by text: AED's default host order (docs/aed-api.md, "Lists, paging and
+ * filters").
+ */
 export function compareHosts(a: unknown, b: unknown): number {
   const sa = typeof a === 'string' ? a : ''
   const sb = typeof b === 'string' ? b : ''

@@ -63,7 +63,10 @@ export class Params {
     return String(v)
   }
 
-  /** Comma lists, arrays, or arrays of comma lists: every form clients send (docs/aed-api.md, "Inbound scope"). */
+  /**
+   * Comma lists, arrays, or arrays of comma lists: every form clients send (docs/aed-api.md,
+   * "Inbound scope").
+   */
   list(key: string): string[] {
     const v = this.values.get(key)
     if (v === undefined || v === null) return []
@@ -98,7 +101,9 @@ export class Params {
     return n
   }
 
-  /** `0/1/true/false/True/False` (XSOAR sends `active=False`, docs/aed-api.md, "Protection groups"). */
+  /**
+   * `0/1/true/false/True/False` (XSOAR sends `active=False`, docs/aed-api.md, "Protection groups").
+   */
   bool(key: string): boolean | undefined {
     const text = this.string(key)
     if (text === undefined) return undefined

@@ -28,7 +28,9 @@ export interface ProtectionGroup {
   timeCreated: number
 }
 
-/** [SIM] Server types (only `0` "Generic Server" is attested: docs/aed-api.md, "Protection groups"). */
+/**
+ * [SIM] Server types (only `0` "Generic Server" is attested: docs/aed-api.md, "Protection groups").
+ */
 export const SERVER_TYPES: ReadonlyMap<number, string> = new Map([
   [0, 'Generic Server'],
   [1, 'Web Server'],

@@ -71,7 +71,7 @@ export function mountRest(app: Hono, base: string, options: RestOptions): void {
   })
 
   route(app, p('summary/'), {
-    // [SIM] Only `protectionLevel` is attested (docs/aed-api.md, "Summary"); the rest is kept small.
+    // [SIM] Only `protectionLevel` is attested (docs/aed-api.md, "Summary"); the rest is small.
     GET: () =>
       aedJsonResponse({
         deploymentMode: 'inline',
@@ -186,7 +186,8 @@ function inScope(item: Item, scopes: readonly Scope[]): boolean {
 
 /**
  * One description for every value, or a comma list (or array) mapped one to one (docs/aed-api.md,
- * "Adding and removing entries"); undefined when the request gives no `annotation` at all, so a re-add keeps the stored one.
+ * "Adding and removing entries"); undefined when the request gives no `annotation` at all, so a
+ * re-add keeps the stored one.
  */
 function annotationsFor(params: Params, count: number): string[] | undefined {
   const raw = params.raw('annotation')

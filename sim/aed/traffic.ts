@@ -49,7 +49,10 @@ interface Match {
   severity?: number
 }
 
-/** A blocked flow: its alert and what the notifications add to it (`cn1`: docs/aed-api.md, "Syslog notifications"). */
+/**
+ * A blocked flow: its alert and what the notifications add to it (`cn1`: docs/aed-api.md, "Syslog
+ * notifications").
+ */
 export interface FlowBlock {
   alert: PartialAlert
   source: BlockSource

@@ -1,8 +1,8 @@
 /**
- * `POST /api/token` (docs/threatq-api.md, "Authentication"): the password grant in its three encodings (query string
- * plus JSON body, all-JSON, form-encoded), client_credentials with HTTP Basic (or query
- * parameters), and refresh_token. Bad credentials answer 400; an unknown or expired bearer token,
- * and a lowercase `bearer` scheme, answer 401.
+ * `POST /api/token` (docs/threatq-api.md, "Authentication"): the password grant in its three
+ * encodings (query string plus JSON body, all-JSON, form-encoded), client_credentials with HTTP
+ * Basic (or query parameters), and refresh_token. Bad credentials answer 400; an unknown or expired
+ * bearer token, and a lowercase `bearer` scheme, answer 401.
  */
 import { randomBytes } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'

@@ -1,9 +1,9 @@
 /**
- * The Threat Library query language (docs/threatq-api.md, "Threat Library queries"): `criteria` and `filters` share one
- * grammar of `+and` / `+or` (and `+not`) lists over leaf clauses — `value` (exact, `%` LIKE
- * wildcards, `{is}`, `{+contains}`, lists), `mentions`, `type_name`, `status_name`, `score`
- * ranges, date ranges with `NOW`. A query compiles once into a predicate, so a million objects
- * are filtered in one pass.
+ * The Threat Library query language (docs/threatq-api.md, "Threat Library queries"): `criteria` and
+ * `filters` share one grammar of `+and` / `+or` (and `+not`) lists over leaf clauses — `value`
+ * (exact, `%` LIKE wildcards, `{is}`, `{+contains}`, lists), `mentions`, `type_name`,
+ * `status_name`, `score` ranges, date ranges with `NOW`. A query compiles once into a predicate, so
+ * a million objects are filtered in one pass.
  */
 import { validationError } from './errors.js'
 import { isObject, text, type Json } from './ingest.js'

@@ -1,7 +1,8 @@
 /**
- * Data collections (docs/threatq-api.md, "Data collections"): saved searches under `/api/search/query`, their results
- * for any collection via `GET /api/{type}/query/hash/{hash}` (cursorMark paging), and ad-hoc
- * Threat Library queries via `POST /api/{type}/query` (limit/offset, or a cursor).
+ * Data collections (docs/threatq-api.md, "Data collections"): saved searches under
+ * `/api/search/query`, their results for any collection via `GET /api/{type}/query/hash/{hash}`
+ * (cursorMark paging), and ad-hoc Threat Library queries via `POST /api/{type}/query`
+ * (limit/offset, or a cursor).
  */
 import type { Context } from 'hono'
 import type { AuthVariables } from './auth.js'

@@ -587,7 +587,10 @@ export class Store {
     return link
   }
 
-  /** Precedence (docs/threatq-api.md, "TLP and sources"): manually set > source-provided > source default > none. */
+  /**
+   * Precedence (docs/threatq-api.md, "TLP and sources"): manually set > source-provided > source
+   * default > none.
+   */
   effectiveTlpId(link: SourceLink): number | null {
     return link.manualTlpId ?? link.tlpId ?? this.sourceById(link.sourceId)?.defaultTlpId ?? null
   }

@@ -93,7 +93,10 @@ export function readAlert(item: unknown): AedAlert | undefined {
   return ok ? (a as AedAlert) : undefined
 }
 
-/** Minimum severity per the Alert Severity option: Low all, Medium 4+, High 7+ (README.md, "Options"). */
+/**
+ * Minimum severity per the Alert Severity option: Low all, Medium 4+, High 7+ (README.md,
+ * "Options").
+ */
 export const MIN_SEVERITY = { Low: 1, Medium: 4, High: 7 } as const
 
 export interface AlertQuery {
@@ -138,7 +141,10 @@ export class AedClient {
     return new AedLists(this.http, () => this.apiVersion())
   }
 
-  /** `auto`: probe summary/ on v3, then v2, as NETSCOUT's own tooling does (docs/aed-api.md, "Versions and base paths"). */
+  /**
+   * `auto`: probe summary/ on v3, then v2, as NETSCOUT's own tooling does (docs/aed-api.md,
+   * "Versions and base paths").
+   */
   apiVersion(): Promise<AedApiVersion> {
     // One probe however many requests wait for it; a failed probe is tried again next time.
     this.version ??= this.probe().catch((error: unknown) => {

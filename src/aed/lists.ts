@@ -31,8 +31,8 @@ const list = (
 ): AedList => ({ id: `${direction}-${v3}`, direction, action, kind, v2, v3 })
 
 /**
- * The lists REST delivery writes (docs/aed-api.md, "Deny and allow lists: names"). AED has allow lists for hosts only, and
- * domain and URL lists only inbound.
+ * The lists REST delivery writes (docs/aed-api.md, "Deny and allow lists: names"). AED has allow
+ * lists for hosts only, and domain and URL lists only inbound.
  */
 export const LISTS = {
   outboundDenyHosts: list('outbound', 'deny', 'host', 'blacklisted-hosts', 'denied-hosts'),
@@ -180,7 +180,7 @@ export class AedLists {
       query,
       headers: { accept: 'application/json' },
     })
-    // Only the list key: AED sends no paging metadata (docs/aed-api.md, "Lists, paging and filters").
+    // Only the list key, no paging metadata (docs/aed-api.md, "Lists, paging and filters").
     const body = parseJsonBody('aed', response, z.record(z.string(), z.unknown()), `${key} list`)
     const items = listItems(body, key)
     if (items === undefined)

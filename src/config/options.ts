@@ -1,7 +1,7 @@
 /**
- * The connector's options (README.md, "Options"): the keys set in the ThreatQ UI (the connector record's
- * custom fields, which arrive as strings), overridable under `options:` in <name>.yaml. Parsed
- * once; every problem is reported with its key and how to fix it.
+ * The connector's options (README.md, "Options"): the keys set in the ThreatQ UI (the connector
+ * record's custom fields, which arrive as strings), overridable under `options:` in <name>.yaml.
+ * Parsed once; every problem is reported with its key and how to fix it.
  */
 import { isAbsolute } from 'node:path'
 import { z } from 'zod'
@@ -123,7 +123,8 @@ export const optionsSchema = z
     max_revoke_window_hours: intIn(0, 24 * 30, 24).describe(
       'max_revoke_percent also holds over this many hours of runs (0: each run alone)',
     ),
-    // REST delivery to AED's deny and allow lists (README.md, "Delivery to AED's deny and allow lists").
+    // REST delivery to AED's deny and allow lists (README.md, "Delivery to AED's deny and allow
+    // lists").
     delivery: oneOf(['taxii', 'rest', 'both'], 'taxii').describe(
       'taxii (STIX collection), rest (AED deny/allow lists) or both',
     ),

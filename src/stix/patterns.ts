@@ -21,7 +21,10 @@ export const PATTERN_TYPES = [
 ] as const
 export type PatternType = (typeof PATTERN_TYPES)[number]
 
-/** The types AED enforces (docs/aed-api.md, "TAXII server on AED"); the others are exported only when asked. */
+/**
+ * The types AED enforces (docs/aed-api.md, "TAXII server on AED"); the others are exported only
+ * when asked.
+ */
 export const AED_ENFORCEABLE_TYPES: ReadonlySet<string> = new Set<PatternType>([
   'IP Address',
   'IPv6 Address',

@@ -1,7 +1,8 @@
 /**
- * ThreatQ OAuth tokens (docs/threatq-api.md, "Authentication"): the password grant in the SDK's encoding (grant type
- * and client id in the query, e-mail and password as JSON), the refresh grant, and a fresh login
- * when refreshing fails. Tokens are handed to `onToken` to persist in the state file.
+ * ThreatQ OAuth tokens (docs/threatq-api.md, "Authentication"): the password grant in the SDK's
+ * encoding (grant type and client id in the query, e-mail and password as JSON), the refresh grant,
+ * and a fresh login when refreshing fails. Tokens are handed to `onToken` to persist in the state
+ * file.
  */
 import { z } from 'zod'
 import type { AuthHook, HttpClient } from '../http/client.js'

@@ -254,9 +254,10 @@ export class ThreatqClient {
   }
 
   /**
-   * Pages the Threat Library query for one collection with cursorMark (stop on an empty page or
-   * an unchanged cursor: docs/threatq-api.md, "Data collections"). Records are validated one by one. The next page is
-   * requested as soon as its cursor is known, so ThreatQ works on it while this one is converted.
+   * Pages the Threat Library query for one collection with cursorMark (stop on an empty page or an
+   * unchanged cursor: docs/threatq-api.md, "Data collections"). Records are validated one by one.
+   * The next page is requested as soon as its cursor is known, so ThreatQ works on it while this
+   * one is converted.
    */
   query(
     collection: TqCollection,
@@ -476,9 +477,9 @@ export class ThreatqClient {
   }
 
   /**
-   * Sets single-valued attributes of an object to these values (docs/threatq-api.md, "Objects": GET, PUT,
-   * POST and DELETE on `/api/{type}/{id}/attributes`): consume only ever adds a value, so a count
-   * kept current is changed in place, and any second value of its name removed.
+   * Sets single-valued attributes of an object to these values (docs/threatq-api.md, "Objects":
+   * GET, PUT, POST and DELETE on `/api/{type}/{id}/attributes`): consume only ever adds a value, so
+   * a count kept current is changed in place, and any second value of its name removed.
    */
   async setAttributes(
     collection: string,
@@ -512,7 +513,10 @@ export class ThreatqClient {
     }
   }
 
-  /** Ids of the indicators with exactly this value (`GET /api/indicators?value=`, docs/threatq-api.md, "Objects"). */
+  /**
+   * Ids of the indicators with exactly this value (`GET /api/indicators?value=`,
+   * docs/threatq-api.md, "Objects").
+   */
   async indicatorIdsByValue(value: string): Promise<number[]> {
     const page = await this.json('the indicators of a value', offsetPage, {
       path: '/api/indicators',

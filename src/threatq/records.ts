@@ -1,6 +1,6 @@
 /**
- * Parses ThreatQ object records (docs/threatq-api.md, "Objects") into the connector's model. Records are
- * validated field by field; one that cannot be used is reported, never half-read.
+ * Parses ThreatQ object records (docs/threatq-api.md, "Objects") into the connector's model.
+ * Records are validated field by field; one that cannot be used is reported, never half-read.
  */
 import { z } from 'zod'
 import { parseTlp, mostRestrictive, type TlpLevel } from '../stix/tlp.js'
