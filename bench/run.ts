@@ -106,7 +106,7 @@ collection scanned, and their requests are AED REST requests only (ThreatQ's are
 Every write is preceded by a lookup of the same values, and both go in batches of up to 100
 values, so a delivery costs about 20 AED requests per 1,000 entries (a lookup and an add, or a
 lookup and a delete, per 100) plus the one API-version probe of a run that writes; a run with
-nothing to change makes none. AED's value filter is not trusted (issue 19; aed-sim's default
+nothing to change makes none. AED's value filter is not trusted (how it matches is not public; aed-sim's default
 filter matches by substring): a lookup reads its answer with \`perPage\` 1,000 and compares every
 record itself, and costs more requests only when an answer is cut off.
 

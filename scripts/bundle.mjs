@@ -2,7 +2,7 @@
 //
 // - dist/src/cli/tq-conn-netscout-aed.mjs (+ chunks/): one ES module, the npm package's command.
 //   Node 20 resolves, reads and links each of ~250 modules one by one at start-up; one file halves
-//   the CPU a run spends before it does any work (docs/performance.md, "Start-up").
+//   the CPU a run spends before it does any work (docs/performance.md, "Session 5: start-up").
 // - dist/sea/tq-conn-netscout-aed.cjs: one CommonJS script without chunks, the entry Node 20's
 //   single executable application needs (scripts/release.mjs embeds it).
 //

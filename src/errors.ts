@@ -1,6 +1,6 @@
 /**
- * Exit codes (DESIGN §2.1) and the one error that carries one out of a command. Only the process
- * boundary (src/cli/bin.ts) turns it into an exit.
+ * Exit codes (README.md, "Exit codes") and the one error that carries one out of a command. Only
+ * the process boundary (src/cli/bin.ts) turns it into an exit.
  */
 export const EXIT = {
   ok: 0,

@@ -1,7 +1,8 @@
 /**
  * UTC calendar arithmetic on epoch milliseconds, without `Date`: the export reads three ThreatQ
  * times and writes three STIX timestamps per indicator, a million times per run, and `Date`'s
- * field access and `toISOString` cost several times more (docs/performance.md, session 3).
+ * field access and `toISOString` cost several times more (docs/performance.md, "Session 3: the
+ * connector").
  * Days ↔ civil dates after H. Hinnant, "chrono-compatible low-level date algorithms".
  */
 

@@ -54,9 +54,9 @@ const EXPORT_SIZES = sizes('CONNECTOR_BENCH_EXPORT', [10_000, 100_000, 1_000_000
 /** The sync cases (incremental, no-op, resume after kill -9): one collection of this size. */
 const SYNC_SIZES = sizes('CONNECTOR_BENCH_SYNC', [1_000_000])
 const IMPORT_SIZES = sizes('CONNECTOR_BENCH_IMPORT', [10_000, 100_000])
-/** The REST list delivery cases (issue 14): collections of this many IP Address indicators. */
+/** The REST list delivery cases: collections of this many IP Address indicators. */
 const LISTS_SIZES = sizes('CONNECTOR_BENCH_LISTS', [10_000, 100_000])
-/** The syslog import cases (issue 22): files of this many generated lines (bench/syslog-lines.ts). */
+/** The syslog import cases: files of this many generated lines (bench/syslog-lines.ts). */
 const SYSLOG_SIZES = sizes('CONNECTOR_BENCH_SYSLOG', [1_000_000])
 /** The export size whose limit case runs (the 1M limit would hold every object in the bench). */
 const EXPORT_LIMIT_SIZE = 100_000
@@ -67,7 +67,8 @@ const AED_PER_PAGE = 1000
 const CONSUME_BATCH = 500
 /**
  * What the connector's full-record read asks ThreatQ to embed (src/threatq/client.ts query(), as
- * src/sync/export/collect.ts calls it): each source with its `tlp_id` (issue 19).
+ * src/sync/export/collect.ts calls it): each source with its `tlp_id` (docs/threatq-api.md, "TLP
+ * and sources").
  */
 const WITH = 'sources'
 const STIX_20 = 'application/vnd.oasis.stix+json; version=2.0'
@@ -512,7 +513,7 @@ async function benchExport(size: number, results: BenchResult[]): Promise<void> 
       requests: used.threatq,
       peakRssMb: run.peakRssMb,
       target: 'a few more than the pages of 500 (membership scan + full records)',
-      note: `ThreatQ ${String(used.threatq)} requests: token, connector record, data collection, membership and record pages, related objects, and (issue 19) attack_pattern links read from the attack_pattern side; threatq-sim strict (with=attack_pattern answers 500)`,
+      note: `ThreatQ ${String(used.threatq)} requests: token, connector record, data collection, membership and record pages, related objects, and attack_pattern links read from the attack_pattern side; threatq-sim strict (with=attack_pattern answers 500)`,
     })
     results.push({
       suite: SUITE,
@@ -637,7 +638,7 @@ async function editIndicators(world: World, ids: number[], body: object): Promis
 }
 
 /**
- * The export as a sync at `size` (issue 13): a first export, then an incremental run after 1%
+ * The export as a sync at `size`: a first export, then an incremental run after 1%
  * of the indicators changed and 0.5% left the collection, then a no-op run, then a fresh
  * export killed (SIGKILL) once AED holds ~70% of it, and the rerun that resumes it.
  */
@@ -800,7 +801,7 @@ function byMethod(routes: Record<string, number>): string {
 }
 
 /**
- * REST delivery to AED's lists (issue 14) at `size` hosts: a collection of `size` IP Address
+ * REST delivery to AED's lists at `size` hosts: a collection of `size` IP Address
  * indicators (created through ThreatQ's consume API from one source; nothing else in the
  * collection) delivered into empty lists, then a 1% churn run (0.5% of the hosts leave the
  * collection through a status it excludes, 0.5% new hosts join it), then a rerun with nothing

@@ -30,7 +30,7 @@ const EXPORT_PAGE = 500
 /** What the connector embeds at relationship depth 1 (src/threatq/client.ts query()). */
 const EXPORT_WITH = 'sources.tlp,adversaries,malware,tool,report,attack_pattern'
 /**
- * The synchronising export's light membership scan (issue 13): ids and times of every member,
+ * The synchronising export's light membership scan: ids and times of every member,
  * type and status, and stubs of the related objects (docs/sim-threatq.md), over the whole
  * collection in pages of 1,000.
  */
@@ -75,7 +75,7 @@ function scanPage(body: Buffer): { count: number; nextCursorMark: string } {
  * The simulator's flags here: the tests' plus garbage collection on the main thread only. On two
  * shared cores V8's parallel GC helpers cost more CPU than they save (consume, which keeps what it
  * parses, measured 21–22k → 27–29k events per simulator CPU-second; reads unchanged), and the
- * client gets the core they no longer take (docs/performance.md, threatq-sim session 3).
+ * client gets the core they no longer take (docs/performance.md, "threatq-sim (session 3)").
  */
 const SIM_BENCH_FLAGS = [...SIM_NODE_FLAGS, '--single-threaded-gc']
 
@@ -115,7 +115,8 @@ function event(n: number): Record<string, unknown> {
 async function main(): Promise<void> {
   const started = await timed(() =>
     // The lenient variant: the export-read rows measure embedding every relation, attack_pattern
-    // included, which the strict default (issue 19) answers with 500.
+    // included, which the strict default answers with 500 (docs/threatq-api.md, "The `with`
+    // pitfall").
     startSim(
       BIN.threatq,
       ['--seed-indicators', String(INDICATORS), '--no-with-underscore-bug'],

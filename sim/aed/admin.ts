@@ -1,4 +1,7 @@
-/** The test-only admin surface under /_sim/ (DESIGN §2.4); never on the appliance's own paths. */
+/**
+ * The test-only admin surface under /_sim/ (docs/sim-aed.md, "Admin surface"); never on the
+ * appliance's own paths.
+ */
 import type { Hono } from 'hono'
 import { z } from 'zod'
 import { mountFaultRoutes, type FaultTable } from '../common/faults.js'

@@ -1,8 +1,9 @@
 /**
- * [SIM] SIM-AED-64: the appliance's own threat feed (ATLAS Intelligence Feed, AIF): rules with an element id,
- * a threat name and category and a severity, which block traffic like a deny list does. What a
- * rule looks like inside AED is not public; the fields are those its Blocked Host notification
- * carries (aed-api.md §3.2: cn1, cs6, cs7, severity). Loaded through `POST /_sim/aif`.
+ * [SIM] SIM-AED-64: the appliance's own threat feed (ATLAS Intelligence Feed, AIF): rules with an
+ * element id, a threat name and category and a severity, which block traffic like a deny list does.
+ * What a rule looks like inside AED is not public; the fields are those its Blocked Host
+ * notification carries (`cn1`, `cs6`, `cs7`, severity: docs/aed-api.md, "Syslog notifications").
+ * Loaded through `POST /_sim/aif`.
  */
 import { z } from 'zod'
 import {

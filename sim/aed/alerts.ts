@@ -1,7 +1,8 @@
 /**
- * [SIM] AED alerts (DESIGN §2.4). No public source documents AED's `/alerts/` fields; this model
- * follows AED's conventions (camelCase, epoch seconds, list key named after the resource) and the
- * blocked-host syslog fields (aed-api.md §3.2). Alerts are kept sorted by (startTime, alertId) so
+ * [SIM] AED alerts (docs/sim-aed.md, "Alerts"). No public source documents AED's `/alerts/` fields
+ * (docs/aed-api.md, "Alerts over REST"); this model follows AED's conventions (camelCase, epoch
+ * seconds, list key named after the resource) and the blocked-host syslog fields (docs/aed-api.md,
+ * "Syslog notifications"). Alerts are kept sorted by (startTime, alertId) so
  * a time window is found by binary search, not by scanning every alert.
  */
 import { z } from 'zod'
@@ -54,7 +55,10 @@ export const DEFAULT_CATEGORY: Record<AlertType, string> = {
   system: 'System',
 }
 
-/** [SIM] Severity words accepted by the `severity` filter: the lower bound of each band (EDM, aed-api.md §3.3). */
+/**
+ * [SIM] Severity words accepted by the `severity` filter: the lower bound of each band (EDM's:
+ * docs/aed-api.md, "EDM alerts API").
+ */
 export const SEVERITY_WORDS: Record<string, number> = { low: 1, medium: 4, high: 7 }
 
 const nullableInt = z.number().int().nullable()
@@ -263,7 +267,7 @@ export class AlertStore {
     return out
   }
 
-  /** `GET /alerts/` with the filters of DESIGN §2.4. */
+  /** `GET /alerts/` with the filters of docs/sim-aed.md, "Alerts". */
   query(params: Params): Record<string, unknown>[] {
     const page = slicePage(this.ordered(params), pageOf(params)) as unknown as Record<
       string,

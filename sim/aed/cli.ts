@@ -1,4 +1,4 @@
-/** The `aed-sim` command line (DESIGN §2.4) turned into createAedSim options. */
+/** The `aed-sim` command line (docs/sim-aed.md, "Running it") turned into createAedSim options. */
 import { ArgumentParser } from 'argparse'
 import { addServerArguments, readFaults } from '../common/cli.js'
 import type { TaxiiVersion } from '../../src/taxii/types.js'

@@ -1,6 +1,6 @@
 /**
  * [SIM] Country codes served by `/countries/`: ISO 3166-1 alpha-2 (English names) plus the GeoIP
- * pseudo-codes AED lists, such as `XF` "6to4 Relay Anycast" (aed-api.md §2.3).
+ * pseudo-codes AED lists, such as `XF` "6to4 Relay Anycast" (docs/aed-api.md, "List entries").
  */
 export const COUNTRIES: ReadonlyMap<string, string> = new Map([
   ['A1', 'Anonymous Proxy'],

@@ -1,6 +1,7 @@
 /**
- * AED's wire conventions (aed-api.md §1.3–1.4): Flask-style JSON with sorted keys and a 2-space
- * indent, the `{"errors": [...], "message": ...}` envelope, and `Accept: text/csv` on lists.
+ * AED's wire conventions (docs/aed-api.md, "Requests and responses", "Status codes and errors"):
+ * Flask-style JSON with sorted keys and a 2-space indent, the `{"errors": [...], "message": ...}`
+ * envelope, and `Accept: text/csv` on lists.
  */
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
@@ -39,7 +40,7 @@ export class AedError extends Error {
   }
 }
 
-/** Envelope summaries per status, Werkzeug-style (aed-api.md §1.4). */
+/** Envelope summaries per status, Werkzeug-style (docs/aed-api.md, "Status codes and errors"). */
 const SUMMARY: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',

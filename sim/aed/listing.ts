@@ -1,6 +1,7 @@
 /**
- * The list conventions every AED list route shares (aed-api.md §1.5): field filters with comma
- * lists, `q` search, `sort`/`direction`, `page`/`perPage` (default 10, 0 = all) and `select`.
+ * The list conventions every AED list route shares (docs/aed-api.md, "Lists, paging and filters"):
+ * field filters with comma lists, `q` search, `sort`/`direction`, `page`/`perPage` (default 10, 0 =
+ * all) and `select`.
  */
 import type { Context } from 'hono'
 import { aedJsonResponse, badField, scalarText, toCsv } from './json.js'
@@ -8,7 +9,7 @@ import type { Params } from './params.js'
 
 export type Item = Record<string, unknown>
 
-/** AED's documented default page size (aed-api.md §1.5). */
+/** AED's documented default page size (docs/aed-api.md, "Lists, paging and filters"). */
 export const DEFAULT_PER_PAGE = 10
 
 export interface ListSpec {
@@ -100,7 +101,7 @@ export function project(items: readonly Item[], params: Params): Item[] {
 /** Filter, search, sort and page a rendered list. */
 export function applyListQuery(items: readonly Item[], params: Params, spec: ListSpec): Item[] {
   const filters = spec.filters
-    // FortiSOAR sends `updateTime=0` on every list read and gets the whole list (issue 19, §5.2).
+    // [SIM] SIM-AED-53: FortiSOAR sends `updateTime=0` on every list read and gets the whole list.
     .filter((f) => params.has(f) && !(f === 'updateTime' && params.string(f) === '0'))
     .map((f) => [f, new Set(params.list(f))] as const)
   const terms = queryTerms(params)
@@ -120,7 +121,10 @@ export function wantsCsv(c: Context): boolean {
   return (c.req.header('accept') ?? '').toLowerCase().includes('text/csv')
 }
 
-/** `{"<key>": [...]}` (the only key, aed-api.md §1.5) or CSV when asked for. */
+/**
+ * `{"<key>": [...]}` (the only key: docs/aed-api.md, "Lists, paging and filters") or CSV when asked
+ * for.
+ */
 export function listResponse(
   c: Context,
   key: string,

@@ -1,5 +1,5 @@
 /**
- * What a connector that keeps AED's deny/allow lists in step with ThreatQ relies on (issue 14):
+ * What a connector that keeps AED's deny/allow lists in step with ThreatQ relies on:
  * paging, many values per call, annotations, re-adds, deleting what is not there, capacity, and
  * traffic against the lists. v2 (blacklisted/whitelisted) and v3 (denied/allowed) names.
  */
@@ -43,7 +43,9 @@ const NAMES: Names[] = [
   },
 ]
 
-/** The list key of a route: its last path segment (aed-api.md §2.2). */
+/**
+ * The list key of a route: its last path segment (docs/aed-api.md, "Deny and allow lists: names").
+ */
 const keyOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1)
 
 function clocked(options: AedSimOptions = {}): { sim: AedSim; clock: { ms: number } } {

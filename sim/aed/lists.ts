@@ -1,5 +1,6 @@
 /**
- * The deny/allow lists (aed-api.md §2.2, §2.5–2.10): outbound (OTF) lists keep one annotation per
+ * The deny/allow lists (docs/aed-api.md, from "Deny and allow lists: names" to "Inbound scope"):
+ * outbound (OTF) lists keep one annotation per
  * value; inbound (protection-group) lists keep one record per value collected across scopes
  * (global, protection groups, central configurations).
  */
@@ -22,7 +23,7 @@ export interface ListDef {
   v3Key: string
 }
 
-/** Item field and multi-item wrapper per kind (aed-api.md §2.2). */
+/** Item field and multi-item wrapper per kind (docs/aed-api.md, "Deny and allow lists: names"). */
 export const KIND_FIELD: Record<ValueKind, string> = {
   host: 'hostAddress',
   country: 'country',
@@ -57,7 +58,7 @@ const def = (
   }
 }
 
-/** The v2 ↔ v3 name mapping of aed-api.md §2.2. */
+/** The v2 ↔ v3 name mapping (docs/aed-api.md, "Deny and allow lists: names"). */
 export const LIST_DEFS: readonly ListDef[] = [
   def('outbound-denied-hosts', 'outbound', 'deny', 'host', 'blacklisted-hosts', 'denied-hosts'),
   def('outbound-allowed-hosts', 'outbound', 'allow', 'host', 'whitelisted-hosts', 'allowed-hosts'),
@@ -142,13 +143,14 @@ export type Record_ = OutboundRecord | InboundRecord
 
 /**
  * [SIM] How many values one list holds at most: none by default, since AED's limits are not
- * public (aed-api.md §4.5 lists limits as unknown). `--list-capacity N` or `POST /_sim/lists` set
+ * public (docs/aed-api.md, "Open points"). `--list-capacity N` or `POST /_sim/lists` set
  * one; a write that would go past it is refused whole with LIST_FULL_STATUS.
  */
 export const DEFAULT_LIST_CAPACITY: number | null = null
 
 /**
- * [SIM] A write past a list's capacity: 422 with the errors envelope (aed-api.md §1.4: 422 is
+ * [SIM] A write past a list's capacity: 422 with the errors envelope (docs/aed-api.md, "Status
+ * codes and errors": 422 is
  * AED's "semantic validation" answer; the request is well formed but cannot be applied). Nothing
  * of the request is written.
  */
@@ -255,7 +257,8 @@ export class ListStore {
       const given = annotations === undefined ? undefined : (annotations[i] ?? annotations[0] ?? '')
       if (this.def.direction === 'outbound') {
         const existing = this.outbound.get(value)
-        // Empty annotations read back as "" for hosts and null for countries (aed-api.md §2.16).
+        // Empty annotations read back as "" for hosts and null for countries (docs/aed-api.md,
+        // "List entries").
         const text = given ?? (existing === undefined ? '' : undefined)
         const annotation =
           text === undefined
@@ -314,7 +317,7 @@ export class ListStore {
     this.add(values, annotations ?? [''], scopes, now)
   }
 
-  /** The wire form of one value (aed-api.md §2.3), or undefined when absent. */
+  /** The wire form of one value (docs/aed-api.md, "List entries"), or undefined when absent. */
   render(value: string): Record<string, unknown> | undefined {
     const field = KIND_FIELD[this.def.kind]
     if (this.def.direction === 'outbound') {
@@ -332,7 +335,8 @@ export class ListStore {
         pgid.push(-1)
       } else if (scope.kind === 'cid') cid.push(scope.id)
       else pgid.push(scope.id)
-      // Empty annotations: hosts read back [""], countries/domains/URLs [] (aed-api.md §2.16).
+      // Empty annotations: hosts read back [""], countries/domains/URLs [] (docs/aed-api.md,
+      // "List entries").
       if (text !== '' || this.def.kind === 'host') annotation.push(text)
     }
     return { annotation, cid, [field]: value, pgid, updateTime: r.updateTime }

@@ -62,7 +62,10 @@ export function rangeContains(range: HostRange, address: ipaddr.IPv4 | ipaddr.IP
   return range.address.kind() === address.kind() && address.match(range.address, range.bits)
 }
 
-/** IPv4 before IPv6, then by text: AED's default host order (aed-api.md §1.5). */
+/**
+ * IPv4 before IPv6, then by text: AED's default host order (docs/aed-api.md, "Lists, paging and
+ * filters").
+ */
 export function compareHosts(a: unknown, b: unknown): number {
   const sa = typeof a === 'string' ? a : ''
   const sb = typeof b === 'string' ? b : ''
@@ -86,7 +89,7 @@ export function domainMatches(domain: string, host: string): boolean {
   return host === domain || host.endsWith(`.${domain}`)
 }
 
-/** AED stores URLs without a scheme (aed-api.md §2.3). */
+/** AED stores URLs without a scheme (docs/aed-api.md, "List entries"). */
 export function normalizeUrl(input: string): string | undefined {
   const url = input.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
   if (url.length === 0 || /\s/.test(url)) return undefined

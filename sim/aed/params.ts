@@ -1,6 +1,7 @@
 /**
  * Request arguments as AED reads them: the query string and the JSON body merged (the body wins),
- * because XSOAR sends writes as query parameters and FortiSOAR as a JSON body (aed-api.md §1.3).
+ * because XSOAR sends writes as query parameters and FortiSOAR as a JSON body (docs/aed-api.md,
+ * "Requests and responses").
  */
 import type { Context } from 'hono'
 import { AedError, badField, scalarText } from './json.js'
@@ -62,7 +63,10 @@ export class Params {
     return String(v)
   }
 
-  /** Comma lists, arrays, or arrays of comma lists: every form clients send (aed-api.md §1.5). */
+  /**
+   * Comma lists, arrays, or arrays of comma lists: every form clients send (docs/aed-api.md,
+   * "Inbound scope").
+   */
   list(key: string): string[] {
     const v = this.values.get(key)
     if (v === undefined || v === null) return []
@@ -97,7 +101,9 @@ export class Params {
     return n
   }
 
-  /** `0/1/true/false/True/False` (XSOAR sends `active=False`, aed-api.md §2.11). */
+  /**
+   * `0/1/true/false/True/False` (XSOAR sends `active=False`, docs/aed-api.md, "Protection groups").
+   */
   bool(key: string): boolean | undefined {
     const text = this.string(key)
     if (text === undefined) return undefined

@@ -1,4 +1,4 @@
-/** Protection groups (aed-api.md §2.3, §2.11). */
+/** Protection groups (docs/aed-api.md, "Protection groups"). */
 import { AedError, badField, notFound } from './json.js'
 import { parseHostRange, rangeContains, type HostRange } from './net.js'
 import type { Params } from './params.js'
@@ -28,7 +28,9 @@ export interface ProtectionGroup {
   timeCreated: number
 }
 
-/** [SIM] Server types (only `0` "Generic Server" is attested, aed-api.md §2.3). */
+/**
+ * [SIM] Server types (only `0` "Generic Server" is attested: docs/aed-api.md, "Protection groups").
+ */
 export const SERVER_TYPES: ReadonlyMap<number, string> = new Map([
   [0, 'Generic Server'],
   [1, 'Web Server'],
@@ -99,7 +101,7 @@ export class ProtectionGroups {
     this.ranges = undefined
   }
 
-  /** Every install has a default group on 0.0.0.0/0 (aed-api.md §2.11). */
+  /** Every install has a default group on 0.0.0.0/0 (docs/aed-api.md, "Protection groups"). */
   addDefault(now: number): ProtectionGroup {
     return this.insert({
       name: 'Default Protection Group',
@@ -149,7 +151,7 @@ export class ProtectionGroups {
     return group
   }
 
-  /** POST /protection-groups/ (FortiSOAR's body, aed-api.md §2.11). */
+  /** POST /protection-groups/ (FortiSOAR's body: docs/aed-api.md, "Protection groups"). */
   create(params: Params, now: number): ProtectionGroup {
     const name = params.string('name')
     if (name === undefined) throw badField('name', '"name" is required.')

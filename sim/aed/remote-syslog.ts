@@ -1,6 +1,7 @@
 /**
  * `remote-syslog/`: the one syslog destination an appliance sends its notifications to, as
- * NETSCOUT's Ansible module `aed_remote_syslog` reads and changes it (aed-api.md §3.2.1).
+ * NETSCOUT's Ansible module `aed_remote_syslog` reads and changes it (docs/aed-api.md, "Syslog
+ * destination").
  */
 import type { Hono } from 'hono'
 import { isIP } from 'node:net'

@@ -71,7 +71,7 @@ export function mountRest(app: Hono, base: string, options: RestOptions): void {
   })
 
   route(app, p('summary/'), {
-    // [SIM] Only `protectionLevel` is attested (aed-api.md §2.12); the rest is kept small.
+    // [SIM] Only `protectionLevel` is attested (docs/aed-api.md, "Summary"); the rest is small.
     GET: () =>
       aedJsonResponse({
         deploymentMode: 'inline',
@@ -153,7 +153,7 @@ function mountProtectionGroups(app: Hono, p: (path: string) => string, state: Ae
   })
 }
 
-/** `cid` xor `pgid`, each a comma list; `-1` is global (aed-api.md §1.5, §2.7). */
+/** `cid` xor `pgid`, each a comma list; `-1` is global (docs/aed-api.md, "Inbound scope"). */
 function scopesOf(params: Params, state: AedState): Scope[] | undefined {
   const cids = params.intList('cid')
   const pgids = params.intList('pgid')
@@ -185,8 +185,9 @@ function inScope(item: Item, scopes: readonly Scope[]): boolean {
 }
 
 /**
- * One description for every value, or a comma list (or array) mapped one to one (aed-api.md
- * §2.5); undefined when the request gives no `annotation` at all, so a re-add keeps the stored one.
+ * One description for every value, or a comma list (or array) mapped one to one (docs/aed-api.md,
+ * "Adding and removing entries"); undefined when the request gives no `annotation` at all, so a
+ * re-add keeps the stored one.
  */
 function annotationsFor(params: Params, count: number): string[] | undefined {
   const raw = params.raw('annotation')

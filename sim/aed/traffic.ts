@@ -1,7 +1,7 @@
 /**
  * [SIM] Closing the loop (`POST /_sim/traffic`): a flow that hits a deny list, an enforced STIX
  * indicator or a rule of the appliance's own threat feed (AIF) becomes a blocked-host alert,
- * carrying what matched (DESIGN §2.4, aed-api.md §3.2).
+ * carrying what matched (docs/sim-aed.md, "Alerts"; docs/aed-api.md, "Syslog notifications").
  */
 import { z } from 'zod'
 import type { PartialAlert } from './alerts.js'
@@ -49,7 +49,10 @@ interface Match {
   severity?: number
 }
 
-/** A blocked flow: its alert and what the notifications add to it (aed-api.md §3.2 cn1). */
+/**
+ * A blocked flow: its alert and what the notifications add to it (`cn1`: docs/aed-api.md, "Syslog
+ * notifications").
+ */
 export interface FlowBlock {
   alert: PartialAlert
   source: BlockSource

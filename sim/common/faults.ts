@@ -1,6 +1,7 @@
 /**
  * Fault injection shared by both simulators (`POST /_sim/faults`, `--faults`): by method and a
- * regex on the path, for a number of requests or until cleared. Payload shape (DESIGN §2.4):
+ * regex on the path, for a number of requests or until cleared. Payload shape (docs/sim-aed.md,
+ * "Admin surface"):
  * `{"match": {"method": "POST", "path": "<regex>"}, "fault": {"status": 503, "retryAfter": "2",
  * "delayMs": 0, "reset": false, "body": "<raw text>"}, "times": 2}`.
  *

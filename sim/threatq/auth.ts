@@ -1,8 +1,8 @@
 /**
- * `POST /api/token` (threatq-api.md §1): the password grant in its three encodings (query string
- * plus JSON body, all-JSON, form-encoded), client_credentials with HTTP Basic (or query
- * parameters), and refresh_token. Bad credentials answer 400; an unknown or expired bearer token,
- * and a lowercase `bearer` scheme, answer 401.
+ * `POST /api/token` (docs/threatq-api.md, "Authentication"): the password grant in its three
+ * encodings (query string plus JSON body, all-JSON, form-encoded), client_credentials with HTTP
+ * Basic (or query parameters), and refresh_token. Bad credentials answer 400; an unknown or expired
+ * bearer token, and a lowercase `bearer` scheme, answer 401.
  */
 import { randomBytes } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
@@ -100,7 +100,7 @@ export class TokenService {
 
   /** The subject of a valid `Authorization: Bearer <token>` header, else a 401 ApiError. */
   verify(authorization: string | undefined): Attribution {
-    // Real servers reject a lowercase `bearer` scheme (threatq-api.md §1.1, Kibana PR notes).
+    // Real servers reject a lowercase `bearer` scheme (docs/threatq-api.md, "Authentication").
     const m = /^Bearer (\S+)$/.exec(authorization ?? '')
     const grant = m?.[1] === undefined ? undefined : this.access.get(m[1])
     if (grant === undefined || grant.accessExpiresAt <= this.clock()) {

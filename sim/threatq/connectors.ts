@@ -1,9 +1,11 @@
 /**
- * Connector (incoming feed) records (threatq-api.md §3.2): creation, updates and the response
- * shape, shared by `/api/connectors` (routes-connectors.ts) and the admin surface's UI stand-in.
+ * Connector (incoming feed) records (docs/threatq-api.md, "Connector records"): creation, updates
+ * and the response shape, shared by `/api/connectors` (routes-connectors.ts) and the admin
+ * surface's UI stand-in.
  *
  * [I] `POST /api/connectors` is unverified (REST convention). [SIM] `custom_fields` is a flat
- * object of UI option key → value (the keys of DESIGN §2.3); PUT merges it key by key.
+ * object of UI option key → value (the option keys: README.md, "Options"); PUT merges it key by
+ * key.
  */
 import { validationError } from './errors.js'
 import { truthy } from './http.js'

@@ -47,7 +47,8 @@ export interface ThreatqSimOptions {
   /**
    * [SIM: TQS-25] The reported bug: `with=` naming a collection with `_` (e.g. `attack_pattern`)
    * answers 500, which is why clients fetch those through `/api/{type}/{id}/{related}`
-   * (threatq-api.md §2.0, §4.3). On unless `false`: the harsher variant is the default.
+   * (docs/threatq-api.md, "The `with` pitfall"). On unless `false`: the harsher variant is the
+   * default.
    */
   withUnderscoreBug?: boolean
   /**

@@ -1,5 +1,5 @@
 /**
- * ThreatQ's two error shapes (threatq-api.md §2.0): validation failures answer
+ * ThreatQ's two error shapes (docs/threatq-api.md, "Errors"): validation failures answer
  * `{"data":{"errors":{field:[msg]}}}`, everything else `{"errors":[msg]}`.
  */
 

@@ -1,9 +1,9 @@
 /**
- * Turns request payloads (create, update, consume, fixture load) into store changes. One reader
- * for every encoding real clients send (threatq-api.md §2.4): `type` as a name, `{name}` or
- * `{id}`, or `type_id`; the same for status; descriptions as a string or `[{value}]`; sources
- * with `tlp_id`, `tlp` (name, id or `{name}`) or an object-level `tlp_id`; relationship keys named
- * after collections holding `{id}` or identity refs.
+ * Turns request payloads (create, update, consume, fixture load) into store changes. One reader for
+ * every encoding real clients send (docs/threatq-api.md, "Objects"): `type` as a name, `{name}` or
+ * `{id}`, or `type_id`; the same for status; descriptions as a string or `[{value}]`; sources with
+ * `tlp_id`, `tlp` (name, id or `{name}`) or an object-level `tlp_id`; relationship keys named after
+ * collections holding `{id}` or identity refs.
  */
 import { ApiError, validationError } from './errors.js'
 import type { SourceRec, Store, TqObject } from './store.js'
@@ -12,7 +12,9 @@ import { collectionDef, tlpFromId, tlpFromName, type CollectionDef } from './voc
 
 export type Json = Record<string, unknown>
 
-/** Who a write without explicit sources is attributed to (threatq-api.md §5). */
+/**
+ * Who a write without explicit sources is attributed to (docs/threatq-api.md, "TLP and sources").
+ */
 export interface Attribution {
   name: string
   sourceType: string
@@ -237,7 +239,8 @@ export class Ingest {
     else if (fresh && def.collection === 'events') object.happenedAt = object.createdAt
     const detected = readDate(store, item.last_detected_at, 'last_detected_at')
     if (detected !== undefined) object.lastDetectedAt = detected
-    // Only indicators expire (threatq-api.md §2.4); the key is ignored elsewhere, as unknown keys are.
+    // Only indicators expire (docs/threatq-api.md, "Objects"); the key is ignored elsewhere, as
+    // unknown keys are.
     if (def.collection === 'indicators') {
       const expires = readDate(store, item.expires_at, 'expires_at')
       if (expires !== undefined) object.expiresAt = expires

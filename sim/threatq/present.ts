@@ -1,7 +1,7 @@
 /**
- * Response shapes of ThreatQ objects (threatq-api.md §2.4): the base fields per collection,
- * sub-objects embedded by `with` (dot form `indicators.type` embeds sub-fields of related
- * objects). Threat Library results (`fields` projections) are written as JSON text by
+ * Response shapes of ThreatQ objects (docs/threatq-api.md, "Objects"): the base fields per
+ * collection, sub-objects embedded by `with` (dot form `indicators.type` embeds sub-fields of
+ * related objects). Threat Library results (`fields` projections) are written as JSON text by
  * serialize.ts, which follows these shapes.
  */
 import type { Json } from './ingest.js'
@@ -138,8 +138,8 @@ export function presentBase(store: Store, obj: TqObject): Json {
 
 /**
  * [I] One item of a consume answer: the id and the identity (value, name or title) clients match
- * the items back by (threatq-api.md §2.4), the type and status ids, and the row's times. A
- * bulk upsert answers what it wrote, not the Threat Library view of each object.
+ * the items back by (docs/threatq-api.md, "Objects"), the type and status ids, and the row's times.
+ * A bulk upsert answers what it wrote, not the Threat Library view of each object.
  */
 export function presentConsumed(obj: TqObject): Json {
   const def = collectionDef(obj.collection)

@@ -1,9 +1,9 @@
 /**
- * The Threat Library query language (threatq-api.md §2.5): `criteria` and `filters` share one
- * grammar of `+and` / `+or` (and `+not`) lists over leaf clauses — `value` (exact, `%` LIKE
- * wildcards, `{is}`, `{+contains}`, lists), `mentions`, `type_name`, `status_name`, `score`
- * ranges, date ranges with `NOW`. A query compiles once into a predicate, so a million objects
- * are filtered in one pass.
+ * The Threat Library query language (docs/threatq-api.md, "Threat Library queries"): `criteria` and
+ * `filters` share one grammar of `+and` / `+or` (and `+not`) lists over leaf clauses — `value`
+ * (exact, `%` LIKE wildcards, `{is}`, `{+contains}`, lists), `mentions`, `type_name`,
+ * `status_name`, `score` ranges, date ranges with `NOW`. A query compiles once into a predicate, so
+ * a million objects are filtered in one pass.
  */
 import { validationError } from './errors.js'
 import { isObject, text, type Json } from './ingest.js'
@@ -313,7 +313,7 @@ const SORT_KEYS: Record<string, SortKey> = {
   type_id: (o) => o.typeId ?? 0,
   status_id: (o) => o.statusId ?? 0,
   created_at: (o) => o.createdAt,
-  // Polarity sorts by `-created` (threatq-api.md §2.5): the same key.
+  // Polarity sorts by `-created` (docs/threatq-api.md, "Threat Library queries"): the same key.
   created: (o) => o.createdAt,
   updated_at: (o) => o.updatedAt,
   touched_at: (o) => o.touchedAt,

@@ -1,6 +1,7 @@
 /**
- * The test-only admin surface under `/_sim/` (DESIGN §2.4): faults, reset, state, bulk fixture
- * load, the connector "UI", and token expiry. Never authenticated, never faulted.
+ * The test-only admin surface under `/_sim/` (docs/sim-threatq.md, "Admin surface"): faults, reset,
+ * state, bulk fixture load, the connector "UI", and token expiry. Never authenticated, never
+ * faulted.
  */
 import { z } from 'zod'
 import { validationError } from './errors.js'

@@ -1,6 +1,7 @@
 /**
- * `/api/connectors` (threatq-api.md §3.2) over the records of connectors.ts; the person in the UI
- * who sets a connector's options and toggles it on is `POST /_sim/connector` (routes-admin.ts).
+ * `/api/connectors` (docs/threatq-api.md, "Connector records") over the records of connectors.ts;
+ * the person in the UI who sets a connector's options and toggles it on is `POST /_sim/connector`
+ * (routes-admin.ts).
  */
 import { createConnector, presentConnector, updateConnector } from './connectors.js'
 import type { SimApp, SimCore } from './core.js'

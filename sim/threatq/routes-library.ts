@@ -1,7 +1,8 @@
 /**
- * Data collections (threatq-api.md §4.1): saved searches under `/api/search/query`, their results
- * for any collection via `GET /api/{type}/query/hash/{hash}` (cursorMark paging), and ad-hoc
- * Threat Library queries via `POST /api/{type}/query` (limit/offset, or a cursor).
+ * Data collections (docs/threatq-api.md, "Data collections"): saved searches under
+ * `/api/search/query`, their results for any collection via `GET /api/{type}/query/hash/{hash}`
+ * (cursorMark paging), and ad-hoc Threat Library queries via `POST /api/{type}/query`
+ * (limit/offset, or a cursor).
  */
 import type { Context } from 'hono'
 import type { AuthVariables } from './auth.js'
@@ -111,7 +112,7 @@ export function libraryRoutes(app: SimApp, sim: SimCore): void {
       const tail = `],"limit":${String(p.limit)},"offset":${String(p.offset)}}`
       return c.body(render(store, collection, page, writer(), tail), 200, JSON_TYPE)
     }
-    // cursorMark overrides offset (threatq-api.md §4.1).
+    // cursorMark overrides offset (docs/threatq-api.md, "Data collections").
     const page = sim.results.cursor(key, store.version, compute, mark, p.limit, compiler.usesClock)
     const shape = `${key}\n${JSON.stringify(fields ?? null)}\n${withParam ?? ''}\n${String(p.limit)}`
     const body =

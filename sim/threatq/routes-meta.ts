@@ -1,6 +1,7 @@
 /**
- * Vocabulary and directory endpoints (threatq-api.md §2.1): `/api/objects`, indicator types and
- * statuses, event types (listing and adding), sources, tags and the current user.
+ * Vocabulary and directory endpoints (docs/threatq-api.md, "Vocabularies and metadata"):
+ * `/api/objects`, indicator types and statuses, event types (listing and adding), sources, tags and
+ * the current user.
  */
 import { notFound, validationError } from './errors.js'
 import { idParam, pagedList, readJson } from './http.js'

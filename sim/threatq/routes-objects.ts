@@ -1,7 +1,7 @@
 /**
- * Generic object endpoints for every collection (threatq-api.md §2.4, §4.2): list with simple
- * filters, get, create, update, delete, consume (bulk upsert), attributes, comments, tags,
- * sources (with TLP), scores and relationships with pivot ids.
+ * Generic object endpoints for every collection (docs/threatq-api.md, "Objects" and
+ * "Relationships"): list with simple filters, get, create, update, delete, consume (bulk upsert),
+ * attributes, comments, tags, sources (with TLP), scores and relationships with pivot ids.
  */
 import type { Context } from 'hono'
 import type { AuthVariables } from './auth.js'
@@ -119,7 +119,8 @@ export function objectRoutes(app: SimApp, sim: SimCore): void {
     const tree = parseWith(c.req.query('with'))
     const results = asItems(body).map((item) => writer.upsert(def, item, 'create'))
     // An indicator's create answer carries its sources and attributes, asked or not (the XSOAR
-    // fixture reads `sources[].pivot.id` and `attributes[].id` from it, threatq-api.md §2.4).
+    // fixture reads `sources[].pivot.id` and `attributes[].id` from it, docs/threatq-api.md,
+    // "Objects").
     if (def.collection === 'indicators')
       for (const name of CREATE_EMBEDS) tree.set(name, tree.get(name) ?? parseWith(''))
     if (def.collection === 'indicators' || Array.isArray(body)) {

@@ -1,7 +1,7 @@
 /**
- * Saved searches (data collections, threatq-api.md §4.1) as records: creation, their `hash`, the
- * response shape and the `api_query` that drives their results. Kept out of the route modules
- * because the seed (core.ts → seed.ts) and the admin surface create searches too.
+ * Saved searches (data collections: docs/threatq-api.md, "Data collections") as records: creation,
+ * their `hash`, the response shape and the `api_query` that drives their results. Kept out of the
+ * route modules because the seed (core.ts → seed.ts) and the admin surface create searches too.
  */
 import { createHash } from 'node:crypto'
 import { isObject, type Json } from './ingest.js'

@@ -231,7 +231,8 @@ export function seed(store: Store, n: number, collection = DEFAULT_COLLECTION): 
   const search = createSearch(
     store,
     collection,
-    // Stored as a string: real servers sometimes return `json` that way (threatq-api.md §4.1).
+    // Stored as a string: real servers sometimes return `json` that way (docs/threatq-api.md, "Data
+    // collections").
     JSON.stringify({
       ui_query: {
         columns: {},

@@ -32,7 +32,8 @@ export interface ThreatqSim {
 
 export function createThreatqSim(options: ThreatqSimOptions = {}): ThreatqSim {
   const core = new SimCore(options)
-  // Trailing slashes are tolerated (XSOAR v1 asks `indicators/?value=…`; threatq-api.md §2.4).
+  // Trailing slashes are tolerated (XSOAR v1 asks `indicators/?value=…`; docs/threatq-api.md,
+  // "Conventions").
   const app: SimApp = new Hono({ strict: false })
   app.use(core.requests.middleware())
   app.use(faultMiddleware(core.faults))

@@ -290,7 +290,7 @@ export class Store {
     for (const def of COLLECTIONS) this.tables.set(def.collection, new Table(def))
   }
 
-  /** A fresh instance's vocabularies (threatq-api.md §2.2). */
+  /** A fresh instance's vocabularies (docs/threatq-api.md, "Vocabularies and metadata"). */
   static withDefaults(clock: () => number = Date.now): Store {
     const store = new Store(clock)
     const at = Math.floor(Date.UTC(2017, 3, 17, 4, 34, 56) / 1000)
@@ -587,7 +587,10 @@ export class Store {
     return link
   }
 
-  /** Precedence (threatq-api.md §5): manually set > source-provided > source default > none. */
+  /**
+   * Precedence (docs/threatq-api.md, "TLP and sources"): manually set > source-provided > source
+   * default > none.
+   */
   effectiveTlpId(link: SourceLink): number | null {
     return link.manualTlpId ?? link.tlpId ?? this.sourceById(link.sourceId)?.defaultTlpId ?? null
   }

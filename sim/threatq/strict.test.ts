@@ -21,7 +21,7 @@ async function linkedPattern(c: SimClient): Promise<{ pattern: number; indicator
   throw new Error('the seed linked no attack pattern to an indicator')
 }
 
-describe('threatq-sim strict by default (issue 19), lenient by option', () => {
+describe('threatq-sim strict by default, lenient by option', () => {
   it('answers 500 to with= naming attack_pattern unless withUnderscoreBug is false', async () => {
     const strict = client()
     const { pattern, indicator } = await linkedPattern(strict)

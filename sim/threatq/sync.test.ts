@@ -1,5 +1,5 @@
 /**
- * What an export that reconciles (issue 13) needs from ThreatQ: status changes, expiry times,
+ * What an export that reconciles needs from ThreatQ: status changes, expiry times,
  * deletes, relation removal, renames, and data-collection membership that follows all of them
  * live; the light membership scan; the `_sim` helper that rewrites a saved search.
  */

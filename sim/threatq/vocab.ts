@@ -1,6 +1,7 @@
 /**
- * The fixed vocabulary of a fresh ThreatQ instance (threatq-api.md §2.2, §2.3, §5): object
- * collections, indicator types and statuses, event types and the TLP table.
+ * The fixed vocabulary of a fresh ThreatQ instance (docs/threatq-api.md, "Vocabularies and
+ * metadata", "TLP and sources"): object collections, indicator types and statuses, event types and
+ * the TLP table.
  */
 
 export type IdentityField = 'value' | 'name' | 'title'

@@ -1,6 +1,6 @@
 /**
- * AED REST client (aed-api.md): API version probing, the X-Arbux-APIToken header, page/perPage
- * paging until a short page, and the [SIM] alerts resource of DESIGN §2.4.
+ * AED REST client (docs/aed-api.md): API version probing, the X-Arbux-APIToken header, page/perPage
+ * paging until a short page, and the [SIM] alerts resource (docs/aed-api.md, "Alerts over REST").
  */
 import { z } from 'zod'
 import type { HttpClient } from '../http/client.js'
@@ -93,7 +93,10 @@ export function readAlert(item: unknown): AedAlert | undefined {
   return ok ? (a as AedAlert) : undefined
 }
 
-/** Minimum severity per the Alert Severity option (DESIGN §2.3). */
+/**
+ * Minimum severity per the Alert Severity option: Low all, Medium 4+, High 7+ (README.md,
+ * "Options").
+ */
 export const MIN_SEVERITY = { Low: 1, Medium: 4, High: 7 } as const
 
 export interface AlertQuery {
@@ -138,7 +141,10 @@ export class AedClient {
     return new AedLists(this.http, () => this.apiVersion())
   }
 
-  /** `auto`: probe summary/ on v3, then v2, as NETSCOUT's own tooling does (aed-api.md §1.1). */
+  /**
+   * `auto`: probe summary/ on v3, then v2, as NETSCOUT's own tooling does (docs/aed-api.md,
+   * "Versions and base paths").
+   */
   apiVersion(): Promise<AedApiVersion> {
     // One probe however many requests wait for it; a failed probe is tried again next time.
     this.version ??= this.probe().catch((error: unknown) => {
@@ -206,7 +212,7 @@ export class AedClient {
               startTime: query.startTime,
               endTime: query.endTime,
               severity: query.minSeverity,
-              // AED's q takes "+"-joined terms (aed-api.md §1.5).
+              // AED's q takes "+"-joined terms (docs/aed-api.md, "Lists, paging and filters").
               q: query.keywords.length > 0 ? query.keywords.join('+') : undefined,
               sort: 'startTime',
               direction: 'ASC',

@@ -1,5 +1,5 @@
 /**
- * AED servers whose pages cycle for ever (issue 20). Every server here ends on its own after CAP
+ * AED servers whose pages cycle for ever. Every server here ends on its own after CAP
  * requests (an empty page), so old code fails the request counts instead of hanging.
  */
 import assert from 'node:assert/strict'

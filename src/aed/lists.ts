@@ -1,5 +1,6 @@
 /**
- * AED's deny and allow lists over REST (aed-api.md §2.2, §2.5, §2.7, §2.9, §2.10): the lists the
+ * AED's deny and allow lists over REST (docs/aed-api.md, "Deny and allow lists: names", "Adding and
+ * removing entries", "Inbound scope"): the lists the
  * connector writes, their v2 and v3 names, and the calls it makes on them: look values up, read
  * a whole list, add values with their annotations, remove values, list the protection groups.
  */
@@ -30,8 +31,8 @@ const list = (
 ): AedList => ({ id: `${direction}-${v3}`, direction, action, kind, v2, v3 })
 
 /**
- * The lists REST delivery writes (aed-api.md §2.2). AED has allow lists for hosts only, and
- * domain and URL lists only inbound.
+ * The lists REST delivery writes (docs/aed-api.md, "Deny and allow lists: names"). AED has allow
+ * lists for hosts only, and domain and URL lists only inbound.
  */
 export const LISTS = {
   outboundDenyHosts: list('outbound', 'deny', 'host', 'blacklisted-hosts', 'denied-hosts'),
@@ -55,7 +56,7 @@ export const VALUE_FIELD: Record<ListKind, string> = {
   url: 'url',
 }
 
-/** The key of a many-value add answer (aed-api.md §2.2). */
+/** The key of a many-value add answer (docs/aed-api.md, "Deny and allow lists: names"). */
 const WRAPPER: Record<ListKind, string> = { host: 'hosts', domain: 'domains', url: 'urls' }
 
 /** `-1` (global) or a comma list of protection-group ids: the wire form of an inbound scope. */
@@ -149,7 +150,8 @@ export interface ListPage {
 
 /**
  * The records of a list answer: under the list's own name, else under the answer's one array
- * valued key, as XSOAR reads it (aed-api.md §1.5: `list(raw_result.keys())[0]`), so a renamed
+ * valued key, as XSOAR reads it (`list(raw_result.keys())[0]`, docs/aed-api.md, "Lists, paging
+ * and filters"), so a renamed
  * list key (v2 names on v3, FortiSOAR's schemas) still reads.
  */
 export function listItems(body: Record<string, unknown>, key: string): unknown[] | undefined {
@@ -178,7 +180,7 @@ export class AedLists {
       query,
       headers: { accept: 'application/json' },
     })
-    // Only the list key: AED sends no paging metadata (aed-api.md §1.5).
+    // Only the list key, no paging metadata (docs/aed-api.md, "Lists, paging and filters").
     const body = parseJsonBody('aed', response, z.record(z.string(), z.unknown()), `${key} list`)
     const items = listItems(body, key)
     if (items === undefined)
@@ -226,7 +228,8 @@ export class AedLists {
   }
 
   /**
-   * Adds values, each with its own annotation (a comma list maps one to one, aed-api.md §2.5).
+   * Adds values, each with its own annotation (a comma list maps one to one: docs/aed-api.md,
+   * "Adding and removing entries").
    * Answers what AED stored, or why it refused the whole request.
    */
   async add(
@@ -240,12 +243,13 @@ export class AedLists {
       path: await this.path(l),
       headers: { accept: 'application/json', 'content-type': 'application/json' },
       body: JSON.stringify(addBody(l, values, annotations, scope)),
-      // 409: how some servers refuse a value they hold already (item 7 of issue 19).
+      // 409: how some servers may refuse a value they hold already [I: A-AED-LIST-READD].
       okStatuses: [200, 201, 400, 409, 422],
     })
     if (response.status === 400 || response.status === 409 || response.status === 422)
       return { ok: false, refusal: refusalOf(response.status, response.body) }
-    // One value: the bare item; several: a wrapper such as {"hosts": […]} (aed-api.md §2.16).
+    // One value: the bare item; several: a wrapper such as {"hosts": […]} (docs/aed-api.md,
+    // "Adding and removing entries").
     const data = parseJsonBody('aed', response, z.unknown(), 'list add answer')
     const wrapped = (data as Record<string, unknown> | null)?.[WRAPPER[l.kind]]
     const items: unknown[] = Array.isArray(wrapped) ? wrapped : Array.isArray(data) ? data : [data]
@@ -254,7 +258,7 @@ export class AedLists {
 
   /**
    * Removes values; AED answers 204 whether or not they were there. [I: A-AED-LIST-SCOPE] with
-   * a `pgid`, an inbound value leaves that scope only (aed-api.md §2.7).
+   * a `pgid`, an inbound value leaves that scope only (docs/aed-api.md, "Inbound scope").
    */
   async remove(l: AedList, values: readonly string[], scope: Scope | undefined): Promise<void> {
     await this.http.request({
@@ -304,8 +308,8 @@ export type ListCalls = Pick<
 
 /**
  * The JSON body of an add (also what the dry run lists). [I: A-AED-LIST-WIRE] Hosts go as a JSON
- * array, as XSOAR sends them (aed-api.md §5.1); domains and URLs as a comma string in the body,
- * as FortiSOAR sends them (§2.8–2.10, §5.2): no real client sends those as an array.
+ * array, as XSOAR sends them; domains and URLs as a comma string in the body, as FortiSOAR sends
+ * them: no real client sends those as an array (docs/aed-api.md, "Adding and removing entries").
  */
 export function addBody(
   l: AedList,

@@ -1,8 +1,9 @@
 /**
- * The audit trail (issue 21): one record per value AED acknowledged blocking or unblocking, over
- * TAXII or over REST, and per value the connector refused to send, with the reason. The phases
- * call `audit.record(...)` on an injected sink; the file behind it is src/audit/file.ts. A
- * dry run gets NO_AUDIT: it changes nothing in AED, so it has nothing to account for.
+ * The audit trail (README.md, "Audit trail"): one record per value AED acknowledged blocking or
+ * unblocking, over TAXII or over REST, and per value the connector refused to send, with the
+ * reason. The phases call `audit.record(...)` on an injected sink; the file behind it is
+ * src/audit/file.ts. A dry run gets NO_AUDIT: it changes nothing in AED, so it has nothing to
+ * account for.
  */
 
 /**

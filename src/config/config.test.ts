@@ -157,7 +157,7 @@ describe('options', () => {
   })
 })
 
-describe('alert source options (issue 22)', () => {
+describe('alert source options', () => {
   it('defaults to the AED REST alerts and reads syslog and edm, any case', () => {
     assert.equal(parseOptions({}, {}).options.alert_source, 'aed')
     const { options } = parseOptions(

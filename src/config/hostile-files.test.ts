@@ -1,8 +1,8 @@
 /**
- * Issue 20, "Hostile files": a symlink, another user's file or a hard link planted at one of the
- * connector's names in its config or log directory is refused (exit 2, naming the file), never
- * followed, read back or appended to. Real files in a temp dir; the process runs as root in CI,
- * so "another user's file" is made with chown.
+ * Hostile files (docs/reliability.md, "Hostile input"): a symlink, another user's file or a hard
+ * link planted at one of the connector's names in its config or log directory is refused (exit 2,
+ * naming the file), never followed, read back or appended to. Real files in a temp dir; the process
+ * runs as root in CI, so "another user's file" is made with chown.
  */
 import assert from 'node:assert/strict'
 import {

@@ -1,7 +1,7 @@
 /**
- * The connector's options: the keys of DESIGN §2.3 set in the ThreatQ UI (the connector record's
- * custom fields, which arrive as strings), overridable under `options:` in <name>.yaml. Parsed
- * once; every problem is reported with its key and how to fix it.
+ * The connector's options (README.md, "Options"): the keys set in the ThreatQ UI (the connector
+ * record's custom fields, which arrive as strings), overridable under `options:` in <name>.yaml.
+ * Parsed once; every problem is reported with its key and how to fix it.
  */
 import { isAbsolute } from 'node:path'
 import { z } from 'zod'
@@ -94,7 +94,7 @@ export const optionsSchema = z
     default_report_labels: commaList,
     alert_severity: oneOf(SEVERITIES, 'Low').describe('minimum severity to import'),
     query_keywords: commaList.describe('AED alert keywords, sent as q joined with +'),
-    // Further options (DESIGN §2.3), each with a safe default.
+    // Further options, each with a safe default.
     aed_api_version: oneOf(['auto', 'v2', 'v3'], 'auto'),
     stix_version: oneOf(['2.0', '2.1'], '2.0'),
     export_all_types: bool(false).describe('also export types AED does not enforce'),
@@ -103,7 +103,7 @@ export const optionsSchema = z
     consume_batch_size: intIn(1, 5000, 500),
     taxii_max_objects: intIn(1, 100_000, 5000),
     aed_ca_file: text,
-    // The export sync's guards (DESIGN §2.3.1, issue 13).
+    // The export sync's guards (README.md, "The export is a sync").
     revoke_statuses: z
       .preprocess(
         (v) => (v === undefined || v === null || v === '' ? undefined : v),
@@ -123,7 +123,8 @@ export const optionsSchema = z
     max_revoke_window_hours: intIn(0, 24 * 30, 24).describe(
       'max_revoke_percent also holds over this many hours of runs (0: each run alone)',
     ),
-    // REST delivery to AED's deny and allow lists (DESIGN §2.3.1, issue 14).
+    // REST delivery to AED's deny and allow lists (README.md, "Delivery to AED's deny and allow
+    // lists").
     delivery: oneOf(['taxii', 'rest', 'both'], 'taxii').describe(
       'taxii (STIX collection), rest (AED deny/allow lists) or both',
     ),
@@ -136,7 +137,7 @@ export const optionsSchema = z
     allow_list_statuses: commaList.describe(
       "REST: statuses delivered to AED's allow lists instead (they override AED's own feeds)",
     ),
-    // Where the import reads AED's alerts (issue 22).
+    // Where the import reads AED's alerts (README.md, "Alert sources").
     alert_source: oneOf(['aed', 'syslog', 'edm'], 'aed').describe(
       "aed (AED's REST alerts), syslog (AED's notifications in syslog_file) or edm",
     ),
@@ -156,7 +157,7 @@ export const optionsSchema = z
     last_blocked_attribute: z
       .preprocess(blankToUndefined, z.string().trim().min(1).default('AED Last Blocked'))
       .describe('attribute kept on an exported indicator: when AED last blocked it'),
-    // Monitoring (issue 21).
+    // Monitoring (README.md, "Metrics").
     metrics_dir: z
       .preprocess(
         blankToUndefined,
@@ -170,7 +171,7 @@ export const optionsSchema = z
           .optional(),
       )
       .describe("directory of node_exporter's textfile collector: <name>.prom is written there"),
-    // The EDM alert source (issue 22; docs/mapping.md, "EDM threat records").
+    // The EDM alert source (docs/mapping.md, "Import: EDM threat records").
     edm_host: text.describe('EDM host or IP (https), as hostname'),
     edm_api_token: text.describe('EDM API token (X-Arbux-APIToken or NSAPITOKENID)'),
     edm_aed_name: text.describe('the AED as EDM names it (its hostname); empty: every AED'),
@@ -181,7 +182,7 @@ export const optionsSchema = z
 export type Options = z.infer<typeof optionsSchema>
 export type OptionKey = keyof Options
 
-/** UI labels of DESIGN §2.3, also used for the connector record's form. */
+/** The options' labels in the ThreatQ UI, also used for the connector record's form. */
 export const OPTION_LABELS: Partial<Record<OptionKey, string>> = {
   hostname: 'Hostname',
   api_token: 'API Token',

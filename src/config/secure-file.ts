@@ -2,7 +2,7 @@
  * Every file the connector keeps (config, state, ledgers and journal, lists ledger, log, cron
  * file) is opened here, and only here. The connector runs as root from cron: a symbolic link,
  * a FIFO or another user's file planted at one of these names must not redirect tokens or log
- * lines elsewhere, nor be read back as ours (issue 20). So:
+ * lines elsewhere, nor be read back as ours (docs/reliability.md, "Hostile input"). So:
  *
  * - nothing follows a symlink: opens use O_NOFOLLOW, atomic writes lstat the target and never
  *   realpath it (write-file-atomic does, so it is not used);

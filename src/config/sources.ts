@@ -1,6 +1,7 @@
 /**
  * Where each setting a mistake can be traced to comes from, in the words a person acts on: the
- * environment variable, the `<name>.yaml` key and path, or the ThreatQ UI field (DESIGN §2.2, §2.3).
+ * environment variable, the `<name>.yaml` key and path, or the ThreatQ UI field (README.md, "First
+ * run" and "Options").
  * The one table of setting names and sources; messages take their phrasing from here.
  */
 import { OPTION_LABELS, type OptionKey } from './options.js'

@@ -45,7 +45,7 @@ describe('extractServerMessage', () => {
     assert.equal(extractServerMessage('{"errors":["one","two"]}'), 'one; two')
     assert.equal(extractServerMessage('{"message":"Unauthorized"}'), 'Unauthorized')
   })
-  it("keeps a server's words on one line: line breaks, controls and bidi controls escaped (issue 20)", () => {
+  it("keeps a server's words on one line: line breaks, controls and bidi controls escaped", () => {
     assert.equal(
       extractServerMessage('{"message":"bad\\nnetscout-aed: all good\\r\\u001b[2K\\u202eexe.txt"}'),
       'bad\\u000anetscout-aed: all good\\u000d\\u001b[2K\\u202eexe.txt',
@@ -61,7 +61,7 @@ describe('extractServerMessage', () => {
 })
 
 describe('RemoteError', () => {
-  it('is one line whatever the server put in its detail or message (issue 20)', () => {
+  it('is one line whatever the server put in its detail or message', () => {
     const error = new RemoteError({
       system: 'taxii',
       kind: 'parse',

@@ -1,7 +1,7 @@
 /**
- * Issue 20, hostile servers: answers that must not be read as data. Each system's real client
- * against a loopback server: bytes that are not UTF-8, an HTML login page answered with 200, and
- * JSON whose keys are `__proto__`, `constructor` or `prototype`.
+ * Hostile servers (docs/reliability.md, "Hostile input"): answers that must not be read as data.
+ * Each system's real client against a loopback server: bytes that are not UTF-8, an HTML login page
+ * answered with 200, and JSON whose keys are `__proto__`, `constructor` or `prototype`.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'

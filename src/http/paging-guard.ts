@@ -1,5 +1,6 @@
 /**
- * The one rule every paging loop follows against a server that would never stop (issue 20): a
+ * The one rule every paging loop follows against a server that would never stop
+ * (docs/reliability.md, "Hostile input"): a
  * page that brings nothing new, or a cursor that repeats or goes backwards, ends the loop. The
  * loop decides whether that is an error (a read that decides revocations must not act on a
  * partial answer) or a warning and a clean stop. Where a server states a total, the loops bound

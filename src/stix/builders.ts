@@ -2,7 +2,7 @@
  * STIX 2.0 / 2.1 object builders. Each returns a plain object with the version's required
  * properties: `spec_version` on every object in 2.1 and only on the bundle in 2.0, millisecond
  * timestamps, `labels` (2.0, required on most SDOs) vs `<type>_types` (2.1, optional), and
- * `is_family` on 2.1 malware. Facts: reference/stix-taxii.md §1.
+ * `is_family` on 2.1 malware. Facts: docs/stix.md, "Objects per version".
  */
 import { StixError } from './errors.js'
 import { bundleId } from './ids.js'

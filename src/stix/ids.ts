@@ -1,7 +1,8 @@
 /**
- * Stable STIX ids (DESIGN §3): `<type>--<uuid>` derived by hashing (ThreatQ host, object kind,
- * ThreatQ id), so a re-export updates the same object instead of creating a duplicate. The hash
- * is shaped as a version-4, RFC 4122-variant UUID because STIX 2.0 only accepts v4 ids.
+ * Stable STIX ids (docs/mapping.md, "Ids"; docs/stix.md, "Ids"): `<type>--<uuid>` derived by
+ * hashing (ThreatQ host, object kind, ThreatQ id), so a re-export updates the same object instead
+ * of creating a duplicate. The hash is shaped as a version-4, RFC 4122-variant UUID because STIX
+ * 2.0 only accepts v4 ids.
  */
 import { hash, randomUUID } from 'node:crypto'
 

@@ -162,7 +162,7 @@ describe('STIX patterns per ThreatQ indicator type', () => {
       assert.ok(rejected(type, value).length > 0)
     })
 
-  it("refuses values with line breaks, NUL, bidi and invisible controls; escapes quotes and ']' (issue 20)", () => {
+  it("refuses values with line breaks, NUL, bidi and invisible controls; escapes quotes and ']'", () => {
     for (const [type, value] of [
       ['URL', 'http://a.example/x\nnetscout-aed: forged'],
       ['URL', 'http://a.example/a\u0000b'],

@@ -1,6 +1,6 @@
 /**
  * STIX patterns for ThreatQ indicators: strict validation of the value, then a single comparison
- * `[<object-path> = '<escaped literal>']`. Facts: reference/stix-taxii.md §2.
+ * `[<object-path> = '<escaped literal>']`. Facts: docs/stix.md, "Patterns" and "Escaping".
  */
 import { isIPv4, isIPv6 } from 'node:net'
 import { domainToASCII } from 'node:url'
@@ -21,7 +21,10 @@ export const PATTERN_TYPES = [
 ] as const
 export type PatternType = (typeof PATTERN_TYPES)[number]
 
-/** The types AED enforces (DESIGN §3); the others are exported only when asked. */
+/**
+ * The types AED enforces (docs/aed-api.md, "TAXII server on AED"); the others are exported only
+ * when asked.
+ */
 export const AED_ENFORCEABLE_TYPES: ReadonlySet<string> = new Set<PatternType>([
   'IP Address',
   'IPv6 Address',

@@ -1,7 +1,7 @@
 /**
  * TLP markings. STIX 2.0 and 2.1 predefine TLP 1.0 (WHITE, GREEN, AMBER, RED) with fixed ids and
  * objects; TLP 2.0 (CLEAR, GREEN, AMBER, AMBER+STRICT, RED) exists only in 2.1 through an
- * extension. Facts: reference/stix-taxii.md §3.
+ * extension. Facts: docs/stix.md, "TLP markings".
  */
 import { statementMarking } from './builders.js'
 import { hashUuid } from './ids.js'

@@ -1,5 +1,5 @@
 /**
- * Servers whose paging never ends (issue 20): each loop must stop with an error, not read for
+ * Servers whose paging never ends: each loop must stop with an error, not read for
  * ever. Every server here gives up on its own after CAP requests, so old code fails, not hangs.
  */
 import assert from 'node:assert/strict'

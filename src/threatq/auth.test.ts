@@ -30,7 +30,7 @@ function tokenEndpoint(): HttpClient & { grants: number } {
   return http
 }
 
-describe('ThreatqAuth and the secrets registry (issue 20: tokens rotate during a run)', () => {
+describe('ThreatqAuth and the secrets registry (tokens rotate during a run)', () => {
   it('registers every token as it is issued, before it is used, and keeps the old ones', async () => {
     const secrets = new Secrets()
     const auth = new ThreatqAuth({

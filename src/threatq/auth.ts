@@ -1,7 +1,8 @@
 /**
- * ThreatQ OAuth tokens (threatq-api.md §1): the password grant in the SDK's encoding (grant type
- * and client id in the query, e-mail and password as JSON), the refresh grant, and a fresh login
- * when refreshing fails. Tokens are handed to `onToken` to persist in the state file.
+ * ThreatQ OAuth tokens (docs/threatq-api.md, "Authentication"): the password grant in the SDK's
+ * encoding (grant type and client id in the query, e-mail and password as JSON), the refresh grant,
+ * and a fresh login when refreshing fails. Tokens are handed to `onToken` to persist in the state
+ * file.
  */
 import { z } from 'zod'
 import type { AuthHook, HttpClient } from '../http/client.js'
@@ -95,7 +96,8 @@ export class ThreatqAuth implements AuthHook {
         { email: username, password },
       )
     } catch (error) {
-      // 400 invalid_grant / invalid_client, or 401 (threatq-api.md §1.1): the answers are wrong.
+      // 400 invalid_grant / invalid_client, or 401 (docs/threatq-api.md, "Authentication"): the
+      // answers are wrong.
       if (error instanceof RemoteError && (error.status === 400 || error.status === 401))
         throw new LoginRefusedError(error)
       throw error

@@ -285,7 +285,7 @@ function routedHttp(route: (request: HttpRequest) => unknown) {
   return { http, requests }
 }
 
-describe('ThreatQ relations named with "_" (issue 19: real servers answer 500 to them in with=)', () => {
+describe('ThreatQ relations named with "_" (real servers answer 500 to them in with=)', () => {
   it('withParam refuses attack_pattern, also in dot form, and passes the others', () => {
     assert.equal(withParam(['type', 'sources', 'indicators.type']), 'type,sources,indicators.type')
     assert.throws(() => withParam(['malware', 'attack_pattern']), /attack_pattern/)

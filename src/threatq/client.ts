@@ -1,5 +1,5 @@
 /**
- * ThreatQ API client (threatq-api.md): connector records, data collections, Threat Library
+ * ThreatQ API client (docs/threatq-api.md): connector records, data collections, Threat Library
  * queries with cursor paging, related objects, event types and consume. One HttpClient with the
  * token hook underneath; every response parsed before use.
  */
@@ -62,7 +62,7 @@ export interface DataCollection {
 
 const cursorPage = z.looseObject({
   total: z.coerce.number().int().nonnegative().optional(),
-  // The last page may be `{}` rather than `[]` (threatq-api.md §4.1).
+  // The last page may be `{}` rather than `[]` (docs/threatq-api.md, "Data collections").
   data: z.union([z.array(z.unknown()), z.looseObject({}).transform(() => [])]).nullish(),
   nextCursorMark: z.string().nullish(),
 })
@@ -99,7 +99,7 @@ const idPage = z.looseObject({
 
 /**
  * Whether a relation may be named in `with=`. Real servers answer 500 to a `with=` naming a
- * collection with `_` (threatq-api.md §2.0, the `with` pitfall: ThreatQuotient's own SOAR app
+ * collection with `_` (docs/threatq-api.md, "The `with` pitfall": ThreatQuotient's own SOAR app
  * avoids it): those relations are fetched through `/api/{type}/{id}/{related}` instead.
  */
 export const embeddable = (relation: string): boolean =>
@@ -254,9 +254,10 @@ export class ThreatqClient {
   }
 
   /**
-   * Pages the Threat Library query for one collection with cursorMark (stop on an empty page or
-   * an unchanged cursor, threatq-api.md §4.1). Records are validated one by one. The next page is
-   * requested as soon as its cursor is known, so ThreatQ works on it while this one is converted.
+   * Pages the Threat Library query for one collection with cursorMark (stop on an empty page or an
+   * unchanged cursor: docs/threatq-api.md, "Data collections"). Records are validated one by one.
+   * The next page is requested as soon as its cursor is known, so ThreatQ works on it while this
+   * one is converted.
    */
   query(
     collection: TqCollection,
@@ -266,7 +267,8 @@ export class ThreatqClient {
     return this.pages(
       collection,
       { ...withUpdatedAfter(base, options.updatedAfter), fields: ['*', 'attributes', 'sources'] },
-      // Each source carries its `tlp_id` (threatq-api.md §5); no client asks `sources.tlp`.
+      // Each source carries its `tlp_id` (docs/threatq-api.md, "TLP and sources"); no client
+      // asks `sources.tlp`.
       ['sources', ...(options.with ?? [])],
       options,
       splitValid,
@@ -275,7 +277,7 @@ export class ThreatqClient {
 
   /**
    * The membership of a data collection, cheaply: ids, values, types, statuses, times and the
-   * ids of related objects, without attributes or sources (issue 13: the sync reads every member
+   * ids of related objects, without attributes or sources (the sync reads every member
    * each run, and most are unchanged). [I: A-TQ-FIELDS-STUBS] `fields` trims the records and
    * embedded relations stay light.
    */
@@ -429,7 +431,7 @@ export class ThreatqClient {
 
   /**
    * Ids of the objects related to one object, `GET /api/{type}/{id}/{related}` paged by offset
-   * (threatq-api.md §4.2). An object gone meanwhile has none.
+   * (docs/threatq-api.md, "Relationships"). An object gone meanwhile has none.
    */
   async relatedIds(
     collection: string,
@@ -475,9 +477,9 @@ export class ThreatqClient {
   }
 
   /**
-   * Sets single-valued attributes of an object to these values (threatq-api.md §2.4: GET, PUT,
-   * POST and DELETE on `/api/{type}/{id}/attributes`): consume only ever adds a value, so a count
-   * kept current is changed in place, and any second value of its name removed.
+   * Sets single-valued attributes of an object to these values (docs/threatq-api.md, "Objects":
+   * GET, PUT, POST and DELETE on `/api/{type}/{id}/attributes`): consume only ever adds a value, so
+   * a count kept current is changed in place, and any second value of its name removed.
    */
   async setAttributes(
     collection: string,
@@ -511,7 +513,10 @@ export class ThreatqClient {
     }
   }
 
-  /** Ids of the indicators with exactly this value (`GET /api/indicators?value=`, threatq-api.md §2.4). */
+  /**
+   * Ids of the indicators with exactly this value (`GET /api/indicators?value=`,
+   * docs/threatq-api.md, "Objects").
+   */
   async indicatorIdsByValue(value: string): Promise<number[]> {
     const page = await this.json('the indicators of a value', offsetPage, {
       path: '/api/indicators',

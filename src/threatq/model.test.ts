@@ -24,7 +24,7 @@ describe('ThreatQ times', () => {
     })
 })
 
-/** The reader before session 3 (regex and Date.UTC), kept as the oracle for the hand-written one. */
+/** A plain reader (regex and Date.UTC), kept as the oracle for the hand-written one. */
 function regexReader(text: string): Date | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|\+00:?00)?$/.exec(
     text.trim(),

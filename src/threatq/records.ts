@@ -1,6 +1,6 @@
 /**
- * Parses ThreatQ object records (threatq-api.md §2.4) into the connector's model. Records are
- * validated field by field; one that cannot be used is reported, never half-read.
+ * Parses ThreatQ object records (docs/threatq-api.md, "Objects") into the connector's model.
+ * Records are validated field by field; one that cannot be used is reported, never half-read.
  */
 import { z } from 'zod'
 import { parseTlp, mostRestrictive, type TlpLevel } from '../stix/tlp.js'
@@ -13,9 +13,9 @@ import {
 } from './model.js'
 
 /**
- * A source's `tlp_id` (threatq-api.md §5: TLP 1.0-era ids; what real servers put on every
- * source, asked with `with=sources`). [I: A-TQ-TLP-IDS] CLEAR reuses WHITE's 4 and AMBER+STRICT
- * got the next id, 5 (the reference's own candidate; the real ids are unknown).
+ * A source's `tlp_id` (docs/threatq-api.md, "TLP and sources": TLP 1.0-era ids; what real servers
+ * put on every source, asked with `with=sources`). [I: A-TQ-TLP-IDS] CLEAR reuses WHITE's 4 and
+ * AMBER+STRICT got the next id, 5 (the likeliest guess; the real ids are unknown).
  */
 const TLP_BY_ID: Record<number, TlpLevel> = {
   1: 'RED',

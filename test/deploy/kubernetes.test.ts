@@ -171,7 +171,7 @@ describe('deploy/kubernetes', () => {
     ])
   })
 
-  it('quotes the measured peak of a 1,000,000-indicator export, one number everywhere (issue 21)', () => {
+  it('quotes the measured peak of a 1,000,000-indicator export, one number everywhere', () => {
     const bench = JSON.parse(readFileSync('docs/benchmarks.json', 'utf8')) as {
       connector: { results: { case: string; peakRssMb: number }[] }
     }

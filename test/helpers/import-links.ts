@@ -13,7 +13,7 @@ export interface ImportedAlert {
 
 /**
  * Each alert's event is related to its remote host and, for a host-name match, its IOC pattern:
- * linked by id (issue 19), so also on a ThreatQ that ignores `{value, type}` refs (the default).
+ * linked by id, so also on a ThreatQ that ignores `{value, type}` refs (threatq-sim's default).
  */
 export async function assertLinked(
   world: World,

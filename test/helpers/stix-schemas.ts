@@ -1,7 +1,7 @@
 /**
  * Loads the OASIS STIX JSON schemas from ../shared/stix-schemas (or $STIX_SCHEMAS_DIR) into Ajv,
- * with the adjustments reference/stix-taxii.md §4.4 lists. When they are absent a plain test run
- * skips the schema tests and says so; with REQUIRE_STIX_SCHEMAS=1 (CI) that is an error.
+ * with the adjustments docs/stix.md, "Schemas in tests" lists. When they are absent a plain test
+ * run skips the schema tests and says so; with REQUIRE_STIX_SCHEMAS=1 (CI) that is an error.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'

@@ -46,7 +46,7 @@ export const THREATQ_SIM_ARGS = [
 ]
 
 /**
- * threatq-sim's lenient variants (issue 19): `with=attack_pattern` served, `{value, type}` refs in
+ * threatq-sim's lenient variants: `with=attack_pattern` served, `{value, type}` refs in
  * event items honoured. The suite runs against the strict defaults; one run of each main flow
  * uses these so both sides stay covered.
  */
@@ -189,7 +189,7 @@ export async function enforcedDomain(world: World): Promise<string> {
   throw new Error('no domain indicator in AED')
 }
 
-/** One AED list entry as the REST API renders it (aed-api.md §2.3). */
+/** One AED list entry as the REST API renders it (docs/aed-api.md, "List entries"). */
 export interface AedListItem {
   annotation: string | string[] | null
   hostAddress?: string

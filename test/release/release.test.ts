@@ -81,7 +81,7 @@ describe('release artifacts', { skip: process.platform !== 'linux' || process.ar
     ])
   })
 
-  it("pass README's Install check as written, run where the tarball was unpacked (issue 21)", async () => {
+  it("pass README's Install check as written, run where the tarball was unpacked", async () => {
     const install = /## Install[\s\S]*?```sh\n([\s\S]*?)```/.exec(readFileSync('README.md', 'utf8'))?.[1]
     const lines = (install ?? '')
       .split('\n')

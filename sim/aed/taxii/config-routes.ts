@@ -1,5 +1,6 @@
 /**
- * [SIM] AED's REST view of its TAXII server (v3 `/taxii/configuration/...`, aed-api.md §4.4): the
+ * [SIM] AED's REST view of its TAXII server (v3 `/taxii/configuration/...`, docs/aed-api.md,
+ * "TAXII server on AED"): the
  * routes are attested, the shapes are not. Collections, TAXII-client users, and the stored
  * objects with what each one enforces.
  */

@@ -1,7 +1,7 @@
 /**
  * [SIM] How STIX indicators pushed into a TAXII collection become AED enforcement entries
- * (aed-api.md §4.1–4.2): IPv4/IPv6 addresses and CIDRs → `ip`, domain names → `dns`, URLs →
- * `url`. Other comparisons are stored but not enforced; each object records why.
+ * (docs/aed-api.md, "TAXII server on AED"): IPv4/IPv6 addresses and CIDRs → `ip`, domain names →
+ * `dns`, URLs → `url`. Other comparisons are stored but not enforced; each object records why.
  */
 import type { StixObject } from '../../../src/stix/types.js'
 import { scalarText } from '../json.js'

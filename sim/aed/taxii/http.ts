@@ -1,7 +1,7 @@
 /**
- * TAXII 2.0 / 2.1 server rules (stix-taxii.md §5, after the OASIS reference server medallion):
- * HTTP Basic, media types with their version (406/415), `max_content_length` (413), 2.0 item
- * ranges (206/416) and 2.1 `limit`/`next` paging, and the TAXII error body.
+ * TAXII 2.0 / 2.1 server rules (docs/taxii.md, "Server rules", after the OASIS reference server
+ * medallion): HTTP Basic, media types with their version (406/415), `max_content_length` (413), 2.0
+ * item ranges (206/416) and 2.1 `limit`/`next` paging, and the TAXII error body.
  */
 import type { Context } from 'hono'
 import type { TaxiiVersion } from '../../../src/taxii/types.js'

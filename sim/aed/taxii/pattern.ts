@@ -1,7 +1,7 @@
 /**
  * A small sim-side reader for the STIX patterns AED can enforce: observation expressions
  * `[type:path = 'value']` whose comparisons are joined by OR, themselves joined by OR, with the
- * `\\` and `\'` string escapes (stix-taxii.md §2.2). Anything richer (AND, FOLLOWEDBY, other
+ * `\\` and `\'` string escapes (docs/stix.md, "Escaping"). Anything richer (AND, FOLLOWEDBY, other
  * operators, qualifiers) is read as "not enforceable" with a reason, not as an error.
  */
 

@@ -29,7 +29,7 @@ import {
   type TaxiiStore,
 } from './store.js'
 
-/** [SIM] The API root's name (AED's is unknown, aed-api.md §4.5). */
+/** [SIM] The API root's name (AED's is unknown: docs/aed-api.md, "Open points"). */
 export const API_ROOT_NAME = 'aed'
 
 /** Media type of STIX content as a 2.1 collection advertises it. */

@@ -146,7 +146,7 @@ export interface TaxiiBehaviour {
   foreignApiRoot?: string
 }
 
-/** [SIM] Defaults: no limits are known for AED (aed-api.md §4.5). */
+/** [SIM] Defaults: no limits are known for AED (docs/aed-api.md, "Open points"). */
 export const DEFAULT_BEHAVIOUR: TaxiiBehaviour = {
   pendingPolls: 0,
   reject: [],

@@ -1,5 +1,5 @@
 /**
- * What a connector that keeps AED in step with ThreatQ relies on (issue 13): a revoked or expired
+ * What a connector that keeps AED in step with ThreatQ relies on: a revoked or expired
  * indicator stops blocking, counts in /_sim/state, reading objects and manifests back by id, and
  * how re-sent and older versions are answered. TAXII 2.0 and 2.1, through the routes only.
  */

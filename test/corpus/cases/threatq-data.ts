@@ -83,7 +83,7 @@ const EXPORTED: [string, string, string][] = [
 
 const NORMALISED: Record<string, string> = {
   '2001:DB8::1': '2001:db8::1',
-  // A URL's host goes out as a domain does (A-labels); its path as written (issue 13).
+  // A URL's host goes out as a domain does (A-labels); its path as written.
   'http://пример.example/': 'http://xn--e1afmkfd.example/',
   ' 198.51.100.7 ': '198.51.100.7',
 }
@@ -228,7 +228,7 @@ export const THREATQ_DATA: ExportCase[] = [
     exported(['twice.example']),
   ),
   // The membership scan decides revocations: a read it cannot finish is an error, not a short
-  // membership (issue 20).
+  // membership.
   exportCase(
     'fails (exit 1) on a cursor that never advances, rather than act on a partial membership',
     page(stuck, { nextCursorMark: 'stuck' }),
