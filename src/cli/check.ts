@@ -33,6 +33,7 @@ import {
 import { aedClient, type AedContext, taxiiClient } from './directions.js'
 import type { CommandIo } from './io.js'
 import { formatTable } from './table.js'
+import { aedTlsOf } from './aed-tls.js'
 
 export type CheckResult = 'ok' | 'FAIL' | 'skipped'
 
@@ -340,10 +341,7 @@ async function checkAed(
     options,
     logger: ctx.logger,
     aedHost,
-    aedTls: {
-      verify: !args.disable_ssl,
-      ...(options.aed_ca_file === undefined ? {} : { caFile: options.aed_ca_file }),
-    },
+    aedTls: aedTlsOf(args, options, ctx.io, ctx.logger),
     timeouts: { ...limits, retry: { maxAttempts: 1 } },
     clients: [],
   }
