@@ -21,7 +21,8 @@ export function aedTlsOf(
 ): TlsOptions {
   if (args.disable_ssl) {
     io.stderr(`warning: ${NO_CERTIFICATE_CHECK}\n`)
-    if (args.loglocation !== 'stdout') logger.warn({ option: '-d/--disable-ssl' }, NO_CERTIFICATE_CHECK)
+    if (args.loglocation !== 'stdout')
+      logger.warn({ option: '-d/--disable-ssl' }, NO_CERTIFICATE_CHECK)
   }
   return {
     verify: !args.disable_ssl,

@@ -106,10 +106,7 @@ describe('the run log at the default verbosity', { concurrency: 1 }, () => {
       assert.equal(lines.at(-1), end, 'the last line')
       assert.equal(end.exit, 2)
       assert.deepEqual(end.summary, {}, 'no direction finished')
-      assert.ok(
-        lines.indexOf(only(lines, 'run failed')) < lines.indexOf(end),
-        'after the failure',
-      )
+      assert.ok(lines.indexOf(only(lines, 'run failed')) < lines.indexOf(end), 'after the failure')
     } finally {
       await world.enable({ relationship_depth: '0' })
     }
