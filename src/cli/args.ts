@@ -56,7 +56,7 @@ export function buildParser(version: string): ArgumentParser {
   })
   parser.add_argument('-d', '--disable-ssl', {
     action: 'store_true',
-    help: "do not verify the AED's TLS certificate (REST and TAXII); never affects ThreatQ",
+    help: "do not verify the AED's TLS certificate (REST, TAXII, and EDM's); warns once per run; never affects ThreatQ",
   })
   parser.add_argument('-i', '--import', {
     action: 'store_true',
@@ -101,7 +101,7 @@ export function buildParser(version: string): ArgumentParser {
   })
   parser.add_argument('--check', {
     action: 'store_true',
-    help: 'test every configured endpoint and credential (ThreatQ login, connector record, data collection, AED REST token and API version, TAXII discovery and collection, AED lists), change nothing, print one row each with its fix; exit 0 when all are ok, 2 otherwise',
+    help: 'test every configured endpoint and credential (ThreatQ login, connector record, data collection, AED REST token and API version, TAXII discovery and collection, AED lists, metrics_dir, syslog_file, EDM and edm_aed_name), change nothing, print one row each with its fix; exit 0 when all are ok, 2 otherwise',
   })
   parser.add_argument('--status', {
     action: 'store_true',

@@ -4,6 +4,9 @@
  * no state (a fresh ThreatQ login proves the password and is dropped), no ledger, no run record,
  * and the connector record is looked up, never created or updated.
  */
+import { randomBytes } from 'node:crypto'
+import { open, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { AedClient } from '../aed/client.js'
 import { ALL_LISTS } from '../aed/lists.js'
 import { readConfig, type ConnectorConfig } from '../config/config-file.js'
@@ -13,10 +16,13 @@ import { parseOptions, type Options } from '../config/options.js'
 import { checkPrivateDir } from '../config/secure-file.js'
 import { Sources } from '../config/sources.js'
 import { stateSchema } from '../config/state-file.js'
+import { edmClientOf } from '../edm/connect.js'
+import { KNOWN_DAYS, probeEdm } from '../edm/probe.js'
 import { ConfigError, EXIT, type ExitCode } from '../errors.js'
 import { RemoteError } from '../http/errors.js'
 import type { Logger } from '../log/logger.js'
 import type { Secrets } from '../log/secrets.js'
+import { openLogFile } from '../syslog/log-files.js'
 import { findTaxiiCollection } from '../sync/export/run.js'
 import { type TaxiiCollection, TaxiiUsageError } from '../taxii/client.js'
 import type { ConnectorRecord, ThreatqClient } from '../threatq/client.js'
@@ -33,6 +39,7 @@ import {
 import { aedClient, type AedContext, taxiiClient } from './directions.js'
 import type { CommandIo } from './io.js'
 import { formatTable } from './table.js'
+import { aedTlsOf } from './aed-tls.js'
 
 export type CheckResult = 'ok' | 'FAIL' | 'skipped'
 
@@ -67,11 +74,16 @@ export function checkExitCode(rows: readonly CheckRow[]): ExitCode {
 /** A check that got no answer within its time. */
 export class CheckTimeout extends Error {}
 
+/** Where a system's address, credentials and certificate are set, for the fix of a failed request. */
+export interface RemoteSettings {
+  address: string
+  credentials: string
+  certificate: string
+  notFound?: string
+}
+
 /** The fix for a failed request: the address, the credential or the certificate setting. */
-export function remoteFix(
-  error: unknown,
-  settings: { address: string; credentials: string; certificate: string; notFound?: string },
-): string {
+export function remoteFix(error: unknown, settings: RemoteSettings): string {
   if (error instanceof CheckTimeout)
     return `no answer in time: check ${settings.address}, and that it is reachable from here`
   if (!(error instanceof RemoteError)) return 'see the detail'
@@ -122,18 +134,29 @@ class Rows {
       this.rows.push({ check, result: 'skipped', detail: `not tested: ${because}` })
   }
 
-  /** Runs one check; its failure becomes a row with the fix `fixOf` names. */
+  /**
+   * Runs one check. Its failure becomes a row with the fix `fix` names (a failed request's, from
+   * the system's settings, or a function of the error); with `ok`, so does its success.
+   */
   async try<T>(
     check: string,
     work: () => Promise<T>,
-    fixOf: (error: unknown) => string,
+    fix: RemoteSettings | ((error: unknown) => string),
+    ok?: (found: T) => string,
   ): Promise<T | undefined> {
+    let found: T
     try {
-      return await bounded(this.ms, work())
+      found = await bounded(this.ms, work())
     } catch (error) {
-      this.fail(check, oneLine(error), fixOf(error))
+      this.fail(
+        check,
+        oneLine(error),
+        typeof fix === 'function' ? fix(error) : remoteFix(error, fix),
+      )
       return undefined
     }
+    if (ok !== undefined) this.ok(check, ok(found))
+    return found
   }
 }
 
@@ -206,6 +229,7 @@ async function runChecks(
     if (record === undefined) return rows.rows
     const options = checkOptions(ctx, record)
     if (options === undefined) return rows.rows
+    if (options.metrics_dir !== undefined) await checkMetricsDir(ctx, options.metrics_dir)
     await checkAed(ctx, options, threatq, { ...limits, httpMs: limits.httpMs ?? CHECK_TIMEOUT_MS })
   } finally {
     await threatq.close()
@@ -223,6 +247,20 @@ interface CheckContext {
   sources: Sources
   config: ConnectorConfig
 }
+
+/** ThreatQ's settings, for the fix of a failed request to it. */
+const threatqSettings = (sources: Sources): RemoteSettings => ({
+  address: sources.threatq('host'),
+  credentials: `${sources.threatq('client_id')}, ${sources.threatq('username')} and ${sources.threatq('password')}`,
+  certificate: `give ThreatQ's CA certificate in ${sources.threatq('ca_file')}`,
+})
+
+/** AED's address and certificate settings, with the credentials the request uses. */
+const aedSettings = (sources: Sources, credentials: string): RemoteSettings => ({
+  address: sources.option('hostname'),
+  credentials,
+  certificate: `give the AED's CA certificate in ${sources.option('aed_ca_file')}, or run with -d to skip the check of the AED's certificate`,
+})
 
 function configFix(paths: InstancePaths): string {
   return `run the connector once without --check to configure instance "${paths.name}" (first run), or point -c/--config and -n/--name at its directory and name`
@@ -248,23 +286,18 @@ async function checkThreatq(
   conn: Connection,
   threatq: ThreatqClient,
 ): Promise<ConnectorRecord | undefined> {
-  const { rows, sources } = ctx
+  const { rows } = ctx
   const name = recordName(ctx.paths.name)
   const found = await rows.try(
     TQ_LOGIN,
     async () => ({ record: await threatq.findConnector(name) }),
-    (error) =>
-      remoteFix(error, {
-        address: sources.threatq('host'),
-        credentials: `${sources.threatq('client_id')}, ${sources.threatq('username')} and ${sources.threatq('password')}`,
-        certificate: `give ThreatQ's CA certificate in ${sources.threatq('ca_file')}`,
-      }),
+    threatqSettings(ctx.sources),
+    () => `${conn.username} at ${conn.threatq.baseUrl}`,
   )
   if (found === undefined) {
     rows.skip([TQ_RECORD], 'ThreatQ could not be reached or logged in to')
     return undefined
   }
-  rows.ok(TQ_LOGIN, `${conn.username} at ${conn.threatq.baseUrl}`)
   const record = found.record
   if (record === undefined) {
     rows.fail(
@@ -319,6 +352,26 @@ function checkOptions(ctx: CheckContext, record: ConnectorRecord): Options | und
   return options
 }
 
+/**
+ * `metrics_dir`: a directory of ours (as writeMetrics checks it) where a file can be created; the
+ * probe file is removed again, so --check leaves nothing there.
+ */
+async function checkMetricsDir(ctx: CheckContext, dir: string): Promise<void> {
+  await ctx.rows.try(
+    'metrics_dir',
+    async () => {
+      await checkPrivateDir(dir, 'metrics_dir')
+      const probe = join(dir, `.${ctx.paths.name}.check.${randomBytes(6).toString('hex')}.tmp`)
+      // wx: O_EXCL, never someone else's file or a link planted at the name.
+      await (await open(probe, 'wx', 0o600)).close()
+      await unlink(probe)
+    },
+    () =>
+      `set ${ctx.sources.option('metrics_dir')} to a directory this user can write and others cannot (node_exporter's textfile directory)`,
+    () => `${dir}: writable`,
+  )
+}
+
 async function checkAed(
   ctx: CheckContext,
   options: Options,
@@ -340,43 +393,30 @@ async function checkAed(
     options,
     logger: ctx.logger,
     aedHost,
-    aedTls: {
-      verify: !args.disable_ssl,
-      ...(options.aed_ca_file === undefined ? {} : { caFile: options.aed_ca_file }),
-    },
+    aedTls: aedTlsOf(args, options, ctx.io, ctx.logger),
     timeouts: { ...limits, retry: { maxAttempts: 1 } },
     clients: [],
   }
-  const certificate = `give the AED's CA certificate in ${sources.option('aed_ca_file')}, or run with -d to skip the check of the AED's certificate`
+  const lists = doExport && options.delivery !== 'taxii'
   try {
-    const usesRest = doImport || (doExport && options.delivery !== 'taxii')
-    if (usesRest) {
-      const rest = aedClient(aed)
+    if (doImport && options.alert_source === 'syslog') await checkSyslogFile(ctx, options)
+    if (doImport && options.alert_source === 'edm') await checkEdm(ctx, options, aed)
+    if (lists || (doImport && options.alert_source === 'aed')) {
       // Probed even when aed_api_version is set: the probe is what tests the token.
       const probing = aedClient({ ...aed, options: { ...options, aed_api_version: 'auto' } })
+      const forced = options.aed_api_version
       const version = await rows.try(
         'AED REST token and API version',
         () => probing.apiVersion(),
-        (error) =>
-          remoteFix(error, {
-            address: sources.option('hostname'),
-            credentials: sources.option('api_token'),
-            certificate,
-          }),
+        aedSettings(sources, sources.option('api_token')),
+        (found) =>
+          `API ${found}${forced === 'auto' ? ' (detected)' : `; aed_api_version ${forced} is used`}`,
       )
-      if (version === undefined) {
-        if (doExport && options.delivery !== 'taxii')
-          rows.skip(['AED lists'], 'the AED REST API did not answer')
-      } else {
-        const forced = options.aed_api_version
-        rows.ok(
-          'AED REST token and API version',
-          `API ${version}${forced === 'auto' ? ' (detected)' : `; aed_api_version ${forced} is used`}`,
-        )
-        if (doExport && options.delivery !== 'taxii') await checkLists(ctx, rest)
-      }
+      if (version === undefined && lists)
+        rows.skip(['AED lists'], 'the AED REST API did not answer')
+      else if (lists) await checkLists(ctx, aedClient(aed))
     }
-    if (doExport && options.delivery !== 'rest') await checkTaxii(ctx, options, aed, certificate)
+    if (doExport && options.delivery !== 'rest') await checkTaxii(ctx, options, aed)
   } finally {
     await Promise.all(aed.clients.map((c) => c.close()))
   }
@@ -388,35 +428,27 @@ async function checkDataCollection(
   threatq: ThreatqClient,
 ): Promise<void> {
   const name = options.data_collection ?? ''
-  const found = await ctx.rows.try(
+  await ctx.rows.try(
     'ThreatQ data collection',
     async () => {
       const collection = await threatq.findDataCollection(name)
       // The first page of one record carries the total; nothing else is read.
-      for await (const page of threatq.members(collection, { pageSize: 1 }))
-        return { size: page.total }
-      return { size: 0 }
+      for await (const page of threatq.members(collection, { pageSize: 1 })) return page.total
+      return 0
     },
     (error) =>
       error instanceof ConfigError
         ? `set ${ctx.sources.option('data_collection')} to a saved Threat Library search`
-        : remoteFix(error, {
-            address: ctx.sources.threatq('host'),
-            credentials: ctx.sources.threatq('username'),
-            certificate: ctx.sources.threatq('ca_file'),
-          }),
-  )
-  if (found === undefined) return
-  ctx.rows.ok(
-    'ThreatQ data collection',
-    `"${name}": ${found.size === undefined ? 'size unknown' : `${String(found.size)} indicators`}`,
+        : remoteFix(error, threatqSettings(ctx.sources)),
+    (size) => `"${name}": ${size === undefined ? 'size unknown' : `${String(size)} indicators`}`,
   )
 }
 
 /** One page of one entry from each list REST delivery may write: read-only GETs. */
 async function checkLists(ctx: CheckContext, rest: AedClient): Promise<void> {
   const lists = rest.lists()
-  const read = await ctx.rows.try(
+  const { sources } = ctx
+  await ctx.rows.try(
     'AED lists',
     async () => {
       for (const list of ALL_LISTS) {
@@ -426,66 +458,127 @@ async function checkLists(ctx: CheckContext, rest: AedClient): Promise<void> {
       }
       return ALL_LISTS.length
     },
-    (error) =>
-      remoteFix(error, {
-        address: ctx.sources.option('hostname'),
-        credentials: `${ctx.sources.option('api_token')}: the token's user must be allowed to read and change the deny and allow lists`,
-        certificate: ctx.sources.option('aed_ca_file'),
-        notFound: `this AED does not serve the list endpoints: check ${ctx.sources.option('aed_api_version')}, or use delivery taxii (${ctx.sources.option('delivery')})`,
-      }),
+    {
+      ...aedSettings(
+        sources,
+        `${sources.option('api_token')}: the token's user must be allowed to read and change the deny and allow lists`,
+      ),
+      notFound: `this AED does not serve the list endpoints: check ${sources.option('aed_api_version')}, or use delivery taxii (${sources.option('delivery')})`,
+    },
+    (read) => `${String(read)} deny and allow lists readable`,
   )
-  if (read !== undefined) ctx.rows.ok('AED lists', `${String(read)} deny and allow lists readable`)
+}
+
+/**
+ * `alert_source: syslog`: `syslog_file` opened as the import opens it (a regular file, no link
+ * followed, readable by this user), then closed; nothing is read past its first bytes.
+ */
+async function checkSyslogFile(ctx: CheckContext, options: Options): Promise<void> {
+  const file = options.syslog_file ?? ''
+  await ctx.rows.try(
+    'syslog_file',
+    async () => {
+      const opened = await openLogFile(file, 'syslog_file')
+      if (opened === undefined) throw new Error(`syslog_file ${file}: no such file`)
+      await opened.handle.close()
+      return opened.st.size
+    },
+    () =>
+      `set ${ctx.sources.option('syslog_file')} to the file (not a link) your syslog daemon writes AED's notifications to, readable by this user`,
+    (size) => `${file}: readable, ${String(size)} bytes`,
+  )
+}
+
+const EDM_LOGIN = 'EDM host and token'
+const EDM_AED = 'edm_aed_name'
+
+/** `alert_source: edm`: EDM answers with the token, and knows the AED `edm_aed_name` names. */
+async function checkEdm(ctx: CheckContext, options: Options, aed: AedContext): Promise<void> {
+  const { rows, sources } = ctx
+  const settings: RemoteSettings = {
+    address: sources.option('edm_host'),
+    credentials: sources.option('edm_api_token'),
+    certificate: `give the EDM's CA certificate in ${sources.option('edm_ca_file')}, or run with -d to skip the check of its certificate`,
+  }
+  const edm = await rows.try(
+    EDM_LOGIN,
+    async () => {
+      const client = edmClientOf(options, {
+        verifyTls: aed.aedTls.verify,
+        logger: ctx.logger,
+        ...(aed.timeouts.httpMs === undefined ? {} : { timeoutMs: aed.timeouts.httpMs }),
+      })
+      aed.clients.push(client)
+      return { client, probe: await probeEdm(client, { end: ctx.io.now().getTime() }) }
+    },
+    settings,
+    ({ probe }) =>
+      `${options.edm_host ?? ''}: token accepted; ${String(probe.total)} alerts in the last ${String(KNOWN_DAYS)} days`,
+  )
+  const name = options.edm_aed_name?.trim() ?? ''
+  if (name === '') return
+  if (edm === undefined) {
+    rows.skip([EDM_AED], 'EDM could not be reached or refused the token')
+    return
+  }
+  const named = edm.probe.aeds.some((a) => a.toLowerCase() === name.toLowerCase())
+    ? edm.probe
+    : await rows.try(
+        EDM_AED,
+        () => probeEdm(edm.client, { end: ctx.io.now().getTime(), aedName: name }),
+        settings,
+      )
+  if (named === undefined) return
+  if (named.total > 0) {
+    rows.ok(EDM_AED, `"${name}": alerts from it in the last ${String(KNOWN_DAYS)} days`)
+    return
+  }
+  const seen = edm.probe.aeds.length === 0 ? 'none' : edm.probe.aeds.map((a) => `"${a}"`).join(', ')
+  rows.fail(
+    EDM_AED,
+    `EDM has no alert from an AED named "${name}" in the last ${String(KNOWN_DAYS)} days; its latest alerts come from: ${seen}`,
+    `set ${sources.option('edm_aed_name')} to the AED's name as EDM shows it (its hostname), or leave it empty to import from every AED`,
+  )
 }
 
 const TAXII_DISCOVERY = 'TAXII discovery'
 const TAXII_COLLECTION = 'AED collection'
 const TAXII_WRITE = 'AED collection can_write'
 
-async function checkTaxii(
-  ctx: CheckContext,
-  options: Options,
-  aed: AedContext,
-  certificate: string,
-): Promise<void> {
+async function checkTaxii(ctx: CheckContext, options: Options, aed: AedContext): Promise<void> {
   const { rows, sources } = ctx
   const taxii = taxiiClient(aed)
-  const credentials = `${sources.option('stix_client_username')} and ${sources.option('stix_client_password')}`
+  const settings = aedSettings(
+    sources,
+    `${sources.option('stix_client_username')} and ${sources.option('stix_client_password')}`,
+  )
+  const version = options.stix_version === '2.1' ? '2.1' : '2.0'
   const discovery = await rows.try(
     TAXII_DISCOVERY,
     () => taxii.discover(),
-    (error) =>
-      remoteFix(error, {
-        address: sources.option('hostname'),
-        credentials,
-        certificate,
-        notFound: `no TAXII ${options.stix_version === '2.1' ? '2.1' : '2.0'} discovery there: check ${sources.option('hostname')}, and ${sources.option('stix_version')} (an AED that serves only TAXII 2.0 needs stix_version 2.0)`,
-      }),
+    {
+      ...settings,
+      notFound: `no TAXII ${version} discovery there: check ${sources.option('hostname')}, and ${sources.option('stix_version')} (an AED that serves only TAXII 2.0 needs stix_version 2.0)`,
+    },
+    (found) => `TAXII ${version}: "${found.title}"`,
   )
   if (discovery === undefined) {
     rows.skip([TAXII_COLLECTION, TAXII_WRITE], 'TAXII discovery failed')
     return
   }
-  rows.ok(
-    TAXII_DISCOVERY,
-    `TAXII ${options.stix_version === '2.1' ? '2.1' : '2.0'}: "${discovery.title}"`,
-  )
-  const title = options.aed_collection ?? ''
   const collection: TaxiiCollection | undefined = await rows.try(
     TAXII_COLLECTION,
-    () => findTaxiiCollection(taxii, title),
+    () => findTaxiiCollection(taxii, options.aed_collection ?? ''),
     (error) =>
       error instanceof TaxiiUsageError
         ? `set ${sources.option('aed_collection')} to the title of a collection AED offers (listed in the detail)`
-        : remoteFix(error, { address: sources.option('hostname'), credentials, certificate }),
+        : remoteFix(error, settings),
+    (found) => `"${found.info.title}" (${found.info.id}) at ${found.root}`,
   )
   if (collection === undefined) {
     rows.skip([TAXII_WRITE], 'the collection was not found')
     return
   }
-  rows.ok(
-    TAXII_COLLECTION,
-    `"${collection.info.title}" (${collection.info.id}) at ${collection.root}`,
-  )
   if (collection.info.can_write) rows.ok(TAXII_WRITE, 'true')
   else
     rows.fail(

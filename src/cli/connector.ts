@@ -46,6 +46,8 @@ import { DEFAULT_RUN_MINUTES, isPromptExit, pastDeadline, startRunSignal } from 
 import { parseSince } from './since.js'
 import { checkInstance } from './check.js'
 import { recordingRun } from './run-record.js'
+import { aedTlsOf } from './aed-tls.js'
+import { exitCodeOf, logRunEnd, logRunStart } from './run-lines.js'
 import { RunFacts, writeMetrics } from './metrics.js'
 import { runAudit } from '../audit/file.js'
 import { showStatus } from './status.js'
@@ -374,7 +376,7 @@ export async function runConnector(
     secrets.addUrlCredentials(io.env[key])
   // What the run learns for its metrics and audit trail (src/cli/metrics.ts).
   const facts = new RunFacts(randomUUID())
-  const { logger } = createLogger({
+  const { logger, milestones } = createLogger({
     verbosity: args.verbosity,
     location: args.loglocation,
     instance: name,
@@ -382,8 +384,13 @@ export async function runConnector(
     secrets,
     tty: io.stdoutIsTTY,
   })
+  // --check and --status are not runs: no first and last line.
+  const isRun = !args.check && !args.status
+  const started = io.now()
+  if (isRun) logRunStart(milestones, args)
+  let exit: ExitCode = EXIT.failed
   try {
-    return await recordingRun(
+    exit = await recordingRun(
       {
         ...runFiles(instancePaths(args.config, name)),
         readOnly: args.check || args.status,
@@ -398,7 +405,9 @@ export async function runConnector(
       },
       () => runInstance(args, name, io, secrets, logger, facts),
     )
+    return exit
   } catch (error) {
+    exit = exitCodeOf(error)
     // Every failure after this point, the flags' and the lock's included, is logged here once:
     // scrubbed of secrets, an expected one without a stack. main.ts prints the plain line; when
     // the log is the terminal too, an expected failure is that line alone, not printed twice
@@ -408,6 +417,15 @@ export async function runConnector(
     else if (!(args.loglocation === 'stdout' && io.stdoutIsTTY && isExpectedFailure(error)))
       logger.error({ err: error }, 'run failed')
     throw error
+  } finally {
+    if (isRun)
+      logRunEnd(milestones, {
+        exit,
+        started,
+        ended: io.now(),
+        dryRun: args.dry_run,
+        summaries: facts.summaries,
+      })
   }
 }
 
@@ -604,10 +622,7 @@ async function run(
 
     const aedHost = parseHost(options.hostname ?? '', 'AED Hostname', 'hostname')
     if (aedHost.insecure) logger.warn({ host: aedHost.host }, 'AED is reached over plain http')
-    const aedTls = {
-      verify: !args.disable_ssl,
-      ...(options.aed_ca_file === undefined ? {} : { caFile: options.aed_ca_file }),
-    }
+    const aedTls = aedTlsOf(args, options, io, logger)
 
     const direction: DirectionContext = {
       args,

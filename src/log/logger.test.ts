@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, readFile, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { ConfigError, EXIT, ExitError } from '../errors.js'
-import { createLogger, errorSerializer } from './logger.js'
+import { createLogger, errorSerializer, type LoggerOptions } from './logger.js'
 import { Secrets } from './secrets.js'
 
 describe('logger', () => {
@@ -107,4 +108,63 @@ describe('logger', () => {
     assert.equal(debug.option, '--cron')
     assert.equal(debug.code, 2)
   })
+
+  it('times JSON lines in ISO-8601 UTC', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tq-log-'))
+    const { logger } = createLogger({ ...QUIET, location: dir })
+    logger.warn('when')
+    const line = JSON.parse(await readFile(join(dir, 'x.log'), 'utf8')) as { time: string }
+    assert.match(line.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+  })
+
+  it('times lines on a terminal in ISO-8601, local time with its offset', () => {
+    // A child process: the terminal form writes to fd 1, which is this runner's report.
+    const script = `
+      const { createLogger } = await import(${JSON.stringify(new URL('./logger.js', import.meta.url).href)})
+      const { Secrets } = await import(${JSON.stringify(new URL('./secrets.js', import.meta.url).href)})
+      createLogger({ verbosity: 1, location: 'stdout', instance: 'x', runId: 'r', secrets: new Secrets(), tty: true }).logger.warn('when')
+    `
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      // December: Paris is UTC+01:00, and the line says so.
+      env: { PATH: process.env.PATH ?? '', TZ: 'Europe/Paris' },
+    })
+    assert.equal(child.status, 0, child.stderr)
+    // eslint-disable-next-line no-control-regex -- the colours pino-pretty adds
+    const line = child.stdout.replace(/\x1b\[[0-9;]*m/g, '')
+    const time = /^\[([^\]]+)\] WARN/.exec(line)?.[1] ?? line
+    assert.match(time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/)
+    const offset = time.slice(-6)
+    // The offset is Paris's at that instant (+01:00 in winter, +02:00 in summer).
+    assert.ok(['+01:00', '+02:00'].includes(offset), time)
+    assert.ok(!Number.isNaN(Date.parse(time)), `${time} parses`)
+  })
+
+  it("writes the run's first and last lines (info) to a log file at the default verbosity; -v 0 and the console follow -v", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tq-log-'))
+    const atDefault = createLogger({ ...QUIET, location: dir })
+    atDefault.milestones.info('run started')
+    atDefault.logger.info('an ordinary info line')
+    const errorsOnly = createLogger({ ...QUIET, location: dir, verbosity: 0 })
+    errorsOnly.milestones.info('not at -v 0')
+    const text = await readFile(join(dir, 'x.log'), 'utf8')
+    assert.deepEqual(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { msg: string }).msg),
+      ['run started'],
+    )
+    const console = createLogger({ ...QUIET, location: 'stdout' })
+    assert.equal(console.milestones.isLevelEnabled('info'), false)
+  })
 })
+
+const QUIET: LoggerOptions = {
+  verbosity: 1,
+  location: 'stdout',
+  instance: 'x',
+  runId: 'r',
+  secrets: new Secrets(),
+  tty: false,
+}

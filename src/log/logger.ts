@@ -97,7 +97,25 @@ function openLogFile(dir: string, file: string): number {
   }
 }
 
-export function createLogger(options: LoggerOptions): { logger: Logger; file: string | undefined } {
+/**
+ * Times on the terminal: ISO-8601 in the local zone with its offset (`2026-12-08T02:20:00.000+01:00`),
+ * as pino-pretty's dateformat writes it; JSON lines carry pino's ISO-8601 UTC time.
+ */
+export const CONSOLE_TIME = "SYS:yyyy-mm-dd'T'HH:MM:ss.lp"
+
+export interface RunLogger {
+  logger: Logger
+  /** `<dir>/<name>.log`; undefined for the console. */
+  file: string | undefined
+  /**
+   * For the run's first and last lines (src/cli/run-lines.ts): info, yet written at the default
+   * verbosity too when the log is a file, so every run leaves where it began and how it ended.
+   * On the console they follow -v: the summary is printed there anyway. `-v 0` keeps errors only.
+   */
+  milestones: Logger
+}
+
+export function createLogger(options: LoggerOptions): RunLogger {
   let target: DestinationStream
   let file: string | undefined
   if (options.location === 'stdout') {
@@ -107,7 +125,7 @@ export function createLogger(options: LoggerOptions): { logger: Logger; file: st
           destination: 1,
           sync: true,
           colorize: true,
-          translateTime: 'SYS:standard',
+          translateTime: CONSOLE_TIME,
         })
       : pino.destination({ dest: 2, sync: true })
   } else {
@@ -123,5 +141,7 @@ export function createLogger(options: LoggerOptions): { logger: Logger; file: st
     },
     scrubbing(options.secrets, target),
   )
-  return { logger, file }
+  const milestones =
+    file !== undefined && options.verbosity === 1 ? logger.child({}, { level: 'info' }) : logger
+  return { logger, file, milestones }
 }

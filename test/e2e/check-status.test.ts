@@ -7,16 +7,28 @@
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { copyFile, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { tempDir } from '../helpers/processes.js'
+import { addAifRule } from '../helpers/blocked.js'
+import { BIN, startSim, tempDir } from '../helpers/processes.js'
 import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
 import { recordName, simState, startWorld, type World } from '../helpers/world.js'
 
 const FEED = 'Check Feed'
 const COLLECTION = 'Check Test'
 const OPTIONS = { data_collection: COLLECTION, delivery: 'both' }
+/** The options of these tests back to OPTIONS (the simulator keeps options not given). */
+const RESET = {
+  ...OPTIONS,
+  metrics_dir: '',
+  alert_source: 'aed',
+  syslog_file: '',
+  edm_host: '',
+  edm_api_token: '',
+  edm_aed_name: '',
+}
+const EDM_TOKEN = 'edmchecktokenedmchecktokenedmchecktoken1'
 
 type Api = Awaited<ReturnType<typeof threatqApi>>
 
@@ -265,5 +277,108 @@ describe('--check and --status', { concurrency: 1 }, () => {
     await new Promise((resolve) => gone.once('exit', resolve))
     await writeFile(lock, `${String(gone.pid)}\n`, { mode: 0o600 })
     assert.deepEqual((await status()).lock, { pid: gone.pid, alive: false })
+  })
+
+  it('--check: metrics_dir writable (nothing left there), then one that does not exist: exit 2 naming metrics_dir', async () => {
+    const metrics = await tempDir('tq-aed-check-metrics-')
+    try {
+      await world.enable({ ...OPTIONS, metrics_dir: metrics })
+      const ok = await world.run(['--check'])
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr)
+      assert.deepEqual(row(ok.stdout, 'metrics_dir'), {
+        result: 'ok',
+        detail: `${metrics}: writable`,
+        fix: undefined,
+      })
+      assert.deepEqual(await readdir(metrics), [], 'the probe file is removed')
+      const missing = join(metrics, 'no-such-dir')
+      await world.enable({ ...OPTIONS, metrics_dir: missing })
+      const failed = await world.run(['--check'])
+      assert.equal(failed.code, 2, failed.stdout)
+      const metricsRow = row(failed.stdout, 'metrics_dir')
+      assert.equal(metricsRow.result, 'FAIL')
+      assert.equal(metricsRow.detail, `metrics_dir ${missing}: ENOENT`)
+      assert.match(metricsRow.fix ?? '', /^set metrics_dir in the ThreatQ UI connector options/)
+    } finally {
+      await world.enable(RESET)
+    }
+  })
+
+  it('--check -i with alert_source syslog: syslog_file readable; a symbolic link is exit 2 naming syslog_file', async () => {
+    const dir = await tempDir('tq-aed-check-syslog-')
+    const file = join(dir, 'aed.log')
+    await writeFile(file, 'a line\n')
+    try {
+      await world.enable({ ...OPTIONS, alert_source: 'syslog', syslog_file: file })
+      const ok = await world.run(['--check', '-i'])
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr)
+      assert.equal(row(ok.stdout, 'syslog_file').detail, `${file}: readable, 7 bytes`)
+      assert.equal(rows(ok.stdout).has('AED REST token and API version'), false, 'no REST probe')
+      const link = join(dir, 'link.log')
+      await symlink(file, link)
+      await world.enable({ ...OPTIONS, alert_source: 'syslog', syslog_file: link })
+      const failed = await world.run(['--check', '-i'])
+      assert.equal(failed.code, 2, failed.stdout)
+      const syslogRow = row(failed.stdout, 'syslog_file')
+      assert.equal(syslogRow.result, 'FAIL')
+      assert.equal(
+        syslogRow.detail,
+        `syslog_file ${link} is a symbolic link (give the file itself)`,
+      )
+      assert.match(syslogRow.fix ?? '', /^set syslog_file in the ThreatQ UI connector options/)
+    } finally {
+      await world.enable(RESET)
+    }
+  })
+
+  it('--check -i with alert_source edm: host, token and edm_aed_name against edm-sim; each wrong one is exit 2 naming it', async () => {
+    const edm = await startSim(BIN.edm, ['--aed', world.aed.url, '--token', EDM_TOKEN])
+    const edmOptions = {
+      ...OPTIONS,
+      alert_source: 'edm',
+      edm_host: edm.url,
+      edm_api_token: EDM_TOKEN,
+      edm_aed_name: 'aed-sim',
+    }
+    try {
+      // One blocked connection: EDM then has an alert from the AED named aed-sim.
+      await addAifRule(world)
+      await world.aed.admin('POST', '/_sim/traffic', {
+        flows: [{ src: '203.0.113.9', dst: '10.0.0.1', dstPort: 22, proto: 'tcp' }],
+      })
+      await world.enable(edmOptions)
+      const ok = await world.run(['--check', '-i'])
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr)
+      assert.match(row(ok.stdout, 'EDM host and token').detail, /token accepted; 1 alerts/)
+      assert.equal(row(ok.stdout, 'edm_aed_name').result, 'ok')
+
+      await world.enable({ ...edmOptions, edm_aed_name: 'edge-9' })
+      const unknown = await world.run(['--check', '-i'])
+      assert.equal(unknown.code, 2, unknown.stdout)
+      const named = row(unknown.stdout, 'edm_aed_name')
+      assert.equal(named.result, 'FAIL')
+      assert.match(named.detail, /no alert from an AED named "edge-9".*come from: "aed-sim"$/)
+      assert.match(named.fix ?? '', /^set edm_aed_name in the ThreatQ UI connector options/)
+
+      await world.enable({ ...edmOptions, edm_api_token: 'not-the-edm-token' })
+      const refused = await world.run(['--check', '-i'])
+      assert.equal(refused.code, 2, refused.stdout)
+      const login = row(refused.stdout, 'EDM host and token')
+      assert.equal(login.result, 'FAIL')
+      assert.match(login.fix ?? '', /credentials: check edm_api_token in the ThreatQ UI/)
+      assert.equal(row(refused.stdout, 'edm_aed_name').result, 'skipped')
+      assert.doesNotMatch(refused.stdout + refused.stderr, /not-the-edm-token/)
+
+      await world.enable({ ...edmOptions, edm_host: 'http://127.0.0.1:1' })
+      const down = await world.run(['--check', '-i'])
+      assert.equal(down.code, 2, down.stdout)
+      assert.match(
+        row(down.stdout, 'EDM host and token').fix ?? '',
+        /check edm_host in the ThreatQ UI/,
+      )
+    } finally {
+      await edm.stop()
+      await world.enable(RESET)
+    }
   })
 })

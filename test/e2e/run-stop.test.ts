@@ -6,7 +6,7 @@
  * it again and leaves exactly the state of an uninterrupted run.
  */
 import assert from 'node:assert/strict'
-import { access } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { updateConfig } from '../../src/config/config-file.js'
@@ -83,6 +83,7 @@ describe('a run stopped from outside: deadline, SIGTERM, SIGINT', { concurrency:
    */
   async function stopMidExport(
     stop: (child: ReturnType<World['start']>['child']) => void,
+    extra: readonly string[] = [],
   ): Promise<{ result: CliResult; stored: number }> {
     await freshStart(world, NAME, OPTIONS)
     const match = { method: 'POST', path: TAXII_POST }
@@ -90,7 +91,7 @@ describe('a run stopped from outside: deadline, SIGTERM, SIGINT', { concurrency:
       { match, fault: {}, times: 2 },
       { match, fault: HOLD },
     ])
-    const run = world.start(['-n', NAME, '-e'])
+    const run = world.start(['-n', NAME, '-e', ...extra])
     const progress = { ended: false }
     void run.result.then(() => {
       progress.ended = true
@@ -135,10 +136,23 @@ describe('a run stopped from outside: deadline, SIGTERM, SIGINT', { concurrency:
     await assertResumes(stored)
   })
 
-  it('SIGINT mid-export: exit 130; the next run resumes', async () => {
-    const { result, stored } = await stopMidExport((child) => child.kill('SIGINT'))
+  it('SIGINT mid-export: exit 130, the log file ends with the "run ended" line; the next run resumes', async () => {
+    const logs = await tempDir('tq-aed-stop-log-')
+    const { result, stored } = await stopMidExport((child) => child.kill('SIGINT'), ['-ll', logs])
     assert.equal(result.code, 130, result.stderr)
     assert.equal(plainLine(result), `tq-conn-netscout-aed: interrupted by SIGINT; ${KEPT}`)
+    const log = (await readFile(join(logs, `${NAME}.log`), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; exit?: number })
+    assert.equal(log[0]?.msg, 'run started')
+    assert.deepEqual(
+      log.slice(-2).map((l) => [l.msg, l.exit]),
+      [
+        [`interrupted by SIGINT; ${KEPT}`, 130],
+        ['run ended', 130],
+      ],
+    )
     await assertResumes(stored)
   })
 
