@@ -71,26 +71,27 @@ function walk(dir: string): string[] {
   })
 }
 
-function sources(): Map<string, string> {
-  const files = new Map<string, string>()
-  for (const layer of LAYERS) {
-    for (const file of walk(join(ROOT, layer))) {
-      files.set(relative(ROOT, file).split(sep).join('/'), readFileSync(file, 'utf8'))
-    }
-  }
-  return files
-}
+/** Every TypeScript source of the layers, by repository path. */
+const sources = (): Map<string, string> =>
+  new Map(
+    LAYERS.flatMap((layer) => walk(join(ROOT, layer))).map((file) => [
+      relative(ROOT, file).split(sep).join('/'),
+      readFileSync(file, 'utf8'),
+    ]),
+  )
 
 describe('layers of the repository', () => {
   it('finds imports across lines, type-only, bare and dynamic, and names the broken rule', () => {
-    const files = new Map([
-      ['src/a.ts', "import type {\n  T,\n} from '../sim/x.js'\nimport './b.js'\n"],
-      ['src/a.test.ts', "import { h } from '../test/helpers/h.js'\n"],
-      ['src/c.ts', "export { io } from './cli/io-testing.js'\nimport 'node:fs'\n"],
-      ['bench/b.ts', "const m = await import('../test/helpers/w.js')\n"],
-      ['sim/s.ts', "import { r } from '../bench/r.js'\nimport { t } from '../src/t.js'\n"],
-      ['test/t.ts', "import { b } from '../bench/harness.js'\n"],
-    ])
+    const files = new Map(
+      Object.entries({
+        'src/a.ts': "import type {\n  T,\n} from '../sim/x.js'\nimport './b.js'\n",
+        'src/a.test.ts': "import { h } from '../test/helpers/h.js'\n",
+        'src/c.ts': "export { io } from './cli/io-testing.js'\nimport 'node:fs'\n",
+        'bench/b.ts': "const m = await import('../test/helpers/w.js')\n",
+        'sim/s.ts': "import { r } from '../bench/r.js'\nimport { t } from '../src/t.js'\n",
+        'test/t.ts': "import { b } from '../bench/harness.js'\n",
+      }),
+    )
     assert.deepEqual(importsOf('src/a.ts', files.get('src/a.ts') ?? ''), ['sim/x.ts', 'src/b.ts'])
     assert.deepEqual(violations(files), [
       'bench/b.ts → test/helpers/w.ts (the bench)',
