@@ -8,7 +8,7 @@ import { v4 as uuidv4 } from 'uuid'
 import { MEDIA_TYPES } from '../../src/taxii/types.js'
 import { DEFAULTS } from '../../sim/aed/app.js'
 import { collectionIdFor } from '../../sim/aed/taxii/store.js'
-import { BIN, startSim } from '../../test/helpers/processes.js'
+import { BIN, startSim } from '../../sim/world/processes.js'
 import { report, timed, type BenchResult } from '../harness.js'
 
 const BUNDLES = 10

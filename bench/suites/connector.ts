@@ -16,8 +16,8 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Agent, fetch } from 'undici'
 import { TaxiiClient } from '../../src/taxii/client.js'
-import { BIN, startSim, tempDir, type Sim } from '../../test/helpers/processes.js'
-import { saveFeedCollection, threatqApi } from '../../test/helpers/threatq-api.js'
+import { BIN, startSim, tempDir, type Sim } from '../../sim/world/processes.js'
+import { saveFeedCollection, threatqApi } from '../../sim/world/threatq-api.js'
 import {
   AED_SIM_ARGS,
   aedObjects,
@@ -27,7 +27,7 @@ import {
   startWorld,
   THREATQ_SIM_ARGS,
   type World,
-} from '../../test/helpers/world.js'
+} from '../../sim/world/world.js'
 import { report, peakRssMb, timed, type BenchResult } from '../harness.js'
 import { writeSyslogFile } from '../syslog-lines.js'
 

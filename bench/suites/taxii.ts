@@ -6,7 +6,7 @@ import { serveApp } from '../../sim/common/serve.js'
 import type { StixObject } from '../../src/stix/types.js'
 import { splitIntoBatches } from '../../src/taxii/batches.js'
 import { TaxiiClient } from '../../src/taxii/client.js'
-import { createTaxiiTestServer, TEST_COLLECTIONS, TEST_ROOT } from '../../src/taxii/test-server.js'
+import { createTaxiiTestServer, TEST_COLLECTIONS, TEST_ROOT } from '../../sim/taxii/app.js'
 import type { TaxiiVersion } from '../../src/taxii/types.js'
 import { peakRssMb, report, timed, type BenchResult } from '../harness.js'
 

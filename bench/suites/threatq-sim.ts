@@ -15,7 +15,7 @@
  */
 import { Agent, fetch, type Response } from 'undici'
 import { DEFAULT_USER } from '../../sim/threatq/sim.js'
-import { BIN, SIM_NODE_FLAGS, startSim } from '../../test/helpers/processes.js'
+import { BIN, SIM_NODE_FLAGS, startSim } from '../../sim/world/processes.js'
 import { report, timed, type BenchResult } from '../harness.js'
 
 const INDICATORS = Number(process.env.TQ_BENCH_INDICATORS ?? 1_000_000)

@@ -10,7 +10,7 @@ import {
   TEST_COLLECTIONS,
   TEST_ROOT,
   type TestServerOptions,
-} from './test-server.js'
+} from '../../sim/taxii/app.js'
 import type { TaxiiVersion } from './types.js'
 
 const WRITABLE = TEST_COLLECTIONS[0]?.title ?? ''

@@ -8,7 +8,7 @@ import { serveApp } from '../../sim/common/serve.js'
 import { RemoteError } from '../http/errors.js'
 import type { StixObject } from '../stix/types.js'
 import { TaxiiClient } from './client.js'
-import { TEST_COLLECTIONS, TEST_ROOT } from './test-server.js'
+import { TEST_COLLECTIONS, TEST_ROOT } from '../../sim/taxii/app.js'
 import type { TaxiiVersion } from './types.js'
 
 const CAP = 60

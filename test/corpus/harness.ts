@@ -14,7 +14,7 @@ import { main } from '../../src/cli/main.js'
 import { configSchema } from '../../src/config/config-file.js'
 import { stateSchema } from '../../src/config/state-file.js'
 import { unescapePatternLiteral } from '../../src/stix/patterns.js'
-import { BIN, tempDir, type CliResult } from '../helpers/processes.js'
+import { BIN, tempDir, type CliResult } from '../../sim/world/processes.js'
 
 /** A run longer than this is a hang; the case fails. */
 export const RUN_TIMEOUT_MS = 30_000

@@ -4,7 +4,7 @@
  * (a few also as the real binary) against a ThreatQ and an AED simulator.
  */
 import { after, before, describe, it } from 'node:test'
-import { startWorld, type World } from '../helpers/world.js'
+import { startWorld, type World } from '../../sim/world/world.js'
 import { CLI_ARGS } from './cases/cli-args.js'
 import { CONFIG_FILE } from './cases/config-file.js'
 import { CRON } from './cases/cron.js'

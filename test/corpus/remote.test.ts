@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { RunningServer } from '../../sim/common/serve.js'
-import { aedObjects, startWorld, type World } from '../helpers/world.js'
+import { aedObjects, startWorld, type World } from '../../sim/world/world.js'
 import { AED_ALERTS, type ImportCase } from './cases/aed-alerts.js'
 import { configFile, threatqOf } from './cases/config.js'
 import { THREATQ_DATA, type ExportCase } from './cases/threatq-data.js'

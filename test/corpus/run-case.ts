@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { CliResult } from '../helpers/processes.js'
-import type { World } from '../helpers/world.js'
+import type { CliResult } from '../../sim/world/processes.js'
+import type { World } from '../../sim/world/world.js'
 import {
   assertExpectation,
   assertInvariants,

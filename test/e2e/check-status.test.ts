@@ -11,9 +11,9 @@ import { copyFile, readdir, readFile, stat, symlink, writeFile } from 'node:fs/p
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { addAifRule } from '../helpers/blocked.js'
-import { BIN, startSim, tempDir } from '../helpers/processes.js'
-import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
-import { recordName, simState, startWorld, type World } from '../helpers/world.js'
+import { BIN, startSim, tempDir } from '../../sim/world/processes.js'
+import { saveFeedCollection, threatqApi } from '../../sim/world/threatq-api.js'
+import { recordName, simState, startWorld, type World } from '../../sim/world/world.js'
 
 const FEED = 'Check Feed'
 const COLLECTION = 'Check Test'

@@ -22,7 +22,7 @@ import {
   type Phase,
 } from '../helpers/crash.js'
 import { exportState, importedAlertIds, threatqIndicators } from '../helpers/final-state.js'
-import { forgetRuns, simState, startWorld, type World } from '../helpers/world.js'
+import { forgetRuns, simState, startWorld, type World } from '../../sim/world/world.js'
 
 const NAME = 'crash'
 const STATE_FILE = `${NAME}.state.json`

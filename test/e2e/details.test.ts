@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { StixObject } from '../../src/stix/types.js'
-import { tempDir } from '../helpers/processes.js'
-import { threatqApi } from '../helpers/threatq-api.js'
-import { enforcedDomain, recordName, startWorld, type World } from '../helpers/world.js'
+import { tempDir } from '../../sim/world/processes.js'
+import { threatqApi } from '../../sim/world/threatq-api.js'
+import { enforcedDomain, recordName, startWorld, type World } from '../../sim/world/world.js'
 
 interface Output {
   export?: { bundles: { objects?: StixObject[] }[] }

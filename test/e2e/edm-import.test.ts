@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { BIN, startSim, type Sim } from '../helpers/processes.js'
+import { BIN, startSim, type Sim } from '../../sim/world/processes.js'
 import {
   addAifRule,
   blockCount,
@@ -18,8 +18,8 @@ import {
   importOnce,
   type Api,
 } from '../helpers/blocked.js'
-import { threatqApi } from '../helpers/threatq-api.js'
-import { enforcedDomain, startWorld, type World } from '../helpers/world.js'
+import { threatqApi } from '../../sim/world/threatq-api.js'
+import { enforcedDomain, startWorld, type World } from '../../sim/world/world.js'
 
 const TOKEN = 'edmwiretokenedmwiretokenedmwiretoken0001'
 

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { schemaPathFor, schemaSkip, stixSchemas } from '../helpers/stix-schemas.js'
-import { tempDir } from '../helpers/processes.js'
-import { threatqApi } from '../helpers/threatq-api.js'
+import { tempDir } from '../../sim/world/processes.js'
+import { threatqApi } from '../../sim/world/threatq-api.js'
 import { assertLinked, type ImportedAlert } from '../helpers/import-links.js'
 import {
   aedObjects,
@@ -13,7 +13,7 @@ import {
   simState,
   startWorld,
   type World,
-} from '../helpers/world.js'
+} from '../../sim/world/world.js'
 import type { StixObject } from '../../src/stix/types.js'
 
 const sentLine = (stdout: string): string =>

@@ -19,7 +19,7 @@ import {
   type Outcome,
 } from '../helpers/faults.js'
 import { exportState as exportStateWithIds, importedAlertIds } from '../helpers/final-state.js'
-import { simState, startWorld, type World } from '../helpers/world.js'
+import { simState, startWorld, type World } from '../../sim/world/world.js'
 
 const NAME = 'faults'
 const SEQUENTIAL = { concurrency: 1 }

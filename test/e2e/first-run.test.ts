@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { readFile, stat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { CONNECTOR, runCli, tempDir } from '../helpers/processes.js'
-import { threatqApi } from '../helpers/threatq-api.js'
-import { CREDS, recordName, startWorld, type World } from '../helpers/world.js'
+import { CONNECTOR, runCli, tempDir } from '../../sim/world/processes.js'
+import { threatqApi } from '../../sim/world/threatq-api.js'
+import { CREDS, recordName, startWorld, type World } from '../../sim/world/world.js'
 
 describe('first run and configuration (real CLI, simulators over sockets)', () => {
   let world: World

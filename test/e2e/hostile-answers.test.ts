@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test'
 import { serveApp, type RunningServer } from '../../sim/common/serve.js'
 import { readPattern } from '../../sim/aed/taxii/pattern.js'
 import { assertClearFailure, faults, inject } from '../helpers/faults.js'
-import { tempDir } from '../helpers/processes.js'
-import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
-import { startWorld, type World } from '../helpers/world.js'
+import { tempDir } from '../../sim/world/processes.js'
+import { saveFeedCollection, threatqApi } from '../../sim/world/threatq-api.js'
+import { startWorld, type World } from '../../sim/world/world.js'
 
 describe('a foreign TAXII discovery document (aed-sim --foreign-api-root)', () => {
   let world: World

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict'
 import { chmod, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { runCli, tempDir } from '../helpers/processes.js'
-import { startWorld, type World } from '../helpers/world.js'
+import { runCli, tempDir } from '../../sim/world/processes.js'
+import { startWorld, type World } from '../../sim/world/world.js'
 
 describe('hostile files in the config directory (real CLI)', () => {
   let world: World

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { tempDir } from '../helpers/processes.js'
-import { threatqApi } from '../helpers/threatq-api.js'
+import { tempDir } from '../../sim/world/processes.js'
+import { threatqApi } from '../../sim/world/threatq-api.js'
 import { assertLinked, type ImportedAlert } from '../helpers/import-links.js'
-import { CREDS, enforcedDomain, startWorld, type World } from '../helpers/world.js'
+import { CREDS, enforcedDomain, startWorld, type World } from '../../sim/world/world.js'
 
 interface TqEvent {
   id: number

@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
-import { BIN, tempDir } from '../helpers/processes.js'
-import { aedObjects, CREDS, startWorld, type World } from '../helpers/world.js'
+import { BIN, tempDir } from '../../sim/world/processes.js'
+import { aedObjects, CREDS, startWorld, type World } from '../../sim/world/world.js'
 
 // `script` (util-linux) gives the connector a real terminal, as a person at a shell has.
 const noScript =

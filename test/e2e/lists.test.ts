@@ -10,8 +10,8 @@ import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { assertClearFailure, FAULT, faults, inject } from '../helpers/faults.js'
-import { tempDir } from '../helpers/processes.js'
-import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
+import { tempDir } from '../../sim/world/processes.js'
+import { saveFeedCollection, threatqApi } from '../../sim/world/threatq-api.js'
 import {
   aedList,
   type AedListItem,
@@ -20,7 +20,7 @@ import {
   simState,
   startWorld,
   type World,
-} from '../helpers/world.js'
+} from '../../sim/world/world.js'
 
 type Api = Awaited<ReturnType<typeof threatqApi>>
 

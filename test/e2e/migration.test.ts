@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs'
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { CONNECTOR, runCli, runShell as shell, tempDir } from '../helpers/processes.js'
-import { CREDS, startWorld, type World } from '../helpers/world.js'
+import { CONNECTOR, runCli, runShell as shell, tempDir } from '../../sim/world/processes.js'
+import { CREDS, startWorld, type World } from '../../sim/world/world.js'
 
 const README = readFileSync('README.md', 'utf8')
 const SECTION = /## Migrating from 1\.0\.2\n([\s\S]*?)\n## /.exec(README)?.[1] ?? ''

@@ -11,8 +11,8 @@ import { after, before, describe, it } from 'node:test'
 import { SIM_TLS_CERT } from '../../sim/common/tls.js'
 import { assertClearFailure, FAULT, faults, inject } from '../helpers/faults.js'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { BIN, CONNECTOR, runCli, tempDir, type CliResult } from '../helpers/processes.js'
-import { CREDS, startWorld, type World } from '../helpers/world.js'
+import { BIN, CONNECTOR, runCli, tempDir, type CliResult } from '../../sim/world/processes.js'
+import { CREDS, startWorld, type World } from '../../sim/world/world.js'
 
 const PROGRAM = 'tq-conn-netscout-aed'
 

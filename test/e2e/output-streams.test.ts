@@ -7,8 +7,8 @@ import assert from 'node:assert/strict'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { tempDir, type CliResult } from '../helpers/processes.js'
-import { startWorld, type World } from '../helpers/world.js'
+import { tempDir, type CliResult } from '../../sim/world/processes.js'
+import { startWorld, type World } from '../../sim/world/world.js'
 
 interface LogLine {
   level: number

@@ -18,9 +18,9 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { SIM_TLS_CERT } from '../../sim/common/tls.js'
-import { tempDir } from '../helpers/processes.js'
+import { tempDir } from '../../sim/world/processes.js'
 import { startProxy, type RecordingProxy } from '../helpers/proxy.js'
-import { startWorld, type World } from '../helpers/world.js'
+import { startWorld, type World } from '../../sim/world/world.js'
 
 const hostPort = (url: string): string => new URL(url).host
 const SEQUENTIAL = { concurrency: 1 }

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { tempDir } from '../helpers/processes.js'
-import { startWorld, type World } from '../helpers/world.js'
+import { tempDir } from '../../sim/world/processes.js'
+import { startWorld, type World } from '../../sim/world/world.js'
 
 interface LogLine {
   level: number

@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test'
 import { updateConfig } from '../../src/config/config-file.js'
 import { freshStart, inject } from '../helpers/faults.js'
 import { exportState, type ExportState } from '../helpers/final-state.js'
-import { tempDir, type CliResult, type Sim } from '../helpers/processes.js'
-import { simState, startWorld, type World } from '../helpers/world.js'
+import { tempDir, type CliResult, type Sim } from '../../sim/world/processes.js'
+import { simState, startWorld, type World } from '../../sim/world/world.js'
 
 const NAME = 'stop'
 const OPTIONS = { taxii_max_objects: '25' }

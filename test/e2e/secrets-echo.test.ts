@@ -9,8 +9,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { faults, freshStart, inject } from '../helpers/faults.js'
-import { tempDir, type CliResult } from '../helpers/processes.js'
-import { CREDS, startWorld, type World } from '../helpers/world.js'
+import { tempDir, type CliResult } from '../../sim/world/processes.js'
+import { CREDS, startWorld, type World } from '../../sim/world/world.js'
 
 const NAME = 'echo'
 const SEQUENTIAL = { concurrency: 1 }

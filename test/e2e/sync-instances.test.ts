@@ -11,9 +11,9 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { StixObject } from '../../src/stix/types.js'
 import { TaxiiClient } from '../../src/taxii/client.js'
-import { BIN, startSim, type Sim } from '../helpers/processes.js'
-import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
-import { AED_SIM_ARGS, aedObjects, CREDS, startWorld, type World } from '../helpers/world.js'
+import { BIN, startSim, type Sim } from '../../sim/world/processes.js'
+import { saveFeedCollection, threatqApi } from '../../sim/world/threatq-api.js'
+import { AED_SIM_ARGS, aedObjects, CREDS, startWorld, type World } from '../../sim/world/world.js'
 
 type Api = Awaited<ReturnType<typeof threatqApi>>
 

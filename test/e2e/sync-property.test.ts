@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import fc from 'fast-check'
-import { saveFeedCollection, threatqApi } from '../helpers/threatq-api.js'
-import { aedObjects, forgetRuns, startWorld, type World } from '../helpers/world.js'
+import { saveFeedCollection, threatqApi } from '../../sim/world/threatq-api.js'
+import { aedObjects, forgetRuns, startWorld, type World } from '../../sim/world/world.js'
 import type { StixObject } from '../../src/stix/types.js'
 
 const FEED = 'Property Feed'

@@ -20,8 +20,8 @@ import {
   type Api,
   type TqAttribute,
 } from '../helpers/blocked.js'
-import { threatqApi } from '../helpers/threatq-api.js'
-import { aedRest, enforcedDomain, startWorld, type World } from '../helpers/world.js'
+import { threatqApi } from '../../sim/world/threatq-api.js'
+import { aedRest, enforcedDomain, startWorld, type World } from '../../sim/world/world.js'
 
 const available = await rsyslogAvailable()
 

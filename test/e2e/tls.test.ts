@@ -3,8 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { SIM_TLS_CERT } from '../../sim/common/tls.js'
-import { tempDir } from '../helpers/processes.js'
-import { startWorld, type World } from '../helpers/world.js'
+import { tempDir } from '../../sim/world/processes.js'
+import { startWorld, type World } from '../../sim/world/world.js'
 
 describe('TLS: ThreatQ always verified, AED verified unless -d', () => {
   let world: World

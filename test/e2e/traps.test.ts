@@ -14,8 +14,8 @@ import {
   runCli,
   startInTerminal,
   tempDir,
-} from '../helpers/processes.js'
-import { startWorld, type World } from '../helpers/world.js'
+} from '../../sim/world/processes.js'
+import { startWorld, type World } from '../../sim/world/world.js'
 
 describe('traps that quietly stop blocking (real CLI, simulators over sockets)', () => {
   let world: World

@@ -17,7 +17,7 @@ import {
   startInTerminal,
   tempDir,
   type CliResult,
-} from '../helpers/processes.js'
+} from '../../sim/world/processes.js'
 
 const noCurl = spawnSync('curl', ['--version']).status === 0 ? false : '`curl` is not installed'
 

@@ -3,7 +3,7 @@
  * driven through aed-sim, and the events' block counts read back from threatq-sim.
  */
 import assert from 'node:assert/strict'
-import type { World } from './world.js'
+import type { World } from '../../sim/world/world.js'
 
 export interface TqAttribute {
   name?: string

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url'
 import { readConfig } from '../../src/config/config-file.js'
 import { readState } from '../../src/config/state-file.js'
 import { inject, type FaultRule } from './faults.js'
-import type { CliResult, Sim } from './processes.js'
-import type { World } from './world.js'
+import type { CliResult, Sim } from '../../sim/world/processes.js'
+import type { World } from '../../sim/world/world.js'
 
 const PRELOAD = fileURLToPath(new URL('./crash-on-rename.js', import.meta.url))
 /** Longer than any crash test waits; the kill ends the hold long before. */

@@ -4,8 +4,8 @@
  * which a clean rerun reaches the clean final state.
  */
 import assert from 'node:assert/strict'
-import type { CliResult, Sim } from './processes.js'
-import { forgetRuns, type World } from './world.js'
+import type { CliResult, Sim } from '../../sim/world/processes.js'
+import { forgetRuns, type World } from '../../sim/world/world.js'
 
 export interface FaultRule {
   match: { method: string; path: string }

@@ -2,8 +2,8 @@
  * The final state a run leaves in the simulators, as the fault matrix and the crash tests compare
  * it with that of a clean run: what AED holds after an export, what ThreatQ holds after an import.
  */
-import { threatqApi } from './threatq-api.js'
-import { aedObjects, simState, type World } from './world.js'
+import { threatqApi } from '../../sim/world/threatq-api.js'
+import { aedObjects, simState, type World } from '../../sim/world/world.js'
 
 export interface ExportState {
   /** Distinct ids of indicator objects in AED's collection, sorted. */

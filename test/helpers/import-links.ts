@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { threatqApi } from './threatq-api.js'
-import type { World } from './world.js'
+import { threatqApi } from '../../sim/world/threatq-api.js'
+import type { World } from '../../sim/world/world.js'
 
 export interface ImportedAlert {
   alertId: number

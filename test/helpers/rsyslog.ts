@@ -8,7 +8,7 @@ import { access, readFile, writeFile } from 'node:fs/promises'
 import { createServer, connect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { tempDir } from './processes.js'
+import { tempDir } from '../../sim/world/processes.js'
 
 export const RSYSLOGD = process.env.RSYSLOGD ?? '/usr/sbin/rsyslogd'
 

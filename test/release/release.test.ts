@@ -13,8 +13,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { startProcess, tempDir } from '../helpers/processes.js'
-import { startWorld, type World } from '../helpers/world.js'
+import { startProcess, tempDir } from '../../sim/world/processes.js'
+import { startWorld, type World } from '../../sim/world/world.js'
 
 const NAME = 'tq-conn-netscout-aed'
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }

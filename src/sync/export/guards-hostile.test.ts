@@ -8,7 +8,7 @@ import { parseOptions } from '../../config/options.js'
 import { ConfigError } from '../../errors.js'
 import { hostValue, type ListPolicy, targetOf } from '../lists/targets.js'
 import type { Guards } from './guards.js'
-import { DNS, IP, IP6, testGuards as guards, URL_PATH } from './guards-testing.js'
+import { DNS, IP, IP6, testGuards as guards, URL_PATH } from '../../../test/helpers/guards.js'
 import { verdict } from './policy.js'
 
 const policy = (g: Guards): ListPolicy => ({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ConfigError } from '../../errors.js'
-import { DNS, IP, IP6, testGuards as guards, URL_PATH } from './guards-testing.js'
+import { DNS, IP, IP6, testGuards as guards, URL_PATH } from '../../../test/helpers/guards.js'
 
 describe('never-block guards', () => {
   const g = guards()

@@ -1,6 +1,6 @@
 /** A valid `<name>.yaml` for a case, pointing at the case world's ThreatQ simulator. */
 import { stringify } from 'yaml'
-import { CREDS } from '../../helpers/world.js'
+import { CREDS } from '../../../sim/world/world.js'
 import type { CaseContext } from '../run-case.js'
 
 export function configObject(ctx: CaseContext): Record<string, unknown> {

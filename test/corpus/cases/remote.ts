@@ -1,7 +1,7 @@
 /** What the remote-data cases share: raw bodies served by a simulator, and a dry-run case. */
 import { join } from 'node:path'
-import type { Sim } from '../../helpers/processes.js'
-import type { World } from '../../helpers/world.js'
+import type { Sim } from '../../../sim/world/processes.js'
+import type { World } from '../../../sim/world/world.js'
 import type { Expectation } from '../harness.js'
 import type { CaseContext, CorpusCase } from '../run-case.js'
 import { configFile } from './config.js'

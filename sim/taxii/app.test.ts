@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createTaxiiTestServer, TEST_COLLECTIONS, TEST_ROOT } from './test-server.js'
-import { MEDIA_TYPES, type TaxiiVersion } from './types.js'
+import { createTaxiiTestServer, TEST_COLLECTIONS, TEST_ROOT } from './app.js'
+import { MEDIA_TYPES, type TaxiiVersion } from '../../src/taxii/types.js'
 
 const basic = (user: string, pass: string) =>
   `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`

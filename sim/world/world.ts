@@ -1,4 +1,7 @@
-/** A ThreatQ simulator, an AED simulator and a configured connector instance, for e2e tests. */
+/**
+ * A ThreatQ simulator, an AED simulator and a configured connector instance, for the e2e tests and
+ * the bench.
+ */
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fetch } from 'undici'

@@ -1,5 +1,7 @@
 /**
- * End-to-end helpers: the simulators and the connector as real processes over real sockets.
+ * End-to-end helpers: the simulators and the connector as real processes over real sockets. Here
+ * beside the simulators, not under test/, because the bench starts them the same way
+ * (test/layers.test.ts keeps bench/ from importing test/).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
@@ -9,7 +11,7 @@ import { delimiter, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Agent, fetch } from 'undici'
-import { SIM_TLS_CERT } from '../../sim/common/tls.js'
+import { SIM_TLS_CERT } from '../common/tls.js'
 
 const dist = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url))
 

@@ -4,11 +4,15 @@
  * max_content_length (413), Content-Type (415), 2.0 item ranges (206/416) and 2.1 limit/next.
  * Options add the awkward behaviours of real servers: medallion's off-by-one ranges, statuses that
  * stay pending, objects rejected one by one, 404 for an empty 2.0 collection.
+ *
+ * In-process only (the client's unit tests and bench/suites/taxii.ts serve it on a loopback port);
+ * not folded into aed-sim's TAXII server because that one models AED (its API root, collections,
+ * pattern checks and enforcement), while these tests need other servers' quirks and a request log.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import type { StixObject } from '../stix/types.js'
-import { refOf } from './batches.js'
-import { isMediaType } from './media.js'
+import type { StixObject } from '../../src/stix/types.js'
+import { refOf } from '../../src/taxii/batches.js'
+import { isMediaType } from '../../src/taxii/media.js'
 import {
   API_ROOT_VERSION,
   DISCOVERY_PATH,
@@ -17,7 +21,7 @@ import {
   type StatusDetail,
   type StatusResource,
   type TaxiiVersion,
-} from './types.js'
+} from '../../src/taxii/types.js'
 
 export interface TestServerOptions {
   version: TaxiiVersion
