@@ -103,7 +103,13 @@ describe('the run summary: each figure counts each object once (issue 21)', () =
     const now = Math.floor(Date.now() / 1000)
     await world.aed.admin('POST', '/_sim/alerts', {
       alerts: [
-        { alertType: 'ddos', severity: 8, startTime: now - 600, category: 'flood', src: '198.51.100.7' },
+        {
+          alertType: 'ddos',
+          severity: 8,
+          startTime: now - 600,
+          category: 'flood',
+          src: '198.51.100.7',
+        },
       ],
     })
     const first = await world.run(['-i'])
