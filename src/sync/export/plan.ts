@@ -151,7 +151,7 @@ export interface ScanReasons {
 
 export function scanReasons(): ScanReasons {
   return {
-    invalid: new ReasonLog('skipped indicator records ThreatQ sent malformed', 'warn'),
+    invalid: new ReasonLog('skipped an indicator record ThreatQ sent malformed', 'warn'),
     refused: new ReasonLog('indicator refused'),
     skipped: new ReasonLog('indicator skipped'),
   }

@@ -269,11 +269,24 @@ export async function runExport(
       ? revocations(ledger, revoking, idHost, settings.policy)
       : []
   const listed: { id: string; threatq: string; reason: string }[] = []
+  /** Objects sent as revocations: a refusal takes them back from `<type> (revoked)`. */
+  const revokingIds = new Set<string>()
   const objects = (async function* (): AsyncGenerator<StixObject[]> {
     let first = true
     const sources = [
       revokedVersions(
-        { taxii, collection, logger, summary, now: Date.now(), track, settle },
+        {
+          taxii,
+          collection,
+          logger,
+          summary,
+          now: Date.now(),
+          track: (id, updates, event) => {
+            revokingIds.add(id)
+            track(id, updates, event)
+          },
+          settle,
+        },
         (function* () {
           for (const r of revocationList) {
             if (settings.output !== undefined)
@@ -345,7 +358,7 @@ export async function runExport(
             audited.delete(id)
             if (event !== undefined && done.stored.has(id)) audit.record(event)
           }
-          classify(result, summary, rejections)
+          classify(result, summary, rejections, revokingIds)
         },
       })
     }
@@ -403,12 +416,17 @@ function committed(
 /** The STIX type of an object by its id (`indicator--…`). */
 const typeOf = (id: string): string => id.split('--')[0] ?? id
 
-function classify(result: AddResult, summary: RunSummary, rejections: ReasonLog): void {
+function classify(
+  result: AddResult,
+  summary: RunSummary,
+  rejections: ReasonLog,
+  revoking: ReadonlySet<string>,
+): void {
   for (const failure of result.failures) {
     const type = typeOf(failure.id)
     // Counted as sent when it was queued; AED held it already (often the identity and markings
     // that travel with every run's first batch): one object, one figure.
-    summary.sent.remove(type)
+    summary.sent.remove(revoking.has(failure.id) ? `${type} (revoked)` : type)
     if (IDENTICAL_VERSION.test(failure.message)) {
       summary.unchanged.add(type)
       continue

@@ -178,7 +178,7 @@ export async function runImport(
   // One event per alert: an id AED lists twice (within or across pages) is taken once.
   const seen = new Set<number>()
   // Per-alert reasons: one log line per reason at the end (src/sync/reasons.ts).
-  const malformed = new ReasonLog('skipped alerts AED sent malformed', 'warn')
+  const malformed = new ReasonLog('skipped an alert AED sent malformed', 'warn')
   const invalidValues = new ReasonLog('alert value not imported as an indicator')
   try {
     let done = 0
