@@ -67,7 +67,10 @@ describe('metrics file', () => {
     assert.equal(at('last_run_objects_refused', 'delivery="rest"'), 1)
     assert.equal(at('last_run_objects_rejected', 'direction="export"'), 1)
     assert.equal(
-      at('last_run_objects_rejected_by_reason', 'direction="export",reason="HTTP 422: invalid pattern"'),
+      at(
+        'last_run_objects_rejected_by_reason',
+        'direction="export",reason="HTTP 422: invalid pattern"',
+      ),
       1,
     )
     assert.equal(at('last_run_list_entries_added', 'list="outbound-denied-hosts"'), 3)

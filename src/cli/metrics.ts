@@ -83,7 +83,7 @@ export async function formatMetrics(
   )
   const rejectedBy = gauge(
     'last_run_objects_rejected_by_reason',
-    'Objects refused in the last run, per direction and reason (the summary\'s wording).',
+    "Objects refused in the last run, per direction and reason (the summary's wording).",
     ['direction', 'reason'],
   )
   const added = gauge(

@@ -32,8 +32,9 @@ describe('ReasonLog', () => {
     assert.equal(lines.length, 2)
     const byMessage = new Map(lines.map((l) => [l.message, l]))
     const skipped = byMessage.get('indicator skipped: not enforceable by AED')
-    assert.equal(skipped?.level, 'info')
-    assert.deepEqual(skipped?.fields, {
+    assert.ok(skipped)
+    assert.equal(skipped.level, 'info')
+    assert.deepEqual(skipped.fields, {
       reason: 'not enforceable by AED',
       count: 1910,
       examples: [{ id: 1 }, { id: 2 }, { id: 4 }, { id: 5 }, { id: 7 }],
