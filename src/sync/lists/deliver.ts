@@ -147,6 +147,9 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
   const { found, unknown } = await lookUp(lists, plan)
   /** AED's list refusals, logged once per reason at the end (src/sync/reasons.ts). */
   const rejections = new ReasonLog('AED refused list entries', 'warn')
+  /** What was found of entries in AED, per finding: one line each at the end, not one per entry. */
+  const gone = new ReasonLog('list entries', 'warn')
+  const seen = new ReasonLog('list entries')
   const unconfirmed = (list: AedList): void => {
     summary.rejected.add("not confirmed: AED's answers about the value were cut off")
     uncertain.set(list.id, (uncertain.get(list.id) ?? 0) + 1)
@@ -190,16 +193,19 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     ledger.delete(list.id, entry.value)
     if (there === undefined) {
       summary.revoked.add(`${removal.reason} (already gone from AED)`)
-      logger.warn(
-        { list: list.id, value: entry.value },
-        'an entry this instance made is no longer in AED (removed by hand, or stored in another form)',
+      gone.add(
+        'made by this instance, no longer in AED (removed by hand, or stored in another form)',
+        {
+          list: list.id,
+          value: entry.value,
+        },
       )
     } else {
       summary.foreign.add(list.id)
-      logger.info(
-        { list: list.id, value: entry.value },
-        'an entry this instance made now shares its value with someone else: left as it is',
-      )
+      seen.add('made by this instance, now sharing its value with someone else: left as it is', {
+        list: list.id,
+        value: entry.value,
+      })
     }
   }
 
@@ -403,10 +409,10 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       return false
     ledger.set({ list: list.id, value: want.value, owner: want.owner, scope })
     summary.unchanged.add(list.id)
-    logger.info(
-      { list: list.id, value: want.value },
-      'AED refused to add a value it holds already with this annotation and scope: adopted',
-    )
+    seen.add('refused as held already with this annotation and scope: adopted', {
+      list: list.id,
+      value: want.value,
+    })
     return true
   }
   const posts = groups(adding, (w) => w).flatMap(({ list, scope, items }) =>
@@ -416,7 +422,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     await add(list, scope, part)
     progress(part.length)
   })
-  rejections.flush(logger)
+  for (const log of [rejections, gone, seen]) log.flush(logger)
   for (const [id, n] of uncertain)
     summary.problems.push(
       `AED's answers about ${String(n)} value(s) of its ${id} list were cut off even when asked alone; they were neither added nor removed and are looked at again by the next run`,
