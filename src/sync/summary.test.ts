@@ -64,6 +64,10 @@ describe('shortReason', () => {
     const b = shortReason('bad pattern in indicator--1c5e6a3c-7d7f-5a86-9a4f-1f2e3d4c5b6a')
     assert.equal(a, 'bad pattern in <id>')
     assert.equal(a, b)
+    assert.equal(
+      shortReason('HTTP 413: the object is 123456 bytes, over 100000'),
+      'HTTP 413: the object is N bytes, over N',
+    )
     assert.equal(shortReason('   '), 'no reason given')
     assert.equal(shortReason('x'.repeat(200)).length, 80)
   })

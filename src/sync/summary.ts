@@ -128,6 +128,8 @@ export function shortReason(message: string, max = 80): string {
     .replace(/\s+/g, ' ')
     .replace(/\b[a-z][a-z0-9-]*--[0-9a-f-]{36}\b/gi, '<id>')
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
+    // Sizes and counts (an object's bytes); a status code (3 digits) stays.
+    .replace(/\b\d{4,}\b/g, 'N')
     .trim()
   const one = oneLine(text === '' ? 'no reason given' : text)
   return one.length > max ? `${one.slice(0, max - 1)}…` : one
