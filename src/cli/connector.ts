@@ -653,7 +653,7 @@ async function run(
     await writeState(paths.state, state)
     io.stdout(`${formatSummary(summaries)}\n`)
     const problems = summaries.flatMap((s) => s.problems)
-    const rejected = summaries.reduce((n, s) => n + s.rejected, 0)
+    const rejected = summaries.reduce((n, s) => n + s.rejected.total, 0)
     if (rejected === 0 && problems.length === 0) return EXIT.ok
     logger.warn({ exit: EXIT.rejected, rejected, problems }, 'the run finished with problems')
     return EXIT.rejected

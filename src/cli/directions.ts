@@ -96,7 +96,7 @@ function lastRun(summary: RunSummary, now: Date): NonNullable<State['import']['l
     at: now.toISOString(),
     fetched: summary.fetched.total,
     sent: summary.sent.total,
-    rejected: summary.rejected,
+    rejected: summary.rejected.total,
   }
 }
 

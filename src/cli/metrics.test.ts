@@ -28,12 +28,13 @@ function facts(): RunFacts {
   exported.sent.add('malware', 2)
   exported.sent.add('indicator (revoked)', 3)
   exported.refused.add('in never_block (10.0.0.0/8)', 2)
-  exported.rejected = 1
+  exported.rejected.add('HTTP 422: invalid pattern')
   const lists = newSummary('lists')
   lists.refused.add('CIDR broader than /16 (min_cidr_prefix)')
   const imported = newSummary('import')
   imported.fetched.add('alert', 7)
   imported.sent.add('event', 4)
+  imported.updated.add('event', 2)
   f.summaries.push(exported, lists, imported)
   for (let i = 0; i < 3; i++)
     f.tally.record({ action: 'block', value: 'v', list: 'outbound-denied-hosts', reason: 'r' })
@@ -65,10 +66,17 @@ describe('metrics file', () => {
     assert.equal(at('last_run_objects_refused', 'delivery="taxii"'), 2)
     assert.equal(at('last_run_objects_refused', 'delivery="rest"'), 1)
     assert.equal(at('last_run_objects_rejected', 'direction="export"'), 1)
+    assert.equal(
+      at(
+        'last_run_objects_rejected_by_reason',
+        'direction="export",reason="HTTP 422: invalid pattern"',
+      ),
+      1,
+    )
     assert.equal(at('last_run_list_entries_added', 'list="outbound-denied-hosts"'), 3)
     assert.equal(at('last_run_list_entries_removed', 'list="outbound-denied-hosts"'), 1)
     assert.equal(at('last_run_alerts_read'), 7)
-    assert.equal(at('last_run_events_written'), 4)
+    assert.equal(at('last_run_events_written'), 6, 'new and updated events')
   })
 
   it('a failing first run: no last success series, success 0', async () => {

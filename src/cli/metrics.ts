@@ -81,6 +81,11 @@ export async function formatMetrics(
     'Objects AED (or ThreatQ, on import) refused in the last run, per direction.',
     ['direction'],
   )
+  const rejectedBy = gauge(
+    'last_run_objects_rejected_by_reason',
+    "Objects refused in the last run, per direction and reason (the summary's wording).",
+    ['direction', 'reason'],
+  )
   const added = gauge(
     'last_run_list_entries_added',
     "Entries the last run added to AED's lists, per list.",
@@ -92,12 +97,17 @@ export async function formatMetrics(
     ['list'],
   )
   const alerts = gauge('last_run_alerts_read', 'AED alerts the last run read.')
-  const events = gauge('last_run_events_written', 'ThreatQ events the last run wrote.')
+  const events = gauge(
+    'last_run_events_written',
+    'ThreatQ events the last run wrote (new and updated).',
+  )
   for (const s of facts.summaries) {
-    rejected.inc({ direction: s.direction }, s.rejected)
+    rejected.inc({ direction: s.direction }, s.rejected.total)
+    for (const [reason, n] of Object.entries(s.rejected.toJSON()))
+      rejectedBy.inc({ direction: s.direction, reason }, n)
     if (s.direction === 'import') {
       alerts.inc(s.fetched.get('alert'))
-      events.inc(s.sent.get('event'))
+      events.inc(s.sent.get('event') + s.updated.get('event'))
       continue
     }
     refused.inc({ delivery: s.direction === 'lists' ? 'rest' : 'taxii' }, s.refused.total)

@@ -185,7 +185,7 @@ describe('export: what AED refuses, and TLP in STIX 2.0', () => {
     const logs = await tempDir('tq-aed-rej-')
     const result = await world.run(['-e', '-ll', logs])
     assert.equal(result.code, 3, result.stderr)
-    assert.match(result.stdout, /rejected:\s+[1-9]/)
+    assert.match(result.stdout, /rejected:\s+tools are not accepted here [1-9]/)
     assert.match(
       await readFile(join(logs, 'netscout-aed.log'), 'utf8'),
       /tools are not accepted here/,

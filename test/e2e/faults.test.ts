@@ -345,7 +345,7 @@ describe('fault matrix', { concurrency: true }, () => {
       await s.fresh(rejectDomains)
       const first = await s.world.run(['-n', NAME, '-e'])
       assert.equal(first.code, 3, first.stderr)
-      assert.match(first.stdout, /rejected:\s+[1-9]/)
+      assert.match(first.stdout, /rejected:\s+domains refused for now [1-9]/)
       await s.world.aed.admin('POST', '/_sim/taxii', { reject: [] })
     }
 

@@ -284,7 +284,7 @@ describe(
         result.stderr,
         /"exit":3,"rejected":1,"problems":\["AED's inbound-denied-domains/,
       )
-      assert.match(line(result.stdout, 'rejected'), /^1$/)
+      assert.match(line(result.stdout, 'rejected'), /^the inbound-denied-domains list is full 1$/)
       assert.ok((await listed(world, 'v3/otf/denied-hosts')).has(HOST))
       assert.ok((await listed(world, 'v3/protection-groups/denied-urls')).has(URL_STORED))
       await world.aed.admin('POST', '/_sim/lists', {

@@ -240,7 +240,11 @@ describe('metrics and the audit trail', { concurrency: 1 }, () => {
     const promBefore = await readFile(prom(), 'utf8')
     const result = await world.run(['-e', '--dry-run'])
     assert.equal(result.code, 0, result.stdout + result.stderr)
-    assert.match(result.stdout, /sent: .*indicator/, 'the dry run would block the returning value')
+    assert.match(
+      result.stdout,
+      /would send: .*indicator/,
+      'the dry run would block the returning value',
+    )
     assert.equal(await readFile(audit(), 'utf8'), auditBefore)
     assert.equal(await readFile(prom(), 'utf8'), promBefore)
   })

@@ -114,11 +114,11 @@ export async function* collectExport(
           status: indicator.status,
           expiresAt: indicator.expiresAt?.getTime(),
         }
-        // New since the scan: the same verdict, counted there if it was seen there.
+        // New since the scan: the same verdict, counted there if it was seen there. Its read
+        // is the scan's (`fetched` counts each member once), not this one.
         if (!verdict(facts, settings.policy).ok) continue
         const converted = convertIndicator(indicator, ctx)
         if (!converted.ok) continue
-        summary.fetched.add('indicator')
         emit(converted.object, converted.markings)
         track(converted.object.id, [objectUpdate(indicator, seconds(updated))], {
           action: 'block',

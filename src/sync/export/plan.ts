@@ -11,6 +11,7 @@ import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { TqCollection, TqObject, TqRef } from '../../threatq/model.js'
 import { nameOf, relatedRefs, toObject } from '../../threatq/records.js'
 import { forEachConcurrent } from '../pool.js'
+import { ReasonLog } from '../reasons.js'
 import type { RunSummary } from '../summary.js'
 import { type ExportContext, relationshipEnds, STIX_TYPE, stixIdOf } from './convert.js'
 import { DROPPED, LIVE, REVOKED } from './key-table.js'
@@ -138,23 +139,46 @@ export function refsDigest(refs: readonly string[]): number {
     .readUInt32LE(0)
 }
 
-/** Counts and logs the records of a membership page ThreatQ sent malformed. */
+/**
+ * The per-indicator reasons of a membership scan, logged once per reason at the end of the scan
+ * (src/sync/reasons.ts): the summary and the audit trail still count and record each one.
+ */
+export interface ScanReasons {
+  invalid: ReasonLog
+  refused: ReasonLog
+  skipped: ReasonLog
+}
+
+export function scanReasons(): ScanReasons {
+  return {
+    invalid: new ReasonLog('skipped an indicator record ThreatQ sent malformed', 'warn'),
+    refused: new ReasonLog('indicator refused'),
+    skipped: new ReasonLog('indicator skipped'),
+  }
+}
+
+export function flushScanReasons(reasons: ScanReasons, logger: Logger): void {
+  reasons.invalid.flush(logger)
+  reasons.refused.flush(logger)
+  reasons.skipped.flush(logger)
+}
+
+/** Counts the records of a membership page ThreatQ sent malformed. */
 export function reportInvalid(
-  deps: Pick<PlanDeps, 'summary' | 'logger'>,
+  deps: Pick<PlanDeps, 'summary'>,
+  reasons: ScanReasons,
   invalid: readonly { id: unknown; reason: string }[],
 ): void {
   for (const bad of invalid) {
     deps.summary.skipped.add('invalid ThreatQ record')
-    deps.logger.warn(
-      { id: bad.id, reason: bad.reason },
-      'skipped an indicator record ThreatQ sent malformed',
-    )
+    reasons.invalid.add(bad.reason, { id: bad.id })
   }
 }
 
-/** Counts and logs a member that is not exported: refused by a guard, or skipped with why. */
+/** Counts a member that is not exported: refused by a guard, or skipped with why. */
 export function reportUnexported(
-  deps: Pick<PlanDeps, 'summary' | 'logger' | 'onRefusal' | 'audit'>,
+  deps: Pick<PlanDeps, 'summary' | 'onRefusal' | 'audit'>,
+  reasons: ScanReasons,
   member: { id: number; value: string; type: string | undefined },
   why: { kind: string; reason: string; detail?: string | undefined },
 ): void {
@@ -167,18 +191,16 @@ export function reportUnexported(
       threatq_id: member.id,
       reason: why.reason,
     })
-    deps.logger.info(
-      { id: member.id, value: member.value, reason: why.reason },
-      'indicator refused',
-    )
+    reasons.refused.add(why.reason, { id: member.id, value: member.value })
     deps.onRefusal?.({ id: member.id, value: member.value, reason: why.reason })
     return
   }
   deps.summary.skipped.add(why.reason)
-  deps.logger.info(
-    { id: member.id, type: member.type, reason: why.detail ?? why.reason },
-    `indicator skipped: ${why.reason}`,
-  )
+  reasons.skipped.add(why.reason, {
+    id: member.id,
+    type: member.type,
+    ...(why.detail === undefined ? {} : { detail: why.detail }),
+  })
 }
 
 export async function planSync(
@@ -211,13 +233,16 @@ export async function planSync(
   const level1 = new Map<number, TqRef>()
 
   const separate = depth > 0 ? await separateLinks(threatq, RELATED, settings.pageSize) : undefined
+  const reasons = scanReasons()
   for await (const page of threatq.members(settings.collection, {
     pageSize: settings.pageSize,
     with: depth > 0 ? embeddedOf(RELATED) : [],
   })) {
-    reportInvalid(deps, page.invalid)
+    reportInvalid(deps, reasons, page.invalid)
     for (const record of page.records) {
       plan.members++
+      // Every member read, whatever becomes of it: a run with nothing to send read them all.
+      summary.fetched.add('indicator')
       const member = {
         id: record.id,
         value: record.value ?? '',
@@ -237,7 +262,7 @@ export async function planSync(
       const decision = verdict(member, policy, judged)
       if (!decision.ok) {
         if (slot >= 0) objects.setMark(slot, decision.code)
-        reportUnexported(deps, member, decision)
+        reportUnexported(deps, reasons, member, decision)
         continue
       }
       plan.exportable++
@@ -245,7 +270,7 @@ export async function planSync(
       if (wantAgain(slot, member.updatedAt)) {
         plan.indicatorsToSend++
         plan.sendFrom = Math.min(plan.sendFrom ?? Infinity, member.updatedAt)
-      } else summary.unchanged++
+      } else summary.unchanged.add('indicator')
       if (depth > 0)
         for (const ref of memberRefs(record, separate)) {
           const relatedKey = objectKey(ref.collection, ref.id)
@@ -255,6 +280,7 @@ export async function planSync(
     }
     deps.onProgress?.(plan.members + page.invalid.length, page.total)
   }
+  flushScanReasons(reasons, deps.logger)
 
   if (depth > 0) await fetchRelated(threatq, summary, plan.related, [...level1.values()], 1, depth)
 
@@ -273,7 +299,7 @@ export async function planSync(
     const state = table.state(slot)
     const current = state === LIVE && table.version(slot) === version
     if (current && !settings.full) {
-      summary.unchanged++
+      summary.unchanged.add('relationship')
       return
     }
     plan.relationships.push(
@@ -323,7 +349,7 @@ export async function planSync(
     if (slot >= 0) objects.setMark(slot, MARK.exportable)
     const updated = entry.object.updatedAt.getTime()
     if (wantAgain(slot, updated)) plan.relatedToSend.push(key)
-    else summary.unchanged++
+    else summary.unchanged.add(STIX_TYPE[entry.object.collection])
   }
   for (const [key, entry] of plan.related) {
     if (entry.object.collection !== 'report') continue
@@ -345,7 +371,7 @@ export async function planSync(
     const forced =
       settings.full || (settings.sendSince !== undefined && updated * 1000 >= settings.sendSince)
     if (!forced && held !== undefined && sameRefs && held >= updated) {
-      summary.unchanged++
+      summary.unchanged.add('report')
       continue
     }
     // Only the refs changed: the new version must still be newer than the one AED holds.

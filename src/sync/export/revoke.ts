@@ -9,6 +9,7 @@ import type { Logger } from '../../http/logger.js'
 import type { StixObject } from '../../stix/types.js'
 import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
 import { isoMillis } from '../../utc.js'
+import { ReasonLog } from '../reasons.js'
 import type { RunSummary } from '../summary.js'
 import { relationshipId, stixIdOf } from './convert.js'
 import { DROPPED, LIVE, REVOKED } from './key-table.js'
@@ -132,6 +133,8 @@ export async function* revokedVersions(
   items: Iterable<Revocation>,
 ): AsyncGenerator<StixObject[]> {
   let chunk: Revocation[] = []
+  // One line per reason at the end, not one per object (src/sync/reasons.ts).
+  const revoking = new ReasonLog('revoking')
   const flush = async function* (): AsyncGenerator<StixObject[]> {
     const latest = await readBack(
       deps.taxii,
@@ -162,7 +165,7 @@ export async function* revokedVersions(
       )
       deps.summary.revoked.add(r.reason)
       deps.summary.sent.add(`${object.type} (revoked)`)
-      deps.logger.info({ id: r.id, threatq: r.threatq, reason: r.reason }, 'revoking')
+      revoking.add(r.reason, { id: r.id, threatq: r.threatq })
     }
     await deps.settle(settled)
     chunk = []
@@ -173,6 +176,7 @@ export async function* revokedVersions(
     if (chunk.length >= READ_BACK_IDS) yield* flush()
   }
   if (chunk.length > 0) yield* flush()
+  revoking.flush(deps.logger)
 }
 
 /**

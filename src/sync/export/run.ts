@@ -16,7 +16,8 @@ import type { AddResult } from '../../taxii/status.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
 import { guardMassChange, type RevocationRecord } from '../mass-guard.js'
-import { newSummary, type RunSummary } from '../summary.js'
+import { ReasonLog } from '../reasons.js'
+import { newSummary, type RunSummary, shortReason } from '../summary.js'
 import { collectExport } from './collect.js'
 import { type ExportContext, instanceIdentity } from './convert.js'
 import { Ledger, type LedgerFiles, type LedgerProblem, type LedgerUpdate } from './ledger.js'
@@ -141,7 +142,7 @@ export async function runExport(
   settings: ExportSettings,
 ): Promise<ExportOutcome> {
   const started = Date.now()
-  const summary = newSummary('export')
+  const summary = newSummary('export', settings.dryRun)
   const { threatq, taxii, logger, audit } = deps
   const identity = instanceIdentity(settings.context.version, settings.context.host)
 
@@ -252,7 +253,7 @@ export async function runExport(
     audit,
   )
   if (revoking.total > 0 && !collection.info.can_read) {
-    summary.rejected += revoking.total
+    summary.rejected.add('not revoked: AED collection not readable', revoking.total)
     summary.problems.push(
       `${String(revoking.total)} objects should be revoked, but the AED collection is not readable (can_read is false) and revocations are built from AED's copies: give the TAXII client read access`,
     )
@@ -275,11 +276,24 @@ export async function runExport(
       : []
   const listed: { id: string; threatq: string; reason: string }[] = []
   const delivery = deliveryCount(plan, collection.info.can_read ? revoking.total : 0, deps)
+  /** Objects sent as revocations: a refusal takes them back from `<type> (revoked)`. */
+  const revokingIds = new Set<string>()
   const objects = (async function* (): AsyncGenerator<StixObject[]> {
     let first = true
     const sources = [
       revokedVersions(
-        { taxii, collection, logger, summary, now: Date.now(), track, settle },
+        {
+          taxii,
+          collection,
+          logger,
+          summary,
+          now: Date.now(),
+          track: (id, updates, event) => {
+            revokingIds.add(id)
+            track(id, updates, event)
+          },
+          settle,
+        },
         (function* () {
           for (const r of revocationList) {
             if (settings.output !== undefined)
@@ -312,6 +326,7 @@ export async function runExport(
     delivery.readAll()
   })()
 
+  const rejections = new ReasonLog('AED rejected an object', 'warn')
   try {
     if (settings.dryRun) {
       await settings.output?.beginSection('export')
@@ -323,11 +338,12 @@ export async function runExport(
       })) {
         if (batch.kind === 'batch') await settings.output?.raw(batch.body)
         else {
-          summary.rejected += 1
-          logger.warn(
-            { id: batch.object.id, reason: batch.message },
-            'object too large for the TAXII server',
-          )
+          summary.sent.remove(typeOf(batch.object.id))
+          summary.rejected.add('too large for the TAXII server')
+          rejections.add('too large for the TAXII server', {
+            id: batch.object.id,
+            reason: batch.message,
+          })
         }
       }
       await settings.output?.beginList('revocations')
@@ -349,10 +365,11 @@ export async function runExport(
             if (event !== undefined && done.stored.has(id)) audit.record(event)
           }
           delivery.acknowledged(acknowledgedBy(result))
-          classify(result, summary, logger)
+          classify(result, summary, rejections, revokingIds)
         },
       })
     }
+    rejections.flush(logger)
     const saved = settings.dryRun
       ? undefined
       : { ...(await ledger.save(new Date())), ids: ledger.ids }
@@ -364,8 +381,8 @@ export async function runExport(
         skipped: summary.skipped.toJSON(),
         refused: summary.refused.toJSON(),
         revoked: summary.revoked.toJSON(),
-        rejected: summary.rejected,
-        unchanged: summary.unchanged,
+        rejected: summary.rejected.toJSON(),
+        unchanged: summary.unchanged.toJSON(),
         ledger: saved,
       },
       'export finished',
@@ -446,17 +463,27 @@ function committed(
   return { updates, settled, stored }
 }
 
-function classify(result: AddResult, summary: RunSummary, logger: Logger): void {
+/** The STIX type of an object by its id (`indicator--…`). */
+const typeOf = (id: string): string => id.split('--')[0] ?? id
+
+function classify(
+  result: AddResult,
+  summary: RunSummary,
+  rejections: ReasonLog,
+  revoking: ReadonlySet<string>,
+): void {
   for (const failure of result.failures) {
+    const type = typeOf(failure.id)
+    // Counted as sent when it was queued; AED held it already (often the identity and markings
+    // that travel with every run's first batch): one object, one figure.
+    summary.sent.remove(revoking.has(failure.id) ? `${type} (revoked)` : type)
     if (IDENTICAL_VERSION.test(failure.message)) {
-      summary.unchanged += 1
+      summary.unchanged.add(type)
       continue
     }
-    summary.rejected += 1
-    logger.warn(
-      { id: failure.id, version: failure.version, reason: failure.message },
-      'AED rejected an object',
-    )
+    const reason = shortReason(failure.message)
+    summary.rejected.add(reason)
+    rejections.add(reason, { id: failure.id, version: failure.version, reason: failure.message })
   }
   // Not known to be stored, not known to be refused: the run fails, its checkpoint stays put and
   // the next run offers these objects again.

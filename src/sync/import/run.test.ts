@@ -4,7 +4,7 @@ import { pino } from 'pino'
 import type { AedClient, AlertPage } from '../../aed/client.js'
 import { alertSchema } from '../../aed/client.js'
 import type { ThreatqClient } from '../../threatq/client.js'
-import { runImport } from './run.js'
+import { existedBefore, runImport } from './run.js'
 
 const alert = (alertId: number) =>
   alertSchema.parse({ alertId, alertType: 'ddos', severity: 5, startTime: 1_767_225_600 })
@@ -117,5 +117,21 @@ describe('import links events to their indicators by id (issue 19)', () => {
     assert.deepEqual(outcome.summary.skipped.toJSON(), {
       'indicator not linked: no id in the ThreatQ answer': 1,
     })
+  })
+})
+
+describe('existedBefore: an event ThreatQ held before this write (issue 21)', () => {
+  it('reads the consume answer: created before its update is an update; equal, absent or unreadable is new', () => {
+    const item = (created: unknown, updated: unknown) => ({
+      id: 1,
+      title: 't',
+      created_at: created,
+      updated_at: updated,
+    })
+    assert.equal(existedBefore(item('2026-12-08 01:00:00', '2026-12-08 01:05:00')), true)
+    assert.equal(existedBefore(item('2026-12-08 01:00:00', '2026-12-08 01:00:00')), false)
+    assert.equal(existedBefore(item(undefined, '2026-12-08 01:00:00')), false)
+    assert.equal(existedBefore(item('yesterday', '2026-12-08 01:00:00')), false)
+    assert.equal(existedBefore(null), false)
   })
 })

@@ -10,7 +10,9 @@ import { RemoteError } from '../../http/errors.js'
 import type { Logger } from '../../http/logger.js'
 import { readAhead } from '../../http/read-ahead.js'
 import type { ThreatqClient } from '../../threatq/client.js'
+import { parseThreatqTime } from '../../threatq/model.js'
 import type { DryRunOutput } from '../output.js'
+import { ReasonLog } from '../reasons.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import { convertAlert, type EventItem, type ImportContext, type IndicatorItem } from './convert.js'
 import { eventPart, indicatorIds, indicatorKey, linkedEventsJson } from './link.js'
@@ -20,6 +22,19 @@ const YIELD_EVERY = 100
 
 /** [I: A-TQ-EVENT-FALLBACK] Used when the instance refuses to create the configured event type. */
 export const FALLBACK_EVENT_TYPE = 'Incident'
+
+/**
+ * [I: A-TQ-CONSUME-UPDATED] Whether an item of a consume answer is an object ThreatQ held before
+ * this write: its `created_at` is earlier than its `updated_at` (ThreatQ writes both in whole
+ * seconds; a new object has them equal). An answer without them counts as new.
+ */
+export function existedBefore(item: unknown): boolean {
+  if (typeof item !== 'object' || item === null) return false
+  const { created_at: created, updated_at: updated } = item as Record<string, unknown>
+  if (typeof created !== 'string' || typeof updated !== 'string') return false
+  const [c, u] = [parseThreatqTime(created), parseThreatqTime(updated)]
+  return c !== undefined && u !== undefined && c.getTime() < u.getTime()
+}
 
 export interface ImportDeps {
   threatq: ThreatqClient
@@ -77,7 +92,7 @@ export async function runImport(
   settings: ImportSettings,
 ): Promise<ImportOutcome> {
   const started = Date.now()
-  const summary = newSummary('import')
+  const summary = newSummary('import', settings.dryRun)
   const { threatq, aed, logger } = deps
   const until = Math.floor(deps.now().getTime() / 1000)
   const context: ImportContext = {
@@ -107,9 +122,11 @@ export async function runImport(
   const dryEvents: EventItem[] = []
 
   type Batch = { indicators: IndicatorItem[]; events: EventItem[] }
-  const count = (batch: Batch): void => {
+  /** `updated`: events ThreatQ already held (an alert still ongoing, read again). */
+  const count = (batch: Batch, updated = 0): void => {
     summary.sent.add('indicator', batch.indicators.length)
-    summary.sent.add('event', batch.events.length)
+    summary.sent.add('event', batch.events.length - updated)
+    summary.updated.add('event', updated)
     written += batch.events.length
   }
   /**
@@ -129,11 +146,13 @@ export async function runImport(
       )
     })
     const answer = await threatq.consume('events', eventsJson)
+    let updated = 0
     for (const item of answer) {
       const id = (item as { id?: unknown } | null)?.id
       if (typeof id === 'number' && eventIds.length < 20) eventIds.push(id)
+      if (existedBefore(item)) updated++
     }
-    count(batch)
+    count(batch, Math.min(updated, batch.events.length))
   }
   // One batch is written while the next is fetched, converted and serialised; batches stay in
   // order. Serialising before waiting keeps it off the path ThreatQ waits on (~10 µs an alert).
@@ -158,6 +177,9 @@ export async function runImport(
 
   // One event per alert: an id AED lists twice (within or across pages) is taken once.
   const seen = new Set<number>()
+  // Per-alert reasons: one log line per reason at the end (src/sync/reasons.ts).
+  const malformed = new ReasonLog('skipped an alert AED sent malformed', 'warn')
+  const invalidValues = new ReasonLog('alert value not imported as an indicator')
   try {
     let done = 0
     let processed = 0
@@ -170,7 +192,7 @@ export async function runImport(
     })) {
       for (const bad of page.invalid) {
         summary.skipped.add('invalid AED alert')
-        logger.warn({ id: bad.id, reason: bad.reason }, 'skipped an alert AED sent malformed')
+        malformed.add(bad.reason, { id: bad.id })
       }
       for (const alert of page.alerts) {
         if (seen.has(alert.alertId)) {
@@ -187,10 +209,7 @@ export async function runImport(
         const converted = convertAlert(alert, context)
         for (const s of converted.skipped) {
           summary.skipped.add('invalid indicator value')
-          logger.info(
-            { alert: alert.alertId, value: s.value, reason: s.reason },
-            'alert value not imported as an indicator',
-          )
+          invalidValues.add(s.reason, { alert: alert.alertId, value: s.value })
         }
         events.push(converted.event)
         for (const i of converted.indicators) indicators.set(indicatorKey(i.type.name, i.value), i)
@@ -203,6 +222,8 @@ export async function runImport(
   } finally {
     // Whatever happened, no write is left running unobserved when this returns.
     await writing.catch(() => undefined)
+    malformed.flush(logger)
+    invalidValues.flush(logger)
   }
   await writing
 
@@ -221,6 +242,7 @@ export async function runImport(
     {
       fetched: summary.fetched.toJSON(),
       sent: summary.sent.toJSON(),
+      updated: summary.updated.toJSON(),
       skipped: summary.skipped.toJSON(),
     },
     'import finished',

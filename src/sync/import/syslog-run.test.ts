@@ -166,6 +166,25 @@ describe('syslog import (alert_source syslog)', () => {
     assert.equal(tq.events.size, 1)
   })
 
+  it('a rerun that adds blocks to an event ThreatQ holds counts it as updated, not new (issue 21)', async () => {
+    const file = join(dir, 'u.log')
+    await writeFile(file, cef('198.51.100.9', 5, RT))
+    const tq = fakeThreatq()
+    let saved: SavedSyslog | undefined
+    const keep = (s: SavedSyslog): Promise<void> => {
+      saved = structuredClone(s)
+      return Promise.resolve()
+    }
+    const first = await runSyslogImport(deps(tq.client, keep), settings(file, undefined))
+    assert.equal(first.summary.sent.get('event'), 1)
+    assert.equal(first.summary.updated.get('event'), 0)
+    await appendFile(file, cef('198.51.100.9', 5, RT + 1) + cef('198.51.100.10', 5, RT))
+    const again = await runSyslogImport(deps(tq.client, keep), settings(file, saved))
+    assert.equal(again.summary.sent.get('event'), 1, 'the new IOC')
+    assert.equal(again.summary.updated.get('event'), 1, 'the same IOC and hour')
+    assert.equal(tq.events.size, 2)
+  })
+
   it('EDM notifications aggregate the same way; their checkpoint has its own slot', async () => {
     const edmRecord = (id: string, ms: number) =>
       edmNotification(

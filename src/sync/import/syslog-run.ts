@@ -333,7 +333,10 @@ async function writeBatch(
   const known = new Map<string, Aggregate>()
   const totals = new Map<string, Aggregate>()
   const ownTotals = new Map<number, Aggregate>()
+  /** Events ThreatQ held before this run (its saved totals): counted as updated, not new. */
+  let updated = 0
   for (const [key, p] of pending) {
+    if (settings.saved?.events[key] !== undefined) updated++
     const before = saved.events[key]
     const total = add(before, p.aggregate)
     totals.set(key, total)
@@ -355,7 +358,8 @@ async function writeBatch(
     for (const id of p.own) ownTotals.set(id, add(ownTotals.get(id), p.aggregate))
   }
   summary.sent.add('indicator', indicators.size)
-  summary.sent.add('event', events.length)
+  summary.sent.add('event', events.length - updated)
+  summary.updated.add('event', updated)
   const list = [...indicators.values()]
   if (settings.dryRun) return { events, indicators: list }
 

@@ -242,7 +242,7 @@ describe('list delivery', () => {
     await run({ adds: [want(1)] })
     assert.deepEqual(fake.calls, ['GET outbound-denied-hosts 1'])
     assert.equal(ledger.own, 1)
-    assert.equal(summary.unchanged, 1)
+    assert.equal(summary.unchanged.total, 1)
   })
 
   it('halves a refused request until the bad value is found; the others are stored', async () => {
@@ -252,7 +252,7 @@ describe('list delivery', () => {
     assert.equal(ledger.own, 4)
     // What AED refused is no block.
     assert.deepEqual(audited.map((e) => e.threatq_id).sort(), [1, 2, 4, 5])
-    assert.equal(summary.rejected, 1)
+    assert.equal(summary.rejected.total, 1)
     assert.deepEqual(summary.problems, [])
     assert.ok(fake.calls.filter((c) => c.startsWith('POST')).length <= 6, fake.calls.join('; '))
   })
@@ -262,7 +262,7 @@ describe('list delivery', () => {
     fake.capacity = 2
     await run({ adds: [1, 2, 3, 4, 5].map(want) })
     assert.equal(ledger.own, 2)
-    assert.equal(summary.rejected, 3)
+    assert.equal(summary.rejected.total, 3)
     assert.equal(summary.problems.length, 1)
     assert.match(summary.problems[0] ?? '', /outbound-denied-hosts list is full/)
   })
@@ -359,7 +359,7 @@ describe('list delivery', () => {
     fake.refuseField = 'pgid'
     await run({ adds: Array.from({ length: 50 }, (_, i) => want(i + 1)) })
     assert.equal(fake.calls.filter((c) => c.startsWith('POST')).length, 1)
-    assert.equal(summary.rejected, 50)
+    assert.equal(summary.rejected.total, 50)
     assert.equal(ledger.own, 0)
     assert.match(
       summary.problems[0] ?? '',
@@ -443,7 +443,7 @@ describe("list delivery never trusts AED's value filter (issue 19, item 5)", () 
     again.fake.loose = true
     await again.run({ adds: Array.from({ length: 100 }, (_, i) => want(i + 1)) })
     assert.deepEqual(again.fake.calls, ['GET outbound-denied-hosts 100'])
-    assert.equal(again.summary.unchanged, 100)
+    assert.equal(again.summary.unchanged.total, 100)
   })
 })
 
@@ -454,7 +454,7 @@ describe('list delivery finds a refused value whatever the 400 says (issue 19, i
     fake.refuse.add('203.0.113.37')
     await run({ adds: Array.from({ length: 100 }, (_, i) => want(i + 1)) })
     assert.equal(ledger.own, 99)
-    assert.equal(summary.rejected, 1)
+    assert.equal(summary.rejected.total, 1)
     assert.deepEqual(summary.problems, [])
     const extra = fake.calls.length - 2
     assert.ok(
@@ -469,7 +469,7 @@ describe('list delivery finds a refused value whatever the 400 says (issue 19, i
     for (let n = 1; n <= 100; n++) fake.refuse.add(`203.0.113.${String(n)}`)
     await run({ adds: Array.from({ length: 100 }, (_, i) => want(i + 1)) })
     assert.equal(ledger.own, 0)
-    assert.equal(summary.rejected, 100)
+    assert.equal(summary.rejected.total, 100)
     assert.ok(fake.calls.length - 2 <= REFUSAL_BUDGET + 2, String(fake.calls.length))
     assert.equal(summary.problems.length, 1)
     assert.match(
@@ -487,8 +487,8 @@ describe('list delivery finds a refused value whatever the 400 says (issue 19, i
     }
     await run({ adds: [1, 2, 3].map(want) })
     assert.equal(ledger.own, 3)
-    assert.equal(summary.rejected, 0)
-    assert.equal(summary.unchanged, 1)
+    assert.equal(summary.rejected.total, 0)
+    assert.equal(summary.unchanged.total, 1)
     assert.deepEqual(summary.problems, [])
     assert.ok(fake.held.has(`${list.id} 203.0.113.3`))
   })
@@ -503,7 +503,7 @@ describe('list delivery finds a refused value whatever the 400 says (issue 19, i
     assert.equal(ledger.own, 0)
     assert.equal(ledger.get(list.id, '203.0.113.2')?.foreign, true)
     assert.equal(summary.foreign.get(list.id), 1)
-    assert.equal(summary.rejected, 0)
+    assert.equal(summary.rejected.total, 0)
   })
 
   it('refusalKind: another field named is the request; the value field or none, a value', () => {

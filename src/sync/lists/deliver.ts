@@ -16,7 +16,8 @@ import {
 import type { AuditAction, AuditSink } from '../../audit/trail.js'
 import type { Logger } from '../../http/logger.js'
 import { forEachConcurrent } from '../pool.js'
-import type { RunSummary } from '../summary.js'
+import { ReasonLog } from '../reasons.js'
+import { type RunSummary, shortReason } from '../summary.js'
 import { entryKey, type ListLedger } from './ledger.js'
 import { lookUpValues } from './lookup.js'
 import type { ListPlan, Removal, Want } from './plan.js'
@@ -144,8 +145,13 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     deps.onProgress?.(settled, total)
   }
   const { found, unknown } = await lookUp(lists, plan)
+  /** AED's list refusals, logged once per reason at the end (src/sync/reasons.ts). */
+  const rejections = new ReasonLog('AED refused list entries', 'warn')
+  /** What was found of entries in AED, per finding: one line each at the end, not one per entry. */
+  const gone = new ReasonLog('list entries', 'warn')
+  const seen = new ReasonLog('list entries')
   const unconfirmed = (list: AedList): void => {
-    summary.rejected++
+    summary.rejected.add("not confirmed: AED's answers about the value were cut off")
     uncertain.set(list.id, (uncertain.get(list.id) ?? 0) + 1)
   }
   const uncertain = new Map<string, number>()
@@ -187,16 +193,19 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     ledger.delete(list.id, entry.value)
     if (there === undefined) {
       summary.revoked.add(`${removal.reason} (already gone from AED)`)
-      logger.warn(
-        { list: list.id, value: entry.value },
-        'an entry this instance made is no longer in AED (removed by hand, or stored in another form)',
+      gone.add(
+        'made by this instance, no longer in AED (removed by hand, or stored in another form)',
+        {
+          list: list.id,
+          value: entry.value,
+        },
       )
     } else {
       summary.foreign.add(list.id)
-      logger.info(
-        { list: list.id, value: entry.value },
-        'an entry this instance made now shares its value with someone else: left as it is',
-      )
+      seen.add('made by this instance, now sharing its value with someone else: left as it is', {
+        list: list.id,
+        value: entry.value,
+      })
     }
   }
 
@@ -224,7 +233,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       holdsScope(there, want.scope)
     ) {
       ledger.set({ list: want.list.id, value: want.value, owner: want.owner, scope: want.scope })
-      summary.unchanged++
+      summary.unchanged.add(want.list.id)
       progress(1)
       continue
     }
@@ -265,7 +274,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
   const closed = new Set<string>()
   const add = async (list: AedList, scope: Scope | undefined, part: Want[]): Promise<void> => {
     if (closed.has(list.id)) {
-      summary.rejected += part.length
+      summary.rejected.add(`not tried: the ${list.id} list refused earlier adds`, part.length)
       return
     }
     const values = part.map((w) => w.value)
@@ -297,7 +306,10 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       // A value refused alone may be one AED holds already (a real AED may refuse a re-add,
       // issue 19 item 7): look it up; ours in this scope is adopted, someone else's is foreign.
       if (kind === 'value' && (await settleRefused(list, scope, part[0]))) return
-      summary.rejected += part.length
+      const reason = refusal.full
+        ? `the ${list.id} list is full`
+        : shortReason(`HTTP ${String(refusal.status)}: ${refusal.message}`)
+      summary.rejected.add(reason, part.length)
       if (kind !== 'value') {
         // Not about a value (the scope, the request itself): every request would fail alike.
         if (!closed.has(list.id))
@@ -308,15 +320,12 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
           )
         closed.add(list.id)
       }
-      logger.warn(
-        {
-          list: list.id,
-          ...(part.length === 1 ? { value: part[0]?.value } : { values: part.length }),
-          status: refusal.status,
-          reason: refusal.message,
-        },
-        part.length === 1 ? 'AED refused a list entry' : 'AED refused a list request',
-      )
+      rejections.add(reason, {
+        list: list.id,
+        ...(part.length === 1 ? { value: part[0]?.value } : { values: part.length }),
+        status: refusal.status,
+        reason: refusal.message,
+      })
       return
     }
     const stored = new Map(result.entries.map((e) => [e.value, e]))
@@ -354,7 +363,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
       for (const want of misfiled) await add(list, scope, [want])
       return
     }
-    summary.rejected++
+    summary.rejected.add('not stored with its annotation')
     logger.warn(
       { list: list.id, value: values[0], stored: result.entries[0] },
       'AED did not store the entry with its annotation',
@@ -368,7 +377,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     return used <= REFUSAL_BUDGET
   }
   const outOfBudget = (list: AedList, n: number, refusal: WriteRefusal): void => {
-    summary.rejected += n
+    summary.rejected.add(`not tried: the ${list.id} list refused too many adds to trace`, n)
     if (closed.has(list.id)) return
     closed.add(list.id)
     summary.problems.push(
@@ -399,11 +408,11 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     )
       return false
     ledger.set({ list: list.id, value: want.value, owner: want.owner, scope })
-    summary.unchanged++
-    logger.info(
-      { list: list.id, value: want.value },
-      'AED refused to add a value it holds already with this annotation and scope: adopted',
-    )
+    summary.unchanged.add(list.id)
+    seen.add('refused as held already with this annotation and scope: adopted', {
+      list: list.id,
+      value: want.value,
+    })
     return true
   }
   const posts = groups(adding, (w) => w).flatMap(({ list, scope, items }) =>
@@ -413,6 +422,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     await add(list, scope, part)
     progress(part.length)
   })
+  for (const log of [rejections, gone, seen]) log.flush(logger)
   for (const [id, n] of uncertain)
     summary.problems.push(
       `AED's answers about ${String(n)} value(s) of its ${id} list were cut off even when asked alone; they were neither added nor removed and are looked at again by the next run`,

@@ -8,7 +8,7 @@ import type { Logger } from '../../http/logger.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import { nameOf } from '../../threatq/records.js'
 import type { RunSummary } from '../summary.js'
-import { reportInvalid, reportUnexported } from '../export/plan.js'
+import { flushScanReasons, reportInvalid, reportUnexported, scanReasons } from '../export/plan.js'
 import { entryKey, type ListLedger, type ListLedgerEntry } from './ledger.js'
 import { type ListPolicy, type Placement, placements, targetOf } from './targets.js'
 
@@ -75,6 +75,7 @@ export async function planLists(
   /** Entries to add, by ledger key. */
   const adding = new Map<string, Want>()
   const plan: ListPlan = { members: 0, deliverable: 0, adds: [], removals: [] }
+  const reasons = scanReasons()
 
   // Members come in id order (the query sorts by id): the first to claim an entry is the oldest,
   // and two indicators AED stores as one value share one entry named after the older.
@@ -82,7 +83,7 @@ export async function planLists(
     pageSize: settings.pageSize,
     with: [],
   })) {
-    reportInvalid(deps, page.invalid)
+    reportInvalid(deps, reasons, page.invalid)
     for (const record of page.records) {
       plan.members++
       summary.fetched.add('indicator')
@@ -97,7 +98,7 @@ export async function planLists(
       if (owners.has(member.id))
         fates.set(member.id, target.ok ? FATES[target.action][target.kind] : target.reason)
       if (!target.ok) {
-        reportUnexported(deps, member, target)
+        reportUnexported(deps, reasons, member, target)
         continue
       }
       plan.deliverable++
@@ -122,7 +123,7 @@ export async function planLists(
             })
           else if (held.owner === member.id && held.scope === p.scope && !forced) {
             if (held.foreign === true) summary.foreign.add(p.list.id)
-            else summary.unchanged++
+            else summary.unchanged.add(p.list.id)
             continue
           }
         }
@@ -136,6 +137,7 @@ export async function planLists(
     }
     deps.onProgress?.(plan.members + page.invalid.length, page.total)
   }
+  flushScanReasons(reasons, deps.logger)
 
   plan.adds = [...adding.values()]
   for (const [key, entry] of ledger.entries) {

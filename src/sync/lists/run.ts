@@ -156,7 +156,7 @@ export async function runListDelivery(
   settings: ListDeliverySettings,
 ): Promise<ListDeliveryOutcome> {
   const started = Date.now()
-  const summary = newSummary('lists')
+  const summary = newSummary('lists', settings.dryRun)
   const { threatq, lists, logger, audit } = deps
   const collection = await threatq.findDataCollection(settings.dataCollection)
   const { ledger, problem } = await ListLedger.open(
@@ -251,8 +251,8 @@ export async function runListDelivery(
       removed: summary.revoked.toJSON(),
       foreign: summary.foreign.toJSON(),
       refused: summary.refused.toJSON(),
-      rejected: summary.rejected,
-      unchanged: summary.unchanged,
+      rejected: summary.rejected.toJSON(),
+      unchanged: summary.unchanged.toJSON(),
       ledger: entries,
     },
     'list delivery finished',

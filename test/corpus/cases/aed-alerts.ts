@@ -119,7 +119,7 @@ const IMPORTED: [string, Record<string, unknown>][] = [
 const MALFORMED: [string, Record<string, unknown>, RegExp][] = [
   ['no alertId', { alertId: undefined }, /"reason":"alertId: /],
   ['an alertId that is a string', { alertId: '77' }, /"id":"77".*alertId: /],
-  ['alertId 0', { alertId: 0 }, /"id":0,.*alertId: /],
+  ['alertId 0', { alertId: 0 }, /"id":0[,}].*alertId: /],
   ['an alertId beyond 2^53', { alertId: 2 ** 60 }, /alertId: /],
   ['severity 10', { severity: 10 }, /severity: /],
   ['severity as a word', { severity: 'high' }, /severity: /],
