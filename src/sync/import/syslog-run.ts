@@ -28,6 +28,7 @@ import {
 import type { EventItem, ImportContext, IndicatorItem } from './convert.js'
 import { indicatorIds, indicatorKey } from './link.js'
 import type { OwnIntel } from './own-intel.js'
+import { SOURCE_TEXT } from './source-names.js'
 
 /** What the state file keeps between runs (src/config/state-file.ts `import.syslog`). */
 export interface SavedSyslog {
@@ -237,10 +238,7 @@ export async function importNotifications(
       if (item.kind === 'bad') {
         summary.skipped.add(item.what ?? 'bad syslog line')
         if (badLogged++ < LOGGED_BAD_LINES)
-          logger.warn(
-            { ...item.where, reason: item.reason },
-            'skipped a line that is not a notification this connector reads',
-          )
+          logger.warn({ ...item.where, reason: item.reason }, SOURCE_TEXT[slot].skipped)
         continue
       }
       if (item.kind === 'other') {
@@ -290,9 +288,7 @@ export async function importNotifications(
     for (const item of dryEvents) await settings.output.item(item)
   }
   if (badLogged > LOGGED_BAD_LINES)
-    summary.notes.push(
-      `${String(badLogged)} syslog lines were not notifications this connector reads (the first ${String(LOGGED_BAD_LINES)} are in the log)`,
-    )
+    summary.notes.push(SOURCE_TEXT[slot].unread(badLogged, LOGGED_BAD_LINES))
   summary.durationMs = Date.now() - started
   logger.info(
     {
@@ -300,7 +296,7 @@ export async function importNotifications(
       sent: summary.sent.toJSON(),
       skipped: summary.skipped.toJSON(),
     },
-    'syslog import finished',
+    `${SOURCE_TEXT[slot].name} import finished`,
   )
   return { summary, eventsWritten: written }
 }
