@@ -9,7 +9,11 @@
  */
 import type { Logger } from '../../http/logger.js'
 import { readCheckpoint } from '../../syslog/checkpoint.js'
-import { readSyslogFile, type SyslogReadOptions } from '../../syslog/file-reader.js'
+import {
+  readSyslogFile,
+  WARNING_NOTICES,
+  type SyslogReadOptions,
+} from '../../syslog/file-reader.js'
 import { parseSyslogLine, type SeverityLevel } from '../../syslog/notification.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
@@ -159,7 +163,11 @@ export async function* syslogSource(
     )
   deps.logger.info({ file, offset: checkpoint?.offset }, 'syslog import started')
   for await (const batch of readSyslogFile(file, checkpoint, read)) {
-    for (const n of batch.notices) deps.logger.info({ kind: n.kind, file: n.file }, n.message)
+    for (const n of batch.notices)
+      deps.logger[WARNING_NOTICES.has(n.kind) ? 'warn' : 'info'](
+        { kind: n.kind, file: n.file },
+        n.message,
+      )
     const now = deps.now().getTime()
     const items = batch.lines.map((line): SourceItem => {
       const parsed = parseSyslogLine(line, { now })
