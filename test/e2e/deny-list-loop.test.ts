@@ -165,6 +165,16 @@ describe(
       await waitForLines([rsyslog.file], 'Blocked Host', sent)
     }
 
+    /** Each delivered indicator carries the blocks sent to it so far and the latest one's time. */
+    const allClosed = async (): Promise<void> => {
+      const last = await lastBlocks(world)
+      for (const value of [HOST, CIDR, DOMAIN])
+        await assertLoopClosed(api, ids, value, {
+          blocks: counts.get(value) ?? 0,
+          last: last.get(value) ?? 0,
+        })
+    }
+
     before(async () => {
       rsyslog = await startRsyslog()
       ;({ world, api, ids } = await deliveredWorld(['--syslog-other-every', '0']))
@@ -192,12 +202,7 @@ describe(
     it('links each deny-list block to the delivered indicator and counts its blocks on it', async () => {
       await traffic([outbound(HOST, 4), outbound(IN_CIDR, 2), toDomain(3)], [HOST, CIDR, DOMAIN])
       await importOnce(world)
-      const last = await lastBlocks(world)
-      for (const value of [HOST, CIDR, DOMAIN])
-        await assertLoopClosed(api, ids, value, {
-          blocks: counts.get(value) ?? 0,
-          last: last.get(value) ?? 0,
-        })
+      await allClosed()
     })
 
     it('a rerun changes nothing; new blocks add to the counts once', async () => {
@@ -205,12 +210,7 @@ describe(
       await traffic([outbound(HOST, 2), toDomain(1)], [HOST, DOMAIN])
       await importOnce(world)
       await importOnce(world)
-      const last = await lastBlocks(world)
-      for (const value of [HOST, CIDR, DOMAIN])
-        await assertLoopClosed(api, ids, value, {
-          blocks: counts.get(value) ?? 0,
-          last: last.get(value) ?? 0,
-        })
+      await allClosed()
       // Only the three delivered indicators: the import made no indicator of its own.
       const all = await api<{ data: { value: string }[] }>('GET', '/api/indicators?limit=100')
       assert.deepEqual(all.data.map((i) => i.value).sort(), [HOST, CIDR, DOMAIN].sort())
