@@ -13,6 +13,7 @@ import { DEFAULT_LIST_CAPACITY, type ListRules, STRICT_LIST_RULES } from './list
 import { mountRest, type ApiVersion } from './rest.js'
 import { seedState, DEFAULT_SEED_ALERTS } from './seed.js'
 import { AedState } from './state.js'
+import { configChangeOf } from './syslog/config-changes.js'
 import { Notifier, NOTIFIER_DEFAULTS, type NotifierOptions } from './syslog/notifier.js'
 import { TaxiiError, taxiiErrorResponse } from './taxii/http.js'
 import { mountTaxii } from './taxii/routes.js'
@@ -108,6 +109,12 @@ export function createAedSim(options: AedSimOptions = {}): AedSim {
       throw new AedError(401, 'invalidAuthToken', 'Invalid API token.')
     }
     await next()
+  })
+
+  app.use('/api/*', async (c, next) => {
+    await next()
+    const what = configChangeOf(c.req.method, c.req.path, c.res.status)
+    if (what !== undefined) notifier.configChanged(what)
   })
 
   const versions: ApiVersion[] = api === 'both' ? ['v2', 'v3'] : [api]

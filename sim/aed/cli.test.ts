@@ -113,7 +113,7 @@ describe('aed-sim command line', () => {
 })
 
 describe('aed-sim syslog flags', () => {
-  it('default to ms rt, newline framing, no rate limit and another kind every 20 blocks', () => {
+  it('default to ms rt, newline framing, no rate limit, another kind every 20 blocks and config changes notified', () => {
     const options = optionsFrom(parse([]))
     assert.equal(options.hostname, 'aed-sim')
     assert.deepEqual(options.syslog, {
@@ -122,6 +122,7 @@ describe('aed-sim syslog flags', () => {
       rate: 0,
       batch: 500,
       otherEvery: 20,
+      configChanges: true,
     })
   })
 
@@ -139,6 +140,8 @@ describe('aed-sim syslog flags', () => {
       '100',
       '--syslog-other-every',
       '0',
+      '--syslog-config-changes',
+      'off',
     ])
     assert.deepEqual(optionsFrom(args).syslog, {
       rt: 's',
@@ -146,6 +149,7 @@ describe('aed-sim syslog flags', () => {
       rate: 2000,
       batch: 100,
       otherEvery: 0,
+      configChanges: false,
     })
     const sim = createAedSim(optionsFrom(args))
     sim.close()

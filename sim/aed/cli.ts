@@ -39,6 +39,7 @@ export interface SimArgs {
   syslog_rate: number
   syslog_batch: number
   syslog_other_every: number
+  syslog_config_changes: 'on' | 'off'
 }
 
 export function buildSimParser(): ArgumentParser {
@@ -190,6 +191,11 @@ function addSyslogArguments(parser: ArgumentParser): void {
     metavar: 'N',
     help: 'after every N Blocked Host notifications one login, config change or traffic alert; 0 = none (default %(default)s)',
   })
+  parser.add_argument('--syslog-config-changes', {
+    choices: ['on', 'off'],
+    default: d.configChanges ? 'on' : 'off',
+    help: 'a config-change notification for each REST write to a list or a TAXII collection (default %(default)s)',
+  })
 }
 
 /** The list rules the flags ask for; a rule not given is strict unless --lenient-lists. */
@@ -220,6 +226,7 @@ export function optionsFrom(args: SimArgs): AedSimOptions {
       rate: args.syslog_rate,
       batch: args.syslog_batch,
       otherEvery: args.syslog_other_every,
+      configChanges: args.syslog_config_changes === 'on',
     },
     listRules: listRulesFrom(args),
     ...(args.list_capacity === undefined ? {} : { listCapacity: args.list_capacity }),

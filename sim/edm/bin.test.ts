@@ -49,7 +49,14 @@ async function post(url: string, body: unknown, method = 'POST'): Promise<unknow
 describe('edm-sim command with an aed-sim (real sockets)', () => {
   it('reports the AED traffic it blocked and notified over syslog, with the pre-2020 header only', async () => {
     const udp = await udpListener()
-    const aed = await start(AED_BIN, ['--hostname', 'edge-9', '--syslog-other-every', '0'])
+    const aed = await start(AED_BIN, [
+      '--hostname',
+      'edge-9',
+      '--syslog-other-every',
+      '0',
+      '--syslog-config-changes',
+      'off',
+    ])
     const edm = await start(EDM_BIN, ['--aed', aed.url, '--auth', 'old'])
     try {
       await post(

@@ -75,6 +75,18 @@ export type ReaderNoticeKind =
   | 'unread-generation'
   | 'waiting-for-new-file'
 
+/**
+ * Notices that say the file changed in a way rotation does not explain (gone, shrunk, replaced)
+ * or that lines may be lost: logged as warnings, so a run at the default level shows them.
+ */
+export const WARNING_NOTICES: ReadonlySet<ReaderNoticeKind> = new Set([
+  'missing',
+  'truncated',
+  'copy-not-found',
+  'rotated-not-found',
+  'replaced',
+])
+
 export interface ReaderNotice {
   kind: ReaderNoticeKind
   file: string

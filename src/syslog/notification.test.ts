@@ -225,7 +225,7 @@ describe('syslog notification parser', () => {
     ])
   })
 
-  it('rt in seconds or milliseconds; in the future or in 1970 is kept and flagged; missing or garbage is flagged', () => {
+  it('rt in seconds or milliseconds; a little in the future kept and flagged; over a day ahead or in 1970 flagged and not used; missing or garbage is flagged', () => {
     const withRt = (rt: string): BlockedHost =>
       blocked(parseLine(CEF.replace(`rt=${String(RT_MS)}`, rt), ctx))
     assert.equal(withRt(`rt=${String(RT_MS / 1000)}`).time, RT_MS)
@@ -234,7 +234,12 @@ describe('syslog notification parser', () => {
     const future = withRt(`rt=${String(NOW + 86_400_000)}`)
     assert.equal(future.time, NOW + 86_400_000)
     assert.match(future.flags[0]?.problem ?? '', /in the future/)
-    assert.match(withRt('rt=0').flags[0]?.problem ?? '', /1970-01-01.*before 2000/)
+    const ahead = withRt(`rt=${String(NOW + 86_400_001)}`)
+    assert.equal(ahead.time, undefined)
+    assert.match(ahead.flags[0]?.problem ?? '', /more than a day in the future: not used/)
+    const unset = withRt('rt=0')
+    assert.equal(unset.time, undefined)
+    assert.match(unset.flags[0]?.problem ?? '', /1970-01-01.*before 2000.*not used/)
     assert.match(withRt('rt=86400').flags[0]?.problem ?? '', /before 2000/)
     assert.deepEqual(withRt('rt=yesterday').flags, [
       { field: 'rt', problem: '"yesterday" is not a time' },

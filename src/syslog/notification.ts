@@ -109,6 +109,12 @@ const BLOCKED_HOST = /^blockedhosts?$/
 const EARLIEST_RT_MS = Date.UTC(2000, 0, 1)
 /** Clocks differ: `rt` up to this far ahead of the connector's clock is not flagged. */
 const FUTURE_SLACK_MS = 10 * 60 * 1000
+/**
+ * `rt` further ahead than this, or before EARLIEST_RT_MS, is not used (the notification counts as
+ * one without a usable rt): an event in 2099 would hold `AED Last Blocked` there for ever and
+ * push every saved aggregate out of the import's window (syslog-run.ts `prune`).
+ */
+const UNUSABLE_AHEAD_MS = 24 * 3_600_000
 /** Epoch values at least this large are milliseconds (as seconds they would be after 5138). */
 const MS_THRESHOLD = 1e11
 
@@ -306,8 +312,9 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /**
  * `rt` as epoch ms: epoch seconds or milliseconds (the add-on says "EPOCH", CEF says ms), an
- * RFC 3339 time with its zone, or CEF's `MMM dd yyyy HH:mm:ss[.SSS]`, read as UTC. A time in
- * the future or before 2000 is kept and flagged.
+ * RFC 3339 time with its zone, or CEF's `MMM dd yyyy HH:mm:ss[.SSS]`, read as UTC. A time a
+ * little in the future is kept and flagged; one before 2000 or over a day ahead is flagged and
+ * not used.
  */
 function timeOf(
   value: string | undefined,
@@ -343,9 +350,14 @@ function timeOf(
     flag('rt', `"${value.slice(0, 40)}" is not a time`)
     return undefined
   }
-  if (ms < EARLIEST_RT_MS)
-    flag('rt', `${new Date(ms).toISOString()} is before 2000 (an unset clock?)`)
-  else if (ms > ctx.now + FUTURE_SLACK_MS)
-    flag('rt', `${new Date(ms).toISOString()} is in the future`)
+  if (ms < EARLIEST_RT_MS) {
+    flag('rt', `${new Date(ms).toISOString()} is before 2000 (an unset clock?): not used`)
+    return undefined
+  }
+  if (ms > ctx.now + UNUSABLE_AHEAD_MS) {
+    flag('rt', `${new Date(ms).toISOString()} is more than a day in the future: not used`)
+    return undefined
+  }
+  if (ms > ctx.now + FUTURE_SLACK_MS) flag('rt', `${new Date(ms).toISOString()} is in the future`)
   return ms
 }

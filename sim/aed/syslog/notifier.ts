@@ -34,6 +34,8 @@ export interface NotifierOptions {
   batch: number
   /** After every N Blocked Host notifications, one of another kind; 0 = never. */
   otherEvery: number
+  /** A config-change notification for each REST write that changes the configuration. */
+  configChanges: boolean
 }
 
 /** [SIM] SIM-AED-63: defaults of the `--syslog-*` flags (rt in ms: the harsher for a reader). */
@@ -44,6 +46,7 @@ export const NOTIFIER_DEFAULTS: NotifierOptions = {
   rate: 0,
   batch: 500,
   otherEvery: 20,
+  configChanges: true,
 }
 
 /** Lines kept for `/_sim/notifications` `recent`. */
@@ -88,6 +91,8 @@ export class Notifier {
   private blockedMade = 0
   /** Other-kind notifications made so far: which kind comes next, and the traffic figure. */
   private othersMade = 0
+  /** Configuration changes committed so far (random and REST ones): their numbers. */
+  private commits = 0
 
   constructor(
     private readonly state: AedState,
@@ -126,6 +131,7 @@ export class Notifier {
     this.counts = Notifier.emptyCounts()
     this.blockedMade = 0
     this.othersMade = 0
+    this.commits = 0
   }
 
   snapshot(): NotificationCounts {
@@ -173,7 +179,18 @@ export class Notifier {
     return made
   }
 
-  private otherEvent(kind: OtherKind, n: number): SyslogEvent {
+  /**
+   * A config-change notification for a REST write that changed the configuration (`what`, e.g.
+   * `otf/denied-hosts`: config-changes.ts), as AED notifies its configuration changes; apart from
+   * the ones `otherEvery` makes.
+   */
+  configChanged(what: string): number {
+    if (!this.options.configChanges) return 0
+    // Not one of the now-and-then kinds: their turn stays as it was.
+    return this.push(this.otherEvent('config-change', 0, what), 1)
+  }
+
+  private otherEvent(kind: OtherKind, n: number, what?: string): SyslogEvent {
     const time = this.state.nowMs()
     if (kind === 'login')
       return messageEvent(
@@ -185,7 +202,7 @@ export class Notifier {
     if (kind === 'config-change')
       return messageEvent(
         kind,
-        `Username: admin, Subsystem: config, Message: Configuration change ${String(n + 1)} committed`,
+        `Username: admin, Subsystem: config, Message: Configuration change ${String(++this.commits)} committed${what === undefined ? '' : ` (${what})`}`,
         5,
         time,
       )

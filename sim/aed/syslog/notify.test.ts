@@ -19,7 +19,10 @@ async function simSendingTo(
   destination: Record<string, unknown>,
   options: AedSimOptions = {},
 ): Promise<AedSim> {
-  const sim = newSim({ ...options, syslog: { otherEvery: 0, ...options.syslog } })
+  const sim = newSim({
+    ...options,
+    syslog: { otherEvery: 0, configChanges: false, ...options.syslog },
+  })
   open.push(sim)
   const res = await call(sim, 'PATCH', `${V3}/remote-syslog/`, {
     body: { host: '127.0.0.1', port: listener.port, ...destination },
@@ -206,6 +209,77 @@ describe('aed-sim notifications: one per blocked connection, as configured', () 
     assert.equal(tcp.messages.length, 11)
   })
 
+  it('notifies a config change for each REST write to a list or a TAXII collection, besides the random kinds', async () => {
+    const { tcp } = await listeners()
+    const sim = await simSendingTo(
+      tcp,
+      { protocol: 'tcp' },
+      { syslog: { otherEvery: 2, configChanges: true } },
+    )
+    const changes =
+      /\|Configuration Change\|5\|.*Message: Configuration change \d+ committed \(([^)]+)\)/
+    // Each a write: an entry added, one removed, a collection made and deleted.
+    assert.equal(
+      (
+        await call(sim, 'POST', `${V3}/otf/denied-hosts/`, {
+          body: { hostAddress: '198.51.100.7' },
+        })
+      ).status,
+      201,
+    )
+    await call(sim, 'POST', `${V3}/protection-groups/denied-domains/`, {
+      body: { domain: 'bad.example', cid: -1 },
+    })
+    await call(sim, 'DELETE', `${V3}/protection-groups/denied-domains/?domain=bad.example`)
+    const created = await call(sim, 'POST', `${V3}/taxii/configuration/collections/`, {
+      body: { title: 'Loop' },
+    })
+    assert.equal(created.status, 201, created.text)
+    const id = (created.body as { id: string }).id
+    await call(sim, 'DELETE', `${V3}/taxii/configuration/collections/${id}/`)
+    // Not changes: a read, a refused write, another resource, the syslog destination itself.
+    await call(sim, 'GET', `${V3}/otf/denied-hosts/`)
+    await call(sim, 'POST', `${V3}/otf/denied-hosts/`, { body: { hostAddress: 'not an address' } })
+    await createPg(sim, { name: 'web', prefixes: '192.0.2.0/24' })
+    await call(sim, 'PATCH', `${V3}/remote-syslog/`, { body: { format: 'cef' } })
+    await admin(sim, 'POST', '/_sim/notifications/drain')
+    const writes = await tcp.waitFor(5)
+    assert.deepEqual(
+      writes.map((l) => changes.exec(l)?.[1]),
+      [
+        'otf/denied-hosts',
+        'protection-groups/denied-domains',
+        'protection-groups/denied-domains',
+        'taxii/configuration/collections',
+        'taxii/configuration/collections',
+      ],
+    )
+    // The kinds that come now and then still do, in their turn.
+    await flows(sim, [
+      { src: '192.0.2.1', dst: '198.51.100.7', direction: 'outbound', connections: 4 },
+    ])
+    const lines = await tcp.waitFor(11)
+    assert.equal(lines.filter((l) => /\|Login\|/.test(l)).length, 1)
+    // Five REST changes and the one due after the fourth block (login came after the second).
+    const { byKind } = (await admin(sim, 'GET', '/_sim/notifications')) as {
+      byKind: Record<string, number>
+    }
+    assert.deepEqual(Object.entries(byKind).sort(), [
+      ['blocked-host', 4],
+      ['config-change', 6],
+      ['login', 1],
+      ['traffic-alert', 0],
+    ])
+  })
+
+  it('--syslog-config-changes off: REST writes notify nothing', async () => {
+    const { tcp } = await listeners()
+    const sim = await simSendingTo(tcp, { protocol: 'tcp' }, { syslog: { configChanges: false } })
+    await call(sim, 'POST', `${V3}/otf/denied-hosts/`, { body: { hostAddress: '198.51.100.7' } })
+    const counts = await admin(sim, 'POST', '/_sim/notifications/drain')
+    assert.equal((counts.byKind as Record<string, number>)['config-change'], 0)
+  })
+
   it('escapes CEF values (backslash, equals, newline) and keeps pipes in the extension', async () => {
     const { udp } = await listeners()
     const sim = await simSendingTo(udp, { protocol: 'udp' })
@@ -237,7 +311,7 @@ describe('aed-sim notifications: one per blocked connection, as configured', () 
   })
 
   it('sends nothing without a destination, and a non-CEF line in the legacy format', async () => {
-    const sim = newSim({ syslog: { otherEvery: 0 } })
+    const sim = newSim({ syslog: { otherEvery: 0, configChanges: false } })
     open.push(sim)
     await call(sim, 'POST', `${V3}/otf/denied-hosts/`, { body: { hostAddress: '198.51.100.7' } })
     const flow = { src: '192.0.2.1', dst: '198.51.100.7', direction: 'outbound' }
@@ -299,7 +373,7 @@ describe('aed-sim notifications: one per blocked connection, as configured', () 
     const tcp = await tcpListener()
     const port = tcp.port
     await tcp.close()
-    const sim = newSim({ syslog: { otherEvery: 0 } })
+    const sim = newSim({ syslog: { otherEvery: 0, configChanges: false } })
     open.push(sim)
     await call(sim, 'PATCH', `${V3}/remote-syslog/`, {
       body: { host: '127.0.0.1', port, protocol: 'tcp' },

@@ -129,11 +129,12 @@ export function blockedEvent(
         sources,
       })
   }
-  // A host pair's event names both ends; an IOC's event names the IOC (its hosts vary).
+  // A host pair's event names both ends; an IOC's event names the IOC (its hosts vary). An IOC
+  // that is no valid value of any type (iocType unset) is counted as skipped, never dropped unsaid.
   if (n.iocPattern === undefined) {
     if (n.src !== undefined) consider(hostType(n.src), n.src)
     if (n.dst !== undefined) consider(hostType(n.dst), n.dst)
-  } else if (!ownIoc && n.iocType !== undefined) consider(n.iocType, n.iocPattern.trim())
+  } else if (!ownIoc) consider(n.iocType, n.iocPattern.trim())
 
   const list = [...indicators.values()]
   const what = n.iocPattern ?? `${n.src ?? '?'} → ${n.dst ?? '?'}`

@@ -3,33 +3,77 @@
  * exported, and the ThreatQ indicator each one came from — never a new duplicate of it.
  * - a STIX match (`cs4`/`cs5`) in the AED collection this instance exports to (`aed_collection`,
  *   a title or an id): the indicator with the IOC's value in ThreatQ;
- * - a value this instance delivered to one of AED's lists: the owner the lists ledger recorded.
+ * - a value this instance delivered to one of AED's deny lists: the owner the lists ledger
+ *   recorded; for a blocked address that is no entry of ours, the owners of our CIDR entries that
+ *   hold it (EDM names the host a deny list blocked, not the entry: src/edm/notification.ts).
  */
+import { listById } from '../../aed/lists.js'
+import { parseSpan, v4Span, v6Span } from '../export/address-set.js'
 import type { ListLedger } from '../lists/ledger.js'
 import type { Notification } from './blocked-events.js'
+
+/** A parsed address or CIDR: its family, prefix length and first address (as text). */
+function network(value: string): { family: '4' | '6'; bits: number; lo: string } | undefined {
+  const span = parseSpan(value)
+  if (span === undefined) return undefined
+  const s = 'v4' in span ? span.v4 : span.v6
+  return { family: 'v4' in span ? '4' : '6', bits: s.bits, lo: String(s.lo) }
+}
 
 export interface OwnIntelSource {
   /** `aed_collection`: the title or id of the collection the export writes to. */
   collection: string | undefined
   /** What this instance delivered to AED's lists (src/sync/lists/ledger.ts), if it ever did. */
-  ledger: ListLedger | undefined
+  ledger: Pick<ListLedger, 'entries'> | undefined
   /** ThreatQ indicator ids of a value (`GET /api/indicators?value=`). */
   lookup: (value: string) => Promise<number[]>
+}
+
+const owned = <K>(map: Map<K, Set<number>>, key: K): Set<number> => {
+  let owners = map.get(key)
+  if (owners === undefined) map.set(key, (owners = new Set()))
+  return owners
 }
 
 export class OwnIntel {
   /** Owners of list values, by lowercased value. */
   private readonly listed = new Map<string, Set<number>>()
+  /** Owners of CIDR entries, by `<family>/<bits>` and then the network's first address. */
+  private readonly networks = new Map<string, Map<string, Set<number>>>()
   private readonly looked = new Map<string, Promise<number[]>>()
 
   constructor(private readonly source: OwnIntelSource) {
     for (const entry of source.ledger?.entries.values() ?? []) {
-      if (entry.foreign === true) continue
+      // An allow-list entry never blocks; an entry someone else made is not our intel.
+      if (entry.foreign === true || listById(entry.list)?.action !== 'deny') continue
       const value = entry.value.toLowerCase()
-      const owners = this.listed.get(value) ?? new Set<number>()
-      owners.add(entry.owner)
-      this.listed.set(value, owners)
+      owned(this.listed, value).add(entry.owner)
+      const net = value.includes('/') ? network(value) : undefined
+      if (net !== undefined) {
+        const key = `${net.family}/${String(net.bits)}`
+        const byNetwork = this.networks.get(key) ?? new Map<string, Set<number>>()
+        this.networks.set(key, byNetwork)
+        owned(byNetwork, net.lo).add(entry.owner)
+      }
     }
+  }
+
+  /** Owners of our CIDR entries that hold `address` (a single IP address), if any. */
+  private rangesHolding(address: string): Set<number> {
+    const found = new Set<number>()
+    const span = this.networks.size === 0 ? undefined : parseSpan(address)
+    if (span === undefined) return found
+    for (const [key, byNetwork] of this.networks) {
+      const [family, bitsText] = key.split('/')
+      const bits = Number(bitsText)
+      let lo: string | undefined
+      if ('v4' in span && family === '4' && span.v4.bits === 32)
+        lo = String(v4Span(span.v4.lo, bits).lo)
+      if ('v6' in span && family === '6' && span.v6.bits === 128)
+        lo = String(v6Span(span.v6.lo, bits).lo)
+      for (const owner of byNetwork.get(lo ?? '') ?? []) found.add(owner)
+    }
+    return found
   }
 
   /** True when the notification is a STIX match in our collection. */
@@ -45,8 +89,11 @@ export class OwnIntel {
   /** The ThreatQ indicators this instance exported that the notification fired on. */
   async indicatorsOf(n: Notification): Promise<number[]> {
     const ids = new Set<number>()
-    // A deny-list block names the list entry that matched as its IOC pattern (`cs1`).
-    for (const owner of this.listed.get(n.iocPattern?.trim().toLowerCase() ?? '') ?? [])
+    // A deny-list block names the list entry that matched as its IOC pattern (`cs1`); EDM names
+    // the blocked host, which one of our CIDR entries may hold.
+    const ioc = n.iocPattern?.trim().toLowerCase() ?? ''
+    const listed = this.listed.get(ioc)
+    for (const owner of listed ?? (n.matchType === 'ip' ? this.rangesHolding(ioc) : []))
       ids.add(owner)
     if (n.iocPattern !== undefined && this.fromOurCollection(n)) {
       const value = n.iocPattern.trim()

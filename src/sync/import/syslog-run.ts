@@ -9,7 +9,11 @@
  */
 import type { Logger } from '../../http/logger.js'
 import { readCheckpoint } from '../../syslog/checkpoint.js'
-import { readSyslogFile, type SyslogReadOptions } from '../../syslog/file-reader.js'
+import {
+  readSyslogFile,
+  WARNING_NOTICES,
+  type SyslogReadOptions,
+} from '../../syslog/file-reader.js'
 import { parseSyslogLine, type SeverityLevel } from '../../syslog/notification.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
@@ -28,6 +32,7 @@ import {
 import type { EventItem, ImportContext, IndicatorItem } from './convert.js'
 import { indicatorIds, indicatorKey } from './link.js'
 import type { OwnIntel } from './own-intel.js'
+import { SOURCE_TEXT } from './source-names.js'
 
 /** What the state file keeps between runs (src/config/state-file.ts `import.syslog`). */
 export interface SavedSyslog {
@@ -158,7 +163,11 @@ export async function* syslogSource(
     )
   deps.logger.info({ file, offset: checkpoint?.offset }, 'syslog import started')
   for await (const batch of readSyslogFile(file, checkpoint, read)) {
-    for (const n of batch.notices) deps.logger.info({ kind: n.kind, file: n.file }, n.message)
+    for (const n of batch.notices)
+      deps.logger[WARNING_NOTICES.has(n.kind) ? 'warn' : 'info'](
+        { kind: n.kind, file: n.file },
+        n.message,
+      )
     const now = deps.now().getTime()
     const items = batch.lines.map((line): SourceItem => {
       const parsed = parseSyslogLine(line, { now })
@@ -237,10 +246,7 @@ export async function importNotifications(
       if (item.kind === 'bad') {
         summary.skipped.add(item.what ?? 'bad syslog line')
         if (badLogged++ < LOGGED_BAD_LINES)
-          logger.warn(
-            { ...item.where, reason: item.reason },
-            'skipped a line that is not a notification this connector reads',
-          )
+          logger.warn({ ...item.where, reason: item.reason }, SOURCE_TEXT[slot].skipped)
         continue
       }
       if (item.kind === 'other') {
@@ -290,9 +296,7 @@ export async function importNotifications(
     for (const item of dryEvents) await settings.output.item(item)
   }
   if (badLogged > LOGGED_BAD_LINES)
-    summary.notes.push(
-      `${String(badLogged)} syslog lines were not notifications this connector reads (the first ${String(LOGGED_BAD_LINES)} are in the log)`,
-    )
+    summary.notes.push(SOURCE_TEXT[slot].unread(badLogged, LOGGED_BAD_LINES))
   summary.durationMs = Date.now() - started
   logger.info(
     {
@@ -300,7 +304,7 @@ export async function importNotifications(
       sent: summary.sent.toJSON(),
       skipped: summary.skipped.toJSON(),
     },
-    'syslog import finished',
+    `${SOURCE_TEXT[slot].name} import finished`,
   )
   return { summary, eventsWritten: written }
 }
