@@ -20,6 +20,24 @@ export type Notification = BlockedHostFields & Partial<BlockedHost>
 
 const HOUR_MS = 3_600_000
 
+/** What an event is built from: the fields every block of its key shares. */
+export const EVENT_FIELDS = [
+  'matchType',
+  'iocPattern',
+  'iocType',
+  'src',
+  'dst',
+  'severityScore',
+  'pgName',
+  'pgid',
+  'threatName',
+  'threatCategory',
+  'taxiiCollectionTitle',
+  'taxiiCollectionId',
+] as const
+
+export type EventFields = Pick<Notification, (typeof EVENT_FIELDS)[number]>
+
 /** Blocks counted and the first and last `rt` (epoch ms). */
 export interface Aggregate {
   count: number
@@ -28,7 +46,7 @@ export interface Aggregate {
 }
 
 /** What matched: the IOC pattern as AED wrote it, else the host pair. */
-function subject(n: Notification): string {
+function subject(n: EventFields): string {
   if (n.iocPattern !== undefined) return n.iocPattern.trim().toLowerCase()
   return `${n.src ?? '?'} > ${n.dst ?? '?'}`
 }
@@ -85,7 +103,7 @@ export interface BlockedEvent {
  */
 export function blockedEvent(
   key: string,
-  n: Notification,
+  n: EventFields,
   aggregate: Aggregate,
   ctx: ImportContext,
   ownIoc: boolean,

@@ -20,14 +20,16 @@ import {
   AGGREGATE_ATTRIBUTES,
   aggregateAttributes,
   blockedEvent,
+  EVENT_FIELDS,
   eventKey,
-  merge,
   type Aggregate,
+  type EventFields,
   type Notification,
 } from './blocked-events.js'
 import type { EventItem, ImportContext, IndicatorItem } from './convert.js'
 import { indicatorIds, indicatorKey } from './link.js'
 import type { OwnIntel } from './own-intel.js'
+import type { SyslogAggregates } from './syslog-state.js'
 
 /** What the state file keeps between runs (src/config/state-file.ts `import.syslog`). */
 export interface SavedSyslog {
@@ -35,15 +37,22 @@ export interface SavedSyslog {
   checkpoint?: unknown
   /** Where EDM's records were read to (src/edm/checkpoint.ts): its own slot, so switching source never loses the other's place. */
   edmCheckpoint?: unknown
-  events: Record<string, Aggregate>
-  indicators: Record<string, Aggregate>
+  /**
+   * The running aggregates; absent when they were not read (`SyslogImportSettings.aggregates`
+   * reads them) or, handed to `commit`, when this run left them unchanged.
+   */
+  events?: Record<string, Aggregate>
+  indicators?: Record<string, Aggregate>
 }
 
+const HOUR_MS = 3_600_000
+
 /**
- * Aggregates of events whose last block is this much older than the newest are dropped from the
- * state (bounded memory); a block for such an hour arriving later starts its count again.
+ * Aggregates are kept for the hour of the newest block and the KEEP_HOURS before it; older hours
+ * are final (their events hold their totals), so the state stays the size of a few hours whatever
+ * the file's length. A block for a dropped hour arriving later starts that event's count again.
  */
-const KEEP_EVENTS_MS = 7 * 24 * 3_600_000
+const KEEP_HOURS = 2
 
 /** Items (lines) gathered before a write, and most keys held meanwhile (memory). */
 const FLUSH_ITEMS = 100_000
@@ -77,6 +86,11 @@ export interface SyslogImportSettings {
   /** Names of the attributes kept on exported indicators. */
   loopAttributes: { count: string; last: string }
   saved: SavedSyslog | undefined
+  /**
+   * Reads the aggregates when `saved` has none (syslog-state.ts): only once a batch has something
+   * to write, so a run with nothing new never reads them.
+   */
+  aggregates?: () => Promise<SyslogAggregates>
   /** Events per consume (`consume_batch_size`). */
   batchSize: number
   /** Items gathered before a write (default 100,000). */
@@ -114,19 +128,41 @@ function matchesKeywords(n: Notification, keywords: readonly string[]): boolean 
 }
 
 /**
- * What an event is built from, kept while lines are gathered: the notification without what the
- * event does not use (the syslog prefix, header fields, flags), so a key costs little memory.
+ * A copy of a string that keeps nothing else alive: V8 represents a substring or a concatenation
+ * as a view of its parts, so a field kept from a line would keep the whole line in memory.
  */
-function slim(n: Notification): Notification {
-  const { syslog, vendor, product, productVersion, formatVersion, eventClass, ...kept } = n
-  return { ...kept, flags: [] }
+const detached = (s: string): string => JSON.parse(JSON.stringify(s)) as string
+
+/**
+ * What an event is built from, kept while lines are gathered: only the fields it uses
+ * (EVENT_FIELDS), their strings detached from the line, so a key held costs little memory.
+ */
+function eventFields(n: Notification): EventFields {
+  const out: Record<string, unknown> = {}
+  for (const field of EVENT_FIELDS) {
+    const v = n[field]
+    out[field] = typeof v === 'string' ? detached(v) : v
+  }
+  return out as EventFields
 }
 
+/** One key's blocks gathered since the last write (its counts inline: no object per block). */
 interface Pending {
-  first: Notification
-  aggregate: Aggregate
-  own: Set<number>
+  first: EventFields
+  count: number
+  firstMs: number
+  lastMs: number
+  /** Exported indicators it fired on (NO_OWN, shared, while none). */
+  own: number[]
 }
+
+const NO_OWN: readonly number[] = Object.freeze([])
+
+const aggregateOf = (p: Pending): Aggregate => ({
+  count: p.count,
+  first: p.firstMs,
+  last: p.lastMs,
+})
 
 /**
  * What an alert source hands the aggregating import: the items of one batch and the checkpoint
@@ -197,9 +233,19 @@ export async function importNotifications(
   const saved: SavedSyslog = {
     checkpoint: settings.saved?.checkpoint,
     edmCheckpoint: settings.saved?.edmCheckpoint,
-    events: { ...settings.saved?.events },
-    indicators: { ...settings.saved?.indicators },
   }
+  // Read on the first write; copied when handed in, since a failed run must not change them.
+  let aggregates: SyslogAggregates | undefined
+  const aggregatesNow = async (): Promise<SyslogAggregates> => {
+    const given = settings.saved
+    aggregates ??=
+      given?.events !== undefined
+        ? { events: { ...given.events }, indicators: { ...given.indicators } }
+        : ((await settings.aggregates?.()) ?? { events: {}, indicators: {} })
+    return aggregates
+  }
+  /** The checkpoint as last saved, to tell a run that read nothing new. */
+  let savedMark = JSON.stringify(settings.saved?.[slot] ?? null)
   const minRank = RANK[settings.severity.toLowerCase() as SeverityLevel]
   let badLogged = 0
   let written = 0
@@ -216,9 +262,11 @@ export async function importNotifications(
     // ThreatQ takes them `consume_batch_size` events at a time.
     const entries = [...pending]
     pending = new Map()
-    for (let i = 0; i < entries.length; i += settings.batchSize) {
+    const wrote = entries.length > 0
+    const totals = wrote ? await aggregatesNow() : undefined
+    for (let i = 0; totals !== undefined && i < entries.length; i += settings.batchSize) {
       const chunk = new Map(entries.slice(i, i + settings.batchSize))
-      const out = await writeBatch(deps, settings, saved, chunk, summary)
+      const out = await writeBatch(deps, settings, totals, chunk, summary)
       written += out.events.length
       if (settings.dryRun) {
         dryEvents.push(...out.events)
@@ -226,11 +274,18 @@ export async function importNotifications(
       }
     }
     gathered = 0
-    if (!settings.dryRun && checkpoint !== undefined) {
-      saved[slot] = checkpoint
-      prune(saved.events)
-      await deps.commit(saved)
-    }
+    if (settings.dryRun || checkpoint === undefined) return
+    // Nothing read and nothing written since the last save: nothing to save (a rerun ≈ a stat).
+    const mark = JSON.stringify(checkpoint)
+    if (!wrote && mark === savedMark) return
+    saved[slot] = checkpoint
+    if (totals !== undefined) prune(totals.events)
+    await deps.commit(
+      aggregates === undefined
+        ? saved
+        : { ...saved, events: aggregates.events, indicators: aggregates.indicators },
+    )
+    savedMark = mark
   }
   for await (const batch of source) {
     for (const item of batch.items) {
@@ -267,10 +322,22 @@ export async function importNotifications(
       const p = pending.get(key)
       const own = await deps.own.indicatorsOf(n)
       if (p === undefined)
-        pending.set(key, { first: slim(n), aggregate: merge(undefined, n.time), own: new Set(own) })
+        pending.set(detached(key), {
+          first: eventFields(n),
+          count: 1,
+          firstMs: n.time,
+          lastMs: n.time,
+          own: own.length === 0 ? (NO_OWN as number[]) : [...own],
+        })
       else {
-        p.aggregate = merge(p.aggregate, n.time)
-        for (const id of own) p.own.add(id)
+        p.count++
+        if (n.time < p.firstMs) p.firstMs = n.time
+        if (n.time > p.lastMs) p.lastMs = n.time
+        for (const id of own) {
+          if (p.own.includes(id)) continue
+          if (p.own === NO_OWN) p.own = []
+          p.own.push(id)
+        }
       }
     }
     done += batch.items.length
@@ -305,12 +372,13 @@ export async function importNotifications(
   return { summary, eventsWritten: written }
 }
 
-/** Drops aggregates far older than the newest (KEEP_EVENTS_MS). */
-function prune(events: Record<string, Aggregate>): void {
+/** Drops the aggregates of hours before the KEEP_HOURS that precede the newest block's. */
+export function prune(events: Record<string, Aggregate>): void {
   let newest = 0
-  for (const a of Object.values(events)) newest = Math.max(newest, a.last)
-  for (const [key, a] of Object.entries(events))
-    if (a.last < newest - KEEP_EVENTS_MS) Reflect.deleteProperty(events, key)
+  for (const key in events) newest = Math.max(newest, events[key]?.last ?? 0)
+  const from = (Math.floor(newest / HOUR_MS) - KEEP_HOURS) * HOUR_MS
+  for (const key in events)
+    if ((events[key]?.last ?? from) < from) Reflect.deleteProperty(events, key)
 }
 
 /**
@@ -321,7 +389,7 @@ function prune(events: Record<string, Aggregate>): void {
 async function writeBatch(
   deps: SyslogImportDeps,
   settings: Omit<SyslogImportSettings, 'file' | 'read'>,
-  saved: SavedSyslog,
+  saved: SyslogAggregates,
   pending: ReadonlyMap<string, Pending>,
   summary: RunSummary,
 ): Promise<{ events: EventItem[]; indicators: IndicatorItem[] }> {
@@ -335,9 +403,10 @@ async function writeBatch(
   const ownTotals = new Map<number, Aggregate>()
   for (const [key, p] of pending) {
     const before = saved.events[key]
-    const total = add(before, p.aggregate)
+    const aggregate = aggregateOf(p)
+    const total = add(before, aggregate)
     totals.set(key, total)
-    const built = blockedEvent(key, p.first, total, settings.context, p.own.size > 0)
+    const built = blockedEvent(key, p.first, total, settings.context, p.own.length > 0)
     for (const s of built.skipped) {
       summary.skipped.add('invalid indicator value')
       logger.info(
@@ -350,9 +419,9 @@ async function writeBatch(
     if (before !== undefined)
       built.event.attributes = built.event.attributes.filter((a) => !AGGREGATE_NAMES.has(a.name))
     events.push(built.event)
-    ownOf.push([...p.own])
+    ownOf.push(p.own)
     if (before !== undefined) known.set(built.event.title, total)
-    for (const id of p.own) ownTotals.set(id, add(ownTotals.get(id), p.aggregate))
+    for (const id of p.own) ownTotals.set(id, add(ownTotals.get(id), aggregate))
   }
   summary.sent.add('indicator', indicators.size)
   summary.sent.add('event', events.length)
