@@ -220,7 +220,7 @@ async function notificationImport(
           last: options.last_blocked_attribute,
         },
         saved: state.saved,
-        aggregates: () => state.aggregates(),
+        aggregates: state,
         batchSize: options.consume_batch_size,
         dryRun,
         output: ctx.output,

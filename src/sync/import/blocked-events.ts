@@ -57,10 +57,16 @@ export function eventKey(n: Notification & { time: number }): string {
   return `${n.matchType ?? 'host'} ${subject(n)} ${hour}:00Z`
 }
 
-export function merge(a: Aggregate | undefined, time: number, count = 1): Aggregate {
-  if (a === undefined) return { count, first: time, last: time }
-  return { count: a.count + count, first: Math.min(a.first, time), last: Math.max(a.last, time) }
-}
+/**
+ * Aggregates are kept for the hour of the newest block and the KEEP_HOURS before it; older hours
+ * are final (their events hold their totals), so the state stays the size of a few hours whatever
+ * the file's length. A block for a dropped hour arriving later starts that event's count again.
+ */
+const KEEP_HOURS = 2
+
+/** The start of the oldest hour whose aggregates are kept, given the newest block (epoch ms). */
+export const keptFrom = (newest: number): number =>
+  (Math.floor(newest / HOUR_MS) - KEEP_HOURS) * HOUR_MS
 
 export function add(a: Aggregate | undefined, b: Aggregate): Aggregate {
   if (a === undefined) return { ...b }

@@ -22,6 +22,7 @@ import {
   blockedEvent,
   EVENT_FIELDS,
   eventKey,
+  keptFrom,
   type Aggregate,
   type EventFields,
   type Notification,
@@ -29,7 +30,7 @@ import {
 import type { EventItem, ImportContext, IndicatorItem } from './convert.js'
 import { indicatorIds, indicatorKey } from './link.js'
 import type { OwnIntel } from './own-intel.js'
-import type { SyslogAggregates } from './syslog-state.js'
+import type { AggregateSource, SyslogAggregates } from './syslog-state.js'
 
 /** What the state file keeps between runs (src/config/state-file.ts `import.syslog`). */
 export interface SavedSyslog {
@@ -38,21 +39,13 @@ export interface SavedSyslog {
   /** Where EDM's records were read to (src/edm/checkpoint.ts): its own slot, so switching source never loses the other's place. */
   edmCheckpoint?: unknown
   /**
-   * The running aggregates; absent when they were not read (`SyslogImportSettings.aggregates`
-   * reads them) or, handed to `commit`, when this run left them unchanged.
+   * The running aggregates. Handed to `commit`: the totals of the event keys written since the
+   * last commit (all keys when `saved` held them whole), absent when none was written.
    */
   events?: Record<string, Aggregate>
   indicators?: Record<string, Aggregate>
 }
 
-const HOUR_MS = 3_600_000
-
-/**
- * Aggregates are kept for the hour of the newest block and the KEEP_HOURS before it; older hours
- * are final (their events hold their totals), so the state stays the size of a few hours whatever
- * the file's length. A block for a dropped hour arriving later starts that event's count again.
- */
-const KEEP_HOURS = 2
 
 /** Items (lines) gathered before a write, and most keys held meanwhile (memory). */
 const FLUSH_ITEMS = 100_000
@@ -87,10 +80,10 @@ export interface SyslogImportSettings {
   loopAttributes: { count: string; last: string }
   saved: SavedSyslog | undefined
   /**
-   * Reads the aggregates when `saved` has none (syslog-state.ts): only once a batch has something
-   * to write, so a run with nothing new never reads them.
+   * Where the aggregates are read when `saved` has none (syslog-state.ts): only those of the keys
+   * a batch writes, and only once it has something to write (a run with nothing new reads none).
    */
-  aggregates?: () => Promise<SyslogAggregates>
+  aggregates?: AggregateSource
   /** Events per consume (`consume_batch_size`). */
   batchSize: number
   /** Items gathered before a write (default 100,000). */
@@ -234,15 +227,22 @@ export async function importNotifications(
     checkpoint: settings.saved?.checkpoint,
     edmCheckpoint: settings.saved?.edmCheckpoint,
   }
-  // Read on the first write; copied when handed in, since a failed run must not change them.
-  let aggregates: SyslogAggregates | undefined
-  const aggregatesNow = async (): Promise<SyslogAggregates> => {
-    const given = settings.saved
-    aggregates ??=
-      given?.events !== undefined
-        ? { events: { ...given.events }, indicators: { ...given.indicators } }
-        : ((await settings.aggregates?.()) ?? { events: {}, indicators: {} })
-    return aggregates
+  // Handed in whole (tests), they are copied: a failed run must not change them. Otherwise each
+  // write reads the saved totals of its keys, and `commit` gets those keys' new totals only.
+  const given = settings.saved?.events
+  const whole: SyslogAggregates | undefined =
+    given === undefined
+      ? undefined
+      : { events: { ...given }, indicators: { ...settings.saved?.indicators } }
+  const stored: AggregateSource = settings.aggregates ?? {
+    events: () => Promise.resolve({}),
+    indicators: () => Promise.resolve({}),
+  }
+  let indicatorTotals: Record<string, Aggregate> | undefined
+  const aggregatesOf = async (keys: readonly string[]): Promise<SyslogAggregates> => {
+    if (whole !== undefined) return whole
+    indicatorTotals ??= await stored.indicators()
+    return { events: await stored.events(keys), indicators: indicatorTotals }
   }
   /** The checkpoint as last saved, to tell a run that read nothing new. */
   let savedMark = JSON.stringify(settings.saved?.[slot] ?? null)
@@ -263,7 +263,7 @@ export async function importNotifications(
     const entries = [...pending]
     pending = new Map()
     const wrote = entries.length > 0
-    const totals = wrote ? await aggregatesNow() : undefined
+    const totals = wrote ? await aggregatesOf(entries.map(([key]) => key)) : undefined
     for (let i = 0; totals !== undefined && i < entries.length; i += settings.batchSize) {
       const chunk = new Map(entries.slice(i, i + settings.batchSize))
       const out = await writeBatch(deps, settings, totals, chunk, summary)
@@ -279,12 +279,8 @@ export async function importNotifications(
     const mark = JSON.stringify(checkpoint)
     if (!wrote && mark === savedMark) return
     saved[slot] = checkpoint
-    if (totals !== undefined) prune(totals.events)
-    await deps.commit(
-      aggregates === undefined
-        ? saved
-        : { ...saved, events: aggregates.events, indicators: aggregates.indicators },
-    )
+    if (whole !== undefined) prune(whole.events)
+    await deps.commit(totals === undefined ? saved : { ...saved, ...totals })
     savedMark = mark
   }
   for await (const batch of source) {
@@ -372,11 +368,11 @@ export async function importNotifications(
   return { summary, eventsWritten: written }
 }
 
-/** Drops the aggregates of hours before the KEEP_HOURS that precede the newest block's. */
-export function prune(events: Record<string, Aggregate>): void {
+/** Drops the aggregates of hours no longer kept (blocked-events.ts keptFrom). */
+function prune(events: Record<string, Aggregate>): void {
   let newest = 0
   for (const key in events) newest = Math.max(newest, events[key]?.last ?? 0)
-  const from = (Math.floor(newest / HOUR_MS) - KEEP_HOURS) * HOUR_MS
+  const from = keptFrom(newest)
   for (const key in events)
     if ((events[key]?.last ?? from) < from) Reflect.deleteProperty(events, key)
 }

@@ -5,19 +5,21 @@
  * hour of a busy edge). Version 2 is still one JSON document, laid out so that it is read and
  * written in parts, never held whole:
  *
- *     {"format":"…","version":2,"checkpoint":{…},"edm_checkpoint":{…},"rows":[
- *     ["e","<event key>",count,first,last],
- *     ["i","<indicator id>",count,first,last]
+ *     {"format":"…","version":2,"checkpoint":{…},"edm_checkpoint":{…},"newest":…,"rows":[
+ *     ["i","<indicator id>",count,first,last],
+ *     ["e","<event key>",count,first,last]
  *     ]}
  *
  * The first line alone gives the checkpoints: a run with nothing new reads nothing else (issue
- * 22, "Measured"). The rows are read only when a batch has something to write. Version 1 (the
- * whole document on one line) is still read, and written as version 2 at the next save.
+ * 22, "Measured"). The event rows are sorted by key, so that a write reads the saved totals of
+ * its keys in one pass and a save merges its new totals into the rows in another, holding only
+ * that write's keys: memory does not grow with the keys of the hours kept. Version 1 (the whole
+ * document on one line) is still read, and written as version 2 at the next save.
  */
 import type { FileHandle } from 'node:fs/promises'
 import { openPrivate, writePrivateFile } from '../../config/secure-file.js'
 import { ConfigError } from '../../errors.js'
-import type { Aggregate } from './blocked-events.js'
+import { keptFrom, type Aggregate } from './blocked-events.js'
 import type { SavedSyslog } from './syslog-run.js'
 
 const FORMAT = 'tq-conn-netscout-aed syslog import'
@@ -30,6 +32,16 @@ export interface SyslogAggregates {
   events: Record<string, Aggregate>
   indicators: Record<string, Aggregate>
 }
+
+/** The saved totals, as the import reads them (syslog-run.ts `importNotifications`). */
+export interface AggregateSource {
+  /** The saved totals of these event keys (a key without one has none). */
+  events: (keys: readonly string[]) => Promise<Record<string, Aggregate>>
+  /** The totals of every exported indicator that fired. */
+  indicators: () => Promise<Record<string, Aggregate>>
+}
+
+type Row = [kind: string, key: string, count: number, first: number, last: number]
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
@@ -82,12 +94,26 @@ const header = (data: Record<string, unknown>): SavedSyslog => ({
   ...(data.edm_checkpoint === undefined ? {} : { edmCheckpoint: data.edm_checkpoint }),
 })
 
+/** Rows in memory (a version 1 file, or `writeSyslogState`), in file order: events by key. */
+function* memoryRows(a: SyslogAggregates): Generator<Row> {
+  for (const key in a.indicators) {
+    const v = a.indicators[key]
+    if (v !== undefined) yield ['i', key, v.count, v.first, v.last]
+  }
+  for (const key of Object.keys(a.events).sort()) {
+    const v = a.events[key]
+    if (v !== undefined) yield ['e', key, v.count, v.first, v.last]
+  }
+}
+
+const rowText = (r: Row): string => JSON.stringify(r)
+
 /**
- * The state file of one run: its checkpoints read at open, its aggregate rows only when
- * `aggregates()` is called, and saved by `save` (rows not loaded are copied from the file).
+ * The state file of one run: its checkpoints read at open, the saved totals of some keys read
+ * when asked for (`events`, `indicators`), and saved by `save`, which merges new totals into it.
  */
-export class SyslogStateFile {
-  private loaded: Promise<SyslogAggregates> | undefined
+export class SyslogStateFile implements AggregateSource {
+  private indicatorTotals: Promise<Record<string, Aggregate>> | undefined
 
   private constructor(
     readonly path: string,
@@ -95,12 +121,14 @@ export class SyslogStateFile {
     readonly saved: SavedSyslog | undefined,
     /** Where the rows start (version 2), or the aggregates a version 1 file held. */
     private rows: number | SyslogAggregates | undefined,
+    /** The newest block's time among the rows (0: none). */
+    private newest: number,
   ) {}
 
   /** Reads the checkpoints (the first line only). A damaged file is exit 2. */
   static async open(path: string): Promise<SyslogStateFile> {
     const opened = await openPrivate(path)
-    if (opened === undefined) return new SyslogStateFile(path, undefined, undefined)
+    if (opened === undefined) return new SyslogStateFile(path, undefined, undefined, 0)
     let line: string
     let next: number
     try {
@@ -110,43 +138,73 @@ export class SyslogStateFile {
     }
     const data = parseObject(line.endsWith('[') ? `${line}${ROWS_END}` : line)
     if (data?.format !== FORMAT) throw damaged(path)
-    if (data.version === 2 && Array.isArray(data.rows) && data.rows.length === 0)
-      return new SyslogStateFile(path, header(data), next)
+    if (data.version === 2 && Array.isArray(data.rows) && data.rows.length === 0 && isNum(data.newest))
+      return new SyslogStateFile(path, header(data), next, data.newest)
     const events = data.version === 1 ? readRows(data.events) : undefined
     const indicators = data.version === 1 ? readRows(data.indicators) : undefined
     if (events === undefined || indicators === undefined) throw damaged(path)
-    return new SyslogStateFile(path, header(data), { events, indicators })
+    let newest = 0
+    for (const key in events) newest = Math.max(newest, events[key]?.last ?? 0)
+    return new SyslogStateFile(path, header(data), { events, indicators }, newest)
   }
 
-  /** The aggregates (read once, on the first call). */
-  aggregates(): Promise<SyslogAggregates> {
-    this.loaded ??= this.readAggregates()
-    return this.loaded
+  /** A file whose rows are all replaced at its save. */
+  static empty(path: string): SyslogStateFile {
+    return new SyslogStateFile(path, undefined, undefined, 0)
   }
 
-  private async readAggregates(): Promise<SyslogAggregates> {
-    if (typeof this.rows === 'object') return this.rows
-    const out: SyslogAggregates = { events: {}, indicators: {} }
-    if (this.rows === undefined) return out
-    for await (const row of this.rowsOf(this.rows)) {
-      const into = row[0] === 'e' ? out.events : row[0] === 'i' ? out.indicators : undefined
-      if (into === undefined || !putRow(into, row.slice(1))) throw damaged(this.path)
-    }
+  /** The saved totals of these event keys: one pass over the rows, holding only theirs. */
+  async events(keys: readonly string[]): Promise<Record<string, Aggregate>> {
+    const wanted = new Set(keys)
+    const out: Record<string, Aggregate> = {}
+    for await (const [kind, key, count, first, last] of this.allRows())
+      if (kind === 'e' && wanted.has(key)) out[key] = { count, first, last }
     return out
   }
 
-  /** The version 2 rows from byte `start`, parsed; a file cut short is damaged. */
-  private async *rowsOf(start: number): AsyncGenerator<unknown[]> {
-    for await (const line of this.rowLines(start)) {
-      let row: unknown
-      try {
-        row = JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line)
-      } catch (error) {
-        throw damaged(this.path, error)
+  /** The totals of the exported indicators (read once; their rows come first). */
+  indicators(): Promise<Record<string, Aggregate>> {
+    this.indicatorTotals ??= (async () => {
+      const out: Record<string, Aggregate> = {}
+      for await (const [kind, key, count, first, last] of this.allRows()) {
+        if (kind !== 'i') break
+        out[key] = { count, first, last }
       }
-      if (!Array.isArray(row) || row.length !== 5) throw damaged(this.path)
-      yield row as unknown[]
+      return out
+    })()
+    return this.indicatorTotals
+  }
+
+  /** Every row, in file order, checked. */
+  async *allRows(): AsyncGenerator<Row> {
+    const rows = this.rows
+    if (rows === undefined) return
+    if (typeof rows === 'object') {
+      yield* memoryRows(rows)
+      return
     }
+    for await (const line of this.rowLines(rows)) yield this.parseRow(line)
+  }
+
+  private parseRow(line: string): Row {
+    let row: unknown
+    try {
+      row = JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line)
+    } catch (error) {
+      throw damaged(this.path, error)
+    }
+    if (!Array.isArray(row) || row.length !== 5) throw damaged(this.path)
+    const [kind, key, count, first, last] = row as unknown[]
+    if (
+      (kind !== 'e' && kind !== 'i') ||
+      typeof key !== 'string' ||
+      !isNum(count) ||
+      count < 0 ||
+      !isNum(first) ||
+      !isNum(last)
+    )
+      throw damaged(this.path)
+    return [kind, key, count, first, last]
   }
 
   /** The row lines as written (each with its comma), up to the closing line. */
@@ -169,28 +227,56 @@ export class SyslogStateFile {
   }
 
   /**
-   * Writes the checkpoints and the aggregates (`saved.events` and `.indicators`; when absent,
-   * the rows this file holds, unchanged) to a new file that then replaces this one.
+   * Writes the checkpoints and the aggregates to a new file that then replaces this one:
+   * `saved.indicators` replace the indicator rows; `saved.events` are new totals merged into
+   * the event rows (a key's new total replaces its row); rows of hours no longer kept
+   * (blocked-events.ts keptFrom) are dropped. Nothing is held but the new totals.
    */
   async save(saved: SavedSyslog): Promise<void> {
+    const changed = saved.events ?? {}
+    const updates = Object.keys(changed).sort()
+    let newest = this.newest
+    for (const key of updates) newest = Math.max(newest, changed[key]?.last ?? 0)
+    const indicators = saved.indicators ?? (await this.indicators())
     const head = `${JSON.stringify({
       format: FORMAT,
       version: 2,
       checkpoint: saved.checkpoint,
       // alert_source edm (src/edm/checkpoint.ts); absent in files written before it.
       edm_checkpoint: saved.edmCheckpoint,
+      newest,
       rows: [],
     }).slice(0, -ROWS_END.length)}\n`
-    const kept =
-      saved.events !== undefined && saved.indicators !== undefined
-        ? { events: saved.events, indicators: saved.indicators }
-        : typeof this.rows === 'number'
-          ? this.rows
-          : (this.rows ?? { events: {}, indicators: {} })
-    await writePrivateFile(this.path, chunked(head, rowTexts(kept, (start) => this.rowLines(start))))
-    // The file is the new one now: copied rows start after the new header.
-    this.rows = typeof kept === 'number' ? Buffer.byteLength(head) : kept
-    if (typeof kept !== 'number') this.loaded = Promise.resolve(kept)
+    const from = keptFrom(newest)
+    const self = this
+    async function* lines(): AsyncGenerator<string> {
+      for (const key in indicators) {
+        const v = indicators[key]
+        if (v !== undefined) yield rowText(['i', key, v.count, v.first, v.last])
+      }
+      let u = 0
+      const put = function* (upTo: string | undefined): Generator<string> {
+        for (; u < updates.length; u++) {
+          const key = updates[u] as string
+          if (upTo !== undefined && key > upTo) return
+          const v = changed[key]
+          if (v !== undefined && v.last >= from) yield rowText(['e', key, v.count, v.first, v.last])
+        }
+      }
+      for await (const row of self.allRows()) {
+        if (row[0] !== 'e') continue
+        yield* put(row[1])
+        // A key written now has its new total above; older hours are dropped.
+        if (updates[u - 1] === row[1] || row[4] < from) continue
+        yield rowText(row)
+      }
+      yield* put(undefined)
+    }
+    await writePrivateFile(this.path, chunked(head, lines()))
+    // The file is the new one now: its rows start after the new header.
+    this.rows = Buffer.byteLength(head)
+    this.newest = newest
+    this.indicatorTotals = Promise.resolve(indicators)
   }
 }
 
@@ -203,26 +289,6 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined
   }
-}
-
-/** Each row as its line without the comma: from memory, or copied from the file. */
-async function* rowTexts(
-  rows: SyslogAggregates | number,
-  copy: (start: number) => AsyncIterable<string>,
-): AsyncGenerator<string> {
-  if (typeof rows === 'number') {
-    for await (const line of copy(rows)) yield line.endsWith(',') ? line.slice(0, -1) : line
-    return
-  }
-  for (const [kind, table] of [
-    ['e', rows.events],
-    ['i', rows.indicators],
-  ] as const)
-    for (const key in table) {
-      const a = table[key]
-      if (a !== undefined)
-        yield `[${JSON.stringify(kind)},${JSON.stringify(key)},${String(a.count)},${String(a.first)},${String(a.last)}]`
-    }
 }
 
 /** The document in writes of about CHUNK bytes: the header line, the rows, the closing line. */
@@ -244,10 +310,14 @@ async function* chunked(head: string, rows: AsyncIterable<string>): AsyncGenerat
 export async function readSyslogState(path: string): Promise<SavedSyslog | undefined> {
   const file = await SyslogStateFile.open(path)
   if (file.saved === undefined) return undefined
-  return { ...file.saved, ...(await file.aggregates()) }
+  const events: Record<string, Aggregate> = {}
+  const indicators: Record<string, Aggregate> = {}
+  for await (const [kind, key, count, first, last] of file.allRows())
+    (kind === 'e' ? events : indicators)[key] = { count, first, last }
+  return { ...file.saved, events, indicators }
 }
 
-/** Saves the state (see SyslogStateFile.save). */
+/** Saves the whole state: `saved.events` are all the event rows (none kept from the file). */
 export async function writeSyslogState(path: string, saved: SavedSyslog): Promise<void> {
-  await (await SyslogStateFile.open(path)).save(saved)
+  await SyslogStateFile.empty(path).save(saved)
 }
