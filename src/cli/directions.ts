@@ -194,7 +194,6 @@ async function notificationImport(
   // Only the checkpoints are read here; the aggregates once there is something to write.
   const state = await SyslogStateFile.open(ctx.paths.syslogState)
   try {
-    const eventType = await importEventType(ctx.threatq, logger, options.event_type, dryRun)
     const outcome = await run(
       {
         threatq: ctx.threatq,
@@ -207,12 +206,13 @@ async function notificationImport(
         },
       },
       {
-        context: {
+        // The event type is looked up (or created) only once there is an event to write.
+        context: async () => ({
           aedHost: ctx.aedHost.host,
           sourceName: ctx.sourceName,
           indicatorStatus: ctx.conn.status,
-          eventType,
-        },
+          eventType: await importEventType(ctx.threatq, logger, options.event_type, dryRun),
+        }),
         severity: options.alert_severity,
         keywords: options.query_keywords,
         loopAttributes: {

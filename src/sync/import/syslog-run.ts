@@ -46,10 +46,9 @@ export interface SavedSyslog {
   indicators?: Record<string, Aggregate>
 }
 
-
 /** Items (lines) gathered before a write, and most keys held meanwhile (memory). */
 const FLUSH_ITEMS = 100_000
-const FLUSH_KEYS = 50_000
+const FLUSH_KEYS = 30_000
 
 /** Events and indicators whose attributes are set at once (each a GET and a PUT or two). */
 const ATTRIBUTE_CONCURRENCY = 8
@@ -73,7 +72,8 @@ export interface SyslogImportDeps {
 
 export interface SyslogImportSettings {
   file: string
-  context: ImportContext
+  /** Or how to get it: called once, before the first write (a run with nothing new never does). */
+  context: ImportContext | (() => Promise<ImportContext>)
   severity: 'Low' | 'Medium' | 'High'
   keywords: readonly string[]
   /** Names of the attributes kept on exported indicators. */
@@ -258,15 +258,19 @@ export async function importNotifications(
   let pending = new Map<string, Pending>()
   let gathered = 0
   let checkpoint: unknown
+  let context: ImportContext | undefined
   const flush = async (): Promise<void> => {
     // ThreatQ takes them `consume_batch_size` events at a time.
     const entries = [...pending]
     pending = new Map()
     const wrote = entries.length > 0
     const totals = wrote ? await aggregatesOf(entries.map(([key]) => key)) : undefined
+    if (wrote)
+      context ??=
+        typeof settings.context === 'function' ? await settings.context() : settings.context
     for (let i = 0; totals !== undefined && i < entries.length; i += settings.batchSize) {
       const chunk = new Map(entries.slice(i, i + settings.batchSize))
-      const out = await writeBatch(deps, settings, totals, chunk, summary)
+      const out = await writeBatch(deps, settings, context as ImportContext, totals, chunk, summary)
       written += out.events.length
       if (settings.dryRun) {
         dryEvents.push(...out.events)
@@ -385,6 +389,7 @@ function prune(events: Record<string, Aggregate>): void {
 async function writeBatch(
   deps: SyslogImportDeps,
   settings: Omit<SyslogImportSettings, 'file' | 'read'>,
+  context: ImportContext,
   saved: SyslogAggregates,
   pending: ReadonlyMap<string, Pending>,
   summary: RunSummary,
@@ -402,7 +407,7 @@ async function writeBatch(
     const aggregate = aggregateOf(p)
     const total = add(before, aggregate)
     totals.set(key, total)
-    const built = blockedEvent(key, p.first, total, settings.context, p.own.length > 0)
+    const built = blockedEvent(key, p.first, total, context, p.own.length > 0)
     for (const s of built.skipped) {
       summary.skipped.add('invalid indicator value')
       logger.info(

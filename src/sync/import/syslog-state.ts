@@ -138,7 +138,12 @@ export class SyslogStateFile implements AggregateSource {
     }
     const data = parseObject(line.endsWith('[') ? `${line}${ROWS_END}` : line)
     if (data?.format !== FORMAT) throw damaged(path)
-    if (data.version === 2 && Array.isArray(data.rows) && data.rows.length === 0 && isNum(data.newest))
+    if (
+      data.version === 2 &&
+      Array.isArray(data.rows) &&
+      data.rows.length === 0 &&
+      isNum(data.newest)
+    )
       return new SyslogStateFile(path, header(data), next, data.newest)
     const events = data.version === 1 ? readRows(data.events) : undefined
     const indicators = data.version === 1 ? readRows(data.indicators) : undefined
