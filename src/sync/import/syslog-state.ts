@@ -253,7 +253,8 @@ export class SyslogStateFile implements AggregateSource {
       rows: [],
     }).slice(0, -ROWS_END.length)}\n`
     const from = keptFrom(newest)
-    const self = this
+    // Read as the new file is written: this file is replaced only once that is done.
+    const old = this.allRows()
     async function* lines(): AsyncGenerator<string> {
       for (const key in indicators) {
         const v = indicators[key]
@@ -268,7 +269,7 @@ export class SyslogStateFile implements AggregateSource {
           if (v !== undefined && v.last >= from) yield rowText(['e', key, v.count, v.first, v.last])
         }
       }
-      for await (const row of self.allRows()) {
+      for await (const row of old) {
         if (row[0] !== 'e') continue
         yield* put(row[1])
         // A key written now has its new total above; older hours are dropped.
