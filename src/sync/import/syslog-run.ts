@@ -239,10 +239,18 @@ export async function importNotifications(
     indicators: () => Promise.resolve({}),
   }
   let indicatorTotals: Record<string, Aggregate> | undefined
+  /** A dry run saves nothing: the totals it would have saved, for its later writes. */
+  const unsaved: Record<string, Aggregate> = {}
   const aggregatesOf = async (keys: readonly string[]): Promise<SyslogAggregates> => {
     if (whole !== undefined) return whole
     indicatorTotals ??= await stored.indicators()
-    return { events: await stored.events(keys), indicators: indicatorTotals }
+    const events = await stored.events(keys)
+    if (settings.dryRun)
+      for (const key of keys) {
+        const total = unsaved[key]
+        if (total !== undefined) events[key] = total
+      }
+    return { events, indicators: indicatorTotals }
   }
   /** The checkpoint as last saved, to tell a run that read nothing new. */
   let savedMark = JSON.stringify(settings.saved?.[slot] ?? null)
@@ -278,6 +286,8 @@ export async function importNotifications(
       }
     }
     gathered = 0
+    if (settings.dryRun && totals !== undefined && whole === undefined)
+      Object.assign(unsaved, totals.events)
     if (settings.dryRun || checkpoint === undefined) return
     // Nothing read and nothing written since the last save: nothing to save (a rerun ≈ a stat).
     const mark = JSON.stringify(checkpoint)
