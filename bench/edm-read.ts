@@ -1,7 +1,8 @@
 /**
  * Micro-benchmark of the EDM client (src/edm/): reading N threat records (default 100,000) from an
  * edm-sim in its own process, through the result-window paging, and mapping each. Not a suite of
- * `npm run bench` yet (the import it feeds is not wired). Run: `npm run pretest && node
+ * `npm run bench` (the connector suite's EDM rows run the whole import, and this read as their
+ * limit, bench/suites/connector.ts). Run: `npm run pretest && node
  * dist/bench/edm-read.js [records] [size]`.
  */
 import { spawn } from 'node:child_process'

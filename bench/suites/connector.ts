@@ -15,6 +15,11 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Agent, fetch } from 'undici'
+import { EDM_DEFAULTS } from '../../sim/edm/app.js'
+import { EdmClient } from '../../src/edm/client.js'
+import { edmNotification } from '../../src/edm/notification.js'
+import { createHttpClient } from '../../src/http/client.js'
+import { silentLogger } from '../../src/http/logger.js'
 import { TaxiiClient } from '../../src/taxii/client.js'
 import { BIN, startSim, tempDir, type Sim } from '../../sim/world/processes.js'
 import { saveFeedCollection, threatqApi } from '../../sim/world/threatq-api.js'
@@ -43,6 +48,7 @@ const SIZE_VARS = [
   'CONNECTOR_BENCH_IMPORT',
   'CONNECTOR_BENCH_LISTS',
   'CONNECTOR_BENCH_SYSLOG',
+  'CONNECTOR_BENCH_EDM',
 ] as const
 const sizes = (name: (typeof SIZE_VARS)[number], fallback: number[]): number[] =>
   process.env[name]
@@ -58,6 +64,8 @@ const IMPORT_SIZES = sizes('CONNECTOR_BENCH_IMPORT', [10_000, 100_000])
 const LISTS_SIZES = sizes('CONNECTOR_BENCH_LISTS', [10_000, 100_000])
 /** The syslog import cases: files of this many generated lines (bench/syslog-lines.ts). */
 const SYSLOG_SIZES = sizes('CONNECTOR_BENCH_SYSLOG', [1_000_000])
+/** The EDM import case (issue 22): this many threat records generated in edm-sim. */
+const EDM_SIZES = sizes('CONNECTOR_BENCH_EDM', [100_000])
 /** The export size whose limit case runs (the 1M limit would hold every object in the bench). */
 const EXPORT_LIMIT_SIZE = 100_000
 const ALERT_BATCH = 1000
@@ -950,6 +958,72 @@ async function benchSyslog(lines: number, results: BenchResult[]): Promise<void>
   }
 }
 
+/** The EDM client alone reading every record (as bench/edm-read.ts): the floor of the import. */
+async function readEdm(url: string): Promise<number> {
+  const edm = new EdmClient(createHttpClient({ system: 'edm', baseUrl: url }), silentLogger, {
+    token: EDM_DEFAULTS.token,
+  })
+  let read = 0
+  try {
+    const now = Date.now()
+    for await (const page of edm.threats({ start: 0, end: now + 60_000, size: 1000 }))
+      for (const { record } of page.records) if (edmNotification(record).edm.id !== '') read++
+  } finally {
+    await edm.close()
+  }
+  return read
+}
+
+/**
+ * `-i --full` with `alert_source: edm` over `records` threat records generated in edm-sim (the
+ * last 24 hours), then the same records read by the EDM client alone, then a rerun.
+ */
+async function benchEdm(records: number, results: BenchResult[]): Promise<void> {
+  const world = await startWorld({})
+  const edm = await startSim(BIN.edm, [])
+  try {
+    await edm.admin('POST', '/_sim/threats', { generate: records })
+    await world.configure({
+      alert_source: 'edm',
+      edm_host: edm.url,
+      edm_api_token: EDM_DEFAULTS.token,
+    })
+    const before = await counts(world)
+    const run = await runConnector(world, ['-i', '--full'])
+    const used = delta(await counts(world), before)
+    const events = (await simState(world.threatq)).objects.events ?? 0
+    if (events === 0) throw new Error('the EDM import wrote no events')
+    const cpuUs = (1e6 * run.cpuSeconds) / records
+    process.stderr.write(
+      `edm import ${fmt(records)} records: ${run.seconds.toFixed(2)} s, ${cpuUs.toFixed(1)} CPU-µs/record, ${fmt(events)} events, ThreatQ ${String(used.threatq)} requests, peak RSS ${fmt(run.peakRssMb)} MiB\n`,
+    )
+    results.push({
+      suite: SUITE,
+      case: `import ${fmt(records)} EDM threat records (alert_source edm)`,
+      objects: records,
+      seconds: run.seconds,
+      requests: used.threatq,
+      peakRssMb: run.peakRssMb,
+      target: TARGET_RSS,
+      note: `${fmt(records / run.seconds)} records/s; connector ${cpuUs.toFixed(1)} CPU-µs per record; ${fmt(events)} events written; EDM pages of 1,000; ${simCpuNote(run, used, records, 'record')}; wall time includes process start`,
+    })
+    const limit = await timed(() => readEdm(edm.url))
+    results.push({
+      suite: SUITE,
+      case: `limit: read the same ${fmt(records)} EDM records with the EDM client alone`,
+      objects: limit.value,
+      seconds: limit.seconds,
+      requests: 0,
+      peakRssMb: peakRssMb(),
+      target: '—',
+      note: `${fmt(limit.value / limit.seconds)} records/s; import/read = ${(run.seconds / limit.seconds).toFixed(1)}x; pages of 1,000, each record mapped; RSS is the bench process`,
+    })
+  } finally {
+    await edm.stop()
+    await world.stop()
+  }
+}
+
 async function main(): Promise<void> {
   const results: BenchResult[] = []
   for (const size of EXPORT_SIZES) await benchExport(size, results)
@@ -958,6 +1032,7 @@ async function main(): Promise<void> {
   for (const alerts of IMPORT_SIZES) await benchImport(alerts, results, alerts === largestImport)
   for (const size of LISTS_SIZES) await benchLists(size, results)
   for (const size of SYSLOG_SIZES) await benchSyslog(size, results)
+  for (const size of EDM_SIZES) await benchEdm(size, results)
   report(results, { partial: PARTIAL })
 }
 

@@ -29,7 +29,7 @@ import {
   type SyslogImportOutcome,
   type SyslogImportSettings,
 } from '../sync/import/syslog-run.js'
-import { readSyslogState, writeSyslogState } from '../sync/import/syslog-state.js'
+import { SyslogStateFile } from '../sync/import/syslog-state.js'
 import { ListLedger } from '../sync/lists/ledger.js'
 import type { DryRunOutput } from '../sync/output.js'
 import type { RunSummary } from '../sync/summary.js'
@@ -191,33 +191,36 @@ async function notificationImport(
     lookup: (value) => ctx.threatq.indicatorIdsByValue(value),
   })
   const progress = createProgress('import', io.stderrIsTTY)
+  // Only the checkpoints are read here; the aggregates once there is something to write.
+  const state = await SyslogStateFile.open(ctx.paths.syslogState)
   try {
-    const eventType = await importEventType(ctx.threatq, logger, options.event_type, dryRun)
     const outcome = await run(
       {
         threatq: ctx.threatq,
         logger,
         now: () => io.now(),
         own,
-        commit: (saved) => writeSyslogState(ctx.paths.syslogState, saved),
+        commit: (saved) => state.save(saved),
         onProgress: (done) => {
           progress.update(done, undefined)
         },
       },
       {
-        context: {
+        // The event type is looked up (or created) only once there is an event to write.
+        context: async () => ({
           aedHost: ctx.aedHost.host,
           sourceName: ctx.sourceName,
           indicatorStatus: ctx.conn.status,
-          eventType,
-        },
+          eventType: await importEventType(ctx.threatq, logger, options.event_type, dryRun),
+        }),
         severity: options.alert_severity,
         keywords: options.query_keywords,
         loopAttributes: {
           count: options.block_count_attribute,
           last: options.last_blocked_attribute,
         },
-        saved: await readSyslogState(ctx.paths.syslogState),
+        saved: state.saved,
+        aggregates: state,
         batchSize: options.consume_batch_size,
         dryRun,
         output: ctx.output,

@@ -76,6 +76,22 @@ async function checked(
 export async function readPrivate(
   path: string,
 ): Promise<{ bytes: Buffer; mode: number } | undefined> {
+  const opened = await openPrivate(path)
+  if (opened === undefined) return undefined
+  try {
+    return { bytes: await opened.handle.readFile(), mode: opened.st.mode & 0o7777 }
+  } finally {
+    await opened.handle.close().catch(() => undefined)
+  }
+}
+
+/**
+ * Opens a private file for reading in parts (the caller closes it): undefined if it does not
+ * exist. For files too large to hold whole (the syslog import's aggregates).
+ */
+export async function openPrivate(
+  path: string,
+): Promise<{ handle: FileHandle; st: Stats } | undefined> {
   let handle: FileHandle
   try {
     handle = await open(path, READ)
@@ -84,10 +100,10 @@ export async function readPrivate(
     throw openError(path, error)
   }
   try {
-    const { mode } = await checked(handle, path)
-    return { bytes: await handle.readFile(), mode: mode & 0o7777 }
-  } finally {
+    return { handle, st: await checked(handle, path) }
+  } catch (error) {
     await handle.close().catch(() => undefined)
+    throw error
   }
 }
 
@@ -145,7 +161,8 @@ async function checkTarget(path: string): Promise<void> {
  */
 export async function writePrivateFile(
   path: string,
-  content: string | Buffer,
+  /** The content, or its parts in order (written as they come: a large file is never held whole). */
+  content: string | Buffer | AsyncIterable<string>,
   /** Other than 0600 only for a file that holds no secret and others must read (metrics). */
   mode = 0o600,
 ): Promise<void> {
@@ -159,7 +176,8 @@ export async function writePrivateFile(
     handle = await open(temp, CREATE_NEW, 0o600)
     // The umask can only take bits away; this makes the mode exactly that whatever it is.
     await handle.chmod(mode)
-    await handle.writeFile(content)
+    if (typeof content === 'string' || Buffer.isBuffer(content)) await handle.writeFile(content)
+    else for await (const part of content) await handle.write(part)
     await handle.sync()
     await handle.close()
     handle = undefined

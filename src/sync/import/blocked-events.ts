@@ -20,6 +20,24 @@ export type Notification = BlockedHostFields & Partial<BlockedHost>
 
 const HOUR_MS = 3_600_000
 
+/** What an event is built from: the fields every block of its key shares. */
+export const EVENT_FIELDS = [
+  'matchType',
+  'iocPattern',
+  'iocType',
+  'src',
+  'dst',
+  'severityScore',
+  'pgName',
+  'pgid',
+  'threatName',
+  'threatCategory',
+  'taxiiCollectionTitle',
+  'taxiiCollectionId',
+] as const
+
+export type EventFields = Pick<Notification, (typeof EVENT_FIELDS)[number]>
+
 /** Blocks counted and the first and last `rt` (epoch ms). */
 export interface Aggregate {
   count: number
@@ -28,7 +46,7 @@ export interface Aggregate {
 }
 
 /** What matched: the IOC pattern as AED wrote it, else the host pair. */
-function subject(n: Notification): string {
+function subject(n: EventFields): string {
   if (n.iocPattern !== undefined) return n.iocPattern.trim().toLowerCase()
   return `${n.src ?? '?'} > ${n.dst ?? '?'}`
 }
@@ -39,10 +57,16 @@ export function eventKey(n: Notification & { time: number }): string {
   return `${n.matchType ?? 'host'} ${subject(n)} ${hour}:00Z`
 }
 
-export function merge(a: Aggregate | undefined, time: number, count = 1): Aggregate {
-  if (a === undefined) return { count, first: time, last: time }
-  return { count: a.count + count, first: Math.min(a.first, time), last: Math.max(a.last, time) }
-}
+/**
+ * Aggregates are kept for the hour of the newest block and the KEEP_HOURS before it; older hours
+ * are final (their events hold their totals), so the state stays the size of a few hours whatever
+ * the file's length. A block for a dropped hour arriving later starts that event's count again.
+ */
+const KEEP_HOURS = 2
+
+/** The start of the oldest hour whose aggregates are kept, given the newest block (epoch ms). */
+export const keptFrom = (newest: number): number =>
+  (Math.floor(newest / HOUR_MS) - KEEP_HOURS) * HOUR_MS
 
 export function add(a: Aggregate | undefined, b: Aggregate): Aggregate {
   if (a === undefined) return { ...b }
@@ -85,7 +109,7 @@ export interface BlockedEvent {
  */
 export function blockedEvent(
   key: string,
-  n: Notification,
+  n: EventFields,
   aggregate: Aggregate,
   ctx: ImportContext,
   ownIoc: boolean,

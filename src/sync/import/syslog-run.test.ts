@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -8,6 +8,7 @@ import { edmNotification } from '../../edm/notification.js'
 import { edmRecordSchema } from '../../edm/record.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import { OwnIntel } from './own-intel.js'
+import { readSyslogState, SyslogStateFile } from './syslog-state.js'
 import {
   importNotifications,
   runSyslogImport,
@@ -235,5 +236,106 @@ describe('syslog import (alert_source syslog)', () => {
     assert.deepEqual(outcome.summary.skipped.toJSON(), { 'invalid EDM record': 1 })
     assert.deepEqual(saved?.checkpoint, syslogCheckpoint)
     assert.deepEqual(saved.edmCheckpoint, { version: 1, time: RT + 2000, ids: ['e2'] })
+  })
+  /** A run as the connector makes it: the state file read in parts, new totals merged in. */
+  async function fromStateFile(
+    client: ThreatqClient,
+    file: string,
+    path: string,
+    extra: Partial<SyslogImportSettings> = {},
+  ) {
+    const state = await SyslogStateFile.open(path)
+    return runSyslogImport(
+      deps(client, (s) => state.save(s)),
+      { ...settings(file, state.saved), aggregates: state, ...extra },
+    )
+  }
+  const counting = (client: ThreatqClient) => {
+    const calls = { n: 0 }
+    const wrap = new Proxy(client, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown
+        if (typeof v !== 'function') return v
+        return (...args: unknown[]) => {
+          calls.n++
+          return (v as (...a: unknown[]) => unknown).apply(target, args)
+        }
+      },
+    })
+    return { client: wrap, calls }
+  }
+
+  it('through the state file: totals right across writes and runs, and after a crash before the save', async () => {
+    const file = join(dir, 'd.log')
+    const path = join(dir, 'd.syslog.json')
+    const iocs = ['203.0.113.1', '203.0.113.2', '203.0.113.3']
+    await writeFile(
+      file,
+      [0, 1, 2, 3, 4, 5, 6].map((i) => cef(iocs[i % 3] ?? '', 5, RT + i)).join(''),
+    )
+    const tq = fakeThreatq()
+    // A write every 2 lines: each key comes back in later writes.
+    await fromStateFile(tq.client, file, path, { flushItems: 2 })
+    assert.deepEqual(tq.blockCounts().sort(), [[2], [2], [3]])
+    await appendFile(file, cef(iocs[0] ?? '', 5, RT + 10) + cef(iocs[1] ?? '', 5, RT + 11))
+    const before = await readFile(path)
+    await assert.rejects(
+      runSyslogImport(
+        deps(tq.client, () => Promise.reject(new Error('disk full'))),
+        {
+          ...settings(file, (await SyslogStateFile.open(path)).saved),
+          aggregates: await SyslogStateFile.open(path),
+        },
+      ),
+      /disk full/,
+    )
+    assert.deepEqual(await readFile(path), before)
+    await fromStateFile(tq.client, file, path, { flushItems: 2 })
+    assert.deepEqual(tq.blockCounts().sort(), [[2], [3], [4]])
+    assert.equal(tq.events.size, 3)
+    const saved = await readSyslogState(path)
+    assert.deepEqual(
+      Object.values(saved?.events ?? {})
+        .map((a) => a.count)
+        .sort(),
+      [2, 3, 4],
+    )
+  })
+
+  it('the state file keeps the keys of the last three hours only, however many hours pass', async () => {
+    const file = join(dir, 'e.log')
+    const path = join(dir, 'e.syslog.json')
+    const tq = fakeThreatq()
+    const sizes: number[] = []
+    for (let hour = 0; hour < 8; hour++) {
+      const at = RT + hour * 3_600_000
+      await appendFile(
+        file,
+        [1, 2, 3, 4].map((k) => cef(`198.51.${String(hour)}.${String(k)}`, 5, at)).join(''),
+      )
+      await fromStateFile(tq.client, file, path)
+      sizes.push(Object.keys((await readSyslogState(path))?.events ?? {}).length)
+    }
+    assert.equal(tq.events.size, 32)
+    // 4 keys an hour; the hour of the newest block and the two before it are kept.
+    assert.deepEqual(sizes, [4, 8, 12, 12, 12, 12, 12, 12])
+  })
+
+  it('a rerun with nothing new makes no ThreatQ request and reads nothing of the aggregates', async () => {
+    const file = join(dir, 'f.log')
+    const path = join(dir, 'f.syslog.json')
+    await writeFile(file, cef('203.0.113.7', 5, RT) + cef('203.0.113.8', 5, RT + 1))
+    const tq = fakeThreatq()
+    await fromStateFile(tq.client, file, path)
+    // The rows after the first line are made unreadable: reading them would fail the run.
+    const text = await readFile(path, 'utf8')
+    const firstLine = text.slice(0, text.indexOf('\n') + 1)
+    await writeFile(path, `${firstLine}not a row\n`, { mode: 0o600 })
+    const written = (await stat(path)).mtimeMs
+    const { client, calls } = counting(tq.client)
+    const outcome = await fromStateFile(client, file, path)
+    assert.equal(calls.n, 0)
+    assert.equal(outcome.eventsWritten, 0)
+    assert.equal((await stat(path)).mtimeMs, written)
   })
 })

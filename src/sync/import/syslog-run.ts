@@ -24,15 +24,18 @@ import {
   AGGREGATE_ATTRIBUTES,
   aggregateAttributes,
   blockedEvent,
+  EVENT_FIELDS,
   eventKey,
-  merge,
+  keptFrom,
   type Aggregate,
+  type EventFields,
   type Notification,
 } from './blocked-events.js'
 import type { EventItem, ImportContext, IndicatorItem } from './convert.js'
 import { indicatorIds, indicatorKey } from './link.js'
 import type { OwnIntel } from './own-intel.js'
 import { SOURCE_TEXT } from './source-names.js'
+import type { AggregateSource, SyslogAggregates } from './syslog-state.js'
 
 /** What the state file keeps between runs (src/config/state-file.ts `import.syslog`). */
 export interface SavedSyslog {
@@ -40,19 +43,17 @@ export interface SavedSyslog {
   checkpoint?: unknown
   /** Where EDM's records were read to (src/edm/checkpoint.ts): its own slot, so switching source never loses the other's place. */
   edmCheckpoint?: unknown
-  events: Record<string, Aggregate>
-  indicators: Record<string, Aggregate>
+  /**
+   * The running aggregates. Handed to `commit`: the totals of the event keys written since the
+   * last commit (all keys when `saved` held them whole), absent when none was written.
+   */
+  events?: Record<string, Aggregate>
+  indicators?: Record<string, Aggregate>
 }
-
-/**
- * Aggregates of events whose last block is this much older than the newest are dropped from the
- * state (bounded memory); a block for such an hour arriving later starts its count again.
- */
-const KEEP_EVENTS_MS = 7 * 24 * 3_600_000
 
 /** Items (lines) gathered before a write, and most keys held meanwhile (memory). */
 const FLUSH_ITEMS = 100_000
-const FLUSH_KEYS = 50_000
+const FLUSH_KEYS = 30_000
 
 /** Events and indicators whose attributes are set at once (each a GET and a PUT or two). */
 const ATTRIBUTE_CONCURRENCY = 8
@@ -76,12 +77,18 @@ export interface SyslogImportDeps {
 
 export interface SyslogImportSettings {
   file: string
-  context: ImportContext
+  /** Or how to get it: called once, before the first write (a run with nothing new never does). */
+  context: ImportContext | (() => Promise<ImportContext>)
   severity: 'Low' | 'Medium' | 'High'
   keywords: readonly string[]
   /** Names of the attributes kept on exported indicators. */
   loopAttributes: { count: string; last: string }
   saved: SavedSyslog | undefined
+  /**
+   * Where the aggregates are read when `saved` has none (syslog-state.ts): only those of the keys
+   * a batch writes, and only once it has something to write (a run with nothing new reads none).
+   */
+  aggregates?: AggregateSource
   /** Events per consume (`consume_batch_size`). */
   batchSize: number
   /** Items gathered before a write (default 100,000). */
@@ -119,19 +126,41 @@ function matchesKeywords(n: Notification, keywords: readonly string[]): boolean 
 }
 
 /**
- * What an event is built from, kept while lines are gathered: the notification without what the
- * event does not use (the syslog prefix, header fields, flags), so a key costs little memory.
+ * A copy of a string that keeps nothing else alive: V8 represents a substring or a concatenation
+ * as a view of its parts, so a field kept from a line would keep the whole line in memory.
  */
-function slim(n: Notification): Notification {
-  const { syslog, vendor, product, productVersion, formatVersion, eventClass, ...kept } = n
-  return { ...kept, flags: [] }
+const detached = (s: string): string => JSON.parse(JSON.stringify(s)) as string
+
+/**
+ * What an event is built from, kept while lines are gathered: only the fields it uses
+ * (EVENT_FIELDS), their strings detached from the line, so a key held costs little memory.
+ */
+function eventFields(n: Notification): EventFields {
+  const out: Record<string, unknown> = {}
+  for (const field of EVENT_FIELDS) {
+    const v = n[field]
+    out[field] = typeof v === 'string' ? detached(v) : v
+  }
+  return out as EventFields
 }
 
+/** One key's blocks gathered since the last write (its counts inline: no object per block). */
 interface Pending {
-  first: Notification
-  aggregate: Aggregate
-  own: Set<number>
+  first: EventFields
+  count: number
+  firstMs: number
+  lastMs: number
+  /** Exported indicators it fired on (NO_OWN, shared, while none). */
+  own: number[]
 }
+
+const NO_OWN: readonly number[] = Object.freeze([])
+
+const aggregateOf = (p: Pending): Aggregate => ({
+  count: p.count,
+  first: p.firstMs,
+  last: p.lastMs,
+})
 
 /**
  * What an alert source hands the aggregating import: the items of one batch and the checkpoint
@@ -206,9 +235,34 @@ export async function importNotifications(
   const saved: SavedSyslog = {
     checkpoint: settings.saved?.checkpoint,
     edmCheckpoint: settings.saved?.edmCheckpoint,
-    events: { ...settings.saved?.events },
-    indicators: { ...settings.saved?.indicators },
   }
+  // Handed in whole (tests), they are copied: a failed run must not change them. Otherwise each
+  // write reads the saved totals of its keys, and `commit` gets those keys' new totals only.
+  const given = settings.saved?.events
+  const whole: SyslogAggregates | undefined =
+    given === undefined
+      ? undefined
+      : { events: { ...given }, indicators: { ...settings.saved?.indicators } }
+  const stored: AggregateSource = settings.aggregates ?? {
+    events: () => Promise.resolve({}),
+    indicators: () => Promise.resolve({}),
+  }
+  let indicatorTotals: Record<string, Aggregate> | undefined
+  /** A dry run saves nothing: the totals it would have saved, for its later writes. */
+  const unsaved: Record<string, Aggregate> = {}
+  const aggregatesOf = async (keys: readonly string[]): Promise<SyslogAggregates> => {
+    if (whole !== undefined) return whole
+    indicatorTotals ??= await stored.indicators()
+    const events = await stored.events(keys)
+    if (settings.dryRun)
+      for (const key of keys) {
+        const total = unsaved[key]
+        if (total !== undefined) events[key] = total
+      }
+    return { events, indicators: indicatorTotals }
+  }
+  /** The checkpoint as last saved, to tell a run that read nothing new. */
+  let savedMark = JSON.stringify(settings.saved?.[slot] ?? null)
   const minRank = RANK[settings.severity.toLowerCase() as SeverityLevel]
   let badLogged = 0
   let written = 0
@@ -221,13 +275,19 @@ export async function importNotifications(
   let pending = new Map<string, Pending>()
   let gathered = 0
   let checkpoint: unknown
+  let context: ImportContext | undefined
   const flush = async (): Promise<void> => {
     // ThreatQ takes them `consume_batch_size` events at a time.
     const entries = [...pending]
     pending = new Map()
-    for (let i = 0; i < entries.length; i += settings.batchSize) {
+    const wrote = entries.length > 0
+    const totals = wrote ? await aggregatesOf(entries.map(([key]) => key)) : undefined
+    if (wrote)
+      context ??=
+        typeof settings.context === 'function' ? await settings.context() : settings.context
+    for (let i = 0; totals !== undefined && i < entries.length; i += settings.batchSize) {
       const chunk = new Map(entries.slice(i, i + settings.batchSize))
-      const out = await writeBatch(deps, settings, saved, chunk, summary)
+      const out = await writeBatch(deps, settings, context as ImportContext, totals, chunk, summary)
       written += out.events.length
       if (settings.dryRun) {
         dryEvents.push(...out.events)
@@ -235,11 +295,16 @@ export async function importNotifications(
       }
     }
     gathered = 0
-    if (!settings.dryRun && checkpoint !== undefined) {
-      saved[slot] = checkpoint
-      prune(saved.events)
-      await deps.commit(saved)
-    }
+    if (settings.dryRun && totals !== undefined && whole === undefined)
+      Object.assign(unsaved, totals.events)
+    if (settings.dryRun || checkpoint === undefined) return
+    // Nothing read and nothing written since the last save: nothing to save (a rerun ≈ a stat).
+    const mark = JSON.stringify(checkpoint)
+    if (!wrote && mark === savedMark) return
+    saved[slot] = checkpoint
+    if (whole !== undefined) prune(whole.events)
+    await deps.commit(totals === undefined ? saved : { ...saved, ...totals })
+    savedMark = mark
   }
   for await (const batch of source) {
     for (const item of batch.items) {
@@ -273,10 +338,22 @@ export async function importNotifications(
       const p = pending.get(key)
       const own = await deps.own.indicatorsOf(n)
       if (p === undefined)
-        pending.set(key, { first: slim(n), aggregate: merge(undefined, n.time), own: new Set(own) })
+        pending.set(detached(key), {
+          first: eventFields(n),
+          count: 1,
+          firstMs: n.time,
+          lastMs: n.time,
+          own: own.length === 0 ? (NO_OWN as number[]) : [...own],
+        })
       else {
-        p.aggregate = merge(p.aggregate, n.time)
-        for (const id of own) p.own.add(id)
+        p.count++
+        if (n.time < p.firstMs) p.firstMs = n.time
+        if (n.time > p.lastMs) p.lastMs = n.time
+        for (const id of own) {
+          if (p.own.includes(id)) continue
+          if (p.own === NO_OWN) p.own = []
+          p.own.push(id)
+        }
       }
     }
     done += batch.items.length
@@ -309,12 +386,13 @@ export async function importNotifications(
   return { summary, eventsWritten: written }
 }
 
-/** Drops aggregates far older than the newest (KEEP_EVENTS_MS). */
+/** Drops the aggregates of hours no longer kept (blocked-events.ts keptFrom). */
 function prune(events: Record<string, Aggregate>): void {
   let newest = 0
-  for (const a of Object.values(events)) newest = Math.max(newest, a.last)
-  for (const [key, a] of Object.entries(events))
-    if (a.last < newest - KEEP_EVENTS_MS) Reflect.deleteProperty(events, key)
+  for (const key in events) newest = Math.max(newest, events[key]?.last ?? 0)
+  const from = keptFrom(newest)
+  for (const key in events)
+    if ((events[key]?.last ?? from) < from) Reflect.deleteProperty(events, key)
 }
 
 /**
@@ -325,7 +403,8 @@ function prune(events: Record<string, Aggregate>): void {
 async function writeBatch(
   deps: SyslogImportDeps,
   settings: Omit<SyslogImportSettings, 'file' | 'read'>,
-  saved: SavedSyslog,
+  context: ImportContext,
+  saved: SyslogAggregates,
   pending: ReadonlyMap<string, Pending>,
   summary: RunSummary,
 ): Promise<{ events: EventItem[]; indicators: IndicatorItem[] }> {
@@ -340,11 +419,12 @@ async function writeBatch(
   /** Events ThreatQ held before this run (its saved totals): counted as updated, not new. */
   let updated = 0
   for (const [key, p] of pending) {
-    if (settings.saved?.events[key] !== undefined) updated++
     const before = saved.events[key]
-    const total = add(before, p.aggregate)
+    if (before !== undefined) updated++
+    const aggregate = aggregateOf(p)
+    const total = add(before, aggregate)
     totals.set(key, total)
-    const built = blockedEvent(key, p.first, total, settings.context, p.own.size > 0)
+    const built = blockedEvent(key, p.first, total, context, p.own.length > 0)
     for (const s of built.skipped) {
       summary.skipped.add('invalid indicator value')
       logger.info(
@@ -357,9 +437,9 @@ async function writeBatch(
     if (before !== undefined)
       built.event.attributes = built.event.attributes.filter((a) => !AGGREGATE_NAMES.has(a.name))
     events.push(built.event)
-    ownOf.push([...p.own])
+    ownOf.push(p.own)
     if (before !== undefined) known.set(built.event.title, total)
-    for (const id of p.own) ownTotals.set(id, add(ownTotals.get(id), p.aggregate))
+    for (const id of p.own) ownTotals.set(id, add(ownTotals.get(id), aggregate))
   }
   summary.sent.add('indicator', indicators.size)
   summary.sent.add('event', events.length - updated)
