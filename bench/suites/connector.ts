@@ -64,7 +64,7 @@ const IMPORT_SIZES = sizes('CONNECTOR_BENCH_IMPORT', [10_000, 100_000])
 const LISTS_SIZES = sizes('CONNECTOR_BENCH_LISTS', [10_000, 100_000])
 /** The syslog import cases: files of this many generated lines (bench/syslog-lines.ts). */
 const SYSLOG_SIZES = sizes('CONNECTOR_BENCH_SYSLOG', [1_000_000])
-/** The EDM import case (issue 22): this many threat records generated in edm-sim. */
+/** The EDM import case: this many threat records generated in edm-sim. */
 const EDM_SIZES = sizes('CONNECTOR_BENCH_EDM', [100_000])
 /** The export size whose limit case runs (the 1M limit would hold every object in the bench). */
 const EXPORT_LIMIT_SIZE = 100_000
