@@ -9,8 +9,9 @@
  * the export of the limit case's size under `--cpu-prof` into DIR.
  */
 import { spawn } from 'node:child_process'
-import { createReadStream } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -94,11 +95,26 @@ interface ConnectorRun {
   output: string
   seconds: number
   peakRssMb: number
-  /** User + system CPU time of the connector process. */
+  /** User + system CPU time of the connector process (and its children, under time(1)). */
   cpuSeconds: number
+  /** The 1-minute load average, the higher of at start and at the end. */
+  load: number
+  /** What the preloaded probe read at 'exit', when /usr/bin/time measured the run. */
+  probe?: { peakRssMb: number; cpuSeconds: number }
 }
 
-/** One measured connector run: its own process, logs in a temp dir, peak RSS from the probe. */
+/**
+ * `/usr/bin/time` when it is installed: the bench then reports what it sees (user + system CPU of
+ * the process and its children, maximum RSS), the figures an operator checks by hand; the probe
+ * preloaded into the connector reads the same counters at its 'exit' and is the fallback.
+ */
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+/** Extra node flags for experiments (heap sizes, tracing), e.g. `--max-semi-space-size=16`. */
+const NODE_ARGS = (process.env.CONNECTOR_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
+/** A file the probe appends `process.memoryUsage()` samples to every 250 ms (profiling aid). */
+const MEM_TRACE = process.env.CONNECTOR_BENCH_MEM_TRACE
+
+/** One measured connector run: its own process, logs in a temp dir, CPU and peak RSS. */
 async function runConnector(
   world: World,
   args: readonly string[],
@@ -106,29 +122,37 @@ async function runConnector(
 ): Promise<ConnectorRun> {
   const logDir = await tempDir('tq-aed-bench-log-')
   const rssFile = join(logDir, 'maxrss')
+  const timeFile = join(logDir, 'time')
   const profArgs = cpuProf === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProf]
+  const node = [
+    process.execPath,
+    ...NODE_ARGS,
+    ...profArgs,
+    '--import',
+    PROBE,
+    BIN.connector,
+    '-c',
+    world.configDir,
+    '-ll',
+    logDir,
+    ...args,
+  ]
+  const [command = process.execPath, ...argv] =
+    TIME === undefined ? node : [TIME, '-f', '%U %S %M', '-o', timeFile, ...node]
+  const loadBefore = loadavg()[0] ?? 0
   try {
     const { value, seconds } = await timed(
       () =>
         new Promise<{ code: number | null; output: string }>((resolve) => {
-          const child = spawn(
-            process.execPath,
-            [
-              ...profArgs,
-              '--import',
-              PROBE,
-              BIN.connector,
-              '-c',
-              world.configDir,
-              '-ll',
-              logDir,
-              ...args,
-            ],
-            {
-              env: { PATH: process.env.PATH ?? '', TZ: 'UTC', BENCH_RSS_FILE: rssFile },
-              stdio: ['ignore', 'pipe', 'pipe'],
+          const child = spawn(command, argv, {
+            env: {
+              PATH: process.env.PATH ?? '',
+              TZ: 'UTC',
+              BENCH_RSS_FILE: rssFile,
+              ...(MEM_TRACE === undefined ? {} : { BENCH_MEM_TRACE: MEM_TRACE }),
             },
-          )
+            stdio: ['ignore', 'pipe', 'pipe'],
+          })
           let output = ''
           child.stdout.on('data', (d: Buffer) => (output += d.toString()))
           child.stderr.on('data', (d: Buffer) => (output += d.toString()))
@@ -140,7 +164,20 @@ async function runConnector(
     if (value.code !== 0)
       throw new Error(`connector ${args.join(' ')} exited ${String(value.code)}:\n${value.output}`)
     const [kib = 0, cpuMicros = 0] = (await readFile(rssFile, 'utf8')).split(' ').map(Number)
-    return { output: value.output, seconds, peakRssMb: kib / 1024, cpuSeconds: cpuMicros / 1e6 }
+    const load = Math.max(loadBefore, loadavg()[0] ?? 0)
+    const probe = { peakRssMb: kib / 1024, cpuSeconds: cpuMicros / 1e6 }
+    if (TIME === undefined) return { output: value.output, seconds, load, ...probe }
+    // The last line: a killed child makes time(1) write a line of its own before it.
+    const line = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1) ?? ''
+    const [user = 0, system = 0, maxKib = 0] = line.split(' ').map(Number)
+    return {
+      output: value.output,
+      seconds,
+      load,
+      peakRssMb: maxKib / 1024,
+      cpuSeconds: user + system,
+      probe,
+    }
   } finally {
     await rm(logDir, { recursive: true, force: true })
   }
@@ -492,7 +529,7 @@ async function importLimit(world: World, alerts: number): Promise<LimitResult> {
 }
 
 const cpuNote = (run: ConnectorRun, objects: number): string =>
-  `connector CPU ${run.cpuSeconds.toFixed(1)} s (${fmt(objects / run.cpuSeconds)} per CPU-second)`
+  `connector CPU ${run.cpuSeconds.toFixed(1)} s (${fmt(objects / run.cpuSeconds)} per CPU-second, ${((1e6 * run.cpuSeconds) / objects).toFixed(1)} µs each${TIME === undefined ? '' : ', /usr/bin/time'}), load ${run.load.toFixed(1)}`
 
 async function benchExport(size: number, results: BenchResult[]): Promise<void> {
   const world = await startWorld({ seed: size })
@@ -501,7 +538,7 @@ async function benchExport(size: number, results: BenchResult[]): Promise<void> 
     const { run, used } = await measureExport(world)
     const requests = used.threatq + used.taxii
     process.stderr.write(
-      `export ${fmt(size)}: ${run.seconds.toFixed(2)} s, ${cpuNote(run, size)}, ${fmt(used.taxiiObjects)} STIX objects, ThreatQ ${String(used.threatq)} + TAXII ${String(used.taxii)} requests (${String(used.taxiiPosts)} POSTs), peak RSS ${fmt(run.peakRssMb)} MiB\n`,
+      `export ${fmt(size)}: ${run.seconds.toFixed(2)} s, ${cpuNote(run, size)}, ${fmt(used.taxiiObjects)} STIX objects, ThreatQ ${String(used.threatq)} + TAXII ${String(used.taxii)} requests (${String(used.taxiiPosts)} POSTs), peak RSS ${fmt(run.peakRssMb)} MiB${run.probe === undefined ? '' : ` (probe at exit: ${run.probe.cpuSeconds.toFixed(2)} CPU-s, ${fmt(run.probe.peakRssMb)} MiB)`}\n`,
     )
     results.push({
       suite: SUITE,

@@ -162,7 +162,7 @@ async function checkTarget(path: string): Promise<void> {
 export async function writePrivateFile(
   path: string,
   /** The content, or its parts in order (written as they come: a large file is never held whole). */
-  content: string | Buffer | AsyncIterable<string>,
+  content: string | Buffer | Iterable<Uint8Array> | AsyncIterable<string | Uint8Array>,
   /** Other than 0600 only for a file that holds no secret and others must read (metrics). */
   mode = 0o600,
 ): Promise<void> {
@@ -177,7 +177,10 @@ export async function writePrivateFile(
     // The umask can only take bits away; this makes the mode exactly that whatever it is.
     await handle.chmod(mode)
     if (typeof content === 'string' || Buffer.isBuffer(content)) await handle.writeFile(content)
-    else for await (const part of content) await handle.write(part)
+    else
+      for await (const part of content)
+        if (typeof part === 'string') await handle.write(part)
+        else await handle.write(part)
     await handle.sync()
     await handle.close()
     handle = undefined

@@ -17,6 +17,17 @@ export type EntryState = typeof LIVE | typeof REVOKED | typeof DROPPED
 
 const EMPTY = 0
 const MAX_LOAD = 0.7
+const MIN_CAPACITY = 1024
+/**
+ * Growth without a reservation: half again, not double. At a million entries a doubling left the
+ * table as large as 2.9 entries' worth per entry, and the old columns (16 MB) alive beside the
+ * new (32 MB) until a full collection (docs/performance.md, "Issue 23").
+ */
+const GROWTH = 1.5
+
+/** Slots for `entries` at most MAX_LOAD full. */
+const capacityFor = (entries: number): number =>
+  Math.max(MIN_CAPACITY, Math.ceil(entries / MAX_LOAD) + 1)
 
 function mix(a: number, b: number): number {
   // Exact integers below 2^53: the low and high 32 bits, mixed (murmur3's finaliser).
@@ -30,7 +41,6 @@ function mix(a: number, b: number): number {
 
 export class KeyTable {
   private capacity: number
-  private mask: number
   size = 0
   private keys: Float64Array
   private states: Uint8Array
@@ -44,10 +54,8 @@ export class KeyTable {
     readonly width: 1 | 2,
     expected = 0,
   ) {
-    let capacity = 1024
-    while (capacity * MAX_LOAD < expected) capacity *= 2
+    const capacity = capacityFor(expected)
     this.capacity = capacity
-    this.mask = capacity - 1
     this.keys = new Float64Array(capacity * width)
     this.states = new Uint8Array(capacity)
     this.gens = new Uint16Array(capacity)
@@ -57,21 +65,42 @@ export class KeyTable {
 
   /** The slot of a key, or -1. */
   find(a: number, b = 0): number {
-    let slot = mix(a, b) & this.mask
+    // Any capacity, not only powers of two: the table can be sized to what it will hold.
+    let slot = mix(a, b) % this.capacity
     for (;;) {
       if (this.states[slot] === EMPTY) return -1
       if (this.keyMatches(slot, a, b)) return slot
-      slot = (slot + 1) & this.mask
+      slot = this.next(slot)
     }
+  }
+
+  private next(slot: number): number {
+    return slot + 1 === this.capacity ? 0 : slot + 1
+  }
+
+  /** Slots in the table (its columns' length): what it costs, at 16 or 24 bytes a slot. */
+  get slots(): number {
+    return this.capacity
+  }
+
+  /**
+   * Makes room for `more` entries beyond those held in one step, so a run that knows what it will
+   * add (a replayed file, a plan's new objects) never grows in steps, each leaving its old
+   * columns for the collector.
+   */
+  reserve(more: number): void {
+    const wanted = capacityFor(this.size + more)
+    if (wanted > this.capacity) this.resize(wanted)
   }
 
   /** The slot of a key, added (DROPPED, generation 0) when absent. */
   slot(a: number, b = 0): number {
     const found = this.find(a, b)
     if (found >= 0) return found
-    if (this.size + 1 > this.capacity * MAX_LOAD) this.grow()
-    let slot = mix(a, b) & this.mask
-    while (this.states[slot] !== EMPTY) slot = (slot + 1) & this.mask
+    if (this.size + 1 > this.capacity * MAX_LOAD)
+      this.resize(Math.max(capacityFor(this.size + 1), Math.ceil(this.capacity * GROWTH)))
+    let slot = mix(a, b) % this.capacity
+    while (this.states[slot] !== EMPTY) slot = this.next(slot)
     this.keys[slot * this.width] = a
     if (this.width === 2) this.keys[slot * 2 + 1] = b
     this.states[slot] = DROPPED
@@ -84,7 +113,7 @@ export class KeyTable {
     return this.keys[slot * 2] === a && this.keys[slot * 2 + 1] === b
   }
 
-  private grow(): void {
+  private resize(capacity: number): void {
     const old = {
       keys: this.keys,
       states: this.states,
@@ -93,8 +122,7 @@ export class KeyTable {
       marks: this.marks,
       capacity: this.capacity,
     }
-    this.capacity *= 2
-    this.mask = this.capacity - 1
+    this.capacity = capacity
     this.keys = new Float64Array(this.capacity * this.width)
     this.states = new Uint8Array(this.capacity)
     this.gens = new Uint16Array(this.capacity)

@@ -3,7 +3,7 @@ import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { LIVE, REVOKED } from './key-table.js'
+import { DROPPED, LIVE, REVOKED } from './key-table.js'
 import {
   Ledger,
   type LedgerFiles,
@@ -178,5 +178,52 @@ describe('export ledger', () => {
     }
     assert.equal(back.objects.find(objectKey('indicators', 300_000)), -1)
     assert.ok((await stat(f.file)).size < 200_000 * 25)
+  })
+
+  it('saves in parts and reopens each table sized for its own entries', async () => {
+    const f = files()
+    const { ledger } = await Ledger.open(f, target, undefined)
+    await ledger.openJournal()
+    const objects = 9_001
+    const relationships = 5_003
+    const updates: LedgerUpdate[] = []
+    for (let i = 1; i <= objects; i++)
+      updates.push({ ...live(i, i), state: i % 5 === 0 ? REVOKED : LIVE, gen: i % 3 })
+    for (let i = 1; i <= relationships; i++)
+      updates.push({
+        kind: UPDATE.RELATIONSHIP,
+        a: objectKey('indicators', i),
+        b: objectKey('malware', i + 7),
+        state: LIVE,
+        gen: 1,
+        version: 0x10001,
+      })
+    updates.push({ ...live(objects + 1), state: DROPPED })
+    updates.push({
+      kind: UPDATE.REPORT_DIGEST,
+      a: objectKey('indicators', 6),
+      b: 0,
+      state: LIVE,
+      gen: 0,
+      version: 77,
+    })
+    await ledger.commit(updates)
+    assert.deepEqual(await ledger.save(new Date()), { objects, relationships })
+    const { ledger: back } = await Ledger.open(f, target, objects + relationships)
+    for (let i = 1; i <= objects; i++) {
+      const slot = back.objects.find(objectKey('indicators', i))
+      assert.equal(back.objects.version(slot), i)
+      assert.equal(back.objects.gen(slot), i % 3)
+      assert.equal(back.objects.state(slot), i % 5 === 0 ? REVOKED : LIVE)
+    }
+    for (let i = 1; i <= relationships; i++) {
+      const slot = back.relationships.find(objectKey('indicators', i), objectKey('malware', i + 7))
+      assert.equal(back.relationships.version(slot), 0x10001)
+    }
+    assert.equal(back.objects.find(objectKey('indicators', objects + 1)), -1, 'dropped: not saved')
+    assert.equal(back.reports.get(objectKey('indicators', 6)), 77)
+    // Each table holds its own kind at most 70% full, not room for every record of the file.
+    assert.ok(back.objects.slots <= objects / 0.7 + 2, String(back.objects.slots))
+    assert.ok(back.relationships.slots <= relationships / 0.7 + 2, String(back.relationships.slots))
   })
 })

@@ -9,11 +9,15 @@ import { createHash } from 'node:crypto'
 import { unlink, type FileHandle } from 'node:fs/promises'
 import { appendPrivate, readPrivate, setAside, writePrivateFile } from '../../config/secure-file.js'
 import { EXPORT_COLLECTIONS, type TqCollection, type TqRef } from '../../threatq/model.js'
-import { DROPPED, type EntryState, KeyTable, LIVE } from './key-table.js'
+import { DROPPED, type EntryState, KeyTable, LIVE, REVOKED } from './key-table.js'
 
 const MAGIC = Buffer.from('TQAEDLG1')
 const RECORD = 24
+/** The byte of a record that holds its kind (writeFields). */
+const KIND = 22
 const TRAILER = 32
+/** Records per part of a saved file (96 KiB). */
+const SAVE_CHUNK = 4096
 /** Record kinds: an object entry, a relationship entry, a report's refs digest. */
 const OBJECT = 1
 const RELATIONSHIP = 2
@@ -100,15 +104,13 @@ export class Ledger {
     readonly target: LedgerTarget,
     /** The id scope every entry's STIX id derives in (ids.ts idNamespace). */
     readonly ids: string,
-    expectedObjects: number,
-    expectedRelationships: number,
   ) {
-    this.objects = new KeyTable(1, expectedObjects)
-    this.relationships = new KeyTable(2, expectedRelationships)
+    this.objects = new KeyTable(1)
+    this.relationships = new KeyTable(2)
   }
 
   static empty(files: LedgerFiles, target: LedgerTarget, ids = ''): Ledger {
-    return new Ledger(files, target, ids, 0, 0)
+    return new Ledger(files, target, ids)
   }
 
   /**
@@ -166,7 +168,7 @@ export class Ledger {
           `it describes ${differs.map((k) => `${k} ${JSON.stringify(header[k])}`).join(', ')}; this run exports with ${differs.map((k) => JSON.stringify(target[k])).join(', ')}`,
         ),
       }
-    const ledger = new Ledger(files, target, header.ids ?? '', records.length / RECORD, 0)
+    const ledger = new Ledger(files, target, header.ids ?? '')
     ledger.savedPolicy = header.policy
     ledger.replay(records)
     if (journal !== undefined) ledger.replay(journal)
@@ -194,13 +196,7 @@ export class Ledger {
       stixVersion: header?.stixVersion ?? '',
       host: header?.host ?? '',
     }
-    const ledger = new Ledger(
-      files,
-      target,
-      header?.ids ?? '',
-      (parsed?.records.length ?? 0) / RECORD,
-      0,
-    )
+    const ledger = new Ledger(files, target, header?.ids ?? '')
     if (parsed !== undefined) ledger.replay(parsed.records)
     if (journal !== undefined) ledger.replay(journal)
     return { ledger, savedAt: header?.saved_at, journalRecords: (journal?.length ?? 0) / RECORD }
@@ -216,6 +212,16 @@ export class Ledger {
   }
 
   private replay(records: Buffer): void {
+    // Each table sized once for what the records can add to it (fewer when they repeat a key).
+    let objects = 0
+    let relationships = 0
+    for (let at = 0; at + RECORD <= records.length; at += RECORD) {
+      const kind = records[at + KIND]
+      if (kind === OBJECT) objects++
+      else if (kind === RELATIONSHIP) relationships++
+    }
+    this.objects.reserve(objects)
+    this.relationships.reserve(relationships)
     for (let at = 0; at + RECORD <= records.length; at += RECORD)
       this.apply(readRecord(records, at))
   }
@@ -263,27 +269,53 @@ export class Ledger {
       ...(this.policy === undefined ? {} : { policy: this.policy }),
     }
     const headerBytes = Buffer.from(JSON.stringify(header))
-    // Counted first, then written straight into the file's bytes: no object per entry.
-    const kept = (table: KeyTable): number => table.size - table.count(DROPPED)
     const digests = [...this.reports].filter(([a]) => {
       const slot = this.objects.find(a)
       return slot >= 0 && this.objects.state(slot) === LIVE
     })
+    const kept = (table: KeyTable): number => table.size - table.count(DROPPED)
     const objects = kept(this.objects)
     const relationships = kept(this.relationships)
-    const records = objects + relationships + digests.length
-    const size = MAGIC.length + 4 + headerBytes.length + records * RECORD
-    const out = Buffer.alloc(size + TRAILER)
-    MAGIC.copy(out, 0)
-    out.writeUInt32LE(headerBytes.length, MAGIC.length)
-    headerBytes.copy(out, MAGIC.length + 4)
-    let at = MAGIC.length + 4 + headerBytes.length
-    const write = (kind: LedgerUpdate['kind'], table: KeyTable): void => {
-      table.forEach((slot) => {
+    await writePrivateFile(this.files.file, this.fileParts(headerBytes, digests))
+    await this.closeJournal()
+    await unlink(this.files.journal).catch(ignoreMissing)
+    return { objects, relationships }
+  }
+
+  /**
+   * The file's bytes in parts of SAVE_CHUNK records, hashed as they go: written straight from the
+   * tables, no object per entry and never the whole file (24 MB at a million entries) at once.
+   */
+  private *fileParts(
+    headerBytes: Buffer,
+    digests: readonly (readonly [number, number])[],
+  ): Generator<Buffer> {
+    const hash = createHash('sha256')
+    const head = Buffer.alloc(MAGIC.length + 4 + headerBytes.length)
+    MAGIC.copy(head, 0)
+    head.writeUInt32LE(headerBytes.length, MAGIC.length)
+    headerBytes.copy(head, MAGIC.length + 4)
+    hash.update(head)
+    yield head
+    let chunk = Buffer.alloc(SAVE_CHUNK * RECORD)
+    let at = 0
+    const full = (): Buffer | undefined => {
+      if (at < chunk.length) return undefined
+      const done = chunk
+      hash.update(done)
+      chunk = Buffer.alloc(SAVE_CHUNK * RECORD)
+      at = 0
+      return done
+    }
+    for (const [kind, table] of [
+      [OBJECT, this.objects],
+      [RELATIONSHIP, this.relationships],
+    ] as const) {
+      for (let slot = 0; slot < table.slots; slot++) {
         const state = table.state(slot)
-        if (state === DROPPED) return
+        if (state !== LIVE && state !== REVOKED) continue
         writeFields(
-          out,
+          chunk,
           at,
           kind,
           table.keyA(slot),
@@ -293,19 +325,19 @@ export class Ledger {
           table.version(slot),
         )
         at += RECORD
-      })
+        const done = full()
+        if (done !== undefined) yield done
+      }
     }
-    write(OBJECT, this.objects)
-    write(RELATIONSHIP, this.relationships)
     for (const [a, digest] of digests) {
-      writeFields(out, at, REPORT_DIGEST, a, 0, LIVE, 0, digest)
+      writeFields(chunk, at, REPORT_DIGEST, a, 0, LIVE, 0, digest)
       at += RECORD
+      const done = full()
+      if (done !== undefined) yield done
     }
-    createHash('sha256').update(out.subarray(0, size)).digest().copy(out, size)
-    await writePrivateFile(this.files.file, out)
-    await this.closeJournal()
-    await unlink(this.files.journal).catch(ignoreMissing)
-    return { objects, relationships }
+    const rest = chunk.subarray(0, at)
+    hash.update(rest)
+    yield Buffer.concat([rest, hash.digest()])
   }
 
   async closeJournal(): Promise<void> {
@@ -353,12 +385,12 @@ function writeFields(
   buffer.writeDoubleLE(b, at + 8)
   buffer.writeUInt32LE(version >>> 0, at + 16)
   buffer.writeUInt16LE(gen, at + 20)
-  buffer.writeUInt8(kind, at + 22)
+  buffer.writeUInt8(kind, at + KIND)
   buffer.writeUInt8(state, at + 23)
 }
 
 function readRecord(buffer: Buffer, at: number): LedgerUpdate {
-  const kind = buffer.readUInt8(at + 22)
+  const kind = buffer.readUInt8(at + KIND)
   const state = buffer.readUInt8(at + 23)
   if (kind < OBJECT || kind > REPORT_DIGEST || state < LIVE || state > DROPPED)
     throw new LedgerFormatError(`record at byte ${String(at)} is not a ledger record`)
