@@ -23,7 +23,7 @@ import { type ExportContext, instanceIdentity } from './convert.js'
 import { Ledger, type LedgerFiles, type LedgerProblem, type LedgerUpdate } from './ledger.js'
 import { generationOf, planSync, type SyncPlan } from './plan.js'
 import { recoverLedger } from './recover.js'
-import type { ExportPolicy } from './policy.js'
+import type { ExportPolicy } from '../policy/verdict.js'
 import { findRevocations, revocations, revokedVersions } from './revoke.js'
 import { verifyLive } from './verify.js'
 
