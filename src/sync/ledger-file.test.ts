@@ -7,6 +7,7 @@ import {
   describeLedgerProblem,
   type LedgerFile,
   type LedgerProblem,
+  type LedgerWording,
   lostProblem,
   openLedgerFile,
   readLedgerFile,
@@ -148,38 +149,53 @@ describe('ledger problem messages', () => {
   const corrupt: LedgerProblem = { kind: 'corrupt', detail: 'bad', movedTo: 'f.corrupt-1' }
   const moved: LedgerProblem = { kind: 'retargeted', detail: 'of x', movedTo: 'f.retargeted-1' }
 
-  it('tells each problem in one shape, for either ledger', () => {
-    assert.equal(
-      describeLedgerProblem(lost, REBUILD, LISTS_LEDGER),
-      "the AED lists ledger is lost: f is missing; this run rebuilds it from AED's lists, by this instance's annotations",
-    )
-    assert.equal(
-      describeLedgerProblem(corrupt, REBUILD, LISTS_LEDGER),
-      "the AED lists ledger is corrupt (bad); it was moved to f.corrupt-1 and this run rebuilds it from AED's lists, by this instance's annotations",
-    )
-    assert.equal(
-      describeLedgerProblem(moved, FRESH, LISTS_LEDGER),
-      'the AED lists ledger belongs to another AED (of x); it was moved to f.retargeted-1; this run starts a new one',
-    )
-    assert.equal(
-      describeLedgerProblem(lost, REBUILD, EXPORT_LEDGER),
-      "the export ledger is lost: f is missing; this run rebuilds it from AED's copies of what the data collection holds now; objects that left the collection while it was missing stay in AED until you remove them there",
-    )
-    assert.equal(
-      describeLedgerProblem(moved, FRESH, EXPORT_LEDGER),
-      'the export ledger belongs to another target (of x); it was moved to f.retargeted-1; this run starts a new one',
-    )
-  })
-
-  it('does not promise a rebuild the run will not make', () => {
-    assert.equal(
-      describeLedgerProblem(lost, EMPTY_FAULT, EXPORT_LEDGER),
-      'the export ledger is lost: f is missing; this run starts a new one',
-    )
-    assert.equal(
-      describeLedgerProblem(corrupt, EMPTY_FAULT, EXPORT_LEDGER),
-      'the export ledger is corrupt (bad); it was moved to f.corrupt-1; this run starts a new one',
-    )
+  it('tells each problem in one shape, for either ledger, promising no rebuild it will not make', () => {
+    const cases: [LedgerProblem, Recovery, LedgerWording, string][] = [
+      [
+        lost,
+        REBUILD,
+        LISTS_LEDGER,
+        "the AED lists ledger is lost: f is missing; this run rebuilds it from AED's lists, by this instance's annotations",
+      ],
+      [
+        corrupt,
+        REBUILD,
+        LISTS_LEDGER,
+        "the AED lists ledger is corrupt (bad); it was moved to f.corrupt-1 and this run rebuilds it from AED's lists, by this instance's annotations",
+      ],
+      [
+        moved,
+        FRESH,
+        LISTS_LEDGER,
+        'the AED lists ledger belongs to another AED (of x); it was moved to f.retargeted-1; this run starts a new one',
+      ],
+      [
+        lost,
+        REBUILD,
+        EXPORT_LEDGER,
+        "the export ledger is lost: f is missing; this run rebuilds it from AED's copies of what the data collection holds now; objects that left the collection while it was missing stay in AED until you remove them there",
+      ],
+      [
+        moved,
+        FRESH,
+        EXPORT_LEDGER,
+        'the export ledger belongs to another target (of x); it was moved to f.retargeted-1; this run starts a new one',
+      ],
+      [
+        lost,
+        EMPTY_FAULT,
+        EXPORT_LEDGER,
+        'the export ledger is lost: f is missing; this run starts a new one',
+      ],
+      [
+        corrupt,
+        EMPTY_FAULT,
+        EXPORT_LEDGER,
+        'the export ledger is corrupt (bad); it was moved to f.corrupt-1; this run starts a new one',
+      ],
+    ]
+    for (const [problem, recovery, wording, message] of cases)
+      assert.equal(describeLedgerProblem(problem, recovery, wording), message)
   })
 })
 
