@@ -8,7 +8,7 @@ import { extractServerMessage, RemoteError } from '../http/errors.js'
 import { parseJsonBody } from '../http/json.js'
 import { PagingGuard } from '../http/paging-guard.js'
 import { readAhead } from '../http/read-ahead.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../log/logger.js'
 import { AedLists } from './lists.js'
 import { LATEST_EPOCH_SECONDS } from '../stix/timestamps.js'
 

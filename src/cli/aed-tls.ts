@@ -5,7 +5,7 @@
  */
 import type { Options } from '../config/options.js'
 import type { TlsOptions } from '../http/dispatcher.js'
-import type { Logger } from '../log/run-logger.js'
+import type { Logger } from '../log/logger.js'
 import type { CliArgs } from './args.js'
 import type { CommandIo } from './io.js'
 

@@ -4,7 +4,7 @@
  * figures per direction), a failing or interrupted run too. The run id is on every line already.
  */
 import { EXIT, ExitError, type ExitCode } from '../errors.js'
-import type { Logger } from '../log/run-logger.js'
+import type { Logger } from '../log/logger.js'
 import type { RunSummary } from '../sync/summary.js'
 import { BUILD, type BuildInfo } from '../version.js'
 import type { CliArgs } from './args.js'

@@ -10,7 +10,7 @@ import { lstat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { checkPrivateDir, readPrivateText, writePrivateFile } from '../config/secure-file.js'
 import { EXIT, ExitError, type ExitCode } from '../errors.js'
-import type { Logger } from '../log/run-logger.js'
+import type { Logger } from '../log/logger.js'
 import type { Secrets } from '../log/secrets.js'
 
 const runSchema = z.object({

@@ -13,13 +13,11 @@
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino'
+import { pino, stdSerializers, type DestinationStream, type Logger as PinoLogger } from 'pino'
 import type Pretty from 'pino-pretty'
 import { appendPrivateSync } from '../config/secure-file.js'
 import { ConfigError, isExpectedFailure } from '../errors.js'
 import type { Secrets } from './secrets.js'
-
-export type { Logger }
 
 // The bundles (scripts/bundle.mjs) turn this into a bundled require: nothing is loaded from
 // node_modules at run time.
@@ -104,7 +102,7 @@ function openLogFile(dir: string, file: string): number {
 export const CONSOLE_TIME = "SYS:yyyy-mm-dd'T'HH:MM:ss.lp"
 
 export interface RunLogger {
-  logger: Logger
+  logger: PinoLogger
   /** `<dir>/<name>.log`; undefined for the console. */
   file: string | undefined
   /**
@@ -112,7 +110,7 @@ export interface RunLogger {
    * verbosity too when the log is a file, so every run leaves where it began and how it ended.
    * On the console they follow -v: the summary is printed there anyway. `-v 0` keeps errors only.
    */
-  milestones: Logger
+  milestones: PinoLogger
 }
 
 export function createLogger(options: LoggerOptions): RunLogger {

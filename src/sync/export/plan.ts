@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { AuditSink } from '../../audit/trail.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { TqCollection, TqObject, TqRef } from '../../threatq/model.js'
 import { nameOf, relatedRefs, toObject } from '../../threatq/records.js'

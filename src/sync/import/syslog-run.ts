@@ -7,7 +7,7 @@
  * counts written are totals from the saved aggregates (not increments), re-reading it writes the
  * same values again — never a line counted twice or skipped.
  */
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import { readCheckpoint } from '../../syslog/checkpoint.js'
 import {
   readSyslogFile,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { type AedList, type ListCalls, type ListEntry, LISTS } from '../../aed/lists.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import { ListLedger } from './ledger.js'
 import { recover } from './run.js'
 

@@ -12,7 +12,7 @@ import {
 } from '../../aed/lists.js'
 import type { AuditSink } from '../../audit/trail.js'
 import { ConfigError } from '../../errors.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
 import { guardMassChange, type RevocationRecord } from '../mass-guard.js'

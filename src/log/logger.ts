@@ -1,4 +1,7 @@
-/** The logger every remote client takes: a subset of pino's API, so a pino logger fits as is. */
+/**
+ * The logger every module takes (clients, sync, CLI): a subset of pino's API, so the run's pino
+ * logger (src/log/run-logger.ts) fits as is, and a test can pass `silentLogger` or its own.
+ */
 export interface Logger {
   debug(fields: object, message?: string): void
   info(fields: object, message?: string): void
