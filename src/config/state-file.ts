@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { LATEST_EPOCH_SECONDS } from '../stix/timestamps.js'
-import { readPrivateText, writePrivateFile } from './secure-file.js'
+import { readPrivateText, writePrivateFile } from '../fs/secure-file.js'
 
 const tokenSchema = z.object({
   access_token: z.string(),

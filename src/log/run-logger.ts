@@ -1,5 +1,5 @@
 /**
- * The run's logger: JSON lines in `<dir>/<name>.log`, or on the console (`-ll stdout`).
+ * The run's logger, pino-backed: JSON lines in `<dir>/<name>.log`, or on the console (`-ll stdout`).
  *
  * Which stream carries what (README, "Output"): stdout is for what a person or a script reads as
  * the run's result — the notices and the summary. With `-ll stdout` and stdout a terminal, the
@@ -15,7 +15,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pino, stdSerializers, type DestinationStream, type Logger as PinoLogger } from 'pino'
 import type Pretty from 'pino-pretty'
-import { appendPrivateSync } from '../config/secure-file.js'
+import { appendPrivateSync } from '../fs/secure-file.js'
 import { ConfigError, isExpectedFailure } from '../errors.js'
 import type { Secrets } from './secrets.js'
 

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { unlink, type FileHandle } from 'node:fs/promises'
-import { appendPrivate, readPrivate, setAside, writePrivateFile } from '../../config/secure-file.js'
+import { appendPrivate, readPrivate, setAside, writePrivateFile } from '../../fs/secure-file.js'
 import { EXPORT_COLLECTIONS, type TqCollection, type TqRef } from '../../threatq/model.js'
 import { DROPPED, type EntryState, KeyTable, LIVE } from './key-table.js'
 

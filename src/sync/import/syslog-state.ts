@@ -17,7 +17,7 @@
  * document on one line) is still read, and written as version 2 at the next save.
  */
 import type { FileHandle } from 'node:fs/promises'
-import { openPrivate, writePrivateFile } from '../../config/secure-file.js'
+import { openPrivate, writePrivateFile } from '../../fs/secure-file.js'
 import { ConfigError } from '../../errors.js'
 import { keptFrom, type Aggregate } from './blocked-events.js'
 import type { SavedSyslog } from './syslog-run.js'

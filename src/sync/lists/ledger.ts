@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { listById, type Scope } from '../../aed/lists.js'
-import { readPrivateText, setAside, writePrivateFile } from '../../config/secure-file.js'
+import { readPrivateText, setAside, writePrivateFile } from '../../fs/secure-file.js'
 
 export interface ListLedgerEntry {
   list: string
