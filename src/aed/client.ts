@@ -10,7 +10,7 @@ import { PagingGuard } from '../http/paging-guard.js'
 import { readAhead } from '../http/read-ahead.js'
 import type { Logger } from '../log/logger.js'
 import { AedLists } from './lists.js'
-import { LATEST_EPOCH_SECONDS } from '../stix/timestamps.js'
+import { LATEST_EPOCH_SECONDS } from '../utc.js'
 
 export type AedApiVersion = 'v2' | 'v3'
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
-import { LATEST_EPOCH_SECONDS } from '../stix/timestamps.js'
+import { LATEST_EPOCH_SECONDS } from '../utc.js'
 import { readPrivateText, writePrivateFile } from '../fs/secure-file.js'
 
 const tokenSchema = z.object({
