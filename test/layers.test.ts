@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, posix, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
+import { findCycle } from '../sim/common/import-cycle.js'
 
 /** The repository, from the compiled test's place (dist/test/). */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -122,30 +123,6 @@ function srcGraph(files: ReadonlyMap<string, string>): Map<string, string[]> {
     )
   }
   return graph
-}
-
-/** One cycle as a path that starts and ends at the same module, or undefined when there is none. */
-function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | undefined {
-  const state = new Map<string, 'open' | 'done'>()
-  const path: string[] = []
-  const visit = (node: string): string[] | undefined => {
-    if (state.get(node) === 'done') return undefined
-    if (state.get(node) === 'open') return [...path.slice(path.indexOf(node)), node]
-    state.set(node, 'open')
-    path.push(node)
-    for (const next of graph.get(node) ?? []) {
-      const cycle = visit(next)
-      if (cycle !== undefined) return cycle
-    }
-    path.pop()
-    state.set(node, 'done')
-    return undefined
-  }
-  for (const node of [...graph.keys()].sort()) {
-    const cycle = visit(node)
-    if (cycle !== undefined) return cycle
-  }
-  return undefined
 }
 
 /** The graph without the given `from → to` edges. */
