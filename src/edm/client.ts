@@ -6,7 +6,7 @@
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
 import { parseJsonBody } from '../http/json.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../log/logger.js'
 import { PagingGuard } from '../http/paging-guard.js'
 import { readAhead } from '../http/read-ahead.js'
 import type { EdmCheckpoint } from './checkpoint.js'

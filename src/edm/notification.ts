@@ -4,7 +4,7 @@
  * threat records"). Never throws: a value that is there but wrong is flagged, as syslog does.
  */
 import { isIP } from 'node:net'
-import { iocType, validated } from '../sync/import/convert.js'
+import { iocType, validated } from '../aed/ioc.js'
 import {
   severityLevel,
   type BlockedHost,

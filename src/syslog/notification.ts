@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer'
 import { isIP } from 'node:net'
-import { iocType, validated } from '../sync/import/convert.js'
+import { iocType, validated } from '../aed/ioc.js'
 import { parseCef, type PayloadRecord } from './cef.js'
 import type { SyslogLine } from './file-reader.js'
 import { parseLeef } from './leef.js'
