@@ -80,7 +80,8 @@ function causePath(cause: unknown): string | undefined {
 /**
  * The log file's descriptor, opened here rather than by pino: a symlink, hard link or another
  * user's file planted at the log's name is refused instead of having log lines appended to it
- * (issue 20). A directory that cannot be made or written is a configuration error (exit 2).
+ * (docs/reliability.md, "Hostile input"). A directory that cannot be made or written is a
+ * configuration error (exit 2).
  */
 function openLogFile(dir: string, file: string): number {
   try {
