@@ -119,3 +119,52 @@ describe('layers of the repository', () => {
     assert.deepEqual(violations(files), [])
   })
 })
+
+const SIBLINGS = ['import', 'export', 'lists'] as const
+
+/**
+ * The sync's three directions stand side by side on one shared floor (the rest of src/sync): none
+ * imports another, tests included, and the floor imports none of them.
+ */
+function siblingViolations(files: ReadonlyMap<string, string>): string[] {
+  const siblingOf = (path: string): string | undefined => {
+    const [top, sync, dir] = path.split('/')
+    if (top !== 'src' || sync !== 'sync') return undefined
+    return SIBLINGS.find((s) => s === dir) ?? 'floor'
+  }
+  const out: string[] = []
+  for (const [path, text] of files) {
+    const from = siblingOf(path)
+    if (from === undefined) continue
+    for (const target of importsOf(path, text)) {
+      const to = siblingOf(target)
+      if (to !== undefined && to !== 'floor' && to !== from) out.push(`${path} → ${target}`)
+    }
+  }
+  return out.sort()
+}
+
+describe('siblings of src/sync', () => {
+  it('import, export and lists import none of each other; the shared floor imports none of them', () => {
+    const made = new Map(
+      Object.entries({
+        'src/sync/lists/a.test.ts': "import { g } from '../export/guards.js'\n",
+        'src/sync/lists/b.ts': "import { v } from '../policy/verdict.js'\nimport './c.js'\n",
+        'src/sync/members.ts': "import type { L } from './lists/ledger.js'\n",
+        'src/cli/d.ts': "import { r } from '../sync/export/run.js'\n",
+      }),
+    )
+    assert.deepEqual(siblingViolations(made), [
+      'src/sync/lists/a.test.ts → src/sync/export/guards.ts',
+      'src/sync/members.ts → src/sync/lists/ledger.ts',
+    ])
+    const files = sources()
+    assert.ok(
+      importsOf('src/sync/lists/targets.ts', files.get('src/sync/lists/targets.ts') ?? '').some(
+        (t) => t.startsWith('src/sync/policy/'),
+      ),
+      'src/sync/lists/targets.ts imports the floor',
+    )
+    assert.deepEqual(siblingViolations(files), [])
+  })
+})

@@ -8,9 +8,9 @@ import type { ParsedHost } from '../config/host.js'
 import type { OptionKey, Options } from '../config/options.js'
 import { writeState, type State } from '../config/state-file.js'
 import { ConfigError } from '../errors.js'
-import { GUARDS_VERSION, Guards } from '../sync/export/guards.js'
 import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
-import type { ExportPolicy } from '../sync/export/policy.js'
+import { buildPolicy } from '../sync/policy/build.js'
+import type { ExportPolicy } from '../sync/policy/verdict.js'
 import { runExport } from '../sync/export/run.js'
 import { runListDelivery } from '../sync/lists/run.js'
 import { OwnIntel } from '../sync/import/own-intel.js'
@@ -264,33 +264,8 @@ async function syslogImport(ctx: DirectionContext): Promise<RunSummary> {
 
 /** The export's verdicts: statuses, expiry and the never-block guards (DESIGN §2.3.1). */
 function exportPolicy(ctx: DirectionContext): ExportPolicy {
-  const { options } = ctx
-  return {
-    revokeStatuses: options.revoke_statuses,
-    guards: new Guards({
-      neverBlock: options.never_block,
-      blockPrivateRanges: options.block_private_ranges,
-      minPrefixV4: options.min_cidr_prefix,
-      minPrefixV6: options.min_cidr_prefix_ipv6,
-      ownHosts: [
-        { host: ctx.aedHost.host, who: 'the AED' },
-        { host: ctx.conn.threatq.host, who: 'ThreatQ' },
-      ],
-    }),
-    exportAllTypes: options.export_all_types,
-    now: ctx.io.now().getTime(),
-    fingerprint: JSON.stringify([
-      GUARDS_VERSION,
-      options.revoke_statuses.map((s) => s.toLowerCase()).sort(),
-      options.never_block,
-      options.block_private_ranges,
-      options.min_cidr_prefix,
-      options.min_cidr_prefix_ipv6,
-      options.export_all_types,
-      ctx.aedHost.host,
-      ctx.conn.threatq.host,
-    ]),
-  }
+  const hosts = { aed: ctx.aedHost.host, threatq: ctx.conn.threatq.host }
+  return buildPolicy(ctx.options, hosts, ctx.io.now().getTime())
 }
 
 /** What both deliveries of the export take from the command line and the guard option. */

@@ -1,5 +1,5 @@
 /** Guards as the guard tests build them: an AED and a ThreatQ host, options overridable. */
-import { type GuardOptions, Guards } from '../../src/sync/export/guards.js'
+import { type GuardOptions, Guards } from '../../src/sync/policy/guards.js'
 
 export const testGuards = (over: Partial<GuardOptions> = {}): Guards =>
   new Guards({

@@ -12,6 +12,7 @@ import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { TqObject } from '../../threatq/model.js'
 import { toObject } from '../../threatq/records.js'
 import { isoMillis } from '../../utc.js'
+import { memberFacts } from '../members.js'
 import type { RunSummary } from '../summary.js'
 import {
   convertIndicator,
@@ -21,7 +22,7 @@ import {
 } from './convert.js'
 import { LIVE } from './key-table.js'
 import { type Ledger, type LedgerUpdate, objectKey, refOfKey, UPDATE } from './ledger.js'
-import { type ExportPolicy, MARK, verdict } from './policy.js'
+import { type ExportPolicy, MARK, verdict } from '../policy/verdict.js'
 import { endsVersion, generationOf, seconds, type SyncPlan, wantsSend } from './plan.js'
 
 export interface CollectDeps {
@@ -108,15 +109,9 @@ export async function* collectExport(
         const updated = record.updated_at.getTime()
         if (!wantsSend(ledger, slot, updated, settings)) continue
         const indicator = toObject('indicators', record)
-        const facts = {
-          type: indicator.type,
-          value: indicator.name,
-          status: indicator.status,
-          expiresAt: indicator.expiresAt?.getTime(),
-        }
         // New since the scan: the same verdict, counted there if it was seen there. Its read
         // is the scan's (`fetched` counts each member once), not this one.
-        if (!verdict(facts, settings.policy).ok) continue
+        if (!verdict(memberFacts(record), settings.policy).ok) continue
         const converted = convertIndicator(indicator, ctx)
         if (!converted.ok) continue
         emit(converted.object, converted.markings)

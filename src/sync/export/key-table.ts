@@ -36,7 +36,7 @@ export class KeyTable {
   private states: Uint8Array
   private gens: Uint16Array
   private versions: Uint32Array
-  /** Per-run marks (policy.ts MARK: wanted this run, or why not); never saved. */
+  /** Per-run marks (src/sync/policy/verdict.ts MARK: wanted this run, or why not); never saved. */
   private marks: Uint8Array
 
   constructor(

@@ -6,8 +6,15 @@
  * run resumes where AED stopped acknowledging. Entries live in typed-array tables, not objects.
  */
 import { createHash } from 'node:crypto'
-import { unlink, type FileHandle } from 'node:fs/promises'
-import { appendPrivate, readPrivate, setAside, writePrivateFile } from '../../config/secure-file.js'
+import type { FileHandle } from 'node:fs/promises'
+import { appendPrivate, readPrivate } from '../../config/secure-file.js'
+import {
+  type LedgerFile,
+  type LedgerProblem,
+  openLedgerFile,
+  readLedgerFile,
+  writeLedgerFile,
+} from '../ledger-file.js'
 import { EXPORT_COLLECTIONS, type TqCollection, type TqRef } from '../../threatq/model.js'
 import { DROPPED, type EntryState, KeyTable, LIVE } from './key-table.js'
 
@@ -58,12 +65,6 @@ export interface LedgerTarget {
   /** ThreatQ host the stable ids derive from. */
   host: string
 }
-
-/** Why the saved ledger could not be used; the run rebuilds it and says so. */
-export type LedgerProblem =
-  | { kind: 'lost'; detail: string }
-  | { kind: 'corrupt'; detail: string; movedTo: string }
-  | { kind: 'retargeted'; detail: string; movedTo: string }
 
 interface Header extends Omit<LedgerTarget, 'aed'> {
   format: 1
@@ -127,45 +128,19 @@ export class Ledger {
      */
     scope = '',
   ): Promise<{ ledger: Ledger; problem: LedgerProblem | undefined }> {
-    const moveAside = async (
-      kind: 'corrupt' | 'retargeted',
-      detail: string,
-    ): Promise<LedgerProblem> => {
-      const movedTo = await setAside(files.file, kind, dryRun)
-      // The journal belongs to the file set aside.
-      if (!dryRun) await unlink(files.journal).catch(ignoreMissing)
-      return { kind, detail, movedTo }
-    }
-    const bytes = (await readPrivate(files.file))?.bytes
     const journal = await readJournal(files.journal)
-    if (bytes === undefined) {
+    const { saved, problem } = await openLedgerFile(ledgerFile(files, target), {
+      expected,
+      dryRun,
+      resumable: journal !== undefined,
+    })
+    if (saved === undefined) {
       const ledger = Ledger.empty(files, target, scope)
-      if (journal !== undefined) ledger.replay(journal)
-      const lost =
-        expected !== undefined && expected > 0 && journal === undefined
-          ? {
-              kind: 'lost' as const,
-              detail: `${files.file} is missing, but the last run saved ${String(expected)} entries in it`,
-            }
-          : undefined
-      return { ledger, problem: lost }
+      // A journal without its file is a killed first run resuming; one of a bad file went with it.
+      if (problem === undefined && journal !== undefined) ledger.replay(journal)
+      return { ledger, problem }
     }
-    const parsed = parseLedger(bytes)
-    if (typeof parsed === 'string')
-      return {
-        ledger: Ledger.empty(files, target, scope),
-        problem: await moveAside('corrupt', parsed),
-      }
-    const { header, records } = parsed
-    const differs = retargeted(header, target)
-    if (differs.length > 0)
-      return {
-        ledger: Ledger.empty(files, target, scope),
-        problem: await moveAside(
-          'retargeted',
-          `it describes ${differs.map((k) => `${k} ${JSON.stringify(header[k])}`).join(', ')}; this run exports with ${differs.map((k) => JSON.stringify(target[k])).join(', ')}`,
-        ),
-      }
+    const { header, records } = saved
     const ledger = new Ledger(files, target, header.ids ?? '', records.length / RECORD, 0)
     ledger.savedPolicy = header.policy
     ledger.replay(records)
@@ -182,11 +157,10 @@ export class Ledger {
   ): Promise<
     { ledger: Ledger; savedAt: string | undefined; journalRecords: number } | string | undefined
   > {
-    const bytes = (await readPrivate(files.file))?.bytes
+    const parsed = await readLedgerFile(files.file, parseLedger)
+    if (typeof parsed === 'string') return parsed
     const journal = await readJournal(files.journal)
-    if (bytes === undefined && journal === undefined) return undefined
-    const parsed = bytes === undefined ? undefined : parseLedger(bytes)
-    if (typeof parsed === 'string') return `${files.file}: ${parsed}`
+    if (parsed === undefined && journal === undefined) return undefined
     const header = parsed?.header
     const target = {
       aed: header?.aed ?? '',
@@ -302,9 +276,8 @@ export class Ledger {
       at += RECORD
     }
     createHash('sha256').update(out.subarray(0, size)).digest().copy(out, size)
-    await writePrivateFile(this.files.file, out)
     await this.closeJournal()
-    await unlink(this.files.journal).catch(ignoreMissing)
+    await writeLedgerFile(ledgerFile(this.files, this.target), out)
     return { objects, relationships }
   }
 
@@ -320,6 +293,24 @@ export class Ledger {
 }
 
 export const UPDATE = { OBJECT, RELATIONSHIP, REPORT_DIGEST } as const
+
+/** The export ledger's file and format for the shared protocol (../ledger-file.ts). */
+function ledgerFile(
+  files: LedgerFiles,
+  target: LedgerTarget,
+): LedgerFile<{ header: Header; records: Buffer }> {
+  return {
+    file: files.file,
+    // The journal continues the file: it goes where the file goes.
+    companions: [files.journal],
+    decode: parseLedger,
+    retargeted: ({ header }) => {
+      const differs = retargeted(header, target)
+      if (differs.length === 0) return undefined
+      return `it describes ${differs.map((k) => `${k} ${JSON.stringify(header[k])}`).join(', ')}; this run exports with ${differs.map((k) => JSON.stringify(target[k])).join(', ')}`
+    },
+  }
+}
 
 /**
  * What a saved ledger describes that this run does not export to. A header without `aed` was
@@ -416,8 +407,4 @@ async function readJournal(path: string): Promise<Buffer | undefined> {
     }
   }
   return whole
-}
-
-function ignoreMissing(error: unknown): void {
-  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
 }

@@ -5,19 +5,25 @@
  * the ledger holds live and is not marked wanted is to be revoked. Nothing is sent here.
  */
 import { createHash } from 'node:crypto'
-import type { AuditSink } from '../../audit/trail.js'
 import type { Logger } from '../../http/logger.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { TqCollection, TqObject, TqRef } from '../../threatq/model.js'
-import { nameOf, relatedRefs, toObject } from '../../threatq/records.js'
+import { relatedRefs, toObject } from '../../threatq/records.js'
+import { memberFacts } from '../members.js'
 import { forEachConcurrent } from '../pool.js'
-import { ReasonLog } from '../reasons.js'
+import {
+  flushScanReasons,
+  reportInvalid,
+  reportUnexported,
+  type ScanSinks,
+  scanReasons,
+} from '../scan-report.js'
 import type { RunSummary } from '../summary.js'
 import { type ExportContext, relationshipEnds, STIX_TYPE, stixIdOf } from './convert.js'
 import { DROPPED, LIVE, REVOKED } from './key-table.js'
 import { type Ledger, objectKey, refOfKey, UNKNOWN_VERSION } from './ledger.js'
 import { NumberList } from './number-list.js'
-import { type ExportPolicy, MARK, verdict } from './policy.js'
+import { type ExportPolicy, MARK, verdict } from '../policy/verdict.js'
 import { embeddedOf, memberRefs, separateLinks } from './separate-links.js'
 
 /** Collections followed from an object to its related objects (indicators outside the collection are not exported). */
@@ -62,15 +68,10 @@ export interface SyncPlan {
   reports: ReportPlan[]
 }
 
-export interface PlanDeps {
+export interface PlanDeps extends ScanSinks {
   threatq: ThreatqClient
   logger: Logger
-  summary: RunSummary
-  /** Each refusal is recorded in the audit trail. */
-  audit: AuditSink
   onProgress?: ((done: number, total: number | undefined) => void) | undefined
-  /** Called once per refused value (dry-run listing). */
-  onRefusal?: ((refusal: { id: number; value: string; reason: string }) => void) | undefined
 }
 
 export interface PlanSettings {
@@ -139,70 +140,6 @@ export function refsDigest(refs: readonly string[]): number {
     .readUInt32LE(0)
 }
 
-/**
- * The per-indicator reasons of a membership scan, logged once per reason at the end of the scan
- * (src/sync/reasons.ts): the summary and the audit trail still count and record each one.
- */
-export interface ScanReasons {
-  invalid: ReasonLog
-  refused: ReasonLog
-  skipped: ReasonLog
-}
-
-export function scanReasons(): ScanReasons {
-  return {
-    invalid: new ReasonLog('skipped an indicator record ThreatQ sent malformed', 'warn'),
-    refused: new ReasonLog('indicator refused'),
-    skipped: new ReasonLog('indicator skipped'),
-  }
-}
-
-export function flushScanReasons(reasons: ScanReasons, logger: Logger): void {
-  reasons.invalid.flush(logger)
-  reasons.refused.flush(logger)
-  reasons.skipped.flush(logger)
-}
-
-/** Counts the records of a membership page ThreatQ sent malformed. */
-export function reportInvalid(
-  deps: Pick<PlanDeps, 'summary'>,
-  reasons: ScanReasons,
-  invalid: readonly { id: unknown; reason: string }[],
-): void {
-  for (const bad of invalid) {
-    deps.summary.skipped.add('invalid ThreatQ record')
-    reasons.invalid.add(bad.reason, { id: bad.id })
-  }
-}
-
-/** Counts a member that is not exported: refused by a guard, or skipped with why. */
-export function reportUnexported(
-  deps: Pick<PlanDeps, 'summary' | 'onRefusal' | 'audit'>,
-  reasons: ScanReasons,
-  member: { id: number; value: string; type: string | undefined },
-  why: { kind: string; reason: string; detail?: string | undefined },
-): void {
-  if (why.kind === 'refused') {
-    deps.summary.refused.add(why.reason)
-    deps.audit.record({
-      action: 'refuse',
-      value: member.value,
-      type: member.type,
-      threatq_id: member.id,
-      reason: why.reason,
-    })
-    reasons.refused.add(why.reason, { id: member.id, value: member.value })
-    deps.onRefusal?.({ id: member.id, value: member.value, reason: why.reason })
-    return
-  }
-  deps.summary.skipped.add(why.reason)
-  reasons.skipped.add(why.reason, {
-    id: member.id,
-    type: member.type,
-    ...(why.detail === undefined ? {} : { detail: why.detail }),
-  })
-}
-
 export async function planSync(
   deps: PlanDeps,
   ledger: Ledger,
@@ -243,22 +180,15 @@ export async function planSync(
       plan.members++
       // Every member read, whatever becomes of it: a run with nothing to send read them all.
       summary.fetched.add('indicator')
-      const member = {
-        id: record.id,
-        value: record.value ?? '',
-        type: nameOf(record.type),
-        status: nameOf(record.status),
-        createdAt: record.created_at.getTime(),
-        updatedAt: record.updated_at.getTime(),
-        expiresAt: record.expires_at?.getTime(),
-      }
+      const member = memberFacts(record)
+      const updatedAt = record.updated_at.getTime()
       const key = objectKey('indicators', member.id)
       const slot = objects.find(key)
       const judged =
         trusted &&
         slot >= 0 &&
         objects.state(slot) === LIVE &&
-        objects.version(slot) === seconds(member.updatedAt)
+        objects.version(slot) === seconds(updatedAt)
       const decision = verdict(member, policy, judged)
       if (!decision.ok) {
         if (slot >= 0) objects.setMark(slot, decision.code)
@@ -267,16 +197,18 @@ export async function planSync(
       }
       plan.exportable++
       if (slot >= 0) objects.setMark(slot, MARK.exportable)
-      if (wantAgain(slot, member.updatedAt)) {
+      if (wantAgain(slot, updatedAt)) {
         plan.indicatorsToSend++
-        plan.sendFrom = Math.min(plan.sendFrom ?? Infinity, member.updatedAt)
+        plan.sendFrom = Math.min(plan.sendFrom ?? Infinity, updatedAt)
       } else summary.unchanged.add('indicator')
-      if (depth > 0)
+      if (depth > 0) {
+        const createdAt = record.created_at.getTime()
         for (const ref of memberRefs(record, separate)) {
           const relatedKey = objectKey(ref.collection, ref.id)
-          links.push(key, relatedKey, member.createdAt)
+          links.push(key, relatedKey, createdAt)
           level1.set(relatedKey, ref)
         }
+      }
     }
     deps.onProgress?.(plan.members + page.invalid.length, page.total)
   }

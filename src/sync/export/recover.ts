@@ -10,12 +10,34 @@ import type { StixObject } from '../../stix/types.js'
 import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { TqRef } from '../../threatq/model.js'
+import type { LedgerProblem, LedgerWording, Recovery } from '../ledger-file.js'
 import { relationshipEnds, relationshipId, stixIdOf } from './convert.js'
 import { LIVE, REVOKED } from './key-table.js'
 import { type Ledger, objectKey, UPDATE } from './ledger.js'
 import { endsVersion, generationOf, RELATED } from './plan.js'
 import { READ_BACK_IDS, readBack } from './revoke.js'
 import { embeddedOf, memberRefs, separateLinks } from './separate-links.js'
+
+/** How the export ledger's problems are told (../ledger-file.ts describeLedgerProblem). */
+export const EXPORT_LEDGER: LedgerWording = {
+  name: 'the export ledger',
+  other: 'another target',
+  rebuilds:
+    "this run rebuilds it from AED's copies of what the data collection holds now; objects that left the collection while it was missing stay in AED until you remove them there",
+  rebuilt: 'ledger rebuilt from AED:',
+  found: 'objects found live',
+}
+
+/**
+ * What a run does about an export ledger problem. Another target (AED, collection, STIX version
+ * or ThreatQ host) is a fresh start, not a fault: its objects are not this target's. A lost or
+ * corrupt ledger is a fault (exit 3), rebuilt from AED's copies when the collection can be read
+ * (can_read); without them the run starts empty and revokes nothing.
+ */
+export function exportRecovery(problem: LedgerProblem, canRead: boolean): Recovery {
+  if (problem.kind === 'retargeted') return { fault: false, step: 'start-empty' }
+  return { fault: true, step: canRead ? 'rebuild' : 'start-empty' }
+}
 
 /** Generations probed per object: past this many revocations something else is wrong. */
 const MAX_GENERATIONS = 64

@@ -15,7 +15,7 @@ import { relationshipId, stixIdOf } from './convert.js'
 import { DROPPED, LIVE, REVOKED } from './key-table.js'
 import { type Ledger, type LedgerUpdate, refOfKey, UPDATE } from './ledger.js'
 import { NumberList } from './number-list.js'
-import { type ExportPolicy, MARK, markReason } from './policy.js'
+import { type ExportPolicy, MARK, markReason } from '../policy/verdict.js'
 
 /** Ids per read-back request (`match[id]` is a comma list in the query string). */
 export const READ_BACK_IDS = 100

@@ -20,10 +20,11 @@ import { ReasonLog } from '../reasons.js'
 import { newSummary, type RunSummary, shortReason } from '../summary.js'
 import { collectExport } from './collect.js'
 import { type ExportContext, instanceIdentity } from './convert.js'
-import { Ledger, type LedgerFiles, type LedgerProblem, type LedgerUpdate } from './ledger.js'
+import { recoverLedgerFile } from '../ledger-file.js'
+import { Ledger, type LedgerFiles, type LedgerUpdate } from './ledger.js'
 import { generationOf, planSync, type SyncPlan } from './plan.js'
-import { recoverLedger } from './recover.js'
-import type { ExportPolicy } from './policy.js'
+import { EXPORT_LEDGER, exportRecovery, recoverLedger } from './recover.js'
+import type { ExportPolicy } from '../policy/verdict.js'
 import { findRevocations, revocations, revokedVersions } from './revoke.js'
 import { verifyLive } from './verify.js'
 
@@ -124,19 +125,6 @@ export async function findTaxiiCollection(
   throw lastError
 }
 
-function describeProblem(problem: LedgerProblem): string {
-  const rebuilt =
-    "this run rebuilds it from AED's copies of what the data collection holds now; objects that left the collection while it was missing stay in AED until you remove them there"
-  switch (problem.kind) {
-    case 'lost':
-      return `the export ledger is lost: ${problem.detail}; ${rebuilt}`
-    case 'corrupt':
-      return `the export ledger is corrupt (${problem.detail}); it was moved to ${problem.movedTo} and ${rebuilt}`
-    case 'retargeted':
-      return `the export ledger belongs to another target (${problem.detail}); it was moved to ${problem.movedTo}; this run starts a new one`
-  }
-}
-
 export async function runExport(
   deps: ExportDeps,
   settings: ExportSettings,
@@ -164,25 +152,23 @@ export async function runExport(
   // The namespace this ledger's ids derive in: the ThreatQ host, scoped to the instance unless
   // the ledger holds shared ids (the default instance's, or written before scopes).
   const idHost = idNamespace(settings.context.host, ledger.ids)
-  if (problem !== undefined) {
-    const message = describeProblem(problem)
-    logger.warn({ ledger: settings.ledger.file }, message)
-    // A new target is a fresh start, not a fault; a lost or corrupt ledger is (exit 3).
-    if (problem.kind === 'retargeted') summary.notes.push(message)
-    else {
-      summary.problems.push(message)
-      if (collection.info.can_read) {
-        const found = await recoverLedger(
+  await recoverLedgerFile(
+    problem,
+    {
+      file: settings.ledger.file,
+      wording: EXPORT_LEDGER,
+      decide: (p) => exportRecovery(p, collection.info.can_read),
+      rebuild: () =>
+        recoverLedger(
           { threatq, taxii, collection, host: idHost },
           ledger,
           dataCollection,
           settings.depth,
           settings.pageSize,
-        )
-        summary.notes.push(`ledger rebuilt from AED: ${String(found)} objects found live`)
-      }
-    }
-  }
+        ),
+    },
+    { logger, summary },
+  )
   if (ledger.ids === '' && settings.instanceScope !== '')
     summary.notes.push(
       'this instance keeps the shared STIX ids its ledger was written with (before instances had ids of their own), so nothing is re-sent; another instance exporting the same objects into this collection can still revoke them, and --full restores them (docs/architecture.md)',

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { ListLedgerEntry } from '../lists/ledger.js'
 import type { Notification } from './blocked-events.js'
-import { OwnIntel } from './own-intel.js'
+import { type DeliveredEntry, OwnIntel } from './own-intel.js'
 
-const entry = (list: string, value: string, owner: number, foreign = false): ListLedgerEntry => ({
+/** As the lists ledger holds it, with the scope this does not read. */
+type Entry = DeliveredEntry & { scope: string | undefined }
+
+const entry = (list: string, value: string, owner: number, foreign = false): Entry => ({
   list,
   value,
   owner,
@@ -12,7 +14,7 @@ const entry = (list: string, value: string, owner: number, foreign = false): Lis
   ...(foreign ? { foreign: true } : {}),
 })
 
-const intel = (entries: ListLedgerEntry[], collection?: string): OwnIntel =>
+const intel = (entries: Entry[], collection?: string): OwnIntel =>
   new OwnIntel({
     collection,
     ledger: { entries: new Map(entries.map((e) => [`${e.list}\n${e.value}`, e])) },

@@ -8,8 +8,7 @@
  *   hold it (EDM names the host a deny list blocked, not the entry: src/edm/notification.ts).
  */
 import { listById } from '../../aed/lists.js'
-import { parseSpan, v4Span, v6Span } from '../export/address-set.js'
-import type { ListLedger } from '../lists/ledger.js'
+import { parseSpan, v4Span, v6Span } from '../policy/address-set.js'
 import type { Notification } from './blocked-events.js'
 
 /** A parsed address or CIDR: its family, prefix length and first address (as text). */
@@ -20,11 +19,22 @@ function network(value: string): { family: '4' | '6'; bits: number; lo: string }
   return { family: 'v4' in span ? '4' : '6', bits: s.bits, lo: String(s.lo) }
 }
 
+/** A lists-ledger entry, as far as this reads it (src/sync/lists/ledger.ts keeps them). */
+export interface DeliveredEntry {
+  /** The AED list's id (src/aed/lists.ts). */
+  list: string
+  value: string
+  /** The ThreatQ indicator the entry was delivered for. */
+  owner: number
+  /** AED held the value under someone else's annotation. */
+  foreign?: true
+}
+
 export interface OwnIntelSource {
   /** `aed_collection`: the title or id of the collection the export writes to. */
   collection: string | undefined
   /** What this instance delivered to AED's lists (src/sync/lists/ledger.ts), if it ever did. */
-  ledger: Pick<ListLedger, 'entries'> | undefined
+  ledger: { entries: ReadonlyMap<string, DeliveredEntry> } | undefined
   /** ThreatQ indicator ids of a value (`GET /api/indicators?value=`). */
   lookup: (value: string) => Promise<number[]>
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { LISTS } from '../../aed/lists.js'
-import { ListLedger } from './ledger.js'
+import { ListLedger, listLedgerCounts } from './ledger.js'
 
 const file = async (): Promise<string> =>
   join(await mkdtemp(join(tmpdir(), 'tq-lists-ledger-')), 'x.lists.json')
@@ -79,5 +79,24 @@ describe('lists ledger', () => {
     const { problem } = await ListLedger.open(path, 'aed', 1, true)
     assert.equal(problem?.kind, 'retargeted')
     assert.deepEqual(await readdir(join(path, '..')), ['x.lists.json'])
+  })
+
+  it('a malformed file is corrupt whichever AED it names, as the export ledger tells it', async () => {
+    const path = await file()
+    await writeFile(
+      path,
+      '{"format": "tq-conn-netscout-aed AED lists ledger", "version": 1, "aed": "other", "entries": [["nope", "x", 1, null]]}',
+    )
+    const { problem } = await ListLedger.open(path, 'aed', 1)
+    assert.equal(problem?.kind, 'corrupt')
+    assert.equal(problem.detail, 'an entry names an unknown list')
+  })
+
+  it('--status names the file and why it is unreadable, as the export ledger does', async () => {
+    const path = await file()
+    await writeFile(path, '{"format": "something else"}')
+    const why = await listLedgerCounts(path)
+    if (typeof why !== 'string') assert.fail(`not unreadable: ${JSON.stringify(why)}`)
+    assert.ok(why.startsWith(`${path}: it is not a lists ledger this connector reads: `), why)
   })
 })

@@ -6,7 +6,13 @@
  */
 import { z } from 'zod'
 import { listById, type Scope } from '../../aed/lists.js'
-import { readPrivateText, setAside, writePrivateFile } from '../../config/secure-file.js'
+import {
+  type LedgerFile,
+  type LedgerProblem,
+  openLedgerFile,
+  readLedgerFile,
+  writeLedgerFile,
+} from '../ledger-file.js'
 
 export interface ListLedgerEntry {
   list: string
@@ -20,10 +26,6 @@ export interface ListLedgerEntry {
    */
   foreign?: true
 }
-
-export type ListLedgerProblem =
-  | { kind: 'lost'; detail: string }
-  | { kind: 'corrupt' | 'retargeted'; detail: string; movedTo: string }
 
 const FORMAT = 'tq-conn-netscout-aed AED lists ledger'
 
@@ -59,6 +61,43 @@ function readEntry(raw: unknown): ListLedgerEntry | string {
   }
 }
 
+/** What a lists ledger file holds: its AED and its entries by key. */
+interface Saved {
+  aed: string
+  entries: Map<string, ListLedgerEntry>
+}
+
+/** The file's entries, or why it is not a lists ledger this connector reads. */
+function decode(bytes: Buffer): Saved | string {
+  let data: z.output<typeof headerSchema>
+  try {
+    data = headerSchema.parse(JSON.parse(bytes.toString('utf8')))
+  } catch (error) {
+    const why =
+      error instanceof z.ZodError
+        ? (error.issues[0]?.message ?? 'unexpected shape')
+        : (error as Error).message
+    return `it is not a lists ledger this connector reads: ${why}`
+  }
+  const entries = new Map<string, ListLedgerEntry>()
+  for (const raw of data.entries) {
+    const entry = readEntry(raw)
+    if (typeof entry === 'string') return entry
+    entries.set(entryKey(entry.list, entry.value), entry)
+  }
+  return { aed: data.aed, entries }
+}
+
+/** The lists ledger's file and format for the shared protocol (../ledger-file.ts). */
+function ledgerFile(file: string, aed: string): LedgerFile<Saved> {
+  return {
+    file,
+    companions: [],
+    decode,
+    retargeted: (saved) => (saved.aed === aed ? undefined : `it was written for AED ${saved.aed}`),
+  }
+}
+
 /**
  * Entries per list of the saved lists ledger, as it is (for --status: nothing moved aside):
  * undefined when there is none, a string when it is unreadable.
@@ -68,33 +107,24 @@ export async function listLedgerCounts(
 ): Promise<
   { aed: string; lists: Record<string, { own: number; foreign: number }> } | string | undefined
 > {
-  const text = await readPrivateText(file)
-  if (text === undefined) return undefined
-  let data: z.output<typeof headerSchema>
-  try {
-    data = headerSchema.parse(JSON.parse(text))
-  } catch {
-    return `${file} is not a lists ledger this connector reads`
-  }
+  const saved = await readLedgerFile(file, decode)
+  if (saved === undefined || typeof saved === 'string') return saved
   const lists: Record<string, { own: number; foreign: number }> = {}
-  for (const raw of data.entries) {
-    const entry = readEntry(raw)
-    if (typeof entry === 'string') return `${file}: ${entry}`
+  for (const entry of saved.entries.values()) {
     const counts = (lists[entry.list] ??= { own: 0, foreign: 0 })
     if (entry.foreign === true) counts.foreign++
     else counts.own++
   }
-  return { aed: data.aed, lists }
+  return { aed: saved.aed, lists }
 }
 
 export const entryKey = (list: string, value: string): string => `${list}\u0000${value}`
 
 export class ListLedger {
-  readonly entries = new Map<string, ListLedgerEntry>()
-
   private constructor(
     private readonly file: string,
     private readonly aed: string,
+    readonly entries = new Map<string, ListLedgerEntry>(),
   ) {}
 
   /**
@@ -108,47 +138,9 @@ export class ListLedger {
     expected: number | undefined,
     /** A dry run reports a bad file but leaves it where it is. */
     dryRun = false,
-  ): Promise<{ ledger: ListLedger; problem: ListLedgerProblem | undefined }> {
-    const ledger = new ListLedger(file, aed)
-    const moveAside = async (
-      kind: 'corrupt' | 'retargeted',
-      detail: string,
-    ): Promise<ListLedgerProblem> => ({ kind, detail, movedTo: await setAside(file, kind, dryRun) })
-    const text = await readPrivateText(file)
-    if (text === undefined) {
-      const problem: ListLedgerProblem | undefined =
-        expected !== undefined && expected > 0
-          ? {
-              kind: 'lost',
-              detail: `${file} is missing, but the last run saved ${String(expected)} entries in it`,
-            }
-          : undefined
-      return { ledger, problem }
-    }
-    let data: z.output<typeof headerSchema>
-    try {
-      data = headerSchema.parse(JSON.parse(text))
-    } catch (error) {
-      const detail =
-        error instanceof z.ZodError
-          ? (error.issues[0]?.message ?? 'unexpected shape')
-          : (error as Error).message
-      return { ledger, problem: await moveAside('corrupt', detail) }
-    }
-    if (data.aed !== aed)
-      return {
-        ledger,
-        problem: await moveAside('retargeted', `it was written for AED ${data.aed}`),
-      }
-    for (const raw of data.entries) {
-      const entry = readEntry(raw)
-      if (typeof entry === 'string') {
-        ledger.entries.clear()
-        return { ledger, problem: await moveAside('corrupt', entry) }
-      }
-      ledger.set(entry)
-    }
-    return { ledger, problem: undefined }
+  ): Promise<{ ledger: ListLedger; problem: LedgerProblem | undefined }> {
+    const { saved, problem } = await openLedgerFile(ledgerFile(file, aed), { expected, dryRun })
+    return { ledger: new ListLedger(file, aed, saved?.entries), problem }
   }
 
   get size(): number {
@@ -181,8 +173,8 @@ export class ListLedger {
         ? [e.list, e.value, e.owner, e.scope ?? null, 1]
         : [e.list, e.value, e.owner, e.scope ?? null],
     )
-    await writePrivateFile(
-      this.file,
+    await writeLedgerFile(
+      ledgerFile(this.file, this.aed),
       `${JSON.stringify({ format: FORMAT, version: 1, aed: this.aed, entries })}\n`,
     )
     return this.entries.size

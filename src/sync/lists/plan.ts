@@ -6,9 +6,9 @@ import { type AedList, listById, type Scope } from '../../aed/lists.js'
 import type { AuditSink } from '../../audit/trail.js'
 import type { Logger } from '../../http/logger.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
-import { nameOf } from '../../threatq/records.js'
+import { memberFacts } from '../members.js'
+import { flushScanReasons, reportInvalid, reportUnexported, scanReasons } from '../scan-report.js'
 import type { RunSummary } from '../summary.js'
-import { flushScanReasons, reportInvalid, reportUnexported, scanReasons } from '../export/plan.js'
 import { entryKey, type ListLedger, type ListLedgerEntry } from './ledger.js'
 import { type ListPolicy, type Placement, placements, targetOf } from './targets.js'
 
@@ -87,13 +87,7 @@ export async function planLists(
     for (const record of page.records) {
       plan.members++
       summary.fetched.add('indicator')
-      const member = {
-        id: record.id,
-        value: record.value ?? '',
-        type: nameOf(record.type),
-        status: nameOf(record.status),
-        expiresAt: record.expires_at?.getTime(),
-      }
+      const member = memberFacts(record)
       const target = targetOf(member, settings.policy)
       if (owners.has(member.id))
         fates.set(member.id, target.ok ? FATES[target.action][target.kind] : target.reason)

@@ -12,7 +12,7 @@ import { describe, it } from 'node:test'
 import { type AedList, type ListCalls, type ListEntry, LISTS } from '../../aed/lists.js'
 import type { Logger } from '../../http/logger.js'
 import { ListLedger } from './ledger.js'
-import { recover } from './run.js'
+import { listsRecovery, recoverListLedger } from './recover.js'
 
 const ours = (owner: number, value: string, list: AedList): ListEntry => ({
   value,
@@ -45,11 +45,28 @@ describe('lists ledger recovery from hostile list answers', () => {
     } as unknown as Logger
     const path = join(await mkdtemp(join(tmpdir(), 'tq-recover-')), 'x.lists.json')
     const { ledger } = await ListLedger.open(path, 'aed', undefined)
-    await recover(lists, ledger, 'netscout-aed', logger)
+    await recoverListLedger(lists, ledger, 'netscout-aed', logger)
     assert.deepEqual([...ledger.entries.values()].map((e) => e.value).sort(), [
       'e.example',
       'f.example/x',
     ])
     assert.equal(warnings.length, 3)
+  })
+})
+
+describe('lists ledger recovery decision', () => {
+  it('rebuilds a lost or corrupt ledger by the annotations, as a fault', () => {
+    assert.deepEqual(listsRecovery({ kind: 'lost', detail: 'd' }), { fault: true, step: 'rebuild' })
+    assert.deepEqual(listsRecovery({ kind: 'corrupt', detail: 'd', movedTo: 'm' }), {
+      fault: true,
+      step: 'rebuild',
+    })
+  })
+
+  it('starts a new ledger for another AED, and that is no fault', () => {
+    assert.deepEqual(listsRecovery({ kind: 'retargeted', detail: 'd', movedTo: 'm' }), {
+      fault: false,
+      step: 'start-empty',
+    })
   })
 })

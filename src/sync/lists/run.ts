@@ -3,13 +3,7 @@
  * against the lists ledger, stop before anything is written when the run would remove too much,
  * then remove what left and add what is new. A run with nothing new makes no call.
  */
-import {
-  ALL_LISTS,
-  GLOBAL_SCOPE,
-  type ListCalls,
-  type Scope,
-  scopeEntries,
-} from '../../aed/lists.js'
+import { GLOBAL_SCOPE, type ListCalls, type Scope } from '../../aed/lists.js'
 import type { AuditSink } from '../../audit/trail.js'
 import { ConfigError } from '../../errors.js'
 import type { Logger } from '../../http/logger.js'
@@ -17,10 +11,11 @@ import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
 import { guardMassChange, type RevocationRecord } from '../mass-guard.js'
 import { newSummary, type RunSummary } from '../summary.js'
-import { deliver, ownerOf, type RestCall } from './deliver.js'
-import { ListLedger, type ListLedgerProblem } from './ledger.js'
-import { canonicalValue } from './lookup.js'
+import { recoverLedgerFile } from '../ledger-file.js'
+import { deliver, type RestCall } from './deliver.js'
+import { ListLedger } from './ledger.js'
 import { planLists } from './plan.js'
+import { LISTS_LEDGER, listsRecovery, recoverListLedger } from './recover.js'
 import type { ListPolicy } from './targets.js'
 
 export interface ListDeliveryDeps {
@@ -83,74 +78,6 @@ async function resolveScope(lists: ListCalls, names: readonly string[]): Promise
   return [...new Set(ids)].sort((a, b) => a - b).join(',')
 }
 
-/**
- * A lost or corrupt ledger: this instance's entries are found again by their annotations. An
- * inbound record that mixes ours with others' cannot tell which scopes are ours (AED's arrays do
- * not line up, aed-api.md §2.3): it is kept as foreign, never removed, and said so.
- */
-export async function recover(
-  lists: ListCalls,
-  ledger: ListLedger,
-  instance: string,
-  logger: Logger,
-): Promise<number> {
-  for (const list of ALL_LISTS)
-    for await (const page of lists.readAll(list))
-      for (const entry of page) {
-        const owners = entry.annotations.map((a) => ownerOf(instance, a))
-        const owner = owners.find((o) => o !== undefined)
-        if (owner === undefined) continue
-        // Under our annotation, but no value the connector writes: removing it would remove
-        // the values AED reads in it (`a.example,b.example` is two).
-        if (canonicalValue(list.kind, entry.value) === undefined) {
-          logger.warn(
-            { list: list.id, value: entry.value },
-            "an entry under this instance's annotation holds a value the connector never writes (a comma, white space, a control or bidirectional character): it is left in AED, never removed by the connector",
-          )
-          continue
-        }
-        if (list.direction === 'outbound') {
-          ledger.set({ list: list.id, value: entry.value, owner, scope: undefined })
-          continue
-        }
-        const onlyOurs =
-          owners.every((o) => o !== undefined) && owners.length === scopeEntries(entry)
-        if (onlyOurs && entry.cids.every((c) => c === -1) && entry.pgids.length > 0)
-          ledger.set({
-            list: list.id,
-            value: entry.value,
-            owner,
-            scope: [...new Set(entry.pgids)].sort((a, b) => a - b).join(','),
-          })
-        else {
-          ledger.set({
-            list: list.id,
-            value: entry.value,
-            owner,
-            scope: GLOBAL_SCOPE,
-            foreign: true,
-          })
-          logger.warn(
-            { list: list.id, value: entry.value },
-            "an entry this instance made shares its record with others' scopes: it is left in AED, never removed by the connector",
-          )
-        }
-      }
-  return ledger.own
-}
-
-function describeProblem(problem: ListLedgerProblem): string {
-  const rebuilt = "this run rebuilds it from AED's lists, by this instance's annotations"
-  switch (problem.kind) {
-    case 'lost':
-      return `the AED lists ledger is lost: ${problem.detail}; ${rebuilt}`
-    case 'corrupt':
-      return `the AED lists ledger is corrupt (${problem.detail}); it was moved to ${problem.movedTo} and ${rebuilt}`
-    case 'retargeted':
-      return `the AED lists ledger belongs to another AED (${problem.detail}); it was moved to ${problem.movedTo}; this run starts a new one`
-  }
-}
-
 export async function runListDelivery(
   deps: ListDeliveryDeps,
   settings: ListDeliverySettings,
@@ -165,16 +92,16 @@ export async function runListDelivery(
     settings.ledgerEntries,
     settings.dryRun,
   )
-  if (problem !== undefined) {
-    const message = describeProblem(problem)
-    logger.warn({ ledger: settings.ledgerFile }, message)
-    if (problem.kind === 'retargeted') summary.notes.push(message)
-    else {
-      summary.problems.push(message)
-      const found = await recover(lists, ledger, settings.instance, logger)
-      summary.notes.push(`lists ledger rebuilt from AED: ${String(found)} entries found`)
-    }
-  }
+  await recoverLedgerFile(
+    problem,
+    {
+      file: settings.ledgerFile,
+      wording: LISTS_LEDGER,
+      decide: listsRecovery,
+      rebuild: () => recoverListLedger(lists, ledger, settings.instance, logger),
+    },
+    { logger, summary },
+  )
   const held = ledger.own
   logger.info({ dataCollection: collection.name, dryRun: settings.dryRun }, 'list delivery started')
 

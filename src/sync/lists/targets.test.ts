@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { LISTS } from '../../aed/lists.js'
-import { Guards } from '../export/guards.js'
+import { Guards } from '../policy/guards.js'
 import {
   hostValue,
   type ListPolicy,

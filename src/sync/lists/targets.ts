@@ -6,8 +6,9 @@
 import ipaddr from 'ipaddr.js'
 import { type AedList, LISTS, type Scope } from '../../aed/lists.js'
 import { buildPattern } from '../../stix/patterns.js'
-import { ipv6Groups } from '../export/address-set.js'
-import { type ExportPolicy, type MemberFacts, verdict } from '../export/policy.js'
+import type { MemberFacts } from '../members.js'
+import { ipv6Groups } from '../policy/address-set.js'
+import { type ExportPolicy, verdict } from '../policy/verdict.js'
 
 export interface ListPolicy extends ExportPolicy {
   /** Statuses whose members go to the allow lists; compared without case. */

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { parseOptions } from '../../config/options.js'
 import { ConfigError } from '../../errors.js'
-import { hostValue, type ListPolicy, targetOf } from '../lists/targets.js'
-import type { Guards } from './guards.js'
+import type { Guards } from '../policy/guards.js'
 import { DNS, IP, IP6, testGuards as guards, URL_PATH } from '../../../test/helpers/guards.js'
-import { verdict } from './policy.js'
+import { verdict } from '../policy/verdict.js'
+import { hostValue, type ListPolicy, targetOf } from './targets.js'
 
 const policy = (g: Guards): ListPolicy => ({
   revokeStatuses: [],

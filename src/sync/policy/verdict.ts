@@ -4,6 +4,7 @@
  * guards. The membership scan and the full pass ask the same question with the same answer.
  */
 import { AED_ENFORCEABLE_TYPES, buildPattern } from '../../stix/patterns.js'
+import type { MemberFacts } from '../members.js'
 import type { Guards } from './guards.js'
 
 export interface ExportPolicy {
@@ -39,14 +40,6 @@ export type Verdict =
 export const MARK = { exportable: 1, expired: 2, refused: 3, skipped: 4, status: 10 } as const
 
 export const OK: Verdict = { ok: true }
-
-export interface MemberFacts {
-  type: string | undefined
-  value: string
-  status: string | undefined
-  /** Epoch ms. */
-  expiresAt: number | undefined
-}
 
 export function verdict(
   member: MemberFacts,

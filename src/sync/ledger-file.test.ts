@@ -1,0 +1,266 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import {
+  describeLedgerProblem,
+  type LedgerFile,
+  type LedgerProblem,
+  type LedgerWording,
+  lostProblem,
+  openLedgerFile,
+  readLedgerFile,
+  recoverLedgerFile,
+  type Recovery,
+  writeLedgerFile,
+} from './ledger-file.js'
+import { EXPORT_LEDGER } from './export/recover.js'
+import { LISTS_LEDGER } from './lists/recover.js'
+
+/** A toy format: `toy <target>`; anything else is corrupt. */
+const toy = (
+  file: string,
+  target: string,
+  companions: string[] = [],
+): LedgerFile<{ t: string }> => ({
+  file,
+  companions,
+  decode: (bytes) => {
+    const m = /^toy (\S+)$/.exec(bytes.toString('utf8'))
+    return m?.[1] === undefined ? 'it is not a toy ledger' : { t: m[1] }
+  },
+  retargeted: ({ t }) => (t === target ? undefined : `it was written for ${t}`),
+})
+
+const REBUILD: Recovery = { fault: true, step: 'rebuild' }
+const EMPTY_FAULT: Recovery = { fault: true, step: 'start-empty' }
+const FRESH: Recovery = { fault: false, step: 'start-empty' }
+
+describe('ledger file protocol', () => {
+  let dir: string
+  let n = 0
+  const path = (): string => join(dir, `t${String(++n)}.ledger`)
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ledger-file-'))
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('reads a file of this target as it is, moving nothing', async () => {
+    const file = path()
+    await writeFile(file, 'toy a')
+    assert.deepEqual(await openLedgerFile(toy(file, 'a'), { expected: 1, dryRun: false }), {
+      saved: { t: 'a' },
+      problem: undefined,
+    })
+    assert.equal(await readFile(file, 'utf8'), 'toy a')
+  })
+
+  it('a missing file is a first run unless the last run saved entries nothing else holds', async () => {
+    const file = path()
+    const open = (expected: number | undefined, resumable?: boolean) =>
+      openLedgerFile(toy(file, 'a'), { expected, dryRun: false, resumable })
+    assert.deepEqual(await open(undefined), { saved: undefined, problem: undefined })
+    assert.deepEqual(await open(0), { saved: undefined, problem: undefined })
+    assert.deepEqual(await open(7, true), { saved: undefined, problem: undefined })
+    assert.deepEqual(await open(7), {
+      saved: undefined,
+      problem: {
+        kind: 'lost',
+        detail: `${file} is missing, but the last run saved 7 entries in it`,
+      },
+    })
+    assert.deepEqual(lostProblem('f', { expected: 2 }), {
+      kind: 'lost',
+      detail: 'f is missing, but the last run saved 2 entries in it',
+    })
+  })
+
+  it('moves a corrupt file and its companions aside; corrupt is told before retargeted', async () => {
+    const file = path()
+    const journal = `${file}.journal`
+    await writeFile(file, 'toy b extra')
+    await writeFile(journal, 'j')
+    const { saved, problem } = await openLedgerFile(toy(file, 'a', [journal]), {
+      expected: 1,
+      dryRun: false,
+    })
+    assert.equal(saved, undefined)
+    assert.equal(problem?.kind, 'corrupt')
+    assert.equal(problem.detail, 'it is not a toy ledger')
+    assert.ok(problem.movedTo.startsWith(`${file}.corrupt-`), problem.movedTo)
+    assert.equal(await readFile(problem.movedTo, 'utf8'), 'toy b extra')
+    assert.equal(await stat(file).catch(() => undefined), undefined)
+    assert.equal(await stat(journal).catch(() => undefined), undefined, 'the journal went too')
+  })
+
+  it('moves a file of another target aside', async () => {
+    const file = path()
+    await writeFile(file, 'toy b')
+    const { problem } = await openLedgerFile(toy(file, 'a'), { expected: 1, dryRun: false })
+    assert.equal(problem?.kind, 'retargeted')
+    assert.equal(problem.detail, 'it was written for b')
+    assert.equal(await readFile(problem.movedTo, 'utf8'), 'toy b')
+  })
+
+  it('a dry run reports a bad file but leaves it and its companions in place', async () => {
+    const file = path()
+    const journal = `${file}.journal`
+    await writeFile(file, 'toy b')
+    await writeFile(journal, 'j')
+    const before = (await readdir(dir)).sort()
+    const { problem } = await openLedgerFile(toy(file, 'a', [journal]), {
+      expected: 1,
+      dryRun: true,
+    })
+    assert.equal(problem?.kind, 'retargeted')
+    assert.equal(problem.movedTo, `${file} (left in place: dry run)`)
+    assert.deepEqual((await readdir(dir)).sort(), before)
+  })
+
+  it('writes atomically with mode 0600 and drops the companions the file now holds', async () => {
+    const file = path()
+    const journal = `${file}.journal`
+    await writeFile(journal, 'j')
+    await writeLedgerFile({ file, companions: [journal] }, 'toy a')
+    assert.equal(await readFile(file, 'utf8'), 'toy a')
+    assert.equal((await stat(file)).mode & 0o777, 0o600)
+    assert.equal(await stat(journal).catch(() => undefined), undefined)
+    await writeLedgerFile({ file, companions: [journal] }, 'toy a')
+    assert.equal(await readFile(file, 'utf8'), 'toy a', 'a missing companion is fine')
+  })
+
+  it('reads a file as it is for --status: none, unreadable with the file named, or what it holds', async () => {
+    const file = path()
+    const decode = toy(file, 'a').decode
+    assert.equal(await readLedgerFile(file, decode), undefined)
+    await writeFile(file, 'nope')
+    assert.equal(await readLedgerFile(file, decode), `${file}: it is not a toy ledger`)
+    await writeFile(file, 'toy z')
+    assert.deepEqual(await readLedgerFile(file, decode), { t: 'z' })
+    assert.equal(await readFile(file, 'utf8'), 'toy z')
+  })
+})
+
+describe('ledger problem messages', () => {
+  const lost: LedgerProblem = { kind: 'lost', detail: 'f is missing' }
+  const corrupt: LedgerProblem = { kind: 'corrupt', detail: 'bad', movedTo: 'f.corrupt-1' }
+  const moved: LedgerProblem = { kind: 'retargeted', detail: 'of x', movedTo: 'f.retargeted-1' }
+
+  it('tells each problem in one shape, for either ledger, promising no rebuild it will not make', () => {
+    const cases: [LedgerProblem, Recovery, LedgerWording, string][] = [
+      [
+        lost,
+        REBUILD,
+        LISTS_LEDGER,
+        "the AED lists ledger is lost: f is missing; this run rebuilds it from AED's lists, by this instance's annotations",
+      ],
+      [
+        corrupt,
+        REBUILD,
+        LISTS_LEDGER,
+        "the AED lists ledger is corrupt (bad); it was moved to f.corrupt-1 and this run rebuilds it from AED's lists, by this instance's annotations",
+      ],
+      [
+        moved,
+        FRESH,
+        LISTS_LEDGER,
+        'the AED lists ledger belongs to another AED (of x); it was moved to f.retargeted-1; this run starts a new one',
+      ],
+      [
+        lost,
+        REBUILD,
+        EXPORT_LEDGER,
+        "the export ledger is lost: f is missing; this run rebuilds it from AED's copies of what the data collection holds now; objects that left the collection while it was missing stay in AED until you remove them there",
+      ],
+      [
+        moved,
+        FRESH,
+        EXPORT_LEDGER,
+        'the export ledger belongs to another target (of x); it was moved to f.retargeted-1; this run starts a new one',
+      ],
+      [
+        lost,
+        EMPTY_FAULT,
+        EXPORT_LEDGER,
+        'the export ledger is lost: f is missing; this run starts a new one',
+      ],
+      [
+        corrupt,
+        EMPTY_FAULT,
+        EXPORT_LEDGER,
+        'the export ledger is corrupt (bad); it was moved to f.corrupt-1; this run starts a new one',
+      ],
+    ]
+    for (const [problem, recovery, wording, message] of cases)
+      assert.equal(describeLedgerProblem(problem, recovery, wording), message)
+  })
+})
+
+describe('ledger recovery steps', () => {
+  const run = async (problem: LedgerProblem | undefined, recovery: Recovery) => {
+    const summary = { notes: [] as string[], problems: [] as string[] }
+    const warnings: [object, string | undefined][] = []
+    const logger = {
+      warn: (fields: object, message?: string) => warnings.push([fields, message]),
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+    }
+    let rebuilds = 0
+    const decided = await recoverLedgerFile(
+      problem,
+      {
+        file: 'x.ledger',
+        wording: LISTS_LEDGER,
+        decide: () => recovery,
+        rebuild: () => {
+          rebuilds++
+          return Promise.resolve(12)
+        },
+      },
+      { logger, summary },
+    )
+    return { decided, summary, warnings, rebuilds }
+  }
+
+  it('does nothing without a problem', async () => {
+    const r = await run(undefined, REBUILD)
+    assert.deepEqual(r, {
+      decided: undefined,
+      summary: { notes: [], problems: [] },
+      warnings: [],
+      rebuilds: 0,
+    })
+  })
+
+  it('a fault is a problem (exit 3), logged with the file, then rebuilt and counted', async () => {
+    const r = await run({ kind: 'lost', detail: 'gone' }, REBUILD)
+    const message = describeLedgerProblem({ kind: 'lost', detail: 'gone' }, REBUILD, LISTS_LEDGER)
+    assert.deepEqual(r.summary, {
+      problems: [message],
+      notes: ['lists ledger rebuilt from AED: 12 entries found'],
+    })
+    assert.deepEqual(r.warnings, [[{ ledger: 'x.ledger' }, message]])
+    assert.equal(r.rebuilds, 1)
+  })
+
+  it('a fresh start is a note and rebuilds nothing', async () => {
+    const problem: LedgerProblem = { kind: 'retargeted', detail: 'd', movedTo: 'm' }
+    const r = await run(problem, FRESH)
+    assert.deepEqual(r.summary, {
+      problems: [],
+      notes: [describeLedgerProblem(problem, FRESH, LISTS_LEDGER)],
+    })
+    assert.equal(r.rebuilds, 0)
+  })
+
+  it('a fault without a rebuild is still a problem', async () => {
+    const r = await run({ kind: 'corrupt', detail: 'd', movedTo: 'm' }, EMPTY_FAULT)
+    assert.equal(r.summary.problems.length, 1)
+    assert.deepEqual(r.summary.notes, [])
+    assert.equal(r.rebuilds, 0)
+  })
+})
