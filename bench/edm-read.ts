@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { EDM_DEFAULTS } from '../sim/edm/app.js'
 import { createHttpClient } from '../src/http/client.js'
-import { silentLogger } from '../src/http/logger.js'
+import { silentLogger } from '../src/log/logger.js'
 import { EdmClient } from '../src/edm/client.js'
 import { edmNotification } from '../src/edm/notification.js'
 

@@ -8,6 +8,9 @@
 
 const DAY_MS = 86_400_000
 
+/** 9999-12-31T23:59:59Z in epoch seconds: the last time a STIX (or any 4-digit-year) date holds. */
+export const LATEST_EPOCH_SECONDS = 253_402_300_799
+
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'))
 const pad2 = (n: number): string => TWO_DIGITS[n] as string
 

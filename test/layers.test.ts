@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, posix, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
+import { findCycle } from '../sim/common/import-cycle.js'
 
 /** The repository, from the compiled test's place (dist/test/). */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -79,6 +80,160 @@ const sources = (): Map<string, string> =>
       readFileSync(file, 'utf8'),
     ]),
   )
+
+/**
+ * The layers of src/, lowest first (docs/architecture.md, "Layers of src/"). A shipped module
+ * imports from its own directory and from lower tiers only; directories of one tier import none
+ * of each other. A file at the root of src/ (utc.ts) is a unit of its own. A new directory must
+ * be placed here before anything imports it.
+ */
+const SRC_TIERS: readonly (readonly string[])[] = [
+  ['utc.ts', 'errors.ts', 'version.ts'],
+  ['fs'],
+  ['log'],
+  ['http', 'stix'],
+  ['aed', 'audit', 'taxii', 'threatq'],
+  ['config', 'syslog'],
+  ['edm'],
+  ['sync'],
+  ['cli'],
+]
+
+/**
+ * Imports that close a cycle today, each as `from → to`: the cycle check leaves them out, and
+ * fails once one no longer closes a cycle, so the list only shrinks.
+ */
+const KNOWN_CYCLE_EDGES: readonly string[] = [
+  // check.ts borrows connector.ts's connection helpers while connector.ts runs the check.
+  'src/cli/check.ts → src/cli/connector.ts',
+]
+
+/** Shipped code of src/: neither a test nor a test double. */
+const isShipped = (path: string): boolean =>
+  path.startsWith('src/') && !path.endsWith('.test.ts') && !path.endsWith('-testing.ts')
+
+/** The shipped modules of src/ → the shipped modules of src/ each imports. */
+function srcGraph(files: ReadonlyMap<string, string>): Map<string, string[]> {
+  const graph = new Map<string, string[]>()
+  for (const [path, text] of files) {
+    if (!isShipped(path)) continue
+    graph.set(
+      path,
+      importsOf(path, text).filter((t) => isShipped(t) && files.has(t)),
+    )
+  }
+  return graph
+}
+
+/** The graph without the given `from → to` edges. */
+function without(
+  graph: ReadonlyMap<string, readonly string[]>,
+  edges: readonly string[],
+): Map<string, string[]> {
+  const gone = new Set(edges)
+  return new Map(
+    [...graph].map(([from, targets]) => [
+      from,
+      targets.filter((to) => !gone.has(`${from} → ${to}`)),
+    ]),
+  )
+}
+
+/** Whether `to` is reached from `from` along the graph's edges. */
+function reaches(graph: ReadonlyMap<string, readonly string[]>, from: string, to: string): boolean {
+  const seen = new Set<string>()
+  const stack = [from]
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (node === to) return true
+    if (seen.has(node)) continue
+    seen.add(node)
+    stack.push(...(graph.get(node) ?? []))
+  }
+  return false
+}
+
+/** The unit of src/ a path belongs to: its first directory, or the root file itself. */
+const unitOf = (path: string): string => path.split('/')[1] ?? path
+
+/** Every import against SRC_TIERS, as `from → to (why)`. */
+function tierViolations(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const tierOf = (unit: string): number => SRC_TIERS.findIndex((tier) => tier.includes(unit))
+  const out: string[] = []
+  for (const [from, targets] of graph) {
+    const a = unitOf(from)
+    if (tierOf(a) < 0) out.push(`${from} (${a} is in no tier)`)
+    for (const to of targets) {
+      const b = unitOf(to)
+      if (a === b || tierOf(b) < 0 || tierOf(a) < 0) continue
+      if (tierOf(b) === tierOf(a)) out.push(`${from} → ${to} (one tier)`)
+      else if (tierOf(b) > tierOf(a)) out.push(`${from} → ${to} (a higher tier)`)
+    }
+  }
+  return out.sort()
+}
+
+describe('layers of src/', () => {
+  it('finds cycles through type-only imports and re-exports, and leaves out tests', () => {
+    const files = new Map(
+      Object.entries({
+        'src/a/a.ts': "import { b } from './b.js'\n",
+        'src/a/b.ts': "import type {\n  C,\n} from '../c/c.js'\n",
+        'src/c/c.ts': "export { a } from '../a/a.js'\n",
+        'src/c/c.test.ts': "import { a } from '../a/a.js'\n",
+        'src/d.ts': "import { x } from '../sim/x.js'\nimport 'node:fs'\n",
+      }),
+    )
+    const graph = srcGraph(files)
+    assert.deepEqual(graph.get('src/a/b.ts'), ['src/c/c.ts'])
+    assert.deepEqual(graph.get('src/d.ts'), [])
+    assert.equal(graph.has('src/c/c.test.ts'), false)
+    assert.deepEqual(findCycle(graph), ['src/a/a.ts', 'src/a/b.ts', 'src/c/c.ts', 'src/a/a.ts'])
+    assert.equal(findCycle(without(graph, ['src/c/c.ts → src/a/a.ts'])), undefined)
+    assert.ok(reaches(graph, 'src/a/a.ts', 'src/a/a.ts'))
+  })
+
+  it('has no import cycle among the shipped modules of src/', () => {
+    const graph = srcGraph(sources())
+    // The parse must see the real edges, or an empty graph would pass.
+    assert.ok(graph.get('src/aed/client.ts')?.includes('src/aed/lists.ts'), 'aed/client → lists')
+    const cycle = findCycle(without(graph, KNOWN_CYCLE_EDGES))
+    assert.equal(cycle, undefined, `import cycle: ${(cycle ?? []).join(' → ')}`)
+    for (const edge of KNOWN_CYCLE_EDGES) {
+      const [from = '', to = ''] = edge.split(' → ')
+      assert.ok(
+        graph.get(from)?.includes(to) === true && reaches(graph, to, from),
+        `${edge} closes no cycle any more: take it off KNOWN_CYCLE_EDGES`,
+      )
+    }
+  })
+
+  it('names an import into its own tier, into a higher one, and a directory in no tier', () => {
+    const graph = srcGraph(
+      new Map(
+        Object.entries({
+          'src/http/client.ts': "import { l } from '../log/logger.js'\nimport './retry.js'\n",
+          'src/http/retry.ts': "import { p } from '../stix/patterns.js'\n",
+          'src/log/logger.ts': "import type { S } from '../sync/summary.js'\n",
+          'src/stix/patterns.ts': "import { u } from '../utc.js'\n",
+          'src/sync/summary.ts': '',
+          'src/utc.ts': '',
+          'src/new/thing.ts': "import { u } from '../utc.js'\n",
+        }),
+      ),
+    )
+    assert.deepEqual(tierViolations(graph), [
+      'src/http/retry.ts → src/stix/patterns.ts (one tier)',
+      'src/log/logger.ts → src/sync/summary.ts (a higher tier)',
+      'src/new/thing.ts (new is in no tier)',
+    ])
+  })
+
+  it('keeps the tiers of src/: every import goes down', () => {
+    const graph = srcGraph(sources())
+    assert.ok(graph.get('src/cli/connector.ts')?.some((t) => t.startsWith('src/sync/')))
+    assert.deepEqual(tierViolations(graph), [])
+  })
+})
 
 describe('layers of the repository', () => {
   it('finds imports across lines, type-only, bare and dynamic, and names the broken rule', () => {

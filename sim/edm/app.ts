@@ -1,7 +1,7 @@
 /**
- * `createEdmSim(options)`: a stand-in for NETSCOUT Edge Defense Manager's alerts API (aed-api.md
- * §3.3) for the AEDs it manages, as a hono app plus its state, mountable in tests without sockets
- * (`sim.app.request(...)`) and served by `edm-sim`.
+ * `createEdmSim(options)`: a stand-in for NETSCOUT Edge Defense Manager's alerts API
+ * (docs/aed-api.md, "EDM alerts API") for the AEDs it manages, as a hono app plus its state,
+ * mountable in tests without sockets (`sim.app.request(...)`) and served by `edm-sim`.
  */
 import { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'

@@ -1,7 +1,7 @@
 /**
- * `GET /api/v1/alerts/threats` arguments (aed-api.md §3.3): `size`, `skip`, `sort`, `start`/`end`,
- * `q` (a small subset of Lucene) and dynamic field filters, read into one query, or an EdmError
- * naming the argument.
+ * `GET /api/v1/alerts/threats` arguments (docs/aed-api.md, "EDM alerts API"): `size`, `skip`,
+ * `sort`, `start`/`end`, `q` (a small subset of Lucene) and dynamic field filters, read into one
+ * query, or an EdmError naming the argument.
  */
 import type { ThreatRecord } from './records.js'
 import { isoSeconds } from './records.js'
@@ -177,7 +177,7 @@ export function parseThreatQuery(
   const q = one('q')
   let clauses: Clause[]
   if (q !== undefined && q.trim() !== '') {
-    // When `q` is given the dynamic filters are ignored (aed-api.md §3.3).
+    // When `q` is given the dynamic filters are ignored (docs/aed-api.md, "EDM alerts API").
     clauses = parseLucene(q)
   } else {
     clauses = []

@@ -1,7 +1,7 @@
 /**
- * EDM threat records (aed-api.md §3.3): one per blocked connection on a managed AED, in the shape
- * of NETSCOUT's EDM API documentation, kept sorted by (time, _id) so a time window is a binary
- * search.
+ * EDM threat records (docs/aed-api.md, "EDM alerts API"): one per blocked connection on a managed
+ * AED, in the shape of NETSCOUT's EDM API documentation, kept sorted by (time, _id) so a time
+ * window is a binary search.
  */
 import { createHash } from 'node:crypto'
 import type { Block } from '../aed/blocks.js'
@@ -36,7 +36,7 @@ export interface ThreatRecord {
     direction: 'inbound' | 'outbound'
   }
   reason: string
-  /** Only for ATLAS (AIF) matches (aed-api.md §3.3). */
+  /** Only for ATLAS (AIF) matches (docs/aed-api.md, "EDM alerts API"). */
   threatIntel?: ThreatIntel
   /** `2018-07-31T20:00:30Z`: UTC, whole seconds, as in the documented record. */
   time: string

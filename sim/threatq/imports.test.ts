@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
+import { findCycle } from '../common/import-cycle.js'
 
 /** The sources, from the compiled test's place (dist/sim/threatq/) back to the repository. */
 const SOURCES = fileURLToPath(new URL('../../../sim/threatq/', import.meta.url))
@@ -35,30 +36,6 @@ export function importGraph(files: ReadonlyMap<string, string>): Map<string, str
     graph.set(name, [...targets].sort())
   }
   return graph
-}
-
-/** One cycle as a path that starts and ends at the same module, or undefined when there is none. */
-export function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | undefined {
-  const state = new Map<string, 'open' | 'done'>()
-  const path: string[] = []
-  const visit = (node: string): string[] | undefined => {
-    if (state.get(node) === 'done') return undefined
-    if (state.get(node) === 'open') return [...path.slice(path.indexOf(node)), node]
-    state.set(node, 'open')
-    path.push(node)
-    for (const next of graph.get(node) ?? []) {
-      const cycle = visit(next)
-      if (cycle !== undefined) return cycle
-    }
-    path.pop()
-    state.set(node, 'done')
-    return undefined
-  }
-  for (const node of [...graph.keys()].sort()) {
-    const cycle = visit(node)
-    if (cycle !== undefined) return cycle
-  }
-  return undefined
 }
 
 function sources(): Map<string, string> {

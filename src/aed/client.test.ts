@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { LATEST_EPOCH_SECONDS } from '../stix/timestamps.js'
+import { LATEST_EPOCH_SECONDS } from '../utc.js'
 import { alertSchema, readAlert } from './client.js'
 
 const alert = { alertId: 1, alertType: 'ddos', severity: 5, startTime: 1_767_225_600 }

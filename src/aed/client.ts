@@ -8,11 +8,9 @@ import { extractServerMessage, RemoteError } from '../http/errors.js'
 import { parseJsonBody } from '../http/json.js'
 import { PagingGuard } from '../http/paging-guard.js'
 import { readAhead } from '../http/read-ahead.js'
-import type { Logger } from '../http/logger.js'
-import { AedLists } from './lists.js'
-import { LATEST_EPOCH_SECONDS } from '../stix/timestamps.js'
-
-export type AedApiVersion = 'v2' | 'v3'
+import type { Logger } from '../log/logger.js'
+import { AedLists, type AedApiVersion } from './lists.js'
+import { LATEST_EPOCH_SECONDS } from '../utc.js'
 
 /** Epoch seconds up to 9999-12-31T23:59:59Z: beyond it a time cannot be written as a date. */
 const epochSeconds = z.number().int().min(0).max(LATEST_EPOCH_SECONDS)

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import { serveApp } from '../../sim/common/serve.js'
 import { createHttpClient } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
-import { silentLogger } from '../http/logger.js'
+import { silentLogger } from '../log/logger.js'
 import { AedClient } from './client.js'
 import { LISTS } from './lists.js'
 

@@ -8,7 +8,9 @@ import { z } from 'zod'
 import type { HttpClient } from '../http/client.js'
 import { parseError, parseJsonBody } from '../http/json.js'
 import { PagingGuard } from '../http/paging-guard.js'
-import type { AedApiVersion } from './client.js'
+
+/** The REST API version in AED's paths (`/api/aed/v3/…`); the client detects it (client.ts). */
+export type AedApiVersion = 'v2' | 'v3'
 
 export type ListKind = 'host' | 'domain' | 'url'
 

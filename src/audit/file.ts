@@ -1,13 +1,13 @@
 /**
  * `<name>.audit.jsonl` beside the instance's config: the audit trail's lines (trail.ts), 0600,
- * opened through secure-file.ts's append rules (no links, a regular file of ours). Rotated by
+ * opened through src/fs/secure-file.ts's append rules (no links, a regular file of ours). Rotated by
  * size: when a line would take the file past `maxBytes`, it becomes `.1`, `.1` becomes `.2` …
  * and the oldest past `keep` is deleted, so the trail takes at most (keep + 1) × maxBytes.
  * Opened at the first record: a run that blocks and refuses nothing creates no file. Lines are
  * written in bursts (record()); close() writes the rest.
  */
 import { closeSync, fstatSync, renameSync, unlinkSync, writeSync } from 'node:fs'
-import { appendPrivateSync } from '../config/secure-file.js'
+import { appendPrivateSync } from '../fs/secure-file.js'
 import { auditLine, type AuditEvent, type AuditSink, NO_AUDIT, teeAudit } from './trail.js'
 
 export const AUDIT_DEFAULTS = { maxBytes: 10 * 1024 * 1024, keep: 5 } as const

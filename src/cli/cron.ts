@@ -6,7 +6,7 @@
 import { Cron } from 'croner'
 import { join } from 'node:path'
 import { ConfigError } from '../errors.js'
-import { readPrivateText, writePrivateFile } from '../config/secure-file.js'
+import { readPrivateText, writePrivateFile } from '../fs/secure-file.js'
 
 const FIELD = /^[0-9A-Za-z*,/-]+$/
 const NAMES = /[A-Za-z]{3}/g

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { ConfigError, EXIT } from '../errors.js'
-import { createLogger } from '../log/logger.js'
+import { createLogger } from '../log/run-logger.js'
 import { Secrets } from '../log/secrets.js'
 import { nextRuns, outcomeOf, readRuns, recordingRun, type RunEntry } from './run-record.js'
 

@@ -8,7 +8,7 @@
 import { z } from 'zod'
 import { lstat } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { checkPrivateDir, readPrivateText, writePrivateFile } from '../config/secure-file.js'
+import { checkPrivateDir, readPrivateText, writePrivateFile } from '../fs/secure-file.js'
 import { EXIT, ExitError, type ExitCode } from '../errors.js'
 import type { Logger } from '../log/logger.js'
 import type { Secrets } from '../log/secrets.js'

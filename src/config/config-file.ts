@@ -6,7 +6,7 @@
 import { Document, isMap, isScalar, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
-import { readPrivateText, writePrivateFile } from './secure-file.js'
+import { readPrivateText, writePrivateFile } from '../fs/secure-file.js'
 
 export const CONFIG_FORMAT_VERSION = 1
 

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path'
 import { Document, isMap, parseDocument } from 'yaml'
 import { ConfigError } from '../errors.js'
 import { readConfig, type LoadedConfig } from './config-file.js'
-import { readPrivateText, writePrivateFile } from './secure-file.js'
+import { readPrivateText, writePrivateFile } from '../fs/secure-file.js'
 
 /** What a config directory without `<name>.yaml` holds that may be an older configuration. */
 export interface LegacySearch {

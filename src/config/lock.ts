@@ -5,7 +5,7 @@
 import { link, lstat, open, readdir, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { ConfigError, EXIT, ExitError } from '../errors.js'
-import { readPrivateText } from './secure-file.js'
+import { readPrivateText } from '../fs/secure-file.js'
 
 export interface Lock {
   release(): Promise<void>

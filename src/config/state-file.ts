@@ -4,14 +4,9 @@
  */
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
-import { LATEST_EPOCH_SECONDS } from '../stix/timestamps.js'
-import { readPrivateText, writePrivateFile } from './secure-file.js'
-
-const tokenSchema = z.object({
-  access_token: z.string(),
-  refresh_token: z.string().optional(),
-  expires_at: z.string(),
-})
+import { threatqTokenSchema } from '../threatq/auth.js'
+import { LATEST_EPOCH_SECONDS } from '../utc.js'
+import { readPrivateText, writePrivateFile } from '../fs/secure-file.js'
 
 /** One run that took something back, for the mass guard's window (src/sync/mass-guard.ts). */
 const revocationSchema = z.object({
@@ -31,7 +26,7 @@ const runSchema = z.object({
 
 export const stateSchema = z.object({
   format_version: z.literal(1).default(1),
-  threatq_token: tokenSchema.optional(),
+  threatq_token: threatqTokenSchema.optional(),
   export: z
     .object({
       // The checkpoint of versions before the ledger: read so their state files stay valid, and
@@ -76,7 +71,6 @@ export const stateSchema = z.object({
 })
 
 export type State = z.infer<typeof stateSchema>
-export type ThreatqToken = z.infer<typeof tokenSchema>
 
 export async function readState(path: string): Promise<State> {
   let text: string | undefined

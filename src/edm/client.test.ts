@@ -10,7 +10,7 @@ import { edmAdmin, EDM_TOKEN, newEdm, NOW_MS } from '../../sim/edm/test-support.
 import { ConfigError } from '../errors.js'
 import { createHttpClient } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
-import { silentLogger } from '../http/logger.js'
+import { silentLogger } from '../log/logger.js'
 import type { EdmCheckpoint } from './checkpoint.js'
 import { EdmClient, edmTimeText, type ThreatQuery } from './client.js'
 import { edmClientOf } from './connect.js'

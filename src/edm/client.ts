@@ -1,12 +1,12 @@
 /**
- * EDM alerts client (aed-api.md §3.3): `GET /api/v1/alerts/threats` in time order from a
- * checkpoint, paged with `skip`/`size` inside EDM's result window and past it by moving `start`
- * to the last time read, with the token in whichever header the server takes.
+ * EDM alerts client (docs/aed-api.md, "EDM alerts API"): `GET /api/v1/alerts/threats` in time order
+ * from a checkpoint, paged with `skip`/`size` inside EDM's result window and past it by moving
+ * `start` to the last time read, with the token in whichever header the server takes.
  */
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
 import { parseJsonBody } from '../http/json.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../log/logger.js'
 import { PagingGuard } from '../http/paging-guard.js'
 import { readAhead } from '../http/read-ahead.js'
 import type { EdmCheckpoint } from './checkpoint.js'
@@ -22,7 +22,7 @@ export const EDM_RESULT_WINDOW = 10_000
 
 /**
  * `new`: `X-Arbux-APIToken`, NETSCOUT's client since its December 2020 revision; `old`:
- * `Authorization: NSAPITOKENID <token>`, before it (aed-api.md §3.3).
+ * `Authorization: NSAPITOKENID <token>`, before it (docs/aed-api.md, "EDM alerts API").
  */
 export type EdmAuthScheme = 'new' | 'old'
 

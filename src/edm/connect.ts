@@ -7,7 +7,7 @@ import { parseHost, type ParsedHost } from '../config/host.js'
 import { ConfigError } from '../errors.js'
 import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../log/logger.js'
 import { EdmClient } from './client.js'
 
 export interface EdmConnection {

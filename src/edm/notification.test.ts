@@ -4,7 +4,7 @@ import { advance, covered, readCheckpoint, type EdmCheckpoint } from './checkpoi
 import { edmNotification } from './notification.js'
 import { checkRecords, edmRecordSchema } from './record.js'
 
-/** The documented record (aed-api.md §3.3), plus a field EDM may add. */
+/** The documented record (docs/aed-api.md, "EDM alerts API"), plus a field EDM may add. */
 const documented = {
   pkt: {
     src: '1.2.3.4',

@@ -1,10 +1,10 @@
 /**
  * An EDM threat record → the Blocked Host model the syslog parser produces (src/syslog/
- * notification.ts), so the import aggregates both sources the same way (docs/mapping.md, "EDM
- * threat records"). Never throws: a value that is there but wrong is flagged, as syslog does.
+ * notification.ts), so the import aggregates both sources the same way (docs/mapping.md, "Import:
+ * EDM threat records"). Never throws: a value that is there but wrong is flagged, as syslog does.
  */
 import { isIP } from 'node:net'
-import { iocType, validated } from '../sync/import/convert.js'
+import { iocType, validated } from '../aed/ioc.js'
 import {
   severityLevel,
   type BlockedHost,
@@ -48,7 +48,8 @@ export interface EdmBlockedHost extends BlockedHostFields {
 
 /**
  * [I: A-EDM-INDICATOR-TYPE] `threatIntel.indicatorType` → match type: `http.request.uri` is
- * attested (aed-api.md §3.3); `ip.addr` and `dns.query` are the same naming for the other two.
+ * attested (docs/aed-api.md, "EDM alerts API"); `ip.addr` and `dns.query` are the same naming for
+ * the other two.
  */
 const MATCH_TYPES: Readonly<Record<string, MatchType>> = {
   'ip.addr': 'ip',
@@ -68,7 +69,10 @@ const blank = (v: string | null | undefined): string | undefined => {
   return t === undefined || t === '' ? undefined : t
 }
 
-/** `http%3A//www.example.party/ne/` as EDM quotes it (aed-api.md §3.3) → the plain value. */
+/**
+ * `http%3A//www.example.party/ne/` as EDM quotes it (docs/aed-api.md, "EDM alerts API") → the
+ * plain value.
+ */
 function unquoted(value: string): string {
   if (!value.includes('%')) return value
   try {
@@ -150,7 +154,7 @@ export function edmNotification(record: EdmRecord): EdmBlockedHost {
     iocPattern,
     iocType: type,
     matchType,
-    // STIX matches: EDM's records name no TAXII collection (aed-api.md §3.3).
+    // STIX matches: EDM's records name no TAXII collection (docs/aed-api.md, "EDM alerts API").
     taxiiCollectionId: undefined,
     taxiiCollectionTitle: undefined,
     threatName: list(intel?.threatTypes),

@@ -1,7 +1,7 @@
 /**
- * One record of EDM's `GET /api/v1/alerts/threats` (aed-api.md §3.3, NETSCOUT's edm-api-docs):
- * the shape the client checks before it maps a record. Unknown fields are ignored; a field of the
- * wrong type makes the record invalid (counted by the client, never fatal).
+ * One record of EDM's `GET /api/v1/alerts/threats` (docs/aed-api.md, "EDM alerts API", from
+ * NETSCOUT's edm-api-docs): the shape the client checks before it maps a record. Unknown fields are
+ * ignored; a field of the wrong type makes the record invalid (counted by the client, never fatal).
  */
 import { z } from 'zod'
 

@@ -15,7 +15,7 @@ import {
   redactUrl,
   type RemoteSystem,
 } from './errors.js'
-import { silentLogger, type Logger } from './logger.js'
+import { silentLogger, type Logger } from '../log/logger.js'
 import { originOf, sameOrigin } from './origin.js'
 import { redirectStep, type Hop } from './redirects.js'
 import { responseHeaders, type ResponseHeaders } from './response-headers.js'

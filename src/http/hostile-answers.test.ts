@@ -13,7 +13,7 @@ import { TEST_COLLECTIONS, TEST_ROOT } from '../../sim/taxii/app.js'
 import { ThreatqClient } from '../threatq/client.js'
 import { createHttpClient, type HttpClientOptions } from './client.js'
 import { RemoteError, type RemoteSystem } from './errors.js'
-import { silentLogger } from './logger.js'
+import { silentLogger } from '../log/logger.js'
 
 const noSleep: HttpClientOptions['retryDeps'] = { sleep: () => Promise.resolve(), random: () => 0 }
 const TAXII_21 = 'application/taxii+json;version=2.1'

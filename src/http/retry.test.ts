@@ -11,7 +11,7 @@ import {
   withRetry,
   type RetryDeps,
 } from './retry.js'
-import { silentLogger } from './logger.js'
+import { silentLogger } from '../log/logger.js'
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0)
 

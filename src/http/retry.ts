@@ -5,7 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { abortReasonOr } from './abort.js'
 import { RemoteError } from './errors.js'
-import { silentLogger, type Logger } from './logger.js'
+import { silentLogger, type Logger } from '../log/logger.js'
 
 export interface RetryOptions {
   /** Attempts in all, the first one included (1 = never retry). */

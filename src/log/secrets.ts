@@ -1,5 +1,5 @@
 /**
- * The run's one secrets registry (issue 20, "Secrets echoed back"). Created once per run in
+ * The run's one secrets registry (docs/reliability.md, "Hostile input"). Created once per run in
  * main.ts and handed to every writer: the log destination, stdout and stderr (CommandIo) and the
  * --output file. Every secret the run learns is registered as soon as it is known — passwords,
  * the AED API token, the TAXII `user:password` and its base64 (what `Basic …` carries), and each

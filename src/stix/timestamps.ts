@@ -1,8 +1,5 @@
-import { isoMillis } from '../utc.js'
+import { isoMillis, LATEST_EPOCH_SECONDS } from '../utc.js'
 import { StixError } from './errors.js'
-
-/** 9999-12-31T23:59:59Z in epoch seconds: the last time a STIX (or any 4-digit-year) date holds. */
-export const LATEST_EPOCH_SECONDS = 253_402_300_799
 
 /** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in ms. */
 const YEAR_0 = -62_167_219_200_000

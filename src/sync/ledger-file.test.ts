@@ -15,8 +15,6 @@ import {
   type Recovery,
   writeLedgerFile,
 } from './ledger-file.js'
-import { EXPORT_LEDGER } from './export/recover.js'
-import { LISTS_LEDGER } from './lists/recover.js'
 
 /** A toy format: `toy <target>`; anything else is corrupt. */
 const toy = (
@@ -144,60 +142,14 @@ describe('ledger file protocol', () => {
   })
 })
 
-describe('ledger problem messages', () => {
-  const lost: LedgerProblem = { kind: 'lost', detail: 'f is missing' }
-  const corrupt: LedgerProblem = { kind: 'corrupt', detail: 'bad', movedTo: 'f.corrupt-1' }
-  const moved: LedgerProblem = { kind: 'retargeted', detail: 'of x', movedTo: 'f.retargeted-1' }
-
-  it('tells each problem in one shape, for either ledger, promising no rebuild it will not make', () => {
-    const cases: [LedgerProblem, Recovery, LedgerWording, string][] = [
-      [
-        lost,
-        REBUILD,
-        LISTS_LEDGER,
-        "the AED lists ledger is lost: f is missing; this run rebuilds it from AED's lists, by this instance's annotations",
-      ],
-      [
-        corrupt,
-        REBUILD,
-        LISTS_LEDGER,
-        "the AED lists ledger is corrupt (bad); it was moved to f.corrupt-1 and this run rebuilds it from AED's lists, by this instance's annotations",
-      ],
-      [
-        moved,
-        FRESH,
-        LISTS_LEDGER,
-        'the AED lists ledger belongs to another AED (of x); it was moved to f.retargeted-1; this run starts a new one',
-      ],
-      [
-        lost,
-        REBUILD,
-        EXPORT_LEDGER,
-        "the export ledger is lost: f is missing; this run rebuilds it from AED's copies of what the data collection holds now; objects that left the collection while it was missing stay in AED until you remove them there",
-      ],
-      [
-        moved,
-        FRESH,
-        EXPORT_LEDGER,
-        'the export ledger belongs to another target (of x); it was moved to f.retargeted-1; this run starts a new one',
-      ],
-      [
-        lost,
-        EMPTY_FAULT,
-        EXPORT_LEDGER,
-        'the export ledger is lost: f is missing; this run starts a new one',
-      ],
-      [
-        corrupt,
-        EMPTY_FAULT,
-        EXPORT_LEDGER,
-        'the export ledger is corrupt (bad); it was moved to f.corrupt-1; this run starts a new one',
-      ],
-    ]
-    for (const [problem, recovery, wording, message] of cases)
-      assert.equal(describeLedgerProblem(problem, recovery, wording), message)
-  })
-})
+/** A wording of the test's own: the floor's tests know neither ledger (test/layers.test.ts). */
+const TOY_LEDGER: LedgerWording = {
+  name: 'the toy ledger',
+  other: 'another toy',
+  rebuilds: 'this run rebuilds it from the toys',
+  rebuilt: 'toy ledger rebuilt:',
+  found: 'toys found',
+}
 
 describe('ledger recovery steps', () => {
   const run = async (problem: LedgerProblem | undefined, recovery: Recovery) => {
@@ -214,7 +166,7 @@ describe('ledger recovery steps', () => {
       problem,
       {
         file: 'x.ledger',
-        wording: LISTS_LEDGER,
+        wording: TOY_LEDGER,
         decide: () => recovery,
         rebuild: () => {
           rebuilds++
@@ -238,10 +190,10 @@ describe('ledger recovery steps', () => {
 
   it('a fault is a problem (exit 3), logged with the file, then rebuilt and counted', async () => {
     const r = await run({ kind: 'lost', detail: 'gone' }, REBUILD)
-    const message = describeLedgerProblem({ kind: 'lost', detail: 'gone' }, REBUILD, LISTS_LEDGER)
+    const message = describeLedgerProblem({ kind: 'lost', detail: 'gone' }, REBUILD, TOY_LEDGER)
     assert.deepEqual(r.summary, {
       problems: [message],
-      notes: ['lists ledger rebuilt from AED: 12 entries found'],
+      notes: ['toy ledger rebuilt: 12 toys found'],
     })
     assert.deepEqual(r.warnings, [[{ ledger: 'x.ledger' }, message]])
     assert.equal(r.rebuilds, 1)
@@ -252,7 +204,7 @@ describe('ledger recovery steps', () => {
     const r = await run(problem, FRESH)
     assert.deepEqual(r.summary, {
       problems: [],
-      notes: [describeLedgerProblem(problem, FRESH, LISTS_LEDGER)],
+      notes: [describeLedgerProblem(problem, FRESH, TOY_LEDGER)],
     })
     assert.equal(r.rebuilds, 0)
   })

@@ -1,12 +1,12 @@
 /**
  * The protocol both ledgers (the TAXII export's and the AED lists') keep their file by: read it
- * without following links (config/secure-file.ts), tell a lost, corrupt or retargeted one apart,
+ * without following links (src/fs/secure-file.ts), tell a lost, corrupt or retargeted one apart,
  * move a bad one aside, write it atomically, and say what happened in one shape of message. Each
  * ledger brings only its format (decode, and what its target is) and its recovery decision.
  */
 import { unlink } from 'node:fs/promises'
-import type { Logger } from '../http/logger.js'
-import { readPrivate, setAside, writePrivateFile } from '../config/secure-file.js'
+import type { Logger } from '../log/logger.js'
+import { readPrivate, setAside, writePrivateFile } from '../fs/secure-file.js'
 import type { RunSummary } from './summary.js'
 
 /** Why the saved ledger could not be used. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../log/logger.js'
 import { EXAMPLES_PER_REASON, ReasonLog } from './reasons.js'
 
 interface Line {

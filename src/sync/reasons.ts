@@ -4,7 +4,7 @@
  * 2,866 skips wrote 2,866 lines every run (issue 21). The summary counts them all, and the audit
  * trail (src/audit/trail.ts) still records each refusal on its own.
  */
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../log/logger.js'
 
 /** Examples kept per reason: enough to find the objects, few enough to stay one line. */
 export const EXAMPLES_PER_REASON = 5

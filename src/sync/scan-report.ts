@@ -4,7 +4,7 @@
  * once at the end of the scan (src/sync/reasons.ts).
  */
 import type { AuditSink } from '../audit/trail.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../log/logger.js'
 import { ReasonLog } from './reasons.js'
 import type { RunSummary } from './summary.js'
 

@@ -1,6 +1,6 @@
 /**
  * Opening the syslog file and finding its rotated generations. The file belongs to the syslog
- * daemon (root, syslog, adm), not to us, so unlike src/config/secure-file.ts its owner is not
+ * daemon (root, syslog, adm), not to us, so unlike src/fs/secure-file.ts its owner is not
  * checked; the other house rules hold: no symlink is followed (O_NOFOLLOW, and candidates are
  * lstat'ed), a FIFO cannot hang the run (O_NONBLOCK), and what is opened must be a regular file,
  * checked on the descriptor (fstat).

@@ -1,12 +1,12 @@
 /**
- * One line of the syslog file → a typed AED notification (docs/mapping.md, "Syslog
+ * One line of the syslog file → a typed AED notification (docs/mapping.md, "Import: AED syslog
  * notifications"): a Blocked Host notification with the fields of NETSCOUT's Splunk add-on
- * (shared reference aed-api.md §3.2), another kind of notification (classified, not imported),
- * or a bad line with the reason. Never throws, whatever the bytes.
+ * (docs/aed-api.md, "Syslog notifications"), another kind of notification (classified, not
+ * imported), or a bad line with the reason. Never throws, whatever the bytes.
  */
 import { isUtf8 } from 'node:buffer'
 import { isIP } from 'node:net'
-import { iocType, validated } from '../sync/import/convert.js'
+import { iocType, validated } from '../aed/ioc.js'
 import { parseCef, type PayloadRecord } from './cef.js'
 import type { SyslogLine } from './file-reader.js'
 import { parseLeef } from './leef.js'
@@ -279,7 +279,8 @@ function blockedHost(record: PayloadRecord, prefix: SyslogPrefix, ctx: ParseCont
 }
 
 /**
- * Severity 1–3 low, 4–6 medium, 7–9 high (NETSCOUT, aed-api.md §3.3). [I: A-SYSLOG-SEVERITY]
+ * Severity 1–3 low, 4–6 medium, 7–9 high (NETSCOUT's bands for EDM, docs/aed-api.md, "EDM alerts
+ * API"). [I: A-SYSLOG-SEVERITY]
  * CEF's 0 and 10 fall in low and high, and CEF's names (Low … Very-High) are read too.
  */
 export function severityLevel(score: number): SeverityLevel {

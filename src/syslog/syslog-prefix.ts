@@ -1,6 +1,7 @@
 /**
  * The syslog prefix of a line as rsyslog and syslog-ng write it to a file, and where the CEF or
- * LEEF payload starts after it. Forms read (docs/mapping.md, "Syslog notifications"):
+ * LEEF payload starts after it. Forms read (docs/mapping.md, "Import: AED syslog
+ * notifications"):
  * - RFC 3164 / BSD, with or without `<PRI>` (rsyslog's default file template leaves it out):
  *   `[<PRI>]Mmm dd hh:mm:ss host [tag: ]message`;
  * - the same with an RFC 3339 timestamp (rsyslog's RSYSLOG_FileFormat, syslog-ng `ts-format(iso)`):

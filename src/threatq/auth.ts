@@ -8,7 +8,15 @@ import { z } from 'zod'
 import type { AuthHook, HttpClient } from '../http/client.js'
 import { parseJsonBody } from '../http/json.js'
 import { RemoteError } from '../http/errors.js'
-import type { ThreatqToken } from '../config/state-file.js'
+
+/** A token as the state file keeps it between runs (src/config/state-file.ts). */
+export const threatqTokenSchema = z.object({
+  access_token: z.string(),
+  refresh_token: z.string().optional(),
+  expires_at: z.string(),
+})
+
+export type ThreatqToken = z.infer<typeof threatqTokenSchema>
 
 export interface ThreatqCredentials {
   clientId: string

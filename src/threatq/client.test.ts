@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/client.js'
 import { RemoteError } from '../http/errors.js'
-import { silentLogger } from '../http/logger.js'
+import { silentLogger } from '../log/logger.js'
 import { embeddable, ThreatqClient, withParam } from './client.js'
 
 const record = (id: number) => ({

@@ -1,9 +1,9 @@
 /**
- * `--check` and `--status` (issue 21), the real CLI against both simulator processes: --check
- * passes on a working set-up, names the fix of a wrong AED token, a wrong TAXII password, an AED
- * collection that does not exist and an unreachable ThreatQ (exit 2 each), and changes nothing
- * anywhere; --status reports, from local files alone, the last run and success, what AED holds
- * and who holds the lock.
+ * `--check` and `--status` (README.md, "Is it working? Is it running? What does AED hold?"), the
+ * real CLI against both simulator processes: --check passes on a working set-up, names the fix of a
+ * wrong AED token, a wrong TAXII password, an AED collection that does not exist and an unreachable
+ * ThreatQ (exit 2 each), and changes nothing anywhere; --status reports, from local files alone,
+ * the last run and success, what AED holds and who holds the lock.
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'

@@ -118,7 +118,7 @@ const EXPORT_WRITES: Spec[] = [
     at: (p) => aed('POST', TAXII_POST, posts(p), 'after'),
   },
   {
-    // Relationships are sent after the indicators: the last POSTs carry them (issue 19 item 11).
+    // Relationships are sent after the indicators: the last POSTs carry them.
     name: 'the TAXII POST before the last (relationships), stored, answer lost',
     at: (p) => aed('POST', TAXII_POST, posts(p) - 1, 'after'),
   },

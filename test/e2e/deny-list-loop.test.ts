@@ -1,9 +1,9 @@
 /**
- * Closing the loop through AED's deny lists (issue 22), end to end: the connector delivers
- * ThreatQ indicators to AED's lists (`delivery: rest`), aed-sim blocks traffic that hits those
- * entries, and the import — from a real rsyslog's file (`alert_source: syslog`) or from edm-sim
- * (`alert_source: edm`) — links each block's event to the indicator that was delivered, never a
- * new duplicate of it, and keeps `AED Block Count` / `AED Last Blocked` on it current.
+ * Closing the loop through AED's deny lists, end to end: the connector delivers ThreatQ indicators
+ * to AED's lists (`delivery: rest`), aed-sim blocks traffic that hits those entries, and the import
+ * — from a real rsyslog's file (`alert_source: syslog`) or from edm-sim (`alert_source: edm`) —
+ * links each block's event to the indicator that was delivered, never a new duplicate of it, and
+ * keeps `AED Block Count` / `AED Last Blocked` on it current.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -248,7 +248,7 @@ describe('deny-list blocks close the loop (alert_source edm)', () => {
     // EDM names the host a deny list blocked, not the entry (src/edm/notification.ts).
     await block(world, [outbound(HOST, 3), outbound(IN_CIDR, 2)])
     await importOnce(world)
-    // EDM's record times are whole seconds (aed-api.md §3.3).
+    // EDM's record times are whole seconds (docs/aed-api.md, "EDM alerts API").
     const last = await lastBlocks(world)
     const second = (value: string): number => Math.floor((last.get(value) ?? 0) / 1000) * 1000
     await assertLoopClosed(api, ids, HOST, { blocks: 3, last: second(HOST) })

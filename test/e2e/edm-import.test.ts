@@ -1,9 +1,9 @@
 /**
- * alert_source edm end to end (issue 22): aed-sim blocks traffic, edm-sim (managing it, and taking
- * the token only as `Authorization: NSAPITOKENID`, so the client's first header is refused) serves
- * the blocks as threat records, and the connector (the real CLI) aggregates them into ThreatQ
- * events. The events' block counts in threatq-sim add up to the connections blocked; a rerun
- * adds and doubles nothing.
+ * alert_source edm end to end (docs/mapping.md, "Import: EDM threat records"): aed-sim blocks
+ * traffic, edm-sim (managing it, and taking the token only as `Authorization: NSAPITOKENID`, so the
+ * client's first header is refused) serves the blocks as threat records, and the connector (the
+ * real CLI) aggregates them into ThreatQ events. The events' block counts in threatq-sim add up to
+ * the connections blocked; a rerun adds and doubles nothing.
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'

@@ -224,7 +224,7 @@ function signature(objects: readonly StixObject[]): string[] {
     .sort()
 }
 
-describe('export and import against the strict ThreatQ (default) and the lenient one (issue 19)', () => {
+describe('export and import against the strict ThreatQ (default) and the lenient one', () => {
   let strict: World
   let lenient: World
   before(async () => {

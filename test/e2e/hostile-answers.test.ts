@@ -1,8 +1,8 @@
 /**
- * Issue 20, hostile servers and values (real CLI, simulators over sockets): a TAXII discovery
- * document that names an API root on another origin (the TAXII Basic credentials and the export
- * would go there); a 200 HTML login page; a server message that would forge lines; ThreatQ
- * values with line breaks, quotes, `']`, NUL and bidi controls.
+ * Hostile servers and values (docs/reliability.md, "Hostile input"; real CLI, simulators over
+ * sockets): a TAXII discovery document that names an API root on another origin (the TAXII Basic
+ * credentials and the export would go there); a 200 HTML login page; a server message that would
+ * forge lines; ThreatQ values with line breaks, quotes, `']`, NUL and bidi controls.
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'

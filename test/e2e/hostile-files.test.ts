@@ -1,6 +1,7 @@
 /**
- * Issue 20, "Hostile files", driven through the real CLI: a symlink planted at the state file,
- * a config directory others can write, and a config file others can read.
+ * Hostile files (docs/reliability.md, "Hostile input"), driven through the real CLI: a symlink
+ * planted at the state file, a config directory others can write, and a config file others can
+ * read.
  */
 import assert from 'node:assert/strict'
 import { chmod, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises'

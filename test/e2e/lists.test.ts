@@ -1,9 +1,10 @@
 /**
- * REST delivery to AED's deny and allow lists (issue 14), the real CLI against both simulator
- * processes, on API v2 and v3: the collection lands in the right lists with this instance's
- * annotations; a rerun makes no call; whitelisting, leaving and expiry remove; an entry someone
- * else made is never touched; a full list is exit 3 with nothing else lost; `both` keeps TAXII
- * and the lists in step; traffic to a REST-delivered block comes back as an imported event.
+ * REST delivery to AED's deny and allow lists (README.md, "Delivery to AED's deny and allow
+ * lists"), the real CLI against both simulator processes, on API v2 and v3: the collection lands in
+ * the right lists with this instance's annotations; a rerun makes no call; whitelisting, leaving
+ * and expiry remove; an entry someone else made is never touched; a full list is exit 3 with
+ * nothing else lost; `both` keeps TAXII and the lists in step; traffic to a REST-delivered block
+ * comes back as an imported event.
  */
 import assert from 'node:assert/strict'
 import { readFile, rm } from 'node:fs/promises'
@@ -451,7 +452,7 @@ describe(
   },
 )
 
-describe("REST delivery against AED's harsher answers (issue 19)", { concurrency: 1 }, () => {
+describe("REST delivery against AED's harsher answers", { concurrency: 1 }, () => {
   let world: World
   let api: Api
   const ids = new Map<string, number>()

@@ -1,9 +1,9 @@
 /**
- * Metrics and the audit trail (issue 21), the real CLI against both simulator processes: every
- * run writes `<metrics_dir>/<name>.prom` (0644) that `promtool check metrics` accepts, with the
- * run's figures, a failing run too; every block, unblock and refusal AED acknowledged is a line
- * of `<name>.audit.jsonl` (0600), over TAXII and over REST; a dry run writes neither; and the
- * README's one-line questions of the audit trail answer correctly.
+ * Metrics and the audit trail (README.md, "Metrics" and "Audit trail"), the real CLI against both
+ * simulator processes: every run writes `<metrics_dir>/<name>.prom` (0644) that `promtool check
+ * metrics` accepts, with the run's figures, a failing run too; every block, unblock and refusal AED
+ * acknowledged is a line of `<name>.audit.jsonl` (0600), over TAXII and over REST; a dry run writes
+ * neither; and the README's one-line questions of the audit trail answer correctly.
  */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'

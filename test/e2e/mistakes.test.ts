@@ -1,7 +1,7 @@
 /**
- * Issue 21, "Mistakes": each mistake in a setting ends the run with exit 2 and one line naming
- * the setting, where it is set and what to do (src/cli/mistakes.ts); a transient failure stays
- * exit 1. Real CLI against the simulators over sockets.
+ * Mistakes (docs/reliability.md, "Mistakes"): each mistake in a setting ends the run with exit 2
+ * and one line naming the setting, where it is set and what to do (src/cli/mistakes.ts); a
+ * transient failure stays exit 1. Real CLI against the simulators over sockets.
  */
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'

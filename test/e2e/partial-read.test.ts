@@ -1,9 +1,9 @@
 /**
- * A ThreatQ whose query cursor stops advancing mid-scan (issue 20): the membership scan decides
- * what leaves AED, so a scan that cannot finish must stop the run (exit 1, one line naming
- * ThreatQ and the data collection) with nothing revoked or removed and every ledger as it was.
- * Before, the client stopped with a warning, the plan saw the first page only, and the members
- * it missed were revoked (9% here: under max_revoke_percent, so nothing else held them).
+ * A ThreatQ whose query cursor stops advancing mid-scan: the membership scan decides what leaves
+ * AED, so a scan that cannot finish must stop the run (exit 1, one line naming ThreatQ and the data
+ * collection) with nothing revoked or removed and every ledger as it was. Before, the client
+ * stopped with a warning, the plan saw the first page only, and the members it missed were revoked
+ * (9% here: under max_revoke_percent, so nothing else held them).
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'

@@ -1,8 +1,9 @@
 /**
- * What a run leaves in its log file at the default verbosity (issue 21), the real CLI against both
- * simulator processes: one line where the run starts (version, directions, dry run) and one where
- * it ends (exit code, duration, the summary's figures per direction), a failing run too; every
- * time ISO-8601; and -d says once, on stderr and in the log, that AED's certificate is unchecked.
+ * What a run leaves in its log file at the default verbosity (README.md, "Output"), the real CLI
+ * against both simulator processes: one line where the run starts (version, directions, dry run)
+ * and one where it ends (exit code, duration, the summary's figures per direction), a failing run
+ * too; every time ISO-8601; and -d says once, on stderr and in the log, that AED's certificate is
+ * unchecked.
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'

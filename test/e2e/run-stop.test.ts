@@ -1,9 +1,9 @@
 /**
- * A run stopped from outside (issue 20's run deadline, issue 21's SIGINT/SIGTERM), with the real
- * CLI: a TAXII POST is held by the AED simulator (never by timing) and the run is stopped while it
- * waits. The run must end cleanly: one stderr line and its exit code, the lock released, what AED
- * acknowledged before the stop kept in the ledger, so that the next run completes without sending
- * it again and leaves exactly the state of an uninterrupted run.
+ * A run stopped from outside (its deadline, docs/reliability.md "Timeouts a user can set", or
+ * SIGINT/SIGTERM), with the real CLI: a TAXII POST is held by the AED simulator (never by timing)
+ * and the run is stopped while it waits. The run must end cleanly: one stderr line and its exit
+ * code, the lock released, what AED acknowledged before the stop kept in the ledger, so that the
+ * next run completes without sending it again and leaves exactly the state of an uninterrupted run.
  */
 import assert from 'node:assert/strict'
 import { access, readFile } from 'node:fs/promises'

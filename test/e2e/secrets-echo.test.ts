@@ -1,8 +1,8 @@
 /**
- * Issue 20, "Secrets echoed back": a hostile or broken server whose error body quotes the
- * credentials it received. None of the secrets, in any of the forms a server could echo them
- * (raw, `user:password`, base64, `Basic …`, `Bearer …`, JSON-escaped, URL-encoded), may reach
- * stdout, stderr, the log file or an --output file.
+ * Secrets echoed back (docs/reliability.md, "Hostile input"): a hostile or broken server whose
+ * error body quotes the credentials it received. None of the secrets, in any of the forms a server
+ * could echo them (raw, `user:password`, base64, `Basic …`, `Bearer …`, JSON-escaped, URL-encoded),
+ * may reach stdout, stderr, the log file or an --output file.
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'

@@ -29,7 +29,7 @@ function collection(stdout: string): { members: number; exportable: number } {
 
 const sum = (c: Record<string, number>): number => Object.values(c).reduce((a, b) => a + b, 0)
 
-describe('the run summary: each figure counts each object once (issue 21)', () => {
+describe('the run summary: each figure counts each object once', () => {
   let world: World
   before(async () => {
     world = await startWorld({ seed: 1000 })

@@ -1,8 +1,8 @@
 /**
- * Issue 19 items 9 and 10, the real CLI against the simulators: two named instances exporting
- * two saved searches into one AED collection never withdraw each other's objects; `--full`
- * restores an object AED holds revoked behind the ledger's back; a ledger of another AED is set
- * aside, and the new AED gets everything.
+ * Instance scopes and generations (docs/mapping.md, "Ids: generations and instance scopes"), the
+ * real CLI against the simulators: two named instances exporting two saved searches into one AED
+ * collection never withdraw each other's objects; `--full` restores an object AED holds revoked
+ * behind the ledger's back; a ledger of another AED is set aside, and the new AED gets everything.
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'

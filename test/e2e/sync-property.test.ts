@@ -1,8 +1,8 @@
 /**
- * Property (issue 13): for random sequences of adds, status changes, edits, deletes and killed
- * runs, once a run finishes, AED enforces exactly the exportable members of the data collection.
- * The real CLI against both simulator processes; a kill lands wherever the run is at the time
- * (the property must hold for any point).
+ * Property (docs/mapping.md, "Sync: revocation, expiry and guards"): for random sequences of adds,
+ * status changes, edits, deletes and killed runs, once a run finishes, AED enforces exactly the
+ * exportable members of the data collection. The real CLI against both simulator processes; a kill
+ * lands wherever the run is at the time (the property must hold for any point).
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'

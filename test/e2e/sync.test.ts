@@ -1,9 +1,9 @@
 /**
- * The export as a sync (issue 13), the real CLI against both simulator processes: AED ends up
- * holding exactly the exportable members of the data collection. Whitelisting, leaving the
- * saved search and deletion revoke; a renamed malware is re-sent alone; guards refuse what must
- * never be blocked; an emptied collection stops before anything is sent; a lost ledger is
- * reported and revokes nothing.
+ * The export as a sync (README.md, "The export is a sync"), the real CLI against both simulator
+ * processes: AED ends up holding exactly the exportable members of the data collection.
+ * Whitelisting, leaving the saved search and deletion revoke; a renamed malware is re-sent alone;
+ * guards refuse what must never be blocked; an emptied collection stops before anything is sent; a
+ * lost ledger is reported and revokes nothing.
  */
 import assert from 'node:assert/strict'
 import { readFile, rm } from 'node:fs/promises'

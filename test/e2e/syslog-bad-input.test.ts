@@ -1,9 +1,9 @@
 /**
- * The syslog import's bad input (issue 22, docs/reliability.md "The import's bad input"), the real
- * CLI against threatq-sim, the file written as rsyslog's traditional template writes it: each
- * kind of bad line is counted by its reason in the summary and the run goes on; a file that
- * shrinks or is deleted between runs is said and read on; the events' block counts stay equal to
- * the good blocks written — nothing imported before is lost or doubled.
+ * The syslog import's bad input (docs/reliability.md, "The import's bad input"), the real CLI
+ * against threatq-sim, the file written as rsyslog's traditional template writes it: each kind of
+ * bad line is counted by its reason in the summary and the run goes on; a file that shrinks or is
+ * deleted between runs is said and read on; the events' block counts stay equal to the good blocks
+ * written — nothing imported before is lost or doubled.
  */
 import assert from 'node:assert/strict'
 import { appendFile, rm, writeFile } from 'node:fs/promises'

@@ -1,10 +1,10 @@
 /**
- * alert_source syslog end to end (issue 22): aed-sim sends its Blocked Host notifications over
- * TCP to a real rsyslogd, which writes them to a file with its traditional template; the
- * connector (the real CLI) imports that file while the test rotates it by rename + HUP and by
- * copytruncate. Nothing may be lost or doubled: the events' block counts in threatq-sim add up
- * to the connections blocked, and the indicator the connector exported carries the loop-closing
- * attributes.
+ * alert_source syslog end to end (docs/reliability.md, "Reading the syslog file"): aed-sim sends
+ * its Blocked Host notifications over TCP to a real rsyslogd, which writes them to a file with its
+ * traditional template; the connector (the real CLI) imports that file while the test rotates it by
+ * rename + HUP and by copytruncate. Nothing may be lost or doubled: the events' block counts in
+ * threatq-sim add up to the connections blocked, and the indicator the connector exported carries
+ * the loop-closing attributes.
  */
 import assert from 'node:assert/strict'
 import { copyFile, rename, truncate } from 'node:fs/promises'

@@ -1,6 +1,6 @@
 /**
- * Issue 21, "Traps that quietly stop blocking": each one now says what happened, with its exit
- * code (README "Scheduling", "First run"; docs/reliability.md "Traps").
+ * Traps that would quietly stop blocking: each one says what happened, with its exit code
+ * (README.md, "Scheduling" and "First run").
  */
 import assert from 'node:assert/strict'
 import { readFile, readdir, writeFile } from 'node:fs/promises'

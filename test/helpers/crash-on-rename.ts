@@ -18,7 +18,7 @@ const after = process.env.CRASH_RENAME_WHEN === 'after'
 
 if (target !== undefined && target !== '') {
   const require = createRequire(import.meta.url)
-  // src/config/secure-file.ts imports rename from node:fs/promises: patch the CommonJS object
+  // src/fs/secure-file.ts imports rename from node:fs/promises: patch the CommonJS object
   // behind it, then push the change into the ESM bindings (an ESM namespace is frozen).
   const fs = require('node:fs') as { promises: { rename: Rename } }
   const { syncBuiltinESMExports } = require('node:module') as { syncBuiltinESMExports: () => void }

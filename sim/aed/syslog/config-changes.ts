@@ -1,8 +1,9 @@
 /**
- * [SIM] SIM-AED-66: which REST requests change AED's configuration, so aed-sim notifies them as
- * AED notifies configuration changes (a config-change notification, aed-api.md §3.2 `msg`): a
- * successful write to a deny or allow list (entries added, replaced or removed) or to a TAXII
- * collection's configuration. Reads, refused writes and other resources change nothing.
+ * [SIM] SIM-AED-66: which REST requests change AED's configuration, so aed-sim notifies them as AED
+ * notifies configuration changes (a notification with a `msg`, docs/aed-api.md, "Syslog
+ * notifications"): a successful write to a deny or allow list (entries added, replaced or removed)
+ * or to a TAXII collection's configuration. Reads, refused writes and other resources change
+ * nothing.
  */
 
 const WRITES: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])

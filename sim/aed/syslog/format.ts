@@ -1,7 +1,8 @@
 /**
- * Notification lines as AED sends them to a syslog destination (aed-api.md §3.2): a syslog prefix
- * (`<PRI>Mmm dd HH:MM:SS host `, RFC 3164 style) and a CEF or LEEF payload, or a [SIM] legacy
- * line. The Blocked Host fields and labels are those of NETSCOUT's Splunk add-on.
+ * Notification lines as AED sends them to a syslog destination (docs/aed-api.md, "Syslog
+ * notifications"): a syslog prefix (`<PRI>Mmm dd HH:MM:SS host `, RFC 3164 style) and a CEF or LEEF
+ * payload, or a [SIM] legacy line. The Blocked Host fields and labels are those of NETSCOUT's
+ * Splunk add-on.
  */
 import type { RemoteSyslog } from '../remote-syslog.js'
 
@@ -57,7 +58,7 @@ export interface BlockedHostFields {
   threatCategory: string | null
 }
 
-/** CEF custom-field labels (aed-api.md §3.2). */
+/** CEF custom-field labels (docs/aed-api.md, "Syslog notifications"). */
 export const LABELS: Record<string, string> = {
   cn1: 'Element Id',
   cn2: 'Protection Group ID',

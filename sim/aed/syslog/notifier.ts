@@ -141,7 +141,8 @@ export class Notifier {
   /** One Blocked Host notification per connection of the block; returns how many were made. */
   blocked(block: Block): number {
     const a = block.alert
-    // cs6/cs7 are the AIF rule's (aed-api.md §3.2); a STIX block's threatName stays in the alert.
+    // cs6/cs7 are the AIF rule's (docs/aed-api.md, "Syslog notifications"); a STIX block's
+    // threatName stays in the alert.
     const aif = block.source === 'aif'
     const event = blockedHostEvent(
       {

@@ -6,7 +6,7 @@
  * object is tracked with the ledger update that lands once AED commits it.
  */
 import type { AuditEvent } from '../../audit/trail.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import type { StixObject } from '../../stix/types.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { TqObject } from '../../threatq/model.js'

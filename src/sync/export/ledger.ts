@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
-import { appendPrivate, readPrivate } from '../../config/secure-file.js'
+import { appendPrivate, readPrivate } from '../../fs/secure-file.js'
 import {
   type LedgerFile,
   type LedgerProblem,

@@ -5,7 +5,7 @@
  * the ledger holds live and is not marked wanted is to be revoked. Nothing is sent here.
  */
 import { createHash } from 'node:crypto'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import type { TqCollection, TqObject, TqRef } from '../../threatq/model.js'
 import { relatedRefs, toObject } from '../../threatq/records.js'

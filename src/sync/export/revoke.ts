@@ -5,7 +5,7 @@
  * object in its new version.
  */
 import type { AuditEvent } from '../../audit/trail.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import type { StixObject } from '../../stix/types.js'
 import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
 import { isoMillis } from '../../utc.js'

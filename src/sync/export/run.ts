@@ -7,7 +7,7 @@
 import type { AuditEvent, AuditSink } from '../../audit/trail.js'
 import { ConfigError, EXIT, ExitError } from '../../errors.js'
 import { RemoteError } from '../../http/errors.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import { idNamespace } from '../../stix/ids.js'
 import type { StixObject } from '../../stix/types.js'
 import { splitIntoBatches } from '../../taxii/batches.js'

@@ -9,7 +9,8 @@ import { isIPv4, isIPv6 } from 'node:net'
 import type { BlockedHostFields } from '../../edm/notification.js'
 import type { BlockedHost } from '../../syslog/notification.js'
 import { formatThreatqTime } from '../../threatq/model.js'
-import { severityName, validated, type EventItem, type ImportContext } from './convert.js'
+import { validated } from '../../aed/ioc.js'
+import { severityName, type EventItem, type ImportContext } from './convert.js'
 import type { IndicatorItem } from './convert.js'
 
 /**

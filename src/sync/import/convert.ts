@@ -3,9 +3,9 @@
  * the AED host and alert id, so a re-import upserts the same event; the remote host and the IOC
  * pattern become related indicators with the configured status.
  */
-import { isIPv4, isIPv6 } from 'node:net'
+import { isIPv4 } from 'node:net'
 import type { AedAlert } from '../../aed/client.js'
-import { buildPattern } from '../../stix/patterns.js'
+import { isV6, iocType, validated } from '../../aed/ioc.js'
 import { formatThreatqTime } from '../../threatq/model.js'
 
 export interface ImportContext {
@@ -47,35 +47,6 @@ export function severityName(severity: number): 'Low' | 'Medium' | 'High' {
 
 export function eventTitle(alert: AedAlert, aedHost: string): string {
   return `AED ${aedHost} alert ${String(alert.alertId)}: ${alert.alertType}`
-}
-
-/** node's isIPv6 runs a long regex even on an IPv4 address; every IPv6 address has a colon. */
-const isV6 = (value: string): boolean => value.includes(':') && isIPv6(value)
-
-/** The indicator type of a value AED matched, by its match type. */
-export function iocType(matchType: string | null | undefined, value: string): string | undefined {
-  switch (matchType) {
-    case 'ip':
-      return value.includes('/') ? 'CIDR Block' : isV6(value) ? 'IPv6 Address' : 'IP Address'
-    case 'dns':
-      return 'FQDN'
-    case 'url':
-      return 'URL'
-    default:
-      return isIPv4(value) ? 'IP Address' : isV6(value) ? 'IPv6 Address' : undefined
-  }
-}
-
-/** AED stores URLs without a scheme (aed-api.md §4.2); ThreatQ's URL type wants one to validate. */
-export function validated(
-  type: string,
-  value: string,
-): { ok: true; value: string } | { ok: false; reason: string } {
-  const candidate =
-    type === 'URL' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? `http://${value}` : value
-  const checked = buildPattern(type, candidate)
-  if (!checked.ok) return { ok: false, reason: checked.reason }
-  return { ok: true, value: type === 'URL' ? value : checked.value }
 }
 
 export function convertAlert(alert: AedAlert, ctx: ImportContext): ConvertedAlert {

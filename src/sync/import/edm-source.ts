@@ -6,7 +6,7 @@
 import { readCheckpoint } from '../../edm/checkpoint.js'
 import type { EdmClient, ThreatQuery } from '../../edm/client.js'
 import { edmNotification } from '../../edm/notification.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import type { SourceBatch, SourceItem } from './syslog-run.js'
 
 export type EdmSourceQuery = Omit<ThreatQuery, 'checkpoint'>

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test'
 import { pino } from 'pino'
 import type { ThreatqClient } from '../../threatq/client.js'
 import { OwnIntel } from './own-intel.js'
-import { importNotifications, type CheckpointSlot, type SourceBatch } from './syslog-run.js'
+import type { CheckpointSlot } from './source-names.js'
+import { importNotifications, type SourceBatch } from './syslog-run.js'
 
 /** One batch of `bad` unreadable items, as each source hands them over. */
 async function* unreadable(slot: CheckpointSlot, bad: number): AsyncGenerator<SourceBatch> {

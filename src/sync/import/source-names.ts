@@ -3,7 +3,9 @@
  * the lines of `syslog_file`, or EDM's threat records. Keyed by the checkpoint slot, which says
  * which source a run reads.
  */
-import type { CheckpointSlot } from './syslog-run.js'
+
+/** Which slot of the saved state a source's checkpoint goes in. */
+export type CheckpointSlot = 'checkpoint' | 'edmCheckpoint'
 
 export interface SourceText {
   /** "<name> import finished". */

@@ -8,11 +8,10 @@ import { edmNotification } from '../../edm/notification.js'
 import { edmRecordSchema } from '../../edm/record.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import { OwnIntel } from './own-intel.js'
-import { readSyslogState, SyslogStateFile } from './syslog-state.js'
+import { readSyslogState, SyslogStateFile, type SavedSyslog } from './syslog-state.js'
 import {
   importNotifications,
   runSyslogImport,
-  type SavedSyslog,
   type SourceBatch,
   type SyslogImportSettings,
 } from './syslog-run.js'

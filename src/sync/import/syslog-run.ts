@@ -7,7 +7,7 @@
  * counts written are totals from the saved aggregates (not increments), re-reading it writes the
  * same values again — never a line counted twice or skipped.
  */
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import { readCheckpoint } from '../../syslog/checkpoint.js'
 import {
   readSyslogFile,
@@ -34,22 +34,8 @@ import {
 import type { EventItem, ImportContext, IndicatorItem } from './convert.js'
 import { indicatorIds, indicatorKey } from './link.js'
 import type { OwnIntel } from './own-intel.js'
-import { SOURCE_TEXT } from './source-names.js'
-import type { AggregateSource, SyslogAggregates } from './syslog-state.js'
-
-/** What the state file keeps between runs (src/config/state-file.ts `import.syslog`). */
-export interface SavedSyslog {
-  /** Where `syslog_file` was read to (src/syslog/checkpoint.ts). */
-  checkpoint?: unknown
-  /** Where EDM's records were read to (src/edm/checkpoint.ts): its own slot, so switching source never loses the other's place. */
-  edmCheckpoint?: unknown
-  /**
-   * The running aggregates. Handed to `commit`: the totals of the event keys written since the
-   * last commit (all keys when `saved` held them whole), absent when none was written.
-   */
-  events?: Record<string, Aggregate>
-  indicators?: Record<string, Aggregate>
-}
+import { SOURCE_TEXT, type CheckpointSlot } from './source-names.js'
+import type { AggregateSource, SavedSyslog, SyslogAggregates } from './syslog-state.js'
 
 /** Items (lines) gathered before a write, and most keys held meanwhile (memory). */
 const FLUSH_ITEMS = 100_000
@@ -102,9 +88,6 @@ export interface SyslogImportOutcome {
   summary: RunSummary
   eventsWritten: number
 }
-
-/** Which slot of the saved state a source's checkpoint goes in. */
-export type CheckpointSlot = 'checkpoint' | 'edmCheckpoint'
 
 /** `query_keywords`: every keyword appears (case-insensitively) in one of the text fields. */
 function matchesKeywords(n: Notification, keywords: readonly string[]): boolean {

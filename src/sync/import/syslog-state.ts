@@ -17,10 +17,23 @@
  * document on one line) is still read, and written as version 2 at the next save.
  */
 import type { FileHandle } from 'node:fs/promises'
-import { openPrivate, writePrivateFile } from '../../config/secure-file.js'
+import { openPrivate, writePrivateFile } from '../../fs/secure-file.js'
 import { ConfigError } from '../../errors.js'
 import { keptFrom, type Aggregate } from './blocked-events.js'
-import type { SavedSyslog } from './syslog-run.js'
+
+/** What the state file keeps between runs (src/config/state-file.ts `import.syslog`). */
+export interface SavedSyslog {
+  /** Where `syslog_file` was read to (src/syslog/checkpoint.ts). */
+  checkpoint?: unknown
+  /** Where EDM's records were read to (src/edm/checkpoint.ts): its own slot, so switching source never loses the other's place. */
+  edmCheckpoint?: unknown
+  /**
+   * The running aggregates. Handed to `commit`: the totals of the event keys written since the
+   * last commit (all keys when `saved` held them whole), absent when none was written.
+   */
+  events?: Record<string, Aggregate>
+  indicators?: Record<string, Aggregate>
+}
 
 const FORMAT = 'tq-conn-netscout-aed syslog import'
 const ROWS_END = ']}'

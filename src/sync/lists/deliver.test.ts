@@ -12,7 +12,7 @@ import {
   type Scope,
   type WriteRefusal,
 } from '../../aed/lists.js'
-import { silentLogger } from '../../http/logger.js'
+import { silentLogger } from '../../log/logger.js'
 import { newSummary } from '../summary.js'
 import type { AuditEvent } from '../../audit/trail.js'
 import {

@@ -14,7 +14,7 @@ import {
   type WriteRefusal,
 } from '../../aed/lists.js'
 import type { AuditAction, AuditSink } from '../../audit/trail.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import { forEachConcurrent } from '../pool.js'
 import { ReasonLog } from '../reasons.js'
 import { type RunSummary, shortReason } from '../summary.js'

@@ -4,7 +4,7 @@
  */
 import { type AedList, listById, type Scope } from '../../aed/lists.js'
 import type { AuditSink } from '../../audit/trail.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import { memberFacts } from '../members.js'
 import { flushScanReasons, reportInvalid, reportUnexported, scanReasons } from '../scan-report.js'

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { type AedList, type ListCalls, type ListEntry, LISTS } from '../../aed/lists.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import { ListLedger } from './ledger.js'
-import { listsRecovery, recoverListLedger } from './recover.js'
+import { LISTS_LEDGER, listsRecovery, recoverListLedger } from './recover.js'
+import { describeLedgerProblem, type LedgerProblem, type Recovery } from '../ledger-file.js'
 
 const ours = (owner: number, value: string, list: AedList): ListEntry => ({
   value,
@@ -20,6 +21,9 @@ const ours = (owner: number, value: string, list: AedList): ListEntry => ({
   pgids: list.direction === 'inbound' ? [1] : [],
   cids: list.direction === 'inbound' ? [-1] : [],
 })
+
+const REBUILD: Recovery = { fault: true, step: 'rebuild' }
+const FRESH: Recovery = { fault: false, step: 'start-empty' }
 
 describe('lists ledger recovery from hostile list answers', () => {
   it('leaves an entry whose value AED would split or display as another, and says so', async () => {
@@ -68,5 +72,33 @@ describe('lists ledger recovery decision', () => {
       fault: false,
       step: 'start-empty',
     })
+  })
+})
+
+describe('lists ledger problem messages', () => {
+  const lost: LedgerProblem = { kind: 'lost', detail: 'f is missing' }
+  const corrupt: LedgerProblem = { kind: 'corrupt', detail: 'bad', movedTo: 'f.corrupt-1' }
+  const moved: LedgerProblem = { kind: 'retargeted', detail: 'of x', movedTo: 'f.retargeted-1' }
+
+  it('tells each problem in the one shape, promising no rebuild it will not make', () => {
+    const cases: [LedgerProblem, Recovery, string][] = [
+      [
+        lost,
+        REBUILD,
+        "the AED lists ledger is lost: f is missing; this run rebuilds it from AED's lists, by this instance's annotations",
+      ],
+      [
+        corrupt,
+        REBUILD,
+        "the AED lists ledger is corrupt (bad); it was moved to f.corrupt-1 and this run rebuilds it from AED's lists, by this instance's annotations",
+      ],
+      [
+        moved,
+        FRESH,
+        'the AED lists ledger belongs to another AED (of x); it was moved to f.retargeted-1; this run starts a new one',
+      ],
+    ]
+    for (const [problem, recovery, message] of cases)
+      assert.equal(describeLedgerProblem(problem, recovery, LISTS_LEDGER), message)
   })
 })

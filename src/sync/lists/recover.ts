@@ -5,7 +5,7 @@
  * docs/architecture.md "AED lists"): it is kept as foreign, never removed, and said so.
  */
 import { ALL_LISTS, GLOBAL_SCOPE, type ListCalls, scopeEntries } from '../../aed/lists.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import type { LedgerProblem, LedgerWording, Recovery } from '../ledger-file.js'
 import { ownerOf } from './deliver.js'
 import type { ListLedger } from './ledger.js'

@@ -6,7 +6,7 @@
 import { GLOBAL_SCOPE, type ListCalls, type Scope } from '../../aed/lists.js'
 import type { AuditSink } from '../../audit/trail.js'
 import { ConfigError } from '../../errors.js'
-import type { Logger } from '../../http/logger.js'
+import type { Logger } from '../../log/logger.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
 import { guardMassChange, type RevocationRecord } from '../mass-guard.js'

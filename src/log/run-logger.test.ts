@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { ConfigError, EXIT, ExitError } from '../errors.js'
-import { createLogger, errorSerializer, type LoggerOptions } from './logger.js'
+import { createLogger, errorSerializer, type LoggerOptions } from './run-logger.js'
 import { Secrets } from './secrets.js'
 
 describe('logger', () => {
@@ -120,7 +120,7 @@ describe('logger', () => {
   it('times lines on a terminal in ISO-8601, local time with its offset', () => {
     // A child process: the terminal form writes to fd 1, which is this runner's report.
     const script = `
-      const { createLogger } = await import(${JSON.stringify(new URL('./logger.js', import.meta.url).href)})
+      const { createLogger } = await import(${JSON.stringify(new URL('./run-logger.js', import.meta.url).href)})
       const { Secrets } = await import(${JSON.stringify(new URL('./secrets.js', import.meta.url).href)})
       createLogger({ verbosity: 1, location: 'stdout', instance: 'x', runId: 'r', secrets: new Secrets(), tty: true }).logger.warn('when')
     `
