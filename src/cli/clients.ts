@@ -19,7 +19,6 @@ import type { Secrets } from '../log/secrets.js'
 import { TaxiiClient, taxiiHttpClient } from '../taxii/client.js'
 import { ThreatqAuth } from '../threatq/auth.js'
 import { ThreatqClient } from '../threatq/client.js'
-import type { Connection } from './connector.js'
 import { answers, firstContactMistake, missingDiscovery } from './mistakes.js'
 
 /** From the config file's `timeouts:` and `limits:`; undefined keeps a client's default. */
@@ -32,6 +31,15 @@ export interface Timeouts {
   responseBytes: number | undefined
   /** --check: one attempt per request, so an unreachable system is one answer, not a wait. */
   retry?: Partial<RetryOptions> | undefined
+}
+
+/** Where ThreatQ is and who logs in (connector.ts `connection`). */
+export interface ThreatqLogin {
+  threatq: ParsedHost
+  clientId: string
+  username: string
+  password: string
+  caFile: string | undefined
 }
 
 /** What every client made by one RunClients shares. */
@@ -70,11 +78,7 @@ export class RunClients implements AsyncDisposable {
   constructor(private readonly settings: ClientSettings) {}
 
   /** ThreatQ's client; a token it is given or refreshes is kept in `state` and in `secrets`. */
-  threatq(
-    conn: Pick<Connection, 'threatq' | 'clientId' | 'username' | 'password' | 'caFile'>,
-    state: State,
-    secrets: Secrets,
-  ): ThreatqClient {
+  threatq(conn: ThreatqLogin, state: State, secrets: Secrets): ThreatqClient {
     // ThreatQ's certificate is always verified (-d only concerns AED).
     const tls = { verify: true, ...(conn.caFile === undefined ? {} : { caFile: conn.caFile }) }
     const reach = { system: 'threatq', baseUrl: conn.threatq.baseUrl, tls, ...this.http() } as const

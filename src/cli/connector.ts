@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { access, constants, mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { readConfig, writeNewConfig, type ConnectorConfig } from '../config/config-file.js'
-import { parseHost, type ParsedHost } from '../config/host.js'
+import { parseHost } from '../config/host.js'
 import { adoptLegacyConfig } from '../config/legacy-config.js'
 import { instancePaths, validateInstanceName, type InstancePaths } from '../config/instance.js'
 import { acquireLock } from '../config/lock.js'
@@ -39,7 +39,7 @@ import {
   importDirection,
   type DirectionContext,
 } from './directions.js'
-import { RunClients, type Timeouts } from './clients.js'
+import { RunClients, type ThreatqLogin, type Timeouts } from './clients.js'
 import type { Run } from './run.js'
 import type { CommandIo } from './io.js'
 import { DEFAULT_RUN_MINUTES, isPromptExit, pastDeadline, startRunSignal } from './run-signal.js'
@@ -79,13 +79,8 @@ function importNeeds(options: Options): OptionKey[] {
   return ['hostname', 'api_token']
 }
 
-export interface Connection {
-  threatq: ParsedHost
-  clientId: string
-  username: string
-  password: string
+export interface Connection extends ThreatqLogin {
   status: string
-  caFile: string | undefined
 }
 
 /** The config file's connection with environment overrides (env wins, DESIGN §2.2). */
