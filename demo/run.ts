@@ -12,7 +12,7 @@ import type { CliArgs } from '../src/cli/args.js'
 import { DEFAULT_NAME } from '../src/cli/args.js'
 import { runConnector, type CommandIo } from '../src/cli/connector.js'
 import { Secrets } from '../src/log/secrets.js'
-import { TaxiiClient } from '../src/taxii/client.js'
+import { createTaxiiClient } from '../src/taxii/client.js'
 
 const USER = { email: 'demo@threatq.local', password: 'demo-password', clientId: 'demo-client' }
 const AED = {
@@ -187,7 +187,7 @@ function indent(text: string): string {
 
 /** Values AED now enforces, read back over TAXII. */
 async function enforcedValues(url: string): Promise<{ domains: string[]; ips: string[] }> {
-  const taxii = new TaxiiClient({
+  const taxii = createTaxiiClient({
     version: '2.0',
     url,
     username: AED.taxiiUser,

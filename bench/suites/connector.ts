@@ -21,7 +21,7 @@ import { EdmClient } from '../../src/edm/client.js'
 import { edmNotification } from '../../src/edm/notification.js'
 import { createHttpClient } from '../../src/http/client.js'
 import { silentLogger } from '../../src/log/logger.js'
-import { TaxiiClient } from '../../src/taxii/client.js'
+import { createTaxiiClient } from '../../src/taxii/client.js'
 import { BIN, startSim, tempDir, type Sim } from '../../sim/world/processes.js'
 import { saveFeedCollection, threatqApi } from '../../sim/world/threatq-api.js'
 import {
@@ -352,7 +352,7 @@ async function limitCase(world: World, taxiiPosts: number, expected: number): Pr
   const freshAed = await startSim(BIN.aed, AED_SIM_ARGS)
   const dispatcher = new Agent({ connections: 4 })
   try {
-    const taxii = new TaxiiClient({
+    const taxii = createTaxiiClient({
       version: '2.0',
       url: freshAed.url,
       username: CREDS.taxiiUser,

@@ -5,7 +5,7 @@
 import { serveApp } from '../../sim/common/serve.js'
 import type { StixObject } from '../../src/stix/types.js'
 import { splitIntoBatches } from '../../src/taxii/batches.js'
-import { TaxiiClient } from '../../src/taxii/client.js'
+import { createTaxiiClient } from '../../src/taxii/client.js'
 import { createTaxiiTestServer, TEST_COLLECTIONS, TEST_ROOT } from '../../sim/taxii/app.js'
 import type { TaxiiVersion } from '../../src/taxii/types.js'
 import { peakRssMb, report, timed, type BenchResult } from '../harness.js'
@@ -57,7 +57,7 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
     keepObjects: false,
   })
   const server = await serveApp(app.fetch, { host: '127.0.0.1', port: 0, tls: false })
-  const client = new TaxiiClient({ version, url: server.url, username: 'user', password: 'pass' })
+  const client = createTaxiiClient({ version, url: server.url, username: 'user', password: 'pass' })
   const collection = await client.collection(TEST_ROOT, TEST_COLLECTIONS[0]?.id ?? '')
   const added = await timed(() => client.addObjects(collection, indicators(count)))
   if (added.value.success !== count) throw new Error(`only ${String(added.value.success)} added`)

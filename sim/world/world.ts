@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fetch } from 'undici'
 import type { StixObject, StixVersion } from '../../src/stix/types.js'
-import { TaxiiClient } from '../../src/taxii/client.js'
+import { createTaxiiClient } from '../../src/taxii/client.js'
 import {
   BIN,
   runCli,
@@ -163,7 +163,7 @@ export const simState = (sim: Sim): Promise<SimState> => sim.admin<SimState>('GE
 
 /** Every object version in the AED simulator's "ThreatQ" collection, read over TAXII. */
 export async function aedObjects(world: World, version: StixVersion): Promise<StixObject[]> {
-  const taxii = new TaxiiClient({
+  const taxii = createTaxiiClient({
     version,
     url: world.aed.url,
     username: CREDS.taxiiUser,

@@ -11,12 +11,11 @@ import type { AedClient } from '../aed/client.js'
 import { ALL_LISTS } from '../aed/lists.js'
 import { readConfig, type ConnectorConfig } from '../config/config-file.js'
 import { parseHost } from '../config/host.js'
-import { instancePaths, type InstancePaths } from '../config/instance.js'
+import type { InstancePaths } from '../config/instance.js'
 import { parseOptions, type Options } from '../config/options.js'
 import { checkPrivateDir } from '../fs/secure-file.js'
 import { Sources } from '../config/sources.js'
 import { stateSchema } from '../config/state-file.js'
-import { edmClientOf } from '../edm/connect.js'
 import { KNOWN_DAYS, probeEdm } from '../edm/probe.js'
 import { ConfigError, EXIT, type ExitCode } from '../errors.js'
 import { RemoteError } from '../http/errors.js'
@@ -27,19 +26,19 @@ import { findTaxiiCollection } from '../sync/export/run.js'
 import { type TaxiiCollection, TaxiiUsageError } from '../taxii/client.js'
 import type { ConnectorRecord, ThreatqClient } from '../threatq/client.js'
 import type { CliArgs } from './args.js'
+import { RunClients, type AedClients, type Timeouts } from './clients.js'
 import {
   checkLabels,
   connection,
   recordName,
   runNeeds,
-  threatqClient,
   timeouts,
   type Connection,
 } from './connector.js'
-import { aedClient, type AedContext, taxiiClient } from './directions.js'
 import type { CommandIo } from './io.js'
 import { formatTable } from './table.js'
 import { aedTlsOf } from './aed-tls.js'
+import type { Run } from './run.js'
 
 export type CheckResult = 'ok' | 'FAIL' | 'skipped'
 
@@ -160,13 +159,8 @@ class Rows {
   }
 }
 
-export async function checkInstance(
-  args: CliArgs,
-  name: string,
-  io: CommandIo,
-  secrets: Secrets,
-  logger: Logger,
-): Promise<ExitCode> {
+export async function checkInstance(run: Run): Promise<ExitCode> {
+  const { args, io } = run
   if (args.output !== undefined)
     throw new ConfigError(
       '--check prints its table; --output only works with --dry-run or --status',
@@ -175,8 +169,7 @@ export async function checkInstance(
       },
     )
   if (args.status) throw new ConfigError('--check and --status are separate commands: give one')
-  const paths = instancePaths(args.config, name)
-  const rows = await runChecks(args, paths, io, secrets, logger)
+  const rows = await runChecks(run)
   io.stdout(formatCheck(rows))
   const code = checkExitCode(rows)
   io.stdout(
@@ -187,13 +180,8 @@ export async function checkInstance(
   return code
 }
 
-async function runChecks(
-  args: CliArgs,
-  paths: InstancePaths,
-  io: CommandIo,
-  secrets: Secrets,
-  logger: Logger,
-): Promise<CheckRow[]> {
+async function runChecks(run: Run): Promise<CheckRow[]> {
+  const { args, paths, io, secrets, logger } = run
   const config = await loadConfig(paths)
   if (typeof config === 'string') {
     const rows = new Rows(CHECK_TIMEOUT_MS)
@@ -215,25 +203,21 @@ async function runChecks(
   }
   secrets.add(conn.password)
   secrets.addUrlCredentials(conn.threatq.baseUrl)
-  // No saved token: a fresh login proves the credentials; the new token is never stored.
-  const threatq = threatqClient(
-    conn,
-    stateSchema.parse({}),
-    secrets,
-    logger,
-    { ...limits, httpMs: limits.httpMs ?? CHECK_TIMEOUT_MS, retry: { maxAttempts: 1 } },
-    io.interrupt,
-  )
-  try {
-    const record = await checkThreatq(ctx, conn, threatq)
-    if (record === undefined) return rows.rows
-    const options = checkOptions(ctx, record)
-    if (options === undefined) return rows.rows
-    if (options.metrics_dir !== undefined) await checkMetricsDir(ctx, options.metrics_dir)
-    await checkAed(ctx, options, threatq, { ...limits, httpMs: limits.httpMs ?? CHECK_TIMEOUT_MS })
-  } finally {
-    await threatq.close()
+  // One attempt per request, so an unreachable system is one answer, not a wait.
+  const once: Timeouts = {
+    ...limits,
+    httpMs: limits.httpMs ?? CHECK_TIMEOUT_MS,
+    retry: { maxAttempts: 1 },
   }
+  await using clients = new RunClients({ logger, timeouts: once, signal: io.interrupt })
+  // No saved token: a fresh login proves the credentials; the new token is never stored.
+  const threatq = clients.threatq(conn, stateSchema.parse({}), secrets)
+  const record = await checkThreatq(ctx, conn, threatq)
+  if (record === undefined) return rows.rows
+  const options = checkOptions(ctx, record)
+  if (options === undefined) return rows.rows
+  if (options.metrics_dir !== undefined) await checkMetricsDir(ctx, options.metrics_dir)
+  await checkAed(ctx, options, threatq, once)
   return rows.rows
 }
 
@@ -376,7 +360,7 @@ async function checkAed(
   ctx: CheckContext,
   options: Options,
   threatq: ThreatqClient,
-  limits: ReturnType<typeof timeouts>,
+  once: Timeouts,
 ): Promise<void> {
   const { rows, sources, args } = ctx
   const doImport = args.import || !args.export
@@ -389,37 +373,28 @@ async function checkAed(
     rows.fail('AED hostname', oneLine(error), `set ${sources.option('hostname')}`)
     return
   }
-  const aed: AedContext = {
-    options,
-    logger: ctx.logger,
-    aedHost,
-    aedTls: aedTlsOf(args, options, ctx.io, ctx.logger),
-    timeouts: { ...limits, retry: { maxAttempts: 1 } },
-    clients: [],
-  }
+  // A set of its own: AED's requests are not handed the interrupt that ThreatQ's are.
+  await using clients = new RunClients({ logger: ctx.logger, timeouts: once, signal: undefined })
+  const at = { options, aedHost, aedTls: aedTlsOf(args, options, ctx.io, ctx.logger) }
+  const aed = clients.aed(at)
   const lists = doExport && options.delivery !== 'taxii'
-  try {
-    if (doImport && options.alert_source === 'syslog') await checkSyslogFile(ctx, options)
-    if (doImport && options.alert_source === 'edm') await checkEdm(ctx, options, aed)
-    if (lists || (doImport && options.alert_source === 'aed')) {
-      // Probed even when aed_api_version is set: the probe is what tests the token.
-      const probing = aedClient({ ...aed, options: { ...options, aed_api_version: 'auto' } })
-      const forced = options.aed_api_version
-      const version = await rows.try(
-        'AED REST token and API version',
-        () => probing.apiVersion(),
-        aedSettings(sources, sources.option('api_token')),
-        (found) =>
-          `API ${found}${forced === 'auto' ? ' (detected)' : `; aed_api_version ${forced} is used`}`,
-      )
-      if (version === undefined && lists)
-        rows.skip(['AED lists'], 'the AED REST API did not answer')
-      else if (lists) await checkLists(ctx, aedClient(aed))
-    }
-    if (doExport && options.delivery !== 'rest') await checkTaxii(ctx, options, aed)
-  } finally {
-    await Promise.all(aed.clients.map((c) => c.close()))
+  if (doImport && options.alert_source === 'syslog') await checkSyslogFile(ctx, options)
+  if (doImport && options.alert_source === 'edm') await checkEdm(ctx, options, aed)
+  if (lists || (doImport && options.alert_source === 'aed')) {
+    // Probed even when aed_api_version is set: the probe is what tests the token.
+    const probing = clients.aed({ ...at, options: { ...options, aed_api_version: 'auto' } }).rest()
+    const forced = options.aed_api_version
+    const version = await rows.try(
+      'AED REST token and API version',
+      () => probing.apiVersion(),
+      aedSettings(sources, sources.option('api_token')),
+      (found) =>
+        `API ${found}${forced === 'auto' ? ' (detected)' : `; aed_api_version ${forced} is used`}`,
+    )
+    if (version === undefined && lists) rows.skip(['AED lists'], 'the AED REST API did not answer')
+    else if (lists) await checkLists(ctx, aed.rest())
   }
+  if (doExport && options.delivery !== 'rest') await checkTaxii(ctx, options, aed)
 }
 
 async function checkDataCollection(
@@ -493,7 +468,7 @@ const EDM_LOGIN = 'EDM host and token'
 const EDM_AED = 'edm_aed_name'
 
 /** `alert_source: edm`: EDM answers with the token, and knows the AED `edm_aed_name` names. */
-async function checkEdm(ctx: CheckContext, options: Options, aed: AedContext): Promise<void> {
+async function checkEdm(ctx: CheckContext, options: Options, aed: AedClients): Promise<void> {
   const { rows, sources } = ctx
   const settings: RemoteSettings = {
     address: sources.option('edm_host'),
@@ -503,12 +478,7 @@ async function checkEdm(ctx: CheckContext, options: Options, aed: AedContext): P
   const edm = await rows.try(
     EDM_LOGIN,
     async () => {
-      const client = edmClientOf(options, {
-        verifyTls: aed.aedTls.verify,
-        logger: ctx.logger,
-        ...(aed.timeouts.httpMs === undefined ? {} : { timeoutMs: aed.timeouts.httpMs }),
-      })
-      aed.clients.push(client)
+      const client = aed.edm()
       return { client, probe: await probeEdm(client, { end: ctx.io.now().getTime() }) }
     },
     settings,
@@ -545,9 +515,9 @@ const TAXII_DISCOVERY = 'TAXII discovery'
 const TAXII_COLLECTION = 'AED collection'
 const TAXII_WRITE = 'AED collection can_write'
 
-async function checkTaxii(ctx: CheckContext, options: Options, aed: AedContext): Promise<void> {
+async function checkTaxii(ctx: CheckContext, options: Options, aed: AedClients): Promise<void> {
   const { rows, sources } = ctx
-  const taxii = taxiiClient(aed)
+  const taxii = aed.taxii()
   const settings = aedSettings(
     sources,
     `${sources.option('stix_client_username')} and ${sources.option('stix_client_password')}`,

@@ -6,24 +6,22 @@ import { randomUUID } from 'node:crypto'
 import { access, constants, mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { readConfig, writeNewConfig, type ConnectorConfig } from '../config/config-file.js'
-import { parseHost, type ParsedHost } from '../config/host.js'
+import { parseHost } from '../config/host.js'
 import { adoptLegacyConfig } from '../config/legacy-config.js'
 import { instancePaths, validateInstanceName, type InstancePaths } from '../config/instance.js'
 import { acquireLock } from '../config/lock.js'
 import { OPTION_LABELS, parseOptions, type OptionKey, type Options } from '../config/options.js'
 import { checkPrivateDir, checkPrivateFiles, readableSecrets } from '../fs/secure-file.js'
-import { readState, writeState, type State } from '../config/state-file.js'
+import { readState, writeState } from '../config/state-file.js'
 import { ConfigError, EXIT, isExpectedFailure, RunStopped, type ExitCode } from '../errors.js'
 import { Sources } from '../config/sources.js'
 import { LoginRefusedError } from '../threatq/auth.js'
 import { firstContact, mistakeOf } from './mistakes.js'
-import { createHttpClient } from '../http/client.js'
 import type { Logger } from '../log/logger.js'
 import { createLogger } from '../log/run-logger.js'
 import { Secrets } from '../log/secrets.js'
 import { DryRunOutput } from '../sync/output.js'
 import { formatSummary, type RunSummary } from '../sync/summary.js'
-import { ThreatqAuth } from '../threatq/auth.js'
 import { ThreatqClient, type ConnectorRecord } from '../threatq/client.js'
 import type { CliArgs } from './args.js'
 import { DEFAULT_NAME } from './args.js'
@@ -36,12 +34,13 @@ import {
   type FirstRunAnswers,
 } from './first-run.js'
 import {
-  exportDirections,
+  exportDirection,
   exportNeeds,
   importDirection,
   type DirectionContext,
-  type Timeouts,
 } from './directions.js'
+import { RunClients, type ThreatqLogin, type Timeouts } from './clients.js'
+import type { Run } from './run.js'
 import type { CommandIo } from './io.js'
 import { DEFAULT_RUN_MINUTES, isPromptExit, pastDeadline, startRunSignal } from './run-signal.js'
 import { parseSince } from './since.js'
@@ -80,13 +79,8 @@ function importNeeds(options: Options): OptionKey[] {
   return ['hostname', 'api_token']
 }
 
-export interface Connection {
-  threatq: ParsedHost
-  clientId: string
-  username: string
-  password: string
+export interface Connection extends ThreatqLogin {
   status: string
-  caFile: string | undefined
 }
 
 /** The config file's connection with environment overrides (env wins, DESIGN §2.2). */
@@ -121,72 +115,13 @@ export function timeouts(config: ConnectorConfig): Timeouts {
   }
 }
 
-export function threatqClient(
-  conn: Connection,
-  state: State,
-  secrets: Secrets,
-  logger: Logger,
-  limits: Pick<Timeouts, 'httpMs' | 'responseBytes' | 'retry'>,
-  signal: AbortSignal | undefined,
-): ThreatqClient {
-  const timeoutMs = limits.httpMs
-  const maxResponseBytes = limits.responseBytes
-  // ThreatQ's certificate is always verified (-d only concerns AED).
-  const tls = { verify: true, ...(conn.caFile === undefined ? {} : { caFile: conn.caFile }) }
-  const tokenHttp = createHttpClient({
-    system: 'threatq',
-    baseUrl: conn.threatq.baseUrl,
-    tls,
-    logger,
-    timeoutMs,
-    maxResponseBytes,
-    retry: limits.retry,
-    signal,
-  })
-  const auth = new ThreatqAuth({
-    http: tokenHttp,
-    credentials: { clientId: conn.clientId, username: conn.username, password: conn.password },
-    token: state.threatq_token,
-    onToken: (token) => {
-      state.threatq_token = token
-    },
-    onSecret: (v) => {
-      secrets.add(v)
-    },
-  })
-  const http = createHttpClient({
-    system: 'threatq',
-    baseUrl: conn.threatq.baseUrl,
-    tls,
-    logger,
-    auth,
-    timeoutMs,
-    maxResponseBytes,
-    retry: limits.retry,
-    signal,
-  })
-  const client = new ThreatqClient(http, logger)
-  const close = client.close.bind(client)
-  client.close = async () => {
-    await Promise.all([close(), tokenHttp.close()])
-  }
-  return client
-}
-
 /** Logins a first run in a terminal asks for before it gives up (exit 2). */
 const LOGIN_ATTEMPTS = 3
 const isInteractive = (args: CliArgs, io: CommandIo): boolean =>
   !args.non_interactive && io.stdinIsTTY
 
-async function firstRun(
-  args: CliArgs,
-  paths: InstancePaths,
-  since: Date | undefined,
-  io: CommandIo,
-  secrets: Secrets,
-  logger: Logger,
-  facts: RunFacts,
-): Promise<ExitCode> {
+async function firstRun(run: Run, since: Date | undefined): Promise<ExitCode> {
+  const { args, paths, io, secrets, logger } = run
   const answers: FirstRunAnswers = isInteractive(args, io)
     ? await promptAnswers(io.env, io.interrupt).catch((error: unknown) => {
         // A signal from outside the terminal ends the prompt: the run ends with that signal.
@@ -214,14 +149,12 @@ async function firstRun(
   for (let attempt = 1; ; attempt++) {
     secrets.add(config.threatq.password)
     const conn = connection(config, io.env)
-    const threatq = threatqClient(
-      conn,
-      state,
-      secrets,
+    await using clients = new RunClients({
       logger,
-      { httpMs: undefined, responseBytes: undefined },
-      io.interrupt,
-    )
+      timeouts: { httpMs: undefined, taxiiStatusMs: undefined, responseBytes: undefined },
+      signal: io.interrupt,
+    })
+    const threatq = clients.threatq(conn, state, secrets)
     try {
       record = await firstContact(sources, () => register(threatq, paths.name, conn.status, logger))
       break
@@ -248,18 +181,16 @@ async function firstRun(
         `${error.message}; the first-run answers are saved in ${paths.config}: correct the wrong one and run again`,
         { cause: error.cause, file: paths.config },
       )
-    } finally {
-      await threatq.close()
     }
   }
   await writeNewConfig(paths.config, config)
   await writeState(paths.state, state)
   logger.info({ config: paths.config }, 'first run complete')
   // A record someone already switched on (a site moving from the Python connector) needs no
-  // visit to the UI: run now; run() names any option still missing (exit 4).
+  // visit to the UI: run now; runDirections() names any option still missing (exit 4).
   if (record.is_active && args.cron === undefined) {
     io.stdout(`Connector configured; "${record.name}" is already enabled in ThreatQ: running.\n`)
-    return await boundedRun(args, paths, config, since, io, secrets, logger, facts)
+    return await boundedRun(run, config, since)
   }
   io.stdout(`Connector configured. Set information in UI\n`)
   io.stdout(
@@ -386,6 +317,7 @@ export async function runConnector(
     tty: io.stdoutIsTTY,
   })
   // --check and --status are not runs: no first and last line.
+  const run: Run = { args, io, secrets, logger, facts, paths: instancePaths(args.config, name) }
   const isRun = !args.check && !args.status
   const started = io.now()
   if (isRun) logRunStart(milestones, args)
@@ -393,7 +325,7 @@ export async function runConnector(
   try {
     exit = await recordingRun(
       {
-        ...runFiles(instancePaths(args.config, name)),
+        ...runFiles(run.paths),
         readOnly: args.check || args.status,
         dryRun: args.dry_run,
         now: () => io.now(),
@@ -401,10 +333,10 @@ export async function runConnector(
         logger,
         metricsDir: () => facts.metricsDir,
         afterRecord: async (runs) => {
-          await writeMetrics(instancePaths(args.config, name), runs, facts)
+          await writeMetrics(run.paths, runs, facts)
         },
       },
-      () => runInstance(args, name, io, secrets, logger, facts),
+      () => runInstance(run),
     )
     return exit
   } catch (error) {
@@ -465,21 +397,16 @@ async function prepareConfigDir(paths: InstancePaths): Promise<void> {
   ])
 }
 
-async function runInstance(
-  args: CliArgs,
-  name: string,
-  io: CommandIo,
-  secrets: Secrets,
-  logger: Logger,
-  facts: RunFacts,
-): Promise<ExitCode> {
+/** One instance: a read-only command, or under its lock the first run or a bounded run. */
+async function runInstance(run: Run): Promise<ExitCode> {
+  const { args, io, logger, paths } = run
+  const { name } = paths
   // Read-only commands: no lock, no run record, nothing created or written (src/cli/check.ts).
-  if (args.check) return await checkInstance(args, name, io, secrets, logger)
+  if (args.check) return await checkInstance(run)
   if (args.status) return await showStatus(args, io)
   if (args.output !== undefined && !args.dry_run)
     throw new ConfigError('--output only works with --dry-run', { option: '--output' })
   const since = args.since === undefined ? undefined : await parseSince(args.since, io.now())
-  const paths = instancePaths(args.config, name)
   if (args.output !== undefined && ownFiles(paths).includes(resolve(args.output)))
     throw new ConfigError(
       `--output ${JSON.stringify(args.output)} is this instance's own config, state or lock file: write the dry run elsewhere`,
@@ -522,27 +449,23 @@ async function runInstance(
       loaded = await adoptLegacyConfig(legacy, paths.config)
       io.stdout(`Migrated ${legacy} to ${paths.config} (the old file is left as it was).\n`)
     }
-    if (loaded === undefined) return await firstRun(args, paths, since, io, secrets, logger, facts)
+    if (loaded === undefined) return await firstRun(run, since)
     for (const change of loaded.migrated)
       logger.warn({ config: paths.config }, `configuration upgraded: ${change}`)
     if (args.cron !== undefined) return EXIT.ok
-    return await boundedRun(args, paths, loaded.config, since, io, secrets, logger, facts)
+    return await boundedRun(run, loaded.config, since)
   } finally {
     await lock.release()
   }
 }
 
-/** run() under the run deadline (`timeouts.run_minutes`) and the interrupt signals. */
+/** runDirections() under the run deadline (`timeouts.run_minutes`) and the interrupt signals. */
 async function boundedRun(
-  args: CliArgs,
-  paths: InstancePaths,
+  run: Run,
   config: ConnectorConfig,
   since: Date | undefined,
-  io: CommandIo,
-  secrets: Secrets,
-  logger: Logger,
-  facts: RunFacts,
 ): Promise<ExitCode> {
+  const { paths, io } = run
   const minutes = config.timeouts?.run_minutes
   const stop = startRunSignal({
     deadlineMs: (minutes ?? DEFAULT_RUN_MINUTES) * 60_000,
@@ -551,7 +474,7 @@ async function boundedRun(
     interrupt: io.interrupt,
   })
   try {
-    return await run(args, paths, config, since, io, secrets, logger, stop.signal, facts)
+    return await runDirections(run, config, since, stop.signal)
   } catch (error) {
     // Stopped: whatever a layer made of the abort, the run ends with the stop's own reason.
     throw stop.signal.aborted ? stop.signal.reason : error
@@ -560,25 +483,26 @@ async function boundedRun(
   }
 }
 
-async function run(
-  args: CliArgs,
-  paths: InstancePaths,
+/**
+ * One run with a config: ThreatQ's connector record and options, then the import and the export
+ * as the command line asks, the state saved and the summary printed.
+ */
+async function runDirections(
+  run: Run,
   config: ConnectorConfig,
   since: Date | undefined,
-  io: CommandIo,
-  secrets: Secrets,
-  logger: Logger,
   signal: AbortSignal,
-  facts: RunFacts,
 ): Promise<ExitCode> {
+  const { args, paths, io, secrets, logger, facts } = run
   const conn = connection(config, io.env)
   secrets.add(conn.password)
   secrets.addUrlCredentials(conn.threatq.baseUrl)
   if (conn.threatq.insecure)
     logger.warn({ host: conn.threatq.host }, 'ThreatQ is reached over plain http')
   const state = await readState(paths.state)
-  const limits = timeouts(config)
-  const threatq = threatqClient(conn, state, secrets, logger, limits, signal)
+  // Every client of the run, closed together once the run is over, whichever way it ends.
+  await using clients = new RunClients({ logger, timeouts: timeouts(config), signal })
+  const threatq = clients.threatq(conn, state, secrets)
   const summaries: RunSummary[] = facts.summaries
   const trail = runAudit(
     { path: paths.audit, runId: facts.runId, now: () => io.now() },
@@ -586,16 +510,10 @@ async function run(
     args.dry_run,
     facts.tally,
   )
-  const clients: { close(): Promise<void> }[] = [threatq]
   const sources = new Sources(paths.config, config.options, io.env)
   // Before anything is contacted: an --output path that cannot be written is a usage error.
   const output =
-    args.output === undefined
-      ? undefined
-      : await DryRunOutput.open(args.output, secrets).catch(async (error: unknown) => {
-          await threatq.close()
-          throw error
-        })
+    args.output === undefined ? undefined : await DryRunOutput.open(args.output, secrets)
   try {
     const record = await firstContact(sources, () =>
       register(threatq, paths.name, conn.status, logger),
@@ -626,28 +544,23 @@ async function run(
     const aedTls = aedTlsOf(args, options, io, logger)
 
     const direction: DirectionContext = {
-      args,
-      paths,
-      io,
-      logger,
+      ...run,
       state,
       threatq,
+      aed: clients.aed({ options, aedHost, aedTls, sources }),
       record,
       options,
       conn,
       sourceName: recordName(paths.name),
       aedHost,
-      aedTls,
       output,
       since,
-      clients,
-      timeouts: limits,
-      sources,
       signal,
       audit: trail.audit,
+      sources,
     }
     if (doImport) summaries.push(await importDirection(direction))
-    if (doExport) summaries.push(...(await exportDirections(direction)))
+    if (doExport) summaries.push(...(await exportDirection(direction)))
     // A stop that a direction took as one more problem still ends the run, and --output with it.
     signal.throwIfAborted()
     await output?.commit()
@@ -665,8 +578,8 @@ async function run(
   } finally {
     // Every way out but a commit (a failure, exit 4) leaves no partial --output file.
     await output?.abort()
-    await Promise.all(clients.map((c) => c.close()))
-    // Last: the audit lines not yet written go out here, and a failed write fails the run.
+    // The audit lines not yet written go out here, and a failed write fails the run; the
+    // clients close after this block.
     trail.close()
   }
 }

@@ -1,84 +1,59 @@
 /**
- * Wiring of the two directions for one run: their clients, where each starts (checkpoint,
- * --since, --full), and what is saved once each has committed.
+ * The two directions of one run, import (by `alert_source`) and export (by `delivery`): which
+ * clients each asks for, where each starts (checkpoint, --since, --full), and what is saved once
+ * each has committed.
  */
-import { AedClient } from '../aed/client.js'
-import { edmClientOf } from '../edm/connect.js'
 import type { AuditSink } from '../audit/trail.js'
 import type { ParsedHost } from '../config/host.js'
-import type { InstancePaths } from '../config/instance.js'
 import type { OptionKey, Options } from '../config/options.js'
 import { writeState, type State } from '../config/state-file.js'
 import { ConfigError } from '../errors.js'
-import { createHttpClient } from '../http/client.js'
-import type { TlsOptions } from '../http/dispatcher.js'
-import type { RetryOptions } from '../http/retry.js'
-import type { Logger } from '../log/logger.js'
 import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
 import { buildPolicy } from '../sync/policy/build.js'
 import type { ExportPolicy } from '../sync/policy/verdict.js'
 import { runExport } from '../sync/export/run.js'
 import { runListDelivery } from '../sync/lists/run.js'
 import { OwnIntel } from '../sync/import/own-intel.js'
-import { importEventType, runImport } from '../sync/import/run.js'
+import { importEventType, runImport, type ImportSettings } from '../sync/import/run.js'
 import { edmSource } from '../sync/import/edm-source.js'
 import {
   importNotifications,
   runSyslogImport,
   type SyslogImportDeps,
   type SyslogImportOutcome,
-  type SyslogImportSettings,
 } from '../sync/import/syslog-run.js'
 import { SyslogStateFile } from '../sync/import/syslog-state.js'
 import { ListLedger } from '../sync/lists/ledger.js'
 import type { DryRunOutput } from '../sync/output.js'
 import type { RunSummary } from '../sync/summary.js'
-import { TaxiiClient } from '../taxii/client.js'
 import type { Sources } from '../config/sources.js'
-import { answers, firstContactMistake, missingDiscovery } from './mistakes.js'
 import type { ConnectorRecord, ThreatqClient } from '../threatq/client.js'
 import { formatThreatqTime } from '../threatq/model.js'
-import { type CliArgs, DEFAULT_NAME } from './args.js'
-import type { CommandIo } from './io.js'
+import { DEFAULT_NAME } from './args.js'
+import type { AedClients } from './clients.js'
 import { createProgress, readThenDeliver } from './progress.js'
+import type { Run } from './run.js'
 
-export interface DirectionContext {
-  args: CliArgs
-  paths: InstancePaths
-  io: CommandIo
-  logger: Logger
+/** What each direction is handed: the run, what it reads and writes, and its clients. */
+export interface DirectionContext extends Pick<Run, 'args' | 'paths' | 'io' | 'logger'> {
   state: State
   threatq: ThreatqClient
+  /** The AED side's clients, made when a direction asks and closed by the caller (clients.ts). */
+  aed: AedClients
   record: ConnectorRecord
   options: Options
   /** The ThreatQ side: host for ids and links, status of created indicators, source name. */
   conn: { threatq: ParsedHost; status: string }
   sourceName: string
   aedHost: ParsedHost
-  aedTls: TlsOptions
   output: DryRunOutput | undefined
   since: Date | undefined
-  /** Clients opened here are added, to be closed by the caller. */
-  clients: { close(): Promise<void> }[]
-  timeouts: Timeouts
-  /** The run's abort (run-signal.ts): deadline, SIGINT, SIGTERM. Every client opened here takes it. */
+  /** The run's abort (run-signal.ts): deadline, SIGINT, SIGTERM. */
   signal: AbortSignal
   /** Blocks, unblocks and refusals AED acknowledged (src/audit/trail.ts). */
   audit: AuditSink
   /** Where each setting comes from, for the message of a mistake (src/cli/mistakes.ts). */
   sources: Sources
-}
-
-/** From the config file's `timeouts:` and `limits:`; undefined keeps a client's default. */
-export interface Timeouts {
-  /** Per HTTP attempt. */
-  httpMs: number | undefined
-  /** Polling a pending TAXII status. */
-  taxiiStatusMs: number | undefined
-  /** Most bytes of one HTTP answer (`limits.response_mib`). */
-  responseBytes: number | undefined
-  /** --check: one attempt per request, so an unreachable system is one answer, not a wait. */
-  retry?: Partial<RetryOptions> | undefined
 }
 
 /** AED alerts per page. */
@@ -112,36 +87,6 @@ export function importFrom(
   )
 }
 
-/** What the AED clients are made of. */
-export type AedContext = Pick<
-  DirectionContext,
-  'options' | 'logger' | 'aedHost' | 'aedTls' | 'timeouts' | 'clients'
-> &
-  Partial<Pick<DirectionContext, 'signal' | 'sources'>>
-
-/** The AED REST client (alerts, lists), closed by the caller. */
-export function aedClient(ctx: AedContext): AedClient {
-  const { options, logger } = ctx
-  const aed = new AedClient(
-    createHttpClient({
-      system: 'aed',
-      baseUrl: ctx.aedHost.baseUrl,
-      tls: ctx.aedTls,
-      logger,
-      auth: { headers: () => ({ 'x-arbux-apitoken': options.api_token ?? '' }) },
-      timeoutMs: ctx.timeouts.httpMs,
-      maxResponseBytes: ctx.timeouts.responseBytes,
-      retry: ctx.timeouts.retry,
-      signal: ctx.signal,
-    }),
-    logger,
-    options.aed_api_version,
-    (error) => (ctx.sources === undefined ? error : firstContactMistake(error, ctx.sources)),
-  )
-  ctx.clients.push(aed)
-  return aed
-}
-
 /** After an import: its last run (and `patch`) in the state file, then on the connector record. */
 async function recordImport(
   ctx: DirectionContext,
@@ -166,88 +111,128 @@ export type AlertSource = Options['alert_source']
 
 export async function importDirection(ctx: DirectionContext): Promise<RunSummary> {
   const source: AlertSource = ctx.options.alert_source
-  if (source === 'syslog') return syslogImportDirection(ctx)
-  if (source === 'edm') return edmImportDirection(ctx)
-  return aedImportDirection(ctx)
+  if (source === 'syslog') return syslogImport(ctx)
+  if (source === 'edm') return edmImport(ctx)
+  return restAlertImport(ctx)
+}
+
+/** What every alert import is handed, whatever its source: ThreatQ, the clock, its progress. */
+type ImportBasics = Pick<SyslogImportDeps, 'threatq' | 'logger' | 'now' | 'onProgress'>
+
+/** The settings every alert import shares. */
+type SharedImportSettings = Pick<
+  ImportSettings,
+  'context' | 'severity' | 'keywords' | 'batchSize' | 'dryRun' | 'output'
+>
+
+/** One import under a progress line, handed what every alert source shares. */
+async function alertImport(
+  ctx: DirectionContext,
+  run: (basics: ImportBasics, shared: SharedImportSettings) => Promise<RunSummary>,
+): Promise<RunSummary> {
+  const { options, io } = ctx
+  const progress = createProgress('import', io.stderrIsTTY)
+  try {
+    return await run(
+      {
+        threatq: ctx.threatq,
+        logger: ctx.logger,
+        now: () => io.now(),
+        onProgress: (done) => {
+          progress.update(done, undefined)
+        },
+      },
+      {
+        context: {
+          aedHost: ctx.aedHost.host,
+          sourceName: ctx.sourceName,
+          indicatorStatus: ctx.conn.status,
+        },
+        severity: options.alert_severity,
+        keywords: options.query_keywords,
+        batchSize: options.consume_batch_size,
+        dryRun: ctx.args.dry_run,
+        output: ctx.output,
+      },
+    )
+  } finally {
+    progress.stop()
+  }
+}
+
+/** AED's alerts over REST, from importFrom() (src/sync/import/run.ts). */
+function restAlertImport(ctx: DirectionContext): Promise<RunSummary> {
+  const aed = ctx.aed.rest()
+  return alertImport(ctx, async (basics, shared) => {
+    const outcome = await runImport(
+      { ...basics, aed },
+      {
+        ...shared,
+        eventType: ctx.options.event_type,
+        from: importFrom(ctx),
+        perPage: ALERTS_PER_PAGE,
+      },
+    )
+    if (outcome.until !== undefined) await recordImport(ctx, outcome, { until: outcome.until })
+    return outcome.summary
+  })
 }
 
 /** EDM records per request. */
 const EDM_PAGE_SIZE = 1000
 
 /** What both notification sources (syslog, edm) hand the aggregating import. */
-async function notificationImport(
+function notificationImport(
   ctx: DirectionContext,
   run: (
     deps: SyslogImportDeps,
-    settings: Omit<SyslogImportSettings, 'file' | 'read'>,
+    settings: Parameters<typeof importNotifications>[1],
   ) => Promise<SyslogImportOutcome>,
 ): Promise<RunSummary> {
-  const { options, logger, io } = ctx
-  const dryRun = ctx.args.dry_run
-  const { ledger } = await ListLedger.open(ctx.paths.listsLedger, ctx.aedHost.host, undefined, true)
-  const own = new OwnIntel({
-    collection: options.aed_collection,
-    ledger,
-    lookup: (value) => ctx.threatq.indicatorIdsByValue(value),
-  })
-  const progress = createProgress('import', io.stderrIsTTY)
-  // Only the checkpoints are read here; the aggregates once there is something to write.
-  const state = await SyslogStateFile.open(ctx.paths.syslogState)
-  try {
+  const { options, logger } = ctx
+  return alertImport(ctx, async (basics, shared) => {
+    const { ledger } = await ListLedger.open(
+      ctx.paths.listsLedger,
+      ctx.aedHost.host,
+      undefined,
+      true,
+    )
+    const own = new OwnIntel({
+      collection: options.aed_collection,
+      ledger,
+      lookup: (value) => ctx.threatq.indicatorIdsByValue(value),
+    })
+    // Only the checkpoints are read here; the aggregates once there is something to write.
+    const state = await SyslogStateFile.open(ctx.paths.syslogState)
     const outcome = await run(
+      { ...basics, own, commit: (saved) => state.save(saved) },
       {
-        threatq: ctx.threatq,
-        logger,
-        now: () => io.now(),
-        own,
-        commit: (saved) => state.save(saved),
-        onProgress: (done) => {
-          progress.update(done, undefined)
-        },
-      },
-      {
+        ...shared,
         // The event type is looked up (or created) only once there is an event to write.
         context: async () => ({
-          aedHost: ctx.aedHost.host,
-          sourceName: ctx.sourceName,
-          indicatorStatus: ctx.conn.status,
-          eventType: await importEventType(ctx.threatq, logger, options.event_type, dryRun),
+          ...shared.context,
+          eventType: await importEventType(ctx.threatq, logger, options.event_type, shared.dryRun),
         }),
-        severity: options.alert_severity,
-        keywords: options.query_keywords,
         loopAttributes: {
           count: options.block_count_attribute,
           last: options.last_blocked_attribute,
         },
         saved: state.saved,
         aggregates: state,
-        batchSize: options.consume_batch_size,
-        dryRun,
-        output: ctx.output,
       },
     )
-    if (!dryRun) await recordImport(ctx, outcome, {})
+    if (!shared.dryRun) await recordImport(ctx, outcome, {})
     return outcome.summary
-  } finally {
-    progress.stop()
-  }
+  })
 }
 
 /**
  * `alert_source: edm`: Edge Defense Manager's threat records (src/edm/client.ts) from the saved
  * EDM checkpoint, else from --since or `first_run_lookback_hours`, to now.
  */
-async function edmImportDirection(ctx: DirectionContext): Promise<RunSummary> {
+async function edmImport(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
-  const edm = edmClientOf(options, {
-    verifyTls: ctx.aedTls.verify,
-    logger,
-    ...(ctx.timeouts.httpMs === undefined ? {} : { timeoutMs: ctx.timeouts.httpMs }),
-    ...(ctx.timeouts.responseBytes === undefined
-      ? {}
-      : { maxResponseBytes: ctx.timeouts.responseBytes }),
-  })
-  ctx.clients.push(edm)
+  const edm = ctx.aed.edm()
   const now = io.now().getTime()
   const start =
     ctx.since?.getTime() ?? (ctx.args.full ? 0 : now - options.first_run_lookback_hours * 3_600_000)
@@ -267,7 +252,7 @@ async function edmImportDirection(ctx: DirectionContext): Promise<RunSummary> {
 }
 
 /** `alert_source: syslog`: AED's notifications in `syslog_file` (src/sync/import/syslog-run.ts). */
-async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary> {
+async function syslogImport(ctx: DirectionContext): Promise<RunSummary> {
   const file = ctx.options.syslog_file
   if (file === undefined)
     throw new ConfigError(
@@ -275,44 +260,6 @@ async function syslogImportDirection(ctx: DirectionContext): Promise<RunSummary>
       { option: 'syslog_file' },
     )
   return notificationImport(ctx, (deps, settings) => runSyslogImport(deps, { ...settings, file }))
-}
-
-async function aedImportDirection(ctx: DirectionContext): Promise<RunSummary> {
-  const { options, logger, io } = ctx
-  const aed = aedClient(ctx)
-  const progress = createProgress('import', io.stderrIsTTY)
-  try {
-    const outcome = await runImport(
-      {
-        threatq: ctx.threatq,
-        aed,
-        logger,
-        now: () => io.now(),
-        onProgress: (done) => {
-          progress.update(done, undefined)
-        },
-      },
-      {
-        context: {
-          aedHost: ctx.aedHost.host,
-          sourceName: ctx.sourceName,
-          indicatorStatus: ctx.conn.status,
-        },
-        eventType: options.event_type,
-        severity: options.alert_severity,
-        keywords: options.query_keywords,
-        from: importFrom(ctx),
-        batchSize: options.consume_batch_size,
-        perPage: ALERTS_PER_PAGE,
-        dryRun: ctx.args.dry_run,
-        output: ctx.output,
-      },
-    )
-    if (outcome.until !== undefined) await recordImport(ctx, outcome, { until: outcome.until })
-    return outcome.summary
-  } finally {
-    progress.stop()
-  }
 }
 
 /** The export's verdicts: statuses, expiry and the never-block guards (DESIGN §2.3.1). */
@@ -364,7 +311,7 @@ function warnIfEmpty(ctx: DirectionContext, first: boolean, summary: RunSummary)
 }
 
 /** The export by `delivery`: TAXII, AED's lists over REST, or both (TAXII first). */
-export async function exportDirections(ctx: DirectionContext): Promise<RunSummary[]> {
+export async function exportDirection(ctx: DirectionContext): Promise<RunSummary[]> {
   const delivery = ctx.options.delivery
   const summaries: RunSummary[] = []
   // Read before the runs, which save their ledgers.
@@ -372,8 +319,8 @@ export async function exportDirections(ctx: DirectionContext): Promise<RunSummar
     taxii: ctx.state.export.ledger === undefined,
     lists: ctx.state.lists.ledger === undefined,
   }
-  if (delivery !== 'rest') summaries.push(warnIfEmpty(ctx, first.taxii, await exportDirection(ctx)))
-  if (delivery !== 'taxii') summaries.push(warnIfEmpty(ctx, first.lists, await listsDirection(ctx)))
+  if (delivery !== 'rest') summaries.push(warnIfEmpty(ctx, first.taxii, await taxiiDelivery(ctx)))
+  if (delivery !== 'taxii') summaries.push(warnIfEmpty(ctx, first.lists, await listsDelivery(ctx)))
   // A delivery switched off leaves what it delivered in AED: say so rather than remove it unasked.
   const lists = ctx.state.lists.ledger?.entries ?? 0
   const taxii = ctx.state.export.ledger?.objects ?? 0
@@ -390,9 +337,10 @@ export async function exportDirections(ctx: DirectionContext): Promise<RunSummar
   return summaries
 }
 
-async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
+/** `delivery: rest`: the data collection as entries of AED's deny and allow lists. */
+async function listsDelivery(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
-  const aed = aedClient(ctx)
+  const aed = ctx.aed.rest()
   const progress = readThenDeliver('lists', io.stderrIsTTY)
   try {
     const outcome = await runListDelivery(
@@ -439,53 +387,10 @@ async function listsDirection(ctx: DirectionContext): Promise<RunSummary> {
   }
 }
 
-/** The AED TAXII client (of `stix_version`, or the version given), closed by the caller. */
-export function taxiiClient(
-  ctx: AedContext,
-  version: Options['stix_version'] = ctx.options.stix_version,
-): TaxiiClient {
-  const { options } = ctx
-  const { sources } = ctx
-  const taxii = new TaxiiClient({
-    version,
-    url: ctx.aedHost.baseUrl,
-    username: options.stix_client_username ?? '',
-    password: options.stix_client_password ?? '',
-    tls: ctx.aedTls,
-    logger: ctx.logger,
-    timeoutMs: ctx.timeouts.httpMs,
-    maxResponseBytes: ctx.timeouts.responseBytes,
-    signal: ctx.signal,
-    ...(ctx.timeouts.taxiiStatusMs === undefined
-      ? {}
-      : { poll: { timeoutMs: ctx.timeouts.taxiiStatusMs } }),
-    retry: ctx.timeouts.retry,
-    // The discovery is TAXII's first contact: a 404 there asks which version the AED serves.
-    ...(sources === undefined
-      ? {}
-      : {
-          firstContact: async (error: unknown) =>
-            firstContactMistake(
-              await missingDiscovery(error, sources, version, () =>
-                // Asked without a reading of its own: only what it answers matters here.
-                answers(() =>
-                  taxiiClient(
-                    { ...ctx, sources: undefined },
-                    version === '2.1' ? '2.0' : '2.1',
-                  ).discover(),
-                ),
-              ),
-              sources,
-            ),
-        }),
-  })
-  ctx.clients.push(taxii)
-  return taxii
-}
-
-async function exportDirection(ctx: DirectionContext): Promise<RunSummary> {
+/** `delivery: taxii`: the data collection as STIX objects in AED's TAXII collection. */
+async function taxiiDelivery(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
-  const taxii = taxiiClient(ctx)
+  const taxii = ctx.aed.taxii()
   // Reading ThreatQ, then what AED acknowledged of what is sent.
   const progress = readThenDeliver('export', io.stderrIsTTY)
   const saved = ctx.state.export.ledger

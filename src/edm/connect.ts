@@ -1,6 +1,6 @@
 /**
  * The EDM client of a run, from the connector's options (edm_host, edm_api_token, edm_ca_file):
- * the same HTTP layer, TLS rule, timeouts and response cap as the AED client (src/cli/directions.ts).
+ * the same HTTP layer, TLS rule, timeouts and response cap as the AED client (src/cli/clients.ts).
  */
 import type { Options } from '../config/options.js'
 import { parseHost, type ParsedHost } from '../config/host.js'

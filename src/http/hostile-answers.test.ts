@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test'
 import { serveApp, type RunningServer } from '../../sim/common/serve.js'
 import { AedLists, LISTS } from '../aed/lists.js'
 import { parseOptions } from '../config/options.js'
-import { TaxiiClient } from '../taxii/client.js'
+import { createTaxiiClient } from '../taxii/client.js'
 import { TEST_COLLECTIONS, TEST_ROOT } from '../../sim/taxii/app.js'
 import { ThreatqClient } from '../threatq/client.js'
 import { createHttpClient, type HttpClientOptions } from './client.js'
@@ -50,7 +50,7 @@ const http = (system: RemoteSystem) =>
   createHttpClient({ system, baseUrl: `${server.url}/`, retryDeps: noSleep })
 const threatq = () => new ThreatqClient(http('threatq'), silentLogger)
 const aed = () => new AedLists(http('aed'), () => Promise.resolve('v3'))
-const taxii = () => new TaxiiClient({ version: '2.1', url: server.url, retryDeps: noSleep })
+const taxii = () => createTaxiiClient({ version: '2.1', url: server.url, retryDeps: noSleep })
 
 async function drain<T>(source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []

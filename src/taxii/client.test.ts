@@ -4,7 +4,12 @@ import { RemoteError } from '../http/errors.js'
 import { serveApp, type RunningServer } from '../../sim/common/serve.js'
 import { SIM_TLS_CERT } from '../../sim/common/tls.js'
 import type { StixObject } from '../stix/types.js'
-import { TaxiiClient, TaxiiUsageError, type TaxiiClientOptions } from './client.js'
+import {
+  createTaxiiClient,
+  TaxiiClient,
+  TaxiiUsageError,
+  type TaxiiClientOptions,
+} from './client.js'
 import {
   createTaxiiTestServer,
   TEST_COLLECTIONS,
@@ -82,7 +87,7 @@ async function start(
   )
   let now = 0
   const slept: number[] = []
-  const taxii = new TaxiiClient({
+  const taxii = createTaxiiClient({
     version: server.version,
     url: running.url,
     username: 'user',
@@ -324,7 +329,7 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
       )
       const collection = await h.client.collection(TEST_ROOT, WRITABLE)
       const pulled = { n: 0 }
-      const failing = new TaxiiClient({
+      const failing = createTaxiiClient({
         version,
         url: h.server.url,
         username: 'user',
@@ -374,7 +379,7 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
         return true
       })
       const other: TaxiiVersion = version === '2.0' ? '2.1' : '2.0'
-      const wrong = new TaxiiClient({
+      const wrong = createTaxiiClient({
         version: other,
         url: h.server.url,
         username: 'user',
@@ -448,7 +453,7 @@ describe('TAXII servers that ignore Range, and TLS', () => {
       },
       { host: '127.0.0.1', port: 0, tls: false },
     )
-    const client = new TaxiiClient({ version: '2.0', url: server.url })
+    const client = createTaxiiClient({ version: '2.0', url: server.url })
     const collection = await client.collection(TEST_ROOT, WRITABLE)
     assert.deepEqual(await drain(client.objects(collection, {}, { pageSize: 1 })), objects)
     assert.equal(log.filter((p) => p.endsWith('/objects/')).length, 1)
@@ -460,14 +465,14 @@ describe('TAXII servers that ignore Range, and TLS', () => {
     const { app } = createTaxiiTestServer({ version: '2.1' })
     const server = await serveApp(app.fetch, { host: '127.0.0.1', port: 0, tls: true })
     const auth = { username: 'user', password: 'pass' }
-    const pinned = new TaxiiClient({
+    const pinned = createTaxiiClient({
       version: '2.1',
       url: server.url,
       ...auth,
       tls: { verify: true, ca: SIM_TLS_CERT },
     })
     assert.equal((await pinned.discover()).title, 'Test TAXII server')
-    const strict = new TaxiiClient({
+    const strict = createTaxiiClient({
       version: '2.1',
       url: server.url,
       ...auth,
@@ -490,7 +495,7 @@ describe('TAXII responses the client refuses', () => {
       port: 0,
       tls: false,
     })
-    const client = new TaxiiClient({ version: '2.1', url: server.url })
+    const client = createTaxiiClient({ version: '2.1', url: server.url })
     await assert.rejects(client.discover(), (e: unknown) => {
       assert.ok(e instanceof RemoteError)
       assert.equal(e.kind, 'parse')
@@ -522,7 +527,7 @@ describe('TAXII responses the client refuses', () => {
         ),
       { host: '127.0.0.1', port: 0, tls: false },
     )
-    const client = new TaxiiClient({ version: '2.1', url: server.url })
+    const client = createTaxiiClient({ version: '2.1', url: server.url })
     await assert.rejects(
       client.status('api1', 's'),
       /the status resource does not match the expected shape: total_count: .* is not total_count \(5\)/,

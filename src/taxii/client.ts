@@ -52,7 +52,24 @@ import {
   type TaxiiVersion,
 } from './types.js'
 
-export interface TaxiiClientOptions extends Pick<
+/** What a TAXII client adds to the HTTP client it is given. */
+export interface TaxiiClientOptions {
+  version: TaxiiVersion
+  logger?: Logger
+  poll?: Partial<PollOptions>
+  /** Test seam for status polling. */
+  pollDeps?: Partial<PollDeps>
+  /**
+   * What a failed discovery, the first request to the server, is thrown as: the caller's
+   * reading of it (a mistake in a setting, src/cli/mistakes.ts), or the error itself.
+   */
+  firstContact?: (error: unknown) => Promise<unknown>
+  /** The run's abort, for status polling: the HTTP client's requests carry it already. */
+  signal?: AbortSignal
+}
+
+/** The HTTP client of a TAXII server: its base URL, Basic auth as the TAXII user. */
+export interface TaxiiHttpOptions extends Pick<
   HttpClientOptions,
   | 'tls'
   | 'proxy'
@@ -63,21 +80,27 @@ export interface TaxiiClientOptions extends Pick<
   | 'dispatcher'
   | 'retryDeps'
   | 'signal'
+  | 'logger'
 > {
-  version: TaxiiVersion
   /** The server's base URL; discovery is `{url}/taxii/` (2.0) or `{url}/taxii2/` (2.1). */
   url: string
   username?: string
   password?: string
-  logger?: Logger
-  poll?: Partial<PollOptions>
-  /** Test seam for status polling. */
-  pollDeps?: Partial<PollDeps>
-  /**
-   * What a failed discovery, the first request to the server, is thrown as: the caller's
-   * reading of it (a mistake in a setting, src/cli/mistakes.ts), or the error itself.
-   */
-  firstContact?: (error: unknown) => Promise<unknown>
+}
+
+export function taxiiHttpClient(options: TaxiiHttpOptions): HttpClient {
+  const { url, username, password, ...rest } = options
+  return createHttpClient({
+    ...rest,
+    system: 'taxii',
+    baseUrl: withSlash(url),
+    ...(username === undefined ? {} : { auth: basicAuth(username, password ?? '') }),
+  })
+}
+
+/** A TAXII client on an HTTP client of its own, closed with it. */
+export function createTaxiiClient(options: TaxiiClientOptions & TaxiiHttpOptions): TaxiiClient {
+  return new TaxiiClient(taxiiHttpClient(options), options)
 }
 
 export interface AddOptions {
@@ -136,7 +159,6 @@ interface Page<T> {
 
 export class TaxiiClient {
   readonly version: TaxiiVersion
-  private readonly http: HttpClient
   private readonly serverUrl: string
   private readonly logger: Logger
   private readonly poll: PollOptions
@@ -147,12 +169,15 @@ export class TaxiiClient {
   /** The run's abort: every request has it (the HTTP client's), status polling too. */
   private readonly runSignal: AbortSignal | undefined
 
-  constructor(options: TaxiiClientOptions) {
+  constructor(
+    private readonly http: HttpClient,
+    options: TaxiiClientOptions,
+  ) {
     this.firstContact = options.firstContact ?? ((error) => Promise.resolve(error))
     this.runSignal = options.signal
     this.version = options.version
     this.media = MEDIA_TYPES[options.version]
-    this.serverUrl = withSlash(options.url)
+    this.serverUrl = withSlash(http.baseUrl)
     this.logger = options.logger ?? silentLogger
     this.poll = { ...DEFAULT_POLL, ...options.poll }
     this.pollDeps = {
@@ -160,23 +185,6 @@ export class TaxiiClient {
       now: () => Date.now(),
       ...options.pollDeps,
     }
-    this.http = createHttpClient({
-      system: 'taxii',
-      baseUrl: this.serverUrl,
-      logger: this.logger,
-      tls: options.tls,
-      proxy: options.proxy,
-      env: options.env,
-      timeoutMs: options.timeoutMs,
-      maxResponseBytes: options.maxResponseBytes,
-      retry: options.retry,
-      dispatcher: options.dispatcher,
-      retryDeps: options.retryDeps,
-      signal: options.signal,
-      ...(options.username === undefined
-        ? {}
-        : { auth: basicAuth(options.username, options.password ?? '') }),
-    })
   }
 
   close(): Promise<void> {

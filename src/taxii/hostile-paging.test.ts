@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import { serveApp } from '../../sim/common/serve.js'
 import { RemoteError } from '../http/errors.js'
 import type { StixObject } from '../stix/types.js'
-import { TaxiiClient } from './client.js'
+import { createTaxiiClient } from './client.js'
 import { TEST_COLLECTIONS, TEST_ROOT } from '../../sim/taxii/app.js'
 import type { TaxiiVersion } from './types.js'
 
@@ -54,7 +54,7 @@ async function hostile(
     },
     { host: '127.0.0.1', port: 0, tls: false },
   )
-  const client = new TaxiiClient({ version, url: server.url, retry: { maxAttempts: 1 } })
+  const client = createTaxiiClient({ version, url: server.url, retry: { maxAttempts: 1 } })
   return {
     client,
     reads: () => reads,

@@ -10,7 +10,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { StixObject } from '../../src/stix/types.js'
-import { TaxiiClient } from '../../src/taxii/client.js'
+import { createTaxiiClient } from '../../src/taxii/client.js'
 import { BIN, startSim, type Sim } from '../../sim/world/processes.js'
 import { saveFeedCollection, threatqApi } from '../../sim/world/threatq-api.js'
 import { AED_SIM_ARGS, aedObjects, CREDS, startWorld, type World } from '../../sim/world/world.js'
@@ -40,7 +40,7 @@ async function enforcedValues(world: Pick<World, 'aed'>): Promise<string[]> {
 
 /** What someone else does in AED: a revoked version of every live object named `value`. */
 async function revokeInAed(world: World, value: string): Promise<void> {
-  const taxii = new TaxiiClient({
+  const taxii = createTaxiiClient({
     version: '2.0',
     url: world.aed.url,
     username: CREDS.taxiiUser,

@@ -12,7 +12,7 @@ import {
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, it } from 'node:test'
 import { ConfigError } from '../../errors.js'
-import { TaxiiClient } from '../../taxii/client.js'
+import { createTaxiiClient, type TaxiiClient } from '../../taxii/client.js'
 import { findTaxiiCollection } from './run.js'
 
 const MEDIA = 'application/taxii+json;version=2.1'
@@ -75,7 +75,7 @@ describe('findTaxiiCollection: API roots on another origin', () => {
     clients.length = 0
   })
   const taxii = (url: string) => {
-    const client = new TaxiiClient({ version: '2.1', url, username: 'user', password: 's3cret' })
+    const client = createTaxiiClient({ version: '2.1', url, username: 'user', password: 's3cret' })
     clients.push(client)
     return client
   }
