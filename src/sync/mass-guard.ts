@@ -1,10 +1,10 @@
 /**
- * The mass-revocation guard (DESIGN §2.3.1), shared by the TAXII export and the list delivery:
- * a run that would take back more than `max_revoke_percent` of what AED holds from this
- * instance, or all of it, stops before it writes anything, unless `--allow-mass-revoke`.
+ * The mass-revocation guard (README.md, "The export is a sync"), shared by the TAXII export and the
+ * list delivery: a run that would take back more than `max_revoke_percent` of what AED holds from
+ * this instance, or all of it, stops before it writes anything, unless `--allow-mass-revoke`.
  *
  * Per run is not enough: a saved search that loses 19% a run empties AED in a few runs, each
- * under the limit (issue 20). So the same limit also holds over a window
+ * under the limit. So the same limit also holds over a window
  * (`max_revoke_window_hours`): what the runs of the window took back, plus what this run would,
  * against what AED held at the window's start (or more, if it grew within it). The history of
  * the window lives in the state file, one record per run that took something back, pruned.

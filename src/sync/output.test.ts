@@ -56,7 +56,7 @@ describe('dry-run output file', () => {
     assert.deepEqual(await readdir(dir), ['sub'])
   })
 
-  it('never writes through a symlink planted at its temporary file name (issue 20)', async () => {
+  it('never writes through a symlink planted at its temporary file name', async () => {
     const dir = await tmp()
     const victim = join(await tmp(), 'victim')
     await writeFile(victim, 'precious\n')

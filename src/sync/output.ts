@@ -37,7 +37,7 @@ export class DryRunOutput {
   /**
    * Opens the temporary file beside `path`. A path that cannot be written (missing directory, a
    * directory itself) is a usage error found before the run starts, not a crash at its end.
-   * `secrets`: the run's registry; every write is scrubbed (issue 20: secrets never reach a file).
+   * `secrets`: the run's registry; every write is scrubbed (secrets never reach a file).
    */
   static async open(path: string, secrets: Secrets): Promise<DryRunOutput> {
     const problem = (detail: string, cause?: unknown): ConfigError =>

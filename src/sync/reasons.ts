@@ -1,7 +1,7 @@
 /**
  * Per-object reasons (an indicator skipped, refused, rejected) logged once per run and reason, as
  * a count with a few examples, instead of a line per object: a 20,000-indicator collection with
- * 2,866 skips wrote 2,866 lines every run (issue 21). The summary counts them all, and the audit
+ * 2,866 skips wrote 2,866 lines every run. The summary counts them all, and the audit
  * trail (src/audit/trail.ts) still records each refusal on its own.
  */
 import type { Logger } from '../log/logger.js'

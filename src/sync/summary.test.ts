@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { Counter, formatSummary, newSummary, shortReason } from './summary.js'
 
 describe('formatSummary', () => {
-  it('a note or problem quoting a server stays one line of its own (issue 20)', () => {
+  it('a note or problem quoting a server stays one line of its own', () => {
     const s = newSummary('export')
     // A collection title and an AED refusal, as a hostile server would word them.
     s.notes.push('AED collection "T\n  PROBLEM: none\u202e" (id)')

@@ -1,9 +1,9 @@
 /**
  * The second half of a sync run: the STIX objects the plan says AED lacks, as a stream of arrays
- * (an async step per object cost more than converting it, docs/performance.md session 4).
- * Changed related objects first, then the indicators to send, read in full from ThreatQ only
- * from the earliest one's `updated_at` on, then new relationships and changed reports. Each
- * object is tracked with the ledger update that lands once AED commits it.
+ * (an async step per object cost more than converting it: docs/performance.md, "Session 4: pages
+ * and worker conversion"). Changed related objects first, then the indicators to send, read in full
+ * from ThreatQ only from the earliest one's `updated_at` on, then new relationships and changed
+ * reports. Each object is tracked with the ledger update that lands once AED commits it.
  */
 import type { AuditEvent } from '../../audit/trail.js'
 import type { Logger } from '../../log/logger.js'

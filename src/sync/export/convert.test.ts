@@ -170,7 +170,7 @@ describe('ThreatQ → STIX conversion', () => {
   })
 })
 
-describe('sync: ids, expiry and canonical relationships (issue 13)', () => {
+describe('sync: ids, expiry and canonical relationships', () => {
   const malware = tq({ collection: 'malware', id: 7, name: 'SeedRAT' })
   const tool = tq({ collection: 'tool', id: 3, name: 'Mimikatz' })
 

@@ -1,7 +1,7 @@
 /**
- * ThreatQ → STIX mapping (DESIGN §3, docs/mapping.md): one ThreatQ object becomes one SDO with a
- * stable id; relations become relationships; TLP becomes markings; labels come from attributes or
- * the type's default labels.
+ * ThreatQ → STIX mapping (docs/mapping.md, "Export: ThreatQ → STIX → AED"): one ThreatQ object
+ * becomes one SDO with a stable id; relations become relationships; TLP becomes markings; labels
+ * come from attributes or the type's default labels.
  */
 import * as build from '../../stix/builders.js'
 import { stableId } from '../../stix/ids.js'
@@ -203,7 +203,10 @@ export function convertRelated(
   }
 }
 
-/** DESIGN §3: indicator `indicates` malware/threat-actor/tool/attack-pattern; threat-actor `uses` malware/tool/attack-pattern; otherwise `related-to`. */
+/**
+ * docs/mapping.md, "Relationships": indicator `indicates` malware/threat-actor/tool/attack-pattern;
+ * threat-actor `uses` malware/tool/attack-pattern; otherwise `related-to`.
+ */
 export function relationshipType(source: TqCollection, target: TqCollection): string {
   const s = STIX_TYPE[source]
   const t = STIX_TYPE[target]

@@ -1,5 +1,5 @@
 /**
- * Issue 20: a TAXII discovery document naming API roots on another origin. The connector used to
+ * A TAXII discovery document naming API roots on another origin. The connector used to
  * follow it, sending the TAXII Basic credentials (and then the export) wherever it pointed.
  */
 import assert from 'node:assert/strict'

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { idNamespace, stableId } from '../../stix/ids.js'
 import { instanceScope, ledgerScope } from './id-scope.js'
 
-describe('export id scopes (issue 19 item 9)', () => {
+describe('export id scopes', () => {
   it('the default instance keeps the shared ids; a named one gets its own', () => {
     assert.equal(instanceScope('netscout-aed', true), '')
     assert.equal(instanceScope('alpha', false), 'alpha')

@@ -1,8 +1,8 @@
 /**
  * An open-addressing hash table from numeric keys (one or two exact integers held as float64) to
  * a ledger entry: state, generation and version. Columns are typed arrays, so a million entries
- * cost tens of megabytes and no JS object each (issue 13: a 1M-entry ledger must not need 1M
- * objects alive). Entries are never removed during a run: `drop` marks them, and the file
+ * cost tens of megabytes and no JS object each (a 1M-entry ledger must not need 1M objects
+ * alive). Entries are never removed during a run: `drop` marks them, and the file
  * written at the end leaves them out.
  */
 

@@ -135,7 +135,7 @@ describe('export ledger', () => {
     assert.equal(back.liveCount(), 0)
   })
 
-  it('does not apply a ledger of another AED, even with the same collection id (issue 19 item 10)', async () => {
+  it('does not apply a ledger of another AED, even with the same collection id', async () => {
     const f = files()
     const { ledger } = await Ledger.open(f, target, undefined)
     await ledger.commit([live(1)])

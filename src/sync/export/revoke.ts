@@ -1,5 +1,5 @@
 /**
- * Revocations (issue 13): what the ledger holds live that this run did not mark wanted. The
+ * Revocations: what the ledger holds live that this run did not mark wanted. The
  * revoked version is AED's own latest copy, read back over TAXII, with `revoked: true` and a
  * newer `modified`: the object may be gone from ThreatQ, and STIX wants every property of the
  * object in its new version.

@@ -1,5 +1,5 @@
 /**
- * The export direction as a sync (issue 13, docs/architecture.md "The export ledger"): plan
+ * The export direction as a sync (docs/architecture.md, "The export ledger"): plan
  * against the ledger (membership scan, related objects), stop before anything is sent when the
  * run would revoke too much, then stream revocations and the objects AED lacks into its TAXII
  * collection, committing each to the ledger as AED acknowledges it.

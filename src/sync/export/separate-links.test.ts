@@ -24,7 +24,7 @@ function threatq() {
   return { client, asked }
 }
 
-describe('attack-pattern links read from the attack-pattern side (issue 19)', () => {
+describe('attack-pattern links read from the attack-pattern side', () => {
   it('embeds only the collections without "_", and reads the others once, per related object', async () => {
     assert.deepEqual(embeddedOf(RELATED), ['adversaries', 'malware', 'tool', 'report'])
     const { client, asked } = threatq()

@@ -1,11 +1,11 @@
 /**
- * Links of indicators to the related collections ThreatQ cannot embed in a query: a `with=`
- * naming a collection with `_` (`attack_pattern`) fails on real servers (threatq-api.md §2.0).
- * They are read from the related side instead, once a run: the collection's objects
+ * Links of indicators to the related collections ThreatQ cannot embed in a query: a `with=` naming
+ * a collection with `_` (`attack_pattern`) fails on real servers (docs/threatq-api.md, "The `with`
+ * pitfall"). They are read from the related side instead, once a run: the collection's objects
  * (`GET /api/attack_pattern`), then each one's indicators (`GET /api/attack_pattern/{id}/indicators`),
  * both paged. The cost is the related collection's size and links, not the data collection's
- * (docs/performance.md, issue 19): a few requests where one per member would be a thousand per
- * thousand indicators.
+ * (docs/performance.md, "Issue 19: attack patterns without `with=attack_pattern`"): a few requests
+ * where one per member would be a thousand per thousand indicators.
  */
 import { embeddable, type ThreatqClient } from '../../threatq/client.js'
 import type { TqCollection, TqRef } from '../../threatq/model.js'

@@ -12,7 +12,7 @@ const copy = (revoked?: boolean): StixObject => ({
   ...(revoked === undefined ? {} : { revoked }),
 })
 
-describe("--full against AED's copies (issue 19 item 9)", () => {
+describe("--full against AED's copies", () => {
   it('a copy revoked behind the ledger makes the entry revoked (next generation); none drops it', () => {
     assert.equal(stateFromCopy(copy(true)), REVOKED)
     assert.equal(stateFromCopy(undefined), DROPPED)
@@ -21,7 +21,7 @@ describe("--full against AED's copies (issue 19 item 9)", () => {
   })
 })
 
-describe('relationship generations (issue 19 item 11)', () => {
+describe('relationship generations', () => {
   it('an unknown version after a kill is re-sent under the same id', () => {
     assert.equal(relationshipGeneration(LIVE, 0, UNKNOWN_VERSION, 0), 0)
     assert.equal(relationshipGeneration(LIVE, 2, UNKNOWN_VERSION, 0x10001), 2)

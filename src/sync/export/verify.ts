@@ -1,6 +1,6 @@
 /**
  * `--full` restores what the ledger says AED should hold, even where AED's copy changed behind
- * the ledger's back (issue 19 item 9): an object someone else revoked, or one AED lost. Each live
+ * the ledger's back: an object someone else revoked, or one AED lost. Each live
  * entry's copy is read back (100 ids a request); a revoked copy makes the entry revoked, so the
  * plan exports the object under its next id generation (a revoked STIX id is final); a missing
  * copy drops the entry, so the plan sends it again under the same id.

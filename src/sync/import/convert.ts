@@ -1,7 +1,7 @@
 /**
- * AED alert → ThreatQ event (DESIGN §3, docs/mapping.md): one event per alert whose title carries
- * the AED host and alert id, so a re-import upserts the same event; the remote host and the IOC
- * pattern become related indicators with the configured status.
+ * AED alert → ThreatQ event (docs/mapping.md, "Import: AED alert → ThreatQ"): one event per alert
+ * whose title carries the AED host and alert id, so a re-import upserts the same event; the remote
+ * host and the IOC pattern become related indicators with the configured status.
  */
 import { isIPv4 } from 'node:net'
 import type { AedAlert } from '../../aed/client.js'

@@ -1,7 +1,7 @@
 /**
- * Events link to their indicators by id, as real clients do (threatq-api.md §2.4: relationship
- * keys hold `{"id": …}` refs; `{value, type}` refs are attested only inside indicator items).
- * The ids come from the answer to the indicators' consume, matched back to what was sent.
+ * Events link to their indicators by id, as real clients do (docs/threatq-api.md, "Relationships":
+ * relationship keys hold `{"id": …}` refs; `{value, type}` refs are attested only inside indicator
+ * items). The ids come from the answer to the indicators' consume, matched back to what was sent.
  */
 import type { EventItem, IndicatorItem } from './convert.js'
 

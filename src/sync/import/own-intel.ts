@@ -1,6 +1,7 @@
 /**
- * Closing the loop (issue 22): which Blocked Host notifications AED raised on intel this instance
- * exported, and the ThreatQ indicator each one came from — never a new duplicate of it.
+ * Closing the loop (docs/mapping.md, "Import: AED syslog notifications"): which Blocked Host
+ * notifications AED raised on intel this instance exported, and the ThreatQ indicator each one came
+ * from — never a new duplicate of it.
  * - a STIX match (`cs4`/`cs5`) in the AED collection this instance exports to (`aed_collection`,
  *   a title or an id): the indicator with the IOC's value in ThreatQ;
  * - a value this instance delivered to one of AED's deny lists: the owner the lists ledger

@@ -43,7 +43,7 @@ describe('import of alerts AED lists more than once', () => {
   })
 })
 
-describe('import links events to their indicators by id (issue 19)', () => {
+describe('import links events to their indicators by id', () => {
   const hostAlert = (alertId: number, src: string) =>
     alertSchema.parse({
       alertId,
@@ -120,7 +120,7 @@ describe('import links events to their indicators by id (issue 19)', () => {
   })
 })
 
-describe('existedBefore: an event ThreatQ held before this write (issue 21)', () => {
+describe('existedBefore: an event ThreatQ held before this write', () => {
   it('reads the consume answer: created before its update is an update; equal, absent or unreadable is new', () => {
     const item = (created: unknown, updated: unknown) => ({
       id: 1,

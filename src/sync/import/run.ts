@@ -131,7 +131,7 @@ export async function runImport(
   }
   /**
    * Indicators first: their answer gives the ids the events link to (by id, as real clients do;
-   * a server may ignore `{value, type}` refs on an event, issue 19).
+   * a server may ignore `{value, type}` refs on an event).
    */
   const write = async (batch: Batch, indicatorsJson: string, eventParts: string[]) => {
     const ids =

@@ -166,7 +166,7 @@ describe('syslog import (alert_source syslog)', () => {
     assert.equal(tq.events.size, 1)
   })
 
-  it('a rerun that adds blocks to an event ThreatQ holds counts it as updated, not new (issue 21)', async () => {
+  it('a rerun that adds blocks to an event ThreatQ holds counts it as updated, not new', async () => {
     const file = join(dir, 'u.log')
     await writeFile(file, cef('198.51.100.9', 5, RT))
     const tq = fakeThreatq()

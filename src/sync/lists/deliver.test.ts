@@ -389,7 +389,7 @@ describe('list delivery', () => {
   })
 })
 
-describe("list delivery never trusts AED's value filter (issue 19, item 5)", () => {
+describe("list delivery never trusts AED's value filter", () => {
   it('a loose, paged answer cannot make it write over a value someone else holds', async () => {
     const { fake, ledger, summary, run } = await setup()
     fake.loose = true
@@ -447,7 +447,7 @@ describe("list delivery never trusts AED's value filter (issue 19, item 5)", () 
   })
 })
 
-describe('list delivery finds a refused value whatever the 400 says (issue 19, items 6 and 7)', () => {
+describe('list delivery finds a refused value whatever the 400 says', () => {
   it('a bare 400 (no field named) is halved down to the bad value, within 2·log2(n) adds', async () => {
     const { fake, ledger, summary, run } = await setup()
     fake.refuseField = undefined

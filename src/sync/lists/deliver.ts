@@ -39,7 +39,7 @@ export const REFUSAL_BUDGET = 64
  * What a refused add is about. `request`: it names a field other than the value (the scope, the
  * annotation), so every request would fail alike; `full`: the list is full; `value`: it names the
  * value field or nothing at all (a real AED's 400 need not say), so one of the values may be at
- * fault and is looked for (issue 19, item 6). Auth failures never get here: the HTTP layer throws.
+ * fault and is looked for. Auth failures never get here: the HTTP layer throws.
  */
 export function refusalKind(refusal: WriteRefusal, list: AedList): 'request' | 'full' | 'value' {
   if (refusal.full) return 'full'
@@ -303,8 +303,8 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
         await add(list, scope, part.slice(middle))
         return
       }
-      // A value refused alone may be one AED holds already (a real AED may refuse a re-add,
-      // issue 19 item 7): look it up; ours in this scope is adopted, someone else's is foreign.
+      // A value refused alone may be one AED holds already (a real AED may refuse a
+      // re-add): look it up; ours in this scope is adopted, someone else's is foreign.
       if (kind === 'value' && (await settleRefused(list, scope, part[0]))) return
       const reason = refusal.full
         ? `the ${list.id} list is full`

@@ -1,6 +1,7 @@
 /**
- * Issue 20, "Hostile indicators": every spelling of a protected value is refused, over TAXII (the
- * export verdict) and REST (list targets) alike; an oversized never_block is refused.
+ * Hostile indicators (docs/reliability.md, "Hostile input"): every spelling of a protected value is
+ * refused, over TAXII (the export verdict) and REST (list targets) alike; an oversized never_block
+ * is refused.
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
@@ -21,7 +22,7 @@ const policy = (g: Guards): ListPolicy => ({
   inbound: false,
 })
 
-describe('hostile indicators: IPv6 forms of IPv4 ranges (issue 20)', () => {
+describe('hostile indicators: IPv6 forms of IPv4 ranges', () => {
   const g = guards({ neverBlock: ['198.51.100.0/24'] })
   const refused: [string, RegExp][] = [
     // Broader than /16 once read as IPv4.
@@ -140,7 +141,7 @@ describe('hostile indicators: IPv6 forms of IPv4 ranges (issue 20)', () => {
   })
 })
 
-describe('hostile indicators: never_block URL prefixes in other spellings (issue 20)', () => {
+describe('hostile indicators: never_block URL prefixes in other spellings', () => {
   const g = guards({ neverBlock: ['https://intranet.example.org/app'] })
   const covered = [
     'https://intranet.example.org/app',
@@ -198,7 +199,7 @@ describe('hostile indicators: never_block URL prefixes in other spellings (issue
   })
 })
 
-describe('hostile operator input: an oversized never_block (issue 20)', () => {
+describe('hostile operator input: an oversized never_block', () => {
   const refusedNamingNeverBlock = (e: unknown): boolean =>
     e instanceof ConfigError && e.code === 2 && e.option === 'never_block'
 

@@ -1,5 +1,5 @@
 /**
- * Which of some values a list holds, without trusting AED's value filter (issue 19, item 5). No
+ * Which of some values a list holds, without trusting AED's value filter. No
  * recorded answer shows how a real AED matches `?hostAddress=v1,…,vN` (exactly, by substring, by
  * CIDR containment, in which IPv6 form), so every record is compared with the values here, in
  * the form AED stores them, and a record that is none of them is not ours to compare. A value the

@@ -1,5 +1,5 @@
 /**
- * Issue 20: a lost lists ledger is rebuilt from AED's answers, which a hostile or broken AED (or
+ * A lost lists ledger is rebuilt from AED's answers, which a hostile or broken AED (or
  * a person copying our annotation) controls. An entry under our annotation whose value AED would
  * read as two (`a.example,victim.example`: list calls split on commas) must not enter the ledger:
  * its removal would remove `victim.example`, someone else's entry.

@@ -1,7 +1,8 @@
 /**
- * The export delivered to AED's deny and allow lists over REST (issue 14, DESIGN §2.3.1): plan
- * against the lists ledger, stop before anything is written when the run would remove too much,
- * then remove what left and add what is new. A run with nothing new makes no call.
+ * The export delivered to AED's deny and allow lists over REST (README.md, "Delivery to AED's deny
+ * and allow lists"): plan against the lists ledger, stop before anything is written when the run
+ * would remove too much, then remove what left and add what is new. A run with nothing new makes no
+ * call.
  */
 import { GLOBAL_SCOPE, type ListCalls, type Scope } from '../../aed/lists.js'
 import type { AuditSink } from '../../audit/trail.js'

@@ -1,5 +1,5 @@
 /**
- * Where a member of the data collection goes over REST (issue 14, docs/mapping.md "AED lists"):
+ * Where a member of the data collection goes over REST (docs/mapping.md, "AED lists"):
  * the export's verdict decides whether it may be blocked; `allow_list_statuses` send it to the
  * allow lists instead; its kind picks the lists, in the form AED stores values.
  */
@@ -41,9 +41,9 @@ const skipped = (reason: string, detail?: string): Target => ({
 })
 
 /**
- * [I: A-AED-LIST-VALUES] A host value as AED stores it: IPv6 compressed (RFC 5952) and a full-length
- * prefix as the bare address (aed-api.md §2.3 shows CIDRs as `a.b.c.d/n`). Two indicators that
- * AED would store as one value must meet as one entry here.
+ * [I: A-AED-LIST-VALUES] A host value as AED stores it: IPv6 compressed (RFC 5952) and a
+ * full-length prefix as the bare address (docs/aed-api.md, "List entries", shows CIDRs as
+ * `a.b.c.d/n`). Two indicators that AED would store as one value must meet as one entry here.
  */
 export function hostValue(value: string): string {
   const slash = value.indexOf('/')
@@ -57,7 +57,7 @@ export function hostValue(value: string): string {
   return bits === full ? text : `${text}/${String(bits)}`
 }
 
-/** AED stores URLs without their scheme (aed-api.md §2.3). */
+/** AED stores URLs without their scheme (docs/aed-api.md, "List entries"). */
 export function urlValue(url: string): string {
   return url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
 }

@@ -1,8 +1,8 @@
 /**
- * Address sets for the never-block guards (issue 20, DESIGN §2.3.1): a value is judged by the
- * addresses it covers, not by how it is spelt. IPv4 ranges are 32-bit numbers, IPv6 ranges 128-bit
- * BigInts; an IPv6 range that overlaps a space embedding IPv4 addresses (mapped, compatible, NAT64,
- * 6to4, Teredo) also covers the IPv4 prefix its fixed bits spell there.
+ * Address sets for the never-block guards (README.md, "The export is a sync"): a value is judged by
+ * the addresses it covers, not by how it is spelt. IPv4 ranges are 32-bit numbers, IPv6 ranges
+ * 128-bit BigInts; an IPv6 range that overlaps a space embedding IPv4 addresses (mapped,
+ * compatible, NAT64, 6to4, Teredo) also covers the IPv4 prefix its fixed bits spell there.
  */
 
 /** An inclusive range of addresses; `bits` is the prefix length it was written with. */

@@ -1,9 +1,9 @@
 /**
- * Issue 20: the guards judge address sets, not spellings. Ranges are generated in every notation
- * (IPv4, IPv4-mapped, compatible, translated, NAT64 and its local-use prefix, 6to4, Teredo, supersets
- * of those spaces, ordinary IPv6) and compared with an oracle written apart from the guards: bit
- * strings, where an IPv6 range's IPv4 image is a pattern of fixed and free bits. A range is
- * refused exactly when the oracle says it is too broad or meets a protected set.
+ * The guards judge address sets, not spellings. Ranges are generated in every notation (IPv4,
+ * IPv4-mapped, compatible, translated, NAT64 and its local-use prefix, 6to4, Teredo, supersets of
+ * those spaces, ordinary IPv6) and compared with an oracle written apart from the guards: bit
+ * strings, where an IPv6 range's IPv4 image is a pattern of fixed and free bits. A range is refused
+ * exactly when the oracle says it is too broad or meets a protected set.
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'

@@ -1,5 +1,5 @@
 /**
- * Never-block guards (issues 13 and 20, DESIGN §2.3.1): values that must never reach an edge
+ * Never-block guards (README.md, "The export is a sync"): values that must never reach an edge
  * blocklist. Loopback, link-local, multicast, unspecified and broadcast addresses, the AED's and
  * ThreatQ's own hosts and the `never_block` list are always refused; private ranges unless
  * `block_private_ranges`; CIDRs broader than `min_cidr_prefix`. A value is judged by the set of

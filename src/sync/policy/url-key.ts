@@ -1,5 +1,5 @@
 /**
- * The form in which `never_block` URL prefixes and URL values are compared (issue 20): what a
+ * The form in which `never_block` URL prefixes and URL values are compared: what a
  * server would take as the same resource, so that no spelling of a protected URL escapes its entry.
  */
 

@@ -1,7 +1,8 @@
 /**
- * Which members of the data collection AED may hold (issue 13): not in a `revoke_statuses`
- * status, not expired, of a type AED enforces, with a valid value, and past the never-block
- * guards. The membership scan and the full pass ask the same question with the same answer.
+ * Which members of the data collection AED may hold (docs/mapping.md, "Sync: revocation"): not in a
+ * `revoke_statuses` status, not expired, of a type AED enforces, with a valid value, and past the
+ * never-block guards. The membership scan and the full pass ask the same question with the same
+ * answer.
  */
 import { AED_ENFORCEABLE_TYPES, buildPattern } from '../../stix/patterns.js'
 import type { MemberFacts } from '../members.js'
