@@ -1,5 +1,5 @@
 /**
- * The command line of DESIGN §2.1, parsed with Python argparse semantics so users of the
+ * The command line of README "Command line", parsed with Python argparse semantics so users of the
  * Python connector keep their command lines (`-ll /var/log/x -c /etc/x -v3`).
  */
 import { ArgumentParser } from 'argparse'

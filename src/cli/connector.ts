@@ -61,7 +61,7 @@ export function recordName(instance: string): string {
   return instance === DEFAULT_NAME ? CONNECTOR_RECORD : `${CONNECTOR_RECORD} (${instance})`
 }
 
-/** UI form values a new connector record starts with (DESIGN §2.3). */
+/** UI form values a new connector record starts with (README "Options (ThreatQ UI, or `options:` in `<name>.yaml`)"). */
 function initialCustomFields(): Record<string, string> {
   const fields = Object.fromEntries(Object.keys(OPTION_LABELS).map((k) => [k, '']))
   return {
@@ -83,7 +83,7 @@ export interface Connection extends ThreatqLogin {
   status: string
 }
 
-/** The config file's connection with environment overrides (env wins, DESIGN §2.2). */
+/** The config file's connection with environment overrides (env wins: README "First run"). */
 export function connection(config: ConnectorConfig, env: CommandIo['env']): Connection {
   const pick = (name: string, fallback: string | undefined): string | undefined => {
     const v = env[name]

@@ -52,7 +52,7 @@ describe('cron schedules', () => {
 })
 
 describe('cron line', () => {
-  it('is the commented-out line of DESIGN §2.1', () => {
+  it('is the commented-out line README "Scheduling" shows', () => {
     assert.equal(
       cronLine({ ...base, schedule: '0 */2 * * *' }),
       '#0 */2 * * * root /bin/bash -c "source /etc/env-vars.sh; /usr/bin/node /opt/tq/dist/src/cli/bin.js --config=/etc/tq_labs > /proc/1/fd/1 2>/proc/1/fd/2"',
@@ -127,7 +127,7 @@ describe('cron line', () => {
     )
   })
 
-  it('refuses a symlink at the cron file instead of writing its target (issue 20)', async () => {
+  it('refuses a symlink at the cron file instead of writing its target', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tq-cron-'))
     const victim = join(await mkdtemp(join(tmpdir(), 'tq-cron-victim-')), 'crontab')
     await writeFile(victim, 'precious\n')
@@ -143,7 +143,7 @@ describe('cron line', () => {
     assert.equal(await readFile(victim, 'utf8'), 'precious\n')
   })
 
-  it('a rewrite keeps a line a person enabled, and a commented-out one commented out (issue 21)', async () => {
+  it('a rewrite keeps a line a person enabled, and a commented-out one commented out', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tq-cron-'))
     const first = cronLine({ ...base, schedule: '0 * * * *' })
     const { path } = await writeCronFile(dir, 'netscout-aed', first)

@@ -62,7 +62,7 @@ const ALERTS_PER_PAGE = 1000
 /**
  * ThreatQ indicators per cursor page of an export (XSOAR's 500; the SDK asks 1000). Half a page of
  * records is half the objects alive when a scavenge runs: a 100k export took ~10% less CPU, GC
- * 1.5–1.6 → 0.9–1.0 s (docs/performance.md, session 5).
+ * 1.5–1.6 → 0.9–1.0 s (docs/performance.md "Session 5: export pages of 500").
  */
 const EXPORT_PAGE_SIZE = 500
 
@@ -262,7 +262,7 @@ async function syslogImport(ctx: DirectionContext): Promise<RunSummary> {
   return notificationImport(ctx, (deps, settings) => runSyslogImport(deps, { ...settings, file }))
 }
 
-/** The export's verdicts: statuses, expiry and the never-block guards (DESIGN §2.3.1). */
+/** The export's verdicts: statuses, expiry and the never-block guards (README "The export is a sync"). */
 function exportPolicy(ctx: DirectionContext): ExportPolicy {
   const hosts = { aed: ctx.aedHost.host, threatq: ctx.conn.threatq.host }
   return buildPolicy(ctx.options, hosts, ctx.io.now().getTime())

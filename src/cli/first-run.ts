@@ -1,5 +1,5 @@
 /**
- * First-run answers (DESIGN §2.2): prompted in a terminal (masked password), read from
+ * First-run answers (README "First run"): prompted in a terminal (masked password), read from
  * THREATQ_* variables otherwise. Never waits on a prompt without a terminal.
  */
 import { lstat } from 'node:fs/promises'

@@ -1,5 +1,5 @@
 /**
- * `<metrics_dir>/<name>.prom` (issue 21): the last run of an instance in the Prometheus text
+ * `<metrics_dir>/<name>.prom` (README "Metrics (`metrics_dir`)"): the last run of an instance in the Prometheus text
  * format, for node_exporter's textfile collector, written at the end of every run (a failing one
  * too; not a dry run) once the run record is (run-record.ts afterRecord). Built with prom-client,
  * so names, help, labels and escaping follow the format; README "Monitoring" has the alert rule.

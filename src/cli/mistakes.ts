@@ -1,5 +1,6 @@
 /**
- * Mistakes in a setting, told apart from failures the next run gets past (issue 21): one function
+ * Mistakes in a setting, told apart from failures the next run gets past (docs/reliability.md
+ * "Mistakes"): one function
  * maps an error of a remote system to a ConfigError (exit 2) naming the setting, where it is set
  * (src/config/sources.ts) and what to do. What it does not recognise stays as it was: a timeout,
  * a 5xx or a reset mid-run is exit 1, and the next run resumes.

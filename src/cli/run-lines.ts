@@ -1,5 +1,5 @@
 /**
- * The run's first and last log lines (issue 21): a log file at the default verbosity gets where
+ * The run's first and last log lines (README "Output"): a log file at the default verbosity gets where
  * a run began (version, directions, dry run) and how it ended (exit code, duration, the summary's
  * figures per direction), a failing or interrupted run too. The run id is on every line already.
  */

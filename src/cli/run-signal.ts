@@ -16,7 +16,7 @@ const KEPT = 'what AED acknowledged is kept and the next run resumes'
 
 export type StopSignal = 'SIGINT' | 'SIGTERM'
 
-/** The reason a signal gives the run: exit 130 for SIGINT, 143 for SIGTERM (DESIGN §2.1). */
+/** The reason a signal gives the run: exit 130 for SIGINT, 143 for SIGTERM (README "Exit codes"). */
 export function interrupted(signal: StopSignal): RunStopped {
   return new RunStopped(
     signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated,

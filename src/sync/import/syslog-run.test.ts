@@ -136,6 +136,30 @@ describe('syslog import (alert_source syslog)', () => {
     assert.ok(saved?.checkpoint !== undefined)
   })
 
+  it('-v 3 logs each per-notification finding once, with its count, not once per line', async () => {
+    const file = join(dir, 'flags.log')
+    const noRt = (i: number): string =>
+      cef('203.0.113.7', 5, RT)
+        .replace(`rt=${String(RT)} `, '')
+        .replace('dpt=443', `dpt=${String(i)}`)
+    await writeFile(file, Array.from({ length: 50 }, (_, i) => noRt(i)).join(''))
+    const lines: { msg: string; count?: number }[] = []
+    const logger = pino(
+      { level: 'debug' },
+      { write: (line: string) => lines.push(JSON.parse(line) as { msg: string; count?: number }) },
+    )
+    const outcome = await runSyslogImport(
+      { ...deps(fakeThreatq().client, () => Promise.resolve()), logger },
+      settings(file, undefined),
+    )
+    assert.equal(outcome.summary.skipped.get('Blocked Host without a usable rt'), 50)
+    const about = lines.filter((l) => l.msg.includes('missing'))
+    assert.deepEqual(
+      about.map((l) => [l.msg, l.count]),
+      [['notification field: rt missing', 50]],
+    )
+  })
+
   it('a crash after ThreatQ took a batch and before its checkpoint was saved never doubles a count', async () => {
     const file = join(dir, 'b.log')
     await writeFile(file, cef('198.51.100.1', 5, RT) + cef('198.51.100.1', 5, RT + 1))

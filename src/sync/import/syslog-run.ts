@@ -18,6 +18,7 @@ import { parseSyslogLine, type SeverityLevel } from '../../syslog/notification.j
 import type { ThreatqClient } from '../../threatq/client.js'
 import type { DryRunOutput } from '../output.js'
 import { forEachConcurrent } from '../pool.js'
+import { ReasonLog } from '../reasons.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import {
   add,
@@ -248,6 +249,10 @@ export async function importNotifications(
   let savedMark = JSON.stringify(settings.saved?.[slot] ?? null)
   const minRank = RANK[settings.severity.toLowerCase() as SeverityLevel]
   let badLogged = 0
+  // Per-notification findings, once per reason with a few examples: a busy edge writes a million
+  // lines, and -v 3 must not turn them into a million log lines.
+  const fieldProblems = new ReasonLog('notification field')
+  const unimported = new ReasonLog('notification value not imported as an indicator')
   let written = 0
   let done = 0
   const dryEvents: EventItem[] = []
@@ -270,7 +275,10 @@ export async function importNotifications(
         typeof settings.context === 'function' ? await settings.context() : settings.context
     for (let i = 0; totals !== undefined && i < entries.length; i += settings.batchSize) {
       const chunk = new Map(entries.slice(i, i + settings.batchSize))
-      const out = await writeBatch(deps, settings, context as ImportContext, totals, chunk, summary)
+      const out = await writeBatch(deps, settings, context as ImportContext, totals, chunk, {
+        summary,
+        unimported,
+      })
       written += out.events.length
       if (settings.dryRun) {
         dryEvents.push(...out.events)
@@ -303,7 +311,7 @@ export async function importNotifications(
       }
       const n = item.notification
       summary.fetched.add('blocked-host notification')
-      for (const f of n.flags) logger.debug({ ...item.where, field: f.field }, f.problem)
+      for (const f of n.flags) fieldProblems.add(`${f.field} ${f.problem}`, item.where)
       if (n.time === undefined) {
         summary.skipped.add('Blocked Host without a usable rt')
         continue
@@ -357,6 +365,8 @@ export async function importNotifications(
   }
   if (badLogged > LOGGED_BAD_LINES)
     summary.notes.push(SOURCE_TEXT[slot].unread(badLogged, LOGGED_BAD_LINES))
+  fieldProblems.flush(logger)
+  unimported.flush(logger)
   summary.durationMs = Date.now() - started
   logger.info(
     {
@@ -389,7 +399,7 @@ async function writeBatch(
   context: ImportContext,
   saved: SyslogAggregates,
   pending: ReadonlyMap<string, Pending>,
-  summary: RunSummary,
+  { summary, unimported }: { summary: RunSummary; unimported: ReasonLog },
 ): Promise<{ events: EventItem[]; indicators: IndicatorItem[] }> {
   const { threatq, logger } = deps
   const indicators = new Map<string, IndicatorItem>()
@@ -410,10 +420,7 @@ async function writeBatch(
     const built = blockedEvent(key, p.first, total, context, p.own.length > 0)
     for (const s of built.skipped) {
       summary.skipped.add('invalid indicator value')
-      logger.info(
-        { value: s.value, reason: s.reason },
-        'notification value not imported as an indicator',
-      )
+      unimported.add(s.reason, { value: s.value })
     }
     for (const i of built.indicators) indicators.set(indicatorKey(i.type.name, i.value), i)
     // An event ThreatQ already holds gets its totals set in place below: consume would add values.
