@@ -10,8 +10,8 @@ import { BUILD, type BuildInfo } from '../version.js'
 import type { CliArgs } from './args.js'
 import { isPromptExit } from './run-signal.js'
 
-export const RUN_STARTED = 'run started'
-export const RUN_ENDED = 'run ended'
+const RUN_STARTED = 'run started'
+const RUN_ENDED = 'run ended'
 
 /** The exit code an error ends the run with, as main.ts reports it. */
 export function exitCodeOf(error: unknown): ExitCode {

@@ -178,9 +178,8 @@ export async function writePrivateFile(
     await handle.chmod(mode)
     if (typeof content === 'string' || Buffer.isBuffer(content)) await handle.writeFile(content)
     else
-      for await (const part of content)
-        if (typeof part === 'string') await handle.write(part)
-        else await handle.write(part)
+      // writeFile, unlike write, loops until the whole part is written (a full disk throws).
+      for await (const part of content) await handle.writeFile(part)
     await handle.sync()
     await handle.close()
     handle = undefined

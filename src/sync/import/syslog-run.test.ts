@@ -136,6 +136,18 @@ describe('syslog import (alert_source syslog)', () => {
     assert.ok(saved?.checkpoint !== undefined)
   })
 
+  it('a dry run says so in its summary, and writes nothing', async () => {
+    const file = join(dir, 'dry.log')
+    await writeFile(file, cef('203.0.113.8', 5, RT))
+    const tq = fakeThreatq()
+    const outcome = await runSyslogImport(
+      deps(tq.client, () => Promise.reject(new Error('a dry run saves nothing'))),
+      { ...settings(file, undefined), dryRun: true },
+    )
+    assert.equal(outcome.summary.dryRun, true)
+    assert.equal(tq.events.size, 0)
+  })
+
   it('-v 3 logs each per-notification finding once, with its count, not once per line', async () => {
     const file = join(dir, 'flags.log')
     const noRt = (i: number): string =>

@@ -214,7 +214,7 @@ export async function importNotifications(
   slot: CheckpointSlot = 'checkpoint',
 ): Promise<SyslogImportOutcome> {
   const started = Date.now()
-  const summary = newSummary('import')
+  const summary = newSummary('import', settings.dryRun)
   const { logger } = deps
   const saved: SavedSyslog = {
     checkpoint: settings.saved?.checkpoint,

@@ -10,8 +10,8 @@
  *     ["e","<event key>",count,first,last]
  *     ]}
  *
- * The first line alone gives the checkpoints: a run with nothing new reads nothing else (issue
- * 22, "Measured"). The event rows are sorted by key, so that a write reads the saved totals of
+ * The first line alone gives the checkpoints: a run with nothing new reads nothing else
+ * (docs/performance.md, "Issue 22: the syslog import's memory and its rerun"). The event rows are sorted by key, so that a write reads the saved totals of
  * its keys in one pass and a save merges its new totals into the rows in another, holding only
  * that write's keys: memory does not grow with the keys of the hours kept. Version 1 (the whole
  * document on one line) is still read, and written as version 2 at the next save.
