@@ -34,7 +34,7 @@ import {
   runNeeds,
   timeouts,
   type Connection,
-} from './connector.js'
+} from './settings.js'
 import type { CommandIo } from './io.js'
 import { formatTable } from './table.js'
 import { aedTlsOf } from './aed-tls.js'

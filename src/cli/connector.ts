@@ -10,7 +10,7 @@ import { parseHost } from '../config/host.js'
 import { adoptLegacyConfig } from '../config/legacy-config.js'
 import { instancePaths, validateInstanceName, type InstancePaths } from '../config/instance.js'
 import { acquireLock } from '../config/lock.js'
-import { OPTION_LABELS, parseOptions, type OptionKey, type Options } from '../config/options.js'
+import { OPTION_LABELS, parseOptions } from '../config/options.js'
 import { checkPrivateDir, checkPrivateFiles, readableSecrets } from '../fs/secure-file.js'
 import { readState, writeState } from '../config/state-file.js'
 import { ConfigError, EXIT, isExpectedFailure, RunStopped, type ExitCode } from '../errors.js'
@@ -33,13 +33,8 @@ import {
   promptLogin,
   type FirstRunAnswers,
 } from './first-run.js'
-import {
-  exportDirection,
-  exportNeeds,
-  importDirection,
-  type DirectionContext,
-} from './directions.js'
-import { RunClients, type ThreatqLogin, type Timeouts } from './clients.js'
+import { exportDirection, importDirection, type DirectionContext } from './directions.js'
+import { RunClients } from './clients.js'
 import type { Run } from './run.js'
 import type { CommandIo } from './io.js'
 import { DEFAULT_RUN_MINUTES, isPromptExit, pastDeadline, startRunSignal } from './run-signal.js'
@@ -51,15 +46,9 @@ import { exitCodeOf, logRunEnd, logRunStart } from './run-lines.js'
 import { RunFacts, writeMetrics } from './metrics.js'
 import { runAudit } from '../audit/file.js'
 import { showStatus } from './status.js'
+import { checkLabels, connection, recordName, runNeeds, timeouts } from './settings.js'
 
 export type { CommandIo } from './io.js'
-
-export const CONNECTOR_RECORD = 'Netscout AED Connector'
-
-/** The ThreatQ connector record (and source name) of an instance. */
-export function recordName(instance: string): string {
-  return instance === DEFAULT_NAME ? CONNECTOR_RECORD : `${CONNECTOR_RECORD} (${instance})`
-}
 
 /** UI form values a new connector record starts with (README "Options (ThreatQ UI, or `options:` in `<name>.yaml`)"). */
 function initialCustomFields(): Record<string, string> {
@@ -69,49 +58,6 @@ function initialCustomFields(): Record<string, string> {
     relationship_depth: '1',
     alert_severity: 'Low',
     default_indicator_labels: 'malicious-activity',
-  }
-}
-
-/** The options an import needs before it can run, by `alert_source`. */
-function importNeeds(options: Options): OptionKey[] {
-  if (options.alert_source === 'syslog') return ['hostname', 'syslog_file']
-  if (options.alert_source === 'edm') return ['hostname', 'edm_host', 'edm_api_token']
-  return ['hostname', 'api_token']
-}
-
-export interface Connection extends ThreatqLogin {
-  status: string
-}
-
-/** The config file's connection with environment overrides (env wins: README "First run"). */
-export function connection(config: ConnectorConfig, env: CommandIo['env']): Connection {
-  const pick = (name: string, fallback: string | undefined): string | undefined => {
-    const v = env[name]
-    return v !== undefined && v.trim() !== '' ? v : fallback
-  }
-  const host = pick('THREATQ_HOST', config.threatq.host)
-  if (host === undefined || host.trim() === '')
-    throw new ConfigError('ThreatQ Host is empty in the config file and THREATQ_HOST is not set')
-  return {
-    threatq: parseHost(host, 'ThreatQ Host'),
-    clientId: pick('THREATQ_CLIENT_ID', config.threatq.client_id) ?? '',
-    username: pick('THREATQ_USERNAME', config.threatq.username) ?? '',
-    password: pick('THREATQ_PASSWORD', config.threatq.password) ?? '',
-    status: pick('THREATQ_STATUS', config.status) ?? 'Review',
-    caFile: pick('THREATQ_CA_FILE', config.threatq.ca_file),
-  }
-}
-
-/** The config file's `timeouts:` in ms; undefined keeps a client's default. */
-export function timeouts(config: ConnectorConfig): Timeouts {
-  const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000)
-  return {
-    httpMs: ms(config.timeouts?.http_request_seconds),
-    taxiiStatusMs: ms(config.timeouts?.taxii_status_seconds),
-    responseBytes:
-      config.limits?.response_mib === undefined
-        ? undefined
-        : Math.round(config.limits.response_mib * 1024 * 1024),
   }
 }
 
@@ -222,73 +168,6 @@ async function register(
   })
   logger.info({ id: created.id, name }, 'registered the connector in ThreatQ')
   return created
-}
-
-function missingOptions(options: Options, needs: readonly OptionKey[]): string[] {
-  const unset = (k: OptionKey): boolean => {
-    const v = options[k]
-    return v === undefined || (Array.isArray(v) && v.length === 0)
-  }
-  return needs.filter(unset).map((k) => `${OPTION_LABELS[k] ?? k} (${k})`)
-}
-
-/** The default labels STIX 2.0 requires of the types an export sends (empty: none needed). */
-function labelNeeds(options: Options): OptionKey[] {
-  if (options.stix_version !== '2.0') return []
-  return options.relationship_depth > 0
-    ? [
-        'default_indicator_labels',
-        'default_threat_actor_labels',
-        'default_malware_labels',
-        'default_tool_labels',
-        'default_report_labels',
-      ]
-    : ['default_indicator_labels']
-}
-
-/**
- * The directions this command line runs (-i, -e, or both) and the options they need that are not
- * set; the options' secrets join the run's registry first.
- */
-export function runNeeds(
-  args: Pick<CliArgs, 'import' | 'export'>,
-  options: Options,
-  secrets: Secrets,
-): { doImport: boolean; doExport: boolean; missing: string[] } {
-  secrets.add(options.api_token)
-  secrets.add(options.edm_api_token)
-  secrets.addUrlCredentials(options.edm_host)
-  secrets.addBasic(options.stix_client_username, options.stix_client_password)
-  secrets.addUrlCredentials(options.hostname)
-  const doImport = args.import || !args.export
-  const doExport = args.export || !args.import
-  const missing = [
-    ...new Set([
-      ...(doImport ? missingOptions(options, importNeeds(options)) : []),
-      ...(doExport ? missingOptions(options, exportNeeds(options)) : []),
-      // All at once: labels STIX 2.0 needs are not a second surprise after the others are set.
-      ...(doExport ? missingOptions(options, labelNeeds(options)) : []),
-    ]),
-  ]
-  return { doImport, doExport, missing }
-}
-
-export function checkLabels(options: Options): void {
-  if (options.stix_version !== '2.0') return
-  const needed: [OptionKey, string][] = [['default_indicator_labels', 'indicator']]
-  if (options.relationship_depth > 0)
-    needed.push(
-      ['default_threat_actor_labels', 'threat-actor'],
-      ['default_malware_labels', 'malware'],
-      ['default_tool_labels', 'tool'],
-      ['default_report_labels', 'report'],
-    )
-  const empty = needed.filter(([k]) => (options[k] as string[]).length === 0)
-  if (empty.length > 0)
-    throw new ConfigError(
-      `STIX 2.0 requires labels: set ${empty.map(([k]) => `"${OPTION_LABELS[k] ?? k}"`).join(', ')} in the ThreatQ UI (or under options: in the config file), or set stix_version to 2.1`,
-      { option: empty.map(([k]) => k).join(', ') },
-    )
 }
 
 const runFiles = (paths: InstancePaths) => ({ path: paths.runs, configFile: paths.config })
