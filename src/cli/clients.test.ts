@@ -4,6 +4,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { describe, it } from 'node:test'
 import { parseHost } from '../config/host.js'
+import { THREATS_PATH } from '../edm/client.js'
+import { probeEdm } from '../edm/probe.js'
+import { RemoteError } from '../http/errors.js'
 import { parseOptions } from '../config/options.js'
 import { stateSchema } from '../config/state-file.js'
 import { silentLogger } from '../log/logger.js'
@@ -82,6 +85,100 @@ describe('RunClients', () => {
       assert.equal(sockets.size, 0)
     } finally {
       server.closeAllConnections()
+      server.close()
+    }
+  })
+})
+
+describe('RunClients closing', () => {
+  /** RunClients with one client whose close fails, and the warnings its logger received. */
+  function withFailingClose(): { clients: RunClients; warnings: unknown[] } {
+    const warnings: unknown[] = []
+    class WithFailingClient extends RunClients {
+      constructor() {
+        super({
+          logger: { ...silentLogger, warn: (fields: object) => warnings.push(fields) },
+          timeouts: { httpMs: undefined, taxiiStatusMs: undefined, responseBytes: undefined },
+          signal: undefined,
+        })
+        this.own({ close: () => Promise.reject(new Error('socket already gone')) })
+        this.own({ close: () => Promise.resolve() })
+      }
+    }
+    return { clients: new WithFailingClient(), warnings }
+  }
+
+  it("keeps the run's own error when a client's close fails, and logs the close failure", async () => {
+    const { clients, warnings } = withFailingClose()
+    const failure = new Error('the run failed')
+    const scope = async () => {
+      await using _ = clients
+      throw failure
+    }
+    await assert.rejects(scope(), (error) => error === failure)
+    assert.equal(warnings.length, 1)
+    assert.match(String((warnings[0] as { err: unknown }).err), /socket already gone/)
+  })
+
+  it('does not fail a run that succeeded because a close failed', async () => {
+    const { clients, warnings } = withFailingClose()
+    const scope = async () => {
+      await using _ = clients
+      return 'done'
+    }
+    assert.equal(await scope(), 'done')
+    assert.equal(warnings.length, 1)
+  })
+})
+
+describe('RunClients: the EDM client', () => {
+  /** An EDM that answers every threats query 503, counting the queries. */
+  async function unavailableEdm(): Promise<{ server: Server; url: string; queries: () => number }> {
+    let queries = 0
+    const server = createServer((req, res) => {
+      if (new URL(req.url ?? '/', 'http://edm').pathname === THREATS_PATH) queries++
+      res.writeHead(503, { 'content-type': 'application/json' })
+      res.end('{"error":"busy"}')
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as AddressInfo
+    return { server, url: `http://127.0.0.1:${String(port)}`, queries: () => queries }
+  }
+
+  async function probeWith(
+    url: string,
+    retry: { maxAttempts: number } | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const { options } = parseOptions({}, { hostname: url, edm_host: url, edm_api_token: 't' })
+    await using clients = new RunClients({
+      logger: silentLogger,
+      timeouts: { httpMs: undefined, taxiiStatusMs: undefined, responseBytes: undefined, retry },
+      signal,
+    })
+    const edm = clients.aed({ options, aedHost: parseHost(url, 'AED'), aedTls: { verify: true } })
+    return await probeEdm(edm.edm(), { end: Date.now() }).catch((error: unknown) => error)
+  }
+
+  it("takes the run's retry settings: --check's one attempt is one EDM query", async () => {
+    const { server, url, queries } = await unavailableEdm()
+    try {
+      const error = await probeWith(url, { maxAttempts: 1 }, undefined)
+      assert.ok(error instanceof RemoteError, String(error))
+      assert.equal(queries(), 1)
+    } finally {
+      server.close()
+    }
+  })
+
+  it("takes the run's abort signal: a stopped run sends EDM nothing", async () => {
+    const { server, url, queries } = await unavailableEdm()
+    try {
+      const error = await probeWith(url, undefined, AbortSignal.abort(new Error('stopped')))
+      assert.ok(error instanceof Error, String(error))
+      assert.equal(queries(), 0)
+    } finally {
       server.close()
     }
   })

@@ -7,6 +7,7 @@ import { parseHost, type ParsedHost } from '../config/host.js'
 import { ConfigError } from '../errors.js'
 import { createHttpClient } from '../http/client.js'
 import type { TlsOptions } from '../http/dispatcher.js'
+import type { RetryOptions } from '../http/retry.js'
 import type { Logger } from '../log/logger.js'
 import { EdmClient } from './client.js'
 
@@ -16,6 +17,10 @@ export interface EdmConnection {
   logger: Logger
   timeoutMs?: number
   maxResponseBytes?: number
+  /** The run's retry settings (--check: one attempt); undefined keeps the HTTP layer's. */
+  retry?: Partial<RetryOptions> | undefined
+  /** The run's abort (deadline, SIGINT, SIGTERM), as every other client takes it. */
+  signal?: AbortSignal | undefined
 }
 
 type EdmOptions = Pick<Options, 'edm_host' | 'edm_api_token' | 'edm_ca_file'>
@@ -51,6 +56,8 @@ export function edmClientOf(options: EdmOptions, connection: EdmConnection): Edm
     ...(connection.maxResponseBytes === undefined
       ? {}
       : { maxResponseBytes: connection.maxResponseBytes }),
+    ...(connection.retry === undefined ? {} : { retry: connection.retry }),
+    ...(connection.signal === undefined ? {} : { signal: connection.signal }),
   })
   return new EdmClient(http, connection.logger, { token })
 }
