@@ -68,19 +68,7 @@ export async function startSim(
   const child = spawn(process.execPath, [...nodeFlags, bin, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
-    lines.once('line', (line) => {
-      try {
-        resolve((JSON.parse(line) as { url: string }).url)
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)))
-      }
-    })
-    child.once('exit', (code) => {
-      reject(new Error(`simulator ${bin} exited with ${String(code)} before it was ready`))
-    })
-  })
+  const url = await readyUrl(child, bin)
   return {
     url,
     child,
@@ -106,6 +94,41 @@ export async function startSim(
         })
         child.kill('SIGTERM')
       }),
+  }
+}
+
+/**
+ * The URL of a simulator's ready line (`{"ready":true,"url":…}`, sim/common/serve.ts). A child
+ * that fails to start, exits first or prints something else is an error, and one still running
+ * is killed: a test that fails here must not leave a simulator behind.
+ */
+export function readyUrl(child: ChildProcess, bin: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const fail = (error: Error): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      reject(error)
+    }
+    child.once('error', (error) => {
+      fail(new Error(`simulator ${bin} did not start: ${error.message}`, { cause: error }))
+    })
+    child.once('exit', (code) => {
+      reject(new Error(`simulator ${bin} exited with ${String(code)} before it was ready`))
+    })
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+    lines.once('line', (line) => {
+      const url = readyLine(line)
+      if (url === undefined) fail(new Error(`simulator ${bin} printed no ready line: ${line}`))
+      else resolve(url)
+    })
+  })
+}
+
+function readyLine(line: string): string | undefined {
+  try {
+    const ready = JSON.parse(line) as { url?: unknown } | null
+    return typeof ready?.url === 'string' ? ready.url : undefined
+  } catch {
+    return undefined
   }
 }
 
