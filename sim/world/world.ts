@@ -3,8 +3,8 @@
  * the bench.
  */
 import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { fetch } from 'undici'
+import { instancePaths } from '../../src/config/instance.js'
 import type { StixObject, StixVersion } from '../../src/stix/types.js'
 import { createTaxiiClient } from '../../src/taxii/client.js'
 import {
@@ -143,19 +143,24 @@ interface SimState {
   process: { cpuSeconds: number; peakRssMb: number }
 }
 
-/** An instance back to never having run: no state file, export ledger, journal, lists ledger or run record. */
+/**
+ * An instance back to never having run: no state file, export ledger, journal, lists ledger,
+ * syslog/EDM checkpoint or run record (the names src/config/instance.ts gives them).
+ */
 export async function forgetRuns(
   world: Pick<World, 'configDir'>,
   name = 'netscout-aed',
 ): Promise<void> {
+  const paths = instancePaths(world.configDir, name)
   await Promise.all(
     [
-      `${name}.state.json`,
-      `${name}.ledger`,
-      `${name}.ledger.journal`,
-      `${name}.lists.json`,
-      `${name}.runs.json`,
-    ].map((f) => rm(join(world.configDir, f), { force: true })),
+      paths.state,
+      paths.ledger,
+      paths.journal,
+      paths.listsLedger,
+      paths.syslogState,
+      paths.runs,
+    ].map((f) => rm(f, { force: true })),
   )
 }
 
