@@ -118,6 +118,23 @@ describe('ledger file protocol', () => {
     assert.deepEqual((await readdir(dir)).sort(), before)
   })
 
+  it('says a dry run left the bad file where it is, and a real run where it moved it', async () => {
+    const file = path()
+    await writeFile(file, 'toy b')
+    const dry = await openLedgerFile(toy(file, 'a'), { expected: 1, dryRun: true })
+    assert.ok(dry.problem !== undefined)
+    assert.equal(
+      describeLedgerProblem(dry.problem, REBUILD, TOY_LEDGER),
+      'the toy ledger belongs to another toy (it was written for b); a dry run leaves it where it is and this run rebuilds it from the toys',
+    )
+    const real = await openLedgerFile(toy(file, 'a'), { expected: 1, dryRun: false })
+    assert.ok(real.problem?.kind === 'retargeted')
+    assert.equal(
+      describeLedgerProblem(real.problem, FRESH, TOY_LEDGER),
+      `the toy ledger belongs to another toy (it was written for b); it was moved to ${real.problem.movedTo}; this run starts a new one`,
+    )
+  })
+
   it('writes atomically with mode 0600 and drops the companions the file now holds', async () => {
     const file = path()
     const journal = `${file}.journal`

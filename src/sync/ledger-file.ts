@@ -12,8 +12,8 @@ import type { RunSummary } from './summary.js'
 /** Why the saved ledger could not be used. */
 export type LedgerProblem =
   | { kind: 'lost'; detail: string }
-  | { kind: 'corrupt'; detail: string; movedTo: string }
-  | { kind: 'retargeted'; detail: string; movedTo: string }
+  | { kind: 'corrupt'; detail: string; movedTo: string; dryRun?: boolean }
+  | { kind: 'retargeted'; detail: string; movedTo: string; dryRun?: boolean }
 
 /** A ledger's file and its format: `T` is what a readable file decodes to. */
 export interface LedgerFile<T extends object> {
@@ -67,7 +67,8 @@ export async function openLedgerFile<T extends object>(
   ): Promise<{ saved: undefined; problem: LedgerProblem }> => {
     const movedTo = await setAside(ledger.file, kind, options.dryRun)
     if (!options.dryRun) for (const companion of ledger.companions) await dropFile(companion)
-    return { saved: undefined, problem: { kind, detail, movedTo } }
+    const dryRun = options.dryRun ? { dryRun: true } : {}
+    return { saved: undefined, problem: { kind, detail, movedTo, ...dryRun } }
   }
   const saved = ledger.decode(bytes)
   if (typeof saved === 'string') return moveAside('corrupt', saved)
@@ -134,15 +135,16 @@ export function describeLedgerProblem(
 ): string {
   const rebuild = recovery.step === 'rebuild'
   const then = rebuild ? wording.rebuilds : 'this run starts a new one'
-  const moved = (to: string): string => `it was moved to ${to}${rebuild ? ' and' : ';'} ${then}`
-  switch (problem.kind) {
-    case 'lost':
-      return `${wording.name} is lost: ${problem.detail}; ${then}`
-    case 'corrupt':
-      return `${wording.name} is corrupt (${problem.detail}); ${moved(problem.movedTo)}`
-    case 'retargeted':
-      return `${wording.name} belongs to ${wording.other} (${problem.detail}); ${moved(problem.movedTo)}`
-  }
+  if (problem.kind === 'lost') return `${wording.name} is lost: ${problem.detail}; ${then}`
+  // A dry run moves nothing (openLedgerFile): the file stays for the real run to set aside.
+  const where =
+    problem.dryRun === true
+      ? 'a dry run leaves it where it is'
+      : `it was moved to ${problem.movedTo}`
+  const moved = `${where}${rebuild ? ' and' : ';'} ${then}`
+  return problem.kind === 'corrupt'
+    ? `${wording.name} is corrupt (${problem.detail}); ${moved}`
+    : `${wording.name} belongs to ${wording.other} (${problem.detail}); ${moved}`
 }
 
 export interface RecoverySteps {
