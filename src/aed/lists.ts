@@ -65,7 +65,7 @@ const WRAPPER: Record<ListKind, string> = { host: 'hosts', domain: 'domains', ur
 export type Scope = string
 export const GLOBAL_SCOPE: Scope = '-1'
 
-export function listPath(l: AedList, version: AedApiVersion): string {
+function listPath(l: AedList, version: AedApiVersion): string {
   const prefix = l.direction === 'outbound' ? 'otf' : 'protection-groups'
   return `/api/aed/${version}/${prefix}/${version === 'v2' ? l.v2 : l.v3}/`
 }
@@ -156,7 +156,7 @@ export interface ListPage {
  * and filters"), so a renamed
  * list key (v2 names on v3, FortiSOAR's schemas) still reads.
  */
-export function listItems(body: Record<string, unknown>, key: string): unknown[] | undefined {
+function listItems(body: Record<string, unknown>, key: string): unknown[] | undefined {
   const own = body[key]
   if (Array.isArray(own)) return own as unknown[]
   const arrays = Object.values(body).filter((v): v is unknown[] => Array.isArray(v))

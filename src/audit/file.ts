@@ -10,7 +10,7 @@ import { closeSync, fstatSync, renameSync, unlinkSync, writeSync } from 'node:fs
 import { appendPrivateSync } from '../fs/secure-file.js'
 import { auditLine, type AuditEvent, type AuditSink, NO_AUDIT, teeAudit } from './trail.js'
 
-export const AUDIT_DEFAULTS = { maxBytes: 10 * 1024 * 1024, keep: 5 } as const
+const AUDIT_DEFAULTS = { maxBytes: 10 * 1024 * 1024, keep: 5 } as const
 
 export interface AuditFileOptions {
   path: string

@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js'
 import type { CliArgs } from './args.js'
 import type { CommandIo } from './io.js'
 
-export const NO_CERTIFICATE_CHECK =
+const NO_CERTIFICATE_CHECK =
   "-d/--disable-ssl: AED's TLS certificate is not checked (nor EDM's): anyone on the way to it can pose as the AED; set aed_ca_file to its CA certificate (PEM) and drop -d"
 
 /** AED's TLS settings; call once per run: with -d it warns each time it is called. */

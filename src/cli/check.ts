@@ -52,7 +52,7 @@ export interface CheckRow {
 }
 
 /** Per check when the config file sets no `timeouts.http_request_seconds`. */
-export const CHECK_TIMEOUT_MS = 15_000
+const CHECK_TIMEOUT_MS = 15_000
 
 /** The table --check prints. */
 export function formatCheck(rows: readonly CheckRow[]): string {

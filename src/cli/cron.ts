@@ -124,7 +124,7 @@ export interface CronFileWritten {
  * Whether a cron file we wrote has its job line enabled: any line that is neither blank nor a
  * comment (the header and the commented-out job start with "#").
  */
-export function isEnabled(text: string): boolean {
+function isEnabled(text: string): boolean {
   return text.split('\n').some((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))
 }
 

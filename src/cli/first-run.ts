@@ -31,7 +31,7 @@ const ENV: Record<keyof FirstRunAnswers, string> = {
 }
 
 /** The THREATQ_* variables a first run without a terminal still needs. */
-export function missingAnswers(env: Readonly<Record<string, string | undefined>>): string[] {
+function missingAnswers(env: Readonly<Record<string, string | undefined>>): string[] {
   const required: (keyof FirstRunAnswers)[] = ['host', 'clientId', 'username', 'password']
   return required.filter((k) => (env[ENV[k]]?.trim() ?? '') === '').map((k) => ENV[k])
 }

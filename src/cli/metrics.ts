@@ -14,7 +14,7 @@ import type { Runs } from './run-record.js'
 import { SUCCESS_CODES } from './run-record.js'
 import { instanceStatus } from './status.js'
 
-export const METRIC_PREFIX = 'tq_conn_netscout_aed_'
+const METRIC_PREFIX = 'tq_conn_netscout_aed_'
 
 /** What one run learnt on the way, for its metrics. */
 export class RunFacts {

@@ -22,7 +22,7 @@ const runSchema = z.object({
   dry_run: z.boolean(),
 })
 
-export const runsSchema = z.object({
+const runsSchema = z.object({
   format_version: z.literal(1),
   last: runSchema,
   /** The last run that finished its work (exit 0, or 3: done, some objects rejected). */

@@ -15,7 +15,7 @@ import type { ThreatqLogin, Timeouts } from './clients.js'
 import { exportNeeds } from './directions.js'
 import type { CommandIo } from './io.js'
 
-export const CONNECTOR_RECORD = 'Netscout AED Connector'
+const CONNECTOR_RECORD = 'Netscout AED Connector'
 
 /** The ThreatQ connector record (and source name) of an instance. */
 export function recordName(instance: string): string {

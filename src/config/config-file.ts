@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { readPrivateText, writePrivateFile } from '../fs/secure-file.js'
 
-export const CONFIG_FORMAT_VERSION = 1
+const CONFIG_FORMAT_VERSION = 1
 
 export const configSchema = z
   .object({

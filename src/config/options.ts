@@ -25,7 +25,7 @@ const commaList = z.preprocess(
  * is refused before it is split (docs/mapping.md), so memory stays bounded whatever it holds.
  */
 export const NEVER_BLOCK_MAX_ENTRIES = 10_000
-export const NEVER_BLOCK_MAX_CHARS = 1_048_576
+const NEVER_BLOCK_MAX_CHARS = 1_048_576
 
 const boundedCommaList = (maxEntries: number, maxChars: number) =>
   z.preprocess((v, ctx) => {
@@ -76,7 +76,7 @@ const oneOf = <T extends string>(values: readonly [T, ...T[]], fallback: T) =>
     return match ?? blankToUndefined(v)
   }, z.enum(values).default(fallback))
 
-export const SEVERITIES = ['Low', 'Medium', 'High'] as const
+const SEVERITIES = ['Low', 'Medium', 'High'] as const
 
 export const optionsSchema = z
   .object({
@@ -199,12 +199,6 @@ export const OPTION_LABELS: Partial<Record<OptionKey, string>> = {
   alert_severity: 'Alert Severity',
   query_keywords: 'Query Keywords',
 }
-
-export const SECRET_OPTIONS: readonly OptionKey[] = [
-  'api_token',
-  'stix_client_password',
-  'edm_api_token',
-]
 
 /**
  * Merges the UI options with local overrides (local wins; the caller logs which) and validates.

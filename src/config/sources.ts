@@ -9,7 +9,7 @@ import { OPTION_LABELS, type OptionKey } from './options.js'
 export type ThreatqField = 'host' | 'client_id' | 'username' | 'password' | 'ca_file'
 
 /** The ThreatQ connection: first-run prompt, `threatq.<field>` in the yaml, environment variable. */
-export const THREATQ_SETTINGS: Readonly<Record<ThreatqField, { label: string; env: string }>> = {
+const THREATQ_SETTINGS: Readonly<Record<ThreatqField, { label: string; env: string }>> = {
   host: { label: 'ThreatQ Host', env: 'THREATQ_HOST' },
   client_id: { label: 'ThreatQ Client ID', env: 'THREATQ_CLIENT_ID' },
   username: { label: 'ThreatQ Username', env: 'THREATQ_USERNAME' },
@@ -17,7 +17,7 @@ export const THREATQ_SETTINGS: Readonly<Record<ThreatqField, { label: string; en
   ca_file: { label: 'ThreatQ CA file', env: 'THREATQ_CA_FILE' },
 }
 
-export const optionLabel = (key: OptionKey): string => OPTION_LABELS[key] ?? key
+const optionLabel = (key: OptionKey): string => OPTION_LABELS[key] ?? key
 
 export class Sources {
   constructor(

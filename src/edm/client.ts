@@ -18,7 +18,7 @@ export const THREATS_PATH = '/api/v1/alerts/threats'
  * [I: A-EDM-RESULT-WINDOW] EDM keeps its alerts in Elasticsearch, whose default
  * `max_result_window` is 10,000: `skip + size` stays within it, and `start` moves on past it.
  */
-export const EDM_RESULT_WINDOW = 10_000
+const EDM_RESULT_WINDOW = 10_000
 
 /**
  * `new`: `X-Arbux-APIToken`, NETSCOUT's client since its December 2020 revision; `old`:

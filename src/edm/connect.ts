@@ -26,7 +26,7 @@ export interface EdmConnection {
 type EdmOptions = Pick<Options, 'edm_host' | 'edm_api_token' | 'edm_ca_file'>
 
 /** `edm_host` read as `hostname` is; a missing host or token is a setting mistake naming it. */
-export function edmHost(options: EdmOptions): ParsedHost {
+function edmHost(options: EdmOptions): ParsedHost {
   if (options.edm_host === undefined)
     throw new ConfigError('alert_source edm needs edm_host (the EDM host name or URL)', {
       option: 'edm_host',

@@ -62,7 +62,7 @@ const MATCH_TYPES: Readonly<Record<string, MatchType>> = {
  * no `threatIntel`, and the host blocked is the remote end of the connection (`pkt.src` inbound,
  * `pkt.dst` outbound), which is taken as its IOC.
  */
-export const DENY_LIST_REASON = 'blocked hosts'
+const DENY_LIST_REASON = 'blocked hosts'
 
 const blank = (v: string | null | undefined): string | undefined => {
   const t = v?.trim()

@@ -11,12 +11,12 @@ const port = z.number().int().min(0).max(65535).nullish()
 /** ISO-8601 with a zone (the documented `2018-07-31T20:00:30Z`): the checkpoint orders by it. */
 const ISO_WITH_ZONE = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/i
 
-export const edmTime = z
+const edmTime = z
   .string()
   .regex(ISO_WITH_ZONE, 'not an ISO-8601 time with a zone')
   .refine((s) => Number.isFinite(Date.parse(s)), 'not a valid time')
 
-export const threatIntelSchema = z.looseObject({
+const threatIntelSchema = z.looseObject({
   indicatorUid: z.number().int().nullish(),
   threatTypes: z.array(z.string()).nullish(),
   threatCategories: z.array(z.string()).nullish(),

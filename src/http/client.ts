@@ -34,7 +34,7 @@ export interface AuthHook {
 }
 
 /** Statuses retried by default (with network errors and timeouts). */
-export const DEFAULT_RETRY_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504]
+const DEFAULT_RETRY_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504]
 
 /** Never retried, whatever the configuration says: the same request would fail the same way. */
 const NEVER_RETRY: ReadonlySet<number> = new Set([400, 401, 403, 404, 409, 410, 413, 415, 422])
@@ -101,13 +101,13 @@ export interface HttpClient {
   close(): Promise<void>
 }
 
-export const DEFAULT_TIMEOUT_MS = 30_000
+const DEFAULT_TIMEOUT_MS = 30_000
 
 /**
  * The largest legitimate page measured is ~1 MB (docs/reliability.md, "Hostile input"): 64 MiB
  * leaves room for fatter records while a hostile answer still cannot exhaust memory.
  */
-export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 /** `64 MiB`, or bytes when the limit is no whole number of MiB. */
 function sizeText(bytes: number): string {
@@ -387,7 +387,7 @@ function isTlsVerificationError(error: unknown): boolean {
   return false
 }
 
-export function resolveUrl(
+function resolveUrl(
   baseUrl: string,
   path: string,
   query?: Record<string, string | number | undefined>,

@@ -128,7 +128,7 @@ async function readAll(body: Body, limit: number): Promise<Buffer> {
  * The body as sent before its Content-Encoding (codings undone last to first, each stage stopped
  * at `maxBytes`); a coding we do not know leaves the body as it arrived, as fetch did.
  */
-export async function decodeContent(
+async function decodeContent(
   data: Buffer,
   contentEncoding: string,
   maxBytes: number,

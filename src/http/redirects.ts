@@ -20,7 +20,7 @@ export type RedirectStep =
   { kind: 'none' } | { kind: 'follow'; hop: Hop } | { kind: 'refuse'; reason: string }
 
 /** fetch's limit. */
-export const MAX_REDIRECTS = 20
+const MAX_REDIRECTS = 20
 
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 

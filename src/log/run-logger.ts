@@ -100,7 +100,7 @@ function openLogFile(dir: string, file: string): number {
  * Times on the terminal: ISO-8601 in the local zone with its offset (`2026-12-08T02:20:00.000+01:00`),
  * as pino-pretty's dateformat writes it; JSON lines carry pino's ISO-8601 UTC time.
  */
-export const CONSOLE_TIME = "SYS:yyyy-mm-dd'T'HH:MM:ss.lp"
+const CONSOLE_TIME = "SYS:yyyy-mm-dd'T'HH:MM:ss.lp"
 
 export interface RunLogger {
   logger: PinoLogger

@@ -7,7 +7,7 @@ import { domainToASCII } from 'node:url'
 import { hasUnsafeCharacters } from '../log/one-line.js'
 
 /** ThreatQ indicator type names that have a STIX pattern. */
-export const PATTERN_TYPES = [
+const PATTERN_TYPES = [
   'IP Address',
   'IPv6 Address',
   'CIDR Block',
@@ -194,7 +194,7 @@ const RULES: Record<PatternType, TypeRule> = {
   'SHA-512': hash('SHA-512'),
 }
 
-export function isPatternType(type: string): type is PatternType {
+function isPatternType(type: string): type is PatternType {
   return (PATTERN_TYPES as readonly string[]).includes(type)
 }
 

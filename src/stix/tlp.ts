@@ -56,7 +56,7 @@ export function tlp1Marking(version: StixVersion, color: Tlp1Color): StixObject 
     : { ...base, spec_version: '2.1', name: `TLP:${color.toUpperCase()}` }
 }
 
-export const TLP2_EXTENSION_ID = 'extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d'
+const TLP2_EXTENSION_ID = 'extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d'
 
 type Tlp2Value = 'clear' | 'green' | 'amber' | 'amber+strict' | 'red'
 
@@ -69,7 +69,7 @@ export const TLP2_IDS: Record<Tlp2Value, string> = {
 }
 
 /** The TLP 2.0 marking (STIX 2.1 only), as in the OASIS extension's examples. */
-export function tlp2Marking(value: Tlp2Value): StixObject {
+function tlp2Marking(value: Tlp2Value): StixObject {
   return {
     type: 'marking-definition',
     spec_version: '2.1',
@@ -81,7 +81,7 @@ export function tlp2Marking(value: Tlp2Value): StixObject {
 }
 
 /** STIX 2.0 statement marking that keeps AMBER+STRICT's extra restriction visible. */
-export function amberStrictStatement20(): StixObject {
+function amberStrictStatement20(): StixObject {
   return statementMarking('2.0', {
     id: `marking-definition--${hashUuid(['tq-conn-netscout-aed', 'statement', 'TLP:AMBER+STRICT'])}`,
     created: new Date('2022-10-01T00:00:00.000Z'),

@@ -64,7 +64,7 @@ function skipStructuredData(line: string, at: number): number {
 }
 
 /** The prefix and the rest of the line (the message). */
-export function splitPrefix(line: string): { prefix: SyslogPrefix; message: string } | undefined {
+function splitPrefix(line: string): { prefix: SyslogPrefix; message: string } | undefined {
   const m5424 = RFC5424.exec(line)
   if (m5424 !== null) {
     const after = skipStructuredData(line, m5424[0].length)

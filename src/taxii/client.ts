@@ -147,9 +147,9 @@ export interface TaxiiCollection {
   maxContentLength: number
 }
 
-export const DEFAULT_MAX_OBJECTS = 1000
-export const DEFAULT_CONCURRENCY = 2
-export const DEFAULT_PAGE_SIZE = 1000
+const DEFAULT_MAX_OBJECTS = 1000
+const DEFAULT_CONCURRENCY = 2
+const DEFAULT_PAGE_SIZE = 1000
 
 interface Page<T> {
   items: T[]

@@ -16,7 +16,7 @@ export const apiRootSchema = z.object({
   max_content_length: z.number().int().positive(),
 })
 
-export const collectionSchema = z.object({
+const collectionSchema = z.object({
   id: z.string(),
   title: z.string(),
   description: z.string().optional(),
@@ -29,7 +29,7 @@ export const collectionSchema = z.object({
 /** An API root without collections may answer `{}`. */
 export const collectionsSchema = z.object({ collections: z.array(collectionSchema).optional() })
 
-export const stixObjectSchema = z.looseObject({ type: z.string(), id: z.string() })
+const stixObjectSchema = z.looseObject({ type: z.string(), id: z.string() })
 
 /** TAXII 2.0 objects travel in a STIX bundle. */
 export const bundleSchema = z.looseObject({
@@ -45,7 +45,7 @@ export const envelopeSchema = z.object({
   objects: z.array(stixObjectSchema).optional(),
 })
 
-export const manifestEntrySchema = z.looseObject({
+const manifestEntrySchema = z.looseObject({
   id: z.string(),
   date_added: z.string(),
   versions: z.array(z.string()).optional(),

@@ -78,12 +78,3 @@ export interface ManifestEntry {
   media_type?: string
 }
 
-export interface TaxiiErrorBody {
-  title: string
-  description?: string
-  error_id?: string
-  error_code?: string
-  http_status?: string | number
-  external_details?: string
-  details?: Record<string, unknown>
-}

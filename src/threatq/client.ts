@@ -546,7 +546,7 @@ export class ThreatqClient {
 }
 
 /** Adds an `updated_at > since` clause to the query's filters, as threatqsdk's inject_date does. */
-export function withUpdatedAfter(query: ApiQuery, since: Date | undefined): ApiQuery {
+function withUpdatedAfter(query: ApiQuery, since: Date | undefined): ApiQuery {
   if (since === undefined) return query
   const clause = { updated_at: { '+gt': formatThreatqTime(since) } }
   const filters = query.filters ?? {}
