@@ -77,4 +77,3 @@ export interface ManifestEntry {
   media_types?: string[]
   media_type?: string
 }
-
