@@ -6,7 +6,7 @@ import { serveApp } from '../../sim/common/serve.js'
 import type { StixObject } from '../../src/stix/types.js'
 import { splitIntoBatches } from '../../src/taxii/batches.js'
 import { createTaxiiClient } from '../../src/taxii/client.js'
-import { createTaxiiTestServer, TEST_COLLECTIONS, TEST_ROOT } from '../../sim/taxii/app.js'
+import { createTaxiiSim, TEST_COLLECTIONS, TEST_ROOT } from '../../sim/taxii/app.js'
 import type { TaxiiVersion } from '../../src/taxii/types.js'
 import { peakRssMb, report, timed, type BenchResult } from '../harness.js'
 
@@ -51,7 +51,7 @@ results.push({
 
 for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
   const count = 200_000
-  const { app } = createTaxiiTestServer({
+  const { app } = createTaxiiSim({
     version,
     maxContentLength: MAX_CONTENT_LENGTH,
     keepObjects: false,

@@ -14,7 +14,7 @@
  * Consume likewise runs one batch at a time and with two batches in flight.
  */
 import { Agent, fetch, type Response } from 'undici'
-import { DEFAULT_USER } from '../../sim/threatq/sim.js'
+import { DEFAULT_USER } from '../../sim/threatq/app.js'
 import { BIN, SIM_NODE_FLAGS, startSim } from '../../sim/world/processes.js'
 import { report, timed, type BenchResult } from '../harness.js'
 

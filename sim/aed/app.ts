@@ -7,16 +7,16 @@ import { ZodError } from 'zod'
 import type { TaxiiVersion } from '../../src/taxii/types.js'
 import { ConnectionReset, FaultTable } from '../common/faults.js'
 import { RequestCounter, simApp } from '../common/requests.js'
-import { applyBehaviour, mountAdmin, type TaxiiBehaviourInput } from './admin.js'
+import { applyBehaviour, mountAdminRoutes, type TaxiiBehaviourInput } from './routes-admin.js'
 import { AedError, aedErrorResponse } from './json.js'
 import { DEFAULT_LIST_CAPACITY, type ListRules, STRICT_LIST_RULES } from './lists.js'
-import { mountRest, type ApiVersion } from './rest.js'
+import { mountRestRoutes, type ApiVersion } from './routes-rest.js'
 import { seedState, DEFAULT_SEED_ALERTS } from './seed.js'
 import { AedState } from './state.js'
 import { configChangeOf } from './syslog/config-changes.js'
 import { Notifier, NOTIFIER_DEFAULTS, type NotifierOptions } from './syslog/notifier.js'
 import { TaxiiError, taxiiErrorResponse } from './taxii/http.js'
-import { mountTaxii } from './taxii/routes.js'
+import { mountTaxiiRoutes } from './taxii/routes-server.js'
 
 /** [SIM] Defaults when no flag says otherwise (docs/sim-aed.md). */
 export const DEFAULTS = {
@@ -120,7 +120,7 @@ export function createAedSim(options: AedSimOptions = {}): AedSim {
   const versions: ApiVersion[] = api === 'both' ? ['v2', 'v3'] : [api]
   for (const version of versions) {
     for (const family of ['aed', 'aps']) {
-      mountRest(app, `/api/${family}/${version}`, {
+      mountRestRoutes(app, `/api/${family}/${version}`, {
         state,
         version,
         v3AcceptsV2Names: options.v3AcceptsV2Names ?? false,
@@ -131,9 +131,9 @@ export function createAedSim(options: AedSimOptions = {}): AedSim {
   }
   const taxiiVersions: TaxiiVersion[] = taxii === 'both' ? ['2.0', '2.1'] : [taxii]
   for (const version of taxiiVersions) {
-    mountTaxii(app, { version, store: state.taxii, title: 'NETSCOUT AED' })
+    mountTaxiiRoutes(app, { version, store: state.taxii, title: 'NETSCOUT AED' })
   }
-  mountAdmin(app, { state, faults, requests, reset, notifier, hostname })
+  mountAdminRoutes(app, { state, faults, requests, reset, notifier, hostname })
 
   app.notFound((c) => {
     const path = c.req.path

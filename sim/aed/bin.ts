@@ -2,12 +2,12 @@
 /** `aed-sim`: serves the simulated AED appliance until SIGINT/SIGTERM. */
 import { announce, serveApp } from '../common/serve.js'
 import { createAedSim, ensureTaxiiDefaults } from './app.js'
-import { buildSimParser, optionsFrom, type SimArgs } from './cli.js'
+import { buildAedParser, aedOptionsFrom, type AedArgs } from './cli.js'
 import { Persistence } from './persist.js'
 
 async function main(): Promise<void> {
-  const args = buildSimParser().parse_args<SimArgs>()
-  const options = optionsFrom(args)
+  const args = buildAedParser().parse_args<AedArgs>()
+  const options = aedOptionsFrom(args)
   let persistence: Persistence | undefined
   const sim = createAedSim({ ...options, onChange: () => persistence?.schedule() })
   if (args.data_dir !== undefined) {

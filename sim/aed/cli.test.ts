@@ -5,16 +5,16 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { readFaults } from '../common/cli.js'
 import { createAedSim } from './app.js'
-import { buildSimParser, optionsFrom, type SimArgs } from './cli.js'
+import { buildAedParser, aedOptionsFrom, type AedArgs } from './cli.js'
 import { LENIENT_LIST_RULES, type ListRules, STRICT_LIST_RULES } from './lists.js'
 
 /** The rules a sim started with these flags serves (createAedSim fills the strict defaults). */
-const createAedSimRules = (args: SimArgs): ListRules => ({
+const createAedSimRules = (args: AedArgs): ListRules => ({
   ...STRICT_LIST_RULES,
-  ...optionsFrom(args).listRules,
+  ...aedOptionsFrom(args).listRules,
 })
 
-const parse = (argv: string[]): SimArgs => buildSimParser().parse_args<SimArgs>(argv)
+const parse = (argv: string[]): AedArgs => buildAedParser().parse_args<AedArgs>(argv)
 
 describe('aed-sim command line', () => {
   it('has the documented defaults', () => {
@@ -23,7 +23,7 @@ describe('aed-sim command line', () => {
       [args.host, args.port, args.tls, args.api, args.taxii],
       ['127.0.0.1', 0, false, 'both', '2.0'],
     )
-    const options = optionsFrom(args)
+    const options = aedOptionsFrom(args)
     assert.equal(options.seed, undefined)
     assert.deepEqual(options.taxiiBehaviour, {
       pendingPolls: 0,
@@ -33,7 +33,7 @@ describe('aed-sim command line', () => {
   })
 
   it('lists are strict unless a flag says otherwise; --lenient-lists takes every lenient rule', () => {
-    assert.deepEqual(optionsFrom(parse([])).listRules, {})
+    assert.deepEqual(aedOptionsFrom(parse([])).listRules, {})
     assert.deepEqual(createAedSimRules(parse([])), STRICT_LIST_RULES)
     assert.deepEqual(createAedSimRules(parse(['--lenient-lists'])), LENIENT_LIST_RULES)
     assert.deepEqual(createAedSimRules(parse(['--lenient-lists', '--list-filter', 'substring'])), {
@@ -47,7 +47,7 @@ describe('aed-sim command line', () => {
   })
 
   it('maps the flags onto createAedSim options', () => {
-    const options = optionsFrom(
+    const options = aedOptionsFrom(
       parse([
         '--token',
         't',
@@ -114,7 +114,7 @@ describe('aed-sim command line', () => {
 
 describe('aed-sim syslog flags', () => {
   it('default to ms rt, newline framing, no rate limit, another kind every 20 blocks and config changes notified', () => {
-    const options = optionsFrom(parse([]))
+    const options = aedOptionsFrom(parse([]))
     assert.equal(options.hostname, 'aed-sim')
     assert.deepEqual(options.syslog, {
       rt: 'ms',
@@ -143,7 +143,7 @@ describe('aed-sim syslog flags', () => {
       '--syslog-config-changes',
       'off',
     ])
-    assert.deepEqual(optionsFrom(args).syslog, {
+    assert.deepEqual(aedOptionsFrom(args).syslog, {
       rt: 's',
       framing: 'octet-counting',
       rate: 2000,
@@ -151,7 +151,7 @@ describe('aed-sim syslog flags', () => {
       otherEvery: 0,
       configChanges: false,
     })
-    const sim = createAedSim(optionsFrom(args))
+    const sim = createAedSim(aedOptionsFrom(args))
     sim.close()
     for (const [flag, value] of [
       ['--syslog-batch', '0'],
@@ -159,7 +159,7 @@ describe('aed-sim syslog flags', () => {
       ['--syslog-other-every', '-2'],
       ['--hostname', 'two words'],
     ] as const) {
-      assert.throws(() => createAedSim(optionsFrom(parse([flag, value]))), new RegExp(flag))
+      assert.throws(() => createAedSim(aedOptionsFrom(parse([flag, value]))), new RegExp(flag))
     }
   })
 })

@@ -4,10 +4,10 @@ import { addServerArguments, readFaults } from '../common/cli.js'
 import type { TaxiiVersion } from '../../src/taxii/types.js'
 import { DEFAULTS, type AedSimOptions } from './app.js'
 import { LENIENT_LIST_RULES, type ListRules } from './lists.js'
-import type { ApiVersion } from './rest.js'
+import type { ApiVersion } from './routes-rest.js'
 import { NOTIFIER_DEFAULTS, type NotifierOptions } from './syslog/notifier.js'
 
-export interface SimArgs {
+export interface AedArgs {
   host: string
   port: number
   tls: boolean
@@ -42,7 +42,7 @@ export interface SimArgs {
   syslog_config_changes: 'on' | 'off'
 }
 
-export function buildSimParser(): ArgumentParser {
+export function buildAedParser(): ArgumentParser {
   const parser = new ArgumentParser({
     prog: 'aed-sim',
     description:
@@ -199,7 +199,7 @@ function addSyslogArguments(parser: ArgumentParser): void {
 }
 
 /** The list rules the flags ask for; a rule not given is strict unless --lenient-lists. */
-function listRulesFrom(args: SimArgs): Partial<ListRules> {
+function listRulesFrom(args: AedArgs): Partial<ListRules> {
   const base: Partial<ListRules> = args.lenient_lists ? LENIENT_LIST_RULES : {}
   return {
     ...base,
@@ -210,7 +210,7 @@ function listRulesFrom(args: SimArgs): Partial<ListRules> {
   }
 }
 
-export function optionsFrom(args: SimArgs): AedSimOptions {
+export function aedOptionsFrom(args: AedArgs): AedSimOptions {
   return {
     token: args.token,
     taxiiUser: args.taxii_user,

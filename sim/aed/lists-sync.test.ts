@@ -8,7 +8,7 @@ import { describe, it } from 'node:test'
 import { v4 as uuidv4 } from 'uuid'
 import { MEDIA_TYPES } from '../../src/taxii/types.js'
 import { DEFAULTS, type AedSim, type AedSimOptions } from './app.js'
-import { buildSimParser, optionsFrom, type SimArgs } from './cli.js'
+import { buildAedParser, aedOptionsFrom, type AedArgs } from './cli.js'
 import { LIST_FULL_CODE, LIST_FULL_STATUS } from './lists.js'
 import { arr, call, newSim, NOW, NOW_MS, obj } from './test-support.js'
 import { collectionIdFor } from './taxii/store.js'
@@ -338,10 +338,10 @@ for (const n of NAMES) {
 
 describe('aed-sim list capacity: flag and /_sim/lists', () => {
   it('--list-capacity N sets every list', () => {
-    const args = buildSimParser().parse_args<SimArgs>(['--list-capacity', '5'])
-    assert.equal(optionsFrom(args).listCapacity, 5)
-    const none = buildSimParser().parse_args<SimArgs>([])
-    assert.equal(optionsFrom(none).listCapacity, undefined)
+    const args = buildAedParser().parse_args<AedArgs>(['--list-capacity', '5'])
+    assert.equal(aedOptionsFrom(args).listCapacity, 5)
+    const none = buildAedParser().parse_args<AedArgs>([])
+    assert.equal(aedOptionsFrom(none).listCapacity, undefined)
   })
 
   it('reads and sets capacities, all at once or per list, and reset goes back to the option', async () => {

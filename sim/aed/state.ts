@@ -4,7 +4,7 @@ import { AlertStore } from './alerts.js'
 import { BlockLog } from './blocks.js'
 import { LIST_DEFS, ListStore } from './lists.js'
 import { ProtectionGroups } from './protection-groups.js'
-import { DEFAULT_REMOTE_SYSLOG, type RemoteSyslog } from './remote-syslog.js'
+import { DEFAULT_REMOTE_SYSLOG, type RemoteSyslog } from './routes-remote-syslog.js'
 import { TaxiiStore } from './taxii/store.js'
 
 /** Bumped when the snapshot layout changes; older snapshots are ignored with a warning. */

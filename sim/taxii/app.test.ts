@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createTaxiiTestServer, TEST_COLLECTIONS, TEST_ROOT } from './app.js'
+import { createTaxiiSim, TEST_COLLECTIONS, TEST_ROOT } from './app.js'
 import { MEDIA_TYPES, type TaxiiVersion } from '../../src/taxii/types.js'
 
 const basic = (user: string, pass: string) =>
@@ -15,7 +15,7 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
 
   describe(`TAXII ${version} test server follows the spec's rules`, () => {
     it('401 without or with bad Basic credentials, with WWW-Authenticate', async () => {
-      const { app } = createTaxiiTestServer({ version })
+      const { app } = createTaxiiSim({ version })
       for (const authorization of [undefined, basic('user', 'wrong'), 'Bearer x']) {
         const res = await app.request(`/${TEST_ROOT}/`, {
           headers: {
@@ -29,13 +29,13 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
       }
     })
     it('404 for an unknown API root, collection or status', async () => {
-      const { app } = createTaxiiTestServer({ version })
+      const { app } = createTaxiiSim({ version })
       for (const path of ['/nope/', `/${TEST_ROOT}/collections/x/`, `/${TEST_ROOT}/status/x/`]) {
         assert.equal((await app.request(path, { headers })).status, 404, path)
       }
     })
     it('406 for an Accept of another version or without a version', async () => {
-      const { app } = createTaxiiTestServer({ version })
+      const { app } = createTaxiiSim({ version })
       const other = MEDIA_TYPES[version === '2.0' ? '2.1' : '2.0'].taxii
       for (const accept of [other, 'application/json', media.taxii.replace(/;\s*version=.*/, '')]) {
         const res = await app.request(`/${TEST_ROOT}/`, { headers: { ...headers, accept } })
@@ -43,7 +43,7 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
       }
     })
     const post = (
-      app: ReturnType<typeof createTaxiiTestServer>['app'],
+      app: ReturnType<typeof createTaxiiSim>['app'],
       id: string,
       body: string,
       contentType: string = media.stix,
@@ -61,22 +61,22 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
       )
 
     it('403 when adding to a collection that is not writable', async () => {
-      const { app } = createTaxiiTestServer({ version })
+      const { app } = createTaxiiSim({ version })
       assert.equal((await post(app, readOnly, bundle([]))).status, 403)
     })
     it('413 for a body over max_content_length, measured in bytes', async () => {
-      const { app } = createTaxiiTestServer({ version, maxContentLength: 200 })
+      const { app } = createTaxiiSim({ version, maxContentLength: 200 })
       const objects = [{ type: 'indicator', id: 'indicator--1', name: 'é'.repeat(70) }]
       const body = bundle(objects)
       assert.ok(body.length <= 200 && Buffer.byteLength(body) > 200)
       assert.equal((await post(app, writable, body)).status, 413)
     })
     it('415 for a wrong Content-Type', async () => {
-      const { app } = createTaxiiTestServer({ version })
+      const { app } = createTaxiiSim({ version })
       assert.equal((await post(app, writable, bundle([]), 'application/json')).status, 415)
     })
     it('202 with a status resource, readable with and without the trailing slash', async () => {
-      const { app } = createTaxiiTestServer({ version })
+      const { app } = createTaxiiSim({ version })
       const res = await post(
         app,
         writable,

@@ -23,7 +23,7 @@ import {
   type TaxiiVersion,
 } from '../../src/taxii/types.js'
 
-export interface TestServerOptions {
+export interface TaxiiSimOptions {
   version: TaxiiVersion
   /** Basic credentials accepted (default `{ user: 'pass' }`). */
   users?: Record<string, string>
@@ -49,7 +49,7 @@ interface Stored {
   dateAdded: string
 }
 
-export interface TestServerState {
+export interface TaxiiSimState {
   objects: Map<string, Stored[]>
   /** `METHOD path?query (range)` of every request, in order. */
   log: string[]
@@ -78,9 +78,9 @@ function addedClock(): () => string {
   return () => new Date((tick += 1)).toISOString()
 }
 
-export function createTaxiiTestServer(options: TestServerOptions): {
+export function createTaxiiSim(options: TaxiiSimOptions): {
   app: Hono
-  state: TestServerState
+  state: TaxiiSimState
 } {
   const { version } = options
   const media = MEDIA_TYPES[version]
@@ -88,7 +88,7 @@ export function createTaxiiTestServer(options: TestServerOptions): {
   const maxContentLength = options.maxContentLength ?? 10_485_760
   const maxPageSize = options.maxPageSize ?? 100
   const collections = options.collections ?? TEST_COLLECTIONS
-  const state: TestServerState = { objects: new Map(collections.map((c) => [c.id, []])), log: [] }
+  const state: TaxiiSimState = { objects: new Map(collections.map((c) => [c.id, []])), log: [] }
   const statuses = new Map<string, { resource: StatusResource; pollsLeft: number }>()
   const nextAdded = addedClock()
   let statusCounter = 0

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createThreatqSim, DEFAULT_CLIENT, DEFAULT_USER } from './sim.js'
-import { at, SimClient } from './testing.js'
+import { createThreatqSim, DEFAULT_CLIENT, DEFAULT_USER } from './app.js'
+import { at, SimClient } from './test-support.js'
 
 function setup(tokenTtlSeconds?: number): { client: SimClient; advance: (ms: number) => void } {
   let now = Date.UTC(2026, 0, 1)

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Agent, fetch } from 'undici'
 import { SIM_TLS_CERT } from '../common/tls.js'
-import { DEFAULT_USER } from './sim.js'
+import { DEFAULT_USER } from './app.js'
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), 'bin.js')
 

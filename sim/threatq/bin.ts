@@ -9,7 +9,7 @@ import { announce, serveApp } from '../common/serve.js'
 import { DEFAULT_TOKEN_TTL_SECONDS } from './auth.js'
 import { Persister, readSnapshot } from './persist.js'
 import { DEFAULT_COLLECTION } from './seed.js'
-import { createThreatqSim, DEFAULT_CLIENT, DEFAULT_USER, type ThreatqSimOptions } from './sim.js'
+import { createThreatqSim, DEFAULT_CLIENT, DEFAULT_USER, type ThreatqSimOptions } from './app.js'
 
 interface Args {
   host: string

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createThreatqSim } from './sim.js'
-import { at, SimClient } from './testing.js'
+import { createThreatqSim } from './app.js'
+import { at, SimClient } from './test-support.js'
 
 function client(): SimClient {
   return new SimClient(createThreatqSim({ clock: () => Date.UTC(2026, 0, 4, 5, 6, 7) }))

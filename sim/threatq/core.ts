@@ -1,7 +1,7 @@
 /**
  * What every route module shares: the options, the current store, result caches, tokens, faults
  * and request counts. Route modules take a `SimCore` (as hono sub-apps take their context) and
- * import this module, never sim.ts, so imports flow one way: sim.ts → routes-*.ts → core.ts.
+ * import this module, never app.ts, so imports flow one way: app.ts → routes-*.ts → core.ts.
  * This module imports no route module (imports.test.ts fails on any cycle).
  */
 import type { Hono } from 'hono'

@@ -1,6 +1,6 @@
 /**
- * Imports among sim/threatq's modules flow one way (sim.ts → routes-*.ts → core.ts and the
- * modules below it). A cycle used to join sim.ts and every route module (type imports included:
+ * Imports among sim/threatq's modules flow one way (app.ts → routes-*.ts → core.ts and the
+ * modules below it). A cycle used to join app.ts and every route module (type imports included:
  * they tie modules together for readers and for tools even when erased), so this reads the
  * TypeScript sources, not the compiled JavaScript, where type-only imports are gone.
  */
@@ -65,18 +65,18 @@ describe('threatq-sim module graph', () => {
   it('has no import cycle among sim/threatq/*.ts', () => {
     const graph = importGraph(sources())
     // The parse must see the real edges, or an empty graph would pass.
-    assert.ok(graph.get('sim.ts')?.includes('routes-objects.ts'), 'sim.ts → routes-objects.ts')
+    assert.ok(graph.get('app.ts')?.includes('routes-objects.ts'), 'app.ts → routes-objects.ts')
     assert.ok(graph.get('routes-objects.ts')?.includes('core.ts'), 'routes-objects.ts → core.ts')
     const cycle = findCycle(graph)
     assert.equal(cycle, undefined, `import cycle: ${(cycle ?? []).join(' → ')}`)
   })
 
-  it('route modules never import sim.ts or one another', () => {
+  it('route modules never import app.ts or one another', () => {
     const graph = importGraph(sources())
     for (const [name, targets] of graph) {
       if (!name.startsWith('routes-') || name.endsWith('.test.ts')) continue
       for (const t of targets) {
-        assert.ok(t !== 'sim.ts' && !t.startsWith('routes-'), `${name} imports ${t}`)
+        assert.ok(t !== 'app.ts' && !t.startsWith('routes-'), `${name} imports ${t}`)
       }
     }
   })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createThreatqSim } from './sim.js'
-import { at, SimClient } from './testing.js'
+import { createThreatqSim } from './app.js'
+import { at, SimClient } from './test-support.js'
 
 describe('vocabularies of a fresh instance', () => {
   const c = new SimClient(createThreatqSim())

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { Persister, readSnapshot, SNAPSHOT_FILE, SnapshotError, writeSnapshot } from './persist.js'
-import { createThreatqSim } from './sim.js'
-import { at, SimClient } from './testing.js'
+import { createThreatqSim } from './app.js'
+import { at, SimClient } from './test-support.js'
 
 const clock = (): number => Date.UTC(2026, 0, 7)
 

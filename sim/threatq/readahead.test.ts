@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { setImmediate as tick } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import { ReadAhead } from './readahead.js'
-import { createThreatqSim } from './sim.js'
+import { createThreatqSim } from './app.js'
 import { Store } from './store.js'
-import { at, SimClient } from './testing.js'
+import { at, SimClient } from './test-support.js'
 
 const body = (text: string): Buffer<ArrayBuffer> => Buffer.from(text)
 

@@ -49,7 +49,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data
 }
 
-export function adminRoutes(app: SimApp, sim: SimCore): void {
+export function mountAdminRoutes(app: SimApp, sim: SimCore): void {
   app.post('/_sim/faults', async (c) => {
     const body = await readJson(c)
     try {

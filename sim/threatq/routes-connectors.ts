@@ -9,7 +9,7 @@ import { notFound, validationError } from './errors.js'
 import { idParam, pagedList, readJson } from './http.js'
 import { isObject } from './ingest.js'
 
-export function connectorRoutes(app: SimApp, sim: SimCore): void {
+export function mountConnectorRoutes(app: SimApp, sim: SimCore): void {
   app.get('/api/connectors', (c) => {
     const name = c.req.query('name')
     const items = sim.store.connectors.filter((r) => name === undefined || r.name === name)

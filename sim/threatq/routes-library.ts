@@ -26,7 +26,7 @@ function fieldsParam(v: unknown): string[] | undefined {
   throw validationError('fields', 'The fields must be a list.')
 }
 
-export function libraryRoutes(app: SimApp, sim: SimCore): void {
+export function mountLibraryRoutes(app: SimApp, sim: SimCore): void {
   /** Size of the last page's objects, to size the next page's buffer. */
   let bytesPerObject = 600
   app.get('/api/search/query', (c) => {

@@ -65,7 +65,7 @@ function byName<T extends NamedRec>(items: readonly T[], name: string | undefine
   return items.filter((i) => test(i.name))
 }
 
-export function metaRoutes(app: SimApp, sim: SimCore): void {
+export function mountMetaRoutes(app: SimApp, sim: SimCore): void {
   app.get('/api/objects', (c) =>
     c.json({
       data: COLLECTIONS.map((def) => ({

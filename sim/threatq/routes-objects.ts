@@ -39,7 +39,7 @@ const SIMPLE_FILTERS = [
 /** What `POST /api/indicators` answers with whatever `with` says. */
 const CREATE_EMBEDS = ['sources', 'attributes'] as const
 
-export function objectRoutes(app: SimApp, sim: SimCore): void {
+export function mountObjectRoutes(app: SimApp, sim: SimCore): void {
   const ingest = (c: Ctx): Ingest =>
     new Ingest(sim.store, c.get('subject'), sim.options.valueRefs === true)
   const target = (c: Ctx): TqObject => {

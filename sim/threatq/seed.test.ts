@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { SEED_EPOCH, seed } from './seed.js'
-import { createThreatqSim } from './sim.js'
+import { createThreatqSim } from './app.js'
 import { Store } from './store.js'
-import { at, SimClient } from './testing.js'
+import { at, SimClient } from './test-support.js'
 
 function seeded(n: number): Store {
   // A clock far from the seed epoch: seeded data must not depend on it.

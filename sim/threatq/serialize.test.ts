@@ -9,10 +9,10 @@ import {
   valueHash,
 } from './present.js'
 import { consumedPlan, JsonBuffer, jsonString, ResultWriter } from './serialize.js'
-import { createThreatqSim, type ThreatqSim } from './sim.js'
+import { createThreatqSim, type ThreatqSim } from './app.js'
 import type { TqObject } from './store.js'
 import { collectionDef } from './vocab.js'
-import { SimClient } from './testing.js'
+import { SimClient } from './test-support.js'
 
 /** Seeded objects plus one of everything rare: quotes, controls, surrogates, tags, comments. */
 async function variedSim(): Promise<ThreatqSim> {

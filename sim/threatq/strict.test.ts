@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createThreatqSim, type ThreatqSimOptions } from './sim.js'
-import { at, SimClient } from './testing.js'
+import { createThreatqSim, type ThreatqSimOptions } from './app.js'
+import { at, SimClient } from './test-support.js'
 
 const client = (options: ThreatqSimOptions = {}): SimClient =>
   new SimClient(

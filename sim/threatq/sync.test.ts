@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { SEED_EXPIRY_EVERY, seededExpiry } from './seed.js'
-import { createThreatqSim } from './sim.js'
-import { at, SimClient } from './testing.js'
+import { createThreatqSim } from './app.js'
+import { at, SimClient } from './test-support.js'
 import { formatTq } from './time.js'
 
 type Row = Record<string, unknown>

@@ -11,10 +11,10 @@ import {
   type TaxiiClientOptions,
 } from './client.js'
 import {
-  createTaxiiTestServer,
+  createTaxiiSim,
   TEST_COLLECTIONS,
   TEST_ROOT,
-  type TestServerOptions,
+  type TaxiiSimOptions,
 } from '../../sim/taxii/app.js'
 import type { TaxiiVersion } from './types.js'
 
@@ -52,7 +52,7 @@ async function drain<T>(source: AsyncIterable<T>): Promise<T[]> {
 
 interface Harness {
   client: TaxiiClient
-  state: ReturnType<typeof createTaxiiTestServer>['state']
+  state: ReturnType<typeof createTaxiiSim>['state']
   server: RunningServer
   /** Most POSTs the server was handling at once. */
   peakPosts: () => number
@@ -62,11 +62,11 @@ interface Harness {
 
 /** The test server on a real loopback socket, and a client for it with a fake poll clock. */
 async function start(
-  server: TestServerOptions,
+  server: TaxiiSimOptions,
   client: Partial<TaxiiClientOptions> = {},
   hooks: { onPost?: () => void; postDelayMs?: number } = {},
 ): Promise<Harness> {
-  const { app, state } = createTaxiiTestServer(server)
+  const { app, state } = createTaxiiSim(server)
   let posts = 0
   let peak = 0
   const running = await serveApp(
@@ -402,7 +402,7 @@ for (const version of ['2.0', '2.1'] as const satisfies TaxiiVersion[]) {
 describe('TAXII 2.0 paging quirks', () => {
   const open: Harness[] = []
   after(() => Promise.all(open.map((h) => h.close())))
-  const seeded = async (count: number, options: Partial<TestServerOptions>) => {
+  const seeded = async (count: number, options: Partial<TaxiiSimOptions>) => {
     const h = await start({ version: '2.0', ...options })
     open.push(h)
     const collection = await h.client.collection(TEST_ROOT, WRITABLE)
@@ -462,7 +462,7 @@ describe('TAXII servers that ignore Range, and TLS', () => {
   })
 
   it('talks to an HTTPS server whose CA is pinned, and refuses it by default', async () => {
-    const { app } = createTaxiiTestServer({ version: '2.1' })
+    const { app } = createTaxiiSim({ version: '2.1' })
     const server = await serveApp(app.fetch, { host: '127.0.0.1', port: 0, tls: true })
     const auth = { username: 'user', password: 'pass' }
     const pinned = createTaxiiClient({

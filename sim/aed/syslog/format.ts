@@ -4,7 +4,7 @@
  * payload, or a [SIM] legacy line. The Blocked Host fields and labels are those of NETSCOUT's
  * Splunk add-on.
  */
-import type { RemoteSyslog } from '../remote-syslog.js'
+import type { RemoteSyslog } from '../routes-remote-syslog.js'
 
 /** What `/summary/` reports and the CEF/LEEF header carries. */
 export const SOFTWARE_VERSION = '7.1.1.0'

@@ -3,7 +3,7 @@
  * now and then another kind (login, config change, traffic alert), rendered with the destination
  * and format configured when they were queued, sent in batches at a bounded rate, and counted.
  */
-import type { RemoteSyslog } from '../remote-syslog.js'
+import type { RemoteSyslog } from '../routes-remote-syslog.js'
 import type { AedState } from '../state.js'
 import type { Block } from '../blocks.js'
 import {

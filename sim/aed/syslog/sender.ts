@@ -7,7 +7,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { isIP, connect as tcpConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import type { RemoteSyslog } from '../remote-syslog.js'
+import type { RemoteSyslog } from '../routes-remote-syslog.js'
 
 export type Framing = 'newline' | 'octet-counting'
 

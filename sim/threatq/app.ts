@@ -7,11 +7,11 @@ import { ConnectionReset, faultMiddleware } from '../common/faults.js'
 import { bearerAuth, tokenParams } from './auth.js'
 import { SimCore, type SimApp, type ThreatqSimOptions } from './core.js'
 import { ApiError, plainError } from './errors.js'
-import { adminRoutes } from './routes-admin.js'
-import { connectorRoutes } from './routes-connectors.js'
-import { libraryRoutes } from './routes-library.js'
-import { metaRoutes } from './routes-meta.js'
-import { objectRoutes } from './routes-objects.js'
+import { mountAdminRoutes } from './routes-admin.js'
+import { mountConnectorRoutes } from './routes-connectors.js'
+import { mountLibraryRoutes } from './routes-library.js'
+import { mountMetaRoutes } from './routes-meta.js'
+import { mountObjectRoutes } from './routes-objects.js'
 import type { Store } from './store.js'
 
 // The library's public names, wherever they live.
@@ -45,7 +45,7 @@ export function createThreatqSim(options: ThreatqSimOptions = {}): ThreatqSim {
   })
   app.notFound((c) => c.json({ errors: ['Not found.'] }, 404))
 
-  adminRoutes(app, core)
+  mountAdminRoutes(app, core)
   app.post('/api/token', async (c) => {
     const params = await tokenParams(c)
     return c.json(core.tokens.grant(params, c.req.header('authorization')))
@@ -58,10 +58,10 @@ export function createThreatqSim(options: ThreatqSimOptions = {}): ThreatqSim {
       await next()
     })
   }
-  metaRoutes(app, core)
-  connectorRoutes(app, core)
-  libraryRoutes(app, core)
-  objectRoutes(app, core)
+  mountMetaRoutes(app, core)
+  mountConnectorRoutes(app, core)
+  mountLibraryRoutes(app, core)
+  mountObjectRoutes(app, core)
   return {
     app,
     core,

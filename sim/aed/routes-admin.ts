@@ -85,7 +85,7 @@ export interface AdminOptions {
   hostname: string
 }
 
-export function mountAdmin(app: Hono, options: AdminOptions): void {
+export function mountAdminRoutes(app: Hono, options: AdminOptions): void {
   const { state, faults, requests, reset } = options
   mountTrafficAdmin(app, options)
   app.post('/_sim/reset', (c) => {

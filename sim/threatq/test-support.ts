@@ -2,7 +2,7 @@
  * A small authenticated client over `app.request()` (no sockets), for tests of the simulator
  * and of code that talks to it in-process.
  */
-import { DEFAULT_USER, type ThreatqSim } from './sim.js'
+import { DEFAULT_USER, type ThreatqSim } from './app.js'
 
 export interface SimResponse {
   status: number

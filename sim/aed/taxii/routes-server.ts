@@ -198,7 +198,7 @@ export interface TaxiiMountOptions {
   title: string
 }
 
-export function mountTaxii(app: Hono, { version, store, title }: TaxiiMountOptions): void {
+export function mountTaxiiRoutes(app: Hono, { version, store, title }: TaxiiMountOptions): void {
   const media = MEDIA_TYPES[version]
   const base = DISCOVERY_PATH[version]
   const root = `${base}:root/`

@@ -64,7 +64,7 @@ const renderClient = (c: TaxiiClient): Item => ({
   username: c.username,
 })
 
-export function mountTaxiiConfiguration(
+export function mountTaxiiConfigurationRoutes(
   app: Hono,
   p: (path: string) => string,
   state: AedState,

@@ -22,12 +22,12 @@ import {
   type Scope,
 } from './lists.js'
 import { compareHosts } from './net.js'
-import { mountRemoteSyslog } from './remote-syslog.js'
+import { mountRemoteSyslogRoutes } from './routes-remote-syslog.js'
 import { SOFTWARE_VERSION } from './syslog/format.js'
 import { Params } from './params.js'
 import type { ProtectionGroup } from './protection-groups.js'
 import type { AedState } from './state.js'
-import { mountTaxiiConfiguration } from './taxii/config-routes.js'
+import { mountTaxiiConfigurationRoutes } from './taxii/routes-configuration.js'
 
 export type ApiVersion = 'v2' | 'v3'
 
@@ -46,7 +46,7 @@ export interface RestOptions {
   hostname: string
 }
 
-export function mountRest(app: Hono, base: string, options: RestOptions): void {
+export function mountRestRoutes(app: Hono, base: string, options: RestOptions): void {
   const { state, version } = options
   const p = (path: string): string => `${base}/${path}`
 
@@ -99,8 +99,8 @@ export function mountRest(app: Hono, base: string, options: RestOptions): void {
     GET: (c) => aedJsonResponse(state.alerts.require(Number(param(c, 'alertId')))),
   })
 
-  mountRemoteSyslog(app, p, state)
-  if (version === 'v3') mountTaxiiConfiguration(app, p, state)
+  mountRemoteSyslogRoutes(app, p, state)
+  if (version === 'v3') mountTaxiiConfigurationRoutes(app, p, state)
 }
 
 function renderPg(group: ProtectionGroup, withCid = true): Item {
