@@ -1,70 +1,11 @@
-/**
- * `--data-dir`: the state survives restarts. A JSON snapshot is written shortly after changes
- * (debounced) and on shutdown, atomically, and loaded at start.
- */
-import { mkdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
+/** aed-sim's `--data-dir`: its AedState in one snapshot file (sim/common/persist.ts). */
+import { SnapshotFile } from '../common/persist.js'
+import type { AedState } from './state.js'
 
 export const SNAPSHOT_FILE = 'aed-sim.json'
 
-/** What a simulator's state offers to be saved (aed-sim's AedState, edm-sim's EdmState). */
-export interface Snapshotting {
-  snapshot(): unknown
-  /** False (and nothing changed) when the snapshot has another format. */
-  restore(data: unknown): boolean
-}
-
-export class Persistence {
-  private timer: NodeJS.Timeout | undefined
-  private dirty = false
-  readonly file: string
-
-  constructor(
-    dir: string,
-    private readonly state: Snapshotting,
-    private readonly delayMs = 250,
-    fileName = SNAPSHOT_FILE,
-  ) {
-    mkdirSync(dir, { recursive: true })
-    this.file = join(dir, fileName)
-  }
-
-  /** Loads the snapshot if there is one; says what happened. */
-  load(): 'loaded' | 'absent' | 'incompatible' {
-    let text: string
-    try {
-      text = readFileSync(this.file, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent'
-      throw error
-    }
-    let data: unknown
-    try {
-      data = JSON.parse(text)
-    } catch (error) {
-      throw new Error(`${this.file} is not a readable snapshot (move it away to start afresh)`, {
-        cause: error,
-      })
-    }
-    return this.state.restore(data) ? 'loaded' : 'incompatible'
-  }
-
-  schedule(): void {
-    this.dirty = true
-    if (this.timer !== undefined) return
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      this.flush()
-    }, this.delayMs)
-    this.timer.unref()
-  }
-
-  flush(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
-    if (!this.dirty) return
-    this.dirty = false
-    writeFileAtomic.sync(this.file, JSON.stringify(this.state.snapshot()), { mode: 0o600 })
+export class Persistence extends SnapshotFile {
+  constructor(dir: string, state: AedState, delayMs?: number) {
+    super(dir, SNAPSHOT_FILE, state, delayMs)
   }
 }

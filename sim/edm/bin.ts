@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** `edm-sim`: serves the simulated Edge Defense Manager until SIGINT/SIGTERM. */
-import { Persistence } from '../aed/persist.js'
+import { Persistence } from './persist.js'
 import { announce, serveApp } from '../common/serve.js'
-import { createEdmSim, EDM_SNAPSHOT_FILE } from './app.js'
+import { createEdmSim } from './app.js'
 import { buildEdmParser, edmOptionsFrom, type EdmArgs } from './cli.js'
 
 async function main(): Promise<void> {
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   let persistence: Persistence | undefined
   const sim = createEdmSim({ ...edmOptionsFrom(args), onChange: () => persistence?.schedule() })
   if (args.data_dir !== undefined) {
-    persistence = new Persistence(args.data_dir, sim.state, 250, EDM_SNAPSHOT_FILE)
+    persistence = new Persistence(args.data_dir, sim.state)
     if (persistence.load() === 'incompatible') {
       process.stderr.write(
         `edm-sim: ignoring ${persistence.file}: written by another snapshot format\n`,

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { Persistence } from '../aed/persist.js'
+import { Persistence } from './persist.js'
 import { admin, call, createPg, newSim } from '../aed/test-support.js'
-import { EDM_SNAPSHOT_FILE, type EdmAuth } from './app.js'
+import type { EdmAuth } from './app.js'
 import { edmAdmin, EDM_TOKEN, feedFromAed, newEdm, NOW_MS, threats } from './test-support.js'
 
 const V3 = '/api/aed/v3'
@@ -254,11 +254,11 @@ describe('edm-sim --data-dir', () => {
       const feed = feedFromAed(aed, 'aed', '10.0.0.9')
       const first = newEdm({ aeds: [feed] })
       const before = await threats(first)
-      const saver = new Persistence(dir, first.state, 250, EDM_SNAPSHOT_FILE)
+      const saver = new Persistence(dir, first.state)
       saver.schedule()
       saver.flush()
       const second = newEdm({ aeds: [feed] })
-      assert.equal(new Persistence(dir, second.state, 250, EDM_SNAPSHOT_FILE).load(), 'loaded')
+      assert.equal(new Persistence(dir, second.state).load(), 'loaded')
       assert.deepEqual((await threats(second)).body, before.body, 'nothing read twice')
     } finally {
       rmSync(dir, { recursive: true, force: true })
