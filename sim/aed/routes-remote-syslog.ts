@@ -83,7 +83,11 @@ export function patchRemoteSyslog(current: RemoteSyslog, params: Params): Remote
   return next
 }
 
-export function mountRemoteSyslogRoutes(app: Hono, p: (path: string) => string, state: AedState): void {
+export function mountRemoteSyslogRoutes(
+  app: Hono,
+  p: (path: string) => string,
+  state: AedState,
+): void {
   route(app, p('remote-syslog/'), {
     GET: () => aedJsonResponse(state.remoteSyslog),
     PATCH: async (c) => {
