@@ -135,16 +135,17 @@ export function describeLedgerProblem(
 ): string {
   const rebuild = recovery.step === 'rebuild'
   const then = rebuild ? wording.rebuilds : 'this run starts a new one'
-  if (problem.kind === 'lost') return `${wording.name} is lost: ${problem.detail}; ${then}`
   // A dry run moves nothing (openLedgerFile): the file stays for the real run to set aside.
-  const where =
-    problem.dryRun === true
-      ? 'a dry run leaves it where it is'
-      : `it was moved to ${problem.movedTo}`
-  const moved = `${where}${rebuild ? ' and' : ';'} ${then}`
-  return problem.kind === 'corrupt'
-    ? `${wording.name} is corrupt (${problem.detail}); ${moved}`
-    : `${wording.name} belongs to ${wording.other} (${problem.detail}); ${moved}`
+  const moved = (p: { movedTo: string; dryRun?: boolean }): string =>
+    `${p.dryRun === true ? 'a dry run leaves it where it is' : `it was moved to ${p.movedTo}`}${rebuild ? ' and' : ';'} ${then}`
+  switch (problem.kind) {
+    case 'lost':
+      return `${wording.name} is lost: ${problem.detail}; ${then}`
+    case 'corrupt':
+      return `${wording.name} is corrupt (${problem.detail}); ${moved(problem)}`
+    case 'retargeted':
+      return `${wording.name} belongs to ${wording.other} (${problem.detail}); ${moved(problem)}`
+  }
 }
 
 export interface RecoverySteps {
