@@ -26,6 +26,8 @@ export interface DeliveryPhases<L, P, S> {
   open(): Promise<{ ledger: L; problem: LedgerProblem | undefined }>
   /** Decides about a problem, tells it, and rebuilds the ledger from AED when that is the step. */
   recover(ledger: L, problem: LedgerProblem | undefined): Promise<void>
+  /** Fields of the start line known once the ledger is open (what it is the ledger of). */
+  started?(ledger: L): Record<string, unknown>
   /** Scans the data collection against the ledger: what to send, what to take back. */
   plan(ledger: L): Promise<P>
   /** What the plan would take back, for the mass guard (which stops the run before any send). */
@@ -75,7 +77,12 @@ export async function runDelivery<L, P, S>(
   try {
     await phases.recover(ledger, problem)
     logger.info(
-      { dataCollection: ctx.guard.dataCollection, dryRun: summary.dryRun, ...ctx.startFields },
+      {
+        dataCollection: ctx.guard.dataCollection,
+        dryRun: summary.dryRun,
+        ...ctx.startFields,
+        ...phases.started?.(ledger),
+      },
       `${ctx.title} started`,
     )
     const plan = await phases.plan(ledger)
