@@ -19,6 +19,17 @@ import {
   type RevocationRecord,
 } from './mass-guard.js'
 import type { RunSummary } from './summary.js'
+import type { ThreatqClient } from '../threatq/client.js'
+
+/** What every delivery is handed beside its own AED client. */
+export interface DeliveryDeps {
+  threatq: ThreatqClient
+  logger: Logger
+  /** What AED confirmed writing or taking back, and refusals (src/audit/trail.ts). */
+  audit: AuditSink
+  /** Members of the data collection read (the plan's scan). */
+  onProgress?: (done: number, total: number | undefined) => void
+}
 
 /** The phases one delivery implements. `L`: its ledger, `P`: its plan, `S`: what saving reports. */
 export interface DeliveryPhases<L, P, S> {

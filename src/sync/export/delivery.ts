@@ -5,15 +5,13 @@
  * judge the revocations, stream revocations and the objects AED lacks through the writer the
  * caller chose (writer.ts), and save the ledger.
  */
-import type { AuditSink } from '../../audit/trail.js'
-import type { Logger } from '../../log/logger.js'
 import { idNamespace } from '../../stix/ids.js'
 import type { StixObject } from '../../stix/types.js'
 import type { TaxiiClient, TaxiiCollection } from '../../taxii/client.js'
-import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
+import type { DataCollection } from '../../threatq/client.js'
 import { type LedgerProblem, recoverLedgerFile } from '../ledger-file.js'
 import type { MassChange } from '../mass-guard.js'
-import type { DeliveryPhases } from '../pipeline.js'
+import type { DeliveryDeps, DeliveryPhases } from '../pipeline.js'
 import type { ExportPolicy } from '../policy/verdict.js'
 import type { RunSummary } from '../summary.js'
 import { collectExport } from './collect.js'
@@ -35,16 +33,10 @@ import { generationOf, type SyncPlan } from './sync-plan.js'
 import { verifyLive } from './verify.js'
 import type { ExportWriter, WriterChoice } from './writer.js'
 
-export interface ExportDeps {
-  threatq: ThreatqClient
+export interface ExportDeps extends DeliveryDeps {
   taxii: TaxiiClient
-  logger: Logger
-  /** Blocks and unblocks AED acknowledged, and refusals (src/audit/trail.ts). */
-  audit: AuditSink
   /** Where the objects go: AED (taxii-writer.ts) or a dry run's record (recording-writer.ts). */
   writer: WriterChoice
-  /** Members of the data collection read (the plan's scan). */
-  onProgress?: (done: number, total: number | undefined) => void
   /**
    * Objects AED acknowledged so far (stored, or already held in that version), of those this run
    * sends: an estimate from the plan until the last object is read, then exact.

@@ -5,7 +5,8 @@ import { MARK } from '../policy/verdict.js'
 import { newSummary } from '../summary.js'
 import { stixIdOf } from './convert.js'
 import { type EntryState, LIVE, REVOKED } from './key-table.js'
-import { Ledger, type LedgerUpdate, objectKey, UNKNOWN_VERSION, UPDATE } from './ledger.js'
+import { type Ledger, type LedgerUpdate, objectKey, UNKNOWN_VERSION, UPDATE } from './ledger.js'
+import { memoryLedger } from './ledger-testing.js'
 import { judgeRelationship, judgeReport, planLinks, reportVersion } from './link.js'
 import { NumberList } from './number-list.js'
 import { emptyPlan, endsVersion, refsDigest } from './sync-plan.js'
@@ -15,19 +16,7 @@ const NO_FORCE = { full: false, sendSince: undefined }
 const T = Date.UTC(2026, 10, 1)
 const S = T / 1000
 
-const newLedger = (...updates: LedgerUpdate[]): Ledger => {
-  const ledger = Ledger.empty(
-    { file: 'unused', journal: 'unused' },
-    {
-      aed: 'a',
-      collection: 'c',
-      stixVersion: '2.1',
-      host: HOST,
-    },
-  )
-  for (const u of updates) ledger.apply(u)
-  return ledger
-}
+const newLedger = (...updates: LedgerUpdate[]): Ledger => memoryLedger(HOST, ...updates)
 const object = (
   collection: TqCollection,
   id: number,

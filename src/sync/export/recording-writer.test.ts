@@ -10,7 +10,7 @@ import type { StixObject } from '../../stix/types.js'
 import { createTaxiiClient, type TaxiiClient, type TaxiiCollection } from '../../taxii/client.js'
 import { DryRunOutput } from '../output.js'
 import { newSummary, type RunSummary } from '../summary.js'
-import { Ledger } from './ledger.js'
+import { memoryLedger } from './ledger-testing.js'
 import { NOT_RECORDED, recordInFile, recordingWriter } from './recording-writer.js'
 import type { WriteTarget } from './writer.js'
 
@@ -46,15 +46,7 @@ describe('the dry run records instead of sending', () => {
   const target = (summary: RunSummary): WriteTarget => ({
     taxii,
     collection: COLLECTION,
-    ledger: Ledger.empty(
-      { file: 'unused', journal: 'unused' },
-      {
-        aed: 'a',
-        collection: 'c1',
-        stixVersion: '2.1',
-        host: 'h',
-      },
-    ),
+    ledger: memoryLedger(),
     summary,
     logger: silentLogger,
     audit: NO_AUDIT,

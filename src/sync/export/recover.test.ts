@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { relationshipId, stixIdOf } from './convert.js'
 import { LIVE, REVOKED } from './key-table.js'
-import { Ledger, objectKey, UPDATE } from './ledger.js'
+import { objectKey, UPDATE } from './ledger.js'
+import { memoryLedger } from './ledger-testing.js'
 import { EXPORT_LEDGER, exportRecovery, objectProbe, relationshipProbe } from './recover.js'
 import { describeLedgerProblem, type LedgerProblem, type Recovery } from '../ledger-file.js'
 
@@ -74,15 +75,7 @@ describe('what a rebuild reads back from AED', () => {
   })
 
   it("a relationship's version is its ends' generations, as the ledger knows them by then", () => {
-    const ledger = Ledger.empty(
-      { file: 'u', journal: 'u' },
-      {
-        aed: 'a',
-        collection: 'c',
-        stixVersion: '2.1',
-        host,
-      },
-    )
+    const ledger = memoryLedger(host)
     const p = relationshipProbe(ledger, ind, mal, host)
     assert.equal(p.id(1), relationshipId(ind, mal, host, 1))
     const copy = { type: 'relationship', id: p.id(0) }

@@ -3,23 +3,14 @@ import { describe, it } from 'node:test'
 import { MARK } from '../policy/verdict.js'
 import { relationshipId, stixIdOf } from './convert.js'
 import { type EntryState, LIVE, REVOKED } from './key-table.js'
-import { Ledger, objectKey, UPDATE } from './ledger.js'
+import { type Ledger, objectKey, UPDATE } from './ledger.js'
+import { memoryLedger } from './ledger-testing.js'
 import { findRevocations, revocations } from './revoke.js'
 
 const HOST = 'tq.example'
 const policy = { revokeStatuses: ['Whitelisted'] }
 
-function ledger(): Ledger {
-  return Ledger.empty(
-    { file: 'unused', journal: 'unused' },
-    {
-      aed: 'a',
-      collection: 'c',
-      stixVersion: '2.1',
-      host: HOST,
-    },
-  )
-}
+const ledger = (): Ledger => memoryLedger(HOST)
 /** An object entry in `state`, marked by this run's scan with `mark` (0: not seen). */
 function entry(l: Ledger, key: number, mark: number, state: EntryState = LIVE, gen = 0): void {
   l.apply({ kind: UPDATE.OBJECT, a: key, b: 0, state, gen, version: 1 })

@@ -1,28 +1,28 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { Guards } from '../policy/guards.js'
-import { type ExportPolicy, MARK } from '../policy/verdict.js'
+import { buildPolicy } from '../policy/build.js'
+import { MARK } from '../policy/verdict.js'
 import { type EntryState, LIVE, REVOKED } from './key-table.js'
-import { Ledger, objectKey, UPDATE } from './ledger.js'
+import { objectKey, UPDATE } from './ledger.js'
+import { memoryLedger } from './ledger-testing.js'
 import { countExportable, judgeMember, type ScanFindings } from './scan.js'
 import { NumberList } from './number-list.js'
 import { emptyPlan } from './sync-plan.js'
 
 const NOW = Date.UTC(2026, 11, 3)
 const UPDATED = Date.UTC(2026, 10, 1, 12, 0, 0, 500)
-const policy: ExportPolicy = {
-  revokeStatuses: ['Whitelisted'],
-  guards: new Guards({
-    neverBlock: ['192.0.2.0/24'],
-    blockPrivateRanges: false,
-    minPrefixV4: 16,
-    minPrefixV6: 48,
-    ownHosts: [],
-  }),
-  exportAllTypes: false,
-  now: NOW,
-  fingerprint: 'f',
-}
+const policy = buildPolicy(
+  {
+    revoke_statuses: ['Whitelisted'],
+    never_block: ['192.0.2.0/24'],
+    block_private_ranges: false,
+    min_cidr_prefix: 16,
+    min_cidr_prefix_ipv6: 48,
+    export_all_types: false,
+  },
+  { aed: 'aed.example', threatq: 'tq.example' },
+  NOW,
+)
 const NO_FORCE = { full: false, sendSince: undefined }
 const member = (
   value = '203.0.113.7',
@@ -37,17 +37,9 @@ const member = (
 
 /** A ledger holding indicator 1 in `state` at the second of UPDATED. */
 function ledgerWith(state: EntryState = LIVE, version = Math.floor(UPDATED / 1000)) {
-  const ledger = Ledger.empty(
-    { file: 'unused', journal: 'unused' },
-    {
-      aed: 'a',
-      collection: 'c',
-      stixVersion: '2.1',
-      host: 'h',
-    },
-  )
-  ledger.apply({ kind: UPDATE.OBJECT, a: objectKey('indicators', 1), b: 0, state, gen: 0, version })
-  return { ledger, slot: ledger.objects.find(objectKey('indicators', 1)) }
+  const key = objectKey('indicators', 1)
+  const ledger = memoryLedger('h', { kind: UPDATE.OBJECT, a: key, b: 0, state, gen: 0, version })
+  return { ledger, slot: ledger.objects.find(key) }
 }
 
 describe('the scan judges each member against the ledger', () => {

@@ -2,22 +2,15 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { blockReason } from './collect.js'
 import { type EntryState, LIVE, REVOKED } from './key-table.js'
-import { Ledger, objectKey, UPDATE } from './ledger.js'
+import { objectKey, UPDATE } from './ledger.js'
+import { memoryLedger } from './ledger-testing.js'
 import { generationOf, refsDigest, wantsSend } from './sync-plan.js'
 
 const T = Date.UTC(2026, 10, 1, 8, 0, 0)
 const NO_FORCE = { full: false, sendSince: undefined }
 
 function held(state: EntryState, gen = 0) {
-  const ledger = Ledger.empty(
-    { file: 'unused', journal: 'unused' },
-    {
-      aed: 'a',
-      collection: 'c',
-      stixVersion: '2.1',
-      host: 'h',
-    },
-  )
+  const ledger = memoryLedger()
   const key = objectKey('malware', 4)
   ledger.apply({ kind: UPDATE.OBJECT, a: key, b: 0, state, gen, version: T / 1000 })
   return { ledger, slot: ledger.objects.find(key) }
