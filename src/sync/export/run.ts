@@ -8,8 +8,6 @@ import type { RevocationRecord } from '../mass-guard.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import { type ExportDeps, exportPhases, type ExportSettings, type SavedLedger } from './delivery.js'
 
-export type { ExportDeps, ExportSettings } from './delivery.js'
-
 /** What the mass guard judges a run by: its option, the window's records, the time. */
 export interface ExportGuard {
   maxRevokePercent: number
