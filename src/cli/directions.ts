@@ -12,6 +12,8 @@ import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
 import { buildPolicy } from '../sync/policy/build.js'
 import type { ExportPolicy } from '../sync/policy/verdict.js'
 import { runExport } from '../sync/export/run.js'
+import { NOT_RECORDED, recordInFile, recordingWriter } from '../sync/export/recording-writer.js'
+import { taxiiWriter } from '../sync/export/taxii-writer.js'
 import { runListDelivery } from '../sync/lists/run.js'
 import { OwnIntel } from '../sync/import/own-intel.js'
 import { importEventType, runImport, type ImportSettings } from '../sync/import/run.js'
@@ -401,6 +403,10 @@ async function taxiiDelivery(ctx: DirectionContext): Promise<RunSummary> {
         taxii,
         logger,
         audit: ctx.audit,
+        // A dry run records what it would send (in --output's file, when given); a run sends it.
+        writer: ctx.args.dry_run
+          ? recordingWriter(ctx.output === undefined ? NOT_RECORDED : recordInFile(ctx.output))
+          : taxiiWriter,
         onProgress: (done, total) => {
           progress.read(done, total)
         },

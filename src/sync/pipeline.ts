@@ -19,6 +19,17 @@ import {
   type RevocationRecord,
 } from './mass-guard.js'
 import type { RunSummary } from './summary.js'
+import type { ThreatqClient } from '../threatq/client.js'
+
+/** What every delivery is handed beside its own AED client. */
+export interface DeliveryDeps {
+  threatq: ThreatqClient
+  logger: Logger
+  /** What AED confirmed writing or taking back, and refusals (src/audit/trail.ts). */
+  audit: AuditSink
+  /** Members of the data collection read (the plan's scan). */
+  onProgress?: (done: number, total: number | undefined) => void
+}
 
 /** The phases one delivery implements. `L`: its ledger, `P`: its plan, `S`: what saving reports. */
 export interface DeliveryPhases<L, P, S> {
@@ -26,6 +37,8 @@ export interface DeliveryPhases<L, P, S> {
   open(): Promise<{ ledger: L; problem: LedgerProblem | undefined }>
   /** Decides about a problem, tells it, and rebuilds the ledger from AED when that is the step. */
   recover(ledger: L, problem: LedgerProblem | undefined): Promise<void>
+  /** Fields of the start line known once the ledger is open (what it is the ledger of). */
+  started?(ledger: L): Record<string, unknown>
   /** Scans the data collection against the ledger: what to send, what to take back. */
   plan(ledger: L): Promise<P>
   /** What the plan would take back, for the mass guard (which stops the run before any send). */
@@ -75,7 +88,12 @@ export async function runDelivery<L, P, S>(
   try {
     await phases.recover(ledger, problem)
     logger.info(
-      { dataCollection: ctx.guard.dataCollection, dryRun: summary.dryRun, ...ctx.startFields },
+      {
+        dataCollection: ctx.guard.dataCollection,
+        dryRun: summary.dryRun,
+        ...ctx.startFields,
+        ...phases.started?.(ledger),
+      },
       `${ctx.title} started`,
     )
     const plan = await phases.plan(ledger)

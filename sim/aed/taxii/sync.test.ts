@@ -15,7 +15,7 @@ const COLLECTION = collectionIdFor(DEFAULTS.collection)
 const AUTH = `Basic ${Buffer.from(`${DEFAULTS.taxiiUser}:${DEFAULTS.taxiiPassword}`).toString('base64')}`
 
 /**
- * The connector's test for "this version is already there" (src/sync/export/run.ts
+ * The connector's test for "this version is already there" (src/sync/export/taxii-writer.ts
  * IDENTICAL_VERSION), copied because the simulators import nothing of the connector's sync code.
  */
 const IDENTICAL_VERSION = /identical version|already (exists?|present)|duplicate/i

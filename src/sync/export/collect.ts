@@ -23,7 +23,7 @@ import {
 import { LIVE } from './key-table.js'
 import { type Ledger, type LedgerUpdate, objectKey, refOfKey, UPDATE } from './ledger.js'
 import { type ExportPolicy, MARK, verdict } from '../policy/verdict.js'
-import { endsVersion, generationOf, seconds, type SyncPlan, wantsSend } from './plan.js'
+import { endsVersion, generationOf, seconds, type SyncPlan, wantsSend } from './sync-plan.js'
 
 export interface CollectDeps {
   threatq: ThreatqClient
@@ -34,7 +34,7 @@ export interface CollectDeps {
 }
 
 /** Why an indicator is sent: what the ledger knew of it before this run. */
-function blockReason(ledger: Ledger, slot: number, updatedMs: number): string {
+export function blockReason(ledger: Ledger, slot: number, updatedMs: number): string {
   if (slot < 0) return 'joined the data collection'
   if (ledger.objects.state(slot) !== LIVE)
     return 'exportable again (back in the data collection, or its status or expiry changed)'
@@ -54,12 +54,20 @@ export interface CollectSettings {
 /** Objects per yielded array for the lists the plan holds (relationships, related objects). */
 const CHUNK = 1000
 
-export async function* collectExport(
-  deps: CollectDeps,
-  ledger: Ledger,
-  plan: SyncPlan,
-  settings: CollectSettings,
-): AsyncGenerator<StixObject[]> {
+/** What the parts of a collection share: the queue of objects to yield, and how one joins it. */
+interface Collecting {
+  threatq: ThreatqClient
+  ledger: Ledger
+  ctx: ExportContext
+  queue: StixObject[]
+  track: CollectDeps['track']
+  /** Queues an object, after the marking definitions it needs that were not sent yet. */
+  emit: (object: StixObject, extra?: readonly StixObject[]) => void
+  /** The ledger update of an object stored at a version. */
+  objectUpdate: (object: TqObject, version: number) => LedgerUpdate
+}
+
+function collecting(deps: CollectDeps, ledger: Ledger, settings: CollectSettings): Collecting {
   const { threatq, summary, track } = deps
   const { ctx } = settings
   const queue: StixObject[] = []
@@ -82,7 +90,26 @@ export async function* collectExport(
     gen: generationOf(ledger, object),
     version,
   })
+  return { threatq, ledger, ctx, queue, track, emit, objectUpdate }
+}
 
+export async function* collectExport(
+  deps: CollectDeps,
+  ledger: Ledger,
+  plan: SyncPlan,
+  settings: CollectSettings,
+): AsyncGenerator<StixObject[]> {
+  const collect = collecting(deps, ledger, settings)
+  yield* relatedObjects(collect, plan)
+  yield* indicators(collect, plan, settings)
+  yield* relationships(collect, plan)
+  reports(collect, plan)
+  if (collect.queue.length > 0) yield collect.queue.splice(0)
+}
+
+/** Changed related objects (not reports). */
+function* relatedObjects(collect: Collecting, plan: SyncPlan): Generator<StixObject[]> {
+  const { queue, emit, track, objectUpdate, ctx } = collect
   for (const key of plan.relatedToSend) {
     const entry = plan.related.get(key)
     if (entry === undefined) continue
@@ -94,7 +121,15 @@ export async function* collectExport(
     if (queue.length >= CHUNK) yield queue.splice(0)
   }
   if (queue.length > 0) yield queue.splice(0)
+}
 
+/** The indicators to send, read in full from the earliest one's `updated_at` on. */
+async function* indicators(
+  collect: Collecting,
+  plan: SyncPlan,
+  settings: CollectSettings,
+): AsyncGenerator<StixObject[]> {
+  const { threatq, ledger, queue, emit, track, objectUpdate, ctx } = collect
   if (plan.sendFrom !== undefined) {
     const pages = threatq.query('indicators', settings.collection.query, {
       // The query's +gt is second-precise: ask from a second earlier.
@@ -127,7 +162,11 @@ export async function* collectExport(
       if (queue.length > 0) yield queue.splice(0)
     }
   }
+}
 
+/** New relationships, and those re-sent under a new id. */
+function* relationships(collect: Collecting, plan: SyncPlan): Generator<StixObject[]> {
+  const { ledger, queue, emit, track, ctx } = collect
   const rels = plan.relationships
   for (let i = 0; i < rels.length; i += 4) {
     const source = refOfKey(rels.at(i))
@@ -153,7 +192,11 @@ export async function* collectExport(
     ])
     if (queue.length >= CHUNK) yield queue.splice(0)
   }
+}
 
+/** Changed reports, each with its object refs (queued: the caller yields them). */
+function reports(collect: Collecting, plan: SyncPlan): void {
+  const { emit, track, objectUpdate, ctx } = collect
   for (const report of plan.reports) {
     const converted = convertRelated(report.object, ctx, report.refs)
     if (report.version > seconds(report.object.updatedAt.getTime()))
@@ -171,5 +214,4 @@ export async function* collectExport(
       },
     ])
   }
-  if (queue.length > 0) yield queue.splice(0)
 }

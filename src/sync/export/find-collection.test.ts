@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, it } from 'node:test'
 import { ConfigError } from '../../errors.js'
 import { createTaxiiClient, type TaxiiClient } from '../../taxii/client.js'
-import { findTaxiiCollection } from './run.js'
+import { findTaxiiCollection } from './find-collection.js'
 
 const MEDIA = 'application/taxii+json;version=2.1'
 const COLLECTION = { id: 'c1', title: 'AED Blocklist', can_read: true, can_write: true }

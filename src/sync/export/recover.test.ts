@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { EXPORT_LEDGER, exportRecovery } from './recover.js'
+import { relationshipId, stixIdOf } from './convert.js'
+import { LIVE, REVOKED } from './key-table.js'
+import { objectKey, UPDATE } from './ledger.js'
+import { memoryLedger } from './ledger-testing.js'
+import { EXPORT_LEDGER, exportRecovery, objectProbe, relationshipProbe } from './recover.js'
 import { describeLedgerProblem, type LedgerProblem, type Recovery } from '../ledger-file.js'
 
 const REBUILD: Recovery = { fault: true, step: 'rebuild' }
@@ -54,5 +58,45 @@ describe('export ledger problem messages', () => {
     ]
     for (const [problem, recovery, message] of cases)
       assert.equal(describeLedgerProblem(problem, recovery, EXPORT_LEDGER), message)
+  })
+})
+
+describe('what a rebuild reads back from AED', () => {
+  const host = 'tq.example'
+  const ind = { collection: 'indicators', id: 1 } as const
+  const mal = { collection: 'malware', id: 2 } as const
+
+  it("an object's ids by generation; a live copy's version is its modified second", () => {
+    const p = objectProbe(ind, host)
+    assert.deepEqual([p.kind, p.a, p.gen], [UPDATE.OBJECT, objectKey('indicators', 1), 0])
+    assert.equal(p.id(3), stixIdOf(ind, host, 3))
+    const copy = { type: 'indicator', id: p.id(0), modified: '2026-11-01T00:00:01.900Z' }
+    assert.equal(p.version(copy), Date.UTC(2026, 10, 1, 0, 0, 1) / 1000)
+  })
+
+  it("a relationship's version is its ends' generations, as the ledger knows them by then", () => {
+    const ledger = memoryLedger(host)
+    const p = relationshipProbe(ledger, ind, mal, host)
+    assert.equal(p.id(1), relationshipId(ind, mal, host, 1))
+    const copy = { type: 'relationship', id: p.id(0) }
+    assert.equal(p.version(copy), 0)
+    // The indicator was found revoked in generation 0: it is exported under generation 1.
+    ledger.apply({
+      kind: UPDATE.OBJECT,
+      a: objectKey('indicators', 1),
+      b: 0,
+      state: REVOKED,
+      gen: 0,
+      version: 0,
+    })
+    ledger.apply({
+      kind: UPDATE.OBJECT,
+      a: objectKey('malware', 2),
+      b: 0,
+      state: LIVE,
+      gen: 0,
+      version: 5,
+    })
+    assert.notEqual(p.version(copy), 0)
   })
 })

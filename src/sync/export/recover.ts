@@ -14,7 +14,7 @@ import type { LedgerProblem, LedgerWording, Recovery } from '../ledger-file.js'
 import { relationshipEnds, relationshipId, stixIdOf } from './convert.js'
 import { LIVE, REVOKED } from './key-table.js'
 import { type Ledger, objectKey, UPDATE } from './ledger.js'
-import { endsVersion, generationOf, RELATED } from './plan.js'
+import { endsVersion, generationOf, RELATED } from './sync-plan.js'
 import { READ_BACK_IDS, readBack } from './revoke.js'
 import { embeddedOf, memberRefs, separateLinks } from './separate-links.js'
 
@@ -42,7 +42,7 @@ export function exportRecovery(problem: LedgerProblem, canRead: boolean): Recove
 /** Generations probed per object: past this many revocations something else is wrong. */
 const MAX_GENERATIONS = 64
 
-interface Probe {
+export interface Probe {
   kind: typeof UPDATE.OBJECT | typeof UPDATE.RELATIONSHIP
   a: number
   b: number
@@ -59,6 +59,34 @@ export interface RecoverDeps {
   host: string
 }
 
+/** The probe of an object's id: a live copy's version is its `modified` second. */
+export function objectProbe(ref: TqRef, host: string): Probe {
+  return {
+    kind: UPDATE.OBJECT,
+    a: objectKey(ref.collection, ref.id),
+    b: 0,
+    gen: 0,
+    id: (gen) => stixIdOf(ref, host, gen),
+    version: (copy) => Math.floor(Date.parse(String(copy.modified)) / 1000),
+  }
+}
+
+/**
+ * The probe of a relationship's id, made once its ends' generations are known: a live copy's
+ * version is that pair of generations.
+ */
+export function relationshipProbe(ledger: Ledger, a: TqRef, b: TqRef, host: string): Probe {
+  const [source, target] = relationshipEnds(a, b, host)
+  return {
+    kind: UPDATE.RELATIONSHIP,
+    a: objectKey(source.collection, source.id),
+    b: objectKey(target.collection, target.id),
+    gen: 0,
+    id: (gen) => relationshipId(source, target, host, gen),
+    version: () => endsVersion(generationOf(ledger, source), generationOf(ledger, target)),
+  }
+}
+
 /** Reads the membership once more and fills the ledger from AED; returns the entries found live. */
 export async function recoverLedger(
   deps: RecoverDeps,
@@ -68,22 +96,35 @@ export async function recoverLedger(
   pageSize: number,
 ): Promise<number> {
   const { host } = deps
+  const { found, links } = await recoverObjects(deps, ledger, dataCollection, depth, pageSize)
+  // Relationships once their ends' generations are known.
+  const relationships = links.map(([a, b]) => relationshipProbe(ledger, a, b, host))
+  let live = found
+  for (let i = 0; i < relationships.length; i += READ_BACK_IDS)
+    live += await probe(deps, ledger, relationships.slice(i, i + READ_BACK_IDS))
+  return live
+}
+
+/**
+ * Probes every member and each object it links to, a hundred ids a request; answers the entries
+ * found live and the links to relationships (none to a report: it holds object refs instead).
+ */
+async function recoverObjects(
+  deps: RecoverDeps,
+  ledger: Ledger,
+  dataCollection: DataCollection,
+  depth: number,
+  pageSize: number,
+): Promise<{ found: number; links: [TqRef, TqRef][] }> {
   let found = 0
   const seen = new Set<number>()
   const links: [TqRef, TqRef][] = []
   let batch: Probe[] = []
   const add = async (ref: TqRef): Promise<void> => {
-    const key = objectKey(ref.collection, ref.id)
-    if (seen.has(key)) return
-    seen.add(key)
-    batch.push({
-      kind: UPDATE.OBJECT,
-      a: key,
-      b: 0,
-      gen: 0,
-      id: (gen) => stixIdOf(ref, host, gen),
-      version: (copy) => Math.floor(Date.parse(String(copy.modified)) / 1000),
-    })
+    const next = objectProbe(ref, deps.host)
+    if (seen.has(next.a)) return
+    seen.add(next.a)
+    batch.push(next)
     if (batch.length >= READ_BACK_IDS) {
       found += await probe(deps, ledger, batch)
       batch = []
@@ -104,22 +145,7 @@ export async function recoverLedger(
         }
     }
   found += await probe(deps, ledger, batch)
-
-  // Relationships once their ends' generations are known.
-  const relationships = links.map(([a, b]): Probe => {
-    const [source, target] = relationshipEnds(a, b, host)
-    return {
-      kind: UPDATE.RELATIONSHIP,
-      a: objectKey(source.collection, source.id),
-      b: objectKey(target.collection, target.id),
-      gen: 0,
-      id: (gen) => relationshipId(source, target, host, gen),
-      version: () => endsVersion(generationOf(ledger, source), generationOf(ledger, target)),
-    }
-  })
-  for (let i = 0; i < relationships.length; i += READ_BACK_IDS)
-    found += await probe(deps, ledger, relationships.slice(i, i + READ_BACK_IDS))
-  return found
+  return { found, links }
 }
 
 /** Reads each probe's id back, following revoked copies to the next generation. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import type { ThreatqClient } from '../../threatq/client.js'
 import { readRecord } from '../../threatq/records.js'
 import { embeddedOf, memberRefs, separateLinks } from './separate-links.js'
-import { RELATED } from './plan.js'
+import { RELATED } from './sync-plan.js'
 
 /** A ThreatQ with attack patterns 1-3 (3 linked to nothing), answering in the order asked. */
 function threatq() {

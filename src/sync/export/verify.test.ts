@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import type { StixObject } from '../../stix/types.js'
 import { DROPPED, LIVE, REVOKED } from './key-table.js'
 import { UNKNOWN_VERSION } from './ledger.js'
-import { relationshipGeneration } from './plan.js'
+import { relationshipGeneration } from './sync-plan.js'
 import { stateFromCopy } from './verify.js'
 
 const copy = (revoked?: boolean): StixObject => ({
