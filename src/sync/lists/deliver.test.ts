@@ -26,6 +26,7 @@ import {
 } from './deliver.js'
 import { ListLedger } from './ledger.js'
 import type { ListPlan, Want } from './plan.js'
+import { liveListWriter } from './writer.js'
 
 /** AED's lists in memory, with the quirks a test turns on. */
 class FakeLists implements ListCalls {
@@ -172,7 +173,15 @@ async function setup() {
   const audit = { record: (e: AuditEvent) => audited.push(e) }
   const run = (plan: Partial<ListPlan>) =>
     deliver(
-      { lists: fake, logger: silentLogger, summary, audit, ledger, instance: 'inst' },
+      {
+        writer: liveListWriter(fake),
+        lists: fake,
+        logger: silentLogger,
+        summary,
+        audit,
+        ledger,
+        instance: 'inst',
+      },
       { members: 0, deliverable: 0, adds: [], removals: [], ...plan },
     )
   return { ledger, fake, summary, run, audited }
