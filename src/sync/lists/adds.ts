@@ -112,7 +112,10 @@ export class ListAdder {
     const kind = refusalKind(refusal, list)
     const step = refusalStep(kind, part.length, REFUSAL_BUDGET - (this.spent.get(list.id) ?? 0))
     if (step === 'halve' || step === 'budget') this.spend(list, 2)
-    if (step === 'budget') return this.outOfBudget(list, part.length, refusal)
+    if (step === 'budget') {
+      this.outOfBudget(list, part.length, refusal)
+      return
+    }
     if (step === 'halve') {
       // One bad value (or one too many) refuses the whole request: halve it to find where.
       const middle = Math.ceil(part.length / 2)

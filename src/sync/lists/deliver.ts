@@ -2,8 +2,8 @@
  * The second half of a list delivery: look the planned entries up in AED, remove the ones that
  * are still ours, add the missing ones, and keep the ledger to what AED confirmed. An entry whose
  * annotation is not this instance's is someone else's and is never written or removed. The plan
- * goes in windows of WINDOW entries (lookups, removals, adds), so what a window learns of AED is
- * let go before the next: removals' windows first, as they make room in lists that have a capacity.
+ * is looked up in windows of WINDOW entries, so that what AED answers about a window is let go
+ * once its values are triaged; only what is still to send is kept, then sent.
  */
 import type { AedList, ListCalls, ListEntry, Scope } from '../../aed/lists.js'
 import type { AuditSink } from '../../audit/trail.js'
@@ -28,7 +28,7 @@ export const LIST_CONCURRENCY = 8
 export const VALUES_PER_REQUEST = 100
 /** Keeps a lookup or delete URL well under the 8 KiB that servers commonly accept. */
 const MAX_QUERY_CHARS = 4000
-/** Planned entries per window: what AED is asked about, and holds in memory, at a time. */
+/** Planned entries per window: what AED is asked about, and its answers held, at a time. */
 export const WINDOW = 20_000
 
 export interface DeliverDeps {
@@ -85,7 +85,7 @@ function groups<T>(
   return [...map.values()]
 }
 
-/** One window of the plan: removals and adds sent together after one round of lookups. */
+/** One window of the plan: removals and adds looked up together. */
 interface Window {
   removals: Removal[]
   adds: Want[]
@@ -145,7 +145,9 @@ class Delivery {
   ) {
     this.adder = new ListAdder({
       ...deps,
-      foreign: (want) => this.refuseForeign(want),
+      foreign: (want) => {
+        this.refuseForeign(want)
+      },
       seen: this.seen,
     })
   }
@@ -184,20 +186,11 @@ class Delivery {
 
 export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> {
   const delivery = new Delivery(deps, plan.adds.length + plan.removals.length)
-  for (const window of windows(plan)) await deliverWindow(delivery, window)
-  delivery.finish()
-}
-
-async function deliverWindow(delivery: Delivery, window: Window): Promise<void> {
-  const answers = await lookUp(delivery.deps.lists, window)
-  const answer = (list: AedList, value: string): Answer => {
-    const key = entryKey(list.id, value)
-    return { there: answers.found.get(key), unknown: answers.unknown.has(key) }
-  }
-  /** Keys whose entry loses some scopes this run: never adopted from the lookup before that. */
-  const rescoped = new Set<string>()
-  const removing = window.removals.filter((r) => triageRemoval(delivery, r, answer, rescoped))
-  const adding = window.adds.filter((w) => triageAdd(delivery, w, answer, rescoped))
+  const removing: Removal[] = []
+  const adding: Want[] = []
+  // Every lookup before any write, as AED's lists were when the run began.
+  for (const window of windows(plan)) await triageWindow(delivery, window, removing, adding)
+  // Removals first: they make room in lists that have a capacity.
   await sendRemovals(delivery, removing)
   const posts = groups(adding, (w) => w).flatMap(({ list, scope, items }) =>
     chunk(items, (w) => w.value).map((part) => ({ list, scope, part })),
@@ -206,6 +199,26 @@ async function deliverWindow(delivery: Delivery, window: Window): Promise<void> 
     await delivery.adder.add(list, scope, part)
     delivery.progress(part.length)
   })
+  delivery.finish()
+}
+
+/** Looks one window up and settles what the answers settle; the rest joins what is sent. */
+async function triageWindow(
+  delivery: Delivery,
+  window: Window,
+  removing: Removal[],
+  adding: Want[],
+): Promise<void> {
+  const answers = await lookUp(delivery.deps.lists, window)
+  const answer = (list: AedList, value: string): Answer => {
+    const key = entryKey(list.id, value)
+    return { there: answers.found.get(key), unknown: answers.unknown.has(key) }
+  }
+  /** Keys whose entry loses some scopes this run: never adopted from the lookup before that. */
+  const rescoped = new Set<string>()
+  for (const r of window.removals)
+    if (triageRemoval(delivery, r, answer, rescoped)) removing.push(r)
+  for (const w of window.adds) if (triageAdd(delivery, w, answer, rescoped)) adding.push(w)
 }
 
 /** Applies the triage of a removal; answers whether it is sent. */

@@ -90,7 +90,7 @@ function listPhases(
   collection: DataCollection,
   summary: RunSummary,
 ): DeliveryPhases<ListLedger, ListPlan, number> {
-  const { threatq, lists, logger, audit, writer } = deps
+  const { lists, logger, audit, writer } = deps
   let held = 0
   return {
     saveOnFailure: true,
@@ -114,31 +114,7 @@ function listPhases(
       )
       held = ledger.own
     },
-    plan: async (ledger) => {
-      const plan = await planLists(
-        {
-          threatq,
-          logger,
-          summary,
-          audit,
-          onProgress: deps.onProgress,
-          onRefusal: (r) => writer.refused(r),
-        },
-        ledger,
-        {
-          collection,
-          pageSize: settings.pageSize,
-          policy: settings.policy,
-          scope: await resolveScope(lists, settings.protectionGroups),
-          full: settings.full,
-          sendSince: settings.since?.getTime(),
-        },
-      )
-      summary.notes.push(
-        `data collection "${collection.name}": ${String(plan.members)} indicators, ${String(plan.deliverable)} deliverable`,
-      )
-      return plan
-    },
+    plan: (ledger) => planPhase(deps, settings, collection, summary, ledger),
     change: (_ledger, plan) => massChange(plan, held),
     send: async (ledger, plan) => {
       if (plan.adds.length > 0 || plan.removals.length > 0)
@@ -160,6 +136,42 @@ function listPhases(
     // What AED confirmed before a failure stays known; a read-only (dry-run) ledger saves nothing.
     commit: (ledger) => ledger.save(),
   }
+}
+
+/** Resolves the scope, then scans the data collection against the ledger. */
+async function planPhase(
+  deps: ListDeliveryDeps,
+  settings: ListDeliverySettings,
+  collection: DataCollection,
+  summary: RunSummary,
+  ledger: ListLedger,
+): Promise<ListPlan> {
+  const { threatq, lists, logger, audit, writer } = deps
+  const plan = await planLists(
+    {
+      threatq,
+      logger,
+      summary,
+      audit,
+      onProgress: deps.onProgress,
+      onRefusal: (r) => {
+        writer.refused(r)
+      },
+    },
+    ledger,
+    {
+      collection,
+      pageSize: settings.pageSize,
+      policy: settings.policy,
+      scope: await resolveScope(lists, settings.protectionGroups),
+      full: settings.full,
+      sendSince: settings.since?.getTime(),
+    },
+  )
+  summary.notes.push(
+    `data collection "${collection.name}": ${String(plan.members)} indicators, ${String(plan.deliverable)} deliverable`,
+  )
+  return plan
 }
 
 /** What the plan would take back, for the mass guard: a scope change's removal is no removal. */

@@ -157,7 +157,7 @@ export class EntriesView implements ReadonlyMap<string, ListLedgerEntry> {
   }
 
   values(): MapIterator<ListLedgerEntry> {
-    return this.store.values() as unknown as MapIterator<ListLedgerEntry>
+    return this.store.values()
   }
 
   [Symbol.iterator](): MapIterator<[string, ListLedgerEntry]> {

@@ -5,7 +5,7 @@
  * before a removal (docs/architecture.md, "AED lists").
  */
 import { z } from 'zod'
-import { listById, type Scope } from '../../aed/lists.js'
+import { listById } from '../../aed/lists.js'
 import { EntriesView, entryKey, ListEntries, type ListLedgerEntry } from './entries.js'
 import { type EntriesLayout, entriesLayout } from './ledger-layout.js'
 import {
