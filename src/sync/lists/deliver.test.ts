@@ -585,12 +585,13 @@ describe('list delivery in windows, through the writer the caller chose', () => 
     })
     const plan = { removals: [removal(1, false), removal(2, true)], adds: [add(3), add(2), add(4)] }
     const shape = [...windows(plan, 2)].map((w) => ({
+      ordinals: w.ordinals,
       removals: w.removals.map((r) => r.entry.owner),
       adds: w.adds.map((a) => a.owner),
     }))
     assert.deepEqual(shape, [
-      { removals: [1, 2], adds: [2] },
-      { removals: [], adds: [3, 4] },
+      { ordinals: [1], removals: [1, 2], adds: [2] },
+      { ordinals: [0, 2], removals: [], adds: [3, 4] },
     ])
   })
 

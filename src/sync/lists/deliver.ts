@@ -85,48 +85,65 @@ function groups<T>(
   return [...map.values()]
 }
 
-/** One window of the plan: removals and adds looked up together. */
+/** One window of the plan: removals and adds looked up together (`ordinals`: of the adds). */
 interface Window {
   removals: Removal[]
   adds: Want[]
+  ordinals: number[]
 }
 
+const emptyWindow = (): Window => ({ removals: [], adds: [], ordinals: [] })
+
 /**
- * The plan in windows of at most WINDOW entries, removals first. A scope change's add goes in its
+ * The plan in windows of at most `size` entries, removals first. A scope change's add goes in its
  * removal's window: it is looked up once, before the removal, as the add's decision expects.
  */
 export function* windows(
   plan: Pick<ListPlan, 'adds' | 'removals'>,
   size = WINDOW,
 ): Generator<Window> {
-  const replacing = new Set<string>()
-  for (const r of plan.removals) if (r.replaced) replacing.add(entryKey(r.list.id, r.entry.value))
-  const pairs = new Map<string, Want>()
-  if (replacing.size > 0)
-    for (const a of plan.adds) {
-      const key = entryKey(a.list.id, a.value)
-      if (replacing.has(key)) pairs.set(key, a)
-    }
-  let window: Window = { removals: [], adds: [] }
+  const pairs = pairedAdds(plan)
+  let window = emptyWindow()
+  const take = (ordinal: number): void => {
+    const want = plan.adds.at(ordinal)
+    if (want === undefined) return
+    window.adds.push(want)
+    window.ordinals.push(ordinal)
+  }
   const full = (): boolean => window.removals.length + window.adds.length >= size
   for (const r of plan.removals) {
     window.removals.push(r)
     const pair = r.replaced ? pairs.get(entryKey(r.list.id, r.entry.value)) : undefined
-    if (pair !== undefined) window.adds.push(pair)
+    if (pair !== undefined) take(pair)
     if (full()) {
       yield window
-      window = { removals: [], adds: [] }
+      window = emptyWindow()
     }
   }
-  for (const a of plan.adds) {
-    if (pairs.size > 0 && pairs.get(entryKey(a.list.id, a.value)) === a) continue
-    window.adds.push(a)
+  const paired = new Set(pairs.values())
+  for (let i = 0; i < plan.adds.length; i++) {
+    if (paired.has(i)) continue
+    take(i)
     if (full()) {
       yield window
-      window = { removals: [], adds: [] }
+      window = emptyWindow()
     }
   }
   if (window.removals.length + window.adds.length > 0) yield window
+}
+
+/** The adds (by ordinal) of the values a scope change removes from some scopes. */
+function pairedAdds(plan: Pick<ListPlan, 'adds' | 'removals'>): Map<string, number> {
+  const replacing = new Set<string>()
+  for (const r of plan.removals) if (r.replaced) replacing.add(entryKey(r.list.id, r.entry.value))
+  const pairs = new Map<string, number>()
+  if (replacing.size > 0)
+    for (let i = 0; i < plan.adds.length; i++) {
+      const a = plan.adds.at(i)
+      const key = a === undefined ? '' : entryKey(a.list.id, a.value)
+      if (replacing.has(key)) pairs.set(key, i)
+    }
+  return pairs
 }
 
 /** What one delivery keeps across its windows. */
@@ -187,11 +204,25 @@ class Delivery {
 export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> {
   const delivery = new Delivery(deps, plan.adds.length + plan.removals.length)
   const removing: Removal[] = []
-  const adding: Want[] = []
+  /** The adds still to send after their lookup, by ordinal: one byte each, not a Want. */
+  const sending = new Uint8Array(plan.adds.length)
   // Every lookup before any write, as AED's lists were when the run began.
-  for (const window of windows(plan)) await triageWindow(delivery, window, removing, adding)
+  for (const window of windows(plan)) await triageWindow(delivery, window, removing, sending)
   // Removals first: they make room in lists that have a capacity.
   await sendRemovals(delivery, removing)
+  let adding: Want[] = []
+  for (let i = 0; i <= plan.adds.length; i++) {
+    const want = sending[i] === 1 ? plan.adds.at(i) : undefined
+    if (want !== undefined) adding.push(want)
+    if (adding.length < WINDOW && i < plan.adds.length) continue
+    await sendAdds(delivery, adding)
+    adding = []
+  }
+  delivery.finish()
+}
+
+/** Adds, one request per list, scope and chunk. */
+async function sendAdds(delivery: Delivery, adding: Want[]): Promise<void> {
   const posts = groups(adding, (w) => w).flatMap(({ list, scope, items }) =>
     chunk(items, (w) => w.value).map((part) => ({ list, scope, part })),
   )
@@ -199,15 +230,14 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
     await delivery.adder.add(list, scope, part)
     delivery.progress(part.length)
   })
-  delivery.finish()
 }
 
-/** Looks one window up and settles what the answers settle; the rest joins what is sent. */
+/** Looks one window up and settles what the answers settle; the rest is marked to send. */
 async function triageWindow(
   delivery: Delivery,
   window: Window,
   removing: Removal[],
-  adding: Want[],
+  sending: Uint8Array,
 ): Promise<void> {
   const answers = await lookUp(delivery.deps.lists, window)
   const answer = (list: AedList, value: string): Answer => {
@@ -218,7 +248,9 @@ async function triageWindow(
   const rescoped = new Set<string>()
   for (const r of window.removals)
     if (triageRemoval(delivery, r, answer, rescoped)) removing.push(r)
-  for (const w of window.adds) if (triageAdd(delivery, w, answer, rescoped)) adding.push(w)
+  window.adds.forEach((w, k) => {
+    if (triageAdd(delivery, w, answer, rescoped)) sending[window.ordinals[k] ?? -1] = 1
+  })
 }
 
 /** Applies the triage of a removal; answers whether it is sent. */

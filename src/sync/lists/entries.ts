@@ -23,6 +23,7 @@ export const entryKey = (list: string, value: string): string => `${list}\u0000$
 
 /** One list's entries: owners by value; scopes (inbound lists) and foreign marks beside. */
 interface ListStore {
+  /** Negative while a member read this run has claimed the entry (`claim`): no set beside it. */
   owners: Map<string, number>
   scopes: Map<string, Scope>
   foreign: Set<string>
@@ -61,6 +62,26 @@ export class ListEntries {
     return entryOf(store, list, value, owner)
   }
 
+  /** Marks the entry claimed by a member read this run; answers whether one had claimed it. */
+  claim(list: string, value: string): boolean {
+    const owners = this.byList.get(list)?.owners
+    const owner = owners?.get(value)
+    if (owners === undefined || owner === undefined) return false
+    if (owner < 0) return true
+    owners.set(value, -owner)
+    return false
+  }
+
+  claimed(list: string, value: string): boolean {
+    return (this.byList.get(list)?.owners.get(value) ?? 0) < 0
+  }
+
+  /** Lets every claim go (the plan is made). */
+  releaseClaims(): void {
+    for (const { owners } of this.byList.values())
+      for (const [value, owner] of owners) if (owner < 0) owners.set(value, -owner)
+  }
+
   set(entry: ListLedgerEntry): void {
     const { list, value } = entry
     let store = this.byList.get(list)
@@ -97,7 +118,8 @@ export class ListEntries {
 
   /** Every owner, once per entry (a member that owns two entries comes twice). */
   *owners(): Generator<number> {
-    for (const store of this.byList.values()) yield* store.owners.values()
+    for (const store of this.byList.values())
+      for (const owner of store.owners.values()) yield Math.abs(owner)
   }
 
   private scopeName(scope: Scope): Scope {
@@ -109,7 +131,12 @@ export class ListEntries {
 }
 
 function entryOf(store: ListStore, list: string, value: string, owner: number): ListLedgerEntry {
-  const entry: ListLedgerEntry = { list, value, owner, scope: store.scopes.get(value) }
+  const entry: ListLedgerEntry = {
+    list,
+    value,
+    owner: Math.abs(owner),
+    scope: store.scopes.get(value),
+  }
   if (store.foreign.has(value)) entry.foreign = true
   return entry
 }

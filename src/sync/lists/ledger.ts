@@ -223,6 +223,19 @@ export class ListLedger {
     return this.store.has(list, value)
   }
 
+  /** Marks an entry claimed by a member read this run; answers whether one had claimed it. */
+  claim(list: string, value: string): boolean {
+    return this.store.claim(list, value)
+  }
+
+  claimed(list: string, value: string): boolean {
+    return this.store.claimed(list, value)
+  }
+
+  releaseClaims(): void {
+    this.store.releaseClaims()
+  }
+
   get(list: string, value: string): ListLedgerEntry | undefined {
     return this.store.get(list, value)
   }

@@ -10,15 +10,12 @@ import { memberFacts } from '../members.js'
 import { flushScanReasons, reportInvalid, reportUnexported, scanReasons } from '../scan-report.js'
 import type { RunSummary } from '../summary.js'
 import type { ListLedger, ListLedgerEntry } from './ledger.js'
+import { FATES, type Fate, OwnerFates } from './owner-fates.js'
+import { PlannedAdds, type WantList } from './planned-adds.js'
 import { type ListPolicy, type Placement, placements, targetOf } from './targets.js'
 
-/** An entry AED should hold: checked against AED, then added unless it is there already. */
-export type Want = Placement & {
-  owner: number
-  /** The owner's ThreatQ type, and why the entry is written (for the audit trail). */
-  type?: string | undefined
-  reason?: string | undefined
-}
+export type { Want } from './planned-adds.js'
+export { FATES, type Fate } from './owner-fates.js'
 
 /** An entry of the ledger AED should no longer hold (inbound: in these scopes). */
 export interface Removal {
@@ -34,7 +31,8 @@ export interface Removal {
 export interface ListPlan {
   members: number
   deliverable: number
-  adds: Want[]
+  /** What to add: a PlannedAdds, made into Wants as they are read. */
+  adds: WantList
   removals: Removal[]
 }
 
@@ -60,36 +58,21 @@ export interface ListPlanDeps {
 }
 
 /**
- * What the scan keeps while it reads: per list, the values planned (deduplicated by value, not by
- * a `list\0value` key per entry) and the ledger values a member claimed; and what became of each
- * member that owns a ledger entry (one shared object per action and kind: no object per member).
+ * What the scan keeps while it reads: the adds planned (in columns, planned-adds.ts), what became
+ * of each member that owns a ledger entry (owner-fates.ts), and the removals; the entries a member
+ * claimed are marked in the ledger itself (entries.ts `claim`).
  */
 class Scan {
-  readonly adding = new Map<string, Map<string, Want>>()
-  readonly claimed = new Map<string, Set<string>>()
-  readonly fates = new Map<number, string | Fate | undefined>()
+  readonly adding = new PlannedAdds()
+  readonly fates: OwnerFates
   readonly removals: Removal[] = []
   members = 0
   deliverable = 0
 
   constructor(ledger: ListLedger) {
     // Every owner starts as gone: a member read later says what became of it.
-    for (const owner of ledger.owners()) this.fates.set(owner, undefined)
+    this.fates = new OwnerFates(ledger.owners(), ledger.size)
   }
-
-  adds(list: string): Map<string, Want> {
-    return valuesOf(this.adding, list, () => new Map<string, Want>())
-  }
-
-  claims(list: string): Set<string> {
-    return valuesOf(this.claimed, list, () => new Set<string>())
-  }
-}
-
-const valuesOf = <T>(map: Map<string, T>, list: string, make: () => T): T => {
-  let values = map.get(list)
-  if (values === undefined) map.set(list, (values = make()))
-  return values
 }
 
 export async function planLists(
@@ -111,8 +94,7 @@ export async function planLists(
       deps.summary.fetched.add('indicator')
       const member = memberFacts(record)
       const target = targetOf(member, settings.policy)
-      if (scan.fates.has(member.id))
-        scan.fates.set(member.id, target.ok ? FATES[target.action][target.kind] : target.reason)
+      scan.fates.set(member.id, target.ok ? FATES[target.action][target.kind] : target.reason)
       if (!target.ok) {
         reportUnexported(deps, reasons, member, target)
         continue
@@ -135,9 +117,12 @@ export async function planLists(
   }
   flushScanReasons(reasons, deps.logger)
   planLeavers(scan, ledger, settings.policy)
-  const adds: Want[] = []
-  for (const values of scan.adding.values()) for (const want of values.values()) adds.push(want)
-  return { members: scan.members, deliverable: scan.deliverable, adds, removals: scan.removals }
+  return {
+    members: scan.members,
+    deliverable: scan.deliverable,
+    adds: scan.adding.seal(),
+    removals: scan.removals,
+  }
 }
 
 /** One of the types ThreatQ names: one string each, not one per member read. */
@@ -189,12 +174,10 @@ function planPlacement(
   p: Placement,
   forced: boolean,
 ): void {
-  const adding = scan.adds(p.list.id)
-  if (adding.has(p.value)) return
+  if (scan.adding.has(p.list.id, p.value)) return
   const held = ledger.get(p.list.id, p.value)
-  const claims = scan.claims(p.list.id)
-  const decision = placementStep(held, claims.has(p.value), member, p, forced)
-  if (held !== undefined) claims.add(p.value)
+  const decision = placementStep(held, ledger.claimed(p.list.id, p.value), member, p, forced)
+  if (held !== undefined) ledger.claim(p.list.id, p.value)
   if (decision.step === 'skip') return
   if (decision.step !== 'add') {
     ;(decision.step === 'foreign' ? summary.foreign : summary.unchanged).add(p.list.id)
@@ -208,26 +191,20 @@ function planPlacement(
       reason: 'protection groups changed',
       replaced: true,
     })
-  adding.set(p.value, {
-    ...p,
-    owner: member.id,
-    type: member.type,
-    reason: decision.reason,
-  })
+  scan.adding.push({ ...p, owner: member.id, type: member.type, reason: decision.reason })
 }
 
 /** The ledger entries no member claimed: removed, or (someone else's) forgotten. */
 function planLeavers(scan: Scan, ledger: ListLedger, policy: ListPolicy): void {
   for (const id of [...ledger.lists()]) {
-    const claims = scan.claimed.get(id)
-    const adding = scan.adding.get(id)
     for (const entry of ledger.ofList(id)) {
-      if (claims?.has(entry.value) === true || adding?.has(entry.value) === true) continue
+      if (ledger.claimed(id, entry.value) || scan.adding.has(id, entry.value)) continue
       const leaving = leaverStep(entry, scan.fates.get(entry.owner), policy)
       if (leaving === undefined) ledger.delete(id, entry.value)
       else scan.removals.push(leaving)
     }
   }
+  ledger.releaseClaims()
 }
 
 /**
@@ -281,17 +258,6 @@ export function givenUp(held: Scope | undefined, wanted: Scope | undefined): Sco
   const dropped = held.split(',').filter((id) => !keep.has(id))
   return dropped.length === 0 ? undefined : dropped.join(',')
 }
-
-export interface Fate {
-  action: 'deny' | 'allow'
-  kind: 'host' | 'domain' | 'url'
-}
-const fate = (action: Fate['action']) => ({
-  host: { action, kind: 'host' } as const,
-  domain: { action, kind: 'domain' } as const,
-  url: { action, kind: 'url' } as const,
-})
-export const FATES = { deny: fate('deny'), allow: fate('allow') }
 
 export function removalReason(
   target: string | Fate | undefined,
