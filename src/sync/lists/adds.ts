@@ -58,15 +58,22 @@ export function refusalStep(
 export const actionOf = (list: AedList, removed: boolean): AuditAction =>
   list.action === 'allow' ? (removed ? 'unallow' : 'allow') : removed ? 'unblock' : 'block'
 
-export interface AddDeps {
+/** What sending to AED's lists needs: the adds here, and deliver.ts. */
+export interface ListSendDeps {
+  /** Where writes go: AED, or the dry-run file (writer.ts). */
   writer: ListWriter
-  /** Lookups of a refused value alone (reads AED, also in a dry run). */
+  /** Lookups: AED is read also in a dry run. */
   lists: ListCalls
   logger: Logger
   summary: RunSummary
+  /** Entries AED confirmed adding or removing, and values others hold (src/audit/trail.ts). */
   audit: AuditSink
   ledger: ListLedger
+  /** The instance name: annotations read `tq:<instance>:<indicator id>`. */
   instance: string
+}
+
+export interface AddDeps extends ListSendDeps {
   /** A value AED holds under someone else's annotation: recorded as refused (deliver.ts). */
   foreign: (want: Want, scope: Scope | undefined) => void
   /** Findings logged once per reason at the end of the delivery. */

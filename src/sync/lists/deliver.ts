@@ -6,17 +6,13 @@
  * once its values are triaged; only what is still to send is kept, then sent.
  */
 import type { AedList, ListCalls, ListEntry, Scope } from '../../aed/lists.js'
-import type { AuditSink } from '../../audit/trail.js'
-import type { Logger } from '../../log/logger.js'
 import { forEachConcurrent } from '../pool.js'
 import { ReasonLog } from '../reasons.js'
-import type { RunSummary } from '../summary.js'
-import { actionOf, ListAdder } from './adds.js'
-import { entryKey, type ListLedger } from './ledger.js'
+import { actionOf, ListAdder, type ListSendDeps } from './adds.js'
+import { entryKey } from './ledger.js'
 import { lookUpValues } from './lookup.js'
 import type { ListPlan, Removal, Want } from './plan.js'
 import { type Answer, addStep, removalStep } from './triage.js'
-import type { ListWriter } from './writer.js'
 
 export { REFUSAL_BUDGET, refusalKind } from './adds.js'
 export { annotationOf, ownerOf } from './triage.js'
@@ -31,18 +27,7 @@ const MAX_QUERY_CHARS = 4000
 /** Planned entries per window: what AED is asked about, and its answers held, at a time. */
 export const WINDOW = 20_000
 
-export interface DeliverDeps {
-  /** Where writes go: AED, or the dry-run file (writer.ts). */
-  writer: ListWriter
-  /** Lookups: AED is read also in a dry run. */
-  lists: ListCalls
-  logger: Logger
-  summary: RunSummary
-  /** Entries AED confirmed adding or removing, and values others hold (src/audit/trail.ts). */
-  audit: AuditSink
-  ledger: ListLedger
-  /** The instance name: annotations read `tq:<instance>:<indicator id>`. */
-  instance: string
+export interface DeliverDeps extends ListSendDeps {
   /** Entries settled so far, of all the plan touches (the progress bar). */
   onProgress?: ((done: number, total: number) => void) | undefined
 }

@@ -1,10 +1,12 @@
 /**
- * The lists ledger's entries in memory, compact: per list, the owner by value, and the scope and
- * the foreign mark beside it only where there are any. A million entries as one object each under
+ * The lists ledger's entries in memory, compact: per list, the owner by value (an IPv4 address
+ * packed into a number, value-key.ts), and the scope and the foreign mark beside it only where
+ * there are any. A million entries as one object each under
  * a `list\0value` key held over 150 MB; this holds the value string and a map slot
  * (docs/performance.md, "Issue 23: the lists delivery at a million").
  */
 import type { Scope } from '../../aed/lists.js'
+import { packValue, unpackValue, type ValueKey } from './value-key.js'
 
 export interface ListLedgerEntry {
   list: string
@@ -24,9 +26,9 @@ export const entryKey = (list: string, value: string): string => `${list}\u0000$
 /** One list's entries: owners by value; scopes (inbound lists) and foreign marks beside. */
 interface ListStore {
   /** Negative while a member read this run has claimed the entry (`claim`): no set beside it. */
-  owners: Map<string, number>
-  scopes: Map<string, Scope>
-  foreign: Set<string>
+  owners: Map<ValueKey, number>
+  scopes: Map<ValueKey, Scope>
+  foreign: Set<ValueKey>
 }
 
 export class ListEntries {
@@ -52,64 +54,68 @@ export class ListEntries {
   }
 
   has(list: string, value: string): boolean {
-    return this.byList.get(list)?.owners.has(value) === true
+    return this.byList.get(list)?.owners.has(packValue(value)) === true
   }
 
   get(list: string, value: string): ListLedgerEntry | undefined {
     const store = this.byList.get(list)
-    const owner = store?.owners.get(value)
+    const key = packValue(value)
+    const owner = store?.owners.get(key)
     if (store === undefined || owner === undefined) return undefined
-    return entryOf(store, list, value, owner)
+    return entryOf(store, list, key, owner)
   }
 
   /** Marks the entry claimed by a member read this run; answers whether one had claimed it. */
   claim(list: string, value: string): boolean {
     const owners = this.byList.get(list)?.owners
-    const owner = owners?.get(value)
+    const key = packValue(value)
+    const owner = owners?.get(key)
     if (owners === undefined || owner === undefined) return false
     if (owner < 0) return true
-    owners.set(value, -owner)
+    owners.set(key, -owner)
     return false
   }
 
   claimed(list: string, value: string): boolean {
-    return (this.byList.get(list)?.owners.get(value) ?? 0) < 0
+    return (this.byList.get(list)?.owners.get(packValue(value)) ?? 0) < 0
   }
 
   /** Lets every claim go (the plan is made). */
   releaseClaims(): void {
     for (const { owners } of this.byList.values())
-      for (const [value, owner] of owners) if (owner < 0) owners.set(value, -owner)
+      for (const [key, owner] of owners) if (owner < 0) owners.set(key, -owner)
   }
 
   set(entry: ListLedgerEntry): void {
-    const { list, value } = entry
+    const { list } = entry
+    const key = packValue(entry.value)
     let store = this.byList.get(list)
     if (store === undefined)
       this.byList.set(list, (store = { owners: new Map(), scopes: new Map(), foreign: new Set() }))
-    this.delete(list, value)
-    store.owners.set(value, entry.owner)
+    this.delete(list, entry.value)
+    store.owners.set(key, entry.owner)
     this.count++
-    if (entry.scope !== undefined) store.scopes.set(value, this.scopeName(entry.scope))
+    if (entry.scope !== undefined) store.scopes.set(key, this.scopeName(entry.scope))
     if (entry.foreign === true) {
-      store.foreign.add(value)
+      store.foreign.add(key)
       this.foreignCount++
     }
   }
 
   delete(list: string, value: string): void {
     const store = this.byList.get(list)
-    if (store?.owners.delete(value) !== true) return
+    const key = packValue(value)
+    if (store?.owners.delete(key) !== true) return
     this.count--
-    store.scopes.delete(value)
-    if (store.foreign.delete(value)) this.foreignCount--
+    store.scopes.delete(key)
+    if (store.foreign.delete(key)) this.foreignCount--
   }
 
   /** The entries of one list, made one at a time as they are read. */
   *ofList(list: string): Generator<ListLedgerEntry> {
     const store = this.byList.get(list)
     if (store === undefined) return
-    for (const [value, owner] of store.owners) yield entryOf(store, list, value, owner)
+    for (const [key, owner] of store.owners) yield entryOf(store, list, key, owner)
   }
 
   *values(): Generator<ListLedgerEntry> {
@@ -130,14 +136,14 @@ export class ListEntries {
   }
 }
 
-function entryOf(store: ListStore, list: string, value: string, owner: number): ListLedgerEntry {
+function entryOf(store: ListStore, list: string, key: ValueKey, owner: number): ListLedgerEntry {
   const entry: ListLedgerEntry = {
     list,
-    value,
+    value: unpackValue(key),
     owner: Math.abs(owner),
-    scope: store.scopes.get(value),
+    scope: store.scopes.get(key),
   }
-  if (store.foreign.has(value)) entry.foreign = true
+  if (store.foreign.has(key)) entry.foreign = true
   return entry
 }
 

@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { LISTS } from '../../aed/lists.js'
-import { Guards } from '../policy/guards.js'
 import { addReason, FATES, givenUp, leaverStep, placementStep, removalReason } from './plan.js'
 import type { ListPolicy, Placement } from './targets.js'
 
-const policy = (over: Partial<ListPolicy> = {}): ListPolicy => ({
-  revokeStatuses: ['Whitelisted', 'Expired'],
-  guards: new Guards({
-    neverBlock: [],
-    blockPrivateRanges: false,
-    minPrefixV4: 16,
-    minPrefixV6: 48,
-    ownHosts: [],
-  }),
-  exportAllTypes: false,
-  now: Date.UTC(2026, 11, 3),
-  fingerprint: '',
-  allowStatuses: ['Whitelisted'],
-  inbound: false,
-  ...over,
-})
+/** Only `inbound` is read by the decisions tested here. */
+const policy = (over: Partial<ListPolicy> = {}): ListPolicy =>
+  ({ inbound: false, ...over }) as ListPolicy
 const out = LISTS.outboundDenyHosts
 const inbound = LISTS.inboundDenyHosts
 const at = (scope?: string): Placement => ({

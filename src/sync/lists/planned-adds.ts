@@ -6,6 +6,7 @@
  */
 import type { AedList, Scope } from '../../aed/lists.js'
 import type { Placement } from './targets.js'
+import { packValue, unpackValue, type ValueKey } from './value-key.js'
 
 /** An entry AED should hold: checked against AED, then added unless it is there already. */
 export type Want = Placement & {
@@ -29,29 +30,30 @@ interface Detail {
 }
 
 export class PlannedAdds implements WantList {
-  private readonly values: string[] = []
+  private readonly values: ValueKey[] = []
   private readonly owners: number[] = []
   private readonly details: number[] = []
   /** Details by their text: one per list, scope, type and reason (most runs have a handful). */
   private readonly known = new Map<string, number>()
   private readonly table: Detail[] = []
   /** Rows by list and value while the plan is made (two members that share a value are one). */
-  private rows: Map<string, Map<string, number>> | undefined = new Map()
+  private rows: Map<string, Map<ValueKey, number>> | undefined = new Map()
 
   get length(): number {
     return this.values.length
   }
 
   has(list: string, value: string): boolean {
-    return this.rows?.get(list)?.has(value) === true
+    return this.rows?.get(list)?.has(packValue(value)) === true
   }
 
   push(want: Want): void {
-    const { list, value } = want
+    const { list } = want
+    const value = packValue(want.value)
     const rows = this.rows
     if (rows === undefined) throw new Error('the planned adds are sealed')
     let ofList = rows.get(list.id)
-    if (ofList === undefined) rows.set(list.id, (ofList = new Map<string, number>()))
+    if (ofList === undefined) rows.set(list.id, (ofList = new Map<ValueKey, number>()))
     ofList.set(value, this.values.length)
     this.values.push(value)
     this.owners.push(want.owner)
@@ -65,11 +67,11 @@ export class PlannedAdds implements WantList {
   }
 
   at(index: number): Want | undefined {
-    const value = this.values[index]
+    const key = this.values[index]
     const detail = this.table[this.details[index] ?? -1]
-    if (value === undefined || detail === undefined) return undefined
+    if (key === undefined || detail === undefined) return undefined
     const { list, scope, type, reason } = detail
-    return { list, value, scope, owner: this.owners[index] ?? 0, type, reason }
+    return { list, value: unpackValue(key), scope, owner: this.owners[index] ?? 0, type, reason }
   }
 
   private detail(want: Want): number {
