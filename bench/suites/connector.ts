@@ -62,7 +62,7 @@ const EXPORT_SIZES = sizes('CONNECTOR_BENCH_EXPORT', [10_000, 100_000, 1_000_000
 const SYNC_SIZES = sizes('CONNECTOR_BENCH_SYNC', [1_000_000])
 const IMPORT_SIZES = sizes('CONNECTOR_BENCH_IMPORT', [10_000, 100_000])
 /** The REST list delivery cases: collections of this many IP Address indicators. */
-const LISTS_SIZES = sizes('CONNECTOR_BENCH_LISTS', [10_000, 100_000])
+const LISTS_SIZES = sizes('CONNECTOR_BENCH_LISTS', [10_000, 100_000, 1_000_000])
 /** The syslog import cases: files of this many generated lines (bench/syslog-lines.ts). */
 const SYSLOG_SIZES = sizes('CONNECTOR_BENCH_SYSLOG', [1_000_000])
 /** The EDM import case: this many threat records generated in edm-sim. */
@@ -760,6 +760,8 @@ async function benchSync(size: number, results: BenchResult[]): Promise<void> {
   }
 }
 
+/** The largest list case run against aed-sim's default (substring) value filter. */
+const LOOSE_FILTER_MAX = 100_000
 /** The source and data collection of the list cases: IP Address indicators only. */
 const HOSTS_FEED = 'Bench Hosts'
 const HOSTS_COLLECTION = 'Bench Hosts'
@@ -853,7 +855,11 @@ function byMethod(routes: Record<string, number>): string {
  * to change. Outbound deny hosts only (`rest_inbound` off): one entry per host.
  */
 async function benchLists(size: number, results: BenchResult[]): Promise<void> {
-  const world = await startWorld()
+  // aed-sim's substring filter scans every stored value for each asked one: past 100,000 entries
+  // a lookup of 100 values takes longer than the connector waits, so the largest size asks exactly.
+  const world = await startWorld(
+    size > LOOSE_FILTER_MAX ? { aedArgs: ['--list-filter', 'exact'] } : {},
+  )
   try {
     const api = await threatqApi(world.threatq)
     const ids = await consumeHosts(api, 0, size)
@@ -872,7 +878,7 @@ async function benchLists(size: number, results: BenchResult[]): Promise<void> {
         requests: aed,
         peakRssMb: m.run.peakRssMb,
         target,
-        note: `${cpuNote(m.run, size)}; AED requests ${byMethod(m.routes)}${objects > 0 ? ` (${((1000 * aed) / objects).toFixed(1)} per 1,000 entries)` : ''}; ThreatQ ${String(m.used.threatq)} requests (membership pages of ${String(PAGE)}); ${simCpuNote(m.run, m.used, size, 'host')}; ${note}`,
+        note: `${cpuNote(m.run, size)}; AED requests ${byMethod(m.routes)}${objects > 0 ? ` (${((1000 * aed) / objects).toFixed(1)} per 1,000 entries)` : ''}; ThreatQ ${String(m.used.threatq)} requests (membership pages of ${String(PAGE)}); ${simCpuNote(m.run, m.used, size, 'host')}; ${note}${size > LOOSE_FILTER_MAX ? '; aed-sim --list-filter exact (its default substring filter scans every stored value per asked one)' : ''}`,
       })
     }
     const first = await measureLists(world)

@@ -14,7 +14,8 @@ import type { ExportPolicy } from '../sync/policy/verdict.js'
 import { runExport } from '../sync/export/run.js'
 import { NOT_RECORDED, recordInFile, recordingWriter } from '../sync/export/recording-writer.js'
 import { taxiiWriter } from '../sync/export/taxii-writer.js'
-import { runListDelivery } from '../sync/lists/run.js'
+import { runListDelivery } from '../sync/lists/delivery.js'
+import { liveListWriter, RecordingListWriter } from '../sync/lists/writer.js'
 import { OwnIntel } from '../sync/import/own-intel.js'
 import { importEventType, runImport, type ImportSettings } from '../sync/import/run.js'
 import { edmSource } from '../sync/import/edm-source.js'
@@ -344,11 +345,16 @@ async function listsDelivery(ctx: DirectionContext): Promise<RunSummary> {
   const { options, logger, io } = ctx
   const aed = ctx.aed.rest()
   const progress = readThenDeliver('lists', io.stderrIsTTY)
+  const lists = aed.lists()
   try {
     const outcome = await runListDelivery(
       {
         threatq: ctx.threatq,
-        lists: aed.lists(),
+        lists,
+        // A dry run writes its calls to the dry-run file; AED is still read.
+        writer: ctx.args.dry_run
+          ? new RecordingListWriter(lists, ctx.output)
+          : liveListWriter(lists),
         logger,
         audit: ctx.audit,
         onProgress: (done, total) => {

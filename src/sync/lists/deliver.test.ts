@@ -23,9 +23,12 @@ import {
   REFUSAL_BUDGET,
   refusalKind,
   VALUES_PER_REQUEST,
+  WINDOW,
+  windows,
 } from './deliver.js'
 import { ListLedger } from './ledger.js'
 import type { ListPlan, Want } from './plan.js'
+import { liveListWriter, RecordingListWriter } from './writer.js'
 
 /** AED's lists in memory, with the quirks a test turns on. */
 class FakeLists implements ListCalls {
@@ -170,9 +173,17 @@ async function setup() {
   const summary = newSummary('lists')
   const audited: AuditEvent[] = []
   const audit = { record: (e: AuditEvent) => audited.push(e) }
-  const run = (plan: Partial<ListPlan>) =>
+  const run = (plan: Partial<ListPlan>, writer = liveListWriter(fake)) =>
     deliver(
-      { lists: fake, logger: silentLogger, summary, audit, ledger, instance: 'inst' },
+      {
+        writer,
+        lists: fake,
+        logger: silentLogger,
+        summary,
+        audit,
+        ledger,
+        instance: 'inst',
+      },
       { members: 0, deliverable: 0, adds: [], removals: [], ...plan },
     )
   return { ledger, fake, summary, run, audited }
@@ -519,5 +530,87 @@ describe('list delivery finds a refused value whatever the 400 says', () => {
     assert.equal(refusalKind(refusal(undefined), list), 'value')
     assert.equal(refusalKind(refusal('domain'), LISTS.inboundDenyDomains), 'value')
     assert.equal(refusalKind(refusal('hostAddress', true), list), 'full')
+  })
+})
+
+describe('list delivery in windows, through the writer the caller chose', () => {
+  it('a dry run sends through the recording writer: AED is read, never written', async () => {
+    const { fake, ledger, summary, run, audited } = await setup()
+    hold(fake, '203.0.113.1', 'SOC')
+    ledger.set({ list: list.id, value: '203.0.113.7', owner: 7, scope: undefined })
+    hold(fake, '203.0.113.7', 'tq:inst:7')
+    const removal = {
+      entry: { list: list.id, value: '203.0.113.7', owner: 7, scope: undefined },
+      list,
+      scope: undefined,
+      reason: 'expired',
+      replaced: false,
+    }
+    await run(
+      { adds: [1, 2].map(want), removals: [removal] },
+      new RecordingListWriter(fake, undefined),
+    )
+    assert.deepEqual(fake.calls, ['GET outbound-denied-hosts 3'])
+    // What the run would have done is counted as a real run counts it.
+    assert.equal(summary.sent.get(list.id), 1)
+    assert.equal(summary.revoked.get('expired'), 1)
+    assert.equal(summary.foreign.get(list.id), 1)
+    assert.deepEqual(
+      audited.map((e) => e.action),
+      ['refuse', 'unblock', 'block'],
+    )
+    assert.equal(fake.held.has(`${list.id} 203.0.113.7`), true)
+  })
+
+  it('windows: removals first, at most `size` entries each, a scope change with its add', () => {
+    const hosts = LISTS.inboundDenyHosts
+    const entry = (n: number) => ({
+      list: hosts.id,
+      value: `203.0.113.${String(n)}`,
+      owner: n,
+      scope: '7,8',
+    })
+    const removal = (n: number, replaced: boolean) => ({
+      entry: entry(n),
+      list: hosts,
+      scope: replaced ? '8' : '7,8',
+      reason: replaced ? 'protection groups changed' : 'expired',
+      replaced,
+    })
+    const add = (n: number) => ({
+      list: hosts,
+      value: `203.0.113.${String(n)}`,
+      owner: n,
+      scope: '7',
+    })
+    const plan = { removals: [removal(1, false), removal(2, true)], adds: [add(3), add(2), add(4)] }
+    const shape = [...windows(plan, 2)].map((w) => ({
+      ordinals: w.ordinals,
+      removals: w.removals.map((r) => r.entry.owner),
+      adds: w.adds.map((a) => a.owner),
+    }))
+    assert.deepEqual(shape, [
+      { ordinals: [1], removals: [1, 2], adds: [2] },
+      { ordinals: [0, 2], removals: [], adds: [3, 4] },
+    ])
+  })
+
+  it('a plan larger than a window is looked up whole before the first write', async () => {
+    const { fake, ledger, run } = await setup()
+    const n = WINDOW + 50
+    const adds = Array.from({ length: n }, (_, i) => ({
+      list,
+      value: `45.${String(i >> 16)}.${String((i >> 8) & 255)}.${String(i & 255)}`,
+      owner: i + 1,
+      scope: undefined,
+    }))
+    await run({ adds })
+    assert.equal(ledger.own, n)
+    const gets = fake.calls.filter((c) => c.startsWith('GET')).length
+    // Each window asked about separately; every lookup before the first add, as AED's lists were.
+    assert.equal(gets, Math.ceil(WINDOW / VALUES_PER_REQUEST) + 1)
+    const lastGet = fake.calls.findLastIndex((c) => c.startsWith('GET'))
+    const firstPost = fake.calls.findIndex((c) => c.startsWith('POST'))
+    assert.ok(lastGet < firstPost, `${String(firstPost)} ${String(lastGet)}`)
   })
 })

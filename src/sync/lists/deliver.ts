@@ -1,26 +1,22 @@
 /**
  * The second half of a list delivery: look the planned entries up in AED, remove the ones that
  * are still ours, add the missing ones, and keep the ledger to what AED confirmed. An entry whose
- * annotation is not this instance's is someone else's and is never written or removed.
+ * annotation is not this instance's is someone else's and is never written or removed. The plan
+ * is looked up in windows of WINDOW entries, so that what AED answers about a window is let go
+ * once its values are triaged; only what is still to send is kept, then sent.
  */
-import {
-  addBody,
-  type AedList,
-  type ListCalls,
-  type ListEntry,
-  removeQuery,
-  type Scope,
-  VALUE_FIELD,
-  type WriteRefusal,
-} from '../../aed/lists.js'
-import type { AuditAction, AuditSink } from '../../audit/trail.js'
-import type { Logger } from '../../log/logger.js'
+import type { AedList, ListCalls, ListEntry, Scope } from '../../aed/lists.js'
 import { forEachConcurrent } from '../pool.js'
 import { ReasonLog } from '../reasons.js'
-import { type RunSummary, shortReason } from '../summary.js'
-import { entryKey, type ListLedger } from './ledger.js'
+import { actionOf, ListAdder, type ListSendDeps } from './adds.js'
+import { entryKey } from './ledger.js'
 import { lookUpValues } from './lookup.js'
 import type { ListPlan, Removal, Want } from './plan.js'
+import { type Answer, addStep, removalStep } from './triage.js'
+
+export { REFUSAL_BUDGET, refusalKind } from './adds.js'
+export { annotationOf, ownerOf } from './triage.js'
+export type { RestCall } from './writer.js'
 
 /** Requests in flight at once; the HTTP layer retries 429/503 with their Retry-After. */
 export const LIST_CONCURRENCY = 8
@@ -28,57 +24,12 @@ export const LIST_CONCURRENCY = 8
 export const VALUES_PER_REQUEST = 100
 /** Keeps a lookup or delete URL well under the 8 KiB that servers commonly accept. */
 const MAX_QUERY_CHARS = 4000
-/**
- * Extra requests one list may spend in a run finding the values AED refused: halving a refused
- * request of n values costs at most 2·⌈log2 n⌉ adds per bad value (14 for n = 100) and one
- * lookup of the value alone; past this, the list takes no more adds this run (docs/mapping.md).
- */
-export const REFUSAL_BUDGET = 64
+/** Planned entries per window: what AED is asked about, and its answers held, at a time. */
+export const WINDOW = 20_000
 
-/**
- * What a refused add is about. `request`: it names a field other than the value (the scope, the
- * annotation), so every request would fail alike; `full`: the list is full; `value`: it names the
- * value field or nothing at all (a real AED's 400 need not say), so one of the values may be at
- * fault and is looked for. Auth failures never get here: the HTTP layer throws.
- */
-export function refusalKind(refusal: WriteRefusal, list: AedList): 'request' | 'full' | 'value' {
-  if (refusal.full) return 'full'
-  if (refusal.field !== undefined && refusal.field !== VALUE_FIELD[list.kind]) return 'request'
-  return 'value'
-}
-
-/** A write the dry run lists instead of making. */
-export interface RestCall {
-  method: 'POST' | 'DELETE'
-  path: string
-  query?: Record<string, string>
-  body?: Record<string, unknown>
-}
-
-export interface DeliverDeps {
-  lists: ListCalls
-  logger: Logger
-  summary: RunSummary
-  /** Entries AED confirmed adding or removing, and values others hold (src/audit/trail.ts). */
-  audit: AuditSink
-  ledger: ListLedger
-  /** The instance name: annotations read `tq:<instance>:<indicator id>`. */
-  instance: string
-  /** Dry run: each write is handed here instead of made. */
-  dryRun?: ((call: RestCall) => void) | undefined
+export interface DeliverDeps extends ListSendDeps {
   /** Entries settled so far, of all the plan touches (the progress bar). */
   onProgress?: ((done: number, total: number) => void) | undefined
-}
-
-export const annotationOf = (instance: string, owner: number): string =>
-  `tq:${instance}:${String(owner)}`
-
-/** The owner an annotation of this instance names, else undefined. */
-export function ownerOf(instance: string, annotation: string): number | undefined {
-  const prefix = `tq:${instance}:`
-  if (!annotation.startsWith(prefix)) return undefined
-  const rest = annotation.slice(prefix.length)
-  return /^[1-9][0-9]{0,15}$/.test(rest) ? Number(rest) : undefined
 }
 
 /** Splits values into requests of at most VALUES_PER_REQUEST values and MAX_QUERY_CHARS. */
@@ -119,314 +70,261 @@ function groups<T>(
   return [...map.values()]
 }
 
-function holdsScope(entry: ListEntry, scope: Scope | undefined): boolean {
-  if (scope === undefined) return true
-  return scope.split(',').every((id) => entry.pgids.includes(Number(id)))
+/** One window of the plan: removals and adds looked up together (`ordinals`: of the adds). */
+interface Window {
+  removals: Removal[]
+  adds: Want[]
+  ordinals: number[]
 }
 
-/** The audit action of an entry added to (or removed from) a list. */
-const actionOf = (list: AedList, removed: boolean): AuditAction =>
-  list.action === 'allow' ? (removed ? 'unallow' : 'allow') : removed ? 'unblock' : 'block'
+const emptyWindow = (): Window => ({ removals: [], adds: [], ordinals: [] })
+
+/**
+ * The plan in windows of at most `size` entries, removals first. A scope change's add goes in its
+ * removal's window: it is looked up once, before the removal, as the add's decision expects.
+ */
+export function* windows(
+  plan: Pick<ListPlan, 'adds' | 'removals'>,
+  size = WINDOW,
+): Generator<Window> {
+  const pairs = pairedAdds(plan)
+  let window = emptyWindow()
+  const take = (ordinal: number): void => {
+    const want = plan.adds.at(ordinal)
+    if (want === undefined) return
+    window.adds.push(want)
+    window.ordinals.push(ordinal)
+  }
+  const full = (): boolean => window.removals.length + window.adds.length >= size
+  for (const r of plan.removals) {
+    window.removals.push(r)
+    const pair = r.replaced ? pairs.get(entryKey(r.list.id, r.entry.value)) : undefined
+    if (pair !== undefined) take(pair)
+    if (full()) {
+      yield window
+      window = emptyWindow()
+    }
+  }
+  const paired = new Set(pairs.values())
+  for (let i = 0; i < plan.adds.length; i++) {
+    if (paired.has(i)) continue
+    take(i)
+    if (full()) {
+      yield window
+      window = emptyWindow()
+    }
+  }
+  if (window.removals.length + window.adds.length > 0) yield window
+}
+
+/** The adds (by ordinal) of the values a scope change removes from some scopes. */
+function pairedAdds(plan: Pick<ListPlan, 'adds' | 'removals'>): Map<string, number> {
+  const replacing = new Set<string>()
+  for (const r of plan.removals) if (r.replaced) replacing.add(entryKey(r.list.id, r.entry.value))
+  const pairs = new Map<string, number>()
+  if (replacing.size > 0)
+    for (let i = 0; i < plan.adds.length; i++) {
+      const a = plan.adds.at(i)
+      const key = a === undefined ? '' : entryKey(a.list.id, a.value)
+      if (replacing.has(key)) pairs.set(key, i)
+    }
+  return pairs
+}
+
+/** What one delivery keeps across its windows. */
+class Delivery {
+  /** What was found of entries in AED, per finding: one line each at the end, not one per entry. */
+  readonly gone = new ReasonLog('list entries', 'warn')
+  readonly seen = new ReasonLog('list entries')
+  /** Values whose lookups were cut off even when asked alone, by list. */
+  readonly uncertain = new Map<string, number>()
+  readonly adder: ListAdder
+  private settled = 0
+
+  constructor(
+    readonly deps: DeliverDeps,
+    private readonly total: number,
+  ) {
+    this.adder = new ListAdder({
+      ...deps,
+      foreign: (want) => {
+        this.refuseForeign(want)
+      },
+      seen: this.seen,
+    })
+  }
+
+  progress(n: number): void {
+    this.settled += n
+    this.deps.onProgress?.(this.settled, this.total)
+  }
+
+  unconfirmed(list: AedList): void {
+    this.deps.summary.rejected.add("not confirmed: AED's answers about the value were cut off")
+    this.uncertain.set(list.id, (this.uncertain.get(list.id) ?? 0) + 1)
+  }
+
+  /** A value AED holds under someone else's annotation: in force, never ours to write. */
+  refuseForeign(want: Want): void {
+    this.deps.audit.record({
+      action: 'refuse',
+      value: want.value,
+      type: want.type,
+      threatq_id: want.owner,
+      list: want.list.id,
+      reason: "foreign entry: AED holds the value under an annotation that is not this instance's",
+    })
+  }
+
+  finish(): void {
+    const { logger, summary } = this.deps
+    for (const log of [this.adder.rejections, this.gone, this.seen]) log.flush(logger)
+    for (const [id, n] of this.uncertain)
+      summary.problems.push(
+        `AED's answers about ${String(n)} value(s) of its ${id} list were cut off even when asked alone; they were neither added nor removed and are looked at again by the next run`,
+      )
+  }
+}
 
 export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> {
-  const { lists, logger, summary, ledger, instance, audit } = deps
-  const ours = (annotation: string): boolean => ownerOf(instance, annotation) !== undefined
-  /**
-   * Only a value every annotation of which is ours is ours to write or remove: AED's arrays do
-   * not say which scope holds whose annotation, and no annotation at all is someone else's (AED
-   * shows [] for an unannotated domain).
-   */
-  const onlyOurs = (entry: ListEntry): boolean =>
-    entry.annotations.length > 0 && entry.annotations.every(ours)
-  const total = plan.adds.length + plan.removals.length
-  let settled = 0
-  const progress = (n: number): void => {
-    settled += n
-    deps.onProgress?.(settled, total)
-  }
-  const { found, unknown } = await lookUp(lists, plan)
-  /** AED's list refusals, logged once per reason at the end (src/sync/reasons.ts). */
-  const rejections = new ReasonLog('AED refused list entries', 'warn')
-  /** What was found of entries in AED, per finding: one line each at the end, not one per entry. */
-  const gone = new ReasonLog('list entries', 'warn')
-  const seen = new ReasonLog('list entries')
-  const unconfirmed = (list: AedList): void => {
-    summary.rejected.add("not confirmed: AED's answers about the value were cut off")
-    uncertain.set(list.id, (uncertain.get(list.id) ?? 0) + 1)
-  }
-  const uncertain = new Map<string, number>()
-  /** A value AED holds under someone else's annotation: in force, never ours to write. */
-  const refuseForeign = (want: Want): void => {
-    if (deps.dryRun === undefined)
-      audit.record({
-        action: 'refuse',
-        value: want.value,
-        type: want.type,
-        threatq_id: want.owner,
-        list: want.list.id,
-        reason:
-          "foreign entry: AED holds the value under an annotation that is not this instance's",
-      })
-  }
-
+  const delivery = new Delivery(deps, plan.adds.length + plan.removals.length)
   const removing: Removal[] = []
+  /** The adds still to send after their lookup, by ordinal: one byte each, not a Want. */
+  const sending = new Uint8Array(plan.adds.length)
+  // Every lookup before any write, as AED's lists were when the run began.
+  for (const window of windows(plan)) await triageWindow(delivery, window, removing, sending)
+  // Removals first: they make room in lists that have a capacity.
+  await sendRemovals(delivery, removing)
+  let adding: Want[] = []
+  for (let i = 0; i <= plan.adds.length; i++) {
+    const want = sending[i] === 1 ? plan.adds.at(i) : undefined
+    if (want !== undefined) adding.push(want)
+    if (adding.length < WINDOW && i < plan.adds.length) continue
+    await sendAdds(delivery, adding)
+    adding = []
+  }
+  delivery.finish()
+}
+
+/** Adds, one request per list, scope and chunk. */
+async function sendAdds(delivery: Delivery, adding: Want[]): Promise<void> {
+  const posts = groups(adding, (w) => w).flatMap(({ list, scope, items }) =>
+    chunk(items, (w) => w.value).map((part) => ({ list, scope, part })),
+  )
+  await forEachConcurrent(posts, LIST_CONCURRENCY, async ({ list, scope, part }) => {
+    await delivery.adder.add(list, scope, part)
+    delivery.progress(part.length)
+  })
+}
+
+/** Looks one window up and settles what the answers settle; the rest is marked to send. */
+async function triageWindow(
+  delivery: Delivery,
+  window: Window,
+  removing: Removal[],
+  sending: Uint8Array,
+): Promise<void> {
+  const answers = await lookUp(delivery.deps.lists, window)
+  const answer = (list: AedList, value: string): Answer => {
+    const key = entryKey(list.id, value)
+    return { there: answers.found.get(key), unknown: answers.unknown.has(key) }
+  }
   /** Keys whose entry loses some scopes this run: never adopted from the lookup before that. */
   const rescoped = new Set<string>()
-  for (const removal of plan.removals) {
-    const { entry, list } = removal
-    const key = entryKey(list.id, entry.value)
-    const there = found.get(key)
-    if (unknown.has(key)) {
-      // Neither removed nor forgotten: the next run looks again.
-      unconfirmed(list)
-      progress(1)
-      continue
-    }
-    if (there !== undefined && onlyOurs(there)) {
-      removing.push(removal)
-      if (removal.replaced) rescoped.add(key)
-      continue
-    }
-    progress(1)
-    // A scope change's add decides what the ledger keeps (and counts a foreign holder).
-    if (removal.replaced) continue
-    ledger.delete(list.id, entry.value)
-    if (there === undefined) {
-      summary.revoked.add(`${removal.reason} (already gone from AED)`)
-      gone.add(
-        'made by this instance, no longer in AED (removed by hand, or stored in another form)',
-        {
-          list: list.id,
-          value: entry.value,
-        },
-      )
-    } else {
-      summary.foreign.add(list.id)
-      seen.add('made by this instance, now sharing its value with someone else: left as it is', {
-        list: list.id,
-        value: entry.value,
-      })
-    }
-  }
+  for (const r of window.removals)
+    if (triageRemoval(delivery, r, answer, rescoped)) removing.push(r)
+  window.adds.forEach((w, k) => {
+    if (triageAdd(delivery, w, answer, rescoped)) sending[window.ordinals[k] ?? -1] = 1
+  })
+}
 
-  const adding: Want[] = []
-  for (const want of plan.adds) {
-    const key = entryKey(want.list.id, want.value)
-    const there = found.get(key)
-    if (unknown.has(key)) {
-      unconfirmed(want.list)
-      progress(1)
-      continue
-    }
-    if (there !== undefined && !onlyOurs(there)) {
-      // Held by a person or another tool: in force already, and never ours to change.
-      ledger.set({ ...want, list: want.list.id, foreign: true })
-      summary.foreign.add(want.list.id)
-      refuseForeign(want)
-      progress(1)
-      continue
-    }
-    if (
-      there !== undefined &&
-      !rescoped.has(key) &&
-      there.annotations.includes(annotationOf(instance, want.owner)) &&
-      holdsScope(there, want.scope)
-    ) {
-      ledger.set({ list: want.list.id, value: want.value, owner: want.owner, scope: want.scope })
-      summary.unchanged.add(want.list.id)
-      progress(1)
-      continue
-    }
-    adding.push(want)
+/** Applies the triage of a removal; answers whether it is sent. */
+function triageRemoval(
+  delivery: Delivery,
+  removal: Removal,
+  answer: (list: AedList, value: string) => Answer,
+  rescoped: Set<string>,
+): boolean {
+  const { entry, list } = removal
+  const { summary, ledger, instance } = delivery.deps
+  const step = removalStep(removal.replaced, answer(list, entry.value), instance)
+  if (step === 'remove') {
+    if (removal.replaced) rescoped.add(entryKey(list.id, entry.value))
+    return true
   }
+  delivery.progress(1)
+  if (step === 'unconfirmed') delivery.unconfirmed(list)
+  if (step === 'unconfirmed' || step === 'replaced') return false
+  ledger.delete(list.id, entry.value)
+  const at = { list: list.id, value: entry.value }
+  if (step === 'gone') {
+    summary.revoked.add(`${removal.reason} (already gone from AED)`)
+    delivery.gone.add(
+      'made by this instance, no longer in AED (removed by hand, or stored in another form)',
+      at,
+    )
+  } else {
+    summary.foreign.add(list.id)
+    delivery.seen.add(
+      'made by this instance, now sharing its value with someone else: left as it is',
+      at,
+    )
+  }
+  return false
+}
 
-  // Removals first: they make room in lists that have a capacity.
+/** Applies the triage of an add; answers whether it is sent. */
+function triageAdd(
+  delivery: Delivery,
+  want: Want,
+  answer: (list: AedList, value: string) => Answer,
+  rescoped: ReadonlySet<string>,
+): boolean {
+  const { summary, ledger, instance } = delivery.deps
+  const key = entryKey(want.list.id, want.value)
+  const step = addStep(want, answer(want.list, want.value), rescoped.has(key), instance)
+  if (step === 'add') return true
+  delivery.progress(1)
+  if (step === 'unconfirmed') delivery.unconfirmed(want.list)
+  else if (step === 'foreign') {
+    // Held by a person or another tool: in force already, and never ours to change.
+    ledger.set({ ...want, list: want.list.id, foreign: true })
+    summary.foreign.add(want.list.id)
+    delivery.refuseForeign(want)
+  } else {
+    ledger.set({ list: want.list.id, value: want.value, owner: want.owner, scope: want.scope })
+    summary.unchanged.add(want.list.id)
+  }
+  return false
+}
+
+/** Removals, one request per list, scope and chunk; what AED took out leaves the ledger. */
+async function sendRemovals(delivery: Delivery, removing: Removal[]): Promise<void> {
+  const { writer, ledger, summary, audit } = delivery.deps
   const deletes = groups(removing, (r) => ({ list: r.list, scope: r.scope })).flatMap(
     ({ list, scope, items }) =>
       chunk(items, (r) => r.entry.value).map((part) => ({ list, scope, part })),
   )
   await forEachConcurrent(deletes, LIST_CONCURRENCY, async ({ list, scope, part }) => {
-    const values = part.map((r) => r.entry.value)
-    if (deps.dryRun !== undefined)
-      deps.dryRun({
-        method: 'DELETE',
-        path: await lists.path(list),
-        query: removeQuery(list, values, scope),
-      })
-    else await lists.remove(list, values, scope)
+    await writer.remove(
+      list,
+      part.map((r) => r.entry.value),
+      scope,
+    )
     for (const r of part) {
       if (r.replaced) continue
       ledger.delete(list.id, r.entry.value)
       summary.revoked.add(r.reason)
-      if (deps.dryRun === undefined)
-        audit.record({
-          action: actionOf(list, true),
-          value: r.entry.value,
-          threatq_id: r.entry.owner,
-          list: list.id,
-          reason: r.reason,
-        })
-    }
-    progress(part.length)
-  })
-
-  /** Lists that take no more adds this run: full, or refusing the requests themselves. */
-  const closed = new Set<string>()
-  const add = async (list: AedList, scope: Scope | undefined, part: Want[]): Promise<void> => {
-    if (closed.has(list.id)) {
-      summary.rejected.add(`not tried: the ${list.id} list refused earlier adds`, part.length)
-      return
-    }
-    const values = part.map((w) => w.value)
-    const annotations = part.map((w) => annotationOf(instance, w.owner))
-    if (deps.dryRun !== undefined) {
-      deps.dryRun({
-        method: 'POST',
-        path: await lists.path(list),
-        body: addBody(list, values, annotations, scope),
-      })
-      summary.sent.add(list.id, part.length)
-      return
-    }
-    const result = await lists.add(list, values, annotations, scope)
-    if (!result.ok) {
-      const { refusal } = result
-      const kind = refusalKind(refusal, list)
-      // One bad value (or one too many) refuses the whole request: halve it to find where.
-      if (kind !== 'request' && part.length > 1) {
-        if (!spend(list, 2)) {
-          outOfBudget(list, part.length, refusal)
-          return
-        }
-        const middle = Math.ceil(part.length / 2)
-        await add(list, scope, part.slice(0, middle))
-        await add(list, scope, part.slice(middle))
-        return
-      }
-      // A value refused alone may be one AED holds already (a real AED may refuse a
-      // re-add): look it up; ours in this scope is adopted, someone else's is foreign.
-      if (kind === 'value' && (await settleRefused(list, scope, part[0]))) return
-      const reason = refusal.full
-        ? `the ${list.id} list is full`
-        : shortReason(`HTTP ${String(refusal.status)}: ${refusal.message}`)
-      summary.rejected.add(reason, part.length)
-      if (kind !== 'value') {
-        // Not about a value (the scope, the request itself): every request would fail alike.
-        if (!closed.has(list.id))
-          summary.problems.push(
-            refusal.full
-              ? `AED's ${list.id} list is full (HTTP ${String(refusal.status)}: ${refusal.message}); the entries it could not take are counted as rejected and are offered again by the next run`
-              : `AED refused adds to its ${list.id} list (HTTP ${String(refusal.status)}${refusal.field === undefined ? '' : `, field ${refusal.field}`}: ${refusal.message}); no more were tried this run`,
-          )
-        closed.add(list.id)
-      }
-      rejections.add(reason, {
+      audit.record({
+        action: actionOf(list, true),
+        value: r.entry.value,
+        threatq_id: r.entry.owner,
         list: list.id,
-        ...(part.length === 1 ? { value: part[0]?.value } : { values: part.length }),
-        status: refusal.status,
-        reason: refusal.message,
+        reason: r.reason,
       })
-      return
     }
-    const stored = new Map(result.entries.map((e) => [e.value, e]))
-    const misfiled: Want[] = []
-    part.forEach((want, i) => {
-      // A one-value answer is that value, whatever form AED stored it in.
-      const entry = part.length === 1 ? result.entries[0] : stored.get(want.value)
-      if (entry?.annotations.includes(annotations[i] ?? '') === true) {
-        // [I: A-AED-LIST-VALUES] lookups find a value by the form AED stores: say when it differs.
-        if (entry.value !== want.value)
-          logger.warn(
-            { list: list.id, sent: want.value, stored: entry.value },
-            'AED stored a list value in another form than sent; later lookups may miss it',
-          )
-        ledger.set({ list: list.id, value: want.value, owner: want.owner, scope })
-        summary.sent.add(list.id)
-        audit.record({
-          action: actionOf(list, false),
-          value: want.value,
-          type: want.type,
-          threatq_id: want.owner,
-          list: list.id,
-          reason: want.reason ?? 'joined the data collection',
-        })
-      } else misfiled.push(want)
-    })
-    if (misfiled.length === 0) return
-    if (part.length > 1) {
-      // [I: A-AED-LIST-ANNOTATIONS] a comma list of annotations maps one to one; if this AED did not, the
-      // values are sent again one at a time, so each carries its own.
-      logger.warn(
-        { list: list.id, values: misfiled.length },
-        'AED did not store the annotations one to one; sending those values one at a time',
-      )
-      for (const want of misfiled) await add(list, scope, [want])
-      return
-    }
-    summary.rejected.add('not stored with its annotation')
-    logger.warn(
-      { list: list.id, value: values[0], stored: result.entries[0] },
-      'AED did not store the entry with its annotation',
-    )
-  }
-  /** Extra requests spent per list on refusals this run (REFUSAL_BUDGET). */
-  const spent = new Map<string, number>()
-  const spend = (list: AedList, n: number): boolean => {
-    const used = (spent.get(list.id) ?? 0) + n
-    spent.set(list.id, used)
-    return used <= REFUSAL_BUDGET
-  }
-  const outOfBudget = (list: AedList, n: number, refusal: WriteRefusal): void => {
-    summary.rejected.add(`not tried: the ${list.id} list refused too many adds to trace`, n)
-    if (closed.has(list.id)) return
-    closed.add(list.id)
-    summary.problems.push(
-      `AED refused adds to its ${list.id} list (HTTP ${String(refusal.status)}: ${refusal.message}) more often than ${String(REFUSAL_BUDGET)} extra requests could trace to single values; the entries not yet stored are counted as rejected and are offered again by the next run`,
-    )
-  }
-  /** Whether a value AED refused alone is in the list after all (adopted or foreign). */
-  const settleRefused = async (
-    list: AedList,
-    scope: Scope | undefined,
-    want: Want | undefined,
-  ): Promise<boolean> => {
-    if (want === undefined) return false
-    if (!spend(list, 1)) return false
-    const { found: there, requests } = await lookUpValues(lists, list, [want.value])
-    spend(list, requests - 1)
-    const entry = there.get(want.value)
-    if (entry === undefined) return false
-    if (!onlyOurs(entry)) {
-      ledger.set({ ...want, list: list.id, scope, foreign: true })
-      summary.foreign.add(list.id)
-      refuseForeign(want)
-      return true
-    }
-    if (
-      !entry.annotations.includes(annotationOf(instance, want.owner)) ||
-      !holdsScope(entry, scope)
-    )
-      return false
-    ledger.set({ list: list.id, value: want.value, owner: want.owner, scope })
-    summary.unchanged.add(list.id)
-    seen.add('refused as held already with this annotation and scope: adopted', {
-      list: list.id,
-      value: want.value,
-    })
-    return true
-  }
-  const posts = groups(adding, (w) => w).flatMap(({ list, scope, items }) =>
-    chunk(items, (w) => w.value).map((part) => ({ list, scope, part })),
-  )
-  await forEachConcurrent(posts, LIST_CONCURRENCY, async ({ list, scope, part }) => {
-    await add(list, scope, part)
-    progress(part.length)
+    delivery.progress(part.length)
   })
-  for (const log of [rejections, gone, seen]) log.flush(logger)
-  for (const [id, n] of uncertain)
-    summary.problems.push(
-      `AED's answers about ${String(n)} value(s) of its ${id} list were cut off even when asked alone; they were neither added nor removed and are looked at again by the next run`,
-    )
 }
 
 /**
@@ -435,7 +333,7 @@ export async function deliver(deps: DeliverDeps, plan: ListPlan): Promise<void> 
  */
 async function lookUp(
   lists: ListCalls,
-  plan: ListPlan,
+  plan: Window,
 ): Promise<{ found: Map<string, ListEntry>; unknown: Set<string> }> {
   const values = new Map<AedList, Set<string>>()
   const dropping = new Set<string>()

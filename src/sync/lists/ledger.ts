@@ -5,7 +5,9 @@
  * before a removal (docs/architecture.md, "AED lists").
  */
 import { z } from 'zod'
-import { listById, type Scope } from '../../aed/lists.js'
+import { listById } from '../../aed/lists.js'
+import { EntriesView, entryKey, ListEntries, type ListLedgerEntry } from './entries.js'
+import { type EntriesLayout, entriesLayout } from './ledger-layout.js'
 import {
   type LedgerFile,
   type LedgerProblem,
@@ -13,19 +15,6 @@ import {
   readLedgerFile,
   writeLedgerFile,
 } from '../ledger-file.js'
-
-export interface ListLedgerEntry {
-  list: string
-  value: string
-  /** The ThreatQ indicator id named in the entry's annotation. */
-  owner: number
-  scope: Scope | undefined
-  /**
-   * AED held the value under someone else's annotation when this instance wanted it: never
-   * written or removed, and looked at again only by --full.
-   */
-  foreign?: true
-}
 
 const FORMAT = 'tq-conn-netscout-aed AED lists ledger'
 
@@ -53,7 +42,8 @@ function readEntry(raw: unknown): ListLedgerEntry | string {
     return 'an entry has a malformed scope'
   if (foreign !== undefined && foreign !== 1) return 'an entry has a malformed foreign mark'
   return {
-    list,
+    // The list's own id: one string for every entry, not one copy per entry read.
+    list: known.id,
     value,
     owner,
     scope: scoped ? scope : undefined,
@@ -61,17 +51,53 @@ function readEntry(raw: unknown): ListLedgerEntry | string {
   }
 }
 
-/** What a lists ledger file holds: its AED and its entries by key. */
+/** What a lists ledger file holds: its AED and its entries. */
 interface Saved {
   aed: string
-  entries: Map<string, ListLedgerEntry>
+  entries: ListEntries
 }
 
 /** The file's entries, or why it is not a lists ledger this connector reads. */
 function decode(bytes: Buffer): Saved | string {
-  let data: z.output<typeof headerSchema>
+  // Entry by entry: a million entries parsed at once would hold the file three times over.
   try {
-    data = headerSchema.parse(JSON.parse(bytes.toString('utf8')))
+    const laid = entriesLayout(bytes)
+    if (laid !== undefined) return decodeLaid(bytes, laid)
+  } catch {
+    // Not laid out as expected: the whole file is parsed below, which says why it is bad.
+  }
+  return decodeWhole(bytes)
+}
+
+function decodeWhole(bytes: Buffer): Saved | string {
+  const data = parseHeader(bytes.toString('utf8'))
+  if (typeof data === 'string') return data
+  const entries = new ListEntries()
+  for (const raw of data.entries) {
+    const entry = readEntry(raw)
+    if (typeof entry === 'string') return entry
+    entries.set(entry)
+  }
+  return { aed: data.aed, entries }
+}
+
+function decodeLaid(bytes: Buffer, laid: EntriesLayout): Saved | string {
+  const header = parseHeader(
+    bytes.toString('utf8', 0, laid.open + 1) + bytes.toString('utf8', laid.close),
+  )
+  if (typeof header === 'string') return header
+  const entries = new ListEntries()
+  for (const [start, end] of laid.elements) {
+    const entry = readEntry(JSON.parse(bytes.toString('utf8', start, end)))
+    if (typeof entry === 'string') return entry
+    entries.set(entry)
+  }
+  return { aed: header.aed, entries }
+}
+
+function parseHeader(text: string): z.output<typeof headerSchema> | string {
+  try {
+    return headerSchema.parse(JSON.parse(text))
   } catch (error) {
     const why =
       error instanceof z.ZodError
@@ -79,13 +105,6 @@ function decode(bytes: Buffer): Saved | string {
         : (error as Error).message
     return `it is not a lists ledger this connector reads: ${why}`
   }
-  const entries = new Map<string, ListLedgerEntry>()
-  for (const raw of data.entries) {
-    const entry = readEntry(raw)
-    if (typeof entry === 'string') return entry
-    entries.set(entryKey(entry.list, entry.value), entry)
-  }
-  return { aed: data.aed, entries }
 }
 
 /** The lists ledger's file and format for the shared protocol (../ledger-file.ts). */
@@ -118,14 +137,47 @@ export async function listLedgerCounts(
   return { aed: saved.aed, lists }
 }
 
-export const entryKey = (list: string, value: string): string => `${list}\u0000${value}`
+export { entryKey, type ListLedgerEntry }
+
+/** Entries per part of the file written: a part is one string, never the whole ledger. */
+const ENTRIES_PER_PART = 2000
+
+/** The file's text in parts, laid out as `JSON.stringify` of the whole would write it. */
+function* encode(aed: string, entries: ListEntries): Generator<Buffer> {
+  const head = JSON.stringify({ format: FORMAT, version: 1, aed, entries: [] })
+  // `…"entries":[` then the records, a part at a time, then `]}`.
+  yield Buffer.from(head.slice(0, -2))
+  let part: string[] = []
+  let written = false
+  const flush = (): Buffer => {
+    const text = `${written ? ',' : ''}${part.join(',')}`
+    written = true
+    part = []
+    return Buffer.from(text)
+  }
+  for (const e of entries.values()) {
+    const record = [e.list, e.value, e.owner, e.scope ?? null]
+    if (e.foreign === true) record.push(1)
+    part.push(JSON.stringify(record))
+    if (part.length >= ENTRIES_PER_PART) yield flush()
+  }
+  if (part.length > 0) yield flush()
+  yield Buffer.from(']}\n')
+}
 
 export class ListLedger {
+  /** The entries as a map by `entryKey`, made as read (src/sync/import/own-intel.ts reads it). */
+  readonly entries: ReadonlyMap<string, ListLedgerEntry>
+
   private constructor(
     private readonly file: string,
     private readonly aed: string,
-    readonly entries = new Map<string, ListLedgerEntry>(),
-  ) {}
+    /** A dry run's: `save` writes nothing. */
+    private readonly readOnly: boolean,
+    private readonly store = new ListEntries(),
+  ) {
+    this.entries = new EntriesView(store)
+  }
 
   /**
    * Opens the ledger of this AED. `expected` is what the state file says the last saved one
@@ -136,47 +188,73 @@ export class ListLedger {
     file: string,
     aed: string,
     expected: number | undefined,
-    /** A dry run reports a bad file but leaves it where it is. */
+    /** A dry run reports a bad file but leaves it where it is, and saves nothing. */
     dryRun = false,
   ): Promise<{ ledger: ListLedger; problem: LedgerProblem | undefined }> {
     const { saved, problem } = await openLedgerFile(ledgerFile(file, aed), { expected, dryRun })
-    return { ledger: new ListLedger(file, aed, saved?.entries), problem }
+    return { ledger: new ListLedger(file, aed, dryRun, saved?.entries), problem }
   }
 
   get size(): number {
-    return this.entries.size
+    return this.store.size
   }
 
   /** The entries this instance made (not the values it found held by others). */
   get own(): number {
-    let n = 0
-    for (const e of this.entries.values()) if (e.foreign !== true) n++
-    return n
+    return this.store.own
+  }
+
+  /** The ids of the lists that hold entries. */
+  lists(): IterableIterator<string> {
+    return this.store.lists()
+  }
+
+  /** The entries of one list, made as they are read. */
+  ofList(list: string): Generator<ListLedgerEntry> {
+    return this.store.ofList(list)
+  }
+
+  /** Every entry's owner (once per entry). */
+  owners(): Generator<number> {
+    return this.store.owners()
+  }
+
+  has(list: string, value: string): boolean {
+    return this.store.has(list, value)
+  }
+
+  /** Marks an entry claimed by a member read this run; answers whether one had claimed it. */
+  claim(list: string, value: string): boolean {
+    return this.store.claim(list, value)
+  }
+
+  claimed(list: string, value: string): boolean {
+    return this.store.claimed(list, value)
+  }
+
+  releaseClaims(): void {
+    this.store.releaseClaims()
   }
 
   get(list: string, value: string): ListLedgerEntry | undefined {
-    return this.entries.get(entryKey(list, value))
+    return this.store.get(list, value)
   }
 
   set(entry: ListLedgerEntry): void {
-    this.entries.set(entryKey(entry.list, entry.value), entry)
+    this.store.set(entry)
   }
 
   delete(list: string, value: string): void {
-    this.entries.delete(entryKey(list, value))
+    this.store.delete(list, value)
   }
 
-  /** Writes the ledger atomically; answers how many entries it holds. */
-  async save(): Promise<number> {
-    const entries = [...this.entries.values()].map((e) =>
-      e.foreign === true
-        ? [e.list, e.value, e.owner, e.scope ?? null, 1]
-        : [e.list, e.value, e.owner, e.scope ?? null],
-    )
-    await writeLedgerFile(
-      ledgerFile(this.file, this.aed),
-      `${JSON.stringify({ format: FORMAT, version: 1, aed: this.aed, entries })}\n`,
-    )
-    return this.entries.size
+  /**
+   * Writes the ledger atomically, in parts; answers how many entries it holds. A read-only
+   * (dry-run) ledger writes nothing and answers undefined.
+   */
+  async save(): Promise<number | undefined> {
+    if (this.readOnly) return undefined
+    await writeLedgerFile(ledgerFile(this.file, this.aed), encode(this.aed, this.store))
+    return this.store.size
   }
 }

@@ -9,16 +9,13 @@ import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
 import { memberFacts } from '../members.js'
 import { flushScanReasons, reportInvalid, reportUnexported, scanReasons } from '../scan-report.js'
 import type { RunSummary } from '../summary.js'
-import { entryKey, type ListLedger, type ListLedgerEntry } from './ledger.js'
+import type { ListLedger, ListLedgerEntry } from './ledger.js'
+import { FATES, type Fate, OwnerFates } from './owner-fates.js'
+import { PlannedAdds, type WantList } from './planned-adds.js'
 import { type ListPolicy, type Placement, placements, targetOf } from './targets.js'
 
-/** An entry AED should hold: checked against AED, then added unless it is there already. */
-export type Want = Placement & {
-  owner: number
-  /** The owner's ThreatQ type, and why the entry is written (for the audit trail). */
-  type?: string | undefined
-  reason?: string | undefined
-}
+export type { Want } from './planned-adds.js'
+export { FATES, type Fate } from './owner-fates.js'
 
 /** An entry of the ledger AED should no longer hold (inbound: in these scopes). */
 export interface Removal {
@@ -34,7 +31,8 @@ export interface Removal {
 export interface ListPlan {
   members: number
   deliverable: number
-  adds: Want[]
+  /** What to add: a PlannedAdds, made into Wants as they are read. */
+  adds: WantList
   removals: Removal[]
 }
 
@@ -49,113 +47,189 @@ export interface ListPlanSettings {
   sendSince: number | undefined
 }
 
+/** What the scan needs beside the data collection. */
+export interface ListPlanDeps {
+  threatq: ThreatqClient
+  logger: Logger
+  summary: RunSummary
+  audit: AuditSink
+  onProgress?: ((done: number, total: number | undefined) => void) | undefined
+  onRefusal?: ((refusal: { id: number; value: string; reason: string }) => void) | undefined
+}
+
+/**
+ * What the scan keeps while it reads: the adds planned (in columns, planned-adds.ts), what became
+ * of each member that owns a ledger entry (owner-fates.ts), and the removals; the entries a member
+ * claimed are marked in the ledger itself (entries.ts `claim`).
+ */
+class Scan {
+  readonly adding = new PlannedAdds()
+  readonly fates: OwnerFates
+  readonly removals: Removal[] = []
+  members = 0
+  deliverable = 0
+
+  constructor(ledger: ListLedger) {
+    // Every owner starts as gone: a member read later says what became of it.
+    this.fates = new OwnerFates(ledger.owners(), ledger.size)
+  }
+}
+
 export async function planLists(
-  deps: {
-    threatq: ThreatqClient
-    logger: Logger
-    summary: RunSummary
-    audit: AuditSink
-    onProgress?: ((done: number, total: number | undefined) => void) | undefined
-    onRefusal?: ((refusal: { id: number; value: string; reason: string }) => void) | undefined
-  },
+  deps: ListPlanDeps,
   ledger: ListLedger,
   settings: ListPlanSettings,
 ): Promise<ListPlan> {
-  const { threatq, summary } = deps
-  const owners = new Set<number>()
-  for (const entry of ledger.entries.values()) owners.add(entry.owner)
-  /**
-   * What became of each member that owns a ledger entry, for the reasons of removals: the reason
-   * it is not delivered, or what it is (one shared object per action and kind: no object per
-   * member).
-   */
-  const fates = new Map<number, string | Fate>()
-  /** Ledger entries a member claimed this run. */
-  const claimed = new Set<ListLedgerEntry>()
-  /** Entries to add, by ledger key. */
-  const adding = new Map<string, Want>()
-  const plan: ListPlan = { members: 0, deliverable: 0, adds: [], removals: [] }
+  const scan = new Scan(ledger)
   const reasons = scanReasons()
-
   // Members come in id order (the query sorts by id): the first to claim an entry is the oldest,
   // and two indicators AED stores as one value share one entry named after the older.
-  for await (const page of threatq.members(settings.collection, {
+  for await (const page of deps.threatq.members(settings.collection, {
     pageSize: settings.pageSize,
     with: [],
   })) {
     reportInvalid(deps, reasons, page.invalid)
     for (const record of page.records) {
-      plan.members++
-      summary.fetched.add('indicator')
+      scan.members++
+      deps.summary.fetched.add('indicator')
       const member = memberFacts(record)
       const target = targetOf(member, settings.policy)
-      if (owners.has(member.id))
-        fates.set(member.id, target.ok ? FATES[target.action][target.kind] : target.reason)
+      scan.fates.set(member.id, target.ok ? FATES[target.action][target.kind] : target.reason)
       if (!target.ok) {
         reportUnexported(deps, reasons, member, target)
         continue
       }
-      plan.deliverable++
+      scan.deliverable++
       const forced =
         settings.full ||
         (settings.sendSince !== undefined && record.updated_at.getTime() >= settings.sendSince)
-      for (const p of placements(target, settings.policy, settings.scope)) {
-        const key = entryKey(p.list.id, p.value)
-        if (adding.has(key)) continue
-        const held = ledger.entries.get(key)
-        if (held !== undefined) {
-          if (claimed.has(held)) continue
-          claimed.add(held)
-          const given = held.foreign === true ? undefined : givenUp(held.scope, p.scope)
-          if (given !== undefined)
-            plan.removals.push({
-              entry: held,
-              list: p.list,
-              scope: given,
-              reason: 'protection groups changed',
-              replaced: true,
-            })
-          else if (held.owner === member.id && held.scope === p.scope && !forced) {
-            if (held.foreign === true) summary.foreign.add(p.list.id)
-            else summary.unchanged.add(p.list.id)
-            continue
-          }
-        }
-        adding.set(key, {
-          ...p,
-          owner: member.id,
-          type: member.type,
-          reason: addReason(held, member, p.list, forced),
-        })
-      }
+      for (const p of placements(target, settings.policy, settings.scope))
+        planPlacement(
+          scan,
+          ledger,
+          deps.summary,
+          { ...member, type: internType(member.type) },
+          p,
+          forced,
+        )
     }
-    deps.onProgress?.(plan.members + page.invalid.length, page.total)
+    deps.onProgress?.(scan.members + page.invalid.length, page.total)
   }
   flushScanReasons(reasons, deps.logger)
-
-  plan.adds = [...adding.values()]
-  for (const [key, entry] of ledger.entries) {
-    if (claimed.has(entry) || adding.has(key)) continue
-    // Someone else's entry is never removed: it is only no longer of interest.
-    if (entry.foreign === true) {
-      ledger.entries.delete(key)
-      continue
-    }
-    // The ledger only holds known lists (ledger.ts readEntry).
-    const list = listById(entry.list) as AedList
-    plan.removals.push({
-      entry,
-      list,
-      scope: entry.scope,
-      reason: removalReason(fates.get(entry.owner), list, settings.policy),
-      replaced: false,
-    })
+  planLeavers(scan, ledger, settings.policy)
+  return {
+    members: scan.members,
+    deliverable: scan.deliverable,
+    adds: scan.adding.seal(),
+    removals: scan.removals,
   }
-  return plan
+}
+
+/** One of the types ThreatQ names: one string each, not one per member read. */
+const TYPES = new Map<string, string>()
+function internType(type: string | undefined): string | undefined {
+  if (type === undefined) return undefined
+  const known = TYPES.get(type)
+  if (known !== undefined) return known
+  if (TYPES.size < 1000) TYPES.set(type, type)
+  return type
+}
+
+/** What one placement of a deliverable member changes: nothing, an add, or a scope change too. */
+export type PlacementStep =
+  | { step: 'skip' }
+  | { step: 'unchanged' | 'foreign' }
+  | { step: 'add'; reason: string; givenUp: Scope | undefined }
+
+/**
+ * The decision for one placement, against what the ledger holds at its list and value (`held`,
+ * and whether a member read earlier claimed it this run): a pure function of those.
+ */
+export function placementStep(
+  held: ListLedgerEntry | undefined,
+  claimedBefore: boolean,
+  member: { id: number; status: string | undefined },
+  p: Placement,
+  forced: boolean,
+): PlacementStep {
+  if (held !== undefined && claimedBefore) return { step: 'skip' }
+  const given =
+    held === undefined || held.foreign === true ? undefined : givenUp(held.scope, p.scope)
+  if (
+    held !== undefined &&
+    given === undefined &&
+    held.owner === member.id &&
+    held.scope === p.scope &&
+    !forced
+  )
+    return { step: held.foreign === true ? 'foreign' : 'unchanged' }
+  return { step: 'add', reason: addReason(held, member, p.list, forced), givenUp: given }
+}
+
+function planPlacement(
+  scan: Scan,
+  ledger: ListLedger,
+  summary: RunSummary,
+  member: { id: number; status: string | undefined; type: string | undefined },
+  p: Placement,
+  forced: boolean,
+): void {
+  if (scan.adding.has(p.list.id, p.value)) return
+  const held = ledger.get(p.list.id, p.value)
+  const decision = placementStep(held, ledger.claimed(p.list.id, p.value), member, p, forced)
+  if (held !== undefined) ledger.claim(p.list.id, p.value)
+  if (decision.step === 'skip') return
+  if (decision.step !== 'add') {
+    ;(decision.step === 'foreign' ? summary.foreign : summary.unchanged).add(p.list.id)
+    return
+  }
+  if (held !== undefined && decision.givenUp !== undefined)
+    scan.removals.push({
+      entry: held,
+      list: p.list,
+      scope: decision.givenUp,
+      reason: 'protection groups changed',
+      replaced: true,
+    })
+  scan.adding.push({ ...p, owner: member.id, type: member.type, reason: decision.reason })
+}
+
+/** The ledger entries no member claimed: removed, or (someone else's) forgotten. */
+function planLeavers(scan: Scan, ledger: ListLedger, policy: ListPolicy): void {
+  for (const id of [...ledger.lists()]) {
+    for (const entry of ledger.ofList(id)) {
+      if (ledger.claimed(id, entry.value) || scan.adding.has(id, entry.value)) continue
+      const leaving = leaverStep(entry, scan.fates.get(entry.owner), policy)
+      if (leaving === undefined) ledger.delete(id, entry.value)
+      else scan.removals.push(leaving)
+    }
+  }
+  ledger.releaseClaims()
+}
+
+/**
+ * What becomes of a ledger entry no member claimed, given what became of its owner: a removal,
+ * or undefined for someone else's entry, which is never removed, only no longer of interest.
+ */
+export function leaverStep(
+  entry: ListLedgerEntry,
+  fate: string | Fate | undefined,
+  policy: ListPolicy,
+): Removal | undefined {
+  if (entry.foreign === true) return undefined
+  // The ledger only holds known lists (ledger.ts readEntry).
+  const list = listById(entry.list) as AedList
+  return {
+    entry,
+    list,
+    scope: entry.scope,
+    reason: removalReason(fate, list, policy),
+    replaced: false,
+  }
 }
 
 /** Why an entry is written this run: what the ledger held at its key before. */
-function addReason(
+export function addReason(
   held: ListLedgerEntry | undefined,
   member: { id: number; status: string | undefined },
   list: AedList,
@@ -178,25 +252,14 @@ function addReason(
  * The scopes a change from `held` to `wanted` gives up (a comma list), or undefined when none:
  * only those are removed, so the entry stays in force where both agree.
  */
-function givenUp(held: Scope | undefined, wanted: Scope | undefined): Scope | undefined {
+export function givenUp(held: Scope | undefined, wanted: Scope | undefined): Scope | undefined {
   if (held === undefined || held === wanted) return undefined
   const keep = new Set((wanted ?? '').split(','))
   const dropped = held.split(',').filter((id) => !keep.has(id))
   return dropped.length === 0 ? undefined : dropped.join(',')
 }
 
-interface Fate {
-  action: 'deny' | 'allow'
-  kind: 'host' | 'domain' | 'url'
-}
-const fate = (action: Fate['action']) => ({
-  host: { action, kind: 'host' } as const,
-  domain: { action, kind: 'domain' } as const,
-  url: { action, kind: 'url' } as const,
-})
-const FATES = { deny: fate('deny'), allow: fate('allow') }
-
-function removalReason(
+export function removalReason(
   target: string | Fate | undefined,
   list: AedList,
   policy: ListPolicy,
