@@ -299,7 +299,7 @@ export class TaxiiClient {
         await options.beforeRequest?.(sent)
         // The closures keep the refs only: the body (MBs) is free once sent, while AED's status
         // may take seconds to be final.
-        const task: Promise<void> = this.post(collection, item.body, options.signal)
+        const task: Promise<void> = this.post(collection, item.payload, options.signal)
           .then((first) => this.settle(collection, first, { sent, bytes }, options.signal))
           .then(({ result, statusId }) => report(result, statusId, sent))
           .catch((error: unknown) => {
@@ -319,14 +319,14 @@ export class TaxiiClient {
   /** POSTs one add-objects body; the status resource AED answers with. */
   private async post(
     collection: TaxiiCollection,
-    body: string,
+    payload: Buffer,
     signal: AbortSignal | undefined,
   ): Promise<Status> {
     const response = await this.request({
       method: 'POST',
       path: `${collection.url}objects/`,
       headers: { accept: this.media.taxii, 'content-type': this.media.stix },
-      body,
+      bytes: payload,
       ...(signal === undefined ? {} : { signal }),
     })
     return parseJsonBody('taxii', response, statusSchema, 'the add-objects status')
