@@ -6,7 +6,8 @@
  * "limit" case fetches the same ThreatQ pages and POSTs the same STIX objects (read back from
  * AED, in as many bundles as the connector sent) from a minimal loop with no conversion, so the
  * connector's overhead over the transport shows as a ratio. `CONNECTOR_BENCH_CPU_PROF=DIR` runs
- * the export of the limit case's size under `--cpu-prof` into DIR.
+ * the export of the limit case's size, and the reruns of CONNECTOR_BENCH_EXPORT_NOOP, under
+ * `--cpu-prof` into DIR.
  */
 import { spawn } from 'node:child_process'
 import { createReadStream, existsSync } from 'node:fs'
@@ -67,6 +68,11 @@ const LISTS_SIZES = sizes('CONNECTOR_BENCH_LISTS', [10_000, 100_000, 1_000_000])
 const SYSLOG_SIZES = sizes('CONNECTOR_BENCH_SYSLOG', [1_000_000])
 /** The EDM import case: this many threat records generated in edm-sim. */
 const EDM_SIZES = sizes('CONNECTOR_BENCH_EDM', [100_000])
+/**
+ * `CONNECTOR_BENCH_EXPORT_NOOP=1`: after each export, run it again with nothing changed (the no-op
+ * sync's CPU beside the export's, without the sync cases' incremental and resume runs).
+ */
+const EXPORT_NOOP = process.env.CONNECTOR_BENCH_EXPORT_NOOP === '1'
 /** The export size whose limit case runs (the 1M limit would hold every object in the bench). */
 const EXPORT_LIMIT_SIZE = 100_000
 const ALERT_BATCH = 1000
@@ -570,6 +576,24 @@ async function benchExport(size: number, results: BenchResult[]): Promise<void> 
       target: '<= 2 TAXII requests / 1,000 objects',
       note: `${String(used.taxiiPosts)} POSTs; objects = STIX objects pushed (indicators, related objects, relationships)`,
     })
+    if (EXPORT_NOOP) {
+      // Profiled too when asked (its CPU then includes the profiler's).
+      const noop = await measureExport(world, cpuProfDir)
+      const share = noop.run.cpuSeconds / run.cpuSeconds
+      process.stderr.write(
+        `export ${fmt(size)} rerun, nothing changed: ${noop.run.seconds.toFixed(2)} s, ${cpuNote(noop.run, size)}, ${(100 * share).toFixed(1)}% of the export's CPU, sent ${fmt(sentTotal(noop.run.output))}, peak RSS ${fmt(noop.run.peakRssMb)} MiB\n`,
+      )
+      results.push({
+        suite: SUITE,
+        case: `export ${fmt(size)}: rerun with nothing changed`,
+        objects: size,
+        seconds: noop.run.seconds,
+        requests: noop.used.threatq + noop.used.taxii,
+        peakRssMb: noop.run.peakRssMb,
+        target: `connector CPU <= 10% of the export's; ${TARGET_RSS}`,
+        note: `${cpuNote(noop.run, size)}; ${(100 * share).toFixed(1)}% of the export's CPU; sent ${fmt(sentTotal(noop.run.output))} objects; ThreatQ ${String(noop.used.threatq)} + TAXII ${String(noop.used.taxii)} requests; the membership scan and the related objects only`,
+      })
+    }
     if (size !== EXPORT_LIMIT_SIZE) return
     const limit = await limitCase(world, used.taxiiPosts, size)
     const ratio = run.seconds / limit.seconds

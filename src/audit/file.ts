@@ -26,7 +26,7 @@ export class AuditFile implements AuditSink {
   private fd: number | undefined
   private size = 0
   /** Lines recorded since the last write: one write per burst, not one per line. */
-  private pending: Buffer[] = []
+  private pending: string[] = []
   private scheduled = false
   /** A write that failed out of band, raised by the next record() or close(). */
   private failure: Error | undefined
@@ -42,7 +42,7 @@ export class AuditFile implements AuditSink {
   record(event: AuditEvent): void {
     this.raise()
     this.open()
-    this.pending.push(Buffer.from(auditLine(event, this.options.now(), this.options.runId)))
+    this.pending.push(auditLine(event, this.options.now(), this.options.runId))
     if (this.scheduled) return
     this.scheduled = true
     setImmediate(() => {
@@ -77,23 +77,24 @@ export class AuditFile implements AuditSink {
     if (this.pending.length === 0) return
     const lines = this.pending
     this.pending = []
-    let run: Buffer[] = []
+    let run: string[] = []
     let bytes = 0
     const write = (): void => {
       if (run.length === 0) return
-      writeAll(this.open(), Buffer.concat(run, bytes))
+      writeAll(this.open(), Buffer.from(run.join('')))
       this.size += bytes
       run = []
       bytes = 0
     }
     for (const line of lines) {
+      const length = Buffer.byteLength(line)
       const size = this.size + bytes
-      if (size > 0 && size + line.length > this.options.maxBytes) {
+      if (size > 0 && size + length > this.options.maxBytes) {
         write()
         this.rotate()
       }
       run.push(line)
-      bytes += line.length
+      bytes += length
     }
     write()
   }

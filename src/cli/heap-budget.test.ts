@@ -7,12 +7,14 @@ import { fullCollection, startHeapBudget } from './heap-budget.js'
  * A budget of 100, checked every millisecond, over a fake heap: `used` moves as the test says; a
  * collection leaves `live`.
  */
-function started(used: number, live: number) {
-  const heap = { used, live, collections: 0 }
+function started(used: number, live: number, external = 0) {
+  const heap = { used, live, collections: 0, external }
   const stop = startHeapBudget({
     bytes: 100,
     everyMs: 1,
+    externalAllowance: 10,
     usedHeap: () => heap.used,
+    external: () => heap.external,
     collect: () => {
       heap.collections++
       heap.used = heap.live
@@ -51,6 +53,32 @@ describe('the heap budget', () => {
     await delay(20)
     stop()
     assert.equal(heap.collections, 2)
+  })
+
+  it('counts memory outside the heap past its allowance, leaving a third of the budget to collect', async () => {
+    /** Each step: the used heap, then the collections expected so far. */
+    const steps = async (heap: { used: number; collections: number }, plan: number[][]) => {
+      for (const [used = 0, collections] of plan) {
+        heap.used = used
+        await delay(20)
+        assert.equal(heap.collections, collections, `at ${String(used)}`)
+      }
+    }
+    // 40 outside, 10 of it allowed: the heap is collected past 70, not 100.
+    const some = started(60, 10, 40)
+    await steps(some.heap, [
+      [60, 0],
+      [80, 1],
+    ])
+    some.stop()
+    // 90 outside would put the trigger at 20; after a collection leaving 40 it is 40 + 100/3.
+    const much = started(50, 40, 90)
+    await steps(much.heap, [
+      [50, 1],
+      [70, 1],
+      [80, 2],
+    ])
+    much.stop()
   })
 
   it('stops when told', async () => {

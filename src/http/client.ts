@@ -74,6 +74,8 @@ export interface HttpRequest {
   query?: Record<string, string | number | undefined>
   headers?: Record<string, string>
   body?: string
+  /** The body as UTF-8 bytes instead (a TAXII body of megabytes, made as bytes). */
+  bytes?: Buffer
   /** Statuses returned instead of thrown (default: 200–299). */
   okStatuses?: readonly number[]
   /**
@@ -207,7 +209,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let answer
     const deadline = attemptSignal(timeoutMs, signal)
     try {
-      answer = await exchange({ url, method, headers, body: request.body }, deadline.signal)
+      answer = await exchange(
+        { url, method, headers, body: request.bytes ?? request.body },
+        deadline.signal,
+      )
     } catch (error) {
       if (signal?.aborted === true) throw signal.reason
       if (error instanceof RemoteError) throw error

@@ -13,7 +13,7 @@ export interface Hop {
   url: string
   method: string
   headers: Record<string, string>
-  body?: string | undefined
+  body?: string | Buffer | undefined
 }
 
 export type RedirectStep =

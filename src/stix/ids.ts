@@ -19,14 +19,19 @@ const VARIANT = '89ab89ab89ab89ab'
 
 export function hashUuid(parts: readonly string[]): string {
   // NUL cannot occur in any part, so different part lists never hash the same input.
-  const hex = hash('sha256', parts.join('\0'))
-  // The first 16 bytes with the version nibble set to 4 and the variant bits to 10.
+  return uuidOf(parts.join('\0'))
+}
+
+/** The UUID of a hashed text: the first 16 bytes, version nibble 4, variant bits 10. */
+function uuidOf(text: string): string {
+  const hex = hash('sha256', text)
   const variant = VARIANT[parseInt(hex.charAt(16), 16)] as string
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
 }
 
 export function stableId(stixType: string, source: IdSource): string {
-  return `${stixType}--${hashUuid(['tq-conn-netscout-aed', source.host, source.kind, String(source.id)])}`
+  // hashUuid's parts, joined here without the array: two ids per exported object.
+  return `${stixType}--${uuidOf(`tq-conn-netscout-aed\0${source.host}\0${source.kind}\0${String(source.id)}`)}`
 }
 
 /**

@@ -187,6 +187,19 @@ describe('STIX patterns per ThreatQ indicator type', () => {
     )
   })
 
+  it('answers a value asked again in a row from the first build, and each other value anew', () => {
+    const first = buildPattern('FQDN', 'twice.example')
+    assert.equal(buildPattern('FQDN', 'twice.example'), first, 'the same answer, not a new one')
+    assert.deepEqual(buildPattern('URL', 'twice.example'), {
+      ok: false,
+      code: 'invalid',
+      reason: 'invalid URL: not an absolute URL',
+    })
+    assert.equal(pattern('IP Address', '192.0.2.1'), "[ipv4-addr:value = '192.0.2.1']")
+    assert.notEqual(buildPattern('FQDN', 'twice.example'), first, 'built again after others')
+    assert.deepEqual(buildPattern('FQDN', 'twice.example'), first)
+  })
+
   it('says why a value was rejected', () => {
     assert.match(rejected('CIDR Block', '10.0.0.0/33'), /prefix \/33/)
     assert.match(rejected('SHA-256', 'a'.repeat(63)), /63 hex digits, expected 64/)

@@ -198,11 +198,26 @@ function isPatternType(type: string): type is PatternType {
   return (PATTERN_TYPES as readonly string[]).includes(type)
 }
 
+/** The last pattern built, and from what (buildPattern). */
+let lastType = ''
+let lastValue = ''
+let lastResult: PatternResult | undefined
+
 /**
  * Builds the STIX pattern for a ThreatQ indicator, or says why it cannot: the value is validated
- * strictly and an invalid one is never sent.
+ * strictly and an invalid one is never sent. The export judges a value (its policy verdict) and
+ * then converts it, asking twice in a row: the second answer is the first one's.
  */
 export function buildPattern(type: string, rawValue: string): PatternResult {
+  if (lastResult !== undefined && rawValue === lastValue && type === lastType) return lastResult
+  const result = patternOf(type, rawValue)
+  lastType = type
+  lastValue = rawValue
+  lastResult = result
+  return result
+}
+
+function patternOf(type: string, rawValue: string): PatternResult {
   if (!isPatternType(type))
     return {
       ok: false,

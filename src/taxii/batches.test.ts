@@ -85,6 +85,24 @@ for (const version of ['2.0', '2.1'] as const) {
       assert.equal((items[1] as Batch).objects.length, 2)
     })
 
+    it('sends the UTF-8 bytes of the body, each batch in bytes of its own', async () => {
+      const objects = ['ä', 'b', '\u{1F600}', 'd', 'e'].map((name, i) => indicator(i, name))
+      const items = await collect(objects, version, 100_000, 2)
+      const batches = items.filter((i): i is Batch => i.kind === 'batch')
+      assert.equal(batches.length, 3)
+      for (const batch of batches) {
+        assert.deepEqual(batch.payload, Buffer.from(batch.body))
+        assert.equal(batch.payload.length, batch.bytes)
+      }
+      // Later batches do not overwrite the bytes of earlier ones.
+      assert.deepEqual(
+        batches.flatMap(
+          (b) => (JSON.parse(b.payload.toString()) as { objects: StixObject[] }).objects,
+        ),
+        objects,
+      )
+    })
+
     it('splits objects that arrive in arrays exactly as one by one', async () => {
       // 2.0 bundle ids are random: compare bodies without them.
       const comparable = (items: (Batch | Oversized)[]) =>

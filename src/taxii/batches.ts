@@ -15,7 +15,10 @@ export interface ObjectRef {
 
 export interface Batch {
   kind: 'batch'
-  body: string
+  /** The request body as text (a dry run's record of it). */
+  readonly body: string
+  /** The same body as the UTF-8 bytes that are sent. */
+  readonly payload: Buffer
   /** Exact UTF-8 length of `body`. */
   bytes: number
   objects: ObjectRef[]
@@ -57,25 +60,74 @@ export function refOf(object: StixObject): ObjectRef {
  */
 export type StixSource = Iterable<StixObject> | AsyncIterable<StixObject | readonly StixObject[]>
 
+/**
+ * The body of the batch being filled, as bytes: each object's JSON is copied in as it comes, so
+ * it dies young instead of waiting in the heap with thousands of others for the batch to close
+ * (at a million indicators, their garbage set the pace of full collections: docs/performance.md).
+ */
+class BodyBuilder {
+  private buffer = Buffer.allocUnsafe(64 * 1024)
+  private used = 0
+
+  append(text: string, bytes: number): void {
+    if (this.used + bytes > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + bytes))
+      this.buffer.copy(grown, 0, 0, this.used)
+      this.buffer = grown
+    }
+    this.used += this.buffer.write(text, this.used)
+  }
+
+  /** The bytes so far, in a buffer of their own; the builder starts again, empty. */
+  take(): Buffer {
+    const bytes = Buffer.from(this.buffer.subarray(0, this.used))
+    this.used = 0
+    return bytes
+  }
+}
+
+/**
+ * A batch whose text is made from its bytes only when asked (a dry run). The bytes are behind
+ * getters, not own properties: a copy or comparison of a batch is of what it says, not of them.
+ */
+class BytesBatch implements Batch {
+  readonly kind = 'batch'
+  readonly bytes: number
+  readonly #payload: Buffer
+
+  constructor(
+    payload: Buffer,
+    readonly objects: ObjectRef[],
+  ) {
+    this.#payload = payload
+    this.bytes = payload.length
+  }
+
+  get payload(): Buffer {
+    return this.#payload
+  }
+
+  get body(): string {
+    return this.#payload.toString('utf8')
+  }
+}
+
 export async function* splitIntoBatches(
   source: StixSource,
   limits: BatchLimits,
 ): AsyncGenerator<Batch | Oversized> {
   let { head, tail } = wrapper(limits.version)
-  const overhead = Buffer.byteLength(head) + Buffer.byteLength(tail)
-  let parts: string[] = []
+  const headBytes = Buffer.byteLength(head)
+  const tailBytes = Buffer.byteLength(tail)
+  const overhead = headBytes + tailBytes
+  const body = new BodyBuilder()
   let refs: ObjectRef[] = []
   let bytes = overhead
 
   const flush = (): Batch => {
-    const batch: Batch = {
-      kind: 'batch',
-      body: head + parts.join(',') + tail,
-      bytes,
-      objects: refs,
-    }
+    body.append(tail, tailBytes)
+    const batch = new BytesBatch(body.take(), refs)
     ;({ head, tail } = wrapper(limits.version))
-    parts = []
     refs = []
     bytes = overhead
     return batch
@@ -94,17 +146,15 @@ export async function* splitIntoBatches(
         }
         continue
       }
-      const added = size + (parts.length === 0 ? 0 : 1)
-      if (
-        parts.length > 0 &&
-        (bytes + added > limits.maxBytes || parts.length >= limits.maxObjects)
-      ) {
+      const added = size + (refs.length === 0 ? 0 : 1)
+      if (refs.length > 0 && (bytes + added > limits.maxBytes || refs.length >= limits.maxObjects))
         yield flush()
-      }
-      bytes += size + (parts.length === 0 ? 0 : 1)
-      parts.push(json)
+      if (refs.length === 0) body.append(head, headBytes)
+      else body.append(',', 1)
+      body.append(json, size)
+      bytes += size + (refs.length === 0 ? 0 : 1)
       refs.push(refOf(object))
     }
   }
-  if (parts.length > 0) yield flush()
+  if (refs.length > 0) yield flush()
 }

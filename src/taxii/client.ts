@@ -19,7 +19,7 @@ import { oneLine } from '../log/one-line.js'
 import { PagingGuard } from '../http/paging-guard.js'
 import { silentLogger, type Logger } from '../log/logger.js'
 import type { StixObject } from '../stix/types.js'
-import { splitIntoBatches, type Batch, type ObjectRef, type StixSource } from './batches.js'
+import { splitIntoBatches, type ObjectRef, type StixSource } from './batches.js'
 import { isMediaType } from './media.js'
 import { parseContentRange, rangeHeader } from './paging.js'
 import {
@@ -295,9 +295,13 @@ export class TaxiiClient {
         }
         while (inFlight.size >= concurrency && failed === undefined) await Promise.race(inFlight)
         if (failed !== undefined) break
-        await options.beforeRequest?.(item.objects)
-        const task: Promise<void> = this.send(collection, item, options.signal)
-          .then(({ result, statusId }) => report(result, statusId, item.objects))
+        const { objects: sent, bytes } = item
+        await options.beforeRequest?.(sent)
+        // The closures keep the refs only: the body (MBs) is free once sent, while AED's status
+        // may take seconds to be final.
+        const task: Promise<void> = this.post(collection, item.payload, options.signal)
+          .then((first) => this.settle(collection, first, { sent, bytes }, options.signal))
+          .then(({ result, statusId }) => report(result, statusId, sent))
           .catch((error: unknown) => {
             failed ??= { error }
           })
@@ -312,21 +316,31 @@ export class TaxiiClient {
     return total
   }
 
-  private async send(
+  /** POSTs one add-objects body; the status resource AED answers with. */
+  private async post(
     collection: TaxiiCollection,
-    batch: Batch,
+    payload: Buffer,
     signal: AbortSignal | undefined,
-  ): Promise<{ result: AddResult; statusId: string }> {
+  ): Promise<Status> {
     const response = await this.request({
       method: 'POST',
       path: `${collection.url}objects/`,
       headers: { accept: this.media.taxii, 'content-type': this.media.stix },
-      body: batch.body,
+      bytes: payload,
       ...(signal === undefined ? {} : { signal }),
     })
-    const first = parseJsonBody('taxii', response, statusSchema, 'the add-objects status')
+    return parseJsonBody('taxii', response, statusSchema, 'the add-objects status')
+  }
+
+  /** Polls a posted batch's status until it is final (or polling gives up). */
+  private async settle(
+    collection: TaxiiCollection,
+    first: Status,
+    batch: { sent: readonly ObjectRef[]; bytes: number },
+    signal: AbortSignal | undefined,
+  ): Promise<{ result: AddResult; statusId: string }> {
     this.logger.debug(
-      { status: first.id, objects: batch.objects.length, bytes: batch.bytes, state: first.status },
+      { status: first.id, objects: batch.sent.length, bytes: batch.bytes, state: first.status },
       'TAXII objects posted',
     )
     const final = await waitForStatus(
@@ -342,13 +356,13 @@ export class TaxiiClient {
         'TAXII status still pending when polling gave up',
       )
     }
-    if (final.total_count !== batch.objects.length) {
+    if (final.total_count !== batch.sent.length) {
       this.logger.warn(
-        { status: final.id, sent: batch.objects.length, total_count: final.total_count },
+        { status: final.id, sent: batch.sent.length, total_count: final.total_count },
         'TAXII status total_count differs from the number of objects sent',
       )
     }
-    return { result: resultOf(final, batch.objects.length), statusId: final.id }
+    return { result: resultOf(final, batch.sent.length), statusId: final.id }
   }
 
   /** Every object of a collection that matches the filters, fetched page by page. */

@@ -215,9 +215,10 @@ export class Ledger {
   async intend(updates: readonly LedgerUpdate[]): Promise<void> {
     const sends = updates.filter((u) => u.kind !== REPORT_DIGEST && u.state === LIVE)
     if (sends.length === 0) return
-    const buffer = Buffer.alloc(sends.length * RECORD)
+    // Every byte of each record is written (writeFields).
+    const buffer = Buffer.allocUnsafe(sends.length * RECORD)
     sends.forEach((u, i) => {
-      writeRecord(buffer, i * RECORD, { ...u, version: UNKNOWN_VERSION })
+      writeFields(buffer, i * RECORD, u.kind, u.a, u.b, u.state, u.gen, UNKNOWN_VERSION)
     })
     await this.journalHandle?.write(buffer)
   }
@@ -225,7 +226,7 @@ export class Ledger {
   /** Applies committed updates and appends them to the journal. */
   async commit(updates: readonly LedgerUpdate[]): Promise<void> {
     if (updates.length === 0) return
-    const buffer = Buffer.alloc(updates.length * RECORD)
+    const buffer = Buffer.allocUnsafe(updates.length * RECORD)
     updates.forEach((u, i) => {
       this.apply(u)
       writeRecord(buffer, i * RECORD, u)
