@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { pino } from 'pino'
+import { recordingWriter } from './writer.js'
 import type { AedClient, AlertPage } from '../../aed/client.js'
 import { alertSchema } from '../../aed/client.js'
 import type { ThreatqClient } from '../../threatq/client.js'
@@ -35,7 +36,7 @@ describe('import of alerts AED lists more than once', () => {
         from: 0,
         batchSize: 500,
         perPage: 1000,
-        dryRun: true,
+        writer: recordingWriter(undefined),
       },
     )
     assert.equal(outcome.eventsWritten, 2)
@@ -90,7 +91,6 @@ describe('import links events to their indicators by id', () => {
         from: 0,
         batchSize: 500,
         perPage: 1000,
-        dryRun: false,
       },
     )
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
+import { recordingWriter } from './writer.js'
 import { edmNotification } from '../../edm/notification.js'
 import { edmRecordSchema } from '../../edm/record.js'
 import type { ThreatqClient } from '../../threatq/client.js'
@@ -88,7 +89,6 @@ describe('syslog import (alert_source syslog)', () => {
     loopAttributes: { count: 'AED Block Count', last: 'AED Last Blocked' },
     saved,
     batchSize: 500,
-    dryRun: false,
     read: { batchLines: 2 },
   })
   const deps = (
@@ -142,7 +142,7 @@ describe('syslog import (alert_source syslog)', () => {
     const tq = fakeThreatq()
     const outcome = await runSyslogImport(
       deps(tq.client, () => Promise.reject(new Error('a dry run saves nothing'))),
-      { ...settings(file, undefined), dryRun: true },
+      { ...settings(file, undefined), writer: recordingWriter(undefined) },
     )
     assert.equal(outcome.summary.dryRun, true)
     assert.equal(tq.events.size, 0)
