@@ -24,8 +24,6 @@ import {
 import { indicatorKey } from './link.js'
 import { threatqWriter, type ImportWriter, type ImportWritten } from './writer.js'
 
-export { FALLBACK_EVENT_TYPE } from './writer.js'
-
 /** Alerts converted between turns of the event loop (each ~9 µs). */
 const YIELD_EVERY = 100
 
