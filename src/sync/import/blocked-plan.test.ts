@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { EventFields, Notification } from './blocked-events.js'
-import {
-  addBlock,
-  applyPart,
-  firstBlock,
-  planPart,
-  skipReason,
-  type Pending,
-} from './blocked-plan.js'
+import * as blockedPlan from './blocked-plan.js'
 import type { SyslogAggregates } from './syslog-state.js'
+
+const { addBlock, applyPart, firstBlock, planPart, skipReason } = blockedPlan
+type Pending = blockedPlan.Pending
 
 const T = Date.UTC(2026, 11, 7, 10, 15)
 const context = {

@@ -274,6 +274,15 @@ describe('syslog import (alert_source syslog)', () => {
     assert.deepEqual(saved?.checkpoint, syslogCheckpoint)
     assert.deepEqual(saved.edmCheckpoint, { version: 1, time: RT + 2000, ids: ['e2'] })
   })
+  /** A syslog file of 7 lines, the IOCs in turn (each key comes back), and its state's path. */
+  const rotatingFile = async (name: string, iocs: readonly string[]) => {
+    const file = join(dir, `${name}.log`)
+    await writeFile(
+      file,
+      Array.from({ length: 7 }, (_, i) => cef(iocs[i % iocs.length] ?? '', 5, RT + i)).join(''),
+    )
+    return { file, path: join(dir, `${name}.syslog.json`) }
+  }
   /** Reads of less than a line: each batch the reader yields holds one line (a write every few). */
   const LINE_BY_LINE = { batchLines: 1, chunkBytes: 128 }
   /** A run as the connector makes it: the state file read in parts, new totals merged in. */
@@ -305,13 +314,8 @@ describe('syslog import (alert_source syslog)', () => {
   }
 
   it('through the state file: totals right across writes and runs, and after a crash before the save', async () => {
-    const file = join(dir, 'd.log')
-    const path = join(dir, 'd.syslog.json')
     const iocs = ['203.0.113.1', '203.0.113.2', '203.0.113.3']
-    await writeFile(
-      file,
-      [0, 1, 2, 3, 4, 5, 6].map((i) => cef(iocs[i % 3] ?? '', 5, RT + i)).join(''),
-    )
+    const { file, path } = await rotatingFile('d', iocs)
     const tq = fakeThreatq()
     // A write every 2 lines: each key comes back in later writes.
     await fromStateFile(tq.client, file, path, { flushItems: 2, read: LINE_BY_LINE })
@@ -342,13 +346,8 @@ describe('syslog import (alert_source syslog)', () => {
   })
 
   it('an event written in several parts of one run is counted once: as created, or as updated when ThreatQ held it', async () => {
-    const file = join(dir, 'parts.log')
-    const path = join(dir, 'parts.syslog.json')
     const iocs = ['203.0.113.21', '203.0.113.22', '203.0.113.23']
-    await writeFile(
-      file,
-      [0, 1, 2, 3, 4, 5, 6].map((i) => cef(iocs[i % 3] ?? '', 5, RT + i)).join(''),
-    )
+    const { file, path } = await rotatingFile('parts', iocs)
     const tq = fakeThreatq()
     // A write every 2 lines: each key comes back in later parts.
     const first = await fromStateFile(tq.client, file, path, { flushItems: 2, read: LINE_BY_LINE })
@@ -362,15 +361,14 @@ describe('syslog import (alert_source syslog)', () => {
   })
 
   it('a dry run in several parts would write what a run writes: its later parts see the totals of the earlier ones', async () => {
-    const file = join(dir, 'dry-parts.log')
-    const iocs = ['203.0.113.31', '203.0.113.32', '203.0.113.33']
-    await writeFile(
-      file,
-      [0, 1, 2, 3, 4, 5, 6].map((i) => cef(iocs[i % 3] ?? '', 5, RT + i)).join(''),
-    )
+    const { file, path } = await rotatingFile('dry-parts', [
+      '203.0.113.31',
+      '203.0.113.32',
+      '203.0.113.33',
+    ])
     const out = join(dir, 'dry-parts.json')
     const output = await DryRunOutput.open(out, new Secrets())
-    const state = await SyslogStateFile.open(join(dir, 'dry-parts.syslog.json'))
+    const state = await SyslogStateFile.open(path)
     const dry = await runSyslogImport(
       deps(fakeThreatq().client, () => Promise.reject(new Error('a dry run saves nothing'))),
       {
