@@ -341,7 +341,8 @@ class NotificationImport {
   private readonly unimported = new ReasonLog('notification value not imported as an indicator')
   /**
    * The keys written this run, so that an event written in several parts is counted once. Memory:
-   * one key (~40 characters) each, the strings `pending` held, about 90 bytes a key in all.
+   * about 70 bytes a key (65–77 measured with V8's heap; 1M keys, a run of 1M lines that are all
+   * different keys, ≈ 62 MiB; the same key's lines share one entry).
    */
   private readonly written = new Set<string>()
   private eventsWritten = 0
