@@ -353,3 +353,91 @@ describe('ThreatQ relations named with "_" (real servers answer 500 to them in w
     assert.equal(requests[0]?.query?.with, 'attributes,sources,type,status')
   })
 })
+
+describe('ThreatqClient.setAttributes: values kept current in place', () => {
+  /** One event's attributes behind the attribute routes; every request kept. */
+  function attributeStore() {
+    const attrs = new Map<number, { name: string; value: string }>()
+    let seq = 0
+    const requests: string[] = []
+    const answer = (request: HttpRequest, status: number, body: unknown): HttpResponse => ({
+      ...ok(request, body),
+      status,
+    })
+    const http: HttpClient = {
+      system: 'threatq',
+      baseUrl: 'https://tq.example',
+      request(request) {
+        const method = request.method ?? 'GET'
+        requests.push(`${method} ${request.path}`)
+        const attrId = Number(request.path.split('/')[5])
+        const body = JSON.parse(typeof request.body === 'string' ? request.body : '{}') as {
+          name?: string
+          value?: string
+        }
+        if (method === 'GET')
+          return Promise.resolve(
+            ok(request, { total: attrs.size, data: [...attrs].map(([id, a]) => ({ id, ...a })) }),
+          )
+        if (method === 'POST') {
+          attrs.set(++seq, { name: body.name ?? '', value: body.value ?? '' })
+          return Promise.resolve(answer(request, 201, { total: 1, data: [{ id: seq, ...body }] }))
+        }
+        const held = attrs.get(attrId)
+        if (held === undefined)
+          return Promise.reject(
+            new RemoteError({
+              system: 'threatq',
+              kind: 'http',
+              method,
+              url: request.path,
+              status: 404,
+              retryable: false,
+            }),
+          )
+        held.value = body.value ?? held.value
+        return Promise.resolve(ok(request, { data: { id: attrId, ...held } }))
+      },
+      close: () => Promise.resolve(),
+    }
+    return { client: new ThreatqClient(http, silentLogger), attrs, requests }
+  }
+  const values = (count: number, last: string) => ({
+    'Block Count': String(count),
+    'Last Seen': last,
+  })
+
+  it('reads them once; with what it answered, a later call only PUTs what changed', async () => {
+    const { client, attrs, requests } = attributeStore()
+    const known = await client.setAttributes('events', 7, values(1, 'a'))
+    assert.deepEqual(requests, [
+      'GET /api/events/7/attributes',
+      'POST /api/events/7/attributes',
+      'POST /api/events/7/attributes',
+    ])
+    requests.length = 0
+    const again = await client.setAttributes('events', 7, values(2, 'a'), known)
+    assert.deepEqual(requests, ['PUT /api/events/7/attributes/1'])
+    assert.deepEqual(
+      [...attrs.values()].map((a) => a.value),
+      ['2', 'a'],
+    )
+    // A value removed meanwhile (a 404): the attributes are read again.
+    attrs.delete(1)
+    requests.length = 0
+    await client.setAttributes('events', 7, values(3, 'b'), again)
+    assert.deepEqual(requests, [
+      'PUT /api/events/7/attributes/1',
+      'GET /api/events/7/attributes',
+      'POST /api/events/7/attributes',
+      'PUT /api/events/7/attributes/2',
+    ])
+    assert.deepEqual(
+      [...attrs.values()].map((a) => [a.name, a.value]),
+      [
+        ['Last Seen', 'b'],
+        ['Block Count', '3'],
+      ],
+    )
+  })
+})
