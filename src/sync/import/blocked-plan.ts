@@ -8,6 +8,7 @@ import type { Aggregate, EventFields, Notification } from './blocked-events.js'
 import type { EventItem, ImportContext, IndicatorItem } from './convert.js'
 import { indicatorKey } from './link.js'
 import type { SyslogAggregates } from './syslog-state.js'
+import type { KeySet } from './key-set.js'
 import type { ImportWrite } from './writer.js'
 import type { SeverityLevel } from '../../syslog/notification.js'
 
@@ -115,7 +116,7 @@ export function planPart(
   saved: SyslogAggregates,
   context: ImportContext,
   loopAttributes: { count: string; last: string },
-  written: ReadonlySet<string>,
+  written: Pick<KeySet, 'has'>,
 ): PartPlan {
   const indicators = new Map<string, IndicatorItem>()
   const events: EventItem[] = []
@@ -167,7 +168,11 @@ export function planPart(
 }
 
 /** After the part is in ThreatQ: its new totals into `saved`, its keys into `written`. */
-export function applyPart(plan: PartPlan, saved: SyslogAggregates, written: Set<string>): void {
+export function applyPart(
+  plan: PartPlan,
+  saved: SyslogAggregates,
+  written: Pick<KeySet, 'add'>,
+): void {
   for (const [key, total] of plan.eventTotals) {
     saved.events[key] = total
     written.add(key)
