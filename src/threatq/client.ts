@@ -504,7 +504,7 @@ export class ThreatqClient {
    * a count kept current is changed in place, and any second value of its name removed. `known`:
    * the object's attributes as an earlier call answered them; when it names every one, the GET is
    * skipped (an attribute removed meanwhile, a 404, reads them again). Answers what the object
-   * holds now, for the next call.
+   * holds now of these names, for the next call.
    */
   async setAttributes(
     collection: string,
@@ -565,7 +565,13 @@ export class ThreatqClient {
         await this.send({ method: 'DELETE', path: `${base}/${String(other.id)}` })
       byName.set(key, [first])
     }
-    return byName
+    // Only the names set: an event holds a dozen other attributes, and a caller may keep this.
+    const now: KnownAttributes = new Map()
+    for (const name of Object.keys(values)) {
+      const held = byName.get(name.toLowerCase())
+      if (held !== undefined) now.set(name.toLowerCase(), held)
+    }
+    return now
   }
 
   /**

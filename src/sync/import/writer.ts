@@ -20,10 +20,11 @@ export const FALLBACK_EVENT_TYPE = 'Incident'
 const ATTRIBUTE_CONCURRENCY = 8
 
 /**
- * Events whose attributes a run remembers (about 0.4 KB each): an event set again in a later part
- * of the run (a key blocked all hour) needs no GET then, only the PUTs of what changed.
+ * Events whose attribute ids and values a run remembers (the three it sets, about 0.4 KB an
+ * event): an event set again in a later part of the run (a key blocked all hour) needs no GET
+ * then, only the PUTs of what changed. Bounded: live heap lets old space grow a few times over.
  */
-const KNOWN_EVENTS = 50_000
+const KNOWN_EVENTS = 20_000
 
 /** One write: indicators, then the events linked to them by id, then values set in place. */
 export interface ImportWrite {
