@@ -64,15 +64,12 @@ export class KeySet {
 
 /** Two 32-bit hashes of the UTF-16 code units: FNV-1a, and a multiply-rotate with other constants. */
 function hash(key: string): [number, number] {
-  let a = 0x811c9dc5
-  let b = 0x9747b28c
+  const lanes = new Uint32Array([0x811c9dc5, 0x9747b28c])
   for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i)
-    a = Math.imul(a ^ c, 0x01000193)
-    b = Math.imul(b ^ c, 0x5bd1e995)
-    b ^= b >>> 13
+    lanes[0] = Math.imul((lanes[0] ?? 0) ^ key.charCodeAt(i), 0x01000193)
+    const b = Math.imul((lanes[1] ?? 0) ^ key.charCodeAt(i), 0x5bd1e995)
+    lanes[1] = b ^ (b >>> 13)
   }
-  const hi = a >>> 0
-  const lo = b >>> 0
+  const [hi = 0, lo = 0] = lanes
   return hi === 0 && lo === 0 ? [0, 1] : [hi, lo]
 }
