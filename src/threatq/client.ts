@@ -565,11 +565,12 @@ export class ThreatqClient {
         await this.send({ method: 'DELETE', path: `${base}/${String(other.id)}` })
       byName.set(key, [first])
     }
-    // Only the names set: an event holds a dozen other attributes, and a caller may keep this.
+    // Only the names set, with the caller's own strings: a caller may keep this all run, and a
+    // string read from an answer can keep the whole answer alive (+90 MiB in a 1M-line import).
     const now: KnownAttributes = new Map()
-    for (const name of Object.keys(values)) {
-      const held = byName.get(name.toLowerCase())
-      if (held !== undefined) now.set(name.toLowerCase(), held)
+    for (const [name, value] of Object.entries(values)) {
+      const held = byName.get(name.toLowerCase())?.[0]
+      if (held !== undefined) now.set(name.toLowerCase(), [{ id: held.id, value }])
     }
     return now
   }
