@@ -5,7 +5,6 @@
  */
 import { z } from 'zod'
 import type { HttpClient, HttpResponse } from '../http/client.js'
-import { RemoteError } from '../http/errors.js'
 import { parseError, parseJsonBody } from '../http/json.js'
 import { oneLine } from '../log/one-line.js'
 import { PagingGuard } from '../http/paging-guard.js'
@@ -80,27 +79,6 @@ const attributeItem = z.looseObject({
   value: z.coerce.string(),
 })
 const valueItem = z.looseObject({ id: z.number().int(), value: z.coerce.string() })
-
-/** An object's attributes by lower-cased name: the id and value of each of its values. */
-export type KnownAttributes = Map<string, { id: number; value: string }[]>
-
-/** The id in the answer to `POST …/attributes` (`{"data": [{"id", …}]}` or one object), if any. */
-function createdAttributeId(body: string): number | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(body) as unknown
-  } catch {
-    return undefined
-  }
-  const data = (parsed as { data?: unknown } | null)?.data
-  const item: unknown = Array.isArray(data)
-    ? data.length === 1
-      ? (data[0] as unknown)
-      : undefined
-    : data
-  const a = attributeItem.safeParse(item)
-  return a.success ? a.data.id : undefined
-}
 
 /** Page size of a related-object list read by offset (`/api/{type}/{id}/{related}`). */
 const RELATED_PAGE = 500
@@ -501,78 +479,38 @@ export class ThreatqClient {
   /**
    * Sets single-valued attributes of an object to these values (docs/threatq-api.md, "Objects":
    * GET, PUT, POST and DELETE on `/api/{type}/{id}/attributes`): consume only ever adds a value, so
-   * a count kept current is changed in place, and any second value of its name removed. `known`:
-   * the object's attributes as an earlier call answered them; when it names every one, the GET is
-   * skipped (an attribute removed meanwhile, a 404, reads them again). Answers what the object
-   * holds now of these names, for the next call.
+   * a count kept current is changed in place, and any second value of its name removed.
    */
   async setAttributes(
     collection: string,
     id: number,
     values: Readonly<Record<string, string>>,
-    known?: KnownAttributes,
-  ): Promise<KnownAttributes> {
+  ): Promise<void> {
     const base = `/api/${collection}/${String(id)}/attributes`
-    if (known !== undefined && Object.keys(values).every((n) => known.has(n.toLowerCase())))
-      try {
-        return await this.writeAttributes(base, values, new Map(known))
-      } catch (error) {
-        if (!(error instanceof RemoteError) || error.status !== 404) throw error
-      }
     const page = await this.json(`the attributes of ${collection} ${String(id)}`, offsetPage, {
       path: base,
       query: { limit: 1000, with: 'attribute' },
     })
-    const byName: KnownAttributes = new Map()
+    const byName = new Map<string, { id: number; value: string }[]>()
     for (const item of page.data) {
       const a = attributeItem.safeParse(item)
       if (!a.success) continue
       const name = (a.data.name ?? a.data.attribute?.name ?? '').toLowerCase()
       byName.set(name, [...(byName.get(name) ?? []), { id: a.data.id, value: a.data.value }])
     }
-    return this.writeAttributes(base, values, byName)
-  }
-
-  private async writeAttributes(
-    base: string,
-    values: Readonly<Record<string, string>>,
-    byName: KnownAttributes,
-  ): Promise<KnownAttributes> {
     for (const [name, value] of Object.entries(values)) {
-      const key = name.toLowerCase()
-      const [first, ...extra] = byName.get(key) ?? []
-      if (first === undefined) {
-        const created = await this.send({
-          method: 'POST',
-          path: base,
-          body: JSON.stringify({ name, value }),
-        })
-        // Its id, when the answer gives it: the next call can then skip the GET.
-        const id = createdAttributeId(created.body)
-        if (id === undefined) byName.delete(key)
-        else byName.set(key, [{ id, value }])
-        continue
-      }
-      if (first.value !== value) {
+      const [first, ...extra] = byName.get(name.toLowerCase()) ?? []
+      if (first === undefined)
+        await this.send({ method: 'POST', path: base, body: JSON.stringify({ name, value }) })
+      else if (first.value !== value)
         await this.send({
           method: 'PUT',
           path: `${base}/${String(first.id)}`,
           body: JSON.stringify({ value }),
         })
-        first.value = value
-      }
       for (const other of extra)
         await this.send({ method: 'DELETE', path: `${base}/${String(other.id)}` })
-      byName.set(key, [first])
     }
-    // Only the names set, with the caller's own strings: a caller may keep this all run, and a
-    // string read from an answer can keep the whole answer alive (+90 MiB in a 1M-line import).
-    const now: KnownAttributes = new Map()
-    for (const [name, value] of Object.entries(values)) {
-      const held = byName.get(name.toLowerCase())?.[0]
-      if (held !== undefined) now.set(name.toLowerCase(), [{ id: held.id, value }])
-    }
-    return now
   }
 
   /**

@@ -76,31 +76,6 @@ describe('threatqWriter: a write to ThreatQ', () => {
     assert.equal(out.indicatorsSet, 1)
   })
 
-  it('hands ThreatQ what the last set of an event answered, so a later part of the run needs no GET', async () => {
-    const handed: unknown[] = []
-    const client = {
-      consume: (_c: string, json: string) =>
-        Promise.resolve(
-          (JSON.parse(json) as { title: string }[]).map(({ title }) => ({ id: 5, title })),
-        ),
-      setAttributes(_c: string, _id: number, _v: unknown, known?: unknown) {
-        handed.push(known)
-        return Promise.resolve(
-          new Map([['block count', [{ id: 1, value: String(handed.length) }]]]),
-        )
-      },
-    } as unknown as ThreatqClient
-    const writer = threatqWriter(client, silent)
-    const write = {
-      indicators: [],
-      events: [event('a', [])],
-      eventValues: new Map([['a', { 'Block Count': '1' }]]),
-    }
-    await writer.prepare(write)()
-    await writer.prepare(write)()
-    assert.deepEqual(handed, [undefined, new Map([['block count', [{ id: 1, value: '1' }]]])])
-  })
-
   it('reports refs without an id (once each) and titles the answer did not name', async () => {
     const tq = fakeThreatq(false)
     const out = await threatqWriter(tq.client, silent).prepare({

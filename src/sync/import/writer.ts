@@ -5,7 +5,7 @@
  */
 import { RemoteError } from '../../http/errors.js'
 import type { Logger } from '../../log/logger.js'
-import type { KnownAttributes, ThreatqClient } from '../../threatq/client.js'
+import type { ThreatqClient } from '../../threatq/client.js'
 import { forEachConcurrent } from '../pool.js'
 import type { DryRunOutput } from '../output.js'
 import type { Aggregate } from './blocked-events.js'
@@ -18,13 +18,6 @@ export const FALLBACK_EVENT_TYPE = 'Incident'
 
 /** Objects whose values are set in place at once (each a GET and a PUT or two). */
 const ATTRIBUTE_CONCURRENCY = 8
-
-/**
- * Events whose attribute ids and values a run remembers (the three it sets, about 0.4 KB an
- * event): an event set again in a later part of the run (a key blocked all hour) needs no GET
- * then, only the PUTs of what changed. Bounded: live heap lets old space grow a few times over.
- */
-const KNOWN_EVENTS = 20_000
 
 /** One write: indicators, then the events linked to them by id, then values set in place. */
 export interface ImportWrite {
@@ -110,13 +103,6 @@ export function threatqWriter(
   threatq: Pick<ThreatqClient, 'consume' | 'setAttributes' | 'ensureEventType'>,
   logger: Logger,
 ): ImportWriter {
-  // By event id; cleared when full (the next set of each reads its attributes again).
-  const known = new Map<number, KnownAttributes>()
-  const setEvent = async (id: number, values: Record<string, string>): Promise<void> => {
-    const now = await threatq.setAttributes('events', id, values, known.get(id))
-    if (known.size >= KNOWN_EVENTS && !known.has(id)) known.clear()
-    known.set(id, now)
-  }
   const send = async (write: ImportWrite, indicatorsJson: string, parts: readonly string[]) => {
     const ids =
       write.indicators.length > 0
@@ -136,7 +122,7 @@ export function threatqWriter(
     await forEachConcurrent([...(write.eventValues ?? [])], ATTRIBUTE_CONCURRENCY, async (e) => {
       const id = byTitle.get(e[0])
       if (id === undefined) unanswered.push(e[0])
-      else await setEvent(id, e[1])
+      else await threatq.setAttributes('events', id, e[1])
     })
     const indicatorValues = [...(write.indicatorValues ?? [])]
     await forEachConcurrent(indicatorValues, ATTRIBUTE_CONCURRENCY, async ([id, values]) => {
