@@ -12,13 +12,17 @@ import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
 import { buildPolicy } from '../sync/policy/build.js'
 import type { ExportPolicy } from '../sync/policy/verdict.js'
 import { runExport } from '../sync/export/run.js'
-import { NOT_RECORDED, recordInFile, recordingWriter } from '../sync/export/recording-writer.js'
+import {
+  NOT_RECORDED,
+  recordInFile,
+  recordingTaxiiWriter,
+} from '../sync/export/recording-writer.js'
 import { taxiiWriter } from '../sync/export/taxii-writer.js'
 import { runListDelivery } from '../sync/lists/delivery.js'
 import { liveListWriter, RecordingListWriter } from '../sync/lists/writer.js'
 import { OwnIntel } from '../sync/import/own-intel.js'
 import { runImport, type ImportSettings } from '../sync/import/run.js'
-import { recordingWriter, threatqWriter } from '../sync/import/writer.js'
+import { recordingImportWriter, threatqWriter } from '../sync/import/writer.js'
 import { edmSource } from '../sync/import/edm-source.js'
 import {
   importNotifications,
@@ -156,7 +160,7 @@ async function alertImport(
         batchSize: options.consume_batch_size,
         // The one place the dry run is decided for the import: it writes to the recording.
         writer: ctx.args.dry_run
-          ? recordingWriter(ctx.output)
+          ? recordingImportWriter(ctx.output)
           : threatqWriter(ctx.threatq, ctx.logger),
       },
     )
@@ -413,7 +417,7 @@ async function taxiiDelivery(ctx: DirectionContext): Promise<RunSummary> {
         audit: ctx.audit,
         // A dry run records what it would send (in --output's file, when given); a run sends it.
         writer: ctx.args.dry_run
-          ? recordingWriter(ctx.output === undefined ? NOT_RECORDED : recordInFile(ctx.output))
+          ? recordingTaxiiWriter(ctx.output === undefined ? NOT_RECORDED : recordInFile(ctx.output))
           : taxiiWriter,
         onProgress: (done, total) => {
           progress.read(done, total)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { pino } from 'pino'
-import { recordingWriter } from './writer.js'
+import { recordingImportWriter } from './writer.js'
 import type { AedClient, AlertPage } from '../../aed/client.js'
 import { alertSchema } from '../../aed/client.js'
 import type { ThreatqClient } from '../../threatq/client.js'
@@ -37,7 +37,7 @@ describe('import of alerts AED lists more than once', () => {
         from: 0,
         batchSize: 500,
         perPage: 1000,
-        writer: recordingWriter(undefined),
+        writer: recordingImportWriter(undefined),
       },
     )
     assert.equal(outcome.eventsWritten, 2)

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
-import { recordingWriter } from './writer.js'
+import { recordingImportWriter } from './writer.js'
 import { edmNotification } from '../../edm/notification.js'
 import { Secrets } from '../../log/secrets.js'
 import { DryRunOutput } from '../output.js'
@@ -144,7 +144,7 @@ describe('syslog import (alert_source syslog)', () => {
     const tq = fakeThreatq()
     const outcome = await runSyslogImport(
       deps(tq.client, () => Promise.reject(new Error('a dry run saves nothing'))),
-      { ...settings(file, undefined), writer: recordingWriter(undefined) },
+      { ...settings(file, undefined), writer: recordingImportWriter(undefined) },
     )
     assert.equal(outcome.summary.dryRun, true)
     assert.equal(tq.events.size, 0)
@@ -376,7 +376,7 @@ describe('syslog import (alert_source syslog)', () => {
         aggregates: state,
         flushItems: 2,
         read: LINE_BY_LINE,
-        writer: recordingWriter(output),
+        writer: recordingImportWriter(output),
       },
     )
     await output.commit()

@@ -9,7 +9,7 @@ import { Secrets } from '../../log/secrets.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import { DryRunOutput } from '../output.js'
 import type { EventItem, IndicatorItem } from './convert.js'
-import { FALLBACK_EVENT_TYPE, recordingWriter, threatqWriter } from './writer.js'
+import { FALLBACK_EVENT_TYPE, recordingImportWriter, threatqWriter } from './writer.js'
 
 const silent = pino({ level: 'silent' })
 
@@ -108,13 +108,13 @@ describe('threatqWriter: a write to ThreatQ', () => {
   })
 })
 
-describe('recordingWriter: a dry run', () => {
+describe('recordingImportWriter: a dry run', () => {
   it('asks ThreatQ nothing, records each event as a write would leave it, and keeps committed totals', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'writer-'))
     try {
       const path = join(dir, 'dry.json')
       const output = await DryRunOutput.open(path, new Secrets())
-      const writer = recordingWriter(output)
+      const writer = recordingImportWriter(output)
       assert.equal(writer.dryRun, true)
       assert.equal(await writer.eventType('Alert'), 'Alert')
       const out = await writer.prepare({

@@ -1,6 +1,6 @@
 /**
  * Where the import writes, chosen once by its caller: ThreatQ (`threatqWriter`), or, on a dry run,
- * a recording that fills the `import` section of `--output` (`recordingWriter`). The runs
+ * a recording that fills the `import` section of `--output` (`recordingImportWriter`). The runs
  * (run.ts, syslog-run.ts) hand both the same writes and never ask which one they have.
  */
 import { RemoteError } from '../../http/errors.js'
@@ -160,7 +160,7 @@ function withValues(event: EventItem, values: Record<string, string> | undefined
  * the totals each part would have saved are kept for the parts after it. Memory: the recorded
  * items, and one total per event key written (about 160 bytes each, measured).
  */
-export function recordingWriter(output: DryRunOutput | undefined): ImportWriter {
+export function recordingImportWriter(output: DryRunOutput | undefined): ImportWriter {
   const indicators: IndicatorItem[] = []
   const events: EventItem[] = []
   const totals = new Map<string, Aggregate>()
