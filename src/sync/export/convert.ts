@@ -148,6 +148,13 @@ export function convertIndicator(object: TqObject, ctx: ExportContext): Converte
   return { ok: true, object: build.indicator(ctx.version, input), markings }
 }
 
+/** The related objects that are a name, a description and labels: their STIX type and builder. */
+const NAMED = {
+  adversaries: ['threat-actor', build.threatActor],
+  malware: ['malware', build.malware],
+  tool: ['tool', build.tool],
+} as const satisfies Record<string, readonly [LabelledStixType, unknown]>
+
 /**
  * A related (non-indicator) object. Reports need their object refs: the related objects that are
  * in this export.
@@ -160,29 +167,16 @@ export function convertRelated(
   const { name, description } = object
   const labels = (t: LabelledStixType): readonly string[] => labelsFor(object, ctx.defaultLabels[t])
   switch (object.collection) {
-    case 'adversaries': {
-      const { input, markings } = withCommon(object, ctx, {
-        name,
-        description,
-        labels: labels('threat-actor'),
-      })
-      return { object: build.threatActor(ctx.version, input), markings }
-    }
-    case 'malware': {
-      const { input, markings } = withCommon(object, ctx, {
-        name,
-        description,
-        labels: labels('malware'),
-      })
-      return { object: build.malware(ctx.version, input), markings }
-    }
+    case 'adversaries':
+    case 'malware':
     case 'tool': {
+      const [type, make] = NAMED[object.collection]
       const { input, markings } = withCommon(object, ctx, {
         name,
         description,
-        labels: labels('tool'),
+        labels: labels(type),
       })
-      return { object: build.tool(ctx.version, input), markings }
+      return { object: make(ctx.version, input), markings }
     }
     case 'report': {
       const { input, markings } = withCommon(object, ctx, {

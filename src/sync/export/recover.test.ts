@@ -6,6 +6,7 @@ import { objectKey, UPDATE } from './ledger.js'
 import { memoryLedger } from './ledger-testing.js'
 import { EXPORT_LEDGER, exportRecovery, objectProbe, relationshipProbe } from './recover.js'
 import { describeLedgerProblem, type LedgerProblem, type Recovery } from '../ledger-file.js'
+import { LEDGER_PROBLEMS } from '../../../test/helpers/ledger-problems.js'
 
 const REBUILD: Recovery = { fault: true, step: 'rebuild' }
 const EMPTY_FAULT: Recovery = { fault: true, step: 'start-empty' }
@@ -33,9 +34,7 @@ describe('export ledger recovery decision', () => {
 })
 
 describe('export ledger problem messages', () => {
-  const lost: LedgerProblem = { kind: 'lost', detail: 'f is missing' }
-  const corrupt: LedgerProblem = { kind: 'corrupt', detail: 'bad', movedTo: 'f.corrupt-1' }
-  const moved: LedgerProblem = { kind: 'retargeted', detail: 'of x', movedTo: 'f.retargeted-1' }
+  const { lost, corrupt, moved } = LEDGER_PROBLEMS
 
   it('tells each problem in the one shape, promising no rebuild it will not make', () => {
     const cases: [LedgerProblem, Recovery, string][] = [

@@ -9,8 +9,7 @@ import { isIPv4, isIPv6 } from 'node:net'
 import type { BlockedHostFields } from '../../edm/notification.js'
 import type { BlockedHost } from '../../syslog/notification.js'
 import { formatThreatqTime } from '../../threatq/model.js'
-import { validated } from '../../aed/ioc.js'
-import { severityName, type EventItem, type ImportContext } from './convert.js'
+import { indicatorGatherer, severityName, type EventItem, type ImportContext } from './convert.js'
 import type { IndicatorItem } from './convert.js'
 
 /**
@@ -136,23 +135,9 @@ export function blockedEvent(
   put('TAXII Collection ID', n.taxiiCollectionId)
   for (const [name, value] of Object.entries(aggregateAttributes(aggregate))) put(name, value)
 
-  const indicators = new Map<string, IndicatorItem>()
-  const skipped: BlockedEvent['skipped'] = []
+  const { indicators, skipped, consider: gather } = indicatorGatherer(ctx.indicatorStatus, sources)
   const consider = (type: string | undefined, value: string | undefined): void => {
-    if (value === undefined) return
-    if (type === undefined) {
-      skipped.push({ value, reason: 'not an IP address, host name or URL' })
-      return
-    }
-    const checked = validated(type, value)
-    if (!checked.ok) skipped.push({ value, reason: checked.reason })
-    else
-      indicators.set(`${type}\n${checked.value}`, {
-        value: checked.value,
-        type: { name: type },
-        status: { name: ctx.indicatorStatus },
-        sources,
-      })
+    if (value !== undefined) gather(type, value)
   }
   // A host pair's event names both ends; an IOC's event names the IOC (its hosts vary). An IOC
   // that is no valid value of any type (iocType unset) is counted as skipped, never dropped unsaid.

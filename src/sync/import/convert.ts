@@ -41,6 +41,39 @@ export interface ConvertedAlert {
   skipped: { value: string; reason: string }[]
 }
 
+/**
+ * The indicators of one event and the values that are none, gathered as the event's values are
+ * considered: a value of no known type, or one its type refuses, is counted as skipped, never
+ * dropped unsaid.
+ */
+export function indicatorGatherer(
+  status: string,
+  sources: { name: string }[],
+): {
+  indicators: Map<string, IndicatorItem>
+  skipped: { value: string; reason: string }[]
+  consider: (type: string | undefined, value: string) => void
+} {
+  const indicators = new Map<string, IndicatorItem>()
+  const skipped: { value: string; reason: string }[] = []
+  const consider = (type: string | undefined, value: string): void => {
+    if (type === undefined) {
+      skipped.push({ value, reason: 'not an IP address, host name or URL' })
+      return
+    }
+    const checked = validated(type, value)
+    if (!checked.ok) skipped.push({ value, reason: checked.reason })
+    else
+      indicators.set(`${type}\n${checked.value}`, {
+        value: checked.value,
+        type: { name: type },
+        status: { name: status },
+        sources,
+      })
+  }
+  return { indicators, skipped, consider }
+}
+
 export function severityName(severity: number): 'Low' | 'Medium' | 'High' {
   return severity >= 7 ? 'High' : severity >= 4 ? 'Medium' : 'Low'
 }
@@ -76,25 +109,9 @@ export function convertAlert(alert: AedAlert, ctx: ImportContext): ConvertedAler
   add('Destination Port', alert.dstPort)
   add('Protocol', alert.proto)
 
-  const indicators = new Map<string, IndicatorItem>()
-  const skipped: ConvertedAlert['skipped'] = []
+  const { indicators, skipped, consider: gather } = indicatorGatherer(ctx.indicatorStatus, sources)
   const consider = (type: string | undefined, value: string | null | undefined): void => {
-    if (value === null || value === undefined || value.trim() === '') return
-    if (type === undefined) {
-      skipped.push({ value, reason: 'not an IP address, host name or URL' })
-      return
-    }
-    const checked = validated(type, value.trim())
-    if (!checked.ok) {
-      skipped.push({ value, reason: checked.reason })
-      return
-    }
-    indicators.set(`${type}\n${checked.value}`, {
-      value: checked.value,
-      type: { name: type },
-      status: { name: ctx.indicatorStatus },
-      sources,
-    })
+    if (value !== null && value !== undefined && value.trim() !== '') gather(type, value.trim())
   }
   // The remote end: the source of inbound traffic, the destination of outbound traffic.
   const remote = alert.direction === 'outbound' ? alert.dst : alert.src

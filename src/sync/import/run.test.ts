@@ -20,6 +20,17 @@ const aed = {
   },
 } as unknown as AedClient
 
+/** The import's settings in these tests, but for the writer (a run picks the ThreatQ one). */
+const SETTINGS = {
+  context: { aedHost: 'aed.example', sourceName: 'AED', indicatorStatus: 'Review' },
+  eventType: 'Alert',
+  severity: 'Low',
+  keywords: [],
+  from: 0,
+  batchSize: 500,
+  perPage: 1000,
+} as const
+
 describe('import of alerts AED lists more than once', () => {
   it('makes one event per alert id and counts the repeats as skipped', async () => {
     const outcome = await runImport(
@@ -30,13 +41,7 @@ describe('import of alerts AED lists more than once', () => {
         now: () => new Date('2026-01-02T00:00:00Z'),
       },
       {
-        context: { aedHost: 'aed.example', sourceName: 'AED', indicatorStatus: 'Review' },
-        eventType: 'Alert',
-        severity: 'Low',
-        keywords: [],
-        from: 0,
-        batchSize: 500,
-        perPage: 1000,
+        ...SETTINGS,
         writer: recordingImportWriter(undefined),
       },
     )
@@ -84,15 +89,7 @@ describe('import links events to their indicators by id', () => {
   const run = (client: ThreatqClient) =>
     runImport(
       { threatq: client, aed: twoAlerts, logger: pino({ level: 'silent' }), now: () => new Date() },
-      {
-        context: { aedHost: 'aed.example', sourceName: 'AED', indicatorStatus: 'Review' },
-        eventType: 'Alert',
-        severity: 'Low',
-        keywords: [],
-        from: 0,
-        batchSize: 500,
-        perPage: 1000,
-      },
+      SETTINGS,
     )
 
   it('sends each event its indicators as {id} refs, the ids ThreatQ answered, never {value, type}', async () => {

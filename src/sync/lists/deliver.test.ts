@@ -26,7 +26,7 @@ import {
   WINDOW,
   windows,
 } from './deliver.js'
-import { ListLedger } from './ledger.js'
+import { ListLedger, type ListLedgerEntry } from './ledger.js'
 import type { ListPlan, Want } from './plan.js'
 import { liveListWriter, RecordingListWriter } from './writer.js'
 
@@ -150,14 +150,33 @@ class FakeLists implements ListCalls {
 }
 
 const list = LISTS.outboundDenyHosts
-const entryOf = (value: string, note: string): ListEntry => ({
-  value,
-  annotations: [note],
-  pgids: [],
-  cids: [],
-})
-const hold = (fake: FakeLists, value: string, note: string): void => {
-  fake.held.set(`${list.id} ${value}`, entryOf(value, note))
+/** AED holds `value` in a list (by default the outbound deny-hosts one) with these annotations. */
+const hold = (
+  fake: FakeLists,
+  value: string,
+  annotations: string | string[],
+  at: { list?: AedList; pgids?: number[]; cids?: number[] } = {},
+): void => {
+  const entry: ListEntry = {
+    value,
+    annotations: typeof annotations === 'string' ? [annotations] : annotations,
+    pgids: at.pgids ?? [],
+    cids: at.cids ?? [],
+  }
+  fake.held.set(`${(at.list ?? list).id} ${value}`, entry)
+}
+const hosts = LISTS.inboundDenyHosts
+/** AED holds the value in the inbound deny-hosts list (pgids 7 and 8); the ledger has it as ours. */
+const heldAsOurs = (
+  fake: FakeLists,
+  ledger: ListLedger,
+  mine: { value: string; owner: number; scope: string },
+  annotations: string[],
+): ListLedgerEntry => {
+  hold(fake, mine.value, annotations, { list: hosts, pgids: [7, 8] })
+  const entry = { list: hosts.id, ...mine }
+  ledger.set(entry)
+  return entry
 }
 const want = (n: number): Want => ({
   list,
@@ -224,12 +243,7 @@ describe('list delivery', () => {
 
   it('never writes a value someone else holds, and remembers it as foreign', async () => {
     const { fake, ledger, summary, run, audited } = await setup()
-    fake.held.set(`${list.id} 203.0.113.1`, {
-      value: '203.0.113.1',
-      annotations: ['SOC manual block'],
-      pgids: [],
-      cids: [],
-    })
+    hold(fake, '203.0.113.1', 'SOC manual block')
     await run({ adds: [want(1)] })
     assert.deepEqual(fake.calls, ['GET outbound-denied-hosts 1'])
     assert.deepEqual(
@@ -244,12 +258,7 @@ describe('list delivery', () => {
 
   it('adopts an entry it made before without writing it again', async () => {
     const { fake, ledger, summary, run } = await setup()
-    fake.held.set(`${list.id} 203.0.113.1`, {
-      value: '203.0.113.1',
-      annotations: ['tq:inst:1'],
-      pgids: [],
-      cids: [],
-    })
+    hold(fake, '203.0.113.1', 'tq:inst:1')
     await run({ adds: [want(1)] })
     assert.deepEqual(fake.calls, ['GET outbound-denied-hosts 1'])
     assert.equal(ledger.own, 1)
@@ -296,7 +305,7 @@ describe('list delivery', () => {
       [2, 'taken over by a person'],
     ] as const) {
       const value = `203.0.113.${String(n)}`
-      fake.held.set(`${list.id} ${value}`, { value, annotations: [note], pgids: [], cids: [] })
+      hold(fake, value, note)
       ledger.set({ list: list.id, value, owner: n, scope: undefined })
     }
     ledger.set({ list: list.id, value: '203.0.113.3', owner: 3, scope: undefined })
@@ -328,12 +337,7 @@ describe('list delivery', () => {
   it("an unannotated value (AED shows []) is someone else's: never written", async () => {
     const { fake, ledger, summary, run } = await setup()
     const domains = LISTS.inboundDenyDomains
-    fake.held.set(`${domains.id} bad.example`, {
-      value: 'bad.example',
-      annotations: [],
-      pgids: [-1],
-      cids: [-1],
-    })
+    hold(fake, 'bad.example', [], { list: domains, pgids: [-1], cids: [-1] })
     await run({ adds: [{ list: domains, value: 'bad.example', owner: 4, scope: '-1' }] })
     assert.deepEqual(fake.calls, ['GET inbound-denied-domains 1'])
     assert.equal(summary.foreign.get(domains.id), 1)
@@ -342,16 +346,11 @@ describe('list delivery', () => {
 
   it('narrowing the protection groups removes only the scopes given up', async () => {
     const { fake, ledger, summary, run } = await setup()
-    const hosts = LISTS.inboundDenyHosts
     const value = '203.0.113.9'
-    fake.held.set(`${hosts.id} ${value}`, {
-      value,
-      annotations: ['tq:inst:9', 'tq:inst:9'],
-      pgids: [7, 8],
-      cids: [],
-    })
-    const entry = { list: hosts.id, value, owner: 9, scope: '7,8' }
-    ledger.set(entry)
+    const entry = heldAsOurs(fake, ledger, { value, owner: 9, scope: '7,8' }, [
+      'tq:inst:9',
+      'tq:inst:9',
+    ])
     await run({
       removals: [
         { entry, list: hosts, scope: '8', reason: 'protection groups changed', replaced: true },
@@ -380,16 +379,11 @@ describe('list delivery', () => {
 
   it("never removes from a record that mixes its annotation with someone else's", async () => {
     const { fake, ledger, summary, run } = await setup()
-    const hosts = LISTS.inboundDenyHosts
     const value = '203.0.113.8'
-    fake.held.set(`${hosts.id} ${value}`, {
-      value,
-      annotations: ['tq:inst:8', 'SOC: web servers'],
-      pgids: [7, 8],
-      cids: [],
-    })
-    const entry = { list: hosts.id, value, owner: 8, scope: '7' }
-    ledger.set(entry)
+    const entry = heldAsOurs(fake, ledger, { value, owner: 8, scope: '7' }, [
+      'tq:inst:8',
+      'SOC: web servers',
+    ])
     await run({
       removals: [{ entry, list: hosts, scope: '7', reason: 'expired', replaced: false }],
     })
@@ -563,7 +557,6 @@ describe('list delivery in windows, through the writer the caller chose', () => 
   })
 
   it('windows: removals first, at most `size` entries each, a scope change with its add', () => {
-    const hosts = LISTS.inboundDenyHosts
     const entry = (n: number) => ({
       list: hosts.id,
       value: `203.0.113.${String(n)}`,

@@ -8,13 +8,8 @@ import { z } from 'zod'
 import { listById } from '../../aed/lists.js'
 import { EntriesView, entryKey, ListEntries, type ListLedgerEntry } from './entries.js'
 import { type EntriesLayout, entriesLayout } from './ledger-layout.js'
-import {
-  type LedgerFile,
-  type LedgerProblem,
-  openLedgerFile,
-  readLedgerFile,
-  writeLedgerFile,
-} from '../ledger-file.js'
+import type { LedgerFile, LedgerProblem } from '../ledger-file.js'
+import { openLedgerFile, readLedgerFile, writeLedgerFile } from '../ledger-file.js'
 
 const FORMAT = 'tq-conn-netscout-aed AED lists ledger'
 

@@ -14,6 +14,7 @@ import type { Logger } from '../../log/logger.js'
 import { ListLedger } from './ledger.js'
 import { LISTS_LEDGER, listsRecovery, recoverListLedger } from './recover.js'
 import { describeLedgerProblem, type LedgerProblem, type Recovery } from '../ledger-file.js'
+import { LEDGER_PROBLEMS } from '../../../test/helpers/ledger-problems.js'
 
 const ours = (owner: number, value: string, list: AedList): ListEntry => ({
   value,
@@ -76,9 +77,7 @@ describe('lists ledger recovery decision', () => {
 })
 
 describe('lists ledger problem messages', () => {
-  const lost: LedgerProblem = { kind: 'lost', detail: 'f is missing' }
-  const corrupt: LedgerProblem = { kind: 'corrupt', detail: 'bad', movedTo: 'f.corrupt-1' }
-  const moved: LedgerProblem = { kind: 'retargeted', detail: 'of x', movedTo: 'f.retargeted-1' }
+  const { lost, corrupt, moved } = LEDGER_PROBLEMS
 
   it('tells each problem in the one shape, promising no rebuild it will not make', () => {
     const cases: [LedgerProblem, Recovery, string][] = [
