@@ -42,17 +42,28 @@ describe('the heap budget', () => {
     assert.equal(heap.used, 10)
   })
 
-  it('doubles the budget when what is live needs it, instead of collecting over and over', async () => {
+  it('grows the budget to twice what is live, instead of collecting over and over', async () => {
     const { heap, stop } = started(150, 70)
     await delay(20)
-    // 70 live is over half of 100: the budget is now 200, and 150 does not trigger again.
-    heap.used = 150
+    // 70 live is over half of 100: the budget is now 140 (not 200), and 130 does not trigger again.
+    heap.used = 130
     await delay(20)
     assert.equal(heap.collections, 1)
-    heap.used = 210
+    heap.used = 150
+    await delay(20)
+    assert.equal(heap.collections, 2)
+    // Live grows to 90: the budget follows it to 180.
+    heap.live = 90
+    heap.used = 150
+    await delay(20)
+    assert.equal(heap.collections, 3)
+    heap.used = 170
+    await delay(20)
+    assert.equal(heap.collections, 3)
+    heap.used = 190
     await delay(20)
     stop()
-    assert.equal(heap.collections, 2)
+    assert.equal(heap.collections, 4)
   })
 
   it('counts memory outside the heap past its allowance, leaving a third of the budget to collect', async () => {
