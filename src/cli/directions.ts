@@ -12,12 +12,17 @@ import { instanceScope, ledgerScope } from '../sync/export/id-scope.js'
 import { buildPolicy } from '../sync/policy/build.js'
 import type { ExportPolicy } from '../sync/policy/verdict.js'
 import { runExport } from '../sync/export/run.js'
-import { NOT_RECORDED, recordInFile, recordingWriter } from '../sync/export/recording-writer.js'
+import {
+  NOT_RECORDED,
+  recordInFile,
+  recordingTaxiiWriter,
+} from '../sync/export/recording-writer.js'
 import { taxiiWriter } from '../sync/export/taxii-writer.js'
 import { runListDelivery } from '../sync/lists/delivery.js'
 import { liveListWriter, RecordingListWriter } from '../sync/lists/writer.js'
 import { OwnIntel } from '../sync/import/own-intel.js'
-import { importEventType, runImport, type ImportSettings } from '../sync/import/run.js'
+import { runImport, type ImportSettings } from '../sync/import/run.js'
+import { recordingImportWriter, threatqWriter } from '../sync/import/writer.js'
 import { edmSource } from '../sync/import/edm-source.js'
 import {
   importNotifications,
@@ -123,9 +128,8 @@ export async function importDirection(ctx: DirectionContext): Promise<RunSummary
 type ImportBasics = Pick<SyslogImportDeps, 'threatq' | 'logger' | 'now' | 'onProgress'>
 
 /** The settings every alert import shares. */
-type SharedImportSettings = Pick<
-  ImportSettings,
-  'context' | 'severity' | 'keywords' | 'batchSize' | 'dryRun' | 'output'
+type SharedImportSettings = Required<
+  Pick<ImportSettings, 'context' | 'severity' | 'keywords' | 'batchSize' | 'writer'>
 >
 
 /** One import under a progress line, handed what every alert source shares. */
@@ -154,8 +158,10 @@ async function alertImport(
         severity: options.alert_severity,
         keywords: options.query_keywords,
         batchSize: options.consume_batch_size,
-        dryRun: ctx.args.dry_run,
-        output: ctx.output,
+        // The one place the dry run is decided for the import: it writes to the recording.
+        writer: ctx.args.dry_run
+          ? recordingImportWriter(ctx.output)
+          : threatqWriter(ctx.threatq, ctx.logger),
       },
     )
   } finally {
@@ -192,7 +198,7 @@ function notificationImport(
     settings: Parameters<typeof importNotifications>[1],
   ) => Promise<SyslogImportOutcome>,
 ): Promise<RunSummary> {
-  const { options, logger } = ctx
+  const { options } = ctx
   return alertImport(ctx, async (basics, shared) => {
     const { ledger } = await ListLedger.open(
       ctx.paths.listsLedger,
@@ -214,7 +220,7 @@ function notificationImport(
         // The event type is looked up (or created) only once there is an event to write.
         context: async () => ({
           ...shared.context,
-          eventType: await importEventType(ctx.threatq, logger, options.event_type, shared.dryRun),
+          eventType: await shared.writer.eventType(options.event_type),
         }),
         loopAttributes: {
           count: options.block_count_attribute,
@@ -224,7 +230,7 @@ function notificationImport(
         aggregates: state,
       },
     )
-    if (!shared.dryRun) await recordImport(ctx, outcome, {})
+    if (!outcome.summary.dryRun) await recordImport(ctx, outcome, {})
     return outcome.summary
   })
 }
@@ -411,7 +417,7 @@ async function taxiiDelivery(ctx: DirectionContext): Promise<RunSummary> {
         audit: ctx.audit,
         // A dry run records what it would send (in --output's file, when given); a run sends it.
         writer: ctx.args.dry_run
-          ? recordingWriter(ctx.output === undefined ? NOT_RECORDED : recordInFile(ctx.output))
+          ? recordingTaxiiWriter(ctx.output === undefined ? NOT_RECORDED : recordInFile(ctx.output))
           : taxiiWriter,
         onProgress: (done, total) => {
           progress.read(done, total)

@@ -11,7 +11,7 @@ import { createTaxiiClient, type TaxiiClient, type TaxiiCollection } from '../..
 import { DryRunOutput } from '../output.js'
 import { newSummary, type RunSummary } from '../summary.js'
 import { memoryLedger } from './ledger-testing.js'
-import { NOT_RECORDED, recordInFile, recordingWriter } from './recording-writer.js'
+import { NOT_RECORDED, recordInFile, recordingTaxiiWriter } from './recording-writer.js'
 import type { WriteTarget } from './writer.js'
 
 const COLLECTION: TaxiiCollection = {
@@ -59,7 +59,7 @@ describe('the dry run records instead of sending', () => {
     const other = indicator(2)
     summary.sent.add('indicator (revoked)')
     summary.sent.add('indicator')
-    const writer = recordingWriter(NOT_RECORDED).open(target(summary))
+    const writer = recordingTaxiiWriter(NOT_RECORDED).open(target(summary))
     await writer.write(stream([revocation], [other]), new Set([revocation.id]), NO_PROGRESS)
     assert.deepEqual(summary.sent.toJSON(), { indicator: 1 })
     assert.deepEqual(summary.rejected.toJSON(), { 'too large for the TAXII server': 1 })
@@ -68,7 +68,7 @@ describe('the dry run records instead of sending', () => {
   it('takes an oversized object that is no revocation back from its type', async () => {
     const summary = newSummary('export', true)
     summary.sent.add('indicator', 2)
-    const writer = recordingWriter(NOT_RECORDED).open(target(summary))
+    const writer = recordingTaxiiWriter(NOT_RECORDED).open(target(summary))
     const big = indicator(1, { pattern: 'x'.repeat(3000) })
     await writer.write(stream([big, indicator(2)]), new Set(), NO_PROGRESS)
     assert.deepEqual(summary.sent.toJSON(), { indicator: 1 })
@@ -79,7 +79,7 @@ describe('the dry run records instead of sending', () => {
     const output = await DryRunOutput.open(path, new Secrets())
     const summary = newSummary('export', true)
     const t = target(summary)
-    const writer = recordingWriter(recordInFile(output)).open(t)
+    const writer = recordingTaxiiWriter(recordInFile(output)).open(t)
     writer.refused({ id: 5, value: '192.0.2.1', reason: 'never_block' })
     writer.revoking({
       id: 'indicator--r',
@@ -108,6 +108,6 @@ describe('the dry run records instead of sending', () => {
   })
 
   it('opens the ledger read-only', () => {
-    assert.equal(recordingWriter(NOT_RECORDED).readOnly, true)
+    assert.equal(recordingTaxiiWriter(NOT_RECORDED).readOnly, true)
   })
 })

@@ -59,7 +59,7 @@ export function recordInFile(output: DryRunOutput): DryRunRecord {
 }
 
 /** A dry run's writer, recording into `record`. */
-export function recordingWriter(record: DryRunRecord): WriterChoice {
+export function recordingTaxiiWriter(record: DryRunRecord): WriterChoice {
   return {
     readOnly: true,
     open({ taxii, collection, summary, logger, maxObjects }) {

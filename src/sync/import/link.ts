@@ -61,23 +61,26 @@ export function eventPart(event: EventItem): string {
 }
 
 /**
- * The events' consume body: each part closed with `indicators: [{id}…]`. `missing` hears of
- * every ref without an id (once per indicator).
+ * The events' consume body: each part closed with `indicators: [{id}…]`, the ids of `links[i]`
+ * first (each once). `missing` hears of every ref without an id (once per indicator).
  */
 export function linkedEventsJson(
   events: readonly EventItem[],
   parts: readonly string[],
   ids: ReadonlyMap<string, number>,
   missing: (ref: { value: string; type: string }) => void,
+  links?: readonly (readonly number[])[],
 ): string {
   const reported = new Set<string>()
   const linked = events.map((event, i) => {
-    const refs: number[] = []
+    const extra = links?.[i] ?? []
+    const refs: number[] = [...extra]
     for (const ref of event.indicators) {
       const key = indicatorKey(ref.type, ref.value)
       const id = ids.get(key)
-      if (id !== undefined) refs.push(id)
-      else if (!reported.has(key)) {
+      if (id !== undefined) {
+        if (!extra.includes(id)) refs.push(id)
+      } else if (!reported.has(key)) {
         reported.add(key)
         missing(ref)
       }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { pino } from 'pino'
+import { recordingImportWriter } from './writer.js'
 import type { AedClient, AlertPage } from '../../aed/client.js'
 import { alertSchema } from '../../aed/client.js'
 import type { ThreatqClient } from '../../threatq/client.js'
-import { existedBefore, runImport } from './run.js'
+import { AlertBatches, existedBefore, readAnswer, runImport } from './run.js'
+import type { EventItem, IndicatorItem } from './convert.js'
 
 const alert = (alertId: number) =>
   alertSchema.parse({ alertId, alertType: 'ddos', severity: 5, startTime: 1_767_225_600 })
@@ -35,7 +37,7 @@ describe('import of alerts AED lists more than once', () => {
         from: 0,
         batchSize: 500,
         perPage: 1000,
-        dryRun: true,
+        writer: recordingImportWriter(undefined),
       },
     )
     assert.equal(outcome.eventsWritten, 2)
@@ -90,7 +92,6 @@ describe('import links events to their indicators by id', () => {
         from: 0,
         batchSize: 500,
         perPage: 1000,
-        dryRun: false,
       },
     )
 
@@ -133,5 +134,51 @@ describe('existedBefore: an event ThreatQ held before this write', () => {
     assert.equal(existedBefore(item(undefined, '2026-12-08 01:00:00')), false)
     assert.equal(existedBefore(item('yesterday', '2026-12-08 01:00:00')), false)
     assert.equal(existedBefore(null), false)
+  })
+})
+
+describe('AlertBatches: converted alerts gathered for a consume', () => {
+  const indicator = (value: string): IndicatorItem => ({
+    value,
+    type: { name: 'IP Address' },
+    status: { name: 'Review' },
+    sources: [{ name: 'AED' }],
+  })
+  const event = (title: string) => ({ title }) as unknown as EventItem
+  it('hands out a batch of `size` events, each indicator once per batch; the rest at the end', () => {
+    const batches = new AlertBatches(2)
+    assert.equal(
+      batches.add({ event: event('a'), indicators: [indicator('203.0.113.1')] }),
+      undefined,
+    )
+    const full = batches.add({
+      event: event('b'),
+      indicators: [indicator('203.0.113.1'), indicator('203.0.113.2')],
+    })
+    assert.ok(full !== undefined)
+    assert.deepEqual(
+      full.events.map((e) => e.title),
+      ['a', 'b'],
+    )
+    assert.deepEqual(
+      full.indicators.map((i) => i.value),
+      ['203.0.113.1', '203.0.113.2'],
+    )
+    assert.equal(batches.take(), undefined)
+    batches.add({ event: event('c'), indicators: [indicator('203.0.113.1')] })
+    assert.deepEqual(
+      batches.take()?.indicators.map((i) => i.value),
+      ['203.0.113.1'],
+    )
+  })
+})
+
+describe('readAnswer: what an events consume answered', () => {
+  it('counts the events ThreatQ held before (never more than were sent) and names their ids', () => {
+    const held = { id: 7, created_at: '2026-12-08 01:00:00', updated_at: '2026-12-08 01:05:00' }
+    const fresh = { id: 8, created_at: '2026-12-08 01:05:00', updated_at: '2026-12-08 01:05:00' }
+    assert.deepEqual(readAnswer([held, fresh, { title: 'no id' }], 3), { updated: 1, ids: [7, 8] })
+    assert.deepEqual(readAnswer([held, held], 1), { updated: 1, ids: [7, 7] })
+    assert.deepEqual(readAnswer([], 2), { updated: 0, ids: [] })
   })
 })

@@ -1,27 +1,34 @@
 /**
  * The import direction: AED alerts in a time window → ThreatQ events with related indicators,
  * consumed (upserted) in batches. The checkpoint moves to the window's end only after every
- * batch is committed.
+ * batch is committed. Its phases: read and convert the alerts (`convertedAlerts`), gather them in
+ * batches (`AlertBatches`), write each to the writer the caller chose (writer.ts), count what the
+ * answers say (`countWrite`), report.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { AedClient } from '../../aed/client.js'
 import { MIN_SEVERITY } from '../../aed/client.js'
-import { RemoteError } from '../../http/errors.js'
 import type { Logger } from '../../log/logger.js'
 import { readAhead } from '../../http/read-ahead.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import { parseThreatqTime } from '../../threatq/model.js'
-import type { DryRunOutput } from '../output.js'
 import { ReasonLog } from '../reasons.js'
 import { newSummary, type RunSummary } from '../summary.js'
-import { convertAlert, type EventItem, type ImportContext, type IndicatorItem } from './convert.js'
-import { eventPart, indicatorIds, indicatorKey, linkedEventsJson } from './link.js'
+import {
+  convertAlert,
+  type ConvertedAlert,
+  type EventItem,
+  type ImportContext,
+  type IndicatorItem,
+} from './convert.js'
+import { indicatorKey } from './link.js'
+import { threatqWriter, type ImportWriter, type ImportWritten } from './writer.js'
 
 /** Alerts converted between turns of the event loop (each ~9 µs). */
 const YIELD_EVERY = 100
 
-/** [I: A-TQ-EVENT-FALLBACK] Used when the instance refuses to create the configured event type. */
-export const FALLBACK_EVENT_TYPE = 'Incident'
+/** Event ids named in the summary's note. */
+const NOTED_IDS = 20
 
 /**
  * [I: A-TQ-CONSUME-UPDATED] Whether an item of a consume answer is an object ThreatQ held before
@@ -53,139 +60,162 @@ export interface ImportSettings {
   from: number
   batchSize: number
   perPage: number
-  dryRun: boolean
-  output?: DryRunOutput | undefined
+  /** ThreatQ (the default: `deps.threatq`), or the dry run's recording (writer.ts). */
+  writer?: ImportWriter
 }
 
 export interface ImportOutcome {
   summary: RunSummary
-  /** Epoch seconds the next window starts at; undefined when it must not move. */
+  /** Epoch seconds the next window starts at; undefined when it must not move (a dry run). */
   until: number | undefined
   eventsWritten: number
 }
 
-/** The configured event type, created when missing; the fallback when ThreatQ refuses. */
-export async function importEventType(
-  threatq: ThreatqClient,
-  logger: Logger,
-  wanted: string,
-  dryRun: boolean,
-): Promise<string> {
-  if (dryRun) return wanted
-  try {
-    const { created } = await threatq.ensureEventType(wanted)
-    if (created) logger.info({ eventType: wanted }, 'created the ThreatQ event type')
-    return wanted
-  } catch (error) {
-    if (!(error instanceof RemoteError) || error.status === undefined || error.status >= 500)
-      throw error
-    logger.warn(
-      { eventType: wanted, fallback: FALLBACK_EVENT_TYPE, error: error.message },
-      'cannot create the event type; using the fallback',
-    )
-    return FALLBACK_EVENT_TYPE
+/** One consume's worth: indicators keyed by type and value, sent once per batch. */
+export interface AlertBatch {
+  indicators: IndicatorItem[]
+  events: EventItem[]
+}
+
+/**
+ * Converted alerts gathered into batches of `size` events; alerts of one attacker share
+ * indicators, each sent once per batch.
+ */
+export class AlertBatches {
+  private indicators = new Map<string, IndicatorItem>()
+  private events: EventItem[] = []
+
+  constructor(private readonly size: number) {}
+
+  /** Adds one alert's objects; a full batch when this filled one. */
+  add(converted: Pick<ConvertedAlert, 'event' | 'indicators'>): AlertBatch | undefined {
+    this.events.push(converted.event)
+    for (const i of converted.indicators) this.indicators.set(indicatorKey(i.type.name, i.value), i)
+    return this.events.length >= this.size ? this.take() : undefined
+  }
+
+  /** What is left, if anything. */
+  take(): AlertBatch | undefined {
+    if (this.indicators.size === 0 && this.events.length === 0) return undefined
+    const batch = { indicators: [...this.indicators.values()], events: this.events }
+    this.indicators = new Map()
+    this.events = []
+    return batch
   }
 }
 
-export async function runImport(
-  deps: ImportDeps,
-  settings: ImportSettings,
-): Promise<ImportOutcome> {
-  const started = Date.now()
-  const summary = newSummary('import', settings.dryRun)
-  const { threatq, aed, logger } = deps
-  const until = Math.floor(deps.now().getTime() / 1000)
-  const context: ImportContext = {
-    ...settings.context,
-    eventType: await importEventType(
-      deps.threatq,
-      deps.logger,
-      settings.eventType,
-      settings.dryRun,
-    ),
+/** What a write's answer says: events ThreatQ held before it, and the ids it named. */
+export function readAnswer(
+  answer: readonly unknown[],
+  events: number,
+): { updated: number; ids: number[] } {
+  let updated = 0
+  const ids: number[] = []
+  for (const item of answer) {
+    const id = (item as { id?: unknown } | null)?.id
+    if (typeof id === 'number') ids.push(id)
+    if (existedBefore(item)) updated++
   }
-  logger.info(
-    { from: settings.from, until, severity: settings.severity, keywords: settings.keywords },
-    'import started',
-  )
+  return { updated: Math.min(updated, events), ids }
+}
 
-  // Keyed by type and value: alerts of one attacker share indicators, sent once per batch.
-  let indicators = new Map<string, IndicatorItem>()
-  let events: EventItem[] = []
-  const eventIds: number[] = []
-  let written = 0
+/** The figures and notes of a run, filled in as its writes are answered. */
+class ImportTally {
+  written = 0
+  readonly eventIds: number[] = []
 
-  if (settings.dryRun) {
-    await settings.output?.beginSection('import')
-  }
-  const dryIndicators: IndicatorItem[] = []
-  const dryEvents: EventItem[] = []
+  constructor(
+    readonly summary: RunSummary,
+    private readonly logger: Logger,
+  ) {}
 
-  type Batch = { indicators: IndicatorItem[]; events: EventItem[] }
   /** `updated`: events ThreatQ already held (an alert still ongoing, read again). */
-  const count = (batch: Batch, updated = 0): void => {
-    summary.sent.add('indicator', batch.indicators.length)
-    summary.sent.add('event', batch.events.length - updated)
-    summary.updated.add('event', updated)
-    written += batch.events.length
-  }
-  /**
-   * Indicators first: their answer gives the ids the events link to (by id, as real clients do;
-   * a server may ignore `{value, type}` refs on an event).
-   */
-  const write = async (batch: Batch, indicatorsJson: string, eventParts: string[]) => {
-    const ids =
-      batch.indicators.length > 0
-        ? indicatorIds(batch.indicators, await threatq.consume('indicators', indicatorsJson))
-        : new Map<string, number>()
-    const eventsJson = linkedEventsJson(batch.events, eventParts, ids, (ref) => {
+  count(batch: AlertBatch, out: ImportWritten): void {
+    const { updated, ids } = readAnswer(out.answer, batch.events.length)
+    const { summary } = this
+    for (const ref of out.unlinked) {
       summary.skipped.add('indicator not linked: no id in the ThreatQ answer')
-      logger.warn(
+      this.logger.warn(
         { value: ref.value, type: ref.type },
         'ThreatQ answered the indicators without this one: its events are not linked to it',
       )
-    })
-    const answer = await threatq.consume('events', eventsJson)
-    let updated = 0
-    for (const item of answer) {
-      const id = (item as { id?: unknown } | null)?.id
-      if (typeof id === 'number' && eventIds.length < 20) eventIds.push(id)
-      if (existedBefore(item)) updated++
     }
-    count(batch, Math.min(updated, batch.events.length))
-  }
-  // One batch is written while the next is fetched, converted and serialised; batches stay in
-  // order. Serialising before waiting keeps it off the path ThreatQ waits on (~10 µs an alert).
-  let writing: Promise<void> = Promise.resolve()
-
-  const flush = async (): Promise<void> => {
-    if (indicators.size === 0 && events.length === 0) return
-    const batch = { indicators: [...indicators.values()], events }
-    indicators = new Map()
-    events = []
-    if (settings.dryRun) {
-      dryIndicators.push(...batch.indicators)
-      dryEvents.push(...batch.events)
-      count(batch)
-      return
-    }
-    const indicatorsJson = JSON.stringify(batch.indicators)
-    const eventParts = batch.events.map(eventPart)
-    await writing
-    writing = readAhead(write(batch, indicatorsJson, eventParts))
+    summary.sent.add('indicator', batch.indicators.length)
+    summary.sent.add('event', batch.events.length - updated)
+    summary.updated.add('event', updated)
+    this.written += batch.events.length
+    this.eventIds.push(...ids.slice(0, NOTED_IDS - this.eventIds.length))
   }
 
-  // One event per alert: an id AED lists twice (within or across pages) is taken once.
+  /** The event ids note and the closing log line. */
+  report(started: number): void {
+    const { summary, eventIds, written } = this
+    if (eventIds.length > 0)
+      summary.notes.push(
+        `ThreatQ event ids: ${eventIds.join(', ')}${written > eventIds.length ? ', …' : ''}`,
+      )
+    summary.durationMs = Date.now() - started
+    this.logger.info(
+      {
+        fetched: summary.fetched.toJSON(),
+        sent: summary.sent.toJSON(),
+        updated: summary.updated.toJSON(),
+        skipped: summary.skipped.toJSON(),
+      },
+      'import finished',
+    )
+  }
+}
+
+/**
+ * Batches written in order, one while the next is fetched, converted and serialised: serialising
+ * before waiting keeps it off the path ThreatQ waits on (~10 µs an alert).
+ */
+class OrderedWrites {
+  private writing: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly writer: ImportWriter,
+    private readonly tally: ImportTally,
+  ) {}
+
+  async send(batch: AlertBatch): Promise<void> {
+    // Indicators first: their answer gives the ids the events link to (by id, as real clients
+    // do; a server may ignore `{value, type}` refs on an event).
+    const send = this.writer.prepare(batch)
+    await this.writing
+    this.writing = readAhead(
+      send().then((out) => {
+        this.tally.count(batch, out)
+      }),
+    )
+  }
+
+  /** Waits for the last write; `quiet`: whatever happened, none is left running unobserved. */
+  async settle(quiet = false): Promise<void> {
+    await (quiet ? this.writing.catch(() => undefined) : this.writing)
+  }
+}
+
+/**
+ * Reads the window's alerts and converts them: an id AED lists twice (within or across pages) is
+ * taken once; malformed alerts and invalid values are counted and logged once per reason.
+ */
+async function* convertedAlerts(
+  deps: ImportDeps,
+  settings: ImportSettings,
+  window: { until: number; context: ImportContext },
+  summary: RunSummary,
+): AsyncGenerator<ConvertedAlert> {
   const seen = new Set<number>()
-  // Per-alert reasons: one log line per reason at the end (src/sync/reasons.ts).
   const malformed = new ReasonLog('skipped an alert AED sent malformed', 'warn')
   const invalidValues = new ReasonLog('alert value not imported as an indicator')
+  let done = 0
+  let processed = 0
   try {
-    let done = 0
-    let processed = 0
-    for await (const page of aed.alerts({
+    for await (const page of deps.aed.alerts({
       startTime: settings.from,
-      endTime: until,
+      endTime: window.until,
       minSeverity: MIN_SEVERITY[settings.severity],
       keywords: settings.keywords,
       perPage: settings.perPage,
@@ -197,7 +227,7 @@ export async function runImport(
       for (const alert of page.alerts) {
         if (seen.has(alert.alertId)) {
           summary.skipped.add('duplicate AED alert')
-          logger.warn({ id: alert.alertId }, 'skipped an alert AED listed twice')
+          deps.logger.warn({ id: alert.alertId }, 'skipped an alert AED listed twice')
           continue
         }
         seen.add(alert.alertId)
@@ -206,46 +236,61 @@ export async function runImport(
         // the indicators of the batch being written would wait to be read, and ThreatQ would idle
         // before the events that follow it.
         if (++processed % YIELD_EVERY === 0) await nextTurn()
-        const converted = convertAlert(alert, context)
+        const converted = convertAlert(alert, window.context)
         for (const s of converted.skipped) {
           summary.skipped.add('invalid indicator value')
           invalidValues.add(s.reason, { alert: alert.alertId, value: s.value })
         }
-        events.push(converted.event)
-        for (const i of converted.indicators) indicators.set(indicatorKey(i.type.name, i.value), i)
-        if (events.length >= settings.batchSize) await flush()
+        yield converted
       }
       done += page.alerts.length + page.invalid.length
       deps.onProgress?.(done)
     }
-    await flush()
   } finally {
-    // Whatever happened, no write is left running unobserved when this returns.
-    await writing.catch(() => undefined)
-    malformed.flush(logger)
-    invalidValues.flush(logger)
+    malformed.flush(deps.logger)
+    invalidValues.flush(deps.logger)
   }
-  await writing
+}
 
-  if (settings.dryRun && settings.output !== undefined) {
-    await settings.output.beginList('indicators')
-    for (const item of dryIndicators) await settings.output.item(item)
-    await settings.output.beginList('events')
-    for (const item of dryEvents) await settings.output.item(item)
+export async function runImport(
+  deps: ImportDeps,
+  settings: ImportSettings,
+): Promise<ImportOutcome> {
+  const started = Date.now()
+  const writer = settings.writer ?? threatqWriter(deps.threatq, deps.logger)
+  const tally = new ImportTally(newSummary('import', writer.dryRun), deps.logger)
+  const until = Math.floor(deps.now().getTime() / 1000)
+  const context: ImportContext = {
+    ...settings.context,
+    eventType: await writer.eventType(settings.eventType),
   }
-  if (eventIds.length > 0)
-    summary.notes.push(
-      `ThreatQ event ids: ${eventIds.join(', ')}${written > eventIds.length ? ', …' : ''}`,
-    )
-  summary.durationMs = Date.now() - started
-  logger.info(
-    {
-      fetched: summary.fetched.toJSON(),
-      sent: summary.sent.toJSON(),
-      updated: summary.updated.toJSON(),
-      skipped: summary.skipped.toJSON(),
-    },
-    'import finished',
+  deps.logger.info(
+    { from: settings.from, until, severity: settings.severity, keywords: settings.keywords },
+    'import started',
   )
-  return { summary, until: settings.dryRun ? undefined : until, eventsWritten: written }
+  const batches = new AlertBatches(settings.batchSize)
+  const writes = new OrderedWrites(writer, tally)
+  try {
+    for await (const converted of convertedAlerts(
+      deps,
+      settings,
+      { until, context },
+      tally.summary,
+    )) {
+      const full = batches.add(converted)
+      if (full !== undefined) await writes.send(full)
+    }
+    const rest = batches.take()
+    if (rest !== undefined) await writes.send(rest)
+  } finally {
+    await writes.settle(true)
+  }
+  await writes.settle()
+  await writer.finish()
+  tally.report(started)
+  return {
+    summary: tally.summary,
+    until: writer.dryRun ? undefined : until,
+    eventsWritten: tally.written,
+  }
 }

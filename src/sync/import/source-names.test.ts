@@ -63,7 +63,6 @@ async function run(
       loopAttributes: { count: 'AED Block Count', last: 'AED Last Blocked' },
       saved: undefined,
       batchSize: 500,
-      dryRun: false,
     },
     unreadable(slot, bad),
     slot,

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
+import { recordingImportWriter } from './writer.js'
 import { edmNotification } from '../../edm/notification.js'
+import { Secrets } from '../../log/secrets.js'
+import { DryRunOutput } from '../output.js'
 import { edmRecordSchema } from '../../edm/record.js'
 import type { ThreatqClient } from '../../threatq/client.js'
 import { OwnIntel } from './own-intel.js'
@@ -88,7 +91,6 @@ describe('syslog import (alert_source syslog)', () => {
     loopAttributes: { count: 'AED Block Count', last: 'AED Last Blocked' },
     saved,
     batchSize: 500,
-    dryRun: false,
     read: { batchLines: 2 },
   })
   const deps = (
@@ -142,7 +144,7 @@ describe('syslog import (alert_source syslog)', () => {
     const tq = fakeThreatq()
     const outcome = await runSyslogImport(
       deps(tq.client, () => Promise.reject(new Error('a dry run saves nothing'))),
-      { ...settings(file, undefined), dryRun: true },
+      { ...settings(file, undefined), writer: recordingImportWriter(undefined) },
     )
     assert.equal(outcome.summary.dryRun, true)
     assert.equal(tq.events.size, 0)
@@ -272,6 +274,17 @@ describe('syslog import (alert_source syslog)', () => {
     assert.deepEqual(saved?.checkpoint, syslogCheckpoint)
     assert.deepEqual(saved.edmCheckpoint, { version: 1, time: RT + 2000, ids: ['e2'] })
   })
+  /** A syslog file of 7 lines, the IOCs in turn (each key comes back), and its state's path. */
+  const rotatingFile = async (name: string, iocs: readonly string[]) => {
+    const file = join(dir, `${name}.log`)
+    await writeFile(
+      file,
+      Array.from({ length: 7 }, (_, i) => cef(iocs[i % iocs.length] ?? '', 5, RT + i)).join(''),
+    )
+    return { file, path: join(dir, `${name}.syslog.json`) }
+  }
+  /** Reads of less than a line: each batch the reader yields holds one line (a write every few). */
+  const LINE_BY_LINE = { batchLines: 1, chunkBytes: 128 }
   /** A run as the connector makes it: the state file read in parts, new totals merged in. */
   async function fromStateFile(
     client: ThreatqClient,
@@ -301,16 +314,11 @@ describe('syslog import (alert_source syslog)', () => {
   }
 
   it('through the state file: totals right across writes and runs, and after a crash before the save', async () => {
-    const file = join(dir, 'd.log')
-    const path = join(dir, 'd.syslog.json')
     const iocs = ['203.0.113.1', '203.0.113.2', '203.0.113.3']
-    await writeFile(
-      file,
-      [0, 1, 2, 3, 4, 5, 6].map((i) => cef(iocs[i % 3] ?? '', 5, RT + i)).join(''),
-    )
+    const { file, path } = await rotatingFile('d', iocs)
     const tq = fakeThreatq()
     // A write every 2 lines: each key comes back in later writes.
-    await fromStateFile(tq.client, file, path, { flushItems: 2 })
+    await fromStateFile(tq.client, file, path, { flushItems: 2, read: LINE_BY_LINE })
     assert.deepEqual(tq.blockCounts().sort(), [[2], [2], [3]])
     await appendFile(file, cef(iocs[0] ?? '', 5, RT + 10) + cef(iocs[1] ?? '', 5, RT + 11))
     const before = await readFile(path)
@@ -325,7 +333,7 @@ describe('syslog import (alert_source syslog)', () => {
       /disk full/,
     )
     assert.deepEqual(await readFile(path), before)
-    await fromStateFile(tq.client, file, path, { flushItems: 2 })
+    await fromStateFile(tq.client, file, path, { flushItems: 2, read: LINE_BY_LINE })
     assert.deepEqual(tq.blockCounts().sort(), [[2], [3], [4]])
     assert.equal(tq.events.size, 3)
     const saved = await readSyslogState(path)
@@ -335,6 +343,66 @@ describe('syslog import (alert_source syslog)', () => {
         .sort(),
       [2, 3, 4],
     )
+  })
+
+  it('an event written in several parts of one run is counted once: as created, or as updated when ThreatQ held it', async () => {
+    const iocs = ['203.0.113.21', '203.0.113.22', '203.0.113.23']
+    const { file, path } = await rotatingFile('parts', iocs)
+    const tq = fakeThreatq()
+    // A write every 2 lines: each key comes back in later parts.
+    const first = await fromStateFile(tq.client, file, path, { flushItems: 2, read: LINE_BY_LINE })
+    assert.equal(first.summary.sent.get('event'), 3)
+    assert.equal(first.summary.updated.get('event'), 0)
+    await appendFile(file, [0, 1, 0, 1].map((i) => cef(iocs[i] ?? '', 5, RT + 10 + i)).join(''))
+    const again = await fromStateFile(tq.client, file, path, { flushItems: 1, read: LINE_BY_LINE })
+    assert.equal(again.summary.sent.get('event'), 0)
+    assert.equal(again.summary.updated.get('event'), 2)
+    assert.deepEqual(tq.blockCounts().sort(), [[2], [4], [5]])
+  })
+
+  it('a dry run in several parts would write what a run writes: its later parts see the totals of the earlier ones', async () => {
+    const { file, path } = await rotatingFile('dry-parts', [
+      '203.0.113.31',
+      '203.0.113.32',
+      '203.0.113.33',
+    ])
+    const out = join(dir, 'dry-parts.json')
+    const output = await DryRunOutput.open(out, new Secrets())
+    const state = await SyslogStateFile.open(path)
+    const dry = await runSyslogImport(
+      deps(fakeThreatq().client, () => Promise.reject(new Error('a dry run saves nothing'))),
+      {
+        ...settings(file, state.saved),
+        aggregates: state,
+        flushItems: 2,
+        read: LINE_BY_LINE,
+        writer: recordingImportWriter(output),
+      },
+    )
+    await output.commit()
+    const doc = JSON.parse(await readFile(out, 'utf8')) as {
+      import: { events: { title: string; attributes: { name: string; value: string }[] }[] }
+    }
+    // What each event holds after the last write the dry run records for it.
+    const last = new Map<string, number>()
+    for (const e of doc.import.events)
+      last.set(e.title, Number(e.attributes.find((a) => a.name === 'Block Count')?.value))
+    const tq = fakeThreatq()
+    const real = await fromStateFile(tq.client, file, join(dir, 'real-parts.syslog.json'), {
+      flushItems: 2,
+      read: LINE_BY_LINE,
+    })
+    assert.deepEqual([...last.values()].sort(), [2, 2, 3])
+    assert.deepEqual(
+      [...last.values()].sort(),
+      tq
+        .blockCounts()
+        .map((counts) => counts.at(-1))
+        .sort(),
+    )
+    assert.deepEqual(dry.summary.sent.toJSON(), real.summary.sent.toJSON())
+    assert.deepEqual(dry.summary.updated.toJSON(), real.summary.updated.toJSON())
+    assert.equal(dry.eventsWritten, real.eventsWritten)
   })
 
   it('the state file keeps the keys of the last three hours only, however many hours pass', async () => {
