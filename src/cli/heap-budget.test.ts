@@ -23,6 +23,15 @@ function started(used: number, live: number, external = 0) {
   return { heap, stop }
 }
 
+/** Each step: the used heap, then the collections expected so far. */
+async function steps(heap: { used: number; collections: number }, plan: number[][]) {
+  for (const [used = 0, collections] of plan) {
+    heap.used = used
+    await delay(20)
+    assert.equal(heap.collections, collections, `at ${String(used)}`)
+  }
+}
+
 describe('the heap budget', () => {
   it('leaves a heap under budget alone', async () => {
     const { heap, stop } = started(50, 10)
@@ -42,28 +51,25 @@ describe('the heap budget', () => {
     assert.equal(heap.used, 10)
   })
 
-  it('doubles the budget when what is live needs it, instead of collecting over and over', async () => {
+  it('grows the budget to twice what is live, instead of collecting over and over', async () => {
     const { heap, stop } = started(150, 70)
-    await delay(20)
-    // 70 live is over half of 100: the budget is now 200, and 150 does not trigger again.
-    heap.used = 150
-    await delay(20)
-    assert.equal(heap.collections, 1)
-    heap.used = 210
-    await delay(20)
+    // 70 live is over half of 100: the budget is now 140 (not 200): 130 does not trigger, 150 does.
+    await steps(heap, [
+      [150, 1],
+      [130, 1],
+      [150, 2],
+    ])
+    // Live grows to 90: the budget follows it to 180.
+    heap.live = 90
+    await steps(heap, [
+      [150, 3],
+      [170, 3],
+      [190, 4],
+    ])
     stop()
-    assert.equal(heap.collections, 2)
   })
 
   it('counts memory outside the heap past its allowance, leaving a third of the budget to collect', async () => {
-    /** Each step: the used heap, then the collections expected so far. */
-    const steps = async (heap: { used: number; collections: number }, plan: number[][]) => {
-      for (const [used = 0, collections] of plan) {
-        heap.used = used
-        await delay(20)
-        assert.equal(heap.collections, collections, `at ${String(used)}`)
-      }
-    }
     // 40 outside, 10 of it allowed: the heap is collected past 70, not 100.
     const some = started(60, 10, 40)
     await steps(some.heap, [

@@ -56,6 +56,37 @@ describe('the plan in columns', () => {
     }, /sealed/)
   })
 
+  it('a plan keeps its columns outside the V8 heap, values of every kind intact', () => {
+    const adds = new PlannedAdds()
+    const rows = 100_000
+    const before = process.memoryUsage().arrayBuffers
+    const valueOf = (i: number): string =>
+      i % 1000 === 7
+        ? `h${String(i)}.example`
+        : `10.${String(i >> 16)}.${String((i >> 8) & 255)}.${String(i & 255)}`
+    for (let i = 0; i < rows; i++)
+      adds.push({
+        list: LISTS.outboundDenyHosts,
+        value: valueOf(i),
+        scope: undefined,
+        owner: 2 ** 40 + i,
+        type: 'IP Address',
+        reason: i % 2 === 0 ? 'joined the data collection' : undefined,
+      })
+    adds.seal()
+    // A value, an owner and a detail per row: 16 bytes in typed arrays, not slots on the heap.
+    assert.ok(process.memoryUsage().arrayBuffers - before >= 16 * rows)
+    assert.equal(adds.length, rows)
+    for (const i of [0, 1023, 1024, 1025, 7, 50_007, rows - 1]) {
+      const want = adds.at(i)
+      assert.equal(want?.value, valueOf(i))
+      assert.equal(want.owner, 2 ** 40 + i)
+      assert.equal(want.reason, i % 2 === 0 ? 'joined the data collection' : undefined)
+    }
+    assert.equal(adds.at(rows), undefined)
+    assert.equal(adds.at(-1), undefined)
+  })
+
   it('owner fates: what became of each owner of an entry, or nothing for one not read', () => {
     const fates = new OwnerFates([5, 3, 5, 9], 4)
     fates.set(3, FATES.allow.host)

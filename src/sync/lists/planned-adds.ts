@@ -2,7 +2,8 @@
  * The adds a list plan holds, in columns: the value, the owner and a shared detail (list, scope,
  * type, reason) per row, each row made into a `Want` only when it is looked up or sent. A first
  * delivery of a million hosts plans a million adds: as one object each they held ~200 MB until
- * the run ended (docs/performance.md, "Issue 23: the lists delivery at a million").
+ * the run ended, as JS arrays ~30 MB of live heap; the columns are typed arrays, outside the V8
+ * heap (docs/performance.md, "Issue 23: the lists delivery at a million").
  */
 import type { AedList, Scope } from '../../aed/lists.js'
 import type { Placement } from './targets.js'
@@ -29,10 +30,38 @@ interface Detail {
   reason: string | undefined
 }
 
+/** A typed column that grows by doubling as rows are pushed, and is cut to its rows when sealed. */
+class Column<T extends Int32Array | Float64Array | Uint32Array> {
+  constructor(
+    public data: T,
+    private readonly make: (size: number) => T,
+  ) {}
+
+  put(index: number, value: number): void {
+    if (index >= this.data.length) {
+      const wider = this.make(2 * this.data.length)
+      wider.set(this.data)
+      this.data = wider
+    }
+    this.data[index] = value
+  }
+
+  trim(length: number): void {
+    const cut = this.make(length)
+    cut.set(this.data.subarray(0, length))
+    this.data = cut
+  }
+}
+
+const FIRST_ROWS = 1024
+
 export class PlannedAdds implements WantList {
-  private readonly values: ValueKey[] = []
-  private readonly owners: number[] = []
-  private readonly details: number[] = []
+  private count = 0
+  /** Packed IPv4 values (value-key.ts); the other values are kept by row in `texts`. */
+  private readonly packed = new Column(new Int32Array(FIRST_ROWS), (n) => new Int32Array(n))
+  private readonly texts = new Map<number, string>()
+  private readonly owners = new Column(new Float64Array(FIRST_ROWS), (n) => new Float64Array(n))
+  private readonly details = new Column(new Uint32Array(FIRST_ROWS), (n) => new Uint32Array(n))
   /** Details by their text: one per list, scope, type and reason (most runs have a handful). */
   private readonly known = new Map<string, number>()
   private readonly table: Detail[] = []
@@ -40,7 +69,7 @@ export class PlannedAdds implements WantList {
   private rows: Map<string, Map<ValueKey, number>> | undefined = new Map()
 
   get length(): number {
-    return this.values.length
+    return this.count
   }
 
   has(list: string, value: string): boolean {
@@ -54,24 +83,28 @@ export class PlannedAdds implements WantList {
     if (rows === undefined) throw new Error('the planned adds are sealed')
     let ofList = rows.get(list.id)
     if (ofList === undefined) rows.set(list.id, (ofList = new Map<ValueKey, number>()))
-    ofList.set(value, this.values.length)
-    this.values.push(value)
-    this.owners.push(want.owner)
-    this.details.push(this.detail(want))
+    const row = this.count++
+    ofList.set(value, row)
+    if (typeof value === 'number') this.packed.put(row, value)
+    else this.texts.set(row, value)
+    this.owners.put(row, want.owner)
+    this.details.put(row, this.detail(want))
   }
 
-  /** The plan is made: the lookup by value is let go. */
+  /** The plan is made: the lookup by value is let go, and the columns cut to their rows. */
   seal(): this {
     this.rows = undefined
+    for (const column of [this.packed, this.owners, this.details]) column.trim(this.count)
     return this
   }
 
   at(index: number): Want | undefined {
-    const key = this.values[index]
-    const detail = this.table[this.details[index] ?? -1]
-    if (key === undefined || detail === undefined) return undefined
+    if (!(index >= 0 && index < this.count)) return undefined
+    const detail = this.table[this.details.data[index] ?? -1]
+    if (detail === undefined) return undefined
     const { list, scope, type, reason } = detail
-    return { list, value: unpackValue(key), scope, owner: this.owners[index] ?? 0, type, reason }
+    const value = this.texts.get(index) ?? unpackValue(this.packed.data[index] ?? 0)
+    return { list, value, scope, owner: this.owners.data[index] ?? 0, type, reason }
   }
 
   private detail(want: Want): number {
