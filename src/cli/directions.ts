@@ -286,8 +286,6 @@ function syncFlags(ctx: DirectionContext) {
     allowMassRevoke: ctx.args.allow_mass_revoke,
     windowHours: ctx.options.max_revoke_window_hours,
     now: ctx.io.now(),
-    dryRun: ctx.args.dry_run,
-    output: ctx.output,
   }
 }
 

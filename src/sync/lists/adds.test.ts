@@ -25,6 +25,7 @@ const want = (n: number): Want => ({
 function writer(refuse: (values: readonly string[]) => AddAnswer | undefined) {
   const sent: number[] = []
   const w: ListWriter = {
+    readOnly: false,
     remove: () => Promise.resolve(),
     add: (_l: AedList, values, annotations, scope: Scope | undefined) => {
       sent.push(values.length)

@@ -54,8 +54,6 @@ export interface ListDeliverySettings {
   windowHours: number
   revocations: readonly RevocationRecord[]
   now: Date
-  /** Opens the ledger read-only: a bad file stays where it is and nothing is saved. */
-  dryRun: boolean
 }
 
 export interface ListDeliveryOutcome {
@@ -99,7 +97,8 @@ function listPhases(
         settings.ledgerFile,
         settings.aedHost,
         settings.ledgerEntries,
-        settings.dryRun,
+        // A dry run's writer: a bad file stays where it is and nothing is saved.
+        writer.readOnly,
       ),
     recover: async (ledger, problem) => {
       await recoverLedgerFile(
@@ -190,7 +189,7 @@ export async function runListDelivery(
   deps: ListDeliveryDeps,
   settings: ListDeliverySettings,
 ): Promise<ListDeliveryOutcome> {
-  const summary = newSummary('lists', settings.dryRun)
+  const summary = newSummary('lists', deps.writer.readOnly)
   const collection = await deps.threatq.findDataCollection(settings.dataCollection)
   const outcome = await runDelivery(listPhases(deps, settings, collection, summary), {
     title: 'list delivery',

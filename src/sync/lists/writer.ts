@@ -33,6 +33,8 @@ export interface ListRefusal {
 export type AddAnswer = { ok: true; entries: ListEntry[] } | { ok: false; refusal: WriteRefusal }
 
 export interface ListWriter {
+  /** A dry run's writer: AED is not written, so neither is the ledger. */
+  readonly readOnly: boolean
   /** Removes values of one list (in these scopes); throws as the HTTP layer does. */
   remove(list: AedList, values: readonly string[], scope: Scope | undefined): Promise<void>
   /** Adds values with their annotations: what AED stored, or why it refused the request. */
@@ -51,6 +53,7 @@ export interface ListWriter {
 /** Writes to AED's lists. */
 export function liveListWriter(lists: ListCalls): ListWriter {
   return {
+    readOnly: false,
     remove: (list, values, scope) => lists.remove(list, values, scope),
     add: (list, values, annotations, scope) => lists.add(list, values, annotations, scope),
     refused: () => undefined,
@@ -79,6 +82,7 @@ export function storedAsSent(
  * kept (a dry run without --output).
  */
 export class RecordingListWriter implements ListWriter {
+  readonly readOnly = true
   private readonly refusals: ListRefusal[] = []
   /** The file's writes, one after the other: concurrent requests record at once. */
   private queue: Promise<void> = Promise.resolve()
