@@ -37,7 +37,7 @@ export interface DeliveryPhases<L, P, S> {
   open(): Promise<{ ledger: L; problem: LedgerProblem | undefined }>
   /** Decides about a problem, tells it, and rebuilds the ledger from AED when that is the step. */
   recover(ledger: L, problem: LedgerProblem | undefined): Promise<void>
-  /** Fields of the start line known once the ledger is open (what it is the ledger of). */
+  /** Fields of the start line known once the ledger is open (the collections' own names). */
   started?(ledger: L): Record<string, unknown>
   /** Scans the data collection against the ledger: what to send, what to take back. */
   plan(ledger: L): Promise<P>
@@ -49,7 +49,7 @@ export interface DeliveryPhases<L, P, S> {
    * Saves the ledger: called after `send`, also when it failed when `saveOnFailure` (what AED
    * confirmed stays known). Undefined when nothing was saved (a read-only ledger).
    */
-  commit(ledger: L, plan: P | undefined): Promise<S | undefined>
+  commit(ledger: L): Promise<S | undefined>
   /** Releases what `open` or `send` holds (a journal), whatever happened. */
   close?(ledger: L): Promise<void>
   /** Save after a failed send, too; otherwise the ledger's own journal carries the next run on. */
@@ -64,8 +64,6 @@ export interface PipelineContext {
   audit: AuditSink
   guard: MassGuardSettings
   words: MassGuardWords
-  /** Fields of the start line beyond the data collection and the dry-run flag. */
-  startFields?: Record<string, unknown>
   /** The summary figures the finish line carries. */
   finishFields: (summary: RunSummary) => Record<string, unknown>
 }
@@ -91,7 +89,6 @@ export async function runDelivery<L, P, S>(
       {
         dataCollection: ctx.guard.dataCollection,
         dryRun: summary.dryRun,
-        ...ctx.startFields,
         ...phases.started?.(ledger),
       },
       `${ctx.title} started`,
@@ -106,9 +103,9 @@ export async function runDelivery<L, P, S>(
     let saved: S | undefined
     try {
       await phases.send(ledger, plan)
-      saved = await phases.commit(ledger, plan)
+      saved = await phases.commit(ledger)
     } catch (error) {
-      if (phases.saveOnFailure) await phases.commit(ledger, undefined)
+      if (phases.saveOnFailure) await phases.commit(ledger)
       throw error
     }
     summary.durationMs = Date.now() - started

@@ -134,6 +134,7 @@ function listPhases(
     },
     // What AED confirmed before a failure stays known; a read-only (dry-run) ledger saves nothing.
     commit: (ledger) => ledger.save(),
+    started: () => ({ dataCollection: collection.name }),
   }
 }
 
@@ -203,7 +204,6 @@ export async function runListDelivery(
       heldWhat: 'AED list entries this instance made',
       noun: 'removals',
     },
-    startFields: { dataCollection: collection.name },
     finishFields: (s) => ({
       sent: s.sent.toJSON(),
       removed: s.revoked.toJSON(),
