@@ -8,7 +8,7 @@
 import type { AuditEvent } from '../../audit/trail.js'
 import type { Logger } from '../../log/logger.js'
 import type { StixObject } from '../../stix/types.js'
-import type { DataCollection, ThreatqClient } from '../../threatq/client.js'
+import type { ThreatqClient } from '../../threatq/client.js'
 import type { TqObject } from '../../threatq/model.js'
 import { toObject } from '../../threatq/records.js'
 import { isoMillis } from '../../utc.js'
@@ -22,8 +22,15 @@ import {
 } from './convert.js'
 import { LIVE } from './key-table.js'
 import { type Ledger, type LedgerUpdate, objectKey, refOfKey, UPDATE } from './ledger.js'
-import { type ExportPolicy, MARK, verdict } from '../policy/verdict.js'
-import { endsVersion, generationOf, seconds, type SyncPlan, wantsSend } from './sync-plan.js'
+import { MARK, verdict } from '../policy/verdict.js'
+import {
+  endsVersion,
+  generationOf,
+  type PlanSettings,
+  seconds,
+  type SyncPlan,
+  wantsSend,
+} from './sync-plan.js'
 
 export interface CollectDeps {
   threatq: ThreatqClient
@@ -42,14 +49,8 @@ export function blockReason(ledger: Ledger, slot: number, updatedMs: number): st
   return 'sent again (--full or --since)'
 }
 
-export interface CollectSettings {
-  collection: DataCollection
-  pageSize: number
-  full: boolean
-  sendSince: number | undefined
-  policy: ExportPolicy
-  ctx: ExportContext
-}
+/** The plan's settings but its depth: the plan already read the related objects. */
+export type CollectSettings = Omit<PlanSettings, 'depth'>
 
 /** Objects per yielded array for the lists the plan holds (relationships, related objects). */
 const CHUNK = 1000

@@ -29,7 +29,7 @@ import {
   revocations,
   revokedVersions,
 } from './revoke.js'
-import { generationOf, type SyncPlan } from './sync-plan.js'
+import { generationOf, type PlanSettings, type SyncPlan } from './sync-plan.js'
 import { verifyLive } from './verify.js'
 import type { ExportWriter, WriterChoice } from './writer.js'
 
@@ -82,6 +82,8 @@ export interface OpenExport {
   /** The namespace this ledger's ids derive in (ids.ts idNamespace). */
   idHost: string
   context: ExportContext
+  /** What the plan's scan and the collection of the objects to send both read by. */
+  scan: PlanSettings
   /** The instance's identity, which every exported object is created by. */
   identity: StixObject
   /** Where this run's objects go (the caller's choice). */
@@ -161,6 +163,15 @@ async function openExport(
       dataCollection,
       idHost,
       context,
+      scan: {
+        collection: dataCollection,
+        depth: settings.depth,
+        pageSize: settings.pageSize,
+        full: settings.full,
+        sendSince: settings.since?.getTime(),
+        policy: settings.policy,
+        ctx: context,
+      },
       identity,
       writer: deps.writer.open(target),
       // A dry run's ledger is read-only: what it planned is never saved.
@@ -229,15 +240,7 @@ async function planExport(
       },
     },
     run.ledger,
-    {
-      collection: run.dataCollection,
-      depth: settings.depth,
-      pageSize: settings.pageSize,
-      full: settings.full,
-      sendSince: settings.since?.getTime(),
-      policy: settings.policy,
-      ctx: run.context,
-    },
+    run.scan,
   )
   summary.notes.push(
     `data collection "${run.dataCollection.name}": ${String(sync.members)} indicators, ${String(sync.exportable)} exportable`,
@@ -317,14 +320,7 @@ async function sendExport(
       },
       ledger,
       plan.sync,
-      {
-        collection: run.dataCollection,
-        pageSize: settings.pageSize,
-        full: settings.full,
-        sendSince: settings.since?.getTime(),
-        policy: settings.policy,
-        ctx: run.context,
-      },
+      run.scan,
     ),
   ]
   const progress = deliveryProgress(plan.sync, count, deps.onDelivered)
